@@ -1,0 +1,95 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/cgroup/cgroup_manager.h"
+
+// What the reconciler asks of the machine. No pods in the Kubernetes sense here: a sandbox is
+// a set of pinned namespaces and a parent cgroup; a container is a process tree in it.
+namespace podkeeper::runtime {
+
+struct SandboxSpec {
+  std::string uid;  // unique, filesystem-safe
+  std::string name;       // for logs and state only
+  std::string namespace_;
+  std::string hostname;
+  cgroup::CgroupPath cgroupParent;  // e.g. "podkeeper/burstable/pod<uid>"
+  cgroup::Resources resources;      // pod-level limits
+  std::string specHash;             // stored with the sandbox for adoption
+};
+
+struct ContainerSpec {
+  std::string sandboxUid;
+  std::string name;
+  std::string image;   // as written in the manifest (for metrics labels and status)
+  std::string rootfs;  // resolved image rootfs directory (read-only lower layer)
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "K=V"
+  std::string workingDir;        // "" = "/"
+  cgroup::Resources resources;
+  std::string logPath;  // CRI log file the shim writes
+  int restartCount = 0;
+};
+
+struct ExitRecord {
+  int exitCode = 0;  // 128+signal when killed by a signal
+  int signal = 0;    // 0 when it exited normally
+  bool oomKilled = false;
+  int64_t startedAtNs = 0;   // CLOCK_REALTIME
+  int64_t finishedAtNs = 0;  // CLOCK_REALTIME
+};
+
+struct ContainerState {
+  std::string name;
+  std::string image;
+  cgroup::CgroupPath cgroupPath;
+  pid_t shimPid = 0;
+  pid_t pid = 0;  // container init, as seen from the host
+  int64_t startedAtNs = 0;
+  int restartCount = 0;
+  bool running = false;           // the init process is alive
+  std::optional<ExitRecord> exit;  // set once the shim wrote it
+};
+
+struct SandboxState {
+  std::string uid;
+  std::string name;
+  std::string namespace_;
+  std::string specHash;
+  cgroup::CgroupPath cgroupParent;
+  std::vector<ContainerState> containers;
+};
+
+class ContainerRuntime {
+ public:
+  virtual ~ContainerRuntime() = default;
+
+  // Creates (or verifies) the pod cgroup, the pinned net/ipc/uts namespaces and the
+  // state directory. Idempotent.
+  virtual Result<void> ensureSandbox(const SandboxSpec& spec) = 0;
+  // Starts a shim which starts the container; returns once the container's command was
+  // exec'd (or failed to be). A previous instance of the same name must have been removed.
+  virtual Result<ContainerState> startContainer(const ContainerSpec& spec) = 0;
+  // Sends sig to the container's init process (SIGTERM for a graceful stop).
+  virtual Result<void> signalContainer(const std::string& sandboxUid, const std::string& name,
+                                       int sig) = 0;
+  // SIGKILL to every process in the container's cgroup.
+  virtual Result<void> killContainer(const std::string& sandboxUid, const std::string& name) = 0;
+  // After the container is gone: removes its cgroup, writable layer and state.
+  virtual Result<void> removeContainer(const std::string& sandboxUid,
+                                       const std::string& name) = 0;
+  // Kills whatever is left, unpins the namespaces, removes cgroups and state. Idempotent.
+  virtual Result<void> removeSandbox(const std::string& sandboxUid) = 0;
+  // Everything in the state directory, with liveness checked now.
+  virtual Result<std::vector<SandboxState>> list() = 0;
+  // A pidfd for the shim of a container, readable once the shim exits.
+  virtual Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) = 0;
+};
+
+}  // namespace podkeeper::runtime

@@ -22,6 +22,7 @@ struct SandboxSpec {
   cgroup::CgroupPath cgroupParent;  // e.g. "podkeeper/burstable/pod<uid>"
   cgroup::Resources resources;      // pod-level limits
   std::string specHash;             // stored with the sandbox for adoption
+  int64_t terminationGracePeriodSeconds = 30;  // stored too: a deleted pod still stops gracefully
 };
 
 struct ContainerSpec {
@@ -63,6 +64,7 @@ struct SandboxState {
   std::string namespace_;
   std::string specHash;
   cgroup::CgroupPath cgroupParent;
+  int64_t terminationGracePeriodSeconds = 30;
   std::vector<ContainerState> containers;
 };
 
@@ -88,6 +90,15 @@ class ContainerRuntime {
   virtual Result<void> removeSandbox(const std::string& sandboxUid) = 0;
   // Everything in the state directory, with liveness checked now.
   virtual Result<std::vector<SandboxState>> list() = 0;
+  // One sandbox, with liveness checked now; nullopt when it has no state. The default filters
+  // list(); implementations may read just the one sandbox.
+  virtual Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) {
+    auto all = list();
+    if (!all) return fail(all.error());
+    for (auto& s : *all)
+      if (s.uid == sandboxUid) return std::optional<SandboxState>(std::move(s));
+    return std::optional<SandboxState>();
+  }
   // A pidfd for the shim of a container, readable once the shim exits.
   virtual Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) = 0;
 };

@@ -55,6 +55,7 @@ struct ContainerState {
   int64_t startedAtNs = 0;
   int restartCount = 0;
   bool running = false;           // the init process is alive
+  bool shimAlive = false;         // the shim is alive (it writes exit.json, then exits)
   std::optional<ExitRecord> exit;  // set once the shim wrote it
 };
 

@@ -1,0 +1,67 @@
+#include "runtime/image_store.h"
+
+#include <sys/stat.h>
+
+#include <string_view>
+
+namespace podkeeper::runtime {
+namespace {
+
+bool validComponent(std::string_view c) {
+  if (c.empty() || c == "." || c == "..") return false;
+  for (char ch : c) {
+    if (ch == '\0' || ch == '\\') return false;
+  }
+  return true;
+}
+
+bool validTag(std::string_view t) {
+  if (!validComponent(t)) return false;
+  return t.find('/') == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<std::string> resolveImageRootfs(const std::string& imageDir, const std::string& imageRef) {
+  const std::string quoted = "image \"" + imageRef + "\"";
+  if (imageRef.empty()) return failMsg("image reference is empty");
+  if (imageRef.find('@') != std::string::npos) {
+    return failMsg(quoted + ": digest references are not supported; use NAME:TAG");
+  }
+  if (imageRef.front() == '/') return failMsg(quoted + ": must not be an absolute path");
+
+  // A ':' after the last '/' separates the tag; one before it belongs to a host:port.
+  std::string name = imageRef;
+  std::string tag = "latest";
+  const auto lastSlash = imageRef.rfind('/');
+  const auto colon = imageRef.rfind(':');
+  if (colon != std::string::npos && (lastSlash == std::string::npos || colon > lastSlash)) {
+    name = imageRef.substr(0, colon);
+    tag = imageRef.substr(colon + 1);
+  }
+  if (!validTag(tag)) return failMsg(quoted + ": invalid tag \"" + tag + "\"");
+
+  std::string_view rest = name;
+  while (true) {
+    const auto slash = rest.find('/');
+    if (!validComponent(rest.substr(0, slash))) {
+      return failMsg(quoted + ": invalid name component \"" + std::string(rest.substr(0, slash)) +
+                     "\"");
+    }
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return imageDir + "/" + name + "/" + tag + "/rootfs";
+}
+
+Result<std::string> findImageRootfs(const std::string& imageDir, const std::string& imageRef) {
+  auto rootfs = resolveImageRootfs(imageDir, imageRef);
+  if (!rootfs) return rootfs;
+  struct stat st {};
+  if (::stat(rootfs->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return failMsg("image \"" + imageRef + "\" not found: " + *rootfs + " does not exist");
+  }
+  return rootfs;
+}
+
+}  // namespace podkeeper::runtime

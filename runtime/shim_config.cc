@@ -1,0 +1,63 @@
+#include "runtime/shim_config.h"
+
+#include "runtime/json_fields.h"
+
+namespace podkeeper::runtime {
+
+using nlohmann::json;
+using Strings = std::vector<std::string>;
+
+std::string encodeShimConfig(const ShimConfig& c) {
+  return json{{"sandboxUid", c.sandboxUid},
+              {"containerName", c.containerName},
+              {"image", c.image},
+              {"restartCount", c.restartCount},
+              {"argv", c.argv},
+              {"env", c.env},
+              {"workingDir", c.workingDir},
+              {"lowerDir", c.lowerDir},
+              {"sandboxDir", c.sandboxDir},
+              {"logPath", c.logPath},
+              {"logMaxBytes", c.logMaxBytes},
+              {"logMaxFiles", c.logMaxFiles},
+              {"cgroupPath", c.cgroupPath},
+              {"shimCgroup", c.shimCgroup},
+              {"cgroupMountRoot", c.cgroupMountRoot},
+              {"cgroupMountinfoPath", c.cgroupMountinfoPath},
+              {"capabilities", c.capabilities},
+              {"noNewPrivileges", c.noNewPrivileges},
+              {"privileged", c.privileged}}
+      .dump(2);
+}
+
+Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& file) {
+  auto j = parseJson(text, file);
+  if (!j) return fail(j.error());
+  JsonFields f(*j, file);
+  ShimConfig c;
+  c.sandboxUid = f.get<std::string>("sandboxUid");
+  c.containerName = f.required<std::string>("containerName");
+  c.image = f.get<std::string>("image");
+  c.restartCount = f.get<int>("restartCount");
+  c.argv = f.required<Strings>("argv");
+  c.env = f.get<Strings>("env");
+  c.workingDir = f.get<std::string>("workingDir", "/");
+  c.lowerDir = f.required<std::string>("lowerDir");
+  c.sandboxDir = f.required<std::string>("sandboxDir");
+  c.logPath = f.required<std::string>("logPath");
+  c.logMaxBytes = f.get<uint64_t>("logMaxBytes", c.logMaxBytes);
+  c.logMaxFiles = f.get<int>("logMaxFiles", c.logMaxFiles);
+  c.cgroupPath = f.required<std::string>("cgroupPath");
+  c.shimCgroup = f.required<std::string>("shimCgroup");
+  c.cgroupMountRoot = f.get<std::string>("cgroupMountRoot", c.cgroupMountRoot);
+  c.cgroupMountinfoPath = f.get<std::string>("cgroupMountinfoPath", c.cgroupMountinfoPath);
+  c.capabilities = f.get<Strings>("capabilities");
+  c.noNewPrivileges = f.get<bool>("noNewPrivileges", true);
+  c.privileged = f.get<bool>("privileged", false);
+  if (f.error()) return fail(*f.error());
+  if (c.argv.empty()) return failMsg(file + ": field \"argv\": empty command");
+  if (c.logMaxFiles < 1) return failMsg(file + ": field \"logMaxFiles\": must be at least 1");
+  return c;
+}
+
+}  // namespace podkeeper::runtime

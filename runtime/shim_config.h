@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/cgroup/cgroup_manager.h"
+
+// config.json: everything the shim needs to start one container, written by the agent.
+namespace podkeeper::runtime {
+
+struct ShimConfig {
+  std::string sandboxUid;
+  std::string containerName;
+  std::string image;
+  int restartCount = 0;
+
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "K=V"
+  std::string workingDir = "/";
+
+  std::string lowerDir;    // image rootfs, read-only
+  std::string sandboxDir;  // holds hostname, hosts, resolv.conf and ns/<net|ipc|uts>
+
+  std::string logPath;
+  uint64_t logMaxBytes = 10 * 1024 * 1024;
+  int logMaxFiles = 5;
+
+  cgroup::CgroupPath cgroupPath;  // the container's
+  cgroup::CgroupPath shimCgroup;  // where the shim itself lives
+  std::string cgroupMountRoot = "/sys/fs/cgroup";
+  std::string cgroupMountinfoPath = "/proc/self/mountinfo";
+
+  std::vector<std::string> capabilities;  // names without CAP_, e.g. "CHOWN"
+  bool noNewPrivileges = true;
+  bool privileged = false;  // no masked or read-only paths, /sys writable
+
+  bool operator==(const ShimConfig&) const = default;
+};
+
+std::string encodeShimConfig(const ShimConfig& c);
+Result<ShimConfig> decodeShimConfig(std::string_view json, const std::string& file);
+
+}  // namespace podkeeper::runtime

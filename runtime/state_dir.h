@@ -1,0 +1,63 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+// Where things live under the state directory (default /run/podkeeper):
+//   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
+//   pods/<uid>/ns/{net,ipc,uts}                 namespace pins (bind mounts)
+//   pods/<uid>/containers/<name>/config.json    shim input
+//                               /state.json     written by the shim after exec
+//                               /exit.json      written by the shim after reaping
+//                               /upper /work /rootfs /shim.log
+namespace podkeeper::runtime {
+
+inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts"};
+
+// The files of one container directory (the shim's --bundle).
+struct ContainerPaths {
+  std::string dir;
+  std::string config() const { return dir + "/config.json"; }
+  std::string state() const { return dir + "/state.json"; }
+  std::string exit() const { return dir + "/exit.json"; }
+  std::string upper() const { return dir + "/upper"; }
+  std::string work() const { return dir + "/work"; }
+  std::string rootfs() const { return dir + "/rootfs"; }
+  std::string shimLog() const { return dir + "/shim.log"; }
+};
+
+class StateLayout {
+ public:
+  explicit StateLayout(std::string root) : root_(std::move(root)) {}
+
+  const std::string& root() const { return root_; }
+  std::string podsDir() const { return root_ + "/pods"; }
+  std::string podDir(const std::string& uid) const { return podsDir() + "/" + uid; }
+  std::string sandboxFile(const std::string& uid) const { return podDir(uid) + "/sandbox.json"; }
+  std::string nsDir(const std::string& uid) const { return podDir(uid) + "/ns"; }
+  std::string nsPin(const std::string& uid, const std::string& ns) const {
+    return nsDir(uid) + "/" + ns;
+  }
+  std::string containersDir(const std::string& uid) const { return podDir(uid) + "/containers"; }
+  ContainerPaths container(const std::string& uid, const std::string& name) const {
+    return ContainerPaths{containersDir(uid) + "/" + name};
+  }
+
+ private:
+  std::string root_;
+};
+
+// Refuses names that could leave their directory ("", ".", "..", anything with '/').
+Result<void> checkPathComponent(const std::string& what, const std::string& value);
+
+// Names of the subdirectories of dir, sorted; empty when dir does not exist.
+Result<std::vector<std::string>> listSubdirs(const std::string& dir);
+
+// mkdir -p with the given mode for created directories.
+Result<void> makeDirs(const std::string& path, mode_t mode = 0755);
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,90 @@
+#include "runtime/state_json.h"
+
+#include "runtime/json_fields.h"
+
+namespace podkeeper::runtime {
+
+using nlohmann::json;
+
+std::string encodeSandboxRecord(const SandboxRecord& r) {
+  return json{{"uid", r.uid},
+              {"name", r.name},
+              {"namespace", r.namespace_},
+              {"hostname", r.hostname},
+              {"specHash", r.specHash},
+              {"cgroupParent", r.cgroupParent},
+              {"terminationGracePeriodSeconds", r.terminationGracePeriodSeconds}}
+      .dump();
+}
+
+Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::string& file) {
+  auto j = parseJson(text, file);
+  if (!j) return fail(j.error());
+  JsonFields f(*j, file);
+  SandboxRecord r;
+  r.uid = f.required<std::string>("uid");
+  r.name = f.get<std::string>("name");
+  r.namespace_ = f.get<std::string>("namespace");
+  r.hostname = f.get<std::string>("hostname");
+  r.specHash = f.get<std::string>("specHash");
+  r.cgroupParent = f.required<std::string>("cgroupParent");
+  r.terminationGracePeriodSeconds = f.get<int64_t>("terminationGracePeriodSeconds", 30);
+  if (f.error()) return fail(*f.error());
+  return r;
+}
+
+std::string encodeContainerRecord(const ContainerRecord& r) {
+  return json{{"name", r.name},
+              {"image", r.image},
+              {"cgroupPath", r.cgroupPath},
+              {"shimPid", r.shimPid},
+              {"shimStartTime", r.shimStartTime},
+              {"pid", r.pid},
+              {"pidStartTime", r.pidStartTime},
+              {"startedAtNs", r.startedAtNs},
+              {"restartCount", r.restartCount}}
+      .dump();
+}
+
+Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::string& file) {
+  auto j = parseJson(text, file);
+  if (!j) return fail(j.error());
+  JsonFields f(*j, file);
+  ContainerRecord r;
+  r.name = f.get<std::string>("name");
+  r.image = f.get<std::string>("image");
+  r.cgroupPath = f.required<std::string>("cgroupPath");
+  r.shimPid = f.required<pid_t>("shimPid");
+  r.shimStartTime = f.get<uint64_t>("shimStartTime");
+  r.pid = f.required<pid_t>("pid");
+  r.pidStartTime = f.get<uint64_t>("pidStartTime");
+  r.startedAtNs = f.get<int64_t>("startedAtNs");
+  r.restartCount = f.get<int>("restartCount");
+  if (f.error()) return fail(*f.error());
+  return r;
+}
+
+std::string encodeExitRecord(const ExitRecord& r) {
+  return json{{"exitCode", r.exitCode},
+              {"signal", r.signal},
+              {"oomKilled", r.oomKilled},
+              {"startedAtNs", r.startedAtNs},
+              {"finishedAtNs", r.finishedAtNs}}
+      .dump();
+}
+
+Result<ExitRecord> decodeExitRecord(std::string_view text, const std::string& file) {
+  auto j = parseJson(text, file);
+  if (!j) return fail(j.error());
+  JsonFields f(*j, file);
+  ExitRecord r;
+  r.exitCode = f.required<int>("exitCode");
+  r.signal = f.get<int>("signal");
+  r.oomKilled = f.get<bool>("oomKilled");
+  r.startedAtNs = f.get<int64_t>("startedAtNs");
+  r.finishedAtNs = f.get<int64_t>("finishedAtNs");
+  if (f.error()) return fail(*f.error());
+  return r;
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_runtime.h"
+
+// The records of the state directory and their JSON form. Pure: tested on strings.
+namespace podkeeper::runtime {
+
+// <state>/pods/<uid>/sandbox.json
+struct SandboxRecord {
+  std::string uid;
+  std::string name;
+  std::string namespace_;
+  std::string hostname;
+  std::string specHash;
+  cgroup::CgroupPath cgroupParent;
+  int64_t terminationGracePeriodSeconds = 30;
+  bool operator==(const SandboxRecord&) const = default;
+};
+
+// <container dir>/state.json, written by the shim once the command was exec'd.
+// Start times are /proc/<pid>/stat field 22, so a recycled pid is never mistaken for ours.
+struct ContainerRecord {
+  std::string name;
+  std::string image;
+  cgroup::CgroupPath cgroupPath;
+  pid_t shimPid = 0;
+  uint64_t shimStartTime = 0;
+  pid_t pid = 0;
+  uint64_t pidStartTime = 0;
+  int64_t startedAtNs = 0;
+  int restartCount = 0;
+  bool operator==(const ContainerRecord&) const = default;
+};
+
+std::string encodeSandboxRecord(const SandboxRecord& r);
+Result<SandboxRecord> decodeSandboxRecord(std::string_view json, const std::string& file);
+
+std::string encodeContainerRecord(const ContainerRecord& r);
+Result<ContainerRecord> decodeContainerRecord(std::string_view json, const std::string& file);
+
+std::string encodeExitRecord(const ExitRecord& r);
+Result<ExitRecord> decodeExitRecord(std::string_view json, const std::string& file);
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,96 @@
+#include "runtime/state_json.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/shim_config.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+TEST(SandboxRecordJson, RoundTrips) {
+  const SandboxRecord r{"u1", "web", "default", "web", "abc123", "podkeeper/podu1", 45};
+  auto back = decodeSandboxRecord(encodeSandboxRecord(r), "sandbox.json");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(*back, r);
+}
+
+TEST(ContainerRecordJson, RoundTrips) {
+  ContainerRecord r;
+  r.name = "app";
+  r.image = "busybox:1.36";
+  r.cgroupPath = "podkeeper/podu1/app";
+  r.shimPid = 100;
+  r.shimStartTime = 12345;
+  r.pid = 101;
+  r.pidStartTime = 12346;
+  r.startedAtNs = 1700000000123456789;
+  r.restartCount = 4;
+  auto back = decodeContainerRecord(encodeContainerRecord(r), "state.json");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(*back, r);
+}
+
+TEST(ExitRecordJson, RoundTrips) {
+  const ExitRecord r{137, 9, true, 10, 20};
+  auto back = decodeExitRecord(encodeExitRecord(r), "exit.json");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->exitCode, 137);
+  EXPECT_EQ(back->signal, 9);
+  EXPECT_TRUE(back->oomKilled);
+  EXPECT_EQ(back->startedAtNs, 10);
+  EXPECT_EQ(back->finishedAtNs, 20);
+}
+
+TEST(ContainerRecordJson, WrongTypeNamesFileFieldAndValue) {
+  auto r = decodeContainerRecord(R"({"cgroupPath":"a","shimPid":"x","pid":1})", "/s/state.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "/s/state.json: field \"shimPid\": invalid value \"x\"");
+}
+
+TEST(ExitRecordJson, MissingFieldIsNamed) {
+  auto r = decodeExitRecord(R"({"signal":0})", "/s/exit.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "/s/exit.json: field \"exitCode\": missing");
+}
+
+TEST(SandboxRecordJson, TruncatedFileIsReportedAsInvalidJson) {
+  auto r = decodeSandboxRecord(R"({"uid":"u1","cgroupPa)", "/s/sandbox.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "/s/sandbox.json: not valid JSON");
+}
+
+TEST(ShimConfigJson, RoundTrips) {
+  ShimConfig c;
+  c.sandboxUid = "u1";
+  c.containerName = "app";
+  c.image = "busybox";
+  c.restartCount = 2;
+  c.argv = {"sh", "-c", "echo hi"};
+  c.env = {"A=1", "PATH=/bin"};
+  c.workingDir = "/tmp";
+  c.lowerDir = "/img/busybox/latest/rootfs";
+  c.sandboxDir = "/run/pk/pods/u1";
+  c.logPath = "/var/log/pods/x/app/2.log";
+  c.logMaxBytes = 1024;
+  c.logMaxFiles = 3;
+  c.cgroupPath = "pk/podu1/app";
+  c.shimCgroup = "pk/shims";
+  c.capabilities = {"CHOWN", "KILL"};
+  c.noNewPrivileges = false;
+  c.privileged = true;
+  auto back = decodeShimConfig(encodeShimConfig(c), "config.json");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(*back, c);
+}
+
+TEST(ShimConfigJson, EmptyCommandIsRefused) {
+  ShimConfig c;
+  c.containerName = "app";
+  c.lowerDir = c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
+  auto r = decodeShimConfig(encodeShimConfig(c), "/b/config.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "/b/config.json: field \"argv\": empty command");
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime

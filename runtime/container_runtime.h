@@ -36,6 +36,11 @@ struct ContainerSpec {
   cgroup::Resources resources;
   std::string logPath;  // CRI log file the shim writes
   int restartCount = 0;
+  // Added by the runtime layer (all optional):
+  cgroup::CgroupPath cgroupPath;  // "" = <sandbox cgroupParent>/<name>
+  std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
+  bool privileged = false;                   // all capabilities, no masked paths, /sys rw
+  bool allowPrivilegeEscalation = false;     // false sets no_new_privs
 };
 
 struct ExitRecord {

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/rootfs.h"
+
+// The container's init, between clone3 and exec. Runs in the shim's child, in the new pid,
+// mount (and cgroup) namespaces.
+namespace podkeeper::runtime {
+
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+struct InitPlan {
+  RootfsPlan rootfs;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "K=V"
+  std::string workingDir = "/";
+  std::string hostname;
+  uint64_t capabilityMask = 0;
+  bool noNewPrivileges = true;
+
+  int placedFd = -1;  // read end: one byte once the shim placed us in our cgroups; -1 = born there
+  bool unshareCgroupNs = false;  // true when placed after birth: the cgroup ns root must be ours
+  int nsFds[3] = {-1, -1, -1};   // the pod's net, ipc, uts
+  int stdoutFd = -1;
+  int stderrFd = -1;
+  int execErrorFd = -1;  // CLOEXEC: EOF on exec, an InitFailure otherwise
+};
+
+// Sent on execErrorFd when the container cannot be started.
+struct InitFailure {
+  int err = 0;
+  char message[480] = {};
+};
+
+// The environment with PATH (default kDefaultPath) and HOSTNAME added when missing.
+std::vector<std::string> containerEnvironment(const std::vector<std::string>& env,
+                                              const std::string& hostname);
+
+// Where execvp would look: argv0 itself when it holds a '/', else each PATH entry.
+std::vector<std::string> executableCandidates(const std::string& argv0,
+                                              const std::vector<std::string>& env);
+
+// Never returns: execs the command or reports why not and exits 127.
+[[noreturn]] void runContainerInit(const InitPlan& plan);
+
+}  // namespace podkeeper::runtime

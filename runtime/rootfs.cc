@@ -1,0 +1,229 @@
+#include "runtime/rootfs.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/syscalls.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+constexpr const char* kMaskedPaths[] = {"/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/proc/scsi",
+                                        "/sys/firmware",
+                                        "/sys/devices/virtual/powercap"};
+constexpr const char* kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                          "/proc/sysrq-trigger"};
+
+struct Device {
+  const char* name;
+  unsigned major, minor;
+};
+constexpr Device kDevices[] = {{"null", 1, 3}, {"zero", 1, 5},   {"full", 1, 7},
+                               {"tty", 5, 0},  {"random", 1, 8}, {"urandom", 1, 9}};
+constexpr std::pair<const char*, const char*> kDevLinks[] = {
+    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},         {"core", "/proc/kcore"}};
+
+std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+Result<void> mountAt(const char* source, int targetFd, const char* fstype, unsigned long flags,
+                     const char* data, const std::string& what) {
+  if (::mount(source, fdPath(targetFd).c_str(), fstype, flags, data) != 0) {
+    return failSys(errno, "mount " + what);
+  }
+  return {};
+}
+
+Result<UniqueFd> openInRoot(int rootFd, const std::string& path, int flags) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const std::string rel = path.starts_with("/") ? path.substr(1) : path;
+  UniqueFd fd(sys::openat2(rootFd, rel.c_str(), how));
+  if (!fd.valid()) return failSys(errno, "open " + path + " in the container rootfs");
+  return fd;
+}
+
+// An empty regular file at path in the root (created if missing), opened O_PATH.
+Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path) {
+  auto existing = openInRoot(rootFd, path, O_PATH);
+  if (existing || existing.error().code != ENOENT) return existing;
+  const auto slash = path.rfind('/');
+  auto dir = openDirInRoot(rootFd, path.substr(0, slash));
+  if (!dir) return fail(dir.error());
+  UniqueFd created(::openat(dir->get(), path.substr(slash + 1).c_str(),
+                            O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!created.valid()) return failSys(errno, "create " + path + " in the container rootfs");
+  return openInRoot(rootFd, path, O_PATH);
+}
+
+Result<void> mountDev(int rootFd) {
+  auto dev = openDirInRoot(rootFd, "/dev");
+  if (!dev) return fail(dev.error());
+  if (auto r = mountAt("tmpfs", dev->get(), "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                       "mode=755,size=65536k", "/dev");
+      !r) {
+    return r;
+  }
+  auto devFd = openInRoot(rootFd, "/dev", O_DIRECTORY);  // the new tmpfs, not what it covers
+  if (!devFd) return fail(devFd.error());
+  for (const auto& d : kDevices) {
+    if (::mknodat(devFd->get(), d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
+      return failSys(errno, std::string("mknod /dev/") + d.name);
+    }
+  }
+  for (const auto& [name, target] : kDevLinks) {
+    if (::symlinkat(target, devFd->get(), name) != 0) {
+      return failSys(errno, std::string("symlink /dev/") + name);
+    }
+  }
+  struct Sub {
+    const char* dir;
+    const char* fstype;
+    unsigned long flags;
+    const char* data;
+  };
+  const Sub subs[] = {
+      {"pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+      {"shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"},
+      {"mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr}};
+  for (const auto& s : subs) {
+    auto dir = openDirInRoot(rootFd, std::string("/dev/") + s.dir);
+    if (!dir) return fail(dir.error());
+    if (auto r =
+            mountAt(s.fstype, dir->get(), s.fstype, s.flags, s.data, std::string("/dev/") + s.dir);
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> bindPodFiles(int rootFd, const std::string& sandboxDir) {
+  for (const char* name : {"hostname", "hosts", "resolv.conf"}) {
+    const std::string source = sandboxDir + "/" + name;
+    if (::access(source.c_str(), R_OK) != 0) continue;
+    auto target = openFileInRoot(rootFd, std::string("/etc/") + name);
+    if (!target) return fail(target.error());
+    if (auto r = mountAt(source.c_str(), target->get(), nullptr, MS_BIND, nullptr,
+                         std::string("/etc/") + name);
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> mountKernelFs(int rootFd, bool privileged) {
+  auto proc = openDirInRoot(rootFd, "/proc");
+  if (!proc) return fail(proc.error());
+  if (auto r =
+          mountAt("proc", proc->get(), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, nullptr, "/proc");
+      !r) {
+    return r;
+  }
+  auto sys = openDirInRoot(rootFd, "/sys");
+  if (!sys) return fail(sys.error());
+  const unsigned long roFlag = privileged ? 0 : MS_RDONLY;
+  return mountAt("sysfs", sys->get(), "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | roFlag, nullptr,
+                 "/sys");
+}
+
+}  // namespace
+
+Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path) {
+  std::string prefix;
+  UniqueFd current(::dup(rootFd));
+  size_t pos = 0;
+  while (pos < path.size()) {
+    const auto next = path.find('/', pos);
+    const std::string name = path.substr(pos, next == path.npos ? path.npos : next - pos);
+    pos = next == path.npos ? path.size() : next + 1;
+    if (name.empty()) continue;
+    prefix += "/" + name;
+    auto fd = openInRoot(rootFd, prefix, O_PATH | O_DIRECTORY);
+    if (!fd && fd.error().code == ENOENT) {
+      if (::mkdirat(current.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return failSys(errno, "mkdir " + prefix + " in the container rootfs");
+      }
+      fd = openInRoot(rootFd, prefix, O_PATH | O_DIRECTORY);
+    }
+    if (!fd) return fail(fd.error());
+    current = std::move(*fd);
+  }
+  return current;
+}
+
+Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
+                                   const std::string& work) {
+  for (const auto* p : {&lower, &upper, &work}) {
+    if (p->find_first_of(",:") != std::string::npos) {
+      return failMsg("overlay path \"" + *p + "\" contains ',' or ':'");
+    }
+  }
+  return "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
+}
+
+Result<void> prepareRootfs(const RootfsPlan& plan) {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    return failSys(errno, "make / rslave");
+  }
+  auto opts = overlayOptions(plan.lowerDir, plan.upperDir, plan.workDir);
+  if (!opts) return fail(opts.error());
+  if (::mount("overlay", plan.mergedDir.c_str(), "overlay", 0, opts->c_str()) != 0) {
+    return failSys(errno, "mount overlay on " + plan.mergedDir + " (" + *opts + ")");
+  }
+  UniqueFd root(::open(plan.mergedDir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return failSys(errno, "open " + plan.mergedDir);
+  if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
+  if (auto r = mountDev(root.get()); !r) return r;
+  return bindPodFiles(root.get(), plan.sandboxDir);
+}
+
+Result<void> pivotInto(const std::string& mergedDir) {
+  if (::chdir(mergedDir.c_str()) != 0) return failSys(errno, "chdir " + mergedDir);
+  if (sys::pivotRoot(".", ".") != 0) return failSys(errno, "pivot_root " + mergedDir);
+  // The old root now sits on top of "."; keep its unmount from reaching the host.
+  if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+    return failSys(errno, "make old root rslave");
+  }
+  if (::umount2(".", MNT_DETACH) != 0) return failSys(errno, "unmount old root");
+  if (::chdir("/") != 0) return failSys(errno, "chdir /");
+  return {};
+}
+
+Result<void> maskKernelPaths() {
+  for (const char* path : kMaskedPaths) {
+    struct stat st {};
+    if (::lstat(path, &st) != 0) continue;  // not on this kernel
+    const bool dir = S_ISDIR(st.st_mode);
+    const int rc = dir ? ::mount("tmpfs", path, "tmpfs", MS_RDONLY, nullptr)
+                       : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
+    if (rc != 0) return failSys(errno, std::string("mask ") + path);
+  }
+  for (const char* path : kReadonlyPaths) {
+    if (::access(path, F_OK) != 0) continue;
+    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
+        ::mount(path, path, nullptr,
+                MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                nullptr) != 0) {
+      return failSys(errno, std::string("make ") + path + " read-only");
+    }
+  }
+  return {};
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+
+// The container's filesystem, set up by its init inside its own mount namespace, so every
+// mount disappears with the container. Mount targets inside the rootfs are opened with
+// RESOLVE_IN_ROOT and mounted through /proc/self/fd, so a symlink in the image cannot
+// redirect a mount to the host.
+namespace podkeeper::runtime {
+
+struct RootfsPlan {
+  std::string lowerDir;  // image rootfs
+  std::string upperDir;
+  std::string workDir;
+  std::string mergedDir;   // overlay mount point, becomes "/"
+  std::string sandboxDir;  // hostname, hosts, resolv.conf to bind over /etc
+  bool privileged = false;
+};
+
+// The overlay mount options; paths with ',' or ':' are refused (overlay cannot quote them).
+Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
+                                   const std::string& work);
+
+// / rslave, overlay, /proc, /dev (+pts, shm, mqueue, devices, links), /sys, /etc files.
+Result<void> prepareRootfs(const RootfsPlan& plan);
+
+// pivot_root(".", ".") then a lazy unmount of the old root, as runc does.
+Result<void> pivotInto(const std::string& mergedDir);
+
+// After pivoting: masked paths (bind /dev/null or read-only tmpfs) and read-only paths.
+Result<void> maskKernelPaths();
+
+// Opens (creating directories as needed) a directory below rootFd without leaving it.
+Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path);
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <signal.h>
+
+#include "common/error.h"
+#include "runtime/cri_log_writer.h"
+#include "runtime/shim/diagnostics.h"
+#include "runtime/shim/spawn.h"
+
+namespace podkeeper::runtime::shim {
+
+// Copies the container's stdout and stderr into the CRI log until both close, and reaps the
+// init when it exits. Returns the init's waitid result.
+Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag);
+
+}  // namespace podkeeper::runtime::shim

@@ -1,0 +1,139 @@
+#include "runtime/shim/shim.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/atomic_file.h"
+#include "runtime/exit_status.h"
+#include "runtime/proc.h"
+#include "runtime/shim/diagnostics.h"
+#include "runtime/shim/relay.h"
+#include "runtime/shim/spawn.h"
+#include "runtime/shim_protocol.h"
+#include "runtime/state_json.h"
+
+namespace podkeeper::runtime::shim {
+namespace {
+
+// The agent's end of fd 3; closed once the start was reported.
+class AgentPipe {
+ public:
+  void send(const std::string& line) {
+    if (open_) (void)!::write(kShimSyncFd, line.data(), line.size());
+  }
+  void close() {
+    if (open_) ::close(kShimSyncFd);
+    open_ = false;
+  }
+
+ private:
+  bool open_ = ::fcntl(kShimSyncFd, F_GETFD) >= 0;
+};
+
+std::optional<uint64_t> oomKills(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
+  auto s = cgroups.stats(path);
+  return s ? s->memory.oomKills : std::nullopt;
+}
+
+// Out of the caller's session and process tree: the agent reaps the intermediate child.
+bool daemonize() {
+  if (::setsid() < 0) return false;
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid > 0) ::_exit(0);
+  return true;
+}
+
+void joinShimCgroup(cgroup::CgroupManager& cgroups, const ShimConfig& cfg,
+                    const Diagnostics& diag) {
+  auto r = cgroups.create(cfg.shimCgroup);
+  if (r) r = cgroups.addProcess(cfg.shimCgroup, ::getpid());
+  if (!r) diag.log("warning: cannot join shim cgroup " + cfg.shimCgroup + ": " + r.error().message);
+}
+
+ContainerRecord stateFor(const ShimConfig& cfg, const RunningContainer& c) {
+  ContainerRecord rec;
+  rec.name = cfg.containerName;
+  rec.image = cfg.image;
+  rec.cgroupPath = cfg.cgroupPath;
+  rec.shimPid = ::getpid();
+  rec.shimStartTime = readProcStartTime(rec.shimPid).value_or(0);
+  rec.pid = c.pid;
+  rec.pidStartTime = readProcStartTime(c.pid).value_or(0);
+  rec.startedAtNs = c.startedAtNs;
+  rec.restartCount = cfg.restartCount;
+  return rec;
+}
+
+int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& agent,
+              const Diagnostics& diag) {
+  auto cgroups = cgroup::makeCgroupManager({cfg.cgroupMountRoot, cfg.cgroupMountinfoPath});
+  if (!cgroups) {
+    agent.send(formatShimError("cgroups: " + cgroups.error().message));
+    return 1;
+  }
+  joinShimCgroup(**cgroups, cfg, diag);
+  auto log = CriLogWriter::open(cfg.logPath, cfg.logMaxBytes, cfg.logMaxFiles);
+  if (!log) {
+    agent.send(formatShimError(log.error().message));
+    return 1;
+  }
+  const auto oomBefore = oomKills(**cgroups, cfg.cgroupPath);
+  auto container = spawnContainer(cfg, paths, **cgroups);
+  if (!container) {
+    diag.log("start failed: " + container.error().message);
+    agent.send(formatShimError(container.error().message));
+    return 1;
+  }
+  const ContainerRecord state = stateFor(cfg, *container);
+  if (auto r = writeFileAtomic(paths.state(), encodeContainerRecord(state)); !r) {
+    diag.log("cannot write state: " + r.error().message);
+  }
+  diag.log("started pid " + std::to_string(container->pid));
+  agent.send(formatShimOk(state.shimPid, state.pid));
+  agent.close();
+
+  auto si = relayUntilExit(*container, *log, diag);
+  if (!si) {
+    diag.log("lost the container: " + si.error().message);
+    return 1;
+  }
+  const ExitRecord exit = exitRecordFromWait(
+      si->si_code, si->si_status, oomKilledBetween(oomBefore, oomKills(**cgroups, cfg.cgroupPath)),
+      container->startedAtNs, realtimeNowNs());
+  if (auto r = writeFileAtomic(paths.exit(), encodeExitRecord(exit)); !r) {
+    diag.log("cannot write exit record: " + r.error().message);
+    return 1;
+  }
+  diag.log("container exited: code " + std::to_string(exit.exitCode) + ", signal " +
+           std::to_string(exit.signal) + (exit.oomKilled ? ", OOM killed" : ""));
+  return 0;
+}
+
+}  // namespace
+
+int runShim(const std::string& bundle) {
+  ::signal(SIGPIPE, SIG_IGN);
+  AgentPipe agent;
+  const ContainerPaths paths{bundle};
+  auto text = readWholeFile(paths.config());
+  auto cfg =
+      text ? decodeShimConfig(*text, paths.config()) : Result<ShimConfig>(fail(text.error()));
+  if (!cfg) {
+    agent.send(formatShimError(cfg.error().message));
+    return 1;
+  }
+  if (!daemonize()) {
+    agent.send(formatShimError(Error::sys(errno, "daemonize").message));
+    return 1;
+  }
+  agent.send(formatShimStarted(::getpid()));
+  const Diagnostics diag(paths.shimLog());
+  diag.log("shim for " + cfg->sandboxUid + "/" + cfg->containerName);
+  return supervise(*cfg, paths, agent, diag);
+}
+
+}  // namespace podkeeper::runtime::shim

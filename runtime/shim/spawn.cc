@@ -1,0 +1,151 @@
+#include "runtime/shim/spawn.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "runtime/atomic_file.h"
+#include "runtime/capabilities.h"
+#include "runtime/container_init.h"
+#include "runtime/proc.h"
+#include "runtime/syscalls.h"
+
+namespace podkeeper::runtime::shim {
+namespace {
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Result<Pipe> makePipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return failSys(errno, "pipe");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// The child until it execs: killed and reaped unless released.
+class ChildGuard {
+ public:
+  ChildGuard(pid_t pid, int pidfd) : pid_(pid), pidfd_(pidfd) {}
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    if (pid_ <= 0) return;
+    sys::pidfdSendSignal(pidfd_, SIGKILL);
+    siginfo_t si{};
+    while (::waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED) < 0 && errno == EINTR) {
+    }
+  }
+  void release() { pid_ = 0; }
+
+ private:
+  pid_t pid_;
+  int pidfd_;
+};
+
+std::string readHostname(const std::string& sandboxDir) {
+  auto text = readWholeFile(sandboxDir + "/hostname");
+  if (!text) return "";
+  std::string h = *text;
+  while (!h.empty() && (h.back() == '\n' || h.back() == '\r')) h.pop_back();
+  return h;
+}
+
+Result<std::array<UniqueFd, 3>> openPodNamespaces(const std::string& sandboxDir) {
+  std::array<UniqueFd, 3> fds;
+  for (int i = 0; i < 3; ++i) {
+    const std::string pin = sandboxDir + "/ns/" + kPinnedNamespaces[i];
+    fds[i].reset(::open(pin.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fds[i].valid()) return failSys(errno, "open namespace pin " + pin);
+  }
+  return fds;
+}
+
+// Reads the exec-error pipe: EOF means the command was exec'd.
+Result<void> awaitExec(int execErrorFd) {
+  InitFailure f;
+  ssize_t n;
+  do {
+    n = ::read(execErrorFd, &f, sizeof f);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) return {};
+  if (n != static_cast<ssize_t>(sizeof f)) return failMsg("container init died before exec");
+  f.message[sizeof(f.message) - 1] = '\0';
+  return fail(Error{f.err, f.message});
+}
+
+}  // namespace
+
+Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
+                                        cgroup::CgroupManager& cgroups) {
+  auto mask = capabilityMask(config.capabilities);
+  if (!mask) return fail(mask.error());
+  auto ns = openPodNamespaces(config.sandboxDir);
+  if (!ns) return fail(ns.error());
+  auto out = makePipe(), err = makePipe(), execError = makePipe(), placed = makePipe();
+  for (auto* p : {&out, &err, &execError, &placed}) {
+    if (!*p) return fail(p->error());
+  }
+  auto cloneInto = cgroups.openForCloneInto(config.cgroupPath);
+  if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
+  const UniqueFd cgroupFd(cloneInto->value_or(-1));
+  const bool bornInCgroup = cgroupFd.valid();
+
+  InitPlan plan;
+  plan.rootfs = {config.lowerDir, paths.upper(),     paths.work(),
+                 paths.rootfs(),  config.sandboxDir, config.privileged};
+  plan.argv = config.argv;
+  plan.env = config.env;
+  plan.workingDir = config.workingDir;
+  plan.hostname = readHostname(config.sandboxDir);
+  plan.capabilityMask = *mask;
+  plan.noNewPrivileges = config.noNewPrivileges;
+  plan.placedFd = bornInCgroup ? -1 : placed->read.get();
+  plan.unshareCgroupNs = !bornInCgroup;
+  for (int i = 0; i < 3; ++i) plan.nsFds[i] = (*ns)[i].get();
+  plan.stdoutFd = out->write.get();
+  plan.stderrFd = err->write.get();
+  plan.execErrorFd = execError->write.get();
+
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_PIDFD;
+  if (bornInCgroup) {
+    // Born inside the cgroup, the cgroup namespace can be created at once with it as root.
+    args.flags |= CLONE_INTO_CGROUP | CLONE_NEWCGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroupFd.get());
+  }
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  const long pid = sys::clone3(&args);
+  if (pid < 0) return failSys(errno, "clone3 container init");
+  if (pid == 0) runContainerInit(plan);
+
+  RunningContainer c;
+  c.pid = static_cast<pid_t>(pid);
+  c.pidfd.reset(pidfd);
+  c.startedAtNs = realtimeNowNs();
+  ChildGuard guard(c.pid, pidfd);
+  out->write.reset();
+  err->write.reset();
+  execError->write.reset();
+  placed->read.reset();
+  if (!bornInCgroup) {
+    if (auto r = cgroups.addProcess(config.cgroupPath, c.pid); !r) {
+      return fail(r.error().context("place container in cgroup " + config.cgroupPath));
+    }
+    if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
+  }
+  if (auto r = awaitExec(execError->read.get()); !r) return fail(r.error());
+  guard.release();
+  c.stdoutFd = std::move(out->read);
+  c.stderrFd = std::move(err->read);
+  return c;
+}
+
+}  // namespace podkeeper::runtime::shim

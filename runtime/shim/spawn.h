@@ -1,0 +1,28 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/shim_config.h"
+#include "runtime/state_dir.h"
+
+namespace podkeeper::runtime::shim {
+
+// A container whose command was exec'd: its init and the read ends of its output.
+struct RunningContainer {
+  pid_t pid = 0;
+  UniqueFd pidfd;
+  UniqueFd stdoutFd;
+  UniqueFd stderrFd;
+  int64_t startedAtNs = 0;
+};
+
+// clone3s the container's init into new pid/mount/cgroup namespaces inside its cgroup
+// (born there with CLONE_INTO_CGROUP, else placed with addProcess before it goes on), and
+// waits until the command was exec'd. On failure the child is killed and reaped.
+Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
+                                        cgroup::CgroupManager& cgroups);
+
+}  // namespace podkeeper::runtime::shim

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+// What the shim tells the agent on its sync pipe (fd 3), one line each:
+//   "shim <shimPid>"                   as soon as it has daemonized
+//   "ok <shimPid> <containerPid>"      the command was exec'd; state.json is written
+//   "error <message>"                  the container could not be started
+namespace podkeeper::runtime {
+
+inline constexpr int kShimSyncFd = 3;
+
+struct ShimReport {
+  std::optional<pid_t> shimPid;       // from "shim" or "ok"
+  std::optional<pid_t> containerPid;  // set on "ok"
+  std::optional<std::string> error;   // set on "error" or a malformed line
+  bool complete() const { return containerPid.has_value() || error.has_value(); }
+};
+
+std::string formatShimStarted(pid_t shimPid);
+std::string formatShimOk(pid_t shimPid, pid_t containerPid);
+std::string formatShimError(std::string_view message);
+
+// Parses everything read so far; the last complete lines decide.
+ShimReport parseShimReport(std::string_view text);
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manifests/decode.h"
+#include "reconciler/crash_backoff.h"
+#include "runtime/container_runtime.h"
+
+// plan(): desired x observed -> actions, for one pod. Pure; the executor carries them out.
+namespace podkeeper::reconciler {
+
+enum class ActionKind {
+  EnsureSandbox,
+  StartContainer,   // container, restartCount
+  RemoveContainer,  // an exited instance, before its restart
+  StopContainer,    // SIGTERM to the container's init; the grace period starts
+  KillContainer,    // SIGKILL to everything in the container's cgroup
+  RemoveSandbox,
+};
+const char* toString(ActionKind k);
+
+struct Action {
+  ActionKind kind;
+  std::string container;
+  int restartCount = 0;
+  bool operator==(const Action&) const = default;
+};
+
+struct Plan {
+  std::vector<Action> actions;
+  std::optional<int64_t> requeueAtNs;          // look again no later than this
+  bool startsGracePeriod = false;              // the executor records the kill deadline
+  std::map<std::string, std::string> waiting;  // container -> reason (CrashLoopBackOff)
+};
+
+struct PlanInput {
+  const manifests::DecodedPod* desired = nullptr;   // nullptr: the pod is not wanted
+  const runtime::SandboxState* observed = nullptr;  // nullptr: nothing on the machine
+  std::optional<int64_t> killDeadlineNs;            // set once SIGTERM was sent
+  const CrashBackoff* backoff = nullptr;
+  int64_t nowNs = 0;
+};
+
+Plan planPod(const PlanInput& in);
+
+// The crash back-off key: container name and the pod's spec hash (a spec change resets it).
+std::string backoffKey(const std::string& uid, const std::string& container,
+                       const std::string& specHash);
+
+// How long a container whose shim is gone without an exit record, or whose init died while
+// its shim lives on, is given before being treated as exited.
+inline constexpr int64_t kExitSettleNs = 200 * kNsPerMs;
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+
+#include "manifests/pod.h"
+#include "runtime/cgroup/cgroup_manager.h"
+
+// Pure mapping from the Pod model to cgroup layout and limits (DESIGN.md 4.4).
+namespace podkeeper::reconciler {
+
+enum class QosClass { Guaranteed, Burstable, BestEffort };
+const char* toString(QosClass q);
+
+// Guaranteed: every container has cpu and memory limits equal to its requests (a missing
+// request defaults to the limit, as the API server does). BestEffort: nothing set anywhere.
+QosClass qosClass(const manifests::PodSpec& spec);
+
+// <root>/pod<uid> (Guaranteed), <root>/burstable/pod<uid>, <root>/besteffort/pod<uid>.
+runtime::cgroup::CgroupPath podCgroupPath(const std::string& cgroupRoot, QosClass qos,
+                                          const std::string& uid);
+
+runtime::cgroup::Resources containerResources(const manifests::Container& c);
+
+// The kubelet's pod-level values: shares from the sum of cpu requests; quota and memory
+// limit only when every container has one (sum of regular containers, or the largest init
+// container when that is larger).
+runtime::cgroup::Resources podResources(const manifests::PodSpec& spec);
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,118 @@
+#include "reconciler/reconcile_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+namespace podkeeper::reconciler {
+
+ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler,
+                             runtime::ContainerRuntime& rt, const Clock& clock, Options options)
+    : io_(io),
+      reconciler_(reconciler),
+      runtime_(rt),
+      clock_(clock),
+      options_(options),
+      queue_(options.failureBackoff),
+      delayTimer_(io),
+      resyncTimer_(io) {}
+
+void ReconcileLoop::start() {
+  if (auto r = reconciler_.observeAll(); !r) spdlog::error("{}", r.error().message);
+  size_t adopted = reconciler_.observed().size();
+  if (adopted > 0) spdlog::info("found {} pod sandboxes from an earlier run", adopted);
+  for (const auto& key : reconciler_.keys()) enqueue(key);
+  armResync();
+}
+
+void ReconcileLoop::stop() {
+  stopped_ = true;
+  delayTimer_.cancel();
+  resyncTimer_.cancel();
+  shimWatches_.clear();
+}
+
+void ReconcileLoop::enqueue(const std::string& key) {
+  queue_.add(key);
+  kick();
+}
+
+void ReconcileLoop::kick() {
+  if (stopped_ || runPosted_) return;
+  if (queue_.hasReady() || queue_.nextDueNs().value_or(INT64_MAX) <= clock_.nowNs()) {
+    runPosted_ = true;
+    boost::asio::post(io_, [this] { runOne(); });
+    return;
+  }
+  armDelayTimer();
+}
+
+void ReconcileLoop::armDelayTimer() {
+  auto due = queue_.nextDueNs();
+  if (!due) return;
+  auto wait = std::chrono::nanoseconds(std::max<int64_t>(0, *due - clock_.nowNs()));
+  delayTimer_.expires_after(wait);
+  delayTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) kick();
+  });
+}
+
+void ReconcileLoop::runOne() {
+  runPosted_ = false;
+  if (stopped_) return;
+  auto key = queue_.pop(clock_.nowNs());
+  if (key) {
+    auto started = std::chrono::steady_clock::now();
+    auto outcome = reconciler_.reconcile(*key);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (onReconciled) onReconciled(seconds);
+    if (outcome) {
+      queue_.forget(*key);
+      if (outcome->requeueAtNs) queue_.addAt(*key, *outcome->requeueAtNs);
+    } else {
+      int64_t delay = queue_.fail(*key, clock_.nowNs());
+      spdlog::error("{} (retry in {:.1f}s)", outcome.error().message, double(delay) / kNsPerSec);
+    }
+    queue_.done(*key);
+    watchShims(*key);
+  }
+  kick();
+}
+
+void ReconcileLoop::watchShims(const std::string& key) {
+  for (const auto& [uid, sandbox] : reconciler_.observed()) {
+    if (podKey(sandbox.namespace_, sandbox.name) != key) continue;
+    for (const auto& c : sandbox.containers) {
+      std::string id = uid + "/" + c.name;
+      if (!c.shimAlive || shimWatches_.contains(id)) continue;
+      auto fd = runtime_.openShimPidfd(uid, c.name);
+      if (!fd) continue;  // already gone: the next reconcile sees the exit
+      auto watch = std::make_unique<boost::asio::posix::stream_descriptor>(io_, *fd);
+      watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                        [this, id, key](const boost::system::error_code& ec) {
+                          if (ec) return;
+                          shimWatches_.erase(id);
+                          enqueue(key);
+                        });
+      shimWatches_[id] = std::move(watch);
+    }
+  }
+}
+
+void ReconcileLoop::armResync() {
+  resyncTimer_.expires_after(options_.resyncInterval);
+  resyncTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    resync();
+    armResync();
+  });
+}
+
+void ReconcileLoop::resync() {
+  // Sandboxes made or removed behind our back show up here; then every key is looked at.
+  if (auto r = reconciler_.observeAll(); !r) spdlog::error("resync: {}", r.error().message);
+  for (const auto& key : reconciler_.keys()) enqueue(key);
+}
+
+}  // namespace podkeeper::reconciler

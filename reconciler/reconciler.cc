@@ -1,0 +1,229 @@
+#include "reconciler/reconciler.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "runtime/image_store.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+bool sameDesired(const manifests::DecodedPod& a, const manifests::DecodedPod& b) {
+  return a.uid == b.uid && a.specHash == b.specHash && a.pod.metadata == b.pod.metadata;
+}
+
+std::string keyOf(const runtime::SandboxState& s) { return podKey(s.namespace_, s.name); }
+
+}  // namespace
+
+std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
+
+Reconciler::Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
+                       ReconcileHooks hooks)
+    : runtime_(runtime), clock_(clock), paths_(std::move(paths)), hooks_(std::move(hooks)) {}
+
+std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests::DecodedPod> pods) {
+  std::vector<std::string> changed;
+  for (const auto& [key, pod] : pods) {
+    auto old = desired_.find(key);
+    if (old == desired_.end() || !sameDesired(old->second, pod)) changed.push_back(key);
+    if (old == desired_.end() || old->second.specHash != pod.specHash)
+      desiredSinceNs_[key] = clock_.nowNs();
+  }
+  for (const auto& [key, pod] : desired_) {
+    if (!pods.contains(key)) {
+      changed.push_back(key);
+      desiredSinceNs_.erase(key);
+    }
+  }
+  desired_ = std::move(pods);
+  return changed;
+}
+
+Result<void> Reconciler::observeAll() {
+  auto all = runtime_.list();
+  if (!all) return fail(all.error().context("reading the state directory"));
+  observed_.clear();
+  for (auto& s : *all) observed_[s.uid] = std::move(s);
+  return {};
+}
+
+std::vector<std::string> Reconciler::keys() const {
+  std::set<std::string> keys;
+  for (const auto& [key, pod] : desired_) keys.insert(key);
+  for (const auto& [uid, s] : observed_) keys.insert(keyOf(s));
+  return {keys.begin(), keys.end()};
+}
+
+std::vector<std::string> Reconciler::observedUidsFor(const std::string& key) const {
+  std::vector<std::string> uids;
+  for (const auto& [uid, s] : observed_)
+    if (keyOf(s) == key) uids.push_back(uid);
+  return uids;
+}
+
+Result<void> Reconciler::refreshObserved(const std::string& uid) {
+  auto state = runtime_.inspect(uid);
+  if (!state) return fail(state.error());
+  if (*state)
+    observed_[uid] = std::move(**state);
+  else
+    observed_.erase(uid);
+  return {};
+}
+
+Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
+  auto want = desired_.find(key);
+  const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
+
+  std::vector<std::string> uids = observedUidsFor(key);
+  if (desired && std::find(uids.begin(), uids.end(), desired->uid) == uids.end())
+    uids.push_back(desired->uid);
+  for (const auto& uid : uids)
+    if (auto r = refreshObserved(uid); !r) return fail(r.error().context("pod " + key));
+
+  Outcome out;
+  auto merge = [&](const Plan& p) {
+    if (p.requeueAtNs && (!out.requeueAtNs || *p.requeueAtNs < *out.requeueAtNs))
+      out.requeueAtNs = p.requeueAtNs;
+  };
+  // A sandbox of this name under another uid (the manifest moved) goes before the new one
+  // starts: never two pods of one name at once.
+  bool othersLeft = false;
+  for (const auto& [uid, s] : std::map(observed_)) {
+    if (keyOf(s) != key || (desired && uid == desired->uid)) continue;
+    auto plan = reconcileSandbox(nullptr, uid);
+    if (!plan) return fail(plan.error().context("pod " + key));
+    merge(*plan);
+    othersLeft = othersLeft || observed_.contains(uid);
+  }
+  if (desired && !othersLeft) {
+    bool existed = observed_.contains(desired->uid);
+    auto plan = reconcileSandbox(desired, desired->uid);
+    if (!plan) return fail(plan.error().context("pod " + key));
+    merge(*plan);
+    if (existed && !observed_.contains(desired->uid)) out.requeueAtNs = clock_.nowNs();
+    noteStarted(*desired);
+  }
+  return out;
+}
+
+Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
+                                          const std::string& uid) {
+  auto obs = observed_.find(uid);
+  PlanInput in;
+  in.desired = desired;
+  in.observed = obs == observed_.end() ? nullptr : &obs->second;
+  in.killDeadlineNs = workers_[uid].killDeadlineNs;
+  in.backoff = &backoff_;
+  in.nowNs = clock_.nowNs();
+  Plan plan = planPod(in);
+  if (auto r = execute(plan, desired, uid); !r) return fail(r.error());
+  return plan;
+}
+
+Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* desired,
+                                 const std::string& uid) {
+  const runtime::SandboxState* obs = observed_.contains(uid) ? &observed_.at(uid) : nullptr;
+  std::string key = desired ? podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name)
+                            : (obs ? keyOf(*obs) : uid);
+  auto exitOf = [&](const std::string& name) -> std::optional<runtime::ExitRecord> {
+    if (obs)
+      for (const auto& c : obs->containers)
+        if (c.name == name) return c.exit;
+    return std::nullopt;
+  };
+
+  for (const auto& a : plan.actions) {
+    Result<void> r;
+    switch (a.kind) {
+      case ActionKind::EnsureSandbox:
+        r = runtime_.ensureSandbox(sandboxSpec(*desired, paths_));
+        break;
+      case ActionKind::StartContainer:
+        r = startContainer(*desired, a.container, a.restartCount);
+        break;
+      case ActionKind::RemoveContainer: {
+        auto exit = exitOf(a.container);
+        r = runtime_.removeContainer(uid, a.container);
+        if (r && desired) {
+          backoff_.recordRestart(backoffKey(uid, a.container, desired->specHash),
+                                 exit ? exit->finishedAtNs : clock_.nowNs());
+          spdlog::info("pod {}: restarting container {} (exit code {})", key, a.container,
+                       exit ? exit->exitCode : -1);
+          if (hooks_.containerRestarted)
+            hooks_.containerRestarted(desired->pod.metadata.namespace_, desired->pod.metadata.name,
+                                      a.container);
+        }
+        break;
+      }
+      case ActionKind::StopContainer:
+        spdlog::info("pod {}: stopping container {} (SIGTERM, grace {}s)", key, a.container,
+                     obs ? obs->terminationGracePeriodSeconds : 0);
+        r = runtime_.signalContainer(uid, a.container, SIGTERM);
+        break;
+      case ActionKind::KillContainer:
+        spdlog::warn("pod {}: killing container {} (SIGKILL)", key, a.container);
+        r = runtime_.killContainer(uid, a.container);
+        break;
+      case ActionKind::RemoveSandbox:
+        r = runtime_.removeSandbox(uid);
+        if (r) {
+          spdlog::info("pod {}: removed (uid {})", key, uid);
+          observed_.erase(uid);
+          workers_.erase(uid);
+          waiting_.erase(uid);
+          return {};
+        }
+        break;
+    }
+    if (!r && r.error().code != ESRCH)  // ESRCH: it exited on its own meanwhile
+      return fail(r.error());
+  }
+  if (plan.startsGracePeriod && obs)
+    workers_[uid].killDeadlineNs = clock_.nowNs() + obs->terminationGracePeriodSeconds * kNsPerSec;
+  if (plan.waiting.empty())
+    waiting_.erase(uid);
+  else
+    waiting_[uid] = plan.waiting;
+  if (plan.actions.empty()) return {};
+  return refreshObserved(uid);
+}
+
+Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const std::string& name,
+                                        int restartCount) {
+  const auto& containers = pod.pod.spec.containers;
+  auto it = std::find_if(containers.begin(), containers.end(),
+                         [&](const auto& c) { return c.name == name; });
+  std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  auto spec = containerSpec(pod, *it, paths_, restartCount);
+  if (!spec) return fail(spec.error());
+  if (auto found = runtime::findImageRootfs(paths_.imageDir, it->image); !found)
+    return fail(found.error().context("pod " + key + " container " + name));
+  auto started = runtime_.startContainer(*spec);
+  if (!started) return fail(started.error().context("pod " + key + " container " + name));
+  spdlog::info("pod {}: container {} started (pid {}, restart {})", key, name, started->pid,
+               restartCount);
+  return {};
+}
+
+void Reconciler::noteStarted(const manifests::DecodedPod& pod) {
+  std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  auto since = desiredSinceNs_.find(key);
+  auto obs = observed_.find(pod.uid);
+  if (since == desiredSinceNs_.end() || obs == observed_.end()) return;
+  for (const auto& want : pod.pod.spec.containers) {
+    bool up = std::any_of(obs->second.containers.begin(), obs->second.containers.end(),
+                          [&](const auto& c) { return c.name == want.name && c.running; });
+    if (!up) return;
+  }
+  double seconds = double(clock_.nowNs() - since->second) / kNsPerSec;
+  desiredSinceNs_.erase(since);
+  spdlog::info("pod {}: all containers running ({:.3f}s after the manifest was seen)", key,
+               seconds);
+  if (hooks_.podStarted) hooks_.podStarted(seconds);
+}
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "manifests/decode.h"
+#include "reconciler/clock.h"
+#include "reconciler/crash_backoff.h"
+#include "reconciler/plan.h"
+#include "reconciler/runtime_specs.h"
+#include "runtime/container_runtime.h"
+
+namespace podkeeper::reconciler {
+
+// Hooks for what the reconciler learns; the agent connects metrics and status here.
+struct ReconcileHooks {
+  std::function<void(double seconds)> podStarted;  // desired first seen -> all containers up
+  std::function<void(const std::string& ns, const std::string& pod, const std::string& c)>
+      containerRestarted;
+};
+
+// Level-triggered: reconcile(key) reads the desired pod and what the runtime reports for the
+// key now, plans, and acts. It never looks at the event that queued the key. Idempotent.
+class Reconciler {
+ public:
+  Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
+             ReconcileHooks hooks = {});
+
+  // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
+  // or a different spec hash or metadata).
+  std::vector<std::string> setDesired(std::map<std::string, manifests::DecodedPod> pods);
+  // Reloads the observed state of every sandbox from the runtime (start-up and resync).
+  Result<void> observeAll();
+
+  struct Outcome {
+    std::optional<int64_t> requeueAtNs;
+  };
+  Result<Outcome> reconcile(const std::string& key);
+
+  // Every key known as desired or observed.
+  std::vector<std::string> keys() const;
+  const std::map<std::string, manifests::DecodedPod>& desired() const { return desired_; }
+  // Observed sandboxes by uid, as of the last reconcile or observeAll.
+  const std::map<std::string, runtime::SandboxState>& observed() const { return observed_; }
+  // Containers waiting to restart, by uid then container name -> reason.
+  const std::map<std::string, std::map<std::string, std::string>>& waiting() const {
+    return waiting_;
+  }
+
+ private:
+  struct Worker {
+    std::optional<int64_t> killDeadlineNs;
+  };
+
+  Result<void> refreshObserved(const std::string& uid);
+  Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
+  Result<void> execute(const Plan& plan, const manifests::DecodedPod* desired,
+                       const std::string& uid);
+  Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
+                              int restartCount);
+  void noteStarted(const manifests::DecodedPod& pod);
+  std::vector<std::string> observedUidsFor(const std::string& key) const;
+
+  runtime::ContainerRuntime& runtime_;
+  const Clock& clock_;
+  NodePaths paths_;
+  ReconcileHooks hooks_;
+  CrashBackoff backoff_;
+  std::map<std::string, manifests::DecodedPod> desired_;   // key -> pod
+  std::map<std::string, int64_t> desiredSinceNs_;          // key -> when first seen (start latency)
+  std::map<std::string, runtime::SandboxState> observed_;  // uid -> state
+  std::map<std::string, Worker> workers_;                  // uid -> worker state
+  std::map<std::string, std::map<std::string, std::string>> waiting_;
+};
+
+std::string podKey(const std::string& ns, const std::string& name);
+
+}  // namespace podkeeper::reconciler

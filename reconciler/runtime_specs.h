@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+
+#include "common/error.h"
+#include "manifests/decode.h"
+#include "runtime/container_runtime.h"
+
+// Pure translation of a decoded pod into what the runtime is asked to run.
+namespace podkeeper::reconciler {
+
+struct NodePaths {
+  std::string imageDir;
+  std::string logDir;
+  std::string cgroupRoot;
+};
+
+runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePaths& paths);
+
+// Resolves the image (without checking it exists), argv, env, cgroup and log path.
+Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
+                                             const manifests::Container& container,
+                                             const NodePaths& paths, int restartCount);
+
+// /var/log/pods/<namespace>_<name>_<uid>/<container>/<restartCount>.log
+std::string containerLogPath(const std::string& logDir, const manifests::DecodedPod& pod,
+                             const std::string& container, int restartCount);
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,227 @@
+#include "reconciler/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "test_pods.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+using testing::container;
+constexpr int64_t kSec = kNsPerSec;
+using A = Action;
+using K = ActionKind;
+
+runtime::ContainerState running(const std::string& name, int restarts = 0) {
+  runtime::ContainerState c;
+  c.name = name;
+  c.running = true;
+  c.shimAlive = true;
+  c.restartCount = restarts;
+  return c;
+}
+
+runtime::ContainerState exited(const std::string& name, int code, int64_t finishedAt,
+                               int restarts = 0) {
+  runtime::ContainerState c;
+  c.name = name;
+  c.restartCount = restarts;
+  c.exit = runtime::ExitRecord{code, 0, false, 0, finishedAt};
+  return c;
+}
+
+runtime::SandboxState sandbox(const manifests::DecodedPod& p,
+                              std::vector<runtime::ContainerState> cs) {
+  runtime::SandboxState s;
+  s.uid = p.uid;
+  s.name = p.pod.metadata.name;
+  s.namespace_ = p.pod.metadata.namespace_;
+  s.specHash = p.specHash;
+  s.terminationGracePeriodSeconds = 30;
+  s.containers = std::move(cs);
+  return s;
+}
+
+struct Case {
+  const char* name;
+  manifests::RestartPolicy policy;
+  std::optional<std::vector<runtime::ContainerState>> observed;  // nullopt: no sandbox
+  bool desired;
+  std::optional<int64_t> killDeadline;
+  int64_t now;
+  std::vector<Action> want;
+  std::optional<int64_t> wantRequeue;
+};
+
+class PlanTable : public ::testing::TestWithParam<Case> {};
+
+TEST_P(PlanTable, ProducesTheExpectedActions) {
+  const Case& c = GetParam();
+  auto desired = testing::pod("web", {container("app")});
+  desired.pod.spec.restartPolicy = c.policy;
+  std::optional<runtime::SandboxState> obs;
+  if (c.observed) obs = sandbox(desired, *c.observed);
+  CrashBackoff backoff;
+  PlanInput in{c.desired ? &desired : nullptr, obs ? &*obs : nullptr, c.killDeadline, &backoff,
+               c.now};
+  Plan p = planPod(in);
+  EXPECT_EQ(p.actions, c.want) << c.name;
+  EXPECT_EQ(p.requeueAtNs, c.wantRequeue) << c.name;
+}
+
+using RP = manifests::RestartPolicy;
+const Case kCases[] = {
+    {"nothing wanted, nothing there", RP::Always, std::nullopt, false, {}, 0, {}, {}},
+    {"new pod starts sandbox and container",
+     RP::Always,
+     std::nullopt,
+     true,
+     {},
+     0,
+     {{K::EnsureSandbox, ""}, {K::StartContainer, "app", 0}},
+     {}},
+    {"running pod needs nothing", RP::Always, std::vector{running("app")}, true, {}, 0, {}, {}},
+    {"sandbox without its container starts it",
+     RP::Always,
+     std::vector<runtime::ContainerState>{},
+     true,
+     {},
+     0,
+     {{K::EnsureSandbox, ""}, {K::StartContainer, "app", 0}},
+     {}},
+    {"exited container restarts after the floor (Always)",
+     RP::Always,
+     std::vector{exited("app", 0, 10 * kSec, 2)},
+     true,
+     {},
+     12 * kSec,
+     {{K::EnsureSandbox, ""}, {K::RemoveContainer, "app"}, {K::StartContainer, "app", 3}},
+     {}},
+    {"exited container waits out the floor",
+     RP::Always,
+     std::vector{exited("app", 1, 10 * kSec)},
+     true,
+     {},
+     10 * kSec + 1,
+     {},
+     11 * kSec},
+    {"OnFailure restarts a failed container",
+     RP::OnFailure,
+     std::vector{exited("app", 2, 10 * kSec)},
+     true,
+     {},
+     20 * kSec,
+     {{K::EnsureSandbox, ""}, {K::RemoveContainer, "app"}, {K::StartContainer, "app", 1}},
+     {}},
+    {"OnFailure leaves a completed container",
+     RP::OnFailure,
+     std::vector{exited("app", 0, 10 * kSec)},
+     true,
+     {},
+     20 * kSec,
+     {},
+     {}},
+    {"Never leaves a failed container",
+     RP::Never,
+     std::vector{exited("app", 1, 10 * kSec)},
+     true,
+     {},
+     20 * kSec,
+     {},
+     {}},
+    {"deleted pod gets SIGTERM and a grace period",
+     RP::Always,
+     std::vector{running("app")},
+     false,
+     {},
+     5 * kSec,
+     {{K::StopContainer, "app"}},
+     35 * kSec},
+    {"deleted pod within grace waits for the deadline",
+     RP::Always,
+     std::vector{running("app")},
+     false,
+     35 * kSec,
+     20 * kSec,
+     {},
+     35 * kSec},
+    {"deleted pod past grace is killed",
+     RP::Always,
+     std::vector{running("app")},
+     false,
+     35 * kSec,
+     35 * kSec,
+     {{K::KillContainer, "app"}},
+     35 * kSec + kExitSettleNs},
+    {"deleted pod with nothing running is removed",
+     RP::Always,
+     std::vector{exited("app", 0, kSec)},
+     false,
+     {},
+     5 * kSec,
+     {{K::RemoveSandbox, ""}},
+     {}},
+};
+INSTANTIATE_TEST_SUITE_P(Cases, PlanTable, ::testing::ValuesIn(kCases));
+
+TEST(Plan, ChangedSpecTerminatesTheOldSandboxFirst) {
+  auto desired = testing::pod("web", {container("app")}, "new-hash");
+  auto old = testing::pod("web", {container("app")}, "old-hash");
+  auto obs = sandbox(old, {running("app")});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 0});
+  EXPECT_EQ(p.actions, (std::vector<Action>{{K::StopContainer, "app"}}));
+  EXPECT_TRUE(p.startsGracePeriod);
+}
+
+TEST(Plan, ChangedSpecRemovesTheStoppedOldSandbox) {
+  auto desired = testing::pod("web", {container("app")}, "new-hash");
+  auto old = testing::pod("web", {container("app")}, "old-hash");
+  auto obs = sandbox(old, {exited("app", 143, kSec)});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 2 * kSec});
+  EXPECT_EQ(p.actions, (std::vector<Action>{{K::RemoveSandbox, ""}}));
+}
+
+TEST(Plan, CrashLoopingContainerWaitsWithReasonCrashLoopBackOff) {
+  auto desired = testing::pod("web", {container("app")});
+  auto obs = sandbox(desired, {exited("app", 1, 100 * kSec, 3)});
+  CrashBackoff backoff;
+  auto key = backoffKey(desired.uid, "app", desired.specHash);
+  backoff.recordRestart(key, 50 * kSec);  // delay now 10 s
+  backoff.recordRestart(key, 90 * kSec);  // delay now 20 s
+  Plan p = planPod({&desired, &obs, std::nullopt, &backoff, 105 * kSec});
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_EQ(p.waiting.at("app"), "CrashLoopBackOff");
+  EXPECT_EQ(p.requeueAtNs, 120 * kSec);
+}
+
+TEST(Plan, ContainerWhoseShimIsWritingTheExitRecordIsLookedAtSoon) {
+  auto desired = testing::pod("web", {container("app")});
+  runtime::ContainerState dying;
+  dying.name = "app";
+  dying.shimAlive = true;
+  auto obs = sandbox(desired, {dying});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 7 * kSec});
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_EQ(p.requeueAtNs, 7 * kSec + kExitSettleNs);
+}
+
+TEST(Plan, ContainerLostWithItsShimIsRestartedAsFailed) {
+  auto desired = testing::pod("web", {container("app")});
+  desired.pod.spec.restartPolicy = RP::OnFailure;
+  runtime::ContainerState lost;
+  lost.name = "app";
+  lost.startedAtNs = kSec;
+  auto obs = sandbox(desired, {lost});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 10 * kSec});
+  EXPECT_EQ(p.actions.back(), (Action{K::StartContainer, "app", 1}));
+}
+
+TEST(Plan, ContainerRemovedFromSpecByHandIsKilled) {
+  auto desired = testing::pod("web", {container("app")});
+  auto obs = sandbox(desired, {running("app"), running("stray")});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 0});
+  EXPECT_EQ(p.actions, (std::vector<Action>{{K::KillContainer, "stray"}}));
+}
+
+}  // namespace
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,219 @@
+#include "reconciler/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fake_runtime.h"
+#include "test_pods.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::container;
+constexpr int64_t kSec = kNsPerSec;
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    imageDir_ = fs::temp_directory_path() /
+                ("pk-reconciler-test-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(imageDir_ / "busybox/latest/rootfs");
+    reconciler_ = std::make_unique<Reconciler>(
+        runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+  }
+  void TearDown() override { fs::remove_all(imageDir_); }
+
+  void want(std::vector<manifests::DecodedPod> pods) {
+    std::map<std::string, manifests::DecodedPod> m;
+    for (auto& p : pods) m[podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
+    reconciler_->setDesired(std::move(m));
+  }
+  Reconciler::Outcome reconcile(const std::string& key = "default/web") {
+    runtime_.nowNs = clock_.now;
+    auto r = reconciler_->reconcile(key);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    return r.value_or(Reconciler::Outcome{});
+  }
+  void advanceTo(int64_t t) {
+    clock_.now = t;
+    runtime_.nowNs = t;
+  }
+
+  fs::path imageDir_;
+  testing::FakeRuntime runtime_;
+  testing::FakeClock clock_;
+  std::unique_ptr<Reconciler> reconciler_;
+};
+
+TEST_F(ReconcilerTest, NewPodGetsASandboxAndItsContainers) {
+  want({testing::pod("web", {container("app", 500, 500, 1 << 20, 1 << 20), container("side")})});
+  reconcile();
+  EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"ensure uid-web", "start uid-web/app",
+                                                      "start uid-web/side"}));
+  EXPECT_EQ(runtime_.ensured[0].cgroupParent, "pk/burstable/poduid-web");
+  EXPECT_EQ(runtime_.started[0].argv, (std::vector<std::string>{"sleep", "3600"}));
+  EXPECT_EQ(runtime_.started[0].logPath, "/var/log/pods/default_web_uid-web/app/0.log");
+  EXPECT_EQ(runtime_.started[0].rootfs, (imageDir_ / "busybox/latest/rootfs").string());
+  EXPECT_EQ(runtime_.started[0].resources.cpuQuotaUs, 50000);
+}
+
+TEST_F(ReconcilerTest, ReconcileIsIdempotent) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  runtime_.calls.clear();
+  reconcile();
+  reconcile();
+  EXPECT_TRUE(runtime_.calls.empty());
+}
+
+TEST_F(ReconcilerTest, MissingImageIsAnErrorNamingPodContainerAndPath) {
+  auto p = testing::pod("web", {container("app")});
+  p.pod.spec.containers[0].image = "nginx:1.25";
+  want({p});
+  auto r = reconciler_->reconcile("default/web");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("default/web"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("nginx:1.25"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("nginx/1.25/rootfs"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(runtime_.started.empty());
+}
+
+TEST_F(ReconcilerTest, DeletedPodIsStoppedGracefullyThenRemoved) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  want({});
+  runtime_.calls.clear();
+  reconcile();  // SIGTERM; the fake container exits on it
+  reconcile();  // nothing runs any more: the sandbox goes
+  EXPECT_EQ(runtime_.calls,
+            (std::vector<std::string>{"signal uid-web/app 15", "removeSandbox uid-web"}));
+  EXPECT_TRUE(runtime_.sandboxes.empty());
+}
+
+TEST_F(ReconcilerTest, ContainerIgnoringSigtermIsKilledWhenTheGracePeriodEnds) {
+  runtime_.containersHandleSigterm = false;
+  auto p = testing::pod("web", {container("app")});
+  p.pod.spec.terminationGracePeriodSeconds = 5;
+  want({p});
+  reconcile();
+  want({});
+  int64_t t0 = clock_.now;
+  auto out = reconcile();
+  ASSERT_TRUE(out.requeueAtNs);
+  EXPECT_EQ(*out.requeueAtNs, t0 + 5 * kSec);
+  advanceTo(t0 + 4 * kSec);
+  runtime_.calls.clear();
+  reconcile();
+  EXPECT_TRUE(runtime_.calls.empty()) << "killed before the grace period ended";
+  advanceTo(t0 + 5 * kSec);
+  reconcile();
+  reconcile();
+  EXPECT_EQ(runtime_.calls,
+            (std::vector<std::string>{"kill uid-web/app", "removeSandbox uid-web"}));
+}
+
+TEST_F(ReconcilerTest, CrashingContainerRestartsAfterOneThenTenThenTwentySeconds) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  std::vector<int64_t> waits;
+  for (int i = 0; i < 3; ++i) {
+    advanceTo(clock_.now + 2 * kSec);
+    runtime_.exitContainer("uid-web", "app", 1);
+    int64_t exitedAt = clock_.now;
+    auto out = reconcile();
+    ASSERT_TRUE(out.requeueAtNs);
+    EXPECT_EQ(reconciler_->waiting().at("uid-web").at("app"), "CrashLoopBackOff");
+    advanceTo(*out.requeueAtNs);
+    reconcile();
+    waits.push_back((clock_.now - exitedAt) / kSec);
+  }
+  EXPECT_EQ(waits, (std::vector<int64_t>{1, 10, 20}));
+  EXPECT_EQ(runtime_.started.back().restartCount, 3);
+  EXPECT_EQ(runtime_.started.back().logPath, "/var/log/pods/default_web_uid-web/app/3.log");
+}
+
+TEST_F(ReconcilerTest, ChangedSpecRecreatesThePod) {
+  want({testing::pod("web", {container("app")}, "h1")});
+  reconcile();
+  auto changed = testing::pod("web", {container("app")}, "h2");
+  changed.pod.spec.containers[0].command = {"sleep", "1"};
+  want({changed});
+  runtime_.calls.clear();
+  reconcile();  // SIGTERM
+  reconcile();  // gone: remove the old sandbox
+  reconcile();  // start the new one
+  EXPECT_EQ(runtime_.calls,
+            (std::vector<std::string>{"signal uid-web/app 15", "removeSandbox uid-web",
+                                      "ensure uid-web", "start uid-web/app"}));
+  EXPECT_EQ(runtime_.sandboxes.at("uid-web").specHash, "h2");
+  EXPECT_EQ(runtime_.started.back().argv, (std::vector<std::string>{"sleep", "1"}));
+}
+
+TEST_F(ReconcilerTest, MetadataOnlyChangeRestartsNothing) {
+  auto p = testing::pod("web", {container("app")});
+  want({p});
+  reconcile();
+  p.pod.metadata.labels["tier"] = "front";
+  std::map<std::string, manifests::DecodedPod> m{{"default/web", p}};
+  auto changed = reconciler_->setDesired(m);
+  EXPECT_EQ(changed, (std::vector<std::string>{"default/web"}));
+  runtime_.calls.clear();
+  reconcile();
+  EXPECT_TRUE(runtime_.calls.empty());
+}
+
+TEST_F(ReconcilerTest, PodMovedToAnotherUidStopsTheOldOneBeforeStartingTheNew) {
+  auto p = testing::pod("web", {container("app")});
+  want({p});
+  reconcile();
+  p.uid = "uid-moved";
+  want({p});
+  runtime_.calls.clear();
+  reconcile();
+  reconcile();
+  EXPECT_EQ(runtime_.calls,
+            (std::vector<std::string>{"signal uid-web/app 15", "removeSandbox uid-web",
+                                      "ensure uid-moved", "start uid-moved/app"}));
+}
+
+TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
+  auto p = testing::pod("web", {container("app")});
+  want({p});
+  reconcile();
+  // A new agent: same runtime state, fresh reconciler.
+  Reconciler fresh(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+  fresh.setDesired({{"default/web", p}});
+  ASSERT_TRUE(fresh.observeAll());
+  runtime_.calls.clear();
+  ASSERT_TRUE(fresh.reconcile("default/web"));
+  EXPECT_TRUE(runtime_.calls.empty());
+}
+
+TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  Reconciler fresh(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+  ASSERT_TRUE(fresh.observeAll());
+  EXPECT_EQ(fresh.keys(), (std::vector<std::string>{"default/web"}));
+  ASSERT_TRUE(fresh.reconcile("default/web"));
+  ASSERT_TRUE(fresh.reconcile("default/web"));
+  EXPECT_TRUE(runtime_.sandboxes.empty());
+}
+
+TEST_F(ReconcilerTest, PodStartLatencyIsReportedOnceAllContainersRun) {
+  std::vector<double> latencies;
+  Reconciler r(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"},
+               ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}});
+  auto p = testing::pod("web", {container("app")});
+  r.setDesired({{"default/web", p}});
+  advanceTo(clock_.now + 3 * kSec);
+  ASSERT_TRUE(r.reconcile("default/web"));
+  ASSERT_TRUE(r.reconcile("default/web"));
+  EXPECT_EQ(latencies, (std::vector<double>{3.0}));
+}
+
+}  // namespace
+}  // namespace podkeeper::reconciler

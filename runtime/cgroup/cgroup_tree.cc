@@ -1,0 +1,116 @@
+#include "runtime/cgroup/cgroup_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+#include <memory>
+
+#include "runtime/cgroup/cgroup_dir.h"
+#include "runtime/cgroup/file_parsers.h"
+
+namespace podkeeper::runtime::cgroup {
+namespace {
+
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+Result<std::vector<std::string>> childDirs(const CgroupDir& dir) {
+  const int fd = ::dup(dir.fd());
+  if (fd < 0) return failSys(errno, "dup " + dir.path());
+  std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd));
+  if (!d) {
+    const int err = errno;
+    ::close(fd);
+    return failSys(err, "opendir " + dir.path());
+  }
+  std::vector<std::string> out;
+  while (const dirent* e = ::readdir(d.get())) {
+    const std::string_view name = e->d_name;
+    if (e->d_type == DT_DIR && name != "." && name != "..") out.emplace_back(name);
+  }
+  return out;
+}
+
+// Pre-order walk: visit(dir) for dir and each descendant.
+Result<void> walk(const std::string& path,
+                  const std::function<Result<void>(const CgroupDir&)>& visit) {
+  auto dir = CgroupDir::open(path);
+  if (!dir) return fail(dir.error());
+  if (auto r = visit(*dir); !r) return r;
+  auto children = childDirs(*dir);
+  if (!children) return fail(children.error());
+  for (const std::string& c : *children) {
+    if (auto r = walk(path + "/" + c, visit); !r) return r;
+  }
+  return {};
+}
+
+Result<void> rmdirRetrying(const std::string& dir, ProcessSignaller& signaller) {
+  for (int attempt = 0;; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+    if (errno != EBUSY || attempt >= kRmdirAttempts) return failSys(errno, "rmdir " + dir);
+    signaller.pause(kPollInterval);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> mkdirAll(const std::string& base, const CgroupPath& path) {
+  std::vector<std::string> levels;
+  std::string cur = base;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    const size_t slash = std::min(path.find('/', pos), path.size());
+    if (slash > pos) {
+      cur += "/" + path.substr(pos, slash - pos);
+      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + cur);
+      levels.push_back(cur);
+    }
+    pos = slash + 1;
+  }
+  return levels;
+}
+
+Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file) {
+  std::vector<pid_t> pids;
+  std::string buf;
+  auto r = walk(dir, [&](const CgroupDir& d) -> Result<void> {
+    auto text = d.read(file, buf);
+    if (!text) return fail(text.error());
+    appendPids(*text, pids);
+    return {};
+  });
+  if (!r) return fail(r.error());
+  return pids;
+}
+
+Result<uint64_t> countInTree(const std::string& dir, const char* file, std::string& buf) {
+  uint64_t n = 0;
+  auto r = walk(dir, [&](const CgroupDir& d) -> Result<void> {
+    auto text = d.read(file, buf);
+    if (!text) return fail(text.error());
+    n += countLines(*text);
+    return {};
+  });
+  if (!r) return fail(r.error());
+  return n;
+}
+
+Result<void> removeTree(const std::string& dir, ProcessSignaller& signaller) {
+  auto d = CgroupDir::open(dir);
+  if (!d && d.error().code == ENOENT) return {};
+  if (!d) return fail(d.error());
+  auto children = childDirs(*d);
+  if (!children) return fail(children.error());
+  for (const std::string& c : *children) {
+    if (auto r = removeTree(dir + "/" + c, signaller); !r) return r;
+  }
+  return rmdirRetrying(dir, signaller);
+}
+
+}  // namespace podkeeper::runtime::cgroup

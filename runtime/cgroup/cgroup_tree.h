@@ -1,0 +1,28 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/process_signaller.h"
+
+// Operations on a cgroup and its descendants, shared by the v1 and v2 drivers.
+namespace podkeeper::runtime::cgroup {
+
+// mkdir -p of base/path. Returns every level's directory, outermost first (existing ones too).
+Result<std::vector<std::string>> mkdirAll(const std::string& base, const CgroupPath& path);
+
+// The pids listed in `file` (cgroup.procs, tasks, cgroup.threads) of dir and all descendants.
+Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file);
+// Their number, read with buf reused.
+Result<uint64_t> countInTree(const std::string& dir, const char* file, std::string& buf);
+
+// rmdir of dir's descendants, then dir, retrying EBUSY while tasks finish exiting.
+// A dir that does not exist is already removed.
+Result<void> removeTree(const std::string& dir, ProcessSignaller& signaller);
+
+}  // namespace podkeeper::runtime::cgroup

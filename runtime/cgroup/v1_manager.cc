@@ -1,0 +1,148 @@
+#include "runtime/cgroup/v1_manager.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "runtime/cgroup/cgroup_dir.h"
+#include "runtime/cgroup/cgroup_tree.h"
+#include "runtime/cgroup/cpu_v1.h"
+#include "runtime/cgroup/cpuacct_v1.h"
+#include "runtime/cgroup/cpuset_v1.h"
+#include "runtime/cgroup/freezer_v1.h"
+#include "runtime/cgroup/kill_loop.h"
+#include "runtime/cgroup/memory_v1.h"
+
+namespace podkeeper::runtime::cgroup {
+namespace {
+
+constexpr std::array<std::string_view, 9> kUsedControllers = {
+    "cpu", "cpuacct", "memory", "pids", "freezer", "cpuset", "devices", "blkio", "name=systemd"};
+
+bool isUsed(const Hierarchy& h) {
+  return std::any_of(kUsedControllers.begin(), kUsedControllers.end(),
+                     [&](std::string_view c) { return h.has(c); });
+}
+
+}  // namespace
+
+std::vector<Hierarchy> usedV1Hierarchies(const std::vector<Hierarchy>& all) {
+  std::vector<Hierarchy> out;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(out), isUsed);
+  return out;
+}
+
+V1Manager::V1Manager(std::vector<Hierarchy> hierarchies,
+                     std::shared_ptr<ProcessSignaller> signaller)
+    : hierarchies_(std::move(hierarchies)),
+      signaller_(std::move(signaller)),
+      ticksPerSecond_(static_cast<uint64_t>(::sysconf(_SC_CLK_TCK))),
+      pageSize_(static_cast<uint64_t>(::sysconf(_SC_PAGESIZE))) {
+  if (hierarchies_.empty()) throw std::invalid_argument("V1Manager: no cgroup v1 hierarchy");
+}
+
+const Hierarchy* V1Manager::find(std::string_view controller) const {
+  auto it = std::find_if(hierarchies_.begin(), hierarchies_.end(),
+                         [&](const Hierarchy& h) { return h.has(controller); });
+  return it == hierarchies_.end() ? nullptr : &*it;
+}
+
+const Hierarchy& V1Manager::primary() const {
+  if (const Hierarchy* h = find("pids")) return *h;
+  if (const Hierarchy* h = find("memory")) return *h;
+  return hierarchies_.front();
+}
+
+Result<void> V1Manager::createIn(const Hierarchy& h, const CgroupPath& path) {
+  auto levels = mkdirAll(h.mountPoint, path);
+  if (!levels) return fail(levels.error());
+  if (!h.has("cpuset")) return {};
+  std::string parent = h.mountPoint;
+  for (const std::string& level : *levels) {
+    if (auto r = inheritCpusetFromParent(parent, level); !r) return r;
+    parent = level;
+  }
+  return {};
+}
+
+Result<void> V1Manager::create(const CgroupPath& path) {
+  for (const Hierarchy& h : hierarchies_) {
+    if (auto r = createIn(h, path); !r) return r;
+  }
+  return {};
+}
+
+Result<void> V1Manager::apply(const CgroupPath& path, const Resources& r) {
+  const Hierarchy* cpu = find("cpu");
+  const Hierarchy* memory = find("memory");
+  if (!cpu || !memory) return failMsg("cgroup v1: cpu or memory controller not mounted");
+  auto cpuDir = CgroupDir::open(cpu->dir(path));
+  if (!cpuDir) return fail(cpuDir.error());
+  if (auto w = applyCpuV1(*cpuDir, r); !w) return w;
+  auto memDir = CgroupDir::open(memory->dir(path));
+  if (!memDir) return fail(memDir.error());
+  return applyMemoryV1(*memDir, r);
+}
+
+Result<void> V1Manager::addProcess(const CgroupPath& path, pid_t pid) {
+  const std::string value = std::to_string(pid);
+  for (const Hierarchy& h : hierarchies_) {
+    auto dir = CgroupDir::open(h.dir(path));
+    if (!dir) return fail(dir.error());
+    if (auto w = dir->write("cgroup.procs", value); !w) return w;
+  }
+  return {};
+}
+
+Result<std::optional<int>> V1Manager::openForCloneInto(const CgroupPath&) {
+  return std::optional<int>();  // CLONE_INTO_CGROUP is a v2 feature
+}
+
+Result<std::vector<pid_t>> V1Manager::pids(const CgroupPath& path) const {
+  return pidsInTree(primary().dir(path), "cgroup.procs");
+}
+
+Result<Stats> V1Manager::stats(const CgroupPath& path) const {
+  Stats s;
+  std::string buf;
+  auto processes = countInTree(primary().dir(path), "cgroup.procs", buf);
+  if (!processes) return fail(processes.error());
+  s.processes = *processes;
+  if (auto threads = countInTree(primary().dir(path), "tasks", buf)) s.threads = *threads;
+  const auto open = [&](const char* controller) -> std::optional<CgroupDir> {
+    const Hierarchy* h = find(controller);
+    if (!h) return std::nullopt;
+    auto dir = CgroupDir::open(h->dir(path));
+    return dir ? std::optional<CgroupDir>(std::move(*dir)) : std::nullopt;
+  };
+  if (auto dir = open("cpu")) readCpuV1(*dir, buf, s);
+  if (auto dir = open("cpuacct")) readCpuacctV1(*dir, buf, ticksPerSecond_, s.cpu);
+  if (auto dir = open("memory")) readMemoryV1(*dir, buf, pageSize_, s);
+  return s;
+}
+
+Result<void> V1Manager::killAll(const CgroupPath& path) {
+  std::optional<TreeFreezer> freezer;
+  if (const Hierarchy* h = find("freezer"); h && exists(path)) {
+    freezer = freezerV1(h->dir(path), *signaller_);
+  }
+  return killUntilEmpty(primary().dir(path), freezer, *signaller_);
+}
+
+Result<void> V1Manager::remove(const CgroupPath& path) {
+  // Stops at the first failure: it is EBUSY from live tasks, which every hierarchy shares.
+  for (const Hierarchy& h : hierarchies_) {
+    if (auto r = removeTree(h.dir(path), *signaller_); !r) return r;
+  }
+  return {};
+}
+
+bool V1Manager::exists(const CgroupPath& path) const {
+  struct stat st {};
+  return ::stat(primary().dir(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace podkeeper::runtime::cgroup

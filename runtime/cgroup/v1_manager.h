@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/layout.h"
+#include "runtime/cgroup/process_signaller.h"
+
+namespace podkeeper::runtime::cgroup {
+
+// The v1 hierarchies the agent creates and joins: those holding any of cpu, cpuacct,
+// memory, pids, freezer, cpuset, devices, blkio or name=systemd, so a container is
+// contained in every one of them.
+std::vector<Hierarchy> usedV1Hierarchies(const std::vector<Hierarchy>& all);
+
+// cgroup v1: each controller in its own hierarchy (or co-mounted, e.g. "cpu,cpuacct").
+// Limits in cpu and memory; stats from cpu, cpuacct and memory; process lists from pids
+// (or the first hierarchy); killAll freezes through freezer when it is mounted.
+class V1Manager final : public CgroupManager {
+ public:
+  V1Manager(std::vector<Hierarchy> hierarchies, std::shared_ptr<ProcessSignaller> signaller);
+
+  Mode mode() const override { return Mode::V1; }
+  Result<void> create(const CgroupPath& path) override;
+  Result<void> apply(const CgroupPath& path, const Resources& r) override;
+  Result<void> addProcess(const CgroupPath& path, pid_t pid) override;
+  Result<std::optional<int>> openForCloneInto(const CgroupPath& path) override;
+  Result<std::vector<pid_t>> pids(const CgroupPath& path) const override;
+  Result<Stats> stats(const CgroupPath& path) const override;
+  Result<void> killAll(const CgroupPath& path) override;
+  Result<void> remove(const CgroupPath& path) override;
+  bool exists(const CgroupPath& path) const override;
+
+ private:
+  const Hierarchy* find(std::string_view controller) const;
+  // The hierarchy whose cgroup.procs/tasks list the processes.
+  const Hierarchy& primary() const;
+  Result<void> createIn(const Hierarchy& h, const CgroupPath& path);
+
+  std::vector<Hierarchy> hierarchies_;
+  std::shared_ptr<ProcessSignaller> signaller_;
+  uint64_t ticksPerSecond_;
+  uint64_t pageSize_;
+};
+
+}  // namespace podkeeper::runtime::cgroup

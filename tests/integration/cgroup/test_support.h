@@ -1,0 +1,45 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+
+namespace podkeeper::runtime::cgroup::testing {
+
+// "pk-test-cgroup-<pid>-<suffix>": unique per test process, so parallel runs never collide.
+std::string uniqueRoot(const std::string& suffix);
+
+// Removes <mount>/<root> bottom-up in every cgroup mount under /sys/fs/cgroup after
+// SIGKILLing whatever is left in it, without using the driver under test.
+void sweepCgroupRoot(const std::string& root);
+
+// Owns a forked child: it waits on a pipe until released, optionally burns CPU, reports
+// that it did, then pause()s until killed. The destructor SIGKILLs and reaps it.
+class Child {
+ public:
+  explicit Child(int burnMillis = 0);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Lets the child run (after the test placed it in its cgroup) and waits until it burnt.
+  void releaseAndWaitBurnt();
+  // Reaps the child; returns the waitpid status.
+  int reap();
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd go_;    // parent writes: child may run
+  UniqueFd done_;  // parent reads: child finished burning
+};
+
+// Lines of /proc/<pid>/cgroup.
+std::vector<std::string> procCgroupLines(pid_t pid);
+std::string readFileOrEmpty(const std::string& path);
+bool dirExists(const std::string& path);
+
+}  // namespace podkeeper::runtime::cgroup::testing

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace podkeeper::metrics {
+
+// The agent's own podkeeper_* metrics, registered in a registry the composition root owns.
+// Called from the agent loop; prometheus-cpp makes the updates thread-safe anyway.
+class AgentMetrics {
+ public:
+  explicit AgentMetrics(prometheus::Registry& registry);
+
+  void observeReconcile(double seconds);
+  // From the manifest being seen to all of the pod's containers started.
+  void observePodStartLatency(double seconds);
+  void containerRestarted(const std::string& ns, const std::string& pod,
+                          const std::string& container);
+  void setManifestErrors(int files);
+  // Phase -> count; phases missing from the map are set to 0.
+  void setPodsByPhase(const std::map<std::string, int>& counts);
+  // probeType: liveness|readiness|startup; result: success|failure|error.
+  void probeResult(const std::string& ns, const std::string& pod, const std::string& container,
+                   const std::string& probeType, const std::string& result);
+  // path should be the matched route pattern, not the raw target, to bound cardinality.
+  void httpRequest(const std::string& path, int status);
+  // Drops the per-pod series (restarts, probes) of a deleted pod so none lingers.
+  void forgetPod(const std::string& ns, const std::string& pod);
+
+ private:
+  using PodKey = std::pair<std::string, std::string>;
+
+  prometheus::Family<prometheus::Histogram>& reconcileDuration_;
+  prometheus::Histogram& reconcile_;
+  prometheus::Family<prometheus::Histogram>& podStartLatencyFamily_;
+  prometheus::Histogram& podStartLatency_;
+  prometheus::Family<prometheus::Counter>& restarts_;
+  prometheus::Family<prometheus::Gauge>& manifestErrorsFamily_;
+  prometheus::Gauge& manifestErrors_;
+  prometheus::Family<prometheus::Gauge>& podsByPhase_;
+  prometheus::Family<prometheus::Counter>& probes_;
+  prometheus::Family<prometheus::Counter>& httpRequests_;
+  std::map<PodKey, std::vector<prometheus::Counter*>> restartSeries_;
+  std::map<PodKey, std::vector<prometheus::Counter*>> probeSeries_;
+};
+
+// The version this binary was built as (project version from CMake).
+const char* buildVersion();
+
+}  // namespace podkeeper::metrics

@@ -1,0 +1,90 @@
+#include "metrics/exporter.h"
+
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <unordered_set>
+
+#include "metrics/resource_renderer.h"
+
+namespace podkeeper::metrics {
+
+Exporter::Exporter(const TargetSource& targets, const runtime::cgroup::CgroupManager& cgroups,
+                   MachineInfo machine, ExporterOptions options)
+    : targets_(targets),
+      cgroups_(cgroups),
+      machine_(std::move(machine)),
+      nodeUsage_(options.nodeUsage),
+      now_(std::move(options.now)) {
+  if (!nodeUsage_) {
+    ownNodeUsage_ = std::make_unique<ProcNodeUsageReader>();
+    nodeUsage_ = ownNodeUsage_.get();
+  }
+}
+
+double Exporter::now() const {
+  if (now_) return now_();
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+bool Exporter::collect() {
+  samples_.clear();
+  std::vector<ContainerTarget> targets = targets_.targets();
+  std::unordered_set<std::string> seen;
+  seen.reserve(targets.size());
+  size_t failed = 0;
+  std::string firstError;
+  for (ContainerTarget& t : targets) {
+    // One row per cgroup: a second target on the same cgroup would duplicate its series.
+    if (!seen.insert(t.cgroupPath).second) continue;
+    auto stats = cgroups_.stats(t.cgroupPath);
+    if (!stats) {
+      // A container that stopped between listing and reading is gone, not an error.
+      if (stats.error().code == ENOENT) continue;
+      if (failed++ == 0) firstError = stats.error().message;
+      continue;
+    }
+    samples_.push_back({std::move(t), std::move(*stats)});
+  }
+  if (failed > 0) {
+    spdlog::warn("metrics: {} of {} cgroups could not be read, first: {}", failed, targets.size(),
+                 firstError);
+  }
+  return failed > 0;
+}
+
+void Exporter::renderCadvisor(std::string& out) {
+  bool error = collect();
+  cadvisor_.render(samples_, machine_, now(), error, out);
+}
+
+void Exporter::renderResource(std::string& out) {
+  bool error = collect();
+  std::optional<NodeUsage> node;
+  if (auto usage = nodeUsage_->read()) {
+    node = *usage;
+  } else {
+    spdlog::warn("metrics: node usage: {}", usage.error().message);
+  }
+  const auto timestampMs = static_cast<int64_t>(std::llround(now() * 1000));
+  metrics::renderResource(samples_, node, timestampMs, error, out);
+}
+
+void Exporter::renderAgent(const std::vector<const prometheus::Collectable*>& collectables,
+                           std::string& out) {
+  std::vector<prometheus::MetricFamily> families;
+  for (const auto* c : collectables) {
+    auto f = c->Collect();
+    families.insert(families.end(), std::make_move_iterator(f.begin()),
+                    std::make_move_iterator(f.end()));
+  }
+  out += prometheus::TextSerializer().Serialize(families);
+  renderCadvisor(out);
+}
+
+}  // namespace podkeeper::metrics

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metrics/cadvisor_renderer.h"
+#include "metrics/machine.h"
+#include "metrics/target_sample.h"
+#include "metrics/targets.h"
+#include "runtime/cgroup/cgroup_manager.h"
+
+namespace podkeeper::metrics {
+
+struct ExporterOptions {
+  // Node usage for /metrics/resource; null = read /proc.
+  const NodeUsageReader* nodeUsage = nullptr;
+  // Seconds since the epoch; empty = the system clock.
+  std::function<double()> now;
+};
+
+// Reads every target's cgroup at scrape time (nothing is cached between scrapes) and renders
+// the three exposition bodies. Runs on the agent loop; one scrape at a time.
+class Exporter {
+ public:
+  Exporter(const TargetSource& targets, const runtime::cgroup::CgroupManager& cgroups,
+           MachineInfo machine, ExporterOptions options = {});
+
+  // Each appends exposition text (version 0.0.4) to out.
+  void renderCadvisor(std::string& out);  // /metrics/cadvisor
+  void renderResource(std::string& out);  // /metrics/resource
+  // /metrics: the collectables (agent registry, process collector) and then the same
+  // container_* and machine_* families as /metrics/cadvisor.
+  void renderAgent(const std::vector<const prometheus::Collectable*>& collectables,
+                   std::string& out);
+
+ private:
+  // Fills samples_ for this scrape; returns true when some cgroup could not be read.
+  bool collect();
+  double now() const;
+
+  const TargetSource& targets_;
+  const runtime::cgroup::CgroupManager& cgroups_;
+  MachineInfo machine_;
+  std::unique_ptr<NodeUsageReader> ownNodeUsage_;
+  const NodeUsageReader* nodeUsage_;
+  std::function<double()> now_;
+  std::vector<TargetSample> samples_;
+  CadvisorRenderer cadvisor_;
+};
+
+}  // namespace podkeeper::metrics

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "metrics/targets.h"
+#include "runtime/cgroup/cgroup_manager.h"
+
+namespace podkeeper::metrics {
+
+// A target together with the stats read from its cgroup during this scrape.
+struct TargetSample {
+  ContainerTarget target;
+  runtime::cgroup::Stats stats;
+};
+
+inline bool isPodRow(const ContainerTarget& t) { return t.container.empty(); }
+
+}  // namespace podkeeper::metrics

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Plain request/response values, so handlers and routing are tested without sockets.
+namespace podkeeper::http {
+
+struct HttpRequest {
+  std::string method;                                        // "GET", "HEAD", ...
+  std::string target;                                        // as sent: "/metrics?x=1"
+  std::string path;                                          // "/metrics"
+  std::string query;                                         // "x=1"
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+
+  // The first header of that name (case-insensitive), or "" when absent.
+  std::string_view header(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // HEAD: the headers (with the body's Content-Length) are sent, the body is not.
+  bool omitBody = false;
+
+  static HttpResponse text(int status, std::string body,
+                           std::string contentType = "text/plain; charset=utf-8");
+  std::string_view header(std::string_view name) const;
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+}  // namespace podkeeper::http

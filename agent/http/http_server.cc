@@ -1,0 +1,174 @@
+#include "agent/http/http_server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "agent/http/http_session.h"
+#include "agent/http/listen_address.h"
+
+namespace podkeeper::http {
+
+namespace asio = boost::asio;
+
+HttpRequest toHttpRequest(const bhttp::request<bhttp::string_body>& req) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  r.body = req.body();
+  return r;
+}
+
+namespace {
+
+// Accepts connections forever (until closed), handing each to a Session.
+template <class Protocol>
+class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
+ public:
+  Listener(asio::io_context& io, std::shared_ptr<ServerState> state)
+      : acceptor_(io), retry_(io), state_(std::move(state)) {}
+
+  typename Protocol::acceptor& acceptor() { return acceptor_; }
+
+  void accept() {
+    acceptor_.async_accept(
+        [self = this->shared_from_this()](beast::error_code ec, typename Protocol::socket socket) {
+          self->onAccept(ec, std::move(socket));
+        });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    retry_.cancel();
+  }
+
+ private:
+  void onAccept(beast::error_code ec, typename Protocol::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of fds or similar: back off briefly instead of spinning on the loop.
+      spdlog::warn("http: accept failed: {}", ec.message());
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = this->shared_from_this()](beast::error_code e) {
+        if (!e) self->accept();
+      });
+      return;
+    }
+    if (state_->active >= state_->limits.maxConnections) {
+      if (!state_->atLimitLogged) {
+        spdlog::warn("http: {} connections open, refusing new ones until some close",
+                     state_->active);
+        state_->atLimitLogged = true;
+      }
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      state_->atLimitLogged = false;
+      std::make_shared<Session<Protocol>>(std::move(socket), state_)->start();
+    }
+    accept();
+  }
+
+  typename Protocol::acceptor acceptor_;
+  asio::steady_timer retry_;
+  std::shared_ptr<ServerState> state_;
+};
+
+template <class Protocol, class Endpoint>
+Result<void> openAcceptor(typename Protocol::acceptor& a, const Endpoint& ep, bool reuse,
+                          const std::string& what) {
+  beast::error_code ec;
+  a.open(ep.protocol(), ec);
+  if (!ec && reuse) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return failSys(ec.value(), "listen on " + what);
+  return {};
+}
+
+}  // namespace
+
+struct HttpServer::Listeners {
+  std::vector<std::shared_ptr<Listener<asio::ip::tcp>>> tcp;
+  std::vector<std::shared_ptr<Listener<asio::local::stream_protocol>>> unix;
+  std::vector<std::string> unixPaths;
+};
+
+HttpServer::HttpServer(asio::io_context& io, Handler handler, HttpServerLimits limits)
+    : io_(io), state_(std::make_shared<ServerState>()), listeners_(std::make_unique<Listeners>()) {
+  state_->handler = std::move(handler);
+  state_->limits = limits;
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<void> HttpServer::listenTcp(const std::string& hostPort) {
+  auto address = parseListenAddress(hostPort);
+  if (!address) return fail(address.error());
+  auto listener = std::make_shared<Listener<asio::ip::tcp>>(io_, state_);
+  asio::ip::tcp::endpoint ep(address->address, address->port);
+  if (auto r = openAcceptor<asio::ip::tcp>(listener->acceptor(), ep, true, hostPort); !r) {
+    return r;
+  }
+  listener->accept();
+  listeners_->tcp.push_back(listener);
+  spdlog::info("http: listening on {} (port {})", hostPort,
+               listener->acceptor().local_endpoint().port());
+  return {};
+}
+
+Result<void> HttpServer::listenUnix(const std::string& path, mode_t mode) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return failMsg("listen on " + path + ": exists and is no socket");
+    ::unlink(path.c_str());  // stale socket of an earlier run
+  }
+  auto listener = std::make_shared<Listener<asio::local::stream_protocol>>(io_, state_);
+  asio::local::stream_protocol::endpoint ep(path);
+  if (auto r = openAcceptor<asio::local::stream_protocol>(listener->acceptor(), ep, false, path);
+      !r) {
+    return r;
+  }
+  listeners_->unixPaths.push_back(path);
+  if (::chmod(path.c_str(), mode) != 0) return failSys(errno, "chmod " + path);
+  listener->accept();
+  listeners_->unix.push_back(listener);
+  spdlog::info("http: listening on unix socket {}", path);
+  return {};
+}
+
+uint16_t HttpServer::tcpPort() const {
+  if (listeners_->tcp.empty()) return 0;
+  beast::error_code ec;
+  auto ep = listeners_->tcp.front()->acceptor().local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+size_t HttpServer::activeConnections() const { return state_->active; }
+
+void HttpServer::stop() {
+  for (auto& l : listeners_->tcp) l->close();
+  for (auto& l : listeners_->unix) l->close();
+  for (const auto& p : listeners_->unixPaths) ::unlink(p.c_str());
+  listeners_->tcp.clear();
+  listeners_->unix.clear();
+  listeners_->unixPaths.clear();
+  // Closing runs the sessions' handlers, which erase themselves from the map.
+  auto closers = state_->closers;
+  for (auto& [id, close] : closers) close();
+}
+
+}  // namespace podkeeper::http

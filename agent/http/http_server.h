@@ -1,0 +1,53 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/http/http_message.h"
+#include "common/error.h"
+
+namespace podkeeper::http {
+
+struct HttpServerLimits {
+  // Every read and write re-arms this; a client silent (or too slow) this long is dropped.
+  std::chrono::milliseconds idleTimeout{30000};
+  uint32_t headerLimit = 8 * 1024;  // bytes of request line and headers
+  uint64_t bodyLimit = 64 * 1024;
+  size_t maxConnections = 100;  // further connections are closed at once
+};
+
+struct ServerState;
+
+// HTTP/1.1 (Boost.Beast) on the caller's io_context: one session per connection,
+// keep-alive, timeouts and size limits. All methods run on the loop's thread.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, Handler handler, HttpServerLimits limits = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // "0.0.0.0:10255", "127.0.0.1:0", "[::1]:0". May be called more than once.
+  Result<void> listenTcp(const std::string& hostPort);
+  // Replaces a stale socket file; the socket gets `mode` (e.g. 0600).
+  Result<void> listenUnix(const std::string& path, mode_t mode);
+  // Port of the first TCP listener (the real one when asked for port 0); 0 when none.
+  uint16_t tcpPort() const;
+  size_t activeConnections() const;
+  // Closes listeners and every open connection; removes unix socket files.
+  void stop();
+
+ private:
+  struct Listeners;
+  boost::asio::io_context& io_;
+  std::shared_ptr<ServerState> state_;
+  std::unique_ptr<Listeners> listeners_;
+};
+
+}  // namespace podkeeper::http

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "agent/http/server_state.h"
+
+namespace podkeeper::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+HttpRequest toHttpRequest(const bhttp::request<bhttp::string_body>& req);
+
+// One connection: read a request (timeout re-armed), answer it, repeat while keep-alive.
+template <class Protocol>
+class Session : public std::enable_shared_from_this<Session<Protocol>> {
+ public:
+  using Stream =
+      beast::basic_stream<Protocol, boost::asio::any_io_executor, beast::unlimited_rate_policy>;
+
+  Session(typename Protocol::socket socket, std::shared_ptr<ServerState> state)
+      : stream_(std::move(socket)), state_(std::move(state)), id_(state_->nextSessionId++) {
+    ++state_->active;
+  }
+  ~Session() {
+    --state_->active;
+    state_->closers.erase(id_);
+  }
+
+  void start() {
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    state_->closers[id_] = [weak] {
+      if (auto s = weak.lock()) s->close();
+    };
+    readRequest();
+  }
+
+ private:
+  void readRequest() {
+    parser_.emplace();
+    parser_->header_limit(state_->limits.headerLimit);
+    parser_->body_limit(state_->limits.bodyLimit);
+    stream_.expires_after(state_->limits.idleTimeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) return reject(431, "request header too large\n");
+    if (ec == bhttp::error::body_limit) return reject(413, "request body too large\n");
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == boost::asio::error::operation_aborted || ec == boost::asio::error::eof ||
+        ec == boost::asio::error::connection_reset) {
+      return close();
+    }
+    if (ec) return reject(400, "bad request\n");
+    const auto& req = parser_->get();
+    HttpResponse response = state_->handler(toHttpRequest(req));
+    send(std::move(response), req.keep_alive(), req.version());
+  }
+
+  void reject(int status, const char* body) { send(HttpResponse::text(status, body), false, 11); }
+
+  void send(HttpResponse r, bool keepAlive, unsigned version) {
+    auto status = static_cast<bhttp::status>(r.status);
+    if (r.omitBody) {
+      auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(status, version);
+      fill(*msg, r, keepAlive);
+      msg->content_length(r.body.size());
+      write(std::move(msg));
+    } else {
+      auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(status, version);
+      fill(*msg, r, keepAlive);
+      msg->body() = std::move(r.body);
+      msg->prepare_payload();
+      write(std::move(msg));
+    }
+  }
+
+  template <class Message>
+  static void fill(Message& msg, const HttpResponse& r, bool keepAlive) {
+    msg.set(bhttp::field::server, "podkeeper");
+    msg.set(bhttp::field::content_type, r.contentType);
+    for (const auto& [k, v] : r.headers) msg.insert(k, v);
+    msg.keep_alive(keepAlive);
+  }
+
+  template <class Message>
+  void write(std::shared_ptr<Message> msg) {
+    stream_.expires_after(state_->limits.idleTimeout);
+    bhttp::async_write(stream_, *msg,
+                       [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
+                         self->onWrite(ec, msg->need_eof());
+                       });
+  }
+
+  void onWrite(beast::error_code ec, bool closeAfter) {
+    if (ec || closeAfter) return close();
+    readRequest();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  Stream stream_;
+  std::shared_ptr<ServerState> state_;
+  uint64_t id_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+};
+
+}  // namespace podkeeper::http

@@ -1,0 +1,265 @@
+#include "agent/http/http_server.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "agent/http/router.h"
+
+// Real loopback sockets against a server on its own loop thread. Every client read has a
+// 5 s socket timeout, so a broken server fails a test instead of hanging it.
+namespace podkeeper::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using Response = beast::http::response<beast::http::string_body>;
+
+template <class Socket>
+void boundReads(Socket& s) {
+  timeval tv{5, 0};
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+template <class Socket>
+Response roundTrip(Socket& s, const std::string& raw, bool head = false) {
+  asio::write(s, asio::buffer(raw));
+  beast::flat_buffer buf;
+  beast::http::response_parser<beast::http::string_body> parser;
+  parser.skip(head);
+  beast::http::read(s, buf, parser);
+  return parser.release();
+}
+
+// True when the server closed the connection (read returns EOF or reset).
+template <class Socket>
+bool closedByServer(Socket& s) {
+  char c;
+  beast::error_code ec;
+  s.read_some(asio::buffer(&c, 1), ec);
+  return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void startServer(HttpServerLimits limits = {}) {
+    router.add("GET", "/healthz", healthz);
+    router.add("GET", "/big", [](const HttpRequest&) {
+      return HttpResponse::text(200, std::string(100000, 'm'));
+    });
+    router.add("POST", "/echo",
+               [](const HttpRequest& r) { return HttpResponse::text(200, r.body); });
+    server = std::make_unique<HttpServer>(io, router.handler(), limits);
+  }
+  void runLoop() {
+    loop = std::thread([this] { io.run(); });
+  }
+  tcp::socket connect() {
+    tcp::socket s(client);
+    s.connect({asio::ip::make_address("127.0.0.1"), port});
+    boundReads(s);
+    return s;
+  }
+  void TearDown() override {
+    asio::post(io, [this] { server.reset(); });
+    guard.reset();
+    if (loop.joinable()) loop.join();
+  }
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  asio::io_context client;
+  Router router;
+  std::unique_ptr<HttpServer> server;
+  std::thread loop;
+  uint16_t port = 0;
+};
+
+constexpr const char* kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+TEST_F(HttpServerTest, ServesHealthzOnAnEphemeralTcpPort) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  ASSERT_NE(port, 0);
+  runLoop();
+  auto s = connect();
+  Response r = roundTrip(s, kHealthz);
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "ok");
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");
+}
+
+TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  roundTrip(s, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(HttpServerTest, HeadSendsContentLengthWithoutBody) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  Response r = roundTrip(s, "HEAD /big HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  EXPECT_EQ(r[beast::http::field::content_length], "100000");
+  EXPECT_TRUE(r.body().empty());
+  // The next response on the connection must parse: no stray body bytes were sent.
+  EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");
+}
+
+TEST_F(HttpServerTest, GzipOverTheWire) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  Response r = roundTrip(s, "GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
+  EXPECT_EQ(r[beast::http::field::content_encoding], "gzip");
+  EXPECT_LT(r.body().size(), 10000u);
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIs431) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  std::string raw =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'p') + "\r\n\r\n";
+  EXPECT_EQ(roundTrip(s, raw).result_int(), 431);
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  std::string raw =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'b');
+  EXPECT_EQ(roundTrip(s, raw).result_int(), 413);
+}
+
+TEST_F(HttpServerTest, GarbageIs400) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  EXPECT_EQ(roundTrip(s, "HELLO\r\n\r\n").result_int(), 400);
+}
+
+TEST_F(HttpServerTest, IdleConnectionIsClosedAfterTheTimeout) {
+  startServer({.idleTimeout = std::chrono::milliseconds(200)});
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closedByServer(s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST_F(HttpServerTest, SlowClientSendingPartialHeadersIsDropped) {
+  startServer({.idleTimeout = std::chrono::milliseconds(200)});
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  asio::write(s, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHo")));
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
+  startServer({.maxConnections = 2});
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto a = connect();
+  auto b = connect();
+  // Round trips prove both are accepted sessions before the third arrives.
+  ASSERT_EQ(roundTrip(a, kHealthz).body(), "ok");
+  ASSERT_EQ(roundTrip(b, kHealthz).body(), "ok");
+  auto c = connect();
+  EXPECT_TRUE(closedByServer(c));
+  EXPECT_EQ(roundTrip(a, kHealthz).body(), "ok");
+}
+
+TEST_F(HttpServerTest, StopClosesOpenConnections) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  port = server->tcpPort();
+  runLoop();
+  auto s = connect();
+  ASSERT_EQ(roundTrip(s, kHealthz).body(), "ok");
+  asio::post(io, [this] { server->stop(); });
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
+  startServer();
+  char dir[] = "/tmp/pk-http-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/podkeeper.sock";
+  ASSERT_TRUE(server->listenUnix(path, 0600));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  runLoop();
+  asio::local::stream_protocol::socket s(client);
+  s.connect(asio::local::stream_protocol::endpoint(path));
+  boundReads(s);
+  EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");
+  std::promise<void> stopped;
+  asio::post(io, [&] {
+    server->stop();
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);  // socket file removed
+  ::rmdir(dir);
+}
+
+TEST_F(HttpServerTest, ListenOnABadAddressNamesIt) {
+  startServer();
+  auto r = server->listenTcp("256.0.0.1:80");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("256.0.0.1"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ListenOnABusyPortFails) {
+  startServer();
+  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+  auto busy = "127.0.0.1:" + std::to_string(server->tcpPort());
+  HttpServer other(io, router.handler());
+  EXPECT_FALSE(other.listenTcp(busy));
+}
+
+}  // namespace
+}  // namespace podkeeper::http

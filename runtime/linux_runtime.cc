@@ -1,0 +1,189 @@
+#include "runtime/linux_runtime.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "runtime/atomic_file.h"
+#include "runtime/capabilities.h"
+#include "runtime/proc.h"
+#include "runtime/sandbox.h"
+#include "runtime/shim_config.h"
+#include "runtime/shim_launcher.h"
+#include "runtime/syscalls.h"
+#include "runtime/wait.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+constexpr auto kShimExitWait = std::chrono::seconds(2);
+constexpr auto kCgroupEmptyWait = std::chrono::seconds(5);
+
+std::string parentOf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Result<void> checkNames(const std::string& uid, const std::string& name) {
+  if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
+  return checkPathComponent("container name", name);
+}
+
+// Removes a cgroup whose processes were just killed; rmdir says EBUSY until they are gone.
+Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
+  if (!cgroups.exists(path)) return {};
+  Result<void> removed;
+  waitFor(kCgroupEmptyWait, [&] {
+    removed = cgroups.remove(path);
+    return removed.has_value() || removed.error().code != EBUSY;
+  });
+  return removed;
+}
+
+}  // namespace
+
+LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
+    : config_(std::move(config)), layout_(config_.stateDir), cgroups_(cgroups) {}
+
+Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
+  auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.hostResolvConf);
+  if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
+  return r;
+}
+
+Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
+  return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
+}
+
+Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
+  const std::string who = "container " + spec.sandboxUid + "/" + spec.name;
+  if (auto r = checkNames(spec.sandboxUid, spec.name); !r) return fail(r.error());
+  auto sandbox = loadSandbox(spec.sandboxUid);
+  if (!sandbox) return fail(sandbox.error().context(who + ": sandbox not ready"));
+  const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  if (::access(paths.dir.c_str(), F_OK) == 0) {
+    return failMsg(who + ": already exists in " + paths.dir + "; remove it first");
+  }
+  const cgroup::CgroupPath cgroupPath =
+      spec.cgroupPath.empty() ? sandbox->cgroupParent + "/" + spec.name : spec.cgroupPath;
+  auto state = launch(spec, cgroupPath);
+  if (!state) return fail(state.error().context(who));
+  spdlog::info("pod {}/{}: container {} started (pid {}, shim {})", sandbox->namespace_,
+               sandbox->name, spec.name, state->pid, state->shimPid);
+  return state;
+}
+
+Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
+                                            const cgroup::CgroupPath& cgroupPath) {
+  auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
+  if (!caps) return fail(caps.error());
+  struct stat st {};
+  if (::stat(spec.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return failMsg("image \"" + spec.image + "\" rootfs " + spec.rootfs + " does not exist");
+  }
+  const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  pid_t shimPid = 0;
+  auto started = [&]() -> Result<ShimStarted> {
+    for (const auto& dir : {paths.upper(), paths.work(), paths.rootfs()}) {
+      if (auto r = makeDirs(dir, 0711); !r) return fail(r.error());
+    }
+    if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
+    if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
+    if (auto r = cgroups_.apply(cgroupPath, spec.resources); !r) return fail(r.error());
+    ShimConfig cfg;
+    cfg.sandboxUid = spec.sandboxUid;
+    cfg.containerName = spec.name;
+    cfg.image = spec.image;
+    cfg.restartCount = spec.restartCount;
+    cfg.argv = spec.argv;
+    cfg.env = spec.env;
+    cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
+    cfg.lowerDir = spec.rootfs;
+    cfg.sandboxDir = layout_.podDir(spec.sandboxUid);
+    cfg.logPath = spec.logPath;
+    cfg.logMaxBytes = config_.logMaxBytes;
+    cfg.logMaxFiles = config_.logMaxFiles;
+    cfg.cgroupPath = cgroupPath;
+    cfg.shimCgroup = config_.cgroupRoot + "/shims";
+    cfg.cgroupMountRoot = config_.cgroupConfig.mountRoot;
+    cfg.cgroupMountinfoPath = config_.cgroupConfig.mountinfoPath;
+    cfg.capabilities = *caps;
+    cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
+    cfg.privileged = spec.privileged;
+    if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(cfg)); !r) return fail(r.error());
+    return launchShim(config_.shimPath, paths.dir, config_.startTimeout, shimPid);
+  }();
+  if (!started) {
+    discardContainer(paths, cgroupPath, shimPid);
+    return fail(started.error());
+  }
+  return observeContainer(spec.sandboxUid, spec.name);
+}
+
+// Undoes a failed start so the next attempt starts clean.
+void LinuxRuntime::discardContainer(const ContainerPaths& paths,
+                                    const cgroup::CgroupPath& cgroupPath, pid_t shimPid) {
+  if (shimPid > 0) {
+    UniqueFd shim(sys::pidfdOpen(shimPid));
+    if (shim.valid() && !waitReadable(shim.get(), kShimExitWait)) {
+      sys::pidfdSendSignal(shim.get(), SIGKILL);
+    }
+  }
+  if (cgroups_.exists(cgroupPath)) {
+    if (auto r = cgroups_.killAll(cgroupPath); !r) spdlog::warn("{}", r.error().message);
+    if (auto r = removeCgroup(cgroups_, cgroupPath); !r) spdlog::warn("{}", r.error().message);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(paths.dir, ec);
+}
+
+Result<void> LinuxRuntime::signalContainer(const std::string& sandboxUid, const std::string& name,
+                                           int sig) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto rec = loadContainer(sandboxUid, name);
+  if (!rec) return fail(rec.error().context(who));
+  auto pidfd = openCheckedPidfd(rec->pid, rec->pidStartTime);
+  if (!pidfd) return fail(pidfd.error().context(who + ": not running"));
+  if (sys::pidfdSendSignal(pidfd->get(), sig) != 0) {
+    return failSys(errno, who + ": signal " + std::to_string(sig));
+  }
+  spdlog::info("sandbox {}: container {}: sent signal {}", sandboxUid, name, sig);
+  return {};
+}
+
+Result<void> LinuxRuntime::killContainer(const std::string& sandboxUid, const std::string& name) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto path = containerCgroup(sandboxUid, name);
+  if (!path) return fail(path.error().context(who));
+  if (!cgroups_.exists(*path)) return {};
+  if (auto r = cgroups_.killAll(*path); !r) return fail(r.error().context(who));
+  spdlog::info("sandbox {}: container {}: killed every process in {}", sandboxUid, name, *path);
+  return {};
+}
+
+Result<void> LinuxRuntime::removeContainer(const std::string& sandboxUid, const std::string& name) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  if (auto r = checkNames(sandboxUid, name); !r) return fail(r.error());
+  const auto paths = layout_.container(sandboxUid, name);
+  if (::access(paths.dir.c_str(), F_OK) != 0) return {};
+  const ContainerState state = observeContainer(sandboxUid, name);
+  if (state.running)
+    return failSys(EBUSY, who + ": still running (pid " + std::to_string(state.pid) + ")");
+  discardContainer(paths, state.cgroupPath, state.shimAlive ? state.shimPid : 0);
+  if (::access(paths.dir.c_str(), F_OK) == 0)
+    return failMsg(who + ": could not remove " + paths.dir);
+  spdlog::info("sandbox {}: container {}: removed", sandboxUid, name);
+  return {};
+}
+
+Result<int> LinuxRuntime::openShimPidfd(const std::string& sandboxUid, const std::string& name) {
+  auto rec = loadContainer(sandboxUid, name);
+  if (!rec) return fail(rec.error());
+  auto fd = openCheckedPidfd(rec->shimPid, rec->shimStartTime);
+  if (!fd) return fail(fd.error().context("shim of container " + sandboxUid + "/" + name));
+  return fd->release();
+}
+
+}  // namespace podkeeper::runtime

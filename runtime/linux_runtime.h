@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_runtime.h"
+#include "runtime/state_dir.h"
+#include "runtime/state_json.h"
+
+namespace podkeeper::runtime {
+
+struct RuntimeConfig {
+  std::string stateDir = "/run/podkeeper";
+  std::string shimPath;                  // the podkeeper-shim binary
+  std::string cgroupRoot = "podkeeper";  // shims live in <cgroupRoot>/shims
+  cgroup::CgroupConfig cgroupConfig;     // handed to the shims, which build their own driver
+  std::string hostResolvConf = "/etc/resolv.conf";
+  uint64_t logMaxBytes = 10 * 1024 * 1024;
+  int logMaxFiles = 5;
+  std::chrono::milliseconds startTimeout{10000};
+};
+
+// ContainerRuntime on Linux: per container a podkeeper-shim (the init's parent), state in
+// the state directory, limits through the CgroupManager.
+class LinuxRuntime final : public ContainerRuntime {
+ public:
+  LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups);
+
+  Result<void> ensureSandbox(const SandboxSpec& spec) override;
+  Result<ContainerState> startContainer(const ContainerSpec& spec) override;
+  Result<void> signalContainer(const std::string& sandboxUid, const std::string& name,
+                               int sig) override;
+  Result<void> killContainer(const std::string& sandboxUid, const std::string& name) override;
+  Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) override;
+  Result<void> removeSandbox(const std::string& sandboxUid) override;
+  Result<std::vector<SandboxState>> list() override;
+  Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) override;
+  Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) override;
+
+  const StateLayout& layout() const { return layout_; }
+
+ private:
+  Result<ContainerState> launch(const ContainerSpec& spec, const cgroup::CgroupPath& cgroupPath);
+  Result<SandboxRecord> loadSandbox(const std::string& uid) const;
+  Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
+  Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;
+  ContainerState observeContainer(const std::string& uid, const std::string& name) const;
+  void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
+                        pid_t shimPid);
+
+  RuntimeConfig config_;
+  StateLayout layout_;
+  cgroup::CgroupManager& cgroups_;
+};
+
+}  // namespace podkeeper::runtime

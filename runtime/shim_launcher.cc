@@ -1,0 +1,97 @@
+#include "runtime/shim_launcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/unique_fd.h"
+#include "runtime/shim_protocol.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+// In the forked child: async-signal-safe calls only (the agent may have threads).
+[[noreturn]] void execShim(int syncWrite, int devNull, char* const argv[]) {
+  ::dup2(devNull, 0);
+  ::dup2(devNull, 1);
+  ::dup2(devNull, 2);
+  if (syncWrite == kShimSyncFd) {
+    ::fcntl(kShimSyncFd, F_SETFD, 0);
+  } else {
+    ::dup2(syncWrite, kShimSyncFd);
+  }
+  ::close_range(kShimSyncFd + 1, ~0U, 0);
+  ::execv(argv[0], argv);
+  ::_exit(127);
+}
+
+// Reads reports until one is complete, the pipe closes or the deadline passes.
+ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string text;
+  ShimReport report;
+  timedOut = false;
+  while (!report.complete()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timedOut = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
+    char buf[512];
+    const ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    text.append(buf, static_cast<size_t>(got));
+    report = parseShimReport(text);
+  }
+  return report;
+}
+
+}  // namespace
+
+Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& bundle,
+                               std::chrono::milliseconds timeout, pid_t& shimPid) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return failSys(errno, "pipe");
+  UniqueFd syncRead(fds[0]), syncWrite(fds[1]);
+  UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devNull.valid()) return failSys(errno, "open /dev/null");
+  std::string arg0 = shimPath, arg1 = "--bundle", arg2 = bundle;
+  char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+
+  const pid_t child = ::fork();
+  if (child < 0) return failSys(errno, "fork shim");
+  if (child == 0) execShim(syncWrite.get(), devNull.get(), argv);
+  syncWrite.reset();
+
+  bool timedOut = false;
+  const ShimReport report = readReport(syncRead.get(), timeout, timedOut);
+  if (report.shimPid) shimPid = *report.shimPid;
+  if (timedOut) {
+    ::kill(child, SIGKILL);
+    if (report.shimPid) ::kill(*report.shimPid, SIGKILL);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timedOut) {
+    return failMsg("shim did not report within " + std::to_string(timeout.count()) + " ms");
+  }
+  if (report.error) return failMsg(*report.error);
+  if (!report.containerPid) {
+    return failMsg("shim " + shimPath + " exited without reporting (status " +
+                   std::to_string(status) + "; see " + bundle + "/shim.log)");
+  }
+  return ShimStarted{*report.shimPid, *report.containerPid};
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "common/error.h"
+
+namespace podkeeper::runtime {
+
+struct ShimStarted {
+  pid_t shimPid = 0;
+  pid_t containerPid = 0;
+};
+
+// Runs `shimPath --bundle <bundle>` with a sync pipe on fd 3 and nothing else open, waits
+// for its report, and reaps the intermediate process (the shim itself lives on outside the
+// agent's tree). On timeout the shim is killed. shimPid is set as soon as it is known, so a
+// caller can clean up after a failure.
+Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& bundle,
+                               std::chrono::milliseconds timeout, pid_t& shimPid);
+
+}  // namespace podkeeper::runtime

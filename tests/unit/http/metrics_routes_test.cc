@@ -1,0 +1,107 @@
+#include "agent/http/metrics_routes.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include "metrics/agent_metrics.h"
+
+namespace podkeeper::http {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace cg = runtime::cgroup;
+
+// Only stats() is used by the exporter; every other verb fails loudly if called.
+class StatsOnlyCgroups : public cg::CgroupManager {
+ public:
+  cg::Mode mode() const override { return cg::Mode::V1; }
+  Result<void> create(const cg::CgroupPath&) override { return failMsg("unused"); }
+  Result<void> apply(const cg::CgroupPath&, const cg::Resources&) override {
+    return failMsg("unused");
+  }
+  Result<void> addProcess(const cg::CgroupPath&, pid_t) override { return failMsg("unused"); }
+  Result<std::optional<int>> openForCloneInto(const cg::CgroupPath&) override {
+    return failMsg("unused");
+  }
+  Result<std::vector<pid_t>> pids(const cg::CgroupPath&) const override {
+    return failMsg("unused");
+  }
+  Result<cg::Stats> stats(const cg::CgroupPath&) const override {
+    cg::Stats s;
+    s.cpu.usageNs = 3000000000;
+    s.memory.usageBytes = 4096;
+    return s;
+  }
+  Result<void> killAll(const cg::CgroupPath&) override { return failMsg("unused"); }
+  Result<void> remove(const cg::CgroupPath&) override { return failMsg("unused"); }
+  bool exists(const cg::CgroupPath&) const override { return true; }
+};
+
+class OneContainer : public metrics::TargetSource {
+ public:
+  std::vector<metrics::ContainerTarget> targets() const override {
+    return {{"default", "web", "u1", "app", "busybox", "pk/podu1/c1", 1700000000}};
+  }
+};
+
+class NodeUsage : public metrics::NodeUsageReader {
+ public:
+  Result<metrics::NodeUsage> read() const override { return metrics::NodeUsage{1, 2}; }
+};
+
+class MetricsRoutesTest : public ::testing::Test {
+ protected:
+  MetricsRoutesTest()
+      : exporter(targets, cgroups, metrics::MachineInfo{2, 1024, "", "", ""},
+                 metrics::ExporterOptions{&node, [] { return 1700000001.0; }}),
+        agent(registry) {
+    addMetricsRoutes(router, exporter, {&registry});
+  }
+  HttpResponse get(const std::string& path, const std::string& method = "GET") {
+    HttpRequest r;
+    r.method = method;
+    r.path = r.target = path;
+    return router.handle(r);
+  }
+
+  OneContainer targets;
+  StatsOnlyCgroups cgroups;
+  NodeUsage node;
+  metrics::Exporter exporter;
+  prometheus::Registry registry;
+  metrics::AgentMetrics agent;
+  Router router;
+};
+
+TEST_F(MetricsRoutesTest, CadvisorPathServesContainerFamiliesAsExpositionText) {
+  HttpResponse r = get("/metrics/cadvisor");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.contentType, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(r.body,
+              HasSubstr("container_cpu_usage_seconds_total{container=\"app\",cpu=\"total\""));
+  EXPECT_THAT(r.body, Not(HasSubstr("podkeeper_")));
+}
+
+TEST_F(MetricsRoutesTest, MetricsPathServesAgentAndContainerFamilies) {
+  HttpResponse r = get("/metrics");
+  EXPECT_THAT(r.body, HasSubstr("podkeeper_build_info{"));
+  EXPECT_THAT(r.body, HasSubstr("container_memory_usage_bytes{container=\"app\""));
+}
+
+TEST_F(MetricsRoutesTest, ResourcePathServesKubeletResourceFamilies) {
+  HttpResponse r = get("/metrics/resource");
+  EXPECT_THAT(r.body, HasSubstr("container_cpu_usage_seconds_total{container=\"app\","
+                                "namespace=\"default\",pod=\"web\"} 3 1700000001000\n"));
+  EXPECT_THAT(r.body, HasSubstr("resource_scrape_error 0\n"));
+}
+
+TEST_F(MetricsRoutesTest, HeadOnMetricsHasTheBodyLengthButNoBody) {
+  HttpResponse r = get("/metrics/cadvisor", "HEAD");
+  EXPECT_TRUE(r.omitBody);
+  EXPECT_EQ(r.body.size(), get("/metrics/cadvisor").body.size());
+}
+
+}  // namespace
+}  // namespace podkeeper::http

@@ -1,0 +1,48 @@
+#include "fixture_tree.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace podkeeper::runtime::cgroup::testing {
+namespace fs = std::filesystem;
+
+FixtureTree::FixtureTree() {
+  std::string tmpl = (fs::temp_directory_path() / "pk-cgroup-fixture-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp " + tmpl);
+  root_ = tmpl;
+}
+
+FixtureTree::~FixtureTree() {
+  std::error_code ec;
+  fs::remove_all(root_, ec);
+}
+
+void FixtureTree::write(const std::string& rel, const std::string& content) const {
+  const fs::path p = path(rel);
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::trunc);
+  out << content;
+}
+
+std::string FixtureTree::read(const std::string& rel) const {
+  std::ifstream in(path(rel));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void FixtureTree::mkdirs(const std::string& rel) const { fs::create_directories(path(rel)); }
+
+bool FixtureTree::exists(const std::string& rel) const { return fs::exists(path(rel)); }
+
+std::string mountLine(const std::string& mountPoint, const std::string& fsType,
+                      const std::string& superOptions, const std::string& root) {
+  return "30 20 0:30 " + root + " " + mountPoint + " rw,nosuid,nodev - " + fsType + " " + fsType +
+         " " + superOptions + "\n";
+}
+
+}  // namespace podkeeper::runtime::cgroup::testing

@@ -22,6 +22,11 @@ namespace {
 constexpr std::array<std::string_view, 9> kUsedControllers = {
     "cpu", "cpuacct", "memory", "pids", "freezer", "cpuset", "devices", "blkio", "name=systemd"};
 
+bool isDir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 bool isUsed(const Hierarchy& h) {
   return std::any_of(kUsedControllers.begin(), kUsedControllers.end(),
                      [&](std::string_view c) { return h.has(c); });
@@ -126,7 +131,7 @@ Result<Stats> V1Manager::stats(const CgroupPath& path) const {
 
 Result<void> V1Manager::killAll(const CgroupPath& path) {
   std::optional<TreeFreezer> freezer;
-  if (const Hierarchy* h = find("freezer"); h && exists(path)) {
+  if (const Hierarchy* h = find("freezer"); h && isDir(h->dir(path))) {
     freezer = freezerV1(h->dir(path), *signaller_);
   }
   return killUntilEmpty(primary().dir(path), freezer, *signaller_);
@@ -140,9 +145,6 @@ Result<void> V1Manager::remove(const CgroupPath& path) {
   return {};
 }
 
-bool V1Manager::exists(const CgroupPath& path) const {
-  struct stat st {};
-  return ::stat(primary().dir(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
+bool V1Manager::exists(const CgroupPath& path) const { return isDir(primary().dir(path)); }
 
 }  // namespace podkeeper::runtime::cgroup

@@ -88,6 +88,23 @@ TEST_F(HybridDriverTest, ApplyWithoutLimitsWritesUnlimitedAndStatsReportNone) {
   EXPECT_EQ(s->spec.memoryLimitBytes, std::nullopt);
 }
 
+TEST_F(HybridDriverTest, ApplyWritesTheQuotaFirstWhenTheNewPeriodDoesNotFitTheOldQuota) {
+  Resources half;
+  half.cpuQuotaUs = 50000;  // 0.5 CPU for the pod and its container
+  ASSERT_TRUE(mgr_->apply(root_ + "/pod", half).has_value());
+  ASSERT_TRUE(mgr_->apply(ctr_, half).has_value());
+  Resources sameRatioShorterPeriod;
+  sameRatioShorterPeriod.cpuQuotaUs = 25000;
+  sameRatioShorterPeriod.cpuPeriodUs = 50000;
+  // Period first would mean 50000/50000 = 1 CPU under a 0.5 CPU parent: EINVAL.
+
+  auto r = mgr_->apply(ctr_, sameRatioShorterPeriod);
+
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(readFileOrEmpty(v1("cpu", "cpu.cfs_quota_us")), "25000\n");
+  EXPECT_EQ(readFileOrEmpty(v1("cpu", "cpu.cfs_period_us")), "50000\n");
+}
+
 TEST_F(HybridDriverTest, AddProcessPlacesTheChildInV1AndInTheUnifiedTree) {
   Child child;
   ASSERT_TRUE(mgr_->addProcess(ctr_, child.pid()).has_value());

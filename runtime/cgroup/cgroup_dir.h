@@ -30,6 +30,8 @@ class CgroupDir {
   std::optional<uint64_t> tryReadUint(const char* name, std::string& buf) const;
   Result<void> write(const char* name, std::string_view value) const;
   bool has(const char* name) const;
+  // Hands the fd over (to fdopendir, which then owns it); the CgroupDir is empty afterwards.
+  int releaseFd() { return fd_.release(); }
 
  private:
   CgroupDir(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}

@@ -19,9 +19,9 @@ struct DirCloser {
   void operator()(DIR* d) const { ::closedir(d); }
 };
 
-Result<std::vector<std::string>> childDirs(const CgroupDir& dir) {
-  const int fd = ::dup(dir.fd());
-  if (fd < 0) return failSys(errno, "dup " + dir.path());
+// Lists the subdirectories (child cgroups) of dir, consuming its fd.
+Result<std::vector<std::string>> childDirs(CgroupDir dir) {
+  const int fd = dir.releaseFd();
   std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd));
   if (!d) {
     const int err = errno;
@@ -42,7 +42,7 @@ Result<void> walk(const std::string& path,
   auto dir = CgroupDir::open(path);
   if (!dir) return fail(dir.error());
   if (auto r = visit(*dir); !r) return r;
-  auto children = childDirs(*dir);
+  auto children = childDirs(std::move(*dir));
   if (!children) return fail(children.error());
   for (const std::string& c : *children) {
     if (auto r = walk(path + "/" + c, visit); !r) return r;
@@ -89,12 +89,16 @@ Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file) 
   return pids;
 }
 
-Result<uint64_t> countInTree(const std::string& dir, const char* file, std::string& buf) {
-  uint64_t n = 0;
+Result<TaskCount> countTasksInTree(const std::string& dir, const char* threadsFile,
+                                   std::string& buf) {
+  TaskCount n;
   auto r = walk(dir, [&](const CgroupDir& d) -> Result<void> {
-    auto text = d.read(file, buf);
-    if (!text) return fail(text.error());
-    n += countLines(*text);
+    auto procs = d.read("cgroup.procs", buf);
+    if (!procs) return fail(procs.error());
+    n.processes += countLines(*procs);
+    auto threads = d.read(threadsFile, buf);
+    if (!threads) return fail(threads.error());
+    n.threads += countLines(*threads);
     return {};
   });
   if (!r) return fail(r.error());
@@ -105,7 +109,7 @@ Result<void> removeTree(const std::string& dir, ProcessSignaller& signaller) {
   auto d = CgroupDir::open(dir);
   if (!d && d.error().code == ENOENT) return {};
   if (!d) return fail(d.error());
-  auto children = childDirs(*d);
+  auto children = childDirs(std::move(*d));
   if (!children) return fail(children.error());
   for (const std::string& c : *children) {
     if (auto r = removeTree(dir + "/" + c, signaller); !r) return r;

@@ -18,8 +18,14 @@ Result<std::vector<std::string>> mkdirAll(const std::string& base, const CgroupP
 
 // The pids listed in `file` (cgroup.procs, tasks, cgroup.threads) of dir and all descendants.
 Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file);
-// Their number, read with buf reused.
-Result<uint64_t> countInTree(const std::string& dir, const char* file, std::string& buf);
+struct TaskCount {
+  uint64_t processes = 0;
+  uint64_t threads = 0;
+};
+// Processes (cgroup.procs) and threads (threadsFile: "tasks" on v1, "cgroup.threads" on v2)
+// of dir and all descendants, in one walk, reading with buf reused.
+Result<TaskCount> countTasksInTree(const std::string& dir, const char* threadsFile,
+                                   std::string& buf);
 
 // rmdir of dir's descendants, then dir, retrying EBUSY while tasks finish exiting.
 // A dir that does not exist is already removed.

@@ -113,10 +113,10 @@ Result<std::vector<pid_t>> V1Manager::pids(const CgroupPath& path) const {
 Result<Stats> V1Manager::stats(const CgroupPath& path) const {
   Stats s;
   std::string buf;
-  auto processes = countInTree(primary().dir(path), "cgroup.procs", buf);
-  if (!processes) return fail(processes.error());
-  s.processes = *processes;
-  if (auto threads = countInTree(primary().dir(path), "tasks", buf)) s.threads = *threads;
+  auto tasks = countTasksInTree(primary().dir(path), "tasks", buf);
+  if (!tasks) return fail(tasks.error());
+  s.processes = tasks->processes;
+  s.threads = tasks->threads;
   const auto open = [&](const char* controller) -> std::optional<CgroupDir> {
     const Hierarchy* h = find(controller);
     if (!h) return std::nullopt;

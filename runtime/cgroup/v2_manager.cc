@@ -85,10 +85,10 @@ Result<Stats> V2Manager::stats(const CgroupPath& path) const {
   Stats s;
   std::string buf;
   const std::string dirPath = unified_.dir(path);
-  auto processes = countInTree(dirPath, "cgroup.procs", buf);
-  if (!processes) return fail(processes.error());
-  s.processes = *processes;
-  if (auto threads = countInTree(dirPath, "cgroup.threads", buf)) s.threads = *threads;
+  auto tasks = countTasksInTree(dirPath, "cgroup.threads", buf);
+  if (!tasks) return fail(tasks.error());
+  s.processes = tasks->processes;
+  s.threads = tasks->threads;
   auto dir = CgroupDir::open(dirPath);
   if (!dir) return fail(dir.error());
   readCpuV2(*dir, buf, s);

@@ -161,6 +161,7 @@ TEST_F(V2DriverTest, StatsReadEveryV2File) {
 
 TEST_F(V2DriverTest, StatsReportUnlimitedAsNoneAndAbsentFilesAsNone) {
   tree_.write("pk/cgroup.procs", "");
+  tree_.write("pk/cgroup.threads", "");
   tree_.write("pk/memory.max", "max\n");
   tree_.write("pk/cpu.max", "max 100000\n");
 

@@ -60,20 +60,22 @@ Result<void> rmdirRetrying(const std::string& dir, ProcessSignaller& signaller) 
 
 }  // namespace
 
-Result<std::vector<std::string>> mkdirAll(const std::string& base, const CgroupPath& path) {
-  std::vector<std::string> levels;
-  std::string cur = base;
+Result<void> mkdirAll(const std::string& base, const CgroupPath& path, const LevelHook& onLevel) {
+  std::string parent = base;
   size_t pos = 0;
   while (pos < path.size()) {
     const size_t slash = std::min(path.find('/', pos), path.size());
     if (slash > pos) {
-      cur += "/" + path.substr(pos, slash - pos);
-      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + cur);
-      levels.push_back(cur);
+      const std::string dir = parent + "/" + path.substr(pos, slash - pos);
+      if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + dir);
+      if (onLevel) {
+        if (auto r = onLevel(parent, dir); !r) return r;
+      }
+      parent = dir;
     }
     pos = slash + 1;
   }
-  return levels;
+  return {};
 }
 
 Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file) {

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,11 @@
 // Operations on a cgroup and its descendants, shared by the v1 and v2 drivers.
 namespace podkeeper::runtime::cgroup {
 
-// mkdir -p of base/path. Returns every level's directory, outermost first (existing ones too).
-Result<std::vector<std::string>> mkdirAll(const std::string& base, const CgroupPath& path);
+// Called for each level of a path, outermost first, once it exists (new or not).
+using LevelHook = std::function<Result<void>(const std::string& parent, const std::string& dir)>;
+// mkdir -p of base/path.
+Result<void> mkdirAll(const std::string& base, const CgroupPath& path,
+                      const LevelHook& onLevel = {});
 
 // The pids listed in `file` (cgroup.procs, tasks, cgroup.threads) of dir and all descendants.
 Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file);

@@ -62,15 +62,8 @@ const Hierarchy& V1Manager::primary() const {
 }
 
 Result<void> V1Manager::createIn(const Hierarchy& h, const CgroupPath& path) {
-  auto levels = mkdirAll(h.mountPoint, path);
-  if (!levels) return fail(levels.error());
-  if (!h.has("cpuset")) return {};
-  std::string parent = h.mountPoint;
-  for (const std::string& level : *levels) {
-    if (auto r = inheritCpusetFromParent(parent, level); !r) return r;
-    parent = level;
-  }
-  return {};
+  if (!h.has("cpuset")) return mkdirAll(h.mountPoint, path);
+  return mkdirAll(h.mountPoint, path, inheritCpusetFromParent);
 }
 
 Result<void> V1Manager::create(const CgroupPath& path) {

@@ -41,20 +41,10 @@ Result<void> V2Manager::delegateControllers(const std::string& path) const {
 }
 
 Result<void> V2Manager::create(const CgroupPath& path) {
-  std::string parent = unified_.mountPoint;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    const size_t slash = std::min(path.find('/', pos), path.size());
-    if (slash > pos) {
-      if (auto r = delegateControllers(parent); !r) return r;
-      parent += "/" + path.substr(pos, slash - pos);
-      if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
-        return failSys(errno, "mkdir " + parent);
-      }
-    }
-    pos = slash + 1;
-  }
-  return {};
+  // Enabling a controller in a parent's subtree_control gives it to existing children too.
+  return mkdirAll(unified_.mountPoint, path, [this](const std::string& parent, const std::string&) {
+    return delegateControllers(parent);
+  });
 }
 
 Result<void> V2Manager::apply(const CgroupPath& path, const Resources& r) {

@@ -34,6 +34,14 @@ Result<uint64_t> parseProcStatStartTime(std::string_view stat) {
   return failMsg("unreachable");
 }
 
+Result<char> parseProcStatState(std::string_view stat) {
+  const auto close = stat.rfind(')');
+  if (close == stat.npos || close + 2 >= stat.size()) {
+    return failMsg("/proc stat line without a state");
+  }
+  return stat[close + 2];
+}
+
 Result<uint64_t> readProcStartTime(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/stat";
   auto text = readWholeFile(path);
@@ -45,8 +53,11 @@ Result<uint64_t> readProcStartTime(pid_t pid) {
 
 bool processAlive(pid_t pid, uint64_t startTime) {
   if (pid <= 0) return false;
-  auto start = readProcStartTime(pid);
-  return start && *start == startTime;
+  auto text = readWholeFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return false;
+  auto start = parseProcStatStartTime(*text);
+  auto state = parseProcStatState(*text);
+  return start && *start == startTime && state && *state != 'Z';
 }
 
 Result<UniqueFd> openCheckedPidfd(pid_t pid, uint64_t startTime) {

@@ -15,9 +15,12 @@ namespace podkeeper::runtime {
 // Field 22 of a /proc/<pid>/stat line. The command name may hold spaces and parentheses.
 Result<uint64_t> parseProcStatStartTime(std::string_view stat);
 
+// Field 3: the state letter ('R', 'S', 'Z' for a zombie, ...).
+Result<char> parseProcStatState(std::string_view stat);
+
 Result<uint64_t> readProcStartTime(pid_t pid);
 
-// True while the process pid exists (zombies included) and started at startTime.
+// True while the process pid runs (exists and is not a zombie) and started at startTime.
 bool processAlive(pid_t pid, uint64_t startTime);
 
 // A pidfd for pid, checked to be the process that started at startTime.

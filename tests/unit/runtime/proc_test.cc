@@ -16,6 +16,13 @@ TEST(ParseProcStatStartTime, ReadsField22AfterAParenthesizedName) {
   EXPECT_EQ(*r, 987654u);
 }
 
+TEST(ParseProcStatState, ReadsTheLetterAfterTheName) {
+  auto r = parseProcStatState(kStat);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, 'S');
+  EXPECT_EQ(*parseProcStatState("7 (a) b) Z 1"), 'Z');
+}
+
 TEST(ParseProcStatStartTime, RefusesTruncatedLine) {
   EXPECT_FALSE(parseProcStatStartTime("1 (x) S 1 2 3").has_value());
   EXPECT_FALSE(parseProcStatStartTime("garbage").has_value());

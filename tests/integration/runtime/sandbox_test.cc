@@ -1,0 +1,148 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "runtime/proc.h"
+#include "runtime_fixture.h"
+
+namespace podkeeper::runtime::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+// The cgroup path of pid in the hierarchy whose /proc/<pid>/cgroup line has `controllers`
+// ("memory", "cpu", "" for the unified tree).
+std::string cgroupOf(pid_t pid, const std::string& controllers) {
+  std::istringstream in(readFileOr("/proc/" + std::to_string(pid) + "/cgroup"));
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto a = line.find(':');
+    const auto b = line.find(':', a + 1);
+    const std::string list = line.substr(a + 1, b - a - 1);
+    std::istringstream names(list);
+    std::string name;
+    if (list == controllers) return line.substr(b + 1);
+    while (std::getline(names, name, ',')) {
+      if (!controllers.empty() && name == controllers) return line.substr(b + 1);
+    }
+  }
+  return "<none>";
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+using Sandbox = RuntimeFixture;
+
+TEST_F(Sandbox, ContainerIsInItsCgroupInEveryHierarchyAndTheShimIsNot) {
+  const auto sb = makeSandbox("cg");
+  const auto st = start(container(sb, "app", {"sleep", "30"}));
+  const std::string expected = "/" + sb.cgroupParent + "/app";
+  for (const char* c : {"memory", "cpu", "cpuacct", "pids", "freezer"}) {
+    EXPECT_EQ(cgroupOf(st.pid, c), expected) << c;
+  }
+  EXPECT_EQ(cgroupOf(st.pid, ""), expected) << "unified";
+  EXPECT_EQ(cgroupOf(st.shimPid, "memory"), "/" + cgroupRoot() + "/shims");
+}
+
+TEST_F(Sandbox, ContainerLimitsAreWrittenToTheCgroupFiles) {
+  const auto sb = makeSandbox("limits");
+  auto spec = container(sb, "app", {"sleep", "30"});
+  spec.resources.memoryLimitBytes = 64 * 1024 * 1024;
+  spec.resources.cpuQuotaUs = 50000;
+  spec.resources.cpuShares = 512;
+  start(spec);
+  const std::string path = "/" + sb.cgroupParent + "/app/";
+  EXPECT_EQ(trim(readFileOr("/sys/fs/cgroup/memory" + path + "memory.limit_in_bytes")), "67108864");
+  EXPECT_EQ(trim(readFileOr("/sys/fs/cgroup/cpu" + path + "cpu.cfs_quota_us")), "50000");
+  EXPECT_EQ(trim(readFileOr("/sys/fs/cgroup/cpu" + path + "cpu.shares")), "512");
+}
+
+TEST_F(Sandbox, ContainersShareThePodsNetUtsIpcNamespacesButNotTheHosts) {
+  const auto sb = makeSandbox("share");
+  const auto a = start(container(sb, "a", {"sleep", "30"}));
+  const auto b = start(container(sb, "b", {"sleep", "30"}));
+  for (const char* kind : {"net", "uts", "ipc"}) {
+    EXPECT_EQ(nsInode(a.pid, kind), nsInode(b.pid, kind)) << kind;
+    EXPECT_NE(nsInode(a.pid, kind), nsInode(::getpid(), kind)) << kind;
+  }
+  EXPECT_NE(nsInode(a.pid, "pid"), nsInode(b.pid, "pid"));
+  EXPECT_NE(nsInode(a.pid, "mnt"), nsInode(b.pid, "mnt"));
+}
+
+TEST_F(Sandbox, EnsureSandboxTwiceKeepsThePinnedNamespaces) {
+  const auto sb = makeSandbox("twice");
+  const auto a = start(container(sb, "a", {"sleep", "30"}));
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
+  const auto b = start(container(sb, "b", {"sleep", "30"}));
+  EXPECT_EQ(nsInode(a.pid, "net"), nsInode(b.pid, "net"));
+}
+
+TEST_F(Sandbox, HostnameAndEtcFilesAreThePods) {
+  const auto sb = makeSandbox("host", "my-pod");
+  const auto spec = container(sb, "app", {"sh", "-c", "hostname; cat /etc/hostname /etc/hosts"});
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  EXPECT_TRUE(contains(log, " stdout F my-pod\n")) << log;
+  EXPECT_TRUE(contains(log, " stdout F 127.0.1.1\tmy-pod\n")) << log;
+}
+
+TEST_F(Sandbox, RemoveSandboxLeavesNoProcessCgroupMountOrState) {
+  const auto sb = makeSandbox("gone");
+  const auto a = start(container(sb, "a", {"sleep", "30"}));
+  const auto b = start(container(sb, "b", {"sh", "-c", "trap '' TERM; sleep 30"}));
+  const auto aStart = readProcStartTime(a.pid), shimStart = readProcStartTime(a.shimPid);
+  const auto bStart = readProcStartTime(b.pid);
+  ASSERT_TRUE(aStart && shimStart && bStart);
+
+  auto r = runtime_->removeSandbox(sb.uid);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+
+  EXPECT_FALSE(processAlive(a.pid, *aStart));
+  EXPECT_FALSE(processAlive(b.pid, *bStart));
+  EXPECT_FALSE(processAlive(a.shimPid, *shimStart));
+  for (const auto& h : fs::directory_iterator("/sys/fs/cgroup")) {
+    EXPECT_FALSE(fs::exists(h.path() / sb.cgroupParent)) << h.path();
+  }
+  EXPECT_FALSE(contains(readFileOr("/proc/self/mountinfo"), stateDir()));
+  EXPECT_FALSE(fs::exists(runtime_->layout().podDir(sb.uid)));
+  EXPECT_TRUE(runtime_->removeSandbox(sb.uid).has_value()) << "idempotent";
+  auto listed = runtime_->list();
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_TRUE(listed->empty());
+}
+
+TEST_F(Sandbox, ListReportsRunningAndExitedContainers) {
+  const auto sb = makeSandbox("list");
+  start(container(sb, "run", {"sleep", "30"}));
+  start(container(sb, "done", {"sh", "-c", "exit 2"}));
+  ASSERT_TRUE(waitForExit(sb.uid, "done").has_value());
+  auto all = runtime_->list();
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  const auto& s = all->front();
+  EXPECT_EQ(s.uid, sb.uid);
+  EXPECT_EQ(s.specHash, sb.specHash);
+  EXPECT_EQ(s.cgroupParent, sb.cgroupParent);
+  ASSERT_EQ(s.containers.size(), 2u);
+  EXPECT_EQ(s.containers[0].name, "done");
+  EXPECT_FALSE(s.containers[0].running);
+  ASSERT_TRUE(s.containers[0].exit.has_value());
+  EXPECT_EQ(s.containers[0].exit->exitCode, 2);
+  EXPECT_EQ(s.containers[1].name, "run");
+  EXPECT_TRUE(s.containers[1].running);
+  EXPECT_TRUE(s.containers[1].shimAlive);
+  EXPECT_FALSE(s.containers[1].exit.has_value());
+  EXPECT_EQ(s.containers[1].image, "busybox");
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime::testing

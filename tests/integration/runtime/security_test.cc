@@ -1,0 +1,112 @@
+#include <unistd.h>
+
+#include "runtime_fixture.h"
+
+namespace podkeeper::runtime::testing {
+namespace {
+
+bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+using ContainerSecurity = RuntimeFixture;
+
+TEST_F(ContainerSecurity, DefaultCapabilitiesAndNoNewPrivs) {
+  const auto sb = makeSandbox("caps");
+  const auto spec =
+      container(sb, "app", {"sh", "-c", "grep -E '^(Cap|NoNewPrivs)' /proc/self/status"});
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  // containerd's default set, as Docker reports it.
+  EXPECT_TRUE(contains(log, "CapBnd:\t00000000a80425fb")) << log;
+  EXPECT_TRUE(contains(log, "CapEff:\t00000000a80425fb")) << log;
+  EXPECT_TRUE(contains(log, "CapInh:\t0000000000000000")) << log;
+  EXPECT_TRUE(contains(log, "CapAmb:\t0000000000000000")) << log;
+  EXPECT_TRUE(contains(log, "NoNewPrivs:\t1")) << log;
+}
+
+TEST_F(ContainerSecurity, CapabilityAddAndDropAreHonoured) {
+  const auto sb = makeSandbox("capadd");
+  auto spec = container(sb, "app", {"sh", "-c", "grep CapBnd /proc/self/status"});
+  spec.capAdd = {"NET_ADMIN"};
+  spec.capDrop = {"CAP_CHOWN"};
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  // a80425fb - CHOWN (bit 0) + NET_ADMIN (bit 12)
+  EXPECT_TRUE(contains(readFileOr(spec.logPath), "CapBnd:\t00000000a80435fa"))
+      << readFileOr(spec.logPath);
+}
+
+TEST_F(ContainerSecurity, KernelPathsAreMaskedOrReadOnly) {
+  const auto sb = makeSandbox("mask");
+  const auto spec = container(
+      sb, "app",
+      {"sh", "-c",
+       "echo keys=$(wc -c < /proc/keys); "
+       "echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo sysctl=rw || echo sysctl=ro; "
+       "touch /sys/x 2>/dev/null && echo sys=rw || echo sys=ro; "
+       "ls /proc/1/fd | tr '\\n' ' '; echo"});
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  EXPECT_TRUE(contains(log, "F keys=0\n")) << log;
+  EXPECT_TRUE(contains(log, "F sysctl=ro\n")) << log;
+  EXPECT_TRUE(contains(log, "F sys=ro\n")) << log;
+}
+
+TEST_F(ContainerSecurity, InitHasOnlyStdioOpen) {
+  const auto sb = makeSandbox("fds");
+  // exec: ls becomes pid 1 and lists its own descriptors (3 is the directory it reads).
+  const auto spec = container(sb, "app", {"sh", "-c", "exec ls /proc/self/fd"});
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  EXPECT_TRUE(contains(log, "F 0\n") && contains(log, "F 1\n") && contains(log, "F 2\n")) << log;
+  EXPECT_FALSE(contains(log, "F 4\n")) << log;
+  EXPECT_FALSE(contains(log, "F 5\n")) << log;
+}
+
+TEST_F(ContainerSecurity, DevHasTheStandardDevicesAndLinks) {
+  const auto sb = makeSandbox("dev");
+  const auto spec = container(
+      sb, "app",
+      {"sh", "-c",
+       "for f in null zero full tty random urandom; do test -c /dev/$f && echo dev=$f; done; "
+       "readlink /dev/fd; readlink /dev/ptmx; test -d /dev/pts && test -d /dev/shm && "
+       "test -d /dev/mqueue && echo dirs=ok; head -c 4 /dev/zero | wc -c"});
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  for (const char* d : {"null", "zero", "full", "tty", "random", "urandom"}) {
+    EXPECT_TRUE(contains(log, std::string("F dev=") + d + "\n")) << d << "\n" << log;
+  }
+  EXPECT_TRUE(contains(log, "F /proc/self/fd\n")) << log;
+  EXPECT_TRUE(contains(log, "F pts/ptmx\n")) << log;
+  EXPECT_TRUE(contains(log, "F dirs=ok\n")) << log;
+  EXPECT_TRUE(contains(log, "F 4\n")) << log;
+}
+
+TEST_F(ContainerSecurity, WritesStayInTheContainersUpperLayer) {
+  const auto sb = makeSandbox("overlay");
+  const auto spec = container(sb, "app", {"sh", "-c", "echo hi > /etc/new-file"});
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  EXPECT_EQ(readFileOr(imageDir() + "/busybox/latest/rootfs/etc/new-file", "<absent>"), "<absent>");
+  EXPECT_EQ(readFileOr(runtime_->layout().container(sb.uid, "app").upper() + "/etc/new-file"),
+            "hi\n");
+}
+
+TEST_F(ContainerSecurity, MemoryLimitOomKillIsRecorded) {
+  const auto sb = makeSandbox("oom");
+  auto spec = container(sb, "app", {"sh", "-c", "exec tail /dev/zero"});
+  spec.resources.memoryLimitBytes = 32 * 1024 * 1024;
+  start(spec);
+  const auto exit = waitForExit(sb.uid, "app", std::chrono::seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->oomKilled);
+  EXPECT_EQ(exit->exitCode, 137);
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime::testing

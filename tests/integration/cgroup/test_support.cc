@@ -66,7 +66,7 @@ void burnCpu(int millis) {
 
 }  // namespace
 
-Child::Child(int burnMillis) {
+Child::Child(int burnMillis, bool forkForever) {
   int go[2], done[2];
   if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(done, O_CLOEXEC) != 0) std::abort();
   pid_ = ::fork();
@@ -75,6 +75,7 @@ Child::Child(int burnMillis) {
     if (::read(go[0], &c, 1) != 1) ::_exit(1);
     burnCpu(burnMillis);
     if (::write(done[1], "x", 1) != 1) ::_exit(1);
+    while (forkForever) ::fork();
     for (;;) ::pause();
   }
   ::close(go[0]);

@@ -17,10 +17,12 @@ std::string uniqueRoot(const std::string& suffix);
 void sweepCgroupRoot(const std::string& root);
 
 // Owns a forked child: it waits on a pipe until released, optionally burns CPU, reports
-// that it did, then pause()s until killed. The destructor SIGKILLs and reaps it.
+// that it did, then pause()s until killed, or, with forkForever, forks without end (every
+// descendant too: a fork bomb, to be bounded by the test with pids.max). The destructor
+// SIGKILLs and reaps it.
 class Child {
  public:
-  explicit Child(int burnMillis = 0);
+  explicit Child(int burnMillis = 0, bool forkForever = false);
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

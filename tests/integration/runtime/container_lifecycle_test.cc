@@ -137,5 +137,18 @@ TEST_F(ContainerLifecycle, ShimSurvivesTheDeathOfItsParent) {
   EXPECT_NE(::getsid(st.shimPid), ::getsid(0));
 }
 
+// Not a pass/fail on size (the target is < 1 MiB): records the shim's resident set.
+TEST_F(ContainerLifecycle, ShimResidentSetIsRecorded) {
+  const auto sb = makeSandbox("rss");
+  const auto st = start(container(sb, "app", {"sleep", "30"}));
+  const auto status = readFileOr("/proc/" + std::to_string(st.shimPid) + "/status");
+  const auto at = status.find("VmRSS:");
+  ASSERT_NE(at, std::string::npos);
+  const long kib = std::stol(status.substr(at + 6));
+  RecordProperty("shim_rss_kib", static_cast<int>(kib));
+  std::printf("shim %s", status.substr(at, status.find("RssShmem") - at).c_str());
+  EXPECT_GT(kib, 0);
+}
+
 }  // namespace
 }  // namespace podkeeper::runtime::testing

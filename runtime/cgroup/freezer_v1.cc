@@ -12,7 +12,7 @@ Result<void> freeze(const std::string& path, ProcessSignaller& signaller) {
   if (!dir) return fail(dir.error());
   if (auto w = dir->write("freezer.state", "FROZEN"); !w) return w;
   std::string buf;
-  for (int attempt = 0; attempt < kPollAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kFreezeAttempts; ++attempt) {
     auto state = dir->read("freezer.state", buf);
     if (!state) return fail(state.error());
     if (state->starts_with("FROZEN")) return {};

@@ -9,7 +9,7 @@
 namespace podkeeper::runtime::cgroup {
 
 // Freezes by writing FROZEN to dir/freezer.state and polling until the state reads FROZEN
-// (bounded); thaws with THAWED. The signaller must outlive the result.
+// (kFreezeAttempts polls); thaws with THAWED. The signaller must outlive the result.
 TreeFreezer freezerV1(std::string dir, ProcessSignaller& signaller);
 
 }  // namespace podkeeper::runtime::cgroup

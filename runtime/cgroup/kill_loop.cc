@@ -17,16 +17,19 @@ Result<void> killEach(const std::vector<pid_t>& pids, ProcessSignaller& signalle
   return {};
 }
 
-Result<void> killRound(const std::vector<pid_t>& pids, const std::optional<TreeFreezer>& freezer,
+// SIGKILLs each pid, inside a freeze when a freezer is given. Freezing is best effort: a task
+// stuck in the kernel can hold the tree in FREEZING, and it is killed anyway. Returns whether
+// the freeze worked.
+Result<bool> killRound(const std::vector<pid_t>& pids, const TreeFreezer* freezer,
                        ProcessSignaller& signaller) {
-  if (!freezer) return killEach(pids, signaller);
-  if (auto r = freezer->freeze(); !r) {
-    (void)freezer->thaw();  // never leave the tree half frozen; the freeze error is reported
-    return r;
-  }
+  const bool frozen = freezer && freezer->freeze().has_value();
   auto killed = killEach(pids, signaller);
-  auto thawed = freezer->thaw();
-  return killed ? thawed : killed;
+  if (freezer) {
+    // Always thaw, even after a failed freeze: frozen tasks only die once thawed.
+    if (auto thawed = freezer->thaw(); !thawed) return fail(thawed.error());
+  }
+  if (!killed) return fail(killed.error());
+  return frozen;
 }
 
 Error remaining(const std::string& dir, size_t n) {
@@ -39,6 +42,7 @@ Error remaining(const std::string& dir, size_t n) {
 
 Result<void> killUntilEmpty(const std::string& dir, const std::optional<TreeFreezer>& freezer,
                             ProcessSignaller& signaller) {
+  const TreeFreezer* freezing = freezer ? &*freezer : nullptr;
   size_t left = 0;
   for (int round = 0; round < kPollAttempts; ++round) {
     auto pids = pidsInTree(dir, "cgroup.procs");
@@ -46,7 +50,9 @@ Result<void> killUntilEmpty(const std::string& dir, const std::optional<TreeFree
     if (!pids) return fail(pids.error());
     if (pids->empty()) return {};
     left = pids->size();
-    if (auto r = killRound(*pids, freezer, signaller); !r) return r;
+    auto frozen = killRound(*pids, freezing, signaller);
+    if (!frozen) return fail(frozen.error());
+    if (!*frozen) freezing = nullptr;  // do not wait on a freeze that cannot complete again
     signaller.pause(kPollInterval);
   }
   return fail(remaining(dir, left));

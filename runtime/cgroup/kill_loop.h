@@ -16,8 +16,9 @@ struct TreeFreezer {
 };
 
 // SIGKILLs every pid in dir's cgroup.procs (recursively), frozen when a freezer is given so
-// no child forked meanwhile escapes, until the tree is empty. Bounded to kPollAttempts
-// rounds; fails with EBUSY naming what remains. A dir that does not exist is empty.
+// no child forked meanwhile escapes, until the tree is empty. A freeze that does not complete
+// is given up (the kill goes on without it). Bounded to kPollAttempts rounds; fails with
+// EBUSY naming what remains. A dir that does not exist is empty.
 Result<void> killUntilEmpty(const std::string& dir, const std::optional<TreeFreezer>& freezer,
                             ProcessSignaller& signaller);
 

@@ -21,9 +21,11 @@ class ProcessSignaller {
 std::shared_ptr<ProcessSignaller> systemSignaller();
 
 // Polling bounds: killAll waits up to about 2 s for a cgroup to empty; rmdir retries EBUSY
-// for about 200 ms (tasks that just got SIGKILL leave their cgroups as they exit).
+// for about 200 ms (tasks that just got SIGKILL leave their cgroups as they exit); a v1
+// freeze gets about 200 ms to complete.
 inline constexpr std::chrono::milliseconds kPollInterval{10};
 inline constexpr int kPollAttempts = 200;
 inline constexpr int kRmdirAttempts = 20;
+inline constexpr int kFreezeAttempts = 20;  // FREEZING -> FROZEN, per kill round
 
 }  // namespace podkeeper::runtime::cgroup

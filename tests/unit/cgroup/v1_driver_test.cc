@@ -293,6 +293,20 @@ TEST_F(V1DriverTest, HybridAlsoCreatesJoinsAndKillsInTheUnifiedTree) {
   EXPECT_TRUE(signaller_->kills.empty());
 }
 
+TEST_F(V1DriverTest, HybridKillAllAlsoKillsWhatJoinedOnlyTheV1Hierarchies) {
+  auto mgr = build({"cpu", "cpuacct", "memory", "pids"}, /*hybrid=*/true);
+  ASSERT_TRUE(mgr->create("pk").has_value());
+  tree_.write("unified/pk/cgroup.procs", "");
+  tree_.write("unified/pk/cgroup.kill", "");
+  tree_.write("pids/pk/cgroup.procs", "51\n");
+  signaller_->onKill = [&](pid_t) { tree_.write("pids/pk/cgroup.procs", ""); };
+
+  ASSERT_TRUE(mgr->killAll("pk").has_value());
+
+  const std::vector<std::pair<pid_t, int>> want = {{51, SIGKILL}};
+  EXPECT_EQ(signaller_->kills, want);
+}
+
 TEST_F(V1DriverTest, HybridLimitsGoToV1Only) {
   auto mgr = build({"cpu", "cpuacct", "memory"}, /*hybrid=*/true);
   ASSERT_TRUE(mgr->create("pk").has_value());

@@ -169,12 +169,16 @@ Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path) {
 
 Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
                                    const std::string& work) {
-  for (const auto* p : {&lower, &upper, &work}) {
-    if (p->find_first_of(",:") != std::string::npos) {
-      return failMsg("overlay path \"" + *p + "\" contains ',' or ':'");
+  // overlayfs splits options on ',' and lower layers on ':'; a backslash escapes both.
+  auto escape = [](const std::string& path) {
+    std::string out;
+    for (char c : path) {
+      if (c == ',' || c == ':' || c == '\\') out += '\\';
+      out += c;
     }
-  }
-  return "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
+    return out;
+  };
+  return "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
 }
 
 Result<void> prepareRootfs(const RootfsPlan& plan) {

@@ -20,7 +20,7 @@ struct RootfsPlan {
   bool privileged = false;
 };
 
-// The overlay mount options; paths with ',' or ':' are refused (overlay cannot quote them).
+// The overlay mount options, with ',' ':' and '\\' in paths escaped as overlayfs expects.
 Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
                                    const std::string& work);
 

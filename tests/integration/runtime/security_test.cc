@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {
@@ -95,6 +97,21 @@ TEST_F(ContainerSecurity, WritesStayInTheContainersUpperLayer) {
   EXPECT_EQ(readFileOr(imageDir() + "/busybox/latest/rootfs/etc/new-file", "<absent>"), "<absent>");
   EXPECT_EQ(readFileOr(runtime_->layout().container(sb.uid, "app").upper() + "/etc/new-file"),
             "hi\n");
+}
+
+TEST_F(ContainerSecurity, ImageFromARegistryWithAPortRuns) {
+  const auto sb = makeSandbox("port");
+  const std::string dir = imageDir() + "/localhost:5000/bb/1";
+  std::filesystem::create_directories(dir);
+  std::filesystem::remove(dir + "/rootfs");
+  std::filesystem::create_directory_symlink(imageDir() + "/busybox/latest/rootfs", dir + "/rootfs");
+  auto spec = container(sb, "app", {"sh", "-c", "echo from-port"});
+  spec.rootfs = dir + "/rootfs";
+  start(spec);
+  const auto exit = waitForExit(sb.uid, "app");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exitCode, 0);
+  EXPECT_TRUE(contains(readFileOr(spec.logPath), "F from-port\n"));
 }
 
 TEST_F(ContainerSecurity, MemoryLimitOomKillIsRecorded) {

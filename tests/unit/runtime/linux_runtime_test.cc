@@ -1,0 +1,227 @@
+#include "runtime/linux_runtime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fake_cgroup_manager.h"
+#include "runtime/atomic_file.h"
+#include "runtime/proc.h"
+#include "runtime/state_json.h"
+
+namespace podkeeper::runtime::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::_;
+using ::testing::HasSubstr;
+using ::testing::NiceMock;
+using ::testing::Return;
+
+Result<void> ok() { return {}; }
+
+// LinuxRuntime over a temp state dir and a mock CgroupManager; the "processes" recorded in
+// state.json are this test process (alive) or it with a wrong start time (a recycled pid).
+class LinuxRuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("pk-lrt-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    RuntimeConfig cfg;
+    cfg.stateDir = (dir_ / "state").string();
+    cfg.shimPath = (dir_ / "no-such-shim").string();
+    cfg.cgroupRoot = "pk";
+    runtime_ = std::make_unique<LinuxRuntime>(cfg, cgroups_);
+    selfStart_ = *readProcStartTime(::getpid());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void writeSandbox(const std::string& uid) {
+    fs::create_directories(runtime_->layout().containersDir(uid));
+    SandboxRecord r{uid, "web", "default", "web", "h1", "pk/pod" + uid, 30};
+    ASSERT_TRUE(writeFileAtomic(runtime_->layout().sandboxFile(uid), encodeSandboxRecord(r)));
+  }
+  // A container record whose init and shim are this process (alive when startTime matches).
+  void writeContainer(const std::string& uid, const std::string& name, uint64_t startTime) {
+    const auto paths = runtime_->layout().container(uid, name);
+    fs::create_directories(paths.dir);
+    ContainerRecord r;
+    r.name = name;
+    r.image = "busybox";
+    r.cgroupPath = "pk/pod" + uid + "/" + name;
+    r.shimPid = r.pid = ::getpid();
+    r.shimStartTime = r.pidStartTime = startTime;
+    r.startedAtNs = 5;
+    ASSERT_TRUE(writeFileAtomic(paths.state(), encodeContainerRecord(r)));
+  }
+  ContainerSpec spec(const std::string& uid, const std::string& name) {
+    ContainerSpec s;
+    s.sandboxUid = uid;
+    s.name = name;
+    s.image = "busybox";
+    s.rootfs = dir_.string();  // any existing directory
+    s.argv = {"true"};
+    s.logPath = (dir_ / "logs" / name / "0.log").string();
+    return s;
+  }
+
+  fs::path dir_;
+  NiceMock<MockCgroupManager> cgroups_;
+  std::unique_ptr<LinuxRuntime> runtime_;
+  uint64_t selfStart_ = 0;
+};
+
+TEST_F(LinuxRuntimeTest, StartRefusesAContainerOfAnUnknownSandbox) {
+  EXPECT_CALL(cgroups_, create(_)).Times(0);
+  auto r = runtime_->startContainer(spec("nosuch", "app"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("container nosuch/app: sandbox not ready"));
+}
+
+TEST_F(LinuxRuntimeTest, StartRefusesANameThatStillExists) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  EXPECT_CALL(cgroups_, create(_)).Times(0);
+  auto r = runtime_->startContainer(spec("u1", "app"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("already exists"));
+}
+
+TEST_F(LinuxRuntimeTest, StartRefusesUnknownCapabilityBeforeTouchingAnything) {
+  writeSandbox("u1");
+  auto s = spec("u1", "app");
+  s.capAdd = {"NOT_A_CAP"};
+  EXPECT_CALL(cgroups_, create(_)).Times(0);
+  auto r = runtime_->startContainer(s);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("\"NOT_A_CAP\""));
+  EXPECT_FALSE(fs::exists(runtime_->layout().container("u1", "app").dir));
+}
+
+TEST_F(LinuxRuntimeTest, FailedStartRemovesTheCgroupAndTheContainerDirectory) {
+  writeSandbox("u1");
+  EXPECT_CALL(cgroups_, create("pk/podu1/app")).WillOnce(Return(ok()));
+  EXPECT_CALL(cgroups_, apply("pk/podu1/app", _)).WillOnce(Return(ok()));
+  EXPECT_CALL(cgroups_, exists("pk/podu1/app")).WillRepeatedly(Return(true));
+  EXPECT_CALL(cgroups_, killAll("pk/podu1/app")).WillOnce(Return(ok()));
+  EXPECT_CALL(cgroups_, remove("pk/podu1/app")).WillOnce(Return(ok()));
+  auto r = runtime_->startContainer(spec("u1", "app"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("exited without reporting"));
+  EXPECT_FALSE(fs::exists(runtime_->layout().container("u1", "app").dir));
+}
+
+TEST_F(LinuxRuntimeTest, ExplicitCgroupPathIsUsed) {
+  writeSandbox("u1");
+  auto s = spec("u1", "app");
+  s.cgroupPath = "elsewhere/app";
+  EXPECT_CALL(cgroups_, create("elsewhere/app")).WillOnce(Return(ok()));
+  (void)runtime_->startContainer(s);
+}
+
+TEST_F(LinuxRuntimeTest, KillKillsTheRecordedCgroup) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  EXPECT_CALL(cgroups_, exists("pk/podu1/app")).WillRepeatedly(Return(true));
+  EXPECT_CALL(cgroups_, killAll("pk/podu1/app")).WillOnce(Return(ok()));
+  EXPECT_TRUE(runtime_->killContainer("u1", "app").has_value());
+}
+
+TEST_F(LinuxRuntimeTest, RemoveIsRefusedWhileTheInitRuns) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  EXPECT_CALL(cgroups_, remove(_)).Times(0);
+  auto r = runtime_->removeContainer("u1", "app");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, EBUSY);
+  EXPECT_TRUE(fs::exists(runtime_->layout().container("u1", "app").dir));
+}
+
+TEST_F(LinuxRuntimeTest, RemoveOfAnExitedContainerRemovesCgroupAndState) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_ + 1);  // a recycled pid: the container is gone
+  EXPECT_CALL(cgroups_, exists("pk/podu1/app")).WillRepeatedly(Return(true));
+  EXPECT_CALL(cgroups_, remove("pk/podu1/app")).WillOnce(Return(ok()));
+  auto r = runtime_->removeContainer("u1", "app");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(fs::exists(runtime_->layout().container("u1", "app").dir));
+  EXPECT_TRUE(runtime_->removeContainer("u1", "app").has_value()) << "idempotent";
+}
+
+TEST_F(LinuxRuntimeTest, ListChecksLivenessAndReadsExitRecords) {
+  writeSandbox("u1");
+  writeContainer("u1", "alive", selfStart_);
+  writeContainer("u1", "gone", selfStart_ + 1);
+  ASSERT_TRUE(writeFileAtomic(runtime_->layout().container("u1", "gone").exit(),
+                              encodeExitRecord({3, 0, false, 5, 9})));
+  fs::create_directories(runtime_->layout().container("u1", "starting").dir);
+  auto all = runtime_->list();
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  const auto& sb = all->front();
+  EXPECT_EQ(sb.name, "web");
+  EXPECT_EQ(sb.cgroupParent, "pk/podu1");
+  ASSERT_EQ(sb.containers.size(), 3u);
+  EXPECT_EQ(sb.containers[0].name, "alive");
+  EXPECT_TRUE(sb.containers[0].running);
+  EXPECT_TRUE(sb.containers[0].shimAlive);
+  EXPECT_EQ(sb.containers[1].name, "gone");
+  EXPECT_FALSE(sb.containers[1].running);
+  ASSERT_TRUE(sb.containers[1].exit.has_value());
+  EXPECT_EQ(sb.containers[1].exit->exitCode, 3);
+  EXPECT_EQ(sb.containers[2].name, "starting");
+  EXPECT_EQ(sb.containers[2].pid, 0);
+  EXPECT_FALSE(sb.containers[2].running);
+}
+
+TEST_F(LinuxRuntimeTest, InspectOfAnUnknownSandboxIsEmpty) {
+  auto r = runtime_->inspect("nosuch");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->has_value());
+}
+
+volatile sig_atomic_t g_usr1 = 0;
+
+TEST_F(LinuxRuntimeTest, SignalReachesTheRecordedProcess) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  g_usr1 = 0;
+  auto* old = ::signal(SIGUSR1, [](int) { g_usr1 = 1; });
+  auto r = runtime_->signalContainer("u1", "app", SIGUSR1);
+  ::signal(SIGUSR1, old);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(g_usr1, 1);
+}
+
+TEST_F(LinuxRuntimeTest, SignalToARecycledPidIsRefused) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_ + 1);
+  g_usr1 = 0;
+  auto* old = ::signal(SIGUSR1, [](int) { g_usr1 = 1; });
+  auto r = runtime_->signalContainer("u1", "app", SIGUSR1);
+  ::signal(SIGUSR1, old);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ESRCH);
+  EXPECT_EQ(g_usr1, 0);
+}
+
+TEST_F(LinuxRuntimeTest, ShimPidfdIsOpenedForALiveShim) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  auto fd = runtime_->openShimPidfd("u1", "app");
+  ASSERT_TRUE(fd.has_value()) << fd.error().message;
+  EXPECT_GE(*fd, 0);
+  ::close(*fd);
+}
+
+TEST_F(LinuxRuntimeTest, NamesThatLeaveTheStateDirectoryAreRefused) {
+  EXPECT_FALSE(runtime_->removeContainer("..", "app").has_value());
+  EXPECT_FALSE(runtime_->removeContainer("u1", "../x").has_value());
+  EXPECT_FALSE(runtime_->removeSandbox("a/b").has_value());
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime::testing

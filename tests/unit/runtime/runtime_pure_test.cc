@@ -1,0 +1,128 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "runtime/capabilities.h"
+#include "runtime/container_init.h"
+#include "runtime/exit_status.h"
+#include "runtime/rootfs.h"
+#include "runtime/sandbox.h"
+#include "runtime/shim_protocol.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAreArray;
+
+TEST(ContainerCapabilities, DefaultIsContainerdsSet) {
+  auto caps = containerCapabilities({}, {}, false);
+  ASSERT_TRUE(caps.has_value());
+  EXPECT_THAT(*caps, UnorderedElementsAreArray(defaultCapabilities()));
+  EXPECT_EQ(*capabilityMask(*caps), 0xa80425fbu);
+}
+
+TEST(ContainerCapabilities, AddAndDropAcceptCapPrefixAndAnyCase) {
+  auto caps = containerCapabilities({"cap_net_admin"}, {"CAP_CHOWN", "kill"}, false);
+  ASSERT_TRUE(caps.has_value());
+  EXPECT_EQ(*capabilityMask(*caps), (0xa80425fbu | (1u << 12)) & ~1u & ~(1u << 5));
+}
+
+TEST(ContainerCapabilities, DropAllThenAddKeepsOnlyTheAdded) {
+  auto caps = containerCapabilities({"NET_BIND_SERVICE"}, {"ALL"}, false);
+  ASSERT_TRUE(caps.has_value());
+  EXPECT_THAT(*caps, ElementsAre("NET_BIND_SERVICE"));
+}
+
+TEST(ContainerCapabilities, PrivilegedHasEveryCapability) {
+  auto caps = containerCapabilities({}, {}, true);
+  ASSERT_TRUE(caps.has_value());
+  EXPECT_EQ(caps->size(), 41u);
+}
+
+TEST(ContainerCapabilities, UnknownNameIsAnErrorNamingIt) {
+  auto caps = containerCapabilities({}, {"FLY"}, false);
+  ASSERT_FALSE(caps.has_value());
+  EXPECT_EQ(caps.error().message, "securityContext.capabilities.drop: unknown capability \"FLY\"");
+}
+
+TEST(ShimProtocol, OkReportCarriesBothPids) {
+  const auto r = parseShimReport(formatShimStarted(10) + formatShimOk(10, 11));
+  EXPECT_TRUE(r.complete());
+  EXPECT_EQ(r.shimPid, 10);
+  EXPECT_EQ(r.containerPid, 11);
+  EXPECT_FALSE(r.error.has_value());
+}
+
+TEST(ShimProtocol, StartedLineAloneIsIncompleteButNamesTheShim) {
+  const auto r = parseShimReport(formatShimStarted(10) + "ok 10");
+  EXPECT_FALSE(r.complete());
+  EXPECT_EQ(r.shimPid, 10);
+}
+
+TEST(ShimProtocol, ErrorKeepsItsMessageOnOneLine) {
+  const auto r = parseShimReport(formatShimError("exec \"x\":\nNo such file"));
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_EQ(*r.error, "exec \"x\": No such file");
+}
+
+TEST(ShimProtocol, MalformedLineIsAnError) {
+  const auto r = parseShimReport("ok ten 11\n");
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_THAT(*r.error, HasSubstr("malformed"));
+}
+
+TEST(ExitRecordFromWait, NormalExitKeepsItsCode) {
+  const auto r = exitRecordFromWait(CLD_EXITED, 3, false, 1, 2);
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.startedAtNs, 1);
+  EXPECT_EQ(r.finishedAtNs, 2);
+}
+
+TEST(ExitRecordFromWait, DeathBySignalIs128PlusSignal) {
+  const auto r = exitRecordFromWait(CLD_KILLED, SIGKILL, true, 1, 2);
+  EXPECT_EQ(r.exitCode, 137);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_TRUE(r.oomKilled);
+}
+
+TEST(OomKilledBetween, OnlyARisingCounterCounts) {
+  EXPECT_TRUE(oomKilledBetween(2, 3));
+  EXPECT_TRUE(oomKilledBetween(std::nullopt, 1));
+  EXPECT_FALSE(oomKilledBetween(3, 3));
+  EXPECT_FALSE(oomKilledBetween(3, std::nullopt));
+}
+
+TEST(ContainerEnvironment, AddsDefaultPathAndHostnameWhenMissing) {
+  EXPECT_THAT(containerEnvironment({"A=1"}, "web"),
+              ElementsAre("A=1", std::string("PATH=") + kDefaultPath, "HOSTNAME=web"));
+  EXPECT_THAT(containerEnvironment({"PATH=/x", "HOSTNAME=h"}, "web"),
+              ElementsAre("PATH=/x", "HOSTNAME=h"));
+}
+
+TEST(ExecutableCandidates, SearchesTheContainersPath) {
+  EXPECT_THAT(executableCandidates("sh", {"PATH=/a:/b"}), ElementsAre("/a/sh", "/b/sh"));
+  EXPECT_THAT(executableCandidates("sh", {"PATH=/a::/b"}), ElementsAre("/a/sh", "./sh", "/b/sh"));
+  EXPECT_EQ(executableCandidates("sh", {}).size(), 6u);
+  EXPECT_THAT(executableCandidates("./run", {"PATH=/a"}), ElementsAre("./run"));
+}
+
+TEST(OverlayOptions, NamesTheThreeLayers) {
+  EXPECT_EQ(*overlayOptions("/l", "/u", "/w"), "lowerdir=/l,upperdir=/u,workdir=/w");
+}
+
+TEST(OverlayOptions, EscapesSeparatorsInPaths) {
+  EXPECT_EQ(*overlayOptions("/img/localhost:5000/x/1/rootfs", "/u,1", "/w"),
+            "lowerdir=/img/localhost\\:5000/x/1/rootfs,upperdir=/u\\,1,workdir=/w");
+}
+
+TEST(PodHostsFile, MapsThePodsHostname) {
+  const auto hosts = podHostsFile("web-0");
+  EXPECT_THAT(hosts, HasSubstr("127.0.0.1\tlocalhost\n"));
+  EXPECT_THAT(hosts, HasSubstr("127.0.1.1\tweb-0\n"));
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime

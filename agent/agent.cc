@@ -1,0 +1,178 @@
+#include "agent/agent.h"
+
+#include <prometheus/registry.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+
+#include "agent/http/http_server.h"
+#include "agent/http/router.h"
+#include "agent/manifest_watcher.h"
+#include "agent/pod_targets.h"
+#include "agent/sd_notify.h"
+#include "metrics/agent_metrics.h"
+#include "metrics/exporter.h"
+#include "metrics/exposition.h"
+#include "metrics/machine.h"
+#include "metrics/process_collector.h"
+#include "reconciler/pod_phase.h"
+#include "reconciler/reconcile_loop.h"
+#include "runtime/linux_runtime.h"
+
+namespace podkeeper::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<void> makeDirs(const AgentConfig& c) {
+  for (const auto* dir : {&c.stateDir, &c.logDir, &c.manifestDir}) {
+    std::error_code ec;
+    fs::create_directories(*dir, ec);
+    if (ec) return failMsg("creating " + *dir + ": " + ec.message());
+  }
+  return {};
+}
+
+http::HttpResponse exposition(std::string body) {
+  return http::HttpResponse::text(200, std::move(body),
+                                  std::string(metrics::kExpositionContentType));
+}
+
+std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
+  std::map<std::string, int> counts;
+  for (const auto& [key, pod] : r.desired()) {
+    auto obs = r.observed().find(pod.uid);
+    counts[reconciler::podPhase(pod, obs == r.observed().end() ? nullptr : &obs->second)]++;
+  }
+  return counts;
+}
+
+// Everything the agent is made of, in construction order; members are destroyed in reverse.
+struct Agent {
+  explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
+                 metrics::MachineInfo machine)
+      : config(c),
+        cgroups(std::move(cg)),
+        runtime({c.stateDir, c.shimPath, c.cgroupRoot, {c.cgroupMount, "/proc/self/mountinfo"}},
+                *cgroups),
+        agentMetrics(registry),
+        reconciler(runtime, clock, {c.imageDir, c.logDir, c.cgroupRoot},
+                   {[this](double s) { agentMetrics.observePodStartLatency(s); },
+                    [this](const std::string& ns, const std::string& pod, const std::string& ct) {
+                      agentMetrics.containerRestarted(ns, pod, ct);
+                    }}),
+        loop(io, reconciler, runtime, clock, {c.resyncInterval}),
+        watcher(io, c.manifestDir, c.relistInterval,
+                [this](const ManifestWatcher::Published& p) { onManifests(p); }),
+        targets(reconciler),
+        exporter(targets, *cgroups, std::move(machine)),
+        tcp(io, router.handler()),
+        unixServer(io, router.handler()),
+        signals(io, SIGINT, SIGTERM) {}
+
+  void onManifests(const ManifestWatcher::Published& p) {
+    agentMetrics.setManifestErrors(p.filesWithErrors);
+    for (const auto& key : reconciler.setDesired(p.snapshot.pods)) loop.enqueue(key);
+  }
+
+  void addRoutes() {
+    router.add("GET", "/healthz", http::healthz);
+    router.add("GET", "/readyz", [this](const http::HttpRequest&) {
+      return ready ? http::HttpResponse::text(200, "ok\n")
+                   : http::HttpResponse::text(503, "starting\n");
+    });
+    router.add("GET", "/metrics", [this](const http::HttpRequest&) {
+      agentMetrics.setPodsByPhase(podsByPhase(reconciler));
+      std::string body;
+      exporter.renderAgent({&registry, &processCollector}, body);
+      return exposition(std::move(body));
+    });
+    router.add("GET", "/metrics/cadvisor", [this](const http::HttpRequest&) {
+      std::string body;
+      exporter.renderCadvisor(body);
+      return exposition(std::move(body));
+    });
+    router.add("GET", "/metrics/resource", [this](const http::HttpRequest&) {
+      std::string body;
+      exporter.renderResource(body);
+      return exposition(std::move(body));
+    });
+    router.onResponse([this](const std::string& pattern, int status) {
+      agentMetrics.httpRequest(pattern, status);
+    });
+  }
+
+  Result<void> start() {
+    addRoutes();
+    if (auto r = cgroups->create(config.cgroupRoot); !r)
+      return fail(r.error().context("creating cgroup root " + config.cgroupRoot));
+    if (auto r = watcher.start(); !r) return r;
+    loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
+    loop.start();
+    if (auto r = tcp.listenTcp(config.listen); !r)
+      return fail(r.error().context("--listen " + config.listen));
+    std::string socket =
+        config.socketPath.empty() ? config.stateDir + "/podkeeper.sock" : config.socketPath;
+    if (auto r = unixServer.listenUnix(socket, 0600); !r) return fail(r.error().context(socket));
+    spdlog::info(
+        "serving /metrics, /metrics/cadvisor, /metrics/resource, /healthz on {} (port "
+        "{}) and {}",
+        config.listen, tcp.tcpPort(), socket);
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::info("signal {}: stopping; containers keep running and are adopted next start", sig);
+      sdNotify("STOPPING=1");
+      watcher.stop();
+      loop.stop();
+      tcp.stop();
+      unixServer.stop();
+      io.stop();
+    });
+    ready = true;
+    sdNotify("READY=1");
+    return {};
+  }
+
+  AgentConfig config;
+  boost::asio::io_context io;
+  reconciler::SystemClock clock;
+  std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
+  runtime::LinuxRuntime runtime;
+  prometheus::Registry registry;
+  metrics::AgentMetrics agentMetrics;
+  metrics::ProcessCollector processCollector;
+  reconciler::Reconciler reconciler;
+  reconciler::ReconcileLoop loop;
+  ManifestWatcher watcher;
+  PodTargets targets;
+  metrics::Exporter exporter;
+  http::Router router;
+  http::HttpServer tcp;
+  http::HttpServer unixServer;
+  boost::asio::signal_set signals;
+  bool ready = false;
+};
+
+}  // namespace
+
+Result<void> runAgent(const AgentConfig& config) {
+  ::signal(SIGPIPE, SIG_IGN);
+  if (auto r = makeDirs(config); !r) return r;
+  auto cgroups = runtime::cgroup::makeCgroupManager({config.cgroupMount, "/proc/self/mountinfo"});
+  if (!cgroups) return fail(cgroups.error().context("cgroups at " + config.cgroupMount));
+  spdlog::info("cgroups: {} mode at {}, root {}", runtime::cgroup::toString((*cgroups)->mode()),
+               config.cgroupMount, config.cgroupRoot);
+  auto machine = metrics::readMachineInfo();
+  if (!machine) return fail(machine.error().context("reading machine facts"));
+
+  auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine));
+  if (auto r = agent->start(); !r) return r;
+  agent->io.run();
+  spdlog::info("stopped");
+  return {};
+}
+
+}  // namespace podkeeper::agent

@@ -1,0 +1,66 @@
+#include "agent/config.h"
+
+#include <charconv>
+
+namespace podkeeper::agent {
+namespace {
+
+Result<void> absolute(const char* flag, const std::string& path) {
+  if (path.empty() || path[0] != '/')
+    return failMsg(std::string(flag) + ": \"" + path + "\" is not an absolute path");
+  return {};
+}
+
+Result<void> validCgroupRoot(const std::string& root) {
+  auto bad = [&](const std::string& why) {
+    return failMsg("--cgroup-root: \"" + root + "\" " + why);
+  };
+  if (root.empty() || root.front() == '/' || root.back() == '/')
+    return bad("must be a relative cgroup path such as podkeeper or system.slice/podkeeper");
+  size_t start = 0;
+  while (start <= root.size()) {
+    size_t end = root.find('/', start);
+    if (end == std::string::npos) end = root.size();
+    std::string part = root.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..") return bad("has an empty, . or .. part");
+    for (char c : part)
+      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+        return bad("may only hold letters, digits, '-', '_', '.' and '/'");
+    start = end + 1;
+  }
+  return {};
+}
+
+Result<void> validListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return failMsg("--listen: \"" + listen + "\" is not HOST:PORT (e.g. 0.0.0.0:10255)");
+  std::string port = listen.substr(colon + 1);
+  int value = -1;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || ptr != port.data() + port.size() || value < 0 || value > 65535)
+    return failMsg("--listen: port \"" + port + "\" is not a number from 0 to 65535");
+  return {};
+}
+
+}  // namespace
+
+Result<void> validateConfig(const AgentConfig& c) {
+  for (auto [flag, path] : {std::pair{"--manifest-dir", &c.manifestDir},
+                            {"--state-dir", &c.stateDir},
+                            {"--image-dir", &c.imageDir},
+                            {"--log-dir", &c.logDir},
+                            {"--cgroup-mount", &c.cgroupMount}})
+    if (auto r = absolute(flag, *path); !r) return r;
+  if (!c.socketPath.empty())
+    if (auto r = absolute("--socket", c.socketPath); !r) return r;
+  if (!c.shimPath.empty())
+    if (auto r = absolute("--shim", c.shimPath); !r) return r;
+  if (auto r = validCgroupRoot(c.cgroupRoot); !r) return r;
+  if (auto r = validListen(c.listen); !r) return r;
+  if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
+    return failMsg("--resync and --relist must be positive");
+  return {};
+}
+
+}  // namespace podkeeper::agent

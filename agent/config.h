@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/error.h"
+
+namespace podkeeper::agent {
+
+// Everything `podkeeper run` is told on its command line. Defaults are for a real node;
+// tests and benchmarks override every path so they never touch a running agent.
+struct AgentConfig {
+  std::string manifestDir = "/etc/podkeeper/manifests";
+  std::string stateDir = "/run/podkeeper";
+  std::string imageDir = "/var/lib/podkeeper/images";
+  std::string logDir = "/var/log/pods";
+  std::string cgroupRoot = "podkeeper";
+  std::string listen = "0.0.0.0:10255";
+  std::string socketPath;  // "" = <stateDir>/podkeeper.sock
+  std::string cgroupMount = "/sys/fs/cgroup";
+  std::string shimPath;  // "" = podkeeper-shim next to the podkeeper binary
+  std::chrono::milliseconds resyncInterval{10'000};
+  std::chrono::milliseconds relistInterval{20'000};
+  std::string logLevel = "info";
+};
+
+// Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of
+// plain names, a listen address of the form HOST:PORT.
+Result<void> validateConfig(const AgentConfig& config);
+
+}  // namespace podkeeper::agent

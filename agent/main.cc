@@ -1,0 +1,89 @@
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "agent/agent.h"
+#include "agent/validate_command.h"
+#include "metrics/agent_metrics.h"
+
+namespace {
+
+using podkeeper::agent::AgentConfig;
+
+// podkeeper-shim is installed next to podkeeper.
+std::string defaultShimPath() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "/usr/local/bin/podkeeper-shim";
+  return (self.parent_path() / "podkeeper-shim").string();
+}
+
+void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistSeconds) {
+  run.add_option("--manifest-dir", c.manifestDir, "Directory of Pod manifests to run")
+      ->capture_default_str();
+  run.add_option("--state-dir", c.stateDir, "Runtime state (tmpfs)")->capture_default_str();
+  run.add_option("--image-dir", c.imageDir, "Unpacked images: <dir>/NAME/TAG/rootfs")
+      ->capture_default_str();
+  run.add_option("--log-dir", c.logDir, "Container logs (CRI format)")->capture_default_str();
+  run.add_option("--cgroup-root", c.cgroupRoot, "Parent cgroup of all pods")->capture_default_str();
+  run.add_option("--listen", c.listen, "HOST:PORT for /metrics, /healthz, /pods")
+      ->capture_default_str();
+  run.add_option("--socket", c.socketPath,
+                 "Unix socket for the API (default STATE-DIR/podkeeper.sock)");
+  run.add_option("--cgroup-mount", c.cgroupMount, "Where cgroupfs is mounted")
+      ->capture_default_str();
+  run.add_option("--shim", c.shimPath, "Path of podkeeper-shim (default: next to podkeeper)");
+  run.add_option("--resync", resyncSeconds, "Seconds between full reconciles")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  run.add_option("--relist", relistSeconds, "Seconds between full manifest relists")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"podkeeper: a node agent that runs Kubernetes Pod manifests from a directory"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", podkeeper::metrics::buildVersion());
+
+  AgentConfig config;
+  int resyncSeconds = 10, relistSeconds = 20;
+  auto* run = app.add_subcommand("run", "Run the pods of the manifest directory (foreground)");
+  addRunFlags(*run, config, resyncSeconds, relistSeconds);
+
+  std::vector<std::string> files;
+  std::string output;
+  auto* validate = app.add_subcommand("validate", "Check manifests; print problems or the pods");
+  validate->add_option("-o,--output", output, "json: print the defaulted pods")
+      ->check(CLI::IsMember({"json"}));
+  validate->add_option("files", files, "Manifest files")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (validate->parsed())
+    return podkeeper::agent::runValidate(files, output == "json", std::cout, std::cerr);
+
+  spdlog::set_level(spdlog::level::from_str(config.logLevel));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  config.resyncInterval = std::chrono::seconds(resyncSeconds);
+  config.relistInterval = std::chrono::seconds(relistSeconds);
+  if (config.shimPath.empty()) config.shimPath = defaultShimPath();
+  if (auto r = podkeeper::agent::validateConfig(config); !r) {
+    std::cerr << "podkeeper run: " << r.error().message << "\n" << run->help();
+    return 2;
+  }
+  if (::geteuid() != 0) spdlog::warn("not running as root: namespaces and cgroups will fail");
+  if (auto r = podkeeper::agent::runAgent(config); !r) {
+    spdlog::critical("{}", r.error().message);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,208 @@
+#include "agent/manifest_watcher.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "manifests/file_rules.h"
+
+namespace podkeeper::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using manifests::FileKind;
+
+constexpr uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+// A file modified this recently, seen by the relist and not by an event, may still be
+// being written: its close event will bring it.
+constexpr auto kSettle = std::chrono::seconds(2);
+
+const char* ignoredWhy(FileKind k) {
+  switch (k) {
+    case FileKind::Hidden:
+      return "a dotfile";
+    case FileKind::Backup:
+      return "an editor backup";
+    case FileKind::OtherExtension:
+      return "not .yaml, .yml or .json";
+    case FileKind::Manifest:
+      break;
+  }
+  return "";
+}
+
+bool recentlyModified(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  auto mtime = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                                     std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  return std::chrono::system_clock::now() - mtime < kSettle;
+}
+
+}  // namespace
+
+ManifestWatcher::ManifestWatcher(boost::asio::io_context& io, std::string dir,
+                                 std::chrono::milliseconds relistInterval, OnChange onChange)
+    : io_(io),
+      dir_(std::move(dir)),
+      relistInterval_(relistInterval),
+      onChange_(std::move(onChange)),
+      inotify_(io),
+      relistTimer_(io) {}
+
+Result<void> ManifestWatcher::start() {
+  int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return failSys(errno, "inotify_init1");
+  inotify_.assign(fd);
+  if (::inotify_add_watch(fd, dir_.c_str(), kWatchMask) < 0)
+    return failSys(errno, "watching manifest directory " + dir_);
+  spdlog::info("watching {} for pod manifests (relist every {}s)", dir_,
+               relistInterval_.count() / 1000);
+  relist(true);
+  armRead();
+  armRelist();
+  return {};
+}
+
+void ManifestWatcher::stop() {
+  stopped_ = true;
+  relistTimer_.cancel();
+  boost::system::error_code ec;
+  inotify_.close(ec);
+}
+
+void ManifestWatcher::armRead() {
+  inotify_.async_read_some(boost::asio::buffer(eventBuf_),
+                           [this](const boost::system::error_code& ec, size_t n) {
+                             if (ec || stopped_) return;
+                             onEvents(n);
+                             armRead();
+                           });
+}
+
+void ManifestWatcher::onEvents(size_t bytes) {
+  bool changed = false;
+  for (size_t off = 0; off < bytes;) {
+    auto* ev = reinterpret_cast<const inotify_event*>(eventBuf_.data() + off);
+    off += sizeof(inotify_event) + ev->len;
+    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+      spdlog::error(
+          "manifest directory {} was removed or moved; its pods stay as they are "
+          "until it is back (relist)",
+          dir_);
+      continue;
+    }
+    if (ev->mask & IN_Q_OVERFLOW) {
+      relist(false);
+      return;
+    }
+    if (ev->len == 0) continue;
+    std::string name(ev->name);
+    if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
+      changed |= load(name, true);
+    else if (ev->mask & (IN_MOVED_FROM | IN_DELETE))
+      changed |= forget(name);
+  }
+  if (changed) publish(false);
+}
+
+void ManifestWatcher::armRelist() {
+  relistTimer_.expires_after(relistInterval_);
+  relistTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    relist(false);
+    armRelist();
+  });
+}
+
+void ManifestWatcher::relist(bool initial) {
+  std::set<std::string> present;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file(ec)) continue;
+    present.insert(name);
+    load(name, initial);
+  }
+  if (ec) {
+    // Keep what runs: an unreadable directory is not an empty one.
+    spdlog::error("listing manifest directory {}: {}; keeping the pods as they are", dir_,
+                  ec.message());
+    return;
+  }
+  for (const auto& path : set_.files()) {
+    std::string name = fs::path(path).filename().string();
+    if (!present.contains(name)) forget(name);
+  }
+  for (auto it = readErrors_.begin(); it != readErrors_.end();) {
+    if (!present.contains(fs::path(it->first).filename().string())) {
+      it = readErrors_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Every relist publishes, so duplicates and broken files are reported each time.
+  publish(true);
+}
+
+bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
+  auto kind = manifests::classifyFileName(name);
+  std::string path = dir_ + "/" + name;
+  if (kind != FileKind::Manifest) {
+    if (reportedIgnored_.insert(name).second)
+      spdlog::info("ignoring {}: {}", path, ignoredWhy(kind));
+    return false;
+  }
+  if (!fromEvent && contents_.contains(path) && recentlyModified(path)) return false;
+  auto read = manifests::readManifestFile(path);
+  if (!read.error.empty()) {
+    if (readErrors_[path] != read.error) spdlog::error("{}", read.error);
+    readErrors_[path] = read.error;
+    return false;  // the last good version, if any, stays
+  }
+  readErrors_.erase(path);
+  auto old = contents_.find(path);
+  if (old != contents_.end() && old->second == read.contents) return false;
+  contents_[path] = read.contents;
+  auto result = set_.update(path, read.contents);
+  for (const auto& d : result.diagnostics) {
+    if (d.severity == manifests::Diagnostic::Severity::Error)
+      spdlog::error("{}", d.str());
+    else
+      spdlog::warn("{}", d.str());
+  }
+  if (!result.ok())
+    spdlog::error("{}: not applied; the pods it defined before, if any, keep running", path);
+  else
+    spdlog::info("{}: {} pod(s) loaded", path, result.pods.size());
+  return true;
+}
+
+bool ManifestWatcher::forget(const std::string& name) {
+  std::string path = dir_ + "/" + name;
+  bool known = contents_.erase(path) > 0;
+  readErrors_.erase(path);
+  reportedIgnored_.erase(name);
+  if (!known) return false;
+  set_.remove(path);
+  spdlog::info("{}: removed; its pods will be stopped", path);
+  return true;
+}
+
+void ManifestWatcher::publish(bool reportProblems) {
+  Published p;
+  p.snapshot = set_.snapshot();
+  p.filesWithErrors = int(p.snapshot.problems.size() + readErrors_.size());
+  if (reportProblems) {
+    for (const auto& d : p.snapshot.duplicates) spdlog::warn("{}", d.str());
+    for (const auto& problem : p.snapshot.problems)
+      spdlog::warn("{}: has errors; its last good version (if any) stays in effect", problem.file);
+  }
+  onChange_(p);
+}
+
+}  // namespace podkeeper::agent

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "common/error.h"
+#include "manifests/manifest_set.h"
+
+namespace podkeeper::agent {
+
+// The manifest source (DESIGN.md 4.1): inotify on one directory through the loop, plus a full
+// relist on a timer as the safety net. Reads files and feeds the ManifestSet; publishes a
+// snapshot whenever what the directory asks for may have changed.
+class ManifestWatcher {
+ public:
+  struct Published {
+    manifests::ManifestSet::Snapshot snapshot;
+    int filesWithErrors = 0;  // decode errors plus unreadable files
+  };
+  using OnChange = std::function<void(const Published&)>;
+
+  ManifestWatcher(boost::asio::io_context& io, std::string dir,
+                  std::chrono::milliseconds relistInterval, OnChange onChange);
+
+  // Reads the directory once (synchronously, so the first snapshot exists before the
+  // reconciler starts) and starts watching. Fails when the directory cannot be watched.
+  Result<void> start();
+  void stop();
+
+ private:
+  void armRead();
+  void onEvents(size_t bytes);
+  void armRelist();
+  void relist(bool initial);
+  // Reads one file into the set; returns true when its decoded contents changed.
+  bool load(const std::string& name, bool fromEvent);
+  bool forget(const std::string& name);
+  void publish(bool reportProblems);
+
+  boost::asio::io_context& io_;
+  std::string dir_;
+  std::chrono::milliseconds relistInterval_;
+  OnChange onChange_;
+  boost::asio::posix::stream_descriptor inotify_;
+  boost::asio::steady_timer relistTimer_;
+  std::array<char, 16 * 1024> eventBuf_{};
+  manifests::ManifestSet set_;
+  std::map<std::string, std::string> contents_;    // path -> last contents fed to the set
+  std::map<std::string, std::string> readErrors_;  // path -> why it could not be read
+  std::set<std::string> reportedIgnored_;
+  bool stopped_ = false;
+};
+
+}  // namespace podkeeper::agent

@@ -131,8 +131,7 @@ Result<uint64_t> capabilityMask(const std::vector<std::string>& names) {
   return mask;
 }
 
-Result<void> applyCapabilities(uint64_t mask) {
-  // The bounding set first: dropping needs CAP_SETPCAP, which capset may take away.
+Result<void> dropBoundingSet(uint64_t mask) {
   for (int cap = 0;; ++cap) {
     const int in = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
     if (in < 0) break;  // past the kernel's last capability
@@ -142,6 +141,10 @@ Result<void> applyCapabilities(uint64_t mask) {
       }
     }
   }
+  return {};
+}
+
+Result<void> setProcessCapabilities(uint64_t mask) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   for (int i = 0; i < 2; ++i) {

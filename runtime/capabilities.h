@@ -21,8 +21,11 @@ Result<std::vector<std::string>> containerCapabilities(const std::vector<std::st
 // Bit mask of capability numbers for names; unknown names are an error.
 Result<uint64_t> capabilityMask(const std::vector<std::string>& names);
 
-// In the container's init before exec: drops every capability outside mask from the
-// bounding set, sets permitted and effective to mask, inheritable and ambient to empty.
-Result<void> applyCapabilities(uint64_t mask);
+// In the container's init before exec, in this order (dropping from the bounding set needs
+// CAP_SETPCAP, which the second step may take away):
+// every capability outside keep leaves the bounding set;
+Result<void> dropBoundingSet(uint64_t keep);
+// permitted and effective become mask, inheritable and ambient empty.
+Result<void> setProcessCapabilities(uint64_t mask);
 
 }  // namespace podkeeper::runtime

@@ -1,6 +1,7 @@
 #include "runtime/container_init.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -69,8 +70,23 @@ Result<void> setupStdio(const InitPlan& plan) {
   return {};
 }
 
+// Keeps the capabilities across setuid so the final set is exactly the configured one; a
+// non-root user still loses them at exec, as with runc.
+Result<void> switchUser(const InitPlan& plan) {
+  if (!plan.uid && !plan.gid) return {};
+  const gid_t gid = plan.gid.value_or(0);
+  const uid_t uid = plan.uid.value_or(0);
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return failSys(errno, "keep capabilities");
+  if (::setgroups(1, &gid) != 0) return failSys(errno, "setgroups " + std::to_string(gid));
+  if (::setresgid(gid, gid, gid) != 0) return failSys(errno, "runAsGroup " + std::to_string(gid));
+  if (::setresuid(uid, uid, uid) != 0) return failSys(errno, "runAsUser " + std::to_string(uid));
+  return {};
+}
+
 Result<void> dropPrivileges(const InitPlan& plan) {
-  if (auto r = applyCapabilities(plan.capabilityMask); !r) return r;
+  if (auto r = dropBoundingSet(plan.capabilityMask); !r) return r;
+  if (auto r = switchUser(plan); !r) return r;
+  if (auto r = setProcessCapabilities(plan.capabilityMask); !r) return r;
   if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return failSys(errno, "set no_new_privs");
   }

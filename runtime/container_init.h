@@ -1,5 +1,8 @@
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +24,10 @@ struct InitPlan {
   std::string hostname;
   uint64_t capabilityMask = 0;
   bool noNewPrivileges = true;
+  std::optional<uid_t> uid;  // switch user before exec
+  std::optional<gid_t> gid;
 
-  int placedFd = -1;  // read end: one byte once the shim placed us in our cgroups; -1 = born there
+  int placedFd = -1;             // read end: one byte once the shim has placed and set us up
   bool unshareCgroupNs = false;  // true when placed after birth: the cgroup ns root must be ours
   int nsFds[3] = {-1, -1, -1};   // the pod's net, ipc, uts
   int stdoutFd = -1;

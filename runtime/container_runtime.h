@@ -41,6 +41,8 @@ struct ContainerSpec {
   std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
   bool privileged = false;                   // all capabilities, no masked paths, /sys rw
   bool allowPrivilegeEscalation = false;     // false sets no_new_privs
+  std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's root (0)
+  std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
 };
 
 struct ExitRecord {

@@ -29,6 +29,14 @@ class JsonFields {
     }
   }
 
+  // Absent or null: nullopt.
+  template <class T>
+  std::optional<T> optional(const char* key) {
+    const auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return std::nullopt;
+    return get<T>(key);
+  }
+
   template <class T>
   T required(const char* key) {
     if (!j_.contains(key)) {

@@ -72,6 +72,11 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   if (!state) return fail(state.error().context(who));
   spdlog::info("pod {}/{}: container {} started (pid {}, shim {})", sandbox->namespace_,
                sandbox->name, spec.name, state->pid, state->shimPid);
+  if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
+    for (const auto& w : rec->warnings) {
+      spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
+    }
+  }
   return state;
 }
 
@@ -112,6 +117,9 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
     cfg.capabilities = *caps;
     cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
     cfg.privileged = spec.privileged;
+    cfg.runAsUser = spec.runAsUser;
+    cfg.runAsGroup = spec.runAsGroup;
+    cfg.oomScoreAdj = spec.oomScoreAdj;
     if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(cfg)); !r) return fail(r.error());
     return launchShim(config_.shimPath, paths.dir, config_.startTimeout, shimPid);
   }();

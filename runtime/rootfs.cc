@@ -194,7 +194,10 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   if (!root.valid()) return failSys(errno, "open " + plan.mergedDir);
   if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
   if (auto r = mountDev(root.get()); !r) return r;
-  return bindPodFiles(root.get(), plan.sandboxDir);
+  if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
+  auto cwd = openDirInRoot(root.get(), plan.workingDir);
+  if (!cwd) return fail(cwd.error().context("workingDir"));
+  return {};
 }
 
 Result<void> pivotInto(const std::string& mergedDir) {

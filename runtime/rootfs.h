@@ -15,8 +15,9 @@ struct RootfsPlan {
   std::string lowerDir;  // image rootfs
   std::string upperDir;
   std::string workDir;
-  std::string mergedDir;   // overlay mount point, becomes "/"
-  std::string sandboxDir;  // hostname, hosts, resolv.conf to bind over /etc
+  std::string mergedDir;         // overlay mount point, becomes "/"
+  std::string sandboxDir;        // hostname, hosts, resolv.conf to bind over /etc
+  std::string workingDir = "/";  // created when missing, as runc does
   bool privileged = false;
 };
 

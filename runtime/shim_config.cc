@@ -26,7 +26,10 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"cgroupMountinfoPath", c.cgroupMountinfoPath},
               {"capabilities", c.capabilities},
               {"noNewPrivileges", c.noNewPrivileges},
-              {"privileged", c.privileged}}
+              {"privileged", c.privileged},
+              {"runAsUser", c.runAsUser ? json(*c.runAsUser) : json()},
+              {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
+              {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()}}
       .dump(2);
 }
 
@@ -54,6 +57,9 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.capabilities = f.get<Strings>("capabilities");
   c.noNewPrivileges = f.get<bool>("noNewPrivileges", true);
   c.privileged = f.get<bool>("privileged", false);
+  c.runAsUser = f.optional<int64_t>("runAsUser");
+  c.runAsGroup = f.optional<int64_t>("runAsGroup");
+  c.oomScoreAdj = f.optional<int>("oomScoreAdj");
   if (f.error()) return fail(*f.error());
   if (c.argv.empty()) return failMsg(file + ": field \"argv\": empty command");
   if (c.logMaxFiles < 1) return failMsg(file + ": field \"logMaxFiles\": must be at least 1");

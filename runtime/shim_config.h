@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,8 @@ struct ShimConfig {
   std::vector<std::string> capabilities;  // names without CAP_, e.g. "CHOWN"
   bool noNewPrivileges = true;
   bool privileged = false;  // no masked or read-only paths, /sys writable
+  std::optional<int64_t> runAsUser, runAsGroup;
+  std::optional<int> oomScoreAdj;
 
   bool operator==(const ShimConfig&) const = default;
 };

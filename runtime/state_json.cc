@@ -42,7 +42,8 @@ std::string encodeContainerRecord(const ContainerRecord& r) {
               {"pid", r.pid},
               {"pidStartTime", r.pidStartTime},
               {"startedAtNs", r.startedAtNs},
-              {"restartCount", r.restartCount}}
+              {"restartCount", r.restartCount},
+              {"warnings", r.warnings}}
       .dump();
 }
 
@@ -60,6 +61,7 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
   r.pidStartTime = f.get<uint64_t>("pidStartTime");
   r.startedAtNs = f.get<int64_t>("startedAtNs");
   r.restartCount = f.get<int>("restartCount");
+  r.warnings = f.get<std::vector<std::string>>("warnings");
   if (f.error()) return fail(*f.error());
   return r;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "runtime/cgroup/cgroup_manager.h"
@@ -37,6 +38,7 @@ struct ContainerRecord {
   uint64_t pidStartTime = 0;
   int64_t startedAtNs = 0;
   int restartCount = 0;
+  std::vector<std::string> warnings;  // what the kernel did not allow (e.g. oom_score_adj)
   bool operator==(const ContainerRecord&) const = default;
 };
 

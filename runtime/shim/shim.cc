@@ -65,6 +65,7 @@ ContainerRecord stateFor(const ShimConfig& cfg, const RunningContainer& c) {
   rec.pidStartTime = readProcStartTime(c.pid).value_or(0);
   rec.startedAtNs = c.startedAtNs;
   rec.restartCount = cfg.restartCount;
+  rec.warnings = c.warnings;
   return rec;
 }
 
@@ -93,6 +94,7 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     diag.log("cannot write state: " + r.error().message);
   }
   diag.log("started pid " + std::to_string(container->pid));
+  for (const auto& w : container->warnings) diag.log("warning: " + w);
   agent.send(formatShimOk(state.shimPid, state.pid));
   agent.close();
 

@@ -66,6 +66,18 @@ Result<std::array<UniqueFd, 3>> openPodNamespaces(const std::string& sandboxDir)
   return fds;
 }
 
+// Lowering the score needs CAP_SYS_RESOURCE; without it the container runs with the
+// inherited score and the refusal is recorded.
+Result<void> setOomScoreAdj(pid_t pid, int value) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  const std::string text = std::to_string(value);
+  if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) < 0) {
+    return failSys(errno, "oom_score_adj " + text + " not applied");
+  }
+  return {};
+}
+
 // Reads the exec-error pipe: EOF means the command was exec'd.
 Result<void> awaitExec(int execErrorFd) {
   InitFailure f;
@@ -97,15 +109,22 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   const bool bornInCgroup = cgroupFd.valid();
 
   InitPlan plan;
-  plan.rootfs = {config.lowerDir, paths.upper(),     paths.work(),
-                 paths.rootfs(),  config.sandboxDir, config.privileged};
+  plan.rootfs.lowerDir = config.lowerDir;
+  plan.rootfs.upperDir = paths.upper();
+  plan.rootfs.workDir = paths.work();
+  plan.rootfs.mergedDir = paths.rootfs();
+  plan.rootfs.sandboxDir = config.sandboxDir;
+  plan.rootfs.privileged = config.privileged;
   plan.argv = config.argv;
   plan.env = config.env;
   plan.workingDir = config.workingDir;
   plan.hostname = readHostname(config.sandboxDir);
   plan.capabilityMask = *mask;
   plan.noNewPrivileges = config.noNewPrivileges;
-  plan.placedFd = bornInCgroup ? -1 : placed->read.get();
+  plan.rootfs.workingDir = plan.workingDir;
+  if (config.runAsUser) plan.uid = static_cast<uid_t>(*config.runAsUser);
+  if (config.runAsGroup) plan.gid = static_cast<gid_t>(*config.runAsGroup);
+  plan.placedFd = placed->read.get();
   plan.unshareCgroupNs = !bornInCgroup;
   for (int i = 0; i < 3; ++i) plan.nsFds[i] = (*ns)[i].get();
   plan.stdoutFd = out->write.get();
@@ -139,8 +158,12 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
     if (auto r = cgroups.addProcess(config.cgroupPath, c.pid); !r) {
       return fail(r.error().context("place container in cgroup " + config.cgroupPath));
     }
-    if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
   }
+  if (config.oomScoreAdj) {
+    if (auto r = setOomScoreAdj(c.pid, *config.oomScoreAdj); !r)
+      c.warnings.push_back(r.error().message);
+  }
+  if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
   if (auto r = awaitExec(execError->read.get()); !r) return fail(r.error());
   guard.release();
   c.stdoutFd = std::move(out->read);

@@ -2,6 +2,9 @@
 
 #include <sys/types.h>
 
+#include <string>
+#include <vector>
+
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "runtime/cgroup/cgroup_manager.h"
@@ -17,11 +20,13 @@ struct RunningContainer {
   UniqueFd stdoutFd;
   UniqueFd stderrFd;
   int64_t startedAtNs = 0;
+  std::vector<std::string> warnings;  // settings the kernel refused (start went on)
 };
 
 // clone3s the container's init into new pid/mount/cgroup namespaces inside its cgroup
-// (born there with CLONE_INTO_CGROUP, else placed with addProcess before it goes on), and
-// waits until the command was exec'd. On failure the child is killed and reaped.
+// (born there with CLONE_INTO_CGROUP, else placed with addProcess), sets its oom_score_adj,
+// releases it and waits until the command was exec'd. On failure the child is killed and
+// reaped.
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
                                         cgroup::CgroupManager& cgroups);
 

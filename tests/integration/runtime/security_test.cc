@@ -99,6 +99,51 @@ TEST_F(ContainerSecurity, WritesStayInTheContainersUpperLayer) {
             "hi\n");
 }
 
+TEST_F(ContainerSecurity, RunAsUserDropsRootAndItsCapabilities) {
+  const auto sb = makeSandbox("user");
+  auto spec = container(
+      sb, "app", {"sh", "-c", "echo uid=$(id -u) gid=$(id -g); grep CapEff /proc/self/status"});
+  spec.runAsUser = 65534;
+  spec.runAsGroup = 65534;
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  EXPECT_TRUE(contains(log, "F uid=65534 gid=65534\n")) << log;
+  EXPECT_TRUE(contains(log, "CapEff:\t0000000000000000")) << log;
+}
+
+TEST_F(ContainerSecurity, MissingWorkingDirIsCreatedInsideTheRoot) {
+  const auto sb = makeSandbox("cwd");
+  auto spec = container(sb, "app", {"pwd"});
+  spec.workingDir = "/srv/app";
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  EXPECT_TRUE(contains(readFileOr(spec.logPath), "F /srv/app\n")) << readFileOr(spec.logPath);
+}
+
+TEST_F(ContainerSecurity, RaisedOomScoreAdjIsApplied) {
+  const auto sb = makeSandbox("oomadj");
+  auto spec = container(sb, "app", {"sleep", "30"});
+  spec.oomScoreAdj = 1000;  // BestEffort's value; raising needs no privilege
+  const auto st = start(spec);
+  EXPECT_EQ(readFileOr("/proc/" + std::to_string(st.pid) + "/oom_score_adj"), "1000\n");
+}
+
+TEST_F(ContainerSecurity, RefusedOomScoreAdjIsRecordedAndTheContainerRuns) {
+  const auto status = readFileOr("/proc/self/status");
+  const auto capEff = std::stoull(status.substr(status.find("CapEff:") + 7), nullptr, 16);
+  if (capEff & (1ULL << 24)) {
+    GTEST_SKIP() << "this machine has CAP_SYS_RESOURCE; lowering the score would succeed";
+  }
+  const auto sb = makeSandbox("oomneg");
+  auto spec = container(sb, "app", {"sleep", "30"});
+  spec.oomScoreAdj = -997;  // Guaranteed's value; lowering needs CAP_SYS_RESOURCE
+  const auto st = start(spec);
+  EXPECT_TRUE(st.running);
+  const auto state = readFileOr(runtime_->layout().container(sb.uid, "app").state());
+  EXPECT_TRUE(contains(state, "oom_score_adj -997 not applied")) << state;
+}
+
 TEST_F(ContainerSecurity, ImageFromARegistryWithAPortRuns) {
   const auto sb = makeSandbox("port");
   const std::string dir = imageDir() + "/localhost:5000/bb/1";

@@ -25,6 +25,7 @@ TEST(ContainerRecordJson, RoundTrips) {
   r.pidStartTime = 12346;
   r.startedAtNs = 1700000000123456789;
   r.restartCount = 4;
+  r.warnings = {"oom_score_adj -997 not applied: Permission denied"};
   auto back = decodeContainerRecord(encodeContainerRecord(r), "state.json");
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(*back, r);
@@ -78,9 +79,23 @@ TEST(ShimConfigJson, RoundTrips) {
   c.capabilities = {"CHOWN", "KILL"};
   c.noNewPrivileges = false;
   c.privileged = true;
+  c.runAsUser = 1000;
+  c.runAsGroup = 0;
+  c.oomScoreAdj = -997;
   auto back = decodeShimConfig(encodeShimConfig(c), "config.json");
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(*back, c);
+}
+
+TEST(ShimConfigJson, UnsetOptionalsStayUnset) {
+  ShimConfig c;
+  c.containerName = "app";
+  c.argv = {"true"};
+  c.lowerDir = c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
+  auto back = decodeShimConfig(encodeShimConfig(c), "config.json");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_FALSE(back->runAsUser.has_value());
+  EXPECT_FALSE(back->oomScoreAdj.has_value());
 }
 
 TEST(ShimConfigJson, EmptyCommandIsRefused) {

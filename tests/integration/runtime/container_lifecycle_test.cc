@@ -137,6 +137,45 @@ TEST_F(ContainerLifecycle, ShimSurvivesTheDeathOfItsParent) {
   EXPECT_NE(::getsid(st.shimPid), ::getsid(0));
 }
 
+TEST_F(ContainerLifecycle, ARestartedAgentAdoptsRunningContainers) {
+  const auto sb = makeSandbox("adopt");
+  const auto st = start(container(sb, "app", {"sleep", "30"}));
+  // A new runtime over the same state directory, as after an agent restart.
+  RuntimeConfig cfg;
+  cfg.stateDir = stateDir();
+  cfg.shimPath = PK_SHIM_PATH;
+  cfg.cgroupRoot = cgroupRoot();
+  LinuxRuntime restarted(cfg, *cgroups_);
+  auto seen = restarted.inspect(sb.uid);
+  ASSERT_TRUE(seen.has_value() && seen->has_value());
+  ASSERT_EQ((*seen)->containers.size(), 1u);
+  EXPECT_EQ((*seen)->containers[0].pid, st.pid);
+  EXPECT_TRUE((*seen)->containers[0].running);
+  ASSERT_TRUE(restarted.killContainer(sb.uid, "app").has_value());
+  const auto exit = waitForExit(sb.uid, "app");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->signal, SIGKILL);
+}
+
+TEST_F(ContainerLifecycle, LogIsRotatedBySize) {
+  RuntimeConfig cfg;
+  cfg.stateDir = stateDir();
+  cfg.shimPath = PK_SHIM_PATH;
+  cfg.cgroupRoot = cgroupRoot();
+  cfg.logMaxBytes = 4096;
+  cfg.logMaxFiles = 3;
+  LinuxRuntime small(cfg, *cgroups_);
+  const auto sb = makeSandbox("rotate");
+  const auto spec = container(sb, "app", {"sh", "-c", "seq 1 2000"});
+  ASSERT_TRUE(small.startContainer(spec).has_value());
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  EXPECT_TRUE(fs::exists(spec.logPath + ".1"));
+  EXPECT_TRUE(fs::exists(spec.logPath + ".2"));
+  EXPECT_FALSE(fs::exists(spec.logPath + ".3"));
+  EXPECT_LE(fs::file_size(spec.logPath), 4096u);
+  EXPECT_TRUE(contains(readFileOr(spec.logPath), " stdout F 2000\n"));
+}
+
 // Not a pass/fail on size (the target is < 1 MiB): records the shim's resident set.
 TEST_F(ContainerLifecycle, ShimResidentSetIsRecorded) {
   const auto sb = makeSandbox("rss");

@@ -33,13 +33,14 @@ void RuntimeFixture::TearDownTestSuite() {
 void RuntimeFixture::SetUp() {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
   cgroupRoot_ = "pk-test-rt-" + std::to_string(::getpid());
-  auto cg = cgroup::makeCgroupManager(cgroup::CgroupConfig{});
+  auto cg = cgroup::makeCgroupManager(cgroupConfig());
   ASSERT_TRUE(cg.has_value()) << cg.error().message;
-  cgroups_ = std::move(*cg);
+  cgroups_ = agentDriver(std::move(*cg));
   RuntimeConfig cfg;
   cfg.stateDir = stateDir();
   cfg.shimPath = PK_SHIM_PATH;
   cfg.cgroupRoot = cgroupRoot_;
+  cfg.cgroupConfig = cgroupConfig();
   runtime_ = std::make_unique<LinuxRuntime>(cfg, *cgroups_);
 }
 

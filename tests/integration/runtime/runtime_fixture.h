@@ -22,6 +22,13 @@ class RuntimeFixture : public ::testing::Test {
   static void TearDownTestSuite();
   void SetUp() override;
   void TearDown() override;
+  // Which cgroup tree to use; the default detects the machine's mode.
+  virtual cgroup::CgroupConfig cgroupConfig() const { return {}; }
+  // The agent-side driver the runtime is given (the shims build their own from the config).
+  virtual std::unique_ptr<cgroup::CgroupManager> agentDriver(
+      std::unique_ptr<cgroup::CgroupManager> detected) {
+    return detected;
+  }
 
   SandboxSpec sandbox(const std::string& uid, const std::string& hostname = "pod-host");
   ContainerSpec container(const SandboxSpec& sb, const std::string& name,

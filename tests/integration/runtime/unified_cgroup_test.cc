@@ -1,0 +1,78 @@
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include "runtime_fixture.h"
+
+namespace podkeeper::runtime::testing {
+namespace {
+
+constexpr const char* kUnified = "/sys/fs/cgroup/unified";
+
+// Forwards to the real v2 driver but writes no limits: this machine's unified tree has no
+// cpu or memory controller, so cpu.max and memory.max do not exist there.
+class WithoutLimits : public cgroup::CgroupManager {
+ public:
+  explicit WithoutLimits(std::unique_ptr<cgroup::CgroupManager> real) : real_(std::move(real)) {}
+  cgroup::Mode mode() const override { return real_->mode(); }
+  Result<void> create(const cgroup::CgroupPath& p) override { return real_->create(p); }
+  Result<void> apply(const cgroup::CgroupPath&, const cgroup::Resources&) override { return {}; }
+  Result<void> addProcess(const cgroup::CgroupPath& p, pid_t pid) override {
+    return real_->addProcess(p, pid);
+  }
+  Result<std::optional<int>> openForCloneInto(const cgroup::CgroupPath& p) override {
+    return real_->openForCloneInto(p);
+  }
+  Result<std::vector<pid_t>> pids(const cgroup::CgroupPath& p) const override {
+    return real_->pids(p);
+  }
+  Result<cgroup::Stats> stats(const cgroup::CgroupPath& p) const override {
+    return real_->stats(p);
+  }
+  Result<void> killAll(const cgroup::CgroupPath& p) override { return real_->killAll(p); }
+  Result<void> remove(const cgroup::CgroupPath& p) override { return real_->remove(p); }
+  bool exists(const cgroup::CgroupPath& p) const override { return real_->exists(p); }
+
+ private:
+  std::unique_ptr<cgroup::CgroupManager> real_;
+};
+
+// The cgroup v2 path: the runtime given only the unified tree, where the shim clones the
+// init straight into its cgroup (CLONE_INTO_CGROUP) with no sync-pipe placement.
+class UnifiedOnly : public RuntimeFixture {
+ protected:
+  cgroup::CgroupConfig cgroupConfig() const override {
+    cgroup::CgroupConfig c;
+    c.mountRoot = kUnified;
+    return c;
+  }
+  std::unique_ptr<cgroup::CgroupManager> agentDriver(
+      std::unique_ptr<cgroup::CgroupManager> detected) override {
+    return std::make_unique<WithoutLimits>(std::move(detected));
+  }
+  void SetUp() override {
+    struct statfs s {};
+    if (::statfs(kUnified, &s) != 0 || s.f_type != CGROUP2_SUPER_MAGIC) {
+      GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
+    }
+    RuntimeFixture::SetUp();
+  }
+};
+
+TEST_F(UnifiedOnly, InitIsBornInItsCgroupWithItsOwnCgroupNamespace) {
+  ASSERT_EQ(cgroups_->mode(), cgroup::Mode::V2);
+  const auto sb = makeSandbox("v2");
+  const auto spec = container(sb, "app", {"sh", "-c", "cat /proc/self/cgroup; sleep 30"});
+  const auto st = start(spec);
+  ASSERT_TRUE(st.running);
+  // On a hybrid host the v1 lines follow the shim; the unified line is the container's.
+  const auto cgroups = readFileOr("/proc/" + std::to_string(st.pid) + "/cgroup");
+  EXPECT_NE(cgroups.find("\n0::/" + sb.cgroupParent + "/app\n"), std::string::npos) << cgroups;
+  // Inside, the container's cgroup is the root of its cgroup namespace.
+  const auto log = waitForLog(spec, [](const std::string& t) { return t.find("0::") != t.npos; });
+  EXPECT_NE(log.find(" stdout F 0::/\n"), std::string::npos) << log;
+  ASSERT_TRUE(runtime_->killContainer(sb.uid, "app").has_value());
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime::testing

@@ -91,6 +91,44 @@ Result<void> awaitExec(int execErrorFd) {
   return fail(Error{f.err, f.message});
 }
 
+// What the init needs from the config; descriptors are filled in by the caller.
+InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths, uint64_t mask) {
+  InitPlan plan;
+  plan.rootfs.lowerDir = config.lowerDir;
+  plan.rootfs.upperDir = paths.upper();
+  plan.rootfs.workDir = paths.work();
+  plan.rootfs.mergedDir = paths.rootfs();
+  plan.rootfs.sandboxDir = config.sandboxDir;
+  plan.rootfs.privileged = config.privileged;
+  plan.rootfs.workingDir = config.workingDir;
+  plan.argv = config.argv;
+  plan.env = config.env;
+  plan.workingDir = config.workingDir;
+  plan.hostname = readHostname(config.sandboxDir);
+  plan.capabilityMask = mask;
+  plan.noNewPrivileges = config.noNewPrivileges;
+  if (config.runAsUser) plan.uid = static_cast<uid_t>(*config.runAsUser);
+  if (config.runAsGroup) plan.gid = static_cast<gid_t>(*config.runAsGroup);
+  return plan;
+}
+
+// New pid and mount namespaces; with a cgroup fd, born in that cgroup and, being there
+// already, with a cgroup namespace rooted at it. The child runs the init and never returns.
+Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
+  clone_args args{};
+  args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_PIDFD;
+  if (cgroupFd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP | CLONE_NEWCGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroupFd);
+  }
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  const long pid = sys::clone3(&args);
+  if (pid < 0) return failSys(errno, "clone3 container init");
+  if (pid == 0) runContainerInit(plan);
+  return static_cast<pid_t>(pid);
+}
+
 }  // namespace
 
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
@@ -106,62 +144,34 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   auto cloneInto = cgroups.openForCloneInto(config.cgroupPath);
   if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
   const UniqueFd cgroupFd(cloneInto->value_or(-1));
-  const bool bornInCgroup = cgroupFd.valid();
 
-  InitPlan plan;
-  plan.rootfs.lowerDir = config.lowerDir;
-  plan.rootfs.upperDir = paths.upper();
-  plan.rootfs.workDir = paths.work();
-  plan.rootfs.mergedDir = paths.rootfs();
-  plan.rootfs.sandboxDir = config.sandboxDir;
-  plan.rootfs.privileged = config.privileged;
-  plan.argv = config.argv;
-  plan.env = config.env;
-  plan.workingDir = config.workingDir;
-  plan.hostname = readHostname(config.sandboxDir);
-  plan.capabilityMask = *mask;
-  plan.noNewPrivileges = config.noNewPrivileges;
-  plan.rootfs.workingDir = plan.workingDir;
-  if (config.runAsUser) plan.uid = static_cast<uid_t>(*config.runAsUser);
-  if (config.runAsGroup) plan.gid = static_cast<gid_t>(*config.runAsGroup);
+  InitPlan plan = initPlanFor(config, paths, *mask);
   plan.placedFd = placed->read.get();
-  plan.unshareCgroupNs = !bornInCgroup;
+  plan.unshareCgroupNs = !cgroupFd.valid();
   for (int i = 0; i < 3; ++i) plan.nsFds[i] = (*ns)[i].get();
   plan.stdoutFd = out->write.get();
   plan.stderrFd = err->write.get();
   plan.execErrorFd = execError->write.get();
 
-  int pidfd = -1;
-  clone_args args{};
-  args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_PIDFD;
-  if (bornInCgroup) {
-    // Born inside the cgroup, the cgroup namespace can be created at once with it as root.
-    args.flags |= CLONE_INTO_CGROUP | CLONE_NEWCGROUP;
-    args.cgroup = static_cast<uint64_t>(cgroupFd.get());
-  }
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
-  const long pid = sys::clone3(&args);
-  if (pid < 0) return failSys(errno, "clone3 container init");
-  if (pid == 0) runContainerInit(plan);
-
   RunningContainer c;
-  c.pid = static_cast<pid_t>(pid);
+  int pidfd = -1;
+  auto pid = cloneInit(plan, cgroupFd.get(), pidfd);
+  if (!pid) return fail(pid.error());
+  c.pid = *pid;
   c.pidfd.reset(pidfd);
   c.startedAtNs = realtimeNowNs();
   ChildGuard guard(c.pid, pidfd);
-  out->write.reset();
-  err->write.reset();
-  execError->write.reset();
-  placed->read.reset();
-  if (!bornInCgroup) {
+  for (auto* end : {&out->write, &err->write, &execError->write, &placed->read}) end->reset();
+
+  if (!cgroupFd.valid()) {
     if (auto r = cgroups.addProcess(config.cgroupPath, c.pid); !r) {
       return fail(r.error().context("place container in cgroup " + config.cgroupPath));
     }
   }
   if (config.oomScoreAdj) {
-    if (auto r = setOomScoreAdj(c.pid, *config.oomScoreAdj); !r)
+    if (auto r = setOomScoreAdj(c.pid, *config.oomScoreAdj); !r) {
       c.warnings.push_back(r.error().message);
+    }
   }
   if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
   if (auto r = awaitExec(execError->read.get()); !r) return fail(r.error());

@@ -97,29 +97,7 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
     if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
     if (auto r = cgroups_.apply(cgroupPath, spec.resources); !r) return fail(r.error());
-    ShimConfig cfg;
-    cfg.sandboxUid = spec.sandboxUid;
-    cfg.containerName = spec.name;
-    cfg.image = spec.image;
-    cfg.restartCount = spec.restartCount;
-    cfg.argv = spec.argv;
-    cfg.env = spec.env;
-    cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
-    cfg.lowerDir = spec.rootfs;
-    cfg.sandboxDir = layout_.podDir(spec.sandboxUid);
-    cfg.logPath = spec.logPath;
-    cfg.logMaxBytes = config_.logMaxBytes;
-    cfg.logMaxFiles = config_.logMaxFiles;
-    cfg.cgroupPath = cgroupPath;
-    cfg.shimCgroup = config_.cgroupRoot + "/shims";
-    cfg.cgroupMountRoot = config_.cgroupConfig.mountRoot;
-    cfg.cgroupMountinfoPath = config_.cgroupConfig.mountinfoPath;
-    cfg.capabilities = *caps;
-    cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
-    cfg.privileged = spec.privileged;
-    cfg.runAsUser = spec.runAsUser;
-    cfg.runAsGroup = spec.runAsGroup;
-    cfg.oomScoreAdj = spec.oomScoreAdj;
+    const ShimConfig cfg = shimConfigFor(spec, *caps, cgroupPath);
     if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(cfg)); !r) return fail(r.error());
     return launchShim(config_.shimPath, paths.dir, config_.startTimeout, shimPid);
   }();
@@ -128,6 +106,35 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
     return fail(started.error());
   }
   return observeContainer(spec.sandboxUid, spec.name);
+}
+
+ShimConfig LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
+                                       const std::vector<std::string>& capabilities,
+                                       const cgroup::CgroupPath& cgroupPath) const {
+  ShimConfig cfg;
+  cfg.sandboxUid = spec.sandboxUid;
+  cfg.containerName = spec.name;
+  cfg.image = spec.image;
+  cfg.restartCount = spec.restartCount;
+  cfg.argv = spec.argv;
+  cfg.env = spec.env;
+  cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
+  cfg.lowerDir = spec.rootfs;
+  cfg.sandboxDir = layout_.podDir(spec.sandboxUid);
+  cfg.logPath = spec.logPath;
+  cfg.logMaxBytes = config_.logMaxBytes;
+  cfg.logMaxFiles = config_.logMaxFiles;
+  cfg.cgroupPath = cgroupPath;
+  cfg.shimCgroup = config_.cgroupRoot + "/shims";
+  cfg.cgroupMountRoot = config_.cgroupConfig.mountRoot;
+  cfg.cgroupMountinfoPath = config_.cgroupConfig.mountinfoPath;
+  cfg.capabilities = capabilities;
+  cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
+  cfg.privileged = spec.privileged;
+  cfg.runAsUser = spec.runAsUser;
+  cfg.runAsGroup = spec.runAsGroup;
+  cfg.oomScoreAdj = spec.oomScoreAdj;
+  return cfg;
 }
 
 // Undoes a failed start so the next attempt starts clean.

@@ -6,6 +6,7 @@
 
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
+#include "runtime/shim_config.h"
 #include "runtime/state_dir.h"
 #include "runtime/state_json.h"
 
@@ -43,6 +44,8 @@ class LinuxRuntime final : public ContainerRuntime {
 
  private:
   Result<ContainerState> launch(const ContainerSpec& spec, const cgroup::CgroupPath& cgroupPath);
+  ShimConfig shimConfigFor(const ContainerSpec& spec, const std::vector<std::string>& capabilities,
+                           const cgroup::CgroupPath& cgroupPath) const;
   Result<SandboxRecord> loadSandbox(const std::string& uid) const;
   Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
   Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;

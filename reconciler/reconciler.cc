@@ -29,8 +29,10 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
   for (const auto& [key, pod] : pods) {
     auto old = desired_.find(key);
     if (old == desired_.end() || !sameDesired(old->second, pod)) changed.push_back(key);
-    if (old == desired_.end() || old->second.specHash != pod.specHash)
+    if (old == desired_.end() || old->second.specHash != pod.specHash) {
       desiredSinceNs_[key] = clock_.nowNs();
+      startedByUs_.erase(key);
+    }
   }
   for (const auto& [key, pod] : desired_) {
     if (!pods.contains(key)) {
@@ -75,6 +77,15 @@ Result<void> Reconciler::refreshObserved(const std::string& uid) {
 }
 
 Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
+  auto result = reconcileKey(key);
+  if (result)
+    lastErrors_.erase(key);
+  else
+    lastErrors_[key] = result.error().message;
+  return result;
+}
+
+Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   auto want = desired_.find(key);
   const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
 
@@ -148,6 +159,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
       case ActionKind::RemoveContainer: {
         auto exit = exitOf(a.container);
         r = runtime_.removeContainer(uid, a.container);
+        if (r && exit) lastTerminated_[uid][a.container] = *exit;
         if (r && desired) {
           backoff_.recordRestart(backoffKey(uid, a.container, desired->specHash),
                                  exit ? exit->finishedAtNs : clock_.nowNs());
@@ -162,10 +174,13 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
       case ActionKind::StopContainer:
         spdlog::info("pod {}: stopping container {} (SIGTERM, grace {}s)", key, a.container,
                      obs ? obs->terminationGracePeriodSeconds : 0);
+        event(key, "Normal", "Killing", "Stopping container " + a.container, a.container);
         r = runtime_.signalContainer(uid, a.container, SIGTERM);
         break;
       case ActionKind::KillContainer:
         spdlog::warn("pod {}: killing container {} (SIGKILL)", key, a.container);
+        event(key, "Normal", "Killing", "Killing container " + a.container + " (SIGKILL)",
+              a.container);
         r = runtime_.killContainer(uid, a.container);
         break;
       case ActionKind::RemoveSandbox:
@@ -175,6 +190,8 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
           observed_.erase(uid);
           workers_.erase(uid);
           waiting_.erase(uid);
+          lastTerminated_.erase(uid);
+          if (!desired) events_.forget(key);
           return {};
         }
         break;
@@ -184,6 +201,13 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
   }
   if (plan.startsGracePeriod && obs)
     workers_[uid].killDeadlineNs = clock_.nowNs() + obs->terminationGracePeriodSeconds * kNsPerSec;
+  for (const auto& [container, reason] : plan.waiting)
+    if (desired && !waiting_[uid].contains(container))
+      event(key, "Warning", "BackOff",
+            "Back-off restarting failed container " + container + " in pod " +
+                desired->pod.metadata.name + "_" + desired->pod.metadata.namespace_ + "(" + uid +
+                ")",
+            container);
   if (plan.waiting.empty())
     waiting_.erase(uid);
   else
@@ -199,13 +223,22 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
                          [&](const auto& c) { return c.name == name; });
   std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
   auto spec = containerSpec(pod, *it, paths_, restartCount);
-  if (!spec) return fail(spec.error());
-  if (auto found = runtime::findImageRootfs(paths_.imageDir, it->image); !found)
+  if (!spec) {
+    event(key, "Warning", "Failed", spec.error().message, name);
+    return fail(spec.error());
+  }
+  if (auto found = runtime::findImageRootfs(paths_.imageDir, it->image); !found) {
+    event(key, "Warning", "ErrImageNeverPull", found.error().message, name);
     return fail(found.error().context("pod " + key + " container " + name));
+  }
   auto started = runtime_.startContainer(*spec);
-  if (!started) return fail(started.error().context("pod " + key + " container " + name));
-  spdlog::info("pod {}: container {} started (pid {}, restart {})", key, name, started->pid,
-               restartCount);
+  if (!started) {
+    event(key, "Warning", "Failed", "Error: " + started.error().message, name);
+    return fail(started.error().context("pod " + key + " container " + name));
+  }
+  startedByUs_.insert(key);
+  event(key, "Normal", "Created", "Created container " + name, name);
+  event(key, "Normal", "Started", "Started container " + name, name);
   return {};
 }
 
@@ -221,9 +254,15 @@ void Reconciler::noteStarted(const manifests::DecodedPod& pod) {
   }
   double seconds = double(clock_.nowNs() - since->second) / kNsPerSec;
   desiredSinceNs_.erase(since);
+  if (!startedByUs_.erase(key)) return;  // adopted from an earlier run: not a start
   spdlog::info("pod {}: all containers running ({:.3f}s after the manifest was seen)", key,
                seconds);
   if (hooks_.podStarted) hooks_.podStarted(seconds);
+}
+
+void Reconciler::event(const std::string& key, const std::string& type, const std::string& reason,
+                       const std::string& message, const std::string& container) {
+  events_.record(key, PodEvent{clock_.nowNs(), 0, 1, type, reason, message, container});
 }
 
 }  // namespace podkeeper::reconciler

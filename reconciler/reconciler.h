@@ -11,6 +11,7 @@
 #include "manifests/decode.h"
 #include "reconciler/clock.h"
 #include "reconciler/crash_backoff.h"
+#include "reconciler/events.h"
 #include "reconciler/plan.h"
 #include "reconciler/runtime_specs.h"
 #include "runtime/container_runtime.h"
@@ -51,12 +52,20 @@ class Reconciler {
   const std::map<std::string, std::map<std::string, std::string>>& waiting() const {
     return waiting_;
   }
+  // The previous instance of each restarted container, by uid then name (status lastState).
+  const std::map<std::string, std::map<std::string, runtime::ExitRecord>>& lastTerminated() const {
+    return lastTerminated_;
+  }
+  // Why the last reconcile of a pod failed (e.g. a missing image), by key; cleared on success.
+  const std::map<std::string, std::string>& lastErrors() const { return lastErrors_; }
+  const EventLog& events() const { return events_; }
 
  private:
   struct Worker {
     std::optional<int64_t> killDeadlineNs;
   };
 
+  Result<Outcome> reconcileKey(const std::string& key);
   Result<void> refreshObserved(const std::string& uid);
   Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
   Result<void> execute(const Plan& plan, const manifests::DecodedPod* desired,
@@ -64,6 +73,8 @@ class Reconciler {
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
                               int restartCount);
   void noteStarted(const manifests::DecodedPod& pod);
+  void event(const std::string& key, const std::string& type, const std::string& reason,
+             const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;
 
   runtime::ContainerRuntime& runtime_;
@@ -75,7 +86,11 @@ class Reconciler {
   std::map<std::string, int64_t> desiredSinceNs_;          // key -> when first seen (start latency)
   std::map<std::string, runtime::SandboxState> observed_;  // uid -> state
   std::map<std::string, Worker> workers_;                  // uid -> worker state
+  std::set<std::string> startedByUs_;  // keys with a container start since desired changed
   std::map<std::string, std::map<std::string, std::string>> waiting_;
+  std::map<std::string, std::map<std::string, runtime::ExitRecord>> lastTerminated_;
+  std::map<std::string, std::string> lastErrors_;
+  EventLog events_;
 };
 
 std::string podKey(const std::string& ns, const std::string& name);

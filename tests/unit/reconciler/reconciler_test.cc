@@ -215,5 +215,50 @@ TEST_F(ReconcilerTest, PodStartLatencyIsReportedOnceAllContainersRun) {
   EXPECT_EQ(latencies, (std::vector<double>{3.0}));
 }
 
+TEST_F(ReconcilerTest, AdoptedPodReportsNoStartLatency) {
+  auto p = testing::pod("web", {container("app")});
+  want({p});
+  reconcile();
+  std::vector<double> latencies;
+  Reconciler fresh(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"},
+                   ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}});
+  fresh.setDesired({{"default/web", p}});
+  ASSERT_TRUE(fresh.observeAll());
+  ASSERT_TRUE(fresh.reconcile("default/web"));
+  EXPECT_TRUE(latencies.empty());
+}
+
+TEST_F(ReconcilerTest, StartsAndBackOffAreRecordedAsEvents) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  advanceTo(clock_.now + kSec);
+  runtime_.exitContainer("uid-web", "app", 1);
+  reconcile();
+  std::vector<std::string> reasons;
+  for (const auto& e : reconciler_->events().forPod("default/web")) reasons.push_back(e.reason);
+  EXPECT_EQ(reasons, (std::vector<std::string>{"Created", "Started", "BackOff"}));
+}
+
+TEST_F(ReconcilerTest, RestartedContainerKeepsItsPreviousExitAsLastState) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  advanceTo(clock_.now + kSec);
+  runtime_.exitContainer("uid-web", "app", 3);
+  advanceTo(clock_.now + 5 * kSec);
+  reconcile();
+  EXPECT_EQ(reconciler_->lastTerminated().at("uid-web").at("app").exitCode, 3);
+}
+
+TEST_F(ReconcilerTest, FailedReconcileIsRememberedUntilItSucceeds) {
+  auto p = testing::pod("web", {container("app")});
+  p.pod.spec.containers[0].image = "missing:1";
+  want({p});
+  EXPECT_FALSE(reconciler_->reconcile("default/web"));
+  EXPECT_NE(reconciler_->lastErrors().at("default/web").find("missing:1"), std::string::npos);
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  EXPECT_FALSE(reconciler_->lastErrors().contains("default/web"));
+}
+
 }  // namespace
 }  // namespace podkeeper::reconciler

@@ -33,8 +33,21 @@ double Exporter::now() const {
 }
 
 bool Exporter::collect() {
-  samples_.clear();
+  constexpr double kShareSeconds = 1.0;
   std::vector<ContainerTarget> targets = targets_.targets();
+  const double at = now();
+  if (lastReadAt_ && at >= *lastReadAt_ && at - *lastReadAt_ < kShareSeconds &&
+      targets == lastTargets_) {
+    return lastError_;
+  }
+  lastTargets_ = targets;
+  lastReadAt_ = at;
+  lastError_ = readCgroups(std::move(targets));
+  return lastError_;
+}
+
+bool Exporter::readCgroups(std::vector<ContainerTarget> targets) {
+  samples_.clear();
   std::unordered_set<std::string> seen;
   seen.reserve(targets.size());
   size_t failed = 0;

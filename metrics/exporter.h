@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,11 @@ struct ExporterOptions {
   std::function<double()> now;
 };
 
-// Reads every target's cgroup at scrape time (nothing is cached between scrapes) and renders
-// the three exposition bodies. Runs on the agent loop; one scrape at a time.
+// Reads every target's cgroup at scrape time and renders the three exposition bodies. Runs on
+// the agent loop; one scrape at a time. Scrapes that arrive within one second of each other
+// with an unchanged target list (Prometheus' cadvisor, resource and agent jobs firing
+// together) share one read of the cgroups; nothing is kept longer than that, and a changed
+// target list (a container stopped) always reads afresh.
 class Exporter {
  public:
   Exporter(const TargetSource& targets, const runtime::cgroup::CgroupManager& cgroups,
@@ -38,8 +42,10 @@ class Exporter {
                    std::string& out);
 
  private:
-  // Fills samples_ for this scrape; returns true when some cgroup could not be read.
+  // Fills samples_ for this scrape (or keeps the last, see above); returns true when some
+  // cgroup could not be read.
   bool collect();
+  bool readCgroups(std::vector<ContainerTarget> targets);
   double now() const;
 
   const TargetSource& targets_;
@@ -49,6 +55,9 @@ class Exporter {
   const NodeUsageReader* nodeUsage_;
   std::function<double()> now_;
   std::vector<TargetSample> samples_;
+  std::vector<ContainerTarget> lastTargets_;
+  std::optional<double> lastReadAt_;
+  bool lastError_ = false;
   CadvisorRenderer cadvisor_;
 };
 

@@ -18,6 +18,8 @@ struct ContainerTarget {
   std::string image;
   runtime::cgroup::CgroupPath cgroupPath;
   double startTimeSeconds = 0;  // unix epoch
+
+  bool operator==(const ContainerTarget&) const = default;
 };
 
 // What is running now; asked once per scrape so a stopped container vanishes at once.

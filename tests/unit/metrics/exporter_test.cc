@@ -39,7 +39,7 @@ class ExporterTest : public ::testing::Test {
  protected:
   ExporterTest()
       : exporter(targets, cgroups, MachineInfo{2, 1 << 30, "b", "m", "u"},
-                 ExporterOptions{&node, [] { return 1700000000.5; }}) {
+                 ExporterOptions{&node, [this] { return clock; }}) {
     EXPECT_CALL(cgroups, stats(_)).WillRepeatedly(Return(fullStats()));
   }
   std::string cadvisor() {
@@ -48,6 +48,7 @@ class ExporterTest : public ::testing::Test {
     return out;
   }
 
+  double clock = 1700000000.5;
   FakeTargets targets;
   ::testing::NiceMock<MockCgroupManager> cgroups;
   FakeNodeUsage node;
@@ -61,6 +62,27 @@ TEST_F(ExporterTest, ReadsEveryTargetCgroupAtScrapeTime) {
   const std::string out = cadvisor();
   EXPECT_THAT(out, HasSubstr("id=\"/pk/pod1/c1\""));
   EXPECT_THAT(out, HasSubstr("id=\"/pk/pod1\""));
+}
+
+TEST_F(ExporterTest, ScrapesWithinOneSecondShareOneReadOfTheCgroups) {
+  targets.list = {containerTarget("web", "app", "pk/pod1/c1")};
+  EXPECT_CALL(cgroups, stats("pk/pod1/c1")).Times(1).WillOnce(Return(fullStats()));
+  cadvisor();
+  clock += 0.9;
+  std::string resource;
+  exporter.renderResource(resource);
+  EXPECT_THAT(resource, HasSubstr("container=\"app\""));
+}
+
+TEST_F(ExporterTest, ScrapeOneSecondLaterReadsAgain) {
+  targets.list = {containerTarget("web", "app", "pk/pod1/c1")};
+  auto later = fullStats();
+  later.cpu.usageNs = 9000000000;
+  EXPECT_CALL(cgroups, stats("pk/pod1/c1")).WillOnce(Return(fullStats())).WillOnce(Return(later));
+  cadvisor();
+  clock += 1.0;
+  EXPECT_THAT(cadvisor(), HasSubstr("cpu=\"total\",id=\"/pk/pod1/c1\",image=\"busybox:1.36\","
+                                    "name=\"c1\",namespace=\"default\",pod=\"web\"} 9\n"));
 }
 
 TEST_F(ExporterTest, StoppedContainerDisappearsFromTheNextScrape) {

@@ -9,6 +9,7 @@
 // The Pod model: what podkeeper understands of a Kubernetes Pod manifest, after decoding
 // and defaulting. Plain values, no YAML types, so every layer above can use it.
 // This header must stay C++20 and free of <expected>: the fuzz build uses clang 14.
+// Field names follow the Kubernetes API so a reader of one can read the other.
 namespace podkeeper::manifests {
 
 struct ResourceList {
@@ -24,10 +25,144 @@ struct ResourceRequirements {
   bool operator==(const ResourceRequirements&) const = default;
 };
 
+// Downward API: resolved at container start (see env_expansion.h), because status.podIP and
+// spec.nodeName are not known when the manifest is decoded.
+struct ObjectFieldSelector {
+  std::string fieldPath;  // metadata.name, metadata.labels['k'], status.podIP, ...
+  bool operator==(const ObjectFieldSelector&) const = default;
+};
+
+struct ResourceFieldSelector {
+  std::string containerName;  // empty in env: the container itself
+  std::string resource;       // limits.cpu, requests.memory, ...
+  std::string divisor = "1";  // a quantity, as written
+  bool operator==(const ResourceFieldSelector&) const = default;
+};
+
+struct EnvVarSource {
+  std::optional<ObjectFieldSelector> fieldRef;
+  std::optional<ResourceFieldSelector> resourceFieldRef;
+  bool operator==(const EnvVarSource&) const = default;
+};
+
 struct EnvVar {
   std::string name;
-  std::string value;
+  std::string value;  // as written; $(VAR) references are expanded at start
+  std::optional<EnvVarSource> valueFrom;
   bool operator==(const EnvVar&) const = default;
+};
+
+struct ContainerPort {
+  std::string name;
+  int32_t containerPort = 0;
+  std::string protocol = "TCP";
+  int32_t hostPort = 0;  // 0: not published
+  bool operator==(const ContainerPort&) const = default;
+};
+
+struct VolumeMount {
+  std::string name;
+  std::string mountPath;
+  bool readOnly = false;
+  std::string subPath;
+  std::string subPathExpr;
+  bool operator==(const VolumeMount&) const = default;
+};
+
+// A port given by number or by the name of a container port.
+struct PortRef {
+  int32_t number = 0;
+  std::string name;
+  bool operator==(const PortRef&) const = default;
+};
+
+struct ExecAction {
+  std::vector<std::string> command;
+  bool operator==(const ExecAction&) const = default;
+};
+
+struct HTTPHeader {
+  std::string name;
+  std::string value;
+  bool operator==(const HTTPHeader&) const = default;
+};
+
+struct HTTPGetAction {
+  std::string path = "/";
+  PortRef port;
+  std::string host;
+  std::string scheme = "HTTP";
+  std::vector<HTTPHeader> httpHeaders;
+  bool operator==(const HTTPGetAction&) const = default;
+};
+
+struct TCPSocketAction {
+  PortRef port;
+  std::string host;
+  bool operator==(const TCPSocketAction&) const = default;
+};
+
+struct SleepAction {
+  int64_t seconds = 0;
+  bool operator==(const SleepAction&) const = default;
+};
+
+// Exactly one member is set after validation.
+struct ProbeHandler {
+  std::optional<ExecAction> exec;
+  std::optional<HTTPGetAction> httpGet;
+  std::optional<TCPSocketAction> tcpSocket;
+  bool operator==(const ProbeHandler&) const = default;
+};
+
+struct Probe {
+  ProbeHandler handler;
+  int32_t initialDelaySeconds = 0;
+  int32_t timeoutSeconds = 1;
+  int32_t periodSeconds = 10;
+  int32_t successThreshold = 1;
+  int32_t failureThreshold = 3;
+  std::optional<int64_t> terminationGracePeriodSeconds;
+  bool operator==(const Probe&) const = default;
+};
+
+// Exactly one member is set after validation.
+struct LifecycleHandler {
+  std::optional<ExecAction> exec;
+  std::optional<HTTPGetAction> httpGet;
+  std::optional<SleepAction> sleep;
+  bool operator==(const LifecycleHandler&) const = default;
+};
+
+struct Lifecycle {
+  std::optional<LifecycleHandler> postStart;
+  std::optional<LifecycleHandler> preStop;
+  bool operator==(const Lifecycle&) const = default;
+};
+
+struct Capabilities {
+  std::vector<std::string> add;  // as written, e.g. NET_ADMIN
+  std::vector<std::string> drop;
+  bool operator==(const Capabilities&) const = default;
+};
+
+struct SeccompProfile {
+  std::string type;  // RuntimeDefault, Unconfined, Localhost
+  std::string localhostProfile;
+  bool operator==(const SeccompProfile&) const = default;
+};
+
+struct SecurityContext {
+  std::optional<bool> privileged;
+  std::optional<Capabilities> capabilities;
+  std::optional<bool> readOnlyRootFilesystem;
+  std::optional<int64_t> runAsUser;
+  std::optional<int64_t> runAsGroup;
+  std::optional<bool> runAsNonRoot;
+  std::optional<bool> allowPrivilegeEscalation;
+  std::optional<SeccompProfile> seccompProfile;
+  std::string procMount;  // "", Default, Unmasked
+  bool operator==(const SecurityContext&) const = default;
 };
 
 struct Container {
@@ -38,16 +173,113 @@ struct Container {
   std::vector<EnvVar> env;
   std::string workingDir;
   ResourceRequirements resources;
+  std::string imagePullPolicy;  // defaulted as Kubernetes does; images are local anyway
+  std::vector<ContainerPort> ports;
+  std::vector<VolumeMount> volumeMounts;
+  std::optional<Probe> livenessProbe;
+  std::optional<Probe> readinessProbe;
+  std::optional<Probe> startupProbe;
+  std::optional<Lifecycle> lifecycle;
+  std::string terminationMessagePath = "/dev/termination-log";
+  std::string terminationMessagePolicy = "File";
+  std::optional<SecurityContext> securityContext;
   bool operator==(const Container&) const = default;
 };
 
 enum class RestartPolicy { Always, OnFailure, Never };
+
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+  bool operator==(const HostAlias&) const = default;
+};
+
+struct PodDNSConfigOption {
+  std::string name;
+  std::optional<std::string> value;
+  bool operator==(const PodDNSConfigOption&) const = default;
+};
+
+struct PodDNSConfig {
+  std::vector<std::string> nameservers;
+  std::vector<std::string> searches;
+  std::vector<PodDNSConfigOption> options;
+  bool operator==(const PodDNSConfig&) const = default;
+};
+
+struct EmptyDirVolumeSource {
+  std::string medium;  // "" (node disk) or Memory (tmpfs)
+  std::optional<int64_t> sizeLimitBytes;
+  bool operator==(const EmptyDirVolumeSource&) const = default;
+};
+
+struct HostPathVolumeSource {
+  std::string path;
+  std::string type;  // "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, ...
+  bool operator==(const HostPathVolumeSource&) const = default;
+};
+
+struct DownwardAPIVolumeFile {
+  std::string path;
+  std::optional<ObjectFieldSelector> fieldRef;
+  std::optional<ResourceFieldSelector> resourceFieldRef;
+  std::optional<int32_t> mode;
+  bool operator==(const DownwardAPIVolumeFile&) const = default;
+};
+
+struct DownwardAPIVolumeSource {
+  std::vector<DownwardAPIVolumeFile> items;
+  int32_t defaultMode = 0644;
+  bool operator==(const DownwardAPIVolumeSource&) const = default;
+};
+
+// Exactly one source is set after validation.
+struct Volume {
+  std::string name;
+  std::optional<EmptyDirVolumeSource> emptyDir;
+  std::optional<HostPathVolumeSource> hostPath;
+  std::optional<DownwardAPIVolumeSource> downwardAPI;
+  bool operator==(const Volume&) const = default;
+};
+
+struct Sysctl {
+  std::string name;
+  std::string value;
+  bool operator==(const Sysctl&) const = default;
+};
+
+struct PodSecurityContext {
+  std::optional<int64_t> runAsUser;
+  std::optional<int64_t> runAsGroup;
+  std::optional<bool> runAsNonRoot;
+  std::vector<int64_t> supplementalGroups;
+  std::optional<int64_t> fsGroup;
+  std::vector<Sysctl> sysctls;
+  std::optional<SeccompProfile> seccompProfile;
+  bool operator==(const PodSecurityContext&) const = default;
+};
 
 struct PodSpec {
   std::vector<Container> initContainers;
   std::vector<Container> containers;
   RestartPolicy restartPolicy = RestartPolicy::Always;
   int64_t terminationGracePeriodSeconds = 30;
+  std::optional<int64_t> activeDeadlineSeconds;
+  bool hostNetwork = false;
+  bool hostPID = false;
+  bool hostIPC = false;
+  bool shareProcessNamespace = false;
+  std::string hostname;
+  std::string subdomain;
+  std::vector<HostAlias> hostAliases;
+  std::string dnsPolicy = "ClusterFirst";
+  std::optional<PodDNSConfig> dnsConfig;
+  std::vector<Volume> volumes;
+  PodSecurityContext securityContext;
+  bool enableServiceLinks = true;
+  std::optional<int32_t> priority;
+  std::string priorityClassName;
+  std::string schedulerName = "default-scheduler";
   bool operator==(const PodSpec&) const = default;
 };
 

@@ -1,0 +1,153 @@
+#include "manifests/decode.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <map>
+
+#include "manifests/decode_parts.h"
+#include "manifests/identity.h"
+#include "manifests/validate.h"
+
+namespace podkeeper::manifests {
+namespace {
+
+using detail::DecodeContext;
+using detail::MapReader;
+
+std::string podKey(const Pod& pod) { return pod.metadata.namespace_ + "/" + pod.metadata.name; }
+
+// One Pod object (a document, or an item of a List).
+std::optional<Pod> decodePodObject(DecodeContext& ctx, const YAML::Node& node) {
+  ctx.beginDocument();
+  MapReader doc(ctx, node, "");
+  if (!doc.valid()) return std::nullopt;
+  Pod pod;
+  if (auto meta = doc.take("metadata")) {
+    detail::decodeObjectMeta(ctx, *meta, pod.metadata);
+  } else {
+    ctx.error(node, "metadata", "is required");
+  }
+  if (auto spec = doc.take("spec")) {
+    detail::decodePodSpec(ctx, *spec, pod.spec);
+  } else {
+    ctx.error(node, "spec", "is required");
+  }
+  doc.ignore({"apiVersion", "kind", "status"});
+  doc.finish();
+  if (ctx.exhausted()) return std::nullopt;
+  validatePod(pod, ctx);
+  return pod;
+}
+
+std::string scalarOr(const YAML::Node& node, const char* key) {
+  const YAML::Node v = node[key];
+  return v && v.IsScalar() ? v.Scalar() : "";
+}
+
+// A document: a Pod, or a List / PodList of Pods (what `kubectl get pods -o yaml` prints).
+void decodeDocument(DecodeContext& ctx, const YAML::Node& doc, std::vector<DecodedPod>& pods) {
+  if (doc.IsNull()) return;  // an empty document, e.g. after a trailing ---
+  if (!doc.IsMap()) {
+    ctx.error(doc, "", "a manifest document must be a mapping with kind: Pod");
+    return;
+  }
+  const std::string kind = scalarOr(doc, "kind");
+  const std::string apiVersion = scalarOr(doc, "apiVersion");
+  if (kind == "List" || kind == "PodList") {
+    MapReader list(ctx, doc, "");
+    list.ignore({"apiVersion", "kind", "metadata"});
+    if (auto items = list.take("items")) {
+      detail::forEachElement(ctx, *items, "items", [&](const YAML::Node& item, const std::string&) {
+        decodeDocument(ctx, item, pods);
+      });
+    }
+    list.finish();
+    return;
+  }
+  if (kind != "Pod") {
+    ctx.error(doc, "kind",
+              (kind.empty() ? std::string("is required")
+                            : detail::quoteValue(kind) + " is not supported") +
+                  "; podkeeper runs kind: Pod");
+    return;
+  }
+  if (apiVersion != "v1") {
+    ctx.error(doc, "apiVersion",
+              (apiVersion.empty() ? std::string("is required")
+                                  : detail::quoteValue(apiVersion) + " is not supported") +
+                  "; a Pod is apiVersion: v1");
+  }
+  if (std::optional<Pod> pod = decodePodObject(ctx, doc)) {
+    pods.push_back(DecodedPod{std::move(*pod), "", "", doc.Mark().line + 1});
+  }
+}
+
+void reportDuplicatesInFile(DecodeContext& ctx, const std::vector<DecodedPod>& pods) {
+  std::map<std::string, int> firstLine;
+  for (const auto& p : pods) {
+    auto [it, inserted] = firstLine.emplace(podKey(p.pod), p.line);
+    if (!inserted) {
+      ctx.error(YAML::Mark::null_mark(), "metadata.name",
+                "pod " + podKey(p.pod) + " at line " + std::to_string(p.line) +
+                    " is already defined at line " + std::to_string(it->second));
+    }
+  }
+}
+
+// File order reads best; diagnostics without a position go last.
+void sortByPosition(std::vector<Diagnostic>& diagnostics) {
+  auto key = [](const Diagnostic& d) {
+    return std::pair{d.line > 0 ? d.line : INT32_MAX, d.column};
+  };
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+}
+
+}  // namespace
+
+std::string Diagnostic::str() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (severity == Severity::Warning) out += "warning: ";
+  if (!field.empty()) out += field + ": ";
+  return out + message;
+}
+
+bool DecodeResult::ok() const {
+  for (const auto& d : diagnostics) {
+    if (d.severity == Diagnostic::Severity::Error) return false;
+  }
+  return true;
+}
+
+DecodeResult decodeManifest(const std::string& file, std::string_view contents) {
+  DecodeResult result;
+  DecodeContext ctx(file, result.diagnostics);
+  if (contents.find('\0') != std::string_view::npos) {
+    ctx.error(YAML::Mark::null_mark(), "", "contains a NUL byte: not a YAML or JSON manifest");
+    return result;
+  }
+  std::vector<DecodedPod> pods;
+  try {
+    for (const YAML::Node& doc : YAML::LoadAll(std::string(contents))) {
+      if (ctx.exhausted()) break;
+      decodeDocument(ctx, doc, pods);
+    }
+  } catch (const YAML::Exception& e) {
+    ctx.error(e.mark, "", "not valid YAML: " + e.msg);
+    return result;
+  }
+  reportDuplicatesInFile(ctx, pods);
+  sortByPosition(result.diagnostics);
+  if (!result.ok()) return result;
+  for (auto& p : pods) {
+    p.uid = podUid(p.pod.metadata, file);
+    p.specHash = specHash(p.pod.spec);
+  }
+  result.pods = std::move(pods);
+  return result;
+}
+
+}  // namespace podkeeper::manifests

@@ -1,0 +1,170 @@
+#include "manifests/decode_parts.h"
+#include "manifests/quantity.h"
+
+namespace podkeeper::manifests::detail {
+namespace {
+
+void decodeEnvVar(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+                  EnvVar& out) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return;
+  m.string("name", out.name);
+  m.string("value", out.value);
+  if (auto from = m.take("valueFrom")) {
+    MapReader f(ctx, *from, m.child("valueFrom"));
+    if (f.valid()) {
+      EnvVarSource src;
+      if (auto n = f.take("fieldRef")) src.fieldRef = decodeFieldRef(ctx, *n, f.child("fieldRef"));
+      if (auto n = f.take("resourceFieldRef")) {
+        src.resourceFieldRef = decodeResourceFieldRef(ctx, *n, f.child("resourceFieldRef"));
+      }
+      f.refuse("configMapKeyRef", noApiServer("a ConfigMap"));
+      f.refuse("secretKeyRef", noApiServer("a Secret"));
+      f.refuse("fileKeyRef", "is not supported");
+      f.finish();
+      out.valueFrom = src;
+    }
+  }
+  m.finish();
+}
+
+void decodePort(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+                ContainerPort& out) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return;
+  m.string("name", out.name);
+  m.integer32("containerPort", out.containerPort);
+  m.string("protocol", out.protocol);
+  m.integer32("hostPort", out.hostPort);
+  m.noEffect("hostIP", "ports are not published by a node agent");
+  m.finish();
+}
+
+void decodeVolumeMount(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+                       VolumeMount& out) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return;
+  m.string("name", out.name);
+  m.string("mountPath", out.mountPath);
+  m.boolean("readOnly", out.readOnly);
+  m.string("subPath", out.subPath);
+  m.string("subPathExpr", out.subPathExpr);
+  m.refuse("mountPropagation", "is not supported; mounts are private");
+  m.refuse("recursiveReadOnly", "is not supported");
+  m.finish();
+}
+
+void decodeQuantities(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+                      ResourceList& out) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return;
+  auto read = [&](const char* key, bool cpu, std::optional<int64_t>& field) {
+    auto n = m.take(key);
+    std::string text;
+    if (!n || !readScalarText(ctx, *n, m.child(key), text)) return;
+    ScaledQuantity q = cpu ? parseCpuMilli(text) : parseBytes(text);
+    if (!q.value) {
+      ctx.error(*n, m.child(key), quoteValue(text) + " " + q.error);
+    } else if (*q.value < 0) {
+      ctx.error(*n, m.child(key), quoteValue(text) + " must not be negative");
+    } else {
+      field = q.value;
+    }
+  };
+  read("cpu", true, out.cpuMilli);
+  read("memory", false, out.memoryBytes);
+  read("ephemeral-storage", false, out.ephemeralStorageBytes);
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (key.empty() || key == "cpu" || key == "memory" || key == "ephemeral-storage") continue;
+    m.refuse(key, "resource " + quoteValue(key) +
+                      " is not supported (only cpu, memory and ephemeral-storage)");
+  }
+  m.finish();
+}
+
+// Kubernetes: Always for :latest or an untagged image, else IfNotPresent.
+std::string defaultPullPolicy(const std::string& image) {
+  if (image.find('@') != std::string::npos) return "IfNotPresent";
+  size_t slash = image.rfind('/');
+  size_t colon = image.rfind(':');
+  bool tagged = colon != std::string::npos && (slash == std::string::npos || colon > slash);
+  if (!tagged || image.substr(colon + 1) == "latest") return "Always";
+  return "IfNotPresent";
+}
+
+}  // namespace
+
+void decodeResources(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+                     ResourceRequirements& out) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return;
+  if (auto n = m.take("requests")) decodeQuantities(ctx, *n, m.child("requests"), out.requests);
+  if (auto n = m.take("limits")) decodeQuantities(ctx, *n, m.child("limits"), out.limits);
+  m.refuse("claims", noApiServer("a ResourceClaim"));
+  m.finish();
+  // Kubernetes defaults a missing request to its limit.
+  if (!out.requests.cpuMilli) out.requests.cpuMilli = out.limits.cpuMilli;
+  if (!out.requests.memoryBytes) out.requests.memoryBytes = out.limits.memoryBytes;
+  if (!out.requests.ephemeralStorageBytes) {
+    out.requests.ephemeralStorageBytes = out.limits.ephemeralStorageBytes;
+  }
+}
+
+void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+                     Container& out) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return;
+  m.string("name", out.name);
+  m.string("image", out.image);
+  m.string("imagePullPolicy", out.imagePullPolicy);
+  if (out.imagePullPolicy.empty()) out.imagePullPolicy = defaultPullPolicy(out.image);
+  m.stringList("command", out.command);
+  m.stringList("args", out.args);
+  m.string("workingDir", out.workingDir);
+  if (auto n = m.take("env")) {
+    forEachElement(ctx, *n, m.child("env"), [&](const YAML::Node& e, const std::string& p) {
+      decodeEnvVar(ctx, e, p, out.env.emplace_back());
+    });
+  }
+  if (auto n = m.take("ports")) {
+    forEachElement(ctx, *n, m.child("ports"), [&](const YAML::Node& e, const std::string& p) {
+      decodePort(ctx, e, p, out.ports.emplace_back());
+    });
+  }
+  if (auto n = m.take("volumeMounts")) {
+    forEachElement(ctx, *n, m.child("volumeMounts"),
+                   [&](const YAML::Node& e, const std::string& p) {
+                     decodeVolumeMount(ctx, e, p, out.volumeMounts.emplace_back());
+                   });
+  }
+  if (auto n = m.take("resources")) decodeResources(ctx, *n, m.child("resources"), out.resources);
+  if (auto n = m.take("livenessProbe"))
+    out.livenessProbe = decodeProbe(ctx, *n, m.child("livenessProbe"));
+  if (auto n = m.take("readinessProbe"))
+    out.readinessProbe = decodeProbe(ctx, *n, m.child("readinessProbe"));
+  if (auto n = m.take("startupProbe"))
+    out.startupProbe = decodeProbe(ctx, *n, m.child("startupProbe"));
+  if (auto n = m.take("lifecycle")) out.lifecycle = decodeLifecycle(ctx, *n, m.child("lifecycle"));
+  m.string("terminationMessagePath", out.terminationMessagePath);
+  m.string("terminationMessagePolicy", out.terminationMessagePolicy);
+  if (auto n = m.take("securityContext")) {
+    out.securityContext = decodeSecurityContext(ctx, *n, m.child("securityContext"));
+  }
+  for (const char* key : {"stdin", "stdinOnce", "tty"}) {
+    bool on = false;
+    m.boolean(key, on);
+    if (on) ctx.error(m.child(key), "is not supported: podkeeper has no attach");
+  }
+  m.refuse("envFrom", noApiServer("ConfigMaps and Secrets"));
+  m.refuse("volumeDevices", "is not supported: raw block volumes need a PersistentVolumeClaim");
+  m.refuse("resizePolicy", "is not supported; a resource change recreates the pod");
+  m.refuse("restartPolicy", "is not supported on containers (sidecar containers)");
+  m.finish();
+}
+
+std::string noApiServer(const std::string& what) {
+  return "refers to " + what + "; a node agent has no API server to resolve it";
+}
+
+}  // namespace podkeeper::manifests::detail

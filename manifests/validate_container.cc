@@ -1,0 +1,193 @@
+#include <set>
+
+#include "manifests/names.h"
+#include "manifests/quantity.h"
+#include "manifests/validate.h"
+#include "manifests/validate_common.h"
+#include "manifests/validate_probe.h"
+
+namespace podkeeper::manifests {
+namespace {
+
+void validatePorts(const Container& c, const PodSpec& spec, const std::string& field, Reporter& r) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    const ContainerPort& p = c.ports[i];
+    const std::string f = at(field + ".ports", i);
+    if (p.containerPort < 1 || p.containerPort > 65535) {
+      r.error(f + ".containerPort",
+              std::to_string(p.containerPort) + " must be between 1 and 65535");
+    }
+    if (p.hostPort < 0 || p.hostPort > 65535) {
+      r.error(f + ".hostPort", std::to_string(p.hostPort) + " must be between 1 and 65535");
+    } else if (spec.hostNetwork && p.hostPort != 0 && p.hostPort != p.containerPort) {
+      r.error(f + ".hostPort", "must equal containerPort when hostNetwork is true");
+    }
+    if (p.protocol != "TCP" && p.protocol != "UDP" && p.protocol != "SCTP") {
+      r.error(f + ".protocol", quote(p.protocol) + " is not one of TCP, UDP, SCTP");
+    }
+    if (p.name.empty()) continue;
+    if (auto why = checkPortName(p.name); !why.empty()) {
+      r.error(f + ".name", quote(p.name) + " " + why);
+    } else if (!names.insert(p.name).second) {
+      r.error(f + ".name", quote(p.name) + " is already used by another port");
+    }
+  }
+}
+
+void validateEnv(const Container& c, const PodSpec& spec, const std::string& field, Reporter& r) {
+  for (size_t i = 0; i < c.env.size(); ++i) {
+    const EnvVar& e = c.env[i];
+    const std::string f = at(field + ".env", i);
+    if (auto why = checkEnvVarName(e.name); !why.empty())
+      r.error(f + ".name", quote(e.name) + " " + why);
+    if (!e.valueFrom) continue;
+    if (!e.value.empty()) r.error(f + ".valueFrom", "may not be set when value is not empty");
+    const EnvVarSource& src = *e.valueFrom;
+    if (src.fieldRef.has_value() == src.resourceFieldRef.has_value()) {
+      r.error(f + ".valueFrom", "exactly one of fieldRef and resourceFieldRef is required");
+    }
+    if (src.fieldRef) checkFieldRef(*src.fieldRef, false, f + ".valueFrom.fieldRef", r);
+    if (src.resourceFieldRef) {
+      checkResourceFieldRef(*src.resourceFieldRef, spec, false, f + ".valueFrom.resourceFieldRef",
+                            r);
+    }
+  }
+}
+
+void validateResources(const Container& c, const std::string& field, Reporter& r) {
+  const ResourceList& req = c.resources.requests;
+  const ResourceList& lim = c.resources.limits;
+  auto notAbove = [&](const char* name, const std::optional<int64_t>& q,
+                      const std::optional<int64_t>& l, auto format) {
+    if (q && l && *q > *l) {
+      r.error(field + ".resources.requests." + name,
+              quote(format(*q)) + " must be less than or equal to the limit " + quote(format(*l)));
+    }
+  };
+  notAbove("cpu", req.cpuMilli, lim.cpuMilli, formatCpuMilli);
+  notAbove("memory", req.memoryBytes, lim.memoryBytes, formatBytes);
+  notAbove("ephemeral-storage", req.ephemeralStorageBytes, lim.ephemeralStorageBytes, formatBytes);
+}
+
+void validateMounts(const Container& c, const PodSpec& spec, const std::string& field,
+                    Reporter& r) {
+  std::set<std::string> volumes, paths;
+  for (const auto& v : spec.volumes) volumes.insert(v.name);
+  for (size_t i = 0; i < c.volumeMounts.size(); ++i) {
+    const VolumeMount& m = c.volumeMounts[i];
+    const std::string f = at(field + ".volumeMounts", i);
+    if (m.name.empty()) {
+      r.error(f + ".name", "is required");
+    } else if (!volumes.count(m.name)) {
+      r.error(f + ".name", "volume " + quote(m.name) + " is not declared in spec.volumes");
+    }
+    if (m.mountPath.empty()) {
+      r.error(f + ".mountPath", "is required");
+    } else if (m.mountPath.front() != '/') {
+      r.error(f + ".mountPath", quote(m.mountPath) + " must be an absolute path");
+    } else if (!paths.insert(m.mountPath).second) {
+      r.error(f + ".mountPath", quote(m.mountPath) + " is already mounted by another volumeMount");
+    }
+    if (!m.subPath.empty() && !m.subPathExpr.empty()) {
+      r.error(f + ".subPathExpr", "subPath and subPathExpr are mutually exclusive");
+    }
+    if (auto why = checkRelativePath(m.subPath); !why.empty()) {
+      r.error(f + ".subPath", quote(m.subPath) + " " + why);
+    }
+    if (auto why = checkRelativePath(m.subPathExpr); !why.empty()) {
+      r.error(f + ".subPathExpr", quote(m.subPathExpr) + " " + why);
+    }
+  }
+}
+
+void validateSecurity(const SecurityContext& s, const std::string& field, Reporter& r) {
+  checkId(s.runAsUser, field + ".runAsUser", r);
+  checkId(s.runAsGroup, field + ".runAsGroup", r);
+  checkSeccomp(s.seccompProfile, field + ".seccompProfile", r);
+  if (!s.procMount.empty() && s.procMount != "Default" && s.procMount != "Unmasked") {
+    r.error(field + ".procMount", quote(s.procMount) + " is not one of Default, Unmasked");
+  }
+  if (s.allowPrivilegeEscalation == false) {
+    if (s.privileged == true) {
+      r.error(field, "cannot set allowPrivilegeEscalation to false and privileged to true");
+    }
+    if (s.capabilities) {
+      for (const auto& cap : s.capabilities->add) {
+        if (cap == "SYS_ADMIN" || cap == "CAP_SYS_ADMIN") {
+          r.error(field, "cannot set allowPrivilegeEscalation to false and add CAP_SYS_ADMIN");
+        }
+      }
+    }
+  }
+}
+
+void validateOne(const Container& c, bool init, const PodSpec& spec, const std::string& field,
+                 Reporter& r) {
+  if (c.image.empty()) r.error(field + ".image", "is required (images are local; name one)");
+  if (c.imagePullPolicy != "Always" && c.imagePullPolicy != "IfNotPresent" &&
+      c.imagePullPolicy != "Never") {
+    r.error(field + ".imagePullPolicy",
+            quote(c.imagePullPolicy) + " is not one of Always, IfNotPresent, Never");
+  }
+  if (!c.workingDir.empty() && c.workingDir.front() != '/') {
+    r.error(field + ".workingDir", quote(c.workingDir) + " must be an absolute path");
+  }
+  if (c.terminationMessagePath.empty() || c.terminationMessagePath.front() != '/') {
+    r.error(field + ".terminationMessagePath",
+            quote(c.terminationMessagePath) + " must be an absolute path");
+  }
+  if (c.terminationMessagePolicy != "File" &&
+      c.terminationMessagePolicy != "FallbackToLogsOnError") {
+    r.error(field + ".terminationMessagePolicy",
+            quote(c.terminationMessagePolicy) + " is not one of File, FallbackToLogsOnError");
+  }
+  validatePorts(c, spec, field, r);
+  validateEnv(c, spec, field, r);
+  validateResources(c, field, r);
+  validateMounts(c, spec, field, r);
+  if (c.securityContext) validateSecurity(*c.securityContext, field + ".securityContext", r);
+  const std::pair<const std::optional<Probe>*, std::pair<const char*, ProbeKind>> probes[] = {
+      {&c.livenessProbe, {"livenessProbe", ProbeKind::Liveness}},
+      {&c.readinessProbe, {"readinessProbe", ProbeKind::Readiness}},
+      {&c.startupProbe, {"startupProbe", ProbeKind::Startup}}};
+  for (const auto& [probe, what] : probes) {
+    if (!*probe) continue;
+    const std::string f = field + "." + what.first;
+    if (init) {
+      r.error(f, "must not be set for init containers");
+    } else {
+      validateProbe(**probe, what.second, c, f, r);
+    }
+  }
+  if (c.lifecycle) {
+    if (init) {
+      r.error(field + ".lifecycle", "must not be set for init containers");
+    } else {
+      validateLifecycle(*c.lifecycle, c, spec.terminationGracePeriodSeconds, field + ".lifecycle",
+                        r);
+    }
+  }
+}
+
+}  // namespace
+
+void validateContainers(const PodSpec& spec, Reporter& r) {
+  std::set<std::string> names;
+  for (bool init : {true, false}) {
+    const auto& list = init ? spec.initContainers : spec.containers;
+    const std::string base = init ? "spec.initContainers" : "spec.containers";
+    for (size_t i = 0; i < list.size(); ++i) {
+      const Container& c = list[i];
+      const std::string field = at(base, i);
+      if (auto why = checkDns1123Label(c.name); !why.empty()) {
+        r.error(field + ".name", quote(c.name) + " " + why);
+      } else if (!names.insert(c.name).second) {
+        r.error(field + ".name", quote(c.name) + " is already used by another container");
+      }
+      validateOne(c, init, spec, field, r);
+    }
+  }
+}
+
+}  // namespace podkeeper::manifests

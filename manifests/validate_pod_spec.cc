@@ -1,0 +1,100 @@
+#include <limits>
+#include <set>
+
+#include "manifests/names.h"
+#include "manifests/validate.h"
+#include "manifests/validate_common.h"
+
+namespace podkeeper::manifests {
+namespace {
+
+void validateDns(const PodSpec& spec, Reporter& r) {
+  static const std::set<std::string> kPolicies{"ClusterFirst", "ClusterFirstWithHostNet", "Default",
+                                               "None"};
+  if (!kPolicies.count(spec.dnsPolicy)) {
+    r.error("spec.dnsPolicy", quote(spec.dnsPolicy) +
+                                  " is not one of ClusterFirst, ClusterFirstWithHostNet, "
+                                  "Default, None");
+  }
+  if (spec.dnsPolicy == "None" && (!spec.dnsConfig || spec.dnsConfig->nameservers.empty())) {
+    r.error("spec.dnsConfig.nameservers",
+            "at least one nameserver is required when dnsPolicy is None");
+  }
+  if (!spec.dnsConfig) return;
+  const PodDNSConfig& c = *spec.dnsConfig;
+  if (c.nameservers.size() > 3) r.error("spec.dnsConfig.nameservers", "at most 3 nameservers");
+  for (size_t i = 0; i < c.nameservers.size(); ++i) {
+    if (auto why = checkIp(c.nameservers[i]); !why.empty()) {
+      r.error(at("spec.dnsConfig.nameservers", i), quote(c.nameservers[i]) + " " + why);
+    }
+  }
+  if (c.searches.size() > 32) r.error("spec.dnsConfig.searches", "at most 32 search domains");
+  for (size_t i = 0; i < c.options.size(); ++i) {
+    if (c.options[i].name.empty())
+      r.error(at("spec.dnsConfig.options", i) + ".name", "is required");
+  }
+}
+
+void validateHostAliases(const PodSpec& spec, Reporter& r) {
+  for (size_t i = 0; i < spec.hostAliases.size(); ++i) {
+    const HostAlias& a = spec.hostAliases[i];
+    const std::string field = at("spec.hostAliases", i);
+    if (auto why = checkIp(a.ip); !why.empty()) r.error(field + ".ip", quote(a.ip) + " " + why);
+    for (size_t j = 0; j < a.hostnames.size(); ++j) {
+      if (auto why = checkDns1123Subdomain(a.hostnames[j]); !why.empty()) {
+        r.error(at(field + ".hostnames", j), quote(a.hostnames[j]) + " " + why);
+      }
+    }
+  }
+}
+
+void validatePodSecurity(const PodSpec& spec, Reporter& r) {
+  const PodSecurityContext& s = spec.securityContext;
+  const std::string base = "spec.securityContext";
+  checkId(s.runAsUser, base + ".runAsUser", r);
+  checkId(s.runAsGroup, base + ".runAsGroup", r);
+  checkId(s.fsGroup, base + ".fsGroup", r);
+  for (size_t i = 0; i < s.supplementalGroups.size(); ++i) {
+    checkId(s.supplementalGroups[i], at(base + ".supplementalGroups", i), r);
+  }
+  for (size_t i = 0; i < s.sysctls.size(); ++i) {
+    const std::string field = at(base + ".sysctls", i) + ".name";
+    const std::string& name = s.sysctls[i].name;
+    if (auto why = checkSysctlName(name); !why.empty()) {
+      r.error(field, quote(name) + " " + why);
+    } else if (spec.hostNetwork && name.rfind("net.", 0) == 0) {
+      r.error(field, quote(name) + " cannot be set with hostNetwork: it would change the host");
+    }
+  }
+  checkSeccomp(s.seccompProfile, base + ".seccompProfile", r);
+}
+
+}  // namespace
+
+void validatePodSpec(const PodSpec& spec, Reporter& r) {
+  if (spec.containers.empty()) r.error("spec.containers", "at least one container is required");
+  if (spec.terminationGracePeriodSeconds < 0) {
+    r.error("spec.terminationGracePeriodSeconds", "must be greater than or equal to 0");
+  }
+  if (spec.activeDeadlineSeconds && *spec.activeDeadlineSeconds < 1) {
+    r.error("spec.activeDeadlineSeconds", "must be greater than or equal to 1");
+  }
+  if (!spec.hostname.empty()) {
+    if (auto why = checkDns1123Label(spec.hostname); !why.empty()) {
+      r.error("spec.hostname", quote(spec.hostname) + " " + why);
+    }
+  }
+  if (!spec.subdomain.empty()) {
+    if (auto why = checkDns1123Label(spec.subdomain); !why.empty()) {
+      r.error("spec.subdomain", quote(spec.subdomain) + " " + why);
+    }
+  }
+  if (spec.shareProcessNamespace && spec.hostPID) {
+    r.error("spec.shareProcessNamespace", "cannot be set together with hostPID");
+  }
+  validateHostAliases(spec, r);
+  validateDns(spec, r);
+  validatePodSecurity(spec, r);
+}
+
+}  // namespace podkeeper::manifests

@@ -1,0 +1,79 @@
+#include "manifests/file_rules.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace podkeeper::manifests {
+namespace {
+
+TEST(FileRules, YamlYmlAndJsonAreManifests) {
+  EXPECT_EQ(classifyFileName("web.yaml"), FileKind::Manifest);
+  EXPECT_EQ(classifyFileName("web.yml"), FileKind::Manifest);
+  EXPECT_EQ(classifyFileName("web.json"), FileKind::Manifest);
+  EXPECT_EQ(classifyFileName("/etc/podkeeper/web.yaml"), FileKind::Manifest);
+}
+
+TEST(FileRules, DotfilesAreHidden) {
+  EXPECT_EQ(classifyFileName(".web.yaml"), FileKind::Hidden);
+  EXPECT_EQ(classifyFileName(".web.yaml.swp"), FileKind::Hidden);
+  EXPECT_EQ(classifyFileName("/m/.#web.yaml"), FileKind::Hidden);
+}
+
+TEST(FileRules, EditorBackupsAreBackups) {
+  for (const char* name : {"web.yaml~", "web.yaml.swp", "web.yaml.bak", "web.yaml.orig"}) {
+    EXPECT_EQ(classifyFileName(name), FileKind::Backup) << name;
+  }
+}
+
+TEST(FileRules, OtherExtensionsAreIgnoredIncludingLeftOverCopies) {
+  for (const char* name : {"web.yaml.backup", "README.md", "web", "web.yaml.tmp", ".yaml"}) {
+    EXPECT_NE(classifyFileName(name), FileKind::Manifest) << name;
+  }
+  EXPECT_EQ(classifyFileName("web.yaml.backup"), FileKind::OtherExtension);
+}
+
+class ReadManifestFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pk-manifests-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, size_t bytes) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << std::string(bytes, '#');
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(ReadManifestFile, ReadsAFileUpToTheCap) {
+  auto read = readManifestFile(write("ok.yaml", kMaxManifestBytes));
+  EXPECT_EQ(read.error, "");
+  EXPECT_EQ(read.contents.size(), kMaxManifestBytes);
+}
+
+TEST_F(ReadManifestFile, RefusesAFileOverOneMiB) {
+  std::string path = write("big.yaml", kMaxManifestBytes + 1);
+  auto read = readManifestFile(path);
+  EXPECT_EQ(read.error, path + ": larger than 1 MiB; refusing to read it as a manifest");
+  EXPECT_EQ(read.contents, "");
+}
+
+TEST_F(ReadManifestFile, RefusesADirectory) {
+  auto read = readManifestFile(dir_);
+  EXPECT_EQ(read.error, dir_ + ": not a regular file");
+}
+
+TEST_F(ReadManifestFile, ReportsAMissingFileWithItsPath) {
+  auto read = readManifestFile(dir_ + "/missing.yaml");
+  EXPECT_EQ(read.error, dir_ + "/missing.yaml: cannot open: No such file or directory");
+}
+
+}  // namespace
+}  // namespace podkeeper::manifests

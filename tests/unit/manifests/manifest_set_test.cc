@@ -1,0 +1,107 @@
+#include "manifests/manifest_set.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace podkeeper::manifests {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::kMinimalPod;
+using ::testing::Not;
+
+std::string pod(const std::string& name, const std::string& image = "busybox:1.36") {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+         "}\nspec: {containers: [{name: app, image: \"" + image + "\"}]}\n";
+}
+
+TEST(ManifestSet, MultiDocumentFileContributesEveryPod) {
+  ManifestSet set;
+  set.update("/m/a.yaml", pod("one") + "---\n" + pod("two"));
+  auto snap = set.snapshot();
+  EXPECT_EQ(snap.pods.size(), 2u);
+  EXPECT_EQ(snap.sourceOf.at("default/one"), "/m/a.yaml");
+  EXPECT_EQ(snap.sourceOf.at("default/two"), "/m/a.yaml");
+}
+
+TEST(ManifestSet, DuplicateNameIsWonByTheFileThatSortsFirst) {
+  ManifestSet set;
+  set.update("/m/b.yaml", pod("web", "busybox:2"));
+  set.update("/m/a.yaml", pod("web", "busybox:1"));
+  auto snap = set.snapshot();
+  EXPECT_EQ(snap.sourceOf.at("default/web"), "/m/a.yaml");
+  EXPECT_EQ(snap.pods.at("default/web").pod.spec.containers[0].image, "busybox:1");
+}
+
+TEST(ManifestSet, DuplicateIsReportedNamingBothFilesOnEverySnapshot) {
+  ManifestSet set;
+  set.update("/m/a.yaml", pod("web"));
+  set.update("/m/b.yaml", pod("web"));
+  for (int relist = 0; relist < 2; ++relist) {
+    auto snap = set.snapshot();
+    ASSERT_EQ(snap.duplicates.size(), 1u);
+    EXPECT_EQ(snap.duplicates[0].file, "/m/b.yaml");
+    EXPECT_THAT(snap.duplicates[0].str(), HasSubstr("also defined in /m/a.yaml"));
+  }
+}
+
+TEST(ManifestSet, BrokenEditKeepsTheLastGoodPodAndReportsUntilFixed) {
+  ManifestSet set;
+  set.update("/m/a.yaml", pod("web", "busybox:1"));
+  DecodeResult broken = set.update("/m/a.yaml", pod("web", "busybox:2") + "  bogus: [\n");
+  EXPECT_FALSE(broken.ok());
+  for (int relist = 0; relist < 2; ++relist) {
+    auto snap = set.snapshot();
+    EXPECT_EQ(snap.pods.at("default/web").pod.spec.containers[0].image, "busybox:1");
+    ASSERT_EQ(snap.problems.size(), 1u);
+    EXPECT_EQ(snap.problems[0].file, "/m/a.yaml");
+    EXPECT_THAT(snap.problems[0].diagnostics, Not(IsEmpty()));
+  }
+  set.update("/m/a.yaml", pod("web", "busybox:3"));
+  auto fixed = set.snapshot();
+  EXPECT_THAT(fixed.problems, IsEmpty());
+  EXPECT_EQ(fixed.pods.at("default/web").pod.spec.containers[0].image, "busybox:3");
+}
+
+TEST(ManifestSet, NewFileThatFailsHasNoPodsButIsReported) {
+  ManifestSet set;
+  set.update("/m/a.yaml", "apiVersion: v1\nkind: Pod\n");
+  auto snap = set.snapshot();
+  EXPECT_THAT(snap.pods, IsEmpty());
+  ASSERT_EQ(snap.problems.size(), 1u);
+}
+
+TEST(ManifestSet, RemovedFileRemovesItsPodsAndProblems) {
+  ManifestSet set;
+  set.update("/m/a.yaml", pod("web"));
+  set.update("/m/a.yaml", "junk: [");
+  set.remove("/m/a.yaml");
+  auto snap = set.snapshot();
+  EXPECT_THAT(snap.pods, IsEmpty());
+  EXPECT_THAT(snap.problems, IsEmpty());
+  EXPECT_THAT(set.files(), IsEmpty());
+}
+
+TEST(ManifestSet, RemovingTheWinnerHandsTheNameToTheOtherFile) {
+  ManifestSet set;
+  set.update("/m/a.yaml", pod("web", "busybox:1"));
+  set.update("/m/b.yaml", pod("web", "busybox:2"));
+  set.remove("/m/a.yaml");
+  auto snap = set.snapshot();
+  EXPECT_EQ(snap.sourceOf.at("default/web"), "/m/b.yaml");
+  EXPECT_THAT(snap.duplicates, IsEmpty());
+}
+
+TEST(ManifestSet, FilesAreListedInPathOrder) {
+  ManifestSet set;
+  set.update("/m/b.yaml", pod("b"));
+  set.update("/m/a.yaml", pod("a"));
+  EXPECT_THAT(set.files(), ElementsAre("/m/a.yaml", "/m/b.yaml"));
+}
+
+}  // namespace
+}  // namespace podkeeper::manifests

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Builds the manifest fuzzer (clang, libFuzzer, ASan+UBSan) in build-fuzz and runs it for
+# SECONDS (default 60) on a copy of the seed corpus. Exits non-zero on any crash, leak or
+# timeout; the failing input is kept in build-fuzz/artifacts/.
+set -eu
+duration=${1:-60}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build="$root/build-fuzz"
+
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DPODKEEPER_FUZZ=ON >/dev/null
+cmake --build "$build" -j2 --target manifest_fuzzer
+
+work=$(mktemp -d /tmp/pk-fuzz-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cp -r "$root/tests/fuzz/corpus" "$work/corpus"
+mkdir -p "$build/artifacts"
+
+echo "fuzzing the manifest decoder for ${duration}s"
+"$build/bin/manifest_fuzzer" -max_total_time="$duration" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/" \
+  "$work/corpus"

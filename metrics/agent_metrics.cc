@@ -79,10 +79,7 @@ void AgentMetrics::containerRestarted(const std::string& ns, const std::string& 
 void AgentMetrics::setManifestErrors(int files) { manifestErrors_.Set(files); }
 
 void AgentMetrics::setPodsByPhase(const std::map<std::string, int>& counts) {
-  for (const char* phase : kPhases) {
-    auto it = counts.find(phase);
-    podsByPhase_.Add({{"phase", phase}}).Set(it == counts.end() ? 0 : it->second);
-  }
+  for (const char* phase : kPhases) podsByPhase_.Add({{"phase", phase}}).Set(0);
   for (const auto& [phase, n] : counts) podsByPhase_.Add({{"phase", phase}}).Set(n);
 }
 

@@ -246,6 +246,17 @@ TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
   ::rmdir(dir);
 }
 
+TEST_F(HttpServerTest, ServesOnIpv6Loopback) {
+  startServer();
+  if (!server->listenTcp("[::1]:0")) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  port = server->tcpPort();
+  runLoop();
+  tcp::socket s(client);
+  s.connect({asio::ip::make_address("::1"), port});
+  boundReads(s);
+  EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");
+}
+
 TEST_F(HttpServerTest, ListenOnABadAddressNamesIt) {
   startServer();
   auto r = server->listenTcp("256.0.0.1:80");

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <ctime>
+
 #include "exposition_checker.h"
 #include "metrics/process_collector.h"
 
@@ -85,6 +87,18 @@ TEST(ProcessCollector, ExportsTheClientLibraryProcessFamilies) {
         "process_max_fds", "process_start_time_seconds", "process_virtual_memory_bytes"}) {
     EXPECT_THAT(t, HasSubstr(std::string("# TYPE ") + family)) << family;
   }
+}
+
+TEST(ProcessCollector, ReportsThisProcessPlausibly) {
+  double start = 0, fds = 0;
+  for (const auto& f : ProcessCollector().Collect()) {
+    if (f.name == "process_start_time_seconds") start = f.metric.at(0).gauge.value;
+    if (f.name == "process_open_fds") fds = f.metric.at(0).gauge.value;
+  }
+  const double now = static_cast<double>(::time(nullptr));
+  EXPECT_GT(start, now - 3600);  // this test binary started moments ago
+  EXPECT_LE(start, now + 1);
+  EXPECT_GE(fds, 3);  // at least stdin, stdout, stderr
 }
 
 TEST(ProcessCollector, UnreadableProcessYieldsNoFamilies) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "metrics/machine.h"
 
 namespace podkeeper::metrics {
@@ -66,6 +69,49 @@ TEST(MachineInfo, MissingMeminfoNamesThePath) {
   auto m = readMachineInfo({"/nonexistent-proc", "/nonexistent-sys", "/nonexistent-etc"});
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message.find("/nonexistent-proc/meminfo"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace podkeeper::metrics
+
+namespace podkeeper::metrics {
+namespace {
+
+class MachineFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/pk-metrics-machine-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    root = dir;
+  }
+  void TearDown() override { std::filesystem::remove_all(root); }
+  void write(const std::string& rel, const std::string& text) {
+    std::filesystem::create_directories(std::filesystem::path(root + "/" + rel).parent_path());
+    std::ofstream(root + "/" + rel) << text;
+  }
+  std::string root;
+};
+
+TEST_F(MachineFixture, MachineInfoReadsMemTotalAndIdentities) {
+  write("proc/meminfo", "MemTotal:  2048 kB\nMemFree: 1 kB\n");
+  write("proc/sys/kernel/random/boot_id", "b-1\n");
+  write("etc/machine-id", "m-1\n");
+  auto m = readMachineInfo({root + "/proc", root + "/sys", root + "/etc"});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->memoryBytes, 2048u * 1024);
+  EXPECT_EQ(m->bootId, "b-1");
+  EXPECT_EQ(m->machineId, "m-1");
+  EXPECT_EQ(m->systemUuid, "");  // unreadable files leave the label empty
+  EXPECT_GT(m->cpuCores, 0u);
+}
+
+TEST_F(MachineFixture, ProcNodeUsageReaderReadsStatAndMeminfo) {
+  write("stat", "cpu  100 0 100 5000 0 0 0 0 0 0\n");
+  write("meminfo", "MemTotal: 1000 kB\nMemFree: 400 kB\nInactive(file): 100 kB\n");
+  auto u = ProcNodeUsageReader(root).read();
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_DOUBLE_EQ(u->workingSetBytes, 500.0 * 1024);
+  EXPECT_GT(u->cpuSeconds, 0);
 }
 
 }  // namespace

@@ -25,11 +25,9 @@ namespace {
 }
 
 Result<void> joinPodNamespaces(const InitPlan& plan) {
-  const int types[3] = {CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS};
-  const char* names[3] = {"net", "ipc", "uts"};
-  for (int i = 0; i < 3; ++i) {
-    if (::setns(plan.nsFds[i], types[i]) != 0) {
-      return failSys(errno, std::string("join the pod's ") + names[i] + " namespace");
+  for (const auto& ns : plan.podNamespaces) {
+    if (::setns(ns.fd, ns.type) != 0) {
+      return failSys(errno, "join the pod's " + ns.kind + " namespace");
     }
   }
   return {};
@@ -73,11 +71,13 @@ Result<void> setupStdio(const InitPlan& plan) {
 // Keeps the capabilities across setuid so the final set is exactly the configured one; a
 // non-root user still loses them at exec, as with runc.
 Result<void> switchUser(const InitPlan& plan) {
-  if (!plan.uid && !plan.gid) return {};
+  if (!plan.uid && !plan.gid && plan.supplementalGroups.empty()) return {};
   const gid_t gid = plan.gid.value_or(0);
   const uid_t uid = plan.uid.value_or(0);
+  std::vector<gid_t> groups = {gid};
+  groups.insert(groups.end(), plan.supplementalGroups.begin(), plan.supplementalGroups.end());
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return failSys(errno, "keep capabilities");
-  if (::setgroups(1, &gid) != 0) return failSys(errno, "setgroups " + std::to_string(gid));
+  if (::setgroups(groups.size(), groups.data()) != 0) return failSys(errno, "setgroups");
   if (::setresgid(gid, gid, gid) != 0) return failSys(errno, "runAsGroup " + std::to_string(gid));
   if (::setresuid(uid, uid, uid) != 0) return failSys(errno, "runAsUser " + std::to_string(uid));
   return {};
@@ -101,6 +101,9 @@ Result<void> setUp(const InitPlan& plan) {
   if (auto r = pivotInto(plan.rootfs.mergedDir); !r) return r;
   if (!plan.rootfs.privileged) {
     if (auto r = maskKernelPaths(); !r) return r;
+  }
+  if (plan.rootfs.readOnly) {
+    if (auto r = remountRootReadOnly(); !r) return r;
   }
   ::umask(022);
   if (auto r = enterWorkingDir(plan.workingDir); !r) return r;

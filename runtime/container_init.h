@@ -26,10 +26,17 @@ struct InitPlan {
   bool noNewPrivileges = true;
   std::optional<uid_t> uid;  // switch user before exec
   std::optional<gid_t> gid;
+  std::vector<gid_t> supplementalGroups;
 
   int placedFd = -1;             // read end: one byte once the shim has placed and set us up
   bool unshareCgroupNs = false;  // true when placed after birth: the cgroup ns root must be ours
-  int nsFds[3] = {-1, -1, -1};   // the pod's net, ipc, uts
+  struct PodNamespace {
+    int fd;
+    int type;  // CLONE_NEWNET, CLONE_NEWIPC or CLONE_NEWUTS
+    std::string kind;
+  };
+  std::vector<PodNamespace> podNamespaces;  // the pod's pinned ones; host ones are not listed
+  bool newPidNamespace = true;              // false for hostPID pods
   int stdoutFd = -1;
   int stderrFd = -1;
   int execErrorFd = -1;  // CLOEXEC: EOF on exec, an InitFailure otherwise

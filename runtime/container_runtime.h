@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -13,6 +14,25 @@
 // What the reconciler asks of the machine. No pods in the Kubernetes sense here: a sandbox is
 // a set of pinned namespaces and a parent cgroup; a container is a process tree in it.
 namespace podkeeper::runtime {
+
+// Added by the runtime layer: pod-level options (see SandboxSpec and ContainerSpec).
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+};
+
+struct EmptyDirVolume {
+  std::string name;  // the pod volume's name; containers mount it with BindMount::emptyDir
+  bool memory = false;                    // medium: Memory (a tmpfs)
+  std::optional<int64_t> sizeLimitBytes;  // tmpfs size; ignored on disk
+};
+
+struct BindMount {
+  std::string source;       // a host path (hostPath volume) ...
+  std::string emptyDir;     // ... or the name of one of the sandbox's emptyDirs
+  std::string destination;  // absolute path in the container
+  bool readOnly = false;
+};
 
 struct SandboxSpec {
   std::string uid;  // unique, filesystem-safe
@@ -23,6 +43,14 @@ struct SandboxSpec {
   cgroup::Resources resources;      // pod-level limits
   std::string specHash;             // stored with the sandbox for adoption
   int64_t terminationGracePeriodSeconds = 30;  // stored too: a deleted pod still stops gracefully
+  // Added by the runtime layer (all optional):
+  bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
+  bool hostIPC = false;
+  bool hostPID = false;                // containers stay in the host's pid namespace
+  std::vector<HostAlias> hostAliases;  // appended to the pod's /etc/hosts
+  std::string resolvConf;              // content of the pod's resolv.conf; "" = the node's
+  std::vector<EmptyDirVolume> emptyDirs;
+  std::vector<std::pair<std::string, std::string>> sysctls;  // namespaced ones, e.g. net.*
 };
 
 struct ContainerSpec {
@@ -43,6 +71,9 @@ struct ContainerSpec {
   bool allowPrivilegeEscalation = false;     // false sets no_new_privs
   std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's root (0)
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
+  std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
+  std::vector<BindMount> mounts;            // volumeMounts, in order
+  bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
 };
 
 struct ExitRecord {

@@ -48,7 +48,7 @@ LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
     : config_(std::move(config)), layout_(config_.stateDir), cgroups_(cgroups) {}
 
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
-  auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.hostResolvConf);
+  auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
   if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
   return r;
 }
@@ -68,7 +68,7 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   }
   const cgroup::CgroupPath cgroupPath =
       spec.cgroupPath.empty() ? sandbox->cgroupParent + "/" + spec.name : spec.cgroupPath;
-  auto state = launch(spec, cgroupPath);
+  auto state = launch(spec, *sandbox, cgroupPath);
   if (!state) return fail(state.error().context(who));
   spdlog::info("pod {}/{}: container {} started (pid {}, shim {})", sandbox->namespace_,
                sandbox->name, spec.name, state->pid, state->shimPid);
@@ -80,14 +80,10 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   return state;
 }
 
-Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
+Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
                                             const cgroup::CgroupPath& cgroupPath) {
-  auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
-  if (!caps) return fail(caps.error());
-  struct stat st {};
-  if (::stat(spec.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return failMsg("image \"" + spec.image + "\" rootfs " + spec.rootfs + " does not exist");
-  }
+  auto cfg = shimConfigFor(spec, sandbox, cgroupPath);
+  if (!cfg) return fail(cfg.error());
   const auto paths = layout_.container(spec.sandboxUid, spec.name);
   pid_t shimPid = 0;
   auto started = [&]() -> Result<ShimStarted> {
@@ -97,8 +93,9 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
     if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
     if (auto r = cgroups_.apply(cgroupPath, spec.resources); !r) return fail(r.error());
-    const ShimConfig cfg = shimConfigFor(spec, *caps, cgroupPath);
-    if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(cfg)); !r) return fail(r.error());
+    if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
+      return fail(r.error());
+    }
     return launchShim(config_.shimPath, paths.dir, config_.startTimeout, shimPid);
   }();
   if (!started) {
@@ -108,9 +105,38 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec,
   return observeContainer(spec.sandboxUid, spec.name);
 }
 
-ShimConfig LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
-                                       const std::vector<std::string>& capabilities,
-                                       const cgroup::CgroupPath& cgroupPath) const {
+Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& spec) const {
+  std::vector<ShimMount> out;
+  for (const auto& m : spec.mounts) {
+    const std::string what = "volume mount " + m.destination;
+    if (m.destination.empty() || m.destination.front() != '/') {
+      return failMsg(what + ": destination must be an absolute path");
+    }
+    std::string source = m.source;
+    if (!m.emptyDir.empty()) {
+      if (auto r = checkPathComponent("emptyDir", m.emptyDir); !r) return fail(r.error());
+      source = layout_.emptyDir(spec.sandboxUid, m.emptyDir);
+    }
+    struct stat st {};
+    if (source.empty() || ::stat(source.c_str(), &st) != 0) {
+      return failMsg(what + ": source \"" + source + "\" does not exist");
+    }
+    out.push_back({source, m.destination, m.readOnly});
+  }
+  return out;
+}
+
+Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
+                                               const SandboxRecord& sandbox,
+                                               const cgroup::CgroupPath& cgroupPath) const {
+  auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
+  if (!caps) return fail(caps.error());
+  struct stat st {};
+  if (::stat(spec.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return failMsg("image \"" + spec.image + "\" rootfs " + spec.rootfs + " does not exist");
+  }
+  auto mounts = resolveMounts(spec);
+  if (!mounts) return fail(mounts.error());
   ShimConfig cfg;
   cfg.sandboxUid = spec.sandboxUid;
   cfg.containerName = spec.name;
@@ -128,12 +154,17 @@ ShimConfig LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.shimCgroup = config_.cgroupRoot + "/shims";
   cfg.cgroupMountRoot = config_.cgroupConfig.mountRoot;
   cfg.cgroupMountinfoPath = config_.cgroupConfig.mountinfoPath;
-  cfg.capabilities = capabilities;
+  cfg.capabilities = *caps;
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
   cfg.privileged = spec.privileged;
   cfg.runAsUser = spec.runAsUser;
   cfg.runAsGroup = spec.runAsGroup;
   cfg.oomScoreAdj = spec.oomScoreAdj;
+  cfg.supplementalGroups = spec.supplementalGroups;
+  cfg.namespaces = podNamespaceKinds(sandbox);
+  cfg.hostPID = sandbox.hostPID;
+  cfg.mounts = std::move(*mounts);
+  cfg.readOnlyRootfs = spec.readOnlyRootfs;
   return cfg;
 }
 

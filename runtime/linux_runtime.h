@@ -6,6 +6,7 @@
 
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
+#include "runtime/sandbox_files.h"
 #include "runtime/shim_config.h"
 #include "runtime/state_dir.h"
 #include "runtime/state_json.h"
@@ -17,7 +18,7 @@ struct RuntimeConfig {
   std::string shimPath;                  // the podkeeper-shim binary
   std::string cgroupRoot = "podkeeper";  // shims live in <cgroupRoot>/shims
   cgroup::CgroupConfig cgroupConfig;     // handed to the shims, which build their own driver
-  std::string hostResolvConf = "/etc/resolv.conf";
+  NodeFiles nodeFiles;                   // the node's resolv.conf and hosts, inherited by pods
   uint64_t logMaxBytes = 10 * 1024 * 1024;
   int logMaxFiles = 5;
   std::chrono::milliseconds startTimeout{10000};
@@ -43,9 +44,11 @@ class LinuxRuntime final : public ContainerRuntime {
   const StateLayout& layout() const { return layout_; }
 
  private:
-  Result<ContainerState> launch(const ContainerSpec& spec, const cgroup::CgroupPath& cgroupPath);
-  ShimConfig shimConfigFor(const ContainerSpec& spec, const std::vector<std::string>& capabilities,
-                           const cgroup::CgroupPath& cgroupPath) const;
+  Result<ContainerState> launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
+                                const cgroup::CgroupPath& cgroupPath);
+  Result<ShimConfig> shimConfigFor(const ContainerSpec& spec, const SandboxRecord& sandbox,
+                                   const cgroup::CgroupPath& cgroupPath) const;
+  Result<std::vector<ShimMount>> resolveMounts(const ContainerSpec& spec) const;
   Result<SandboxRecord> loadSandbox(const std::string& uid) const;
   Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
   Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 
@@ -8,13 +10,31 @@
 // onto files in the pod's ns/ directory (no pause process, like CRI-O's pinns).
 namespace podkeeper::runtime {
 
-// Creates new namespaces with a short-lived helper child (hostname set, lo up) and pins
-// them in nsDir, which becomes a shared bind mount of itself so unpinning propagates to
-// every mount namespace that holds a copy (as `ip netns` does with /run/netns).
-Result<void> pinNewNamespaces(const std::string& nsDir, const std::string& hostname);
+using Sysctls = std::vector<std::pair<std::string, std::string>>;
 
-// True when every pin in nsDir is a mounted namespace file.
-bool namespacePinsValid(const std::string& nsDir);
+// Creates new namespaces of the given kinds ("net", "ipc", "uts") with a short-lived helper
+// child (hostname set, lo up, sysctls written inside them) and pins them in nsDir, which
+// becomes a shared bind mount of itself so unpinning propagates to every mount namespace
+// that holds a copy (as `ip netns` does with /run/netns).
+Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
+                              const std::string& hostname, const Sysctls& sysctls);
+
+// True when the pin of every kind in nsDir is a mounted namespace file.
+bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds);
+
+// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward"; refuses names that would leave
+// /proc/sys.
+Result<std::string> sysctlPath(const std::string& name);
+
+// The namespace a sysctl belongs to ("net", "ipc", "uts"), as the kubelet's list of
+// namespaced sysctls has it; "" for node-wide ones, which a pod must not set.
+std::string sysctlNamespace(const std::string& name);
+
+// Lazily unmounts every mount stacked on path; fine when there is none.
+Result<void> unmountAll(const std::string& path);
+
+// True when path is the root of a mount.
+bool isMountRoot(const std::string& path);
 
 // Lazily unmounts the pins and nsDir's self-bind. Idempotent.
 Result<void> unpinNamespaces(const std::string& nsDir);

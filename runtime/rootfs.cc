@@ -127,6 +127,32 @@ Result<void> bindPodFiles(int rootFd, const std::string& sandboxDir) {
   return {};
 }
 
+// Volumes: each source bind-mounted (recursively) over its destination, a directory or a
+// file made to match; read-only ones remounted through the new mount.
+Result<void> bindVolumes(int rootFd, const std::vector<RootfsPlan::Bind>& mounts) {
+  for (const auto& m : mounts) {
+    struct stat st {};
+    if (::stat(m.source.c_str(), &st) != 0) return failSys(errno, "volume source " + m.source);
+    auto target = S_ISDIR(st.st_mode) ? openDirInRoot(rootFd, m.destination)
+                                      : openFileInRoot(rootFd, m.destination);
+    if (!target) return fail(target.error());
+    if (auto r = mountAt(m.source.c_str(), target->get(), nullptr, MS_BIND | MS_REC, nullptr,
+                         "volume " + m.source + " on " + m.destination);
+        !r) {
+      return r;
+    }
+    if (!m.readOnly) continue;
+    auto mounted = openInRoot(rootFd, m.destination, O_PATH);
+    if (!mounted) return fail(mounted.error());
+    if (auto r = mountAt(nullptr, mounted->get(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY,
+                         nullptr, "volume " + m.destination + " read-only");
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
 Result<void> mountKernelFs(int rootFd, bool privileged) {
   auto proc = openDirInRoot(rootFd, "/proc");
   if (!proc) return fail(proc.error());
@@ -195,6 +221,7 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
   if (auto r = mountDev(root.get()); !r) return r;
   if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
+  if (auto r = bindVolumes(root.get(), plan.mounts); !r) return r;
   auto cwd = openDirInRoot(root.get(), plan.workingDir);
   if (!cwd) return fail(cwd.error().context("workingDir"));
   return {};
@@ -209,6 +236,13 @@ Result<void> pivotInto(const std::string& mergedDir) {
   }
   if (::umount2(".", MNT_DETACH) != 0) return failSys(errno, "unmount old root");
   if (::chdir("/") != 0) return failSys(errno, "chdir /");
+  return {};
+}
+
+Result<void> remountRootReadOnly() {
+  if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+    return failSys(errno, "remount / read-only");
+  }
   return {};
 }
 

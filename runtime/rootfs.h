@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "common/unique_fd.h"
@@ -18,6 +19,13 @@ struct RootfsPlan {
   std::string mergedDir;         // overlay mount point, becomes "/"
   std::string sandboxDir;        // hostname, hosts, resolv.conf to bind over /etc
   std::string workingDir = "/";  // created when missing, as runc does
+  struct Bind {
+    std::string source;  // host path
+    std::string destination;
+    bool readOnly = false;
+  };
+  std::vector<Bind> mounts;  // volumes, in order
+  bool readOnly = false;     // remount / read-only after pivoting
   bool privileged = false;
 };
 
@@ -33,6 +41,10 @@ Result<void> pivotInto(const std::string& mergedDir);
 
 // After pivoting: masked paths (bind /dev/null or read-only tmpfs) and read-only paths.
 Result<void> maskKernelPaths();
+
+// After pivoting: the container's / read-only (readOnlyRootFilesystem); volumes, /dev,
+// /proc and the rest stay as they are.
+Result<void> remountRootReadOnly();
 
 // Opens (creating directories as needed) a directory below rootFd without leaving it.
 Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path);

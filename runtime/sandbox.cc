@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -21,15 +22,6 @@ namespace podkeeper::runtime {
 namespace {
 
 constexpr auto kStopTimeout = std::chrono::seconds(5);
-
-Result<void> writePodFiles(const std::string& podDir, const std::string& hostname,
-                           const std::string& hostResolvConf) {
-  if (auto r = writeFileAtomic(podDir + "/hostname", hostname + "\n"); !r) return r;
-  if (auto r = writeFileAtomic(podDir + "/hosts", podHostsFile(hostname)); !r) return r;
-  // Like the kubelet's dnsPolicy "Default": the pod resolves as the node does.
-  auto resolv = readWholeFile(hostResolvConf);
-  return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string());
-}
 
 // Pidfds of the shims recorded in the pod's containers, for waiting on them.
 std::vector<UniqueFd> openShimPidfds(const StateLayout& layout, const std::string& uid) {
@@ -68,38 +60,40 @@ Result<void> removePodCgroup(cgroup::CgroupManager& cgroups, const cgroup::Cgrou
   return removed;
 }
 
-}  // namespace
-
-std::string podHostsFile(const std::string& hostname) {
-  return "# Kubernetes-managed hosts file.\n"
-         "127.0.0.1\tlocalhost\n"
-         "::1\tlocalhost ip6-localhost ip6-loopback\n"
-         "fe00::0\tip6-localnet\n"
-         "fe00::0\tip6-mcastprefix\n"
-         "fe00::1\tip6-allnodes\n"
-         "fe00::2\tip6-allrouters\n"
-         "127.0.1.1\t" +
-         hostname + "\n";
+// The pod's hostname, or the node's when it shares the node's uts namespace.
+std::string podHostname(const SandboxSpec& spec) {
+  if (spec.hostNetwork) {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+  }
+  return spec.hostname.empty() ? spec.name : spec.hostname;
 }
 
+}  // namespace
+
 Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
-                           const SandboxSpec& spec, const std::string& hostResolvConf) {
+                           const SandboxSpec& spec, const NodeFiles& node) {
   if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
   const std::string podDir = layout.podDir(spec.uid);
-  const std::string hostname = spec.hostname.empty() ? spec.name : spec.hostname;
+  const std::string hostname = podHostname(spec);
   if (auto r = makeDirs(layout.containersDir(spec.uid), 0711); !r) return r;
 
-  const SandboxRecord record{spec.uid,
-                             spec.name,
-                             spec.namespace_,
-                             hostname,
-                             spec.specHash,
-                             spec.cgroupParent,
-                             spec.terminationGracePeriodSeconds};
+  SandboxRecord record{spec.uid,
+                       spec.name,
+                       spec.namespace_,
+                       hostname,
+                       spec.specHash,
+                       spec.cgroupParent,
+                       spec.terminationGracePeriodSeconds};
+  record.hostNetwork = spec.hostNetwork;
+  record.hostIPC = spec.hostIPC;
+  record.hostPID = spec.hostPID;
   if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
     return r;
   }
-  if (auto r = writePodFiles(podDir, hostname, hostResolvConf); !r) return r;
+  if (auto r = writePodFiles(podDir, spec, hostname, node); !r) return r;
+  if (auto r = ensureEmptyDirs(layout, spec); !r) return r;
 
   if (auto r = cgroups.create(spec.cgroupParent); !r) return fail(r.error().context("pod cgroup"));
   if (auto r = cgroups.apply(spec.cgroupParent, spec.resources); !r) {
@@ -107,10 +101,12 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   }
 
   const std::string nsDir = layout.nsDir(spec.uid);
-  if (namespacePinsValid(nsDir)) return {};
+  const auto kinds = podNamespaceKinds(record);
+  if (namespacePinsValid(nsDir, kinds)) return {};
   if (auto r = unpinNamespaces(nsDir); !r) return r;
-  if (auto r = pinNewNamespaces(nsDir, hostname); !r)
+  if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls); !r) {
     return fail(r.error().context("pin namespaces"));
+  }
   spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}", spec.namespace_, spec.name,
                spec.uid, spec.cgroupParent);
   return {};
@@ -135,8 +131,10 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
                  record.error().message);
   }
   stopShims(shims, uid);
-  if (auto r = unpinNamespaces(layout.nsDir(uid)); !r)
+  if (auto r = unpinNamespaces(layout.nsDir(uid)); !r) {
     return fail(r.error().context("sandbox " + uid));
+  }
+  if (auto r = unmountEmptyDirs(layout, uid); !r) return fail(r.error().context("sandbox " + uid));
   std::error_code ec;
   std::filesystem::remove_all(podDir, ec);
   if (ec) return failSys(ec.value(), "sandbox " + uid + ": remove " + podDir);

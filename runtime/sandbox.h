@@ -5,17 +5,15 @@
 #include "common/error.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
+#include "runtime/sandbox_files.h"
 #include "runtime/state_dir.h"
 
 // A sandbox is a pod's state directory, its cgroup and its pinned net/ipc/uts namespaces.
 namespace podkeeper::runtime {
 
-// The /etc/hosts the kubelet writes for a pod without a pod IP of its own.
-std::string podHostsFile(const std::string& hostname);
-
 // Creates what is missing and verifies what exists: pins that are intact are kept.
 Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
-                           const SandboxSpec& spec, const std::string& hostResolvConf);
+                           const SandboxSpec& spec, const NodeFiles& node);
 
 // Kills every process of the pod, waits for its shims, unpins the namespaces and removes
 // the cgroups and the state directory. Idempotent.

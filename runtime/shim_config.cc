@@ -7,6 +7,33 @@ namespace podkeeper::runtime {
 using nlohmann::json;
 using Strings = std::vector<std::string>;
 
+namespace {
+
+json mountsJson(const std::vector<ShimMount>& mounts) {
+  json out = json::array();
+  for (const auto& m : mounts) {
+    out.push_back({{"source", m.source}, {"destination", m.destination}, {"readOnly", m.readOnly}});
+  }
+  return out;
+}
+
+Result<std::vector<ShimMount>> decodeMounts(const json& j, const std::string& file) {
+  if (!j.is_array()) return failMsg(file + ": field \"mounts\": expected an array");
+  std::vector<ShimMount> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    JsonFields f(j[i], file + ": mounts[" + std::to_string(i) + "]");
+    ShimMount m;
+    m.source = f.required<std::string>("source");
+    m.destination = f.required<std::string>("destination");
+    m.readOnly = f.get<bool>("readOnly");
+    if (f.error()) return fail(*f.error());
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string encodeShimConfig(const ShimConfig& c) {
   return json{{"sandboxUid", c.sandboxUid},
               {"containerName", c.containerName},
@@ -29,7 +56,12 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"privileged", c.privileged},
               {"runAsUser", c.runAsUser ? json(*c.runAsUser) : json()},
               {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
-              {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()}}
+              {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()},
+              {"supplementalGroups", c.supplementalGroups},
+              {"namespaces", c.namespaces},
+              {"hostPID", c.hostPID},
+              {"mounts", mountsJson(c.mounts)},
+              {"readOnlyRootfs", c.readOnlyRootfs}}
       .dump(2);
 }
 
@@ -60,6 +92,15 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.runAsUser = f.optional<int64_t>("runAsUser");
   c.runAsGroup = f.optional<int64_t>("runAsGroup");
   c.oomScoreAdj = f.optional<int>("oomScoreAdj");
+  c.supplementalGroups = f.get<std::vector<int64_t>>("supplementalGroups");
+  c.namespaces = f.get<Strings>("namespaces", c.namespaces);
+  c.hostPID = f.get<bool>("hostPID");
+  c.readOnlyRootfs = f.get<bool>("readOnlyRootfs");
+  if (j->contains("mounts")) {
+    auto mounts = decodeMounts(j->at("mounts"), file);
+    if (!mounts) return fail(mounts.error());
+    c.mounts = std::move(*mounts);
+  }
   if (f.error()) return fail(*f.error());
   if (c.argv.empty()) return failMsg(file + ": field \"argv\": empty command");
   if (c.logMaxFiles < 1) return failMsg(file + ": field \"logMaxFiles\": must be at least 1");

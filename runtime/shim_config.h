@@ -12,6 +12,14 @@
 // config.json: everything the shim needs to start one container, written by the agent.
 namespace podkeeper::runtime {
 
+// A bind mount into the container, source already resolved to a host path.
+struct ShimMount {
+  std::string source;
+  std::string destination;
+  bool readOnly = false;
+  bool operator==(const ShimMount&) const = default;
+};
+
 struct ShimConfig {
   std::string sandboxUid;
   std::string containerName;
@@ -39,6 +47,12 @@ struct ShimConfig {
   bool privileged = false;  // no masked or read-only paths, /sys writable
   std::optional<int64_t> runAsUser, runAsGroup;
   std::optional<int> oomScoreAdj;
+  std::vector<int64_t> supplementalGroups;
+
+  std::vector<std::string> namespaces = {"net", "ipc", "uts"};  // pod namespaces to join
+  bool hostPID = false;                                         // no pid namespace of its own
+  std::vector<ShimMount> mounts;
+  bool readOnlyRootfs = false;
 
   bool operator==(const ShimConfig&) const = default;
 };

@@ -10,6 +10,7 @@
 // Where things live under the state directory (default /run/podkeeper):
 //   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
 //   pods/<uid>/ns/{net,ipc,uts}                 namespace pins (bind mounts)
+//   pods/<uid>/volumes/<name>                   emptyDir volumes (a tmpfs for medium Memory)
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
@@ -43,6 +44,10 @@ class StateLayout {
     return nsDir(uid) + "/" + ns;
   }
   std::string containersDir(const std::string& uid) const { return podDir(uid) + "/containers"; }
+  std::string volumesDir(const std::string& uid) const { return podDir(uid) + "/volumes"; }
+  std::string emptyDir(const std::string& uid, const std::string& name) const {
+    return volumesDir(uid) + "/" + name;
+  }
   ContainerPaths container(const std::string& uid, const std::string& name) const {
     return ContainerPaths{containersDir(uid) + "/" + name};
   }

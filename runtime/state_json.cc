@@ -6,6 +6,14 @@ namespace podkeeper::runtime {
 
 using nlohmann::json;
 
+std::vector<std::string> podNamespaceKinds(const SandboxRecord& r) {
+  std::vector<std::string> kinds;
+  if (!r.hostNetwork) kinds.push_back("net");
+  if (!r.hostIPC) kinds.push_back("ipc");
+  if (!r.hostNetwork) kinds.push_back("uts");
+  return kinds;
+}
+
 std::string encodeSandboxRecord(const SandboxRecord& r) {
   return json{{"uid", r.uid},
               {"name", r.name},
@@ -13,7 +21,10 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"hostname", r.hostname},
               {"specHash", r.specHash},
               {"cgroupParent", r.cgroupParent},
-              {"terminationGracePeriodSeconds", r.terminationGracePeriodSeconds}}
+              {"terminationGracePeriodSeconds", r.terminationGracePeriodSeconds},
+              {"hostNetwork", r.hostNetwork},
+              {"hostIPC", r.hostIPC},
+              {"hostPID", r.hostPID}}
       .dump();
 }
 
@@ -29,6 +40,9 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.specHash = f.get<std::string>("specHash");
   r.cgroupParent = f.required<std::string>("cgroupParent");
   r.terminationGracePeriodSeconds = f.get<int64_t>("terminationGracePeriodSeconds", 30);
+  r.hostNetwork = f.get<bool>("hostNetwork");
+  r.hostIPC = f.get<bool>("hostIPC");
+  r.hostPID = f.get<bool>("hostPID");
   if (f.error()) return fail(*f.error());
   return r;
 }

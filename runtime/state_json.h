@@ -23,6 +23,9 @@ struct SandboxRecord {
   std::string specHash;
   cgroup::CgroupPath cgroupParent;
   int64_t terminationGracePeriodSeconds = 30;
+  bool hostNetwork = false;
+  bool hostIPC = false;
+  bool hostPID = false;
   bool operator==(const SandboxRecord&) const = default;
 };
 
@@ -41,6 +44,10 @@ struct ContainerRecord {
   std::vector<std::string> warnings;  // what the kernel did not allow (e.g. oom_score_adj)
   bool operator==(const ContainerRecord&) const = default;
 };
+
+// The namespaces a sandbox pins and its containers join: net and uts unless hostNetwork,
+// ipc unless hostIPC.
+std::vector<std::string> podNamespaceKinds(const SandboxRecord& r);
 
 std::string encodeSandboxRecord(const SandboxRecord& r);
 Result<SandboxRecord> decodeSandboxRecord(std::string_view json, const std::string& file);

@@ -56,12 +56,20 @@ std::string readHostname(const std::string& sandboxDir) {
   return h;
 }
 
-Result<std::array<UniqueFd, 3>> openPodNamespaces(const std::string& sandboxDir) {
-  std::array<UniqueFd, 3> fds;
-  for (int i = 0; i < 3; ++i) {
-    const std::string pin = sandboxDir + "/ns/" + kPinnedNamespaces[i];
-    fds[i].reset(::open(pin.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fds[i].valid()) return failSys(errno, "open namespace pin " + pin);
+// The pins of the namespaces the container joins, opened; the plan holds their numbers.
+Result<std::vector<UniqueFd>> openPodNamespaces(const ShimConfig& config, InitPlan& plan) {
+  std::vector<UniqueFd> fds;
+  for (const auto& kind : config.namespaces) {
+    const int type = kind == "net"   ? CLONE_NEWNET
+                     : kind == "ipc" ? CLONE_NEWIPC
+                     : kind == "uts" ? CLONE_NEWUTS
+                                     : 0;
+    if (type == 0) return failMsg("unknown pod namespace \"" + kind + "\"");
+    const std::string pin = config.sandboxDir + "/ns/" + kind;
+    UniqueFd fd(::open(pin.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return failSys(errno, "open namespace pin " + pin);
+    plan.podNamespaces.push_back({fd.get(), type, kind});
+    fds.push_back(std::move(fd));
   }
   return fds;
 }
@@ -109,14 +117,19 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths, uint
   plan.noNewPrivileges = config.noNewPrivileges;
   if (config.runAsUser) plan.uid = static_cast<uid_t>(*config.runAsUser);
   if (config.runAsGroup) plan.gid = static_cast<gid_t>(*config.runAsGroup);
+  for (auto g : config.supplementalGroups) plan.supplementalGroups.push_back(static_cast<gid_t>(g));
+  plan.newPidNamespace = !config.hostPID;
+  plan.rootfs.readOnly = config.readOnlyRootfs;
+  for (const auto& m : config.mounts)
+    plan.rootfs.mounts.push_back({m.source, m.destination, m.readOnly});
   return plan;
 }
 
-// New pid and mount namespaces; with a cgroup fd, born in that cgroup and, being there
-// already, with a cgroup namespace rooted at it. The child runs the init and never returns.
+// New mount (and unless hostPID, pid) namespaces; with a cgroup fd, born in that cgroup and, being
+// there already, with a cgroup namespace rooted at it. The child runs the init and never returns.
 Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
   clone_args args{};
-  args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_PIDFD;
+  args.flags = CLONE_NEWNS | CLONE_PIDFD | (plan.newPidNamespace ? CLONE_NEWPID : 0);
   if (cgroupFd >= 0) {
     args.flags |= CLONE_INTO_CGROUP | CLONE_NEWCGROUP;
     args.cgroup = static_cast<uint64_t>(cgroupFd);
@@ -135,8 +148,6 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
                                         cgroup::CgroupManager& cgroups) {
   auto mask = capabilityMask(config.capabilities);
   if (!mask) return fail(mask.error());
-  auto ns = openPodNamespaces(config.sandboxDir);
-  if (!ns) return fail(ns.error());
   auto out = makePipe(), err = makePipe(), execError = makePipe(), placed = makePipe();
   for (auto* p : {&out, &err, &execError, &placed}) {
     if (!*p) return fail(p->error());
@@ -146,9 +157,10 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   const UniqueFd cgroupFd(cloneInto->value_or(-1));
 
   InitPlan plan = initPlanFor(config, paths, *mask);
+  auto ns = openPodNamespaces(config, plan);
+  if (!ns) return fail(ns.error());
   plan.placedFd = placed->read.get();
   plan.unshareCgroupNs = !cgroupFd.valid();
-  for (int i = 0; i < 3; ++i) plan.nsFds[i] = (*ns)[i].get();
   plan.stdoutFd = out->write.get();
   plan.stderrFd = err->write.get();
   plan.execErrorFd = execError->write.get();

@@ -114,6 +114,25 @@ TEST_F(LinuxRuntimeTest, FailedStartRemovesTheCgroupAndTheContainerDirectory) {
   EXPECT_FALSE(fs::exists(runtime_->layout().container("u1", "app").dir));
 }
 
+TEST_F(LinuxRuntimeTest, RelativeMountDestinationIsRefused) {
+  writeSandbox("u1");
+  auto s = spec("u1", "app");
+  s.mounts = {{dir_.string(), "", "data", false}};
+  EXPECT_CALL(cgroups_, create(_)).Times(0);
+  auto r = runtime_->startContainer(s);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("volume mount data: destination must be an absolute"));
+}
+
+TEST_F(LinuxRuntimeTest, EmptyDirMountOfAnUndeclaredVolumeIsRefused) {
+  writeSandbox("u1");
+  auto s = spec("u1", "app");
+  s.mounts = {{"", "cache", "/cache", false}};
+  auto r = runtime_->startContainer(s);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("/volumes/cache\" does not exist"));
+}
+
 TEST_F(LinuxRuntimeTest, ExplicitCgroupPathIsUsed) {
   writeSandbox("u1");
   auto s = spec("u1", "app");

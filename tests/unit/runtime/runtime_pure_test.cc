@@ -5,9 +5,11 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_init.h"
 #include "runtime/exit_status.h"
+#include "runtime/namespace_pins.h"
 #include "runtime/rootfs.h"
-#include "runtime/sandbox.h"
+#include "runtime/sandbox_files.h"
 #include "runtime/shim_protocol.h"
+#include "runtime/state_json.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -122,6 +124,39 @@ TEST(PodHostsFile, MapsThePodsHostname) {
   const auto hosts = podHostsFile("web-0");
   EXPECT_THAT(hosts, HasSubstr("127.0.0.1\tlocalhost\n"));
   EXPECT_THAT(hosts, HasSubstr("127.0.1.1\tweb-0\n"));
+}
+
+TEST(WithHostAliases, AppendsTheKubeletsSection) {
+  EXPECT_EQ(withHostAliases("base\n", {{"10.0.0.1", {"a", "b"}}, {"10.0.0.2", {"c"}}}),
+            "base\n\n# Entries added by HostAliases.\n10.0.0.1\ta\tb\n10.0.0.2\tc\n");
+  EXPECT_EQ(withHostAliases("base\n", {}), "base\n");
+}
+
+TEST(SysctlNamespace, ClassifiesLikeTheKubelet) {
+  EXPECT_EQ(sysctlNamespace("net.ipv4.ip_forward"), "net");
+  EXPECT_EQ(sysctlNamespace("kernel.shmmax"), "ipc");
+  EXPECT_EQ(sysctlNamespace("kernel.msgmax"), "ipc");
+  EXPECT_EQ(sysctlNamespace("kernel.sem"), "ipc");
+  EXPECT_EQ(sysctlNamespace("fs.mqueue.msg_max"), "ipc");
+  EXPECT_EQ(sysctlNamespace("kernel.domainname"), "uts");
+  EXPECT_EQ(sysctlNamespace("vm.swappiness"), "");
+  EXPECT_EQ(sysctlNamespace("kernel.panic"), "");
+}
+
+TEST(SysctlPath, MapsDotsToDirectoriesAndRefusesEscapes) {
+  EXPECT_EQ(*sysctlPath("net.ipv4.ip_forward"), "/proc/sys/net/ipv4/ip_forward");
+  EXPECT_FALSE(sysctlPath("net/../../etc").has_value());
+  EXPECT_FALSE(sysctlPath("net..x").has_value());
+  EXPECT_FALSE(sysctlPath("").has_value());
+}
+
+TEST(PodNamespaceKinds, HostNetworkKeepsNetAndUtsHostIpcKeepsIpc) {
+  SandboxRecord r;
+  EXPECT_THAT(podNamespaceKinds(r), ElementsAre("net", "ipc", "uts"));
+  r.hostNetwork = true;
+  EXPECT_THAT(podNamespaceKinds(r), ElementsAre("ipc"));
+  r.hostIPC = true;
+  EXPECT_TRUE(podNamespaceKinds(r).empty());
 }
 
 }  // namespace

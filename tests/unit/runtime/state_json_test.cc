@@ -82,6 +82,11 @@ TEST(ShimConfigJson, RoundTrips) {
   c.runAsUser = 1000;
   c.runAsGroup = 0;
   c.oomScoreAdj = -997;
+  c.supplementalGroups = {10, 20};
+  c.namespaces = {"ipc"};
+  c.hostPID = true;
+  c.mounts = {{"/src", "/dst", true}, {"/a", "/b", false}};
+  c.readOnlyRootfs = true;
   auto back = decodeShimConfig(encodeShimConfig(c), "config.json");
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(*back, c);
@@ -96,6 +101,15 @@ TEST(ShimConfigJson, UnsetOptionalsStayUnset) {
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_FALSE(back->runAsUser.has_value());
   EXPECT_FALSE(back->oomScoreAdj.has_value());
+}
+
+TEST(ShimConfigJson, MountWithoutDestinationIsNamed) {
+  auto r = decodeShimConfig(
+      R"({"containerName":"a","argv":["x"],"lowerDir":"l","sandboxDir":"s","logPath":"p",)"
+      R"("cgroupPath":"c","shimCgroup":"s","mounts":[{"source":"/x"}]})",
+      "/b/config.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "/b/config.json: mounts[0]: field \"destination\": missing");
 }
 
 TEST(ShimConfigJson, EmptyCommandIsRefused) {

@@ -1,0 +1,79 @@
+#include "runtime/sandbox_files.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/atomic_file.h"
+#include "runtime/namespace_pins.h"
+
+namespace podkeeper::runtime {
+
+std::string podHostsFile(const std::string& hostname) {
+  return "# Kubernetes-managed hosts file.\n"
+         "127.0.0.1\tlocalhost\n"
+         "::1\tlocalhost ip6-localhost ip6-loopback\n"
+         "fe00::0\tip6-localnet\n"
+         "fe00::0\tip6-mcastprefix\n"
+         "fe00::1\tip6-allnodes\n"
+         "fe00::2\tip6-allrouters\n"
+         "127.0.1.1\t" +
+         hostname + "\n";
+}
+
+std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& aliases) {
+  if (aliases.empty()) return hosts;
+  hosts += "\n# Entries added by HostAliases.\n";
+  for (const auto& a : aliases) {
+    hosts += a.ip;
+    for (const auto& h : a.hostnames) hosts += "\t" + h;
+    hosts += "\n";
+  }
+  return hosts;
+}
+
+Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
+                           const std::string& hostname, const NodeFiles& node) {
+  if (auto r = writeFileAtomic(podDir + "/hostname", hostname + "\n"); !r) return r;
+  std::string hosts = podHostsFile(hostname);
+  if (spec.hostNetwork) {
+    auto nodeHosts = readWholeFile(node.hosts);
+    hosts = nodeHosts ? *nodeHosts : std::string();
+  }
+  if (auto r = writeFileAtomic(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases)); !r) {
+    return r;
+  }
+  if (!spec.resolvConf.empty()) return writeFileAtomic(podDir + "/resolv.conf", spec.resolvConf);
+  // Like the kubelet's dnsPolicy "Default": the pod resolves as the node does.
+  auto resolv = readWholeFile(node.resolvConf);
+  return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string());
+}
+
+Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec) {
+  for (const auto& v : spec.emptyDirs) {
+    if (auto r = checkPathComponent("emptyDir volume", v.name); !r) return r;
+    const std::string dir = layout.emptyDir(spec.uid, v.name);
+    if (auto r = makeDirs(dir, 0777); !r) return r;
+    if (::chmod(dir.c_str(), 0777) != 0) return failSys(errno, "chmod " + dir);
+    if (!v.memory || isMountRoot(dir)) continue;
+    std::string opts = "mode=0777";
+    if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
+      return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
+    }
+  }
+  return {};
+}
+
+Result<void> unmountEmptyDirs(const StateLayout& layout, const std::string& uid) {
+  auto names = listSubdirs(layout.volumesDir(uid));
+  if (!names) return fail(names.error());
+  for (const auto& name : *names) {
+    if (auto r = unmountAll(layout.emptyDir(uid, name)); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/container_runtime.h"
+#include "runtime/state_dir.h"
+
+// The files and volumes a sandbox keeps for its containers: hostname, hosts and
+// resolv.conf (bind-mounted over /etc), and emptyDir volumes.
+namespace podkeeper::runtime {
+
+// The node's files a pod may inherit; tests point them elsewhere.
+struct NodeFiles {
+  std::string resolvConf = "/etc/resolv.conf";
+  std::string hosts = "/etc/hosts";
+};
+
+// The /etc/hosts the kubelet writes for a pod without a pod IP of its own.
+std::string podHostsFile(const std::string& hostname);
+
+// hosts plus the kubelet's "# Entries added by HostAliases." section.
+std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& aliases);
+
+// hostname, hosts and resolv.conf in podDir; a hostNetwork pod gets the node's hostname and
+// hosts file.
+Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
+                           const std::string& hostname, const NodeFiles& node);
+
+// volumes/<name> for each emptyDir, world-writable like the kubelet's; medium Memory is a
+// tmpfs mounted there (size = sizeLimit).
+Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec);
+
+// Unmounts the tmpfs emptyDirs; the directories go with the pod directory.
+Result<void> unmountEmptyDirs(const StateLayout& layout, const std::string& uid);
+
+}  // namespace podkeeper::runtime

@@ -1,7 +1,6 @@
 #include "runtime/container_init.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -10,8 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include "runtime/capabilities.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -68,31 +65,6 @@ Result<void> setupStdio(const InitPlan& plan) {
   return {};
 }
 
-// Keeps the capabilities across setuid so the final set is exactly the configured one; a
-// non-root user still loses them at exec, as with runc.
-Result<void> switchUser(const InitPlan& plan) {
-  if (!plan.uid && !plan.gid && plan.supplementalGroups.empty()) return {};
-  const gid_t gid = plan.gid.value_or(0);
-  const uid_t uid = plan.uid.value_or(0);
-  std::vector<gid_t> groups = {gid};
-  groups.insert(groups.end(), plan.supplementalGroups.begin(), plan.supplementalGroups.end());
-  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return failSys(errno, "keep capabilities");
-  if (::setgroups(groups.size(), groups.data()) != 0) return failSys(errno, "setgroups");
-  if (::setresgid(gid, gid, gid) != 0) return failSys(errno, "runAsGroup " + std::to_string(gid));
-  if (::setresuid(uid, uid, uid) != 0) return failSys(errno, "runAsUser " + std::to_string(uid));
-  return {};
-}
-
-Result<void> dropPrivileges(const InitPlan& plan) {
-  if (auto r = dropBoundingSet(plan.capabilityMask); !r) return r;
-  if (auto r = switchUser(plan); !r) return r;
-  if (auto r = setProcessCapabilities(plan.capabilityMask); !r) return r;
-  if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    return failSys(errno, "set no_new_privs");
-  }
-  return {};
-}
-
 Result<void> setUp(const InitPlan& plan) {
   ::umask(0);  // device nodes get exactly the modes asked for
   if (auto r = waitUntilPlaced(plan); !r) return r;
@@ -108,7 +80,7 @@ Result<void> setUp(const InitPlan& plan) {
   ::umask(022);
   if (auto r = enterWorkingDir(plan.workingDir); !r) return r;
   if (auto r = setupStdio(plan); !r) return r;
-  return dropPrivileges(plan);
+  return assumeIdentity(plan.identity);
 }
 
 std::vector<char*> cStrings(std::vector<std::string>& v) {

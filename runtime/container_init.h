@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "runtime/process_identity.h"
 #include "runtime/rootfs.h"
 
 // The container's init, between clone3 and exec. Runs in the shim's child, in the new pid,
@@ -22,11 +23,7 @@ struct InitPlan {
   std::vector<std::string> env;  // "K=V"
   std::string workingDir = "/";
   std::string hostname;
-  uint64_t capabilityMask = 0;
-  bool noNewPrivileges = true;
-  std::optional<uid_t> uid;  // switch user before exec
-  std::optional<gid_t> gid;
-  std::vector<gid_t> supplementalGroups;
+  ProcessIdentity identity;
 
   int placedFd = -1;             // read end: one byte once the shim has placed and set us up
   bool unshareCgroupNs = false;  // true when placed after birth: the cgroup ns root must be ours

@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "runtime/atomic_file.h"
-#include "runtime/capabilities.h"
 #include "runtime/container_init.h"
 #include "runtime/proc.h"
 #include "runtime/syscalls.h"
@@ -100,7 +99,8 @@ Result<void> awaitExec(int execErrorFd) {
 }
 
 // What the init needs from the config; descriptors are filled in by the caller.
-InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths, uint64_t mask) {
+InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
+                     ProcessIdentity identity) {
   InitPlan plan;
   plan.rootfs.lowerDir = config.lowerDir;
   plan.rootfs.upperDir = paths.upper();
@@ -113,11 +113,7 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths, uint
   plan.env = config.env;
   plan.workingDir = config.workingDir;
   plan.hostname = readHostname(config.sandboxDir);
-  plan.capabilityMask = mask;
-  plan.noNewPrivileges = config.noNewPrivileges;
-  if (config.runAsUser) plan.uid = static_cast<uid_t>(*config.runAsUser);
-  if (config.runAsGroup) plan.gid = static_cast<gid_t>(*config.runAsGroup);
-  for (auto g : config.supplementalGroups) plan.supplementalGroups.push_back(static_cast<gid_t>(g));
+  plan.identity = std::move(identity);
   plan.newPidNamespace = !config.hostPID;
   plan.rootfs.readOnly = config.readOnlyRootfs;
   for (const auto& m : config.mounts)
@@ -146,8 +142,8 @@ Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
 
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
                                         cgroup::CgroupManager& cgroups) {
-  auto mask = capabilityMask(config.capabilities);
-  if (!mask) return fail(mask.error());
+  auto identity = identityFor(config);
+  if (!identity) return fail(identity.error());
   auto out = makePipe(), err = makePipe(), execError = makePipe(), placed = makePipe();
   for (auto* p : {&out, &err, &execError, &placed}) {
     if (!*p) return fail(p->error());
@@ -156,7 +152,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
   const UniqueFd cgroupFd(cloneInto->value_or(-1));
 
-  InitPlan plan = initPlanFor(config, paths, *mask);
+  InitPlan plan = initPlanFor(config, paths, std::move(*identity));
   auto ns = openPodNamespaces(config, plan);
   if (!ns) return fail(ns.error());
   plan.placedFd = placed->read.get();

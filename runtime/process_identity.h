@@ -1,0 +1,32 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/shim_config.h"
+
+namespace podkeeper::runtime {
+
+// Who a container's processes run as: user, groups, capabilities, no_new_privs. The same
+// for the init and for anything exec'd into the container later.
+struct ProcessIdentity {
+  uint64_t capabilityMask = 0;
+  bool noNewPrivileges = true;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::vector<gid_t> groups;  // the full setgroups list (gid first); empty = unchanged
+};
+
+Result<ProcessIdentity> identityFor(const ShimConfig& config);
+
+// The last step before exec: bounding set, user and groups (keeping the capabilities across
+// setuid so the final set is exactly the configured one; a non-root user still loses them at
+// exec, as with runc), permitted/effective, ambient cleared, no_new_privs. Allocates nothing
+// on success, so it may run in a child forked from a threaded process.
+Result<void> assumeIdentity(const ProcessIdentity& id);
+
+}  // namespace podkeeper::runtime

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -19,7 +20,8 @@ Exporter::Exporter(const TargetSource& targets, const runtime::cgroup::CgroupMan
       cgroups_(cgroups),
       machine_(std::move(machine)),
       nodeUsage_(options.nodeUsage),
-      now_(std::move(options.now)) {
+      now_(std::move(options.now)),
+      shareSeconds_(std::min(options.shareSeconds, 1.0)) {
   if (!nodeUsage_) {
     ownNodeUsage_ = std::make_unique<ProcNodeUsageReader>();
     nodeUsage_ = ownNodeUsage_.get();
@@ -33,10 +35,9 @@ double Exporter::now() const {
 }
 
 bool Exporter::collect() {
-  constexpr double kShareSeconds = 1.0;
   std::vector<ContainerTarget> targets = targets_.targets();
   const double at = now();
-  if (lastReadAt_ && at >= *lastReadAt_ && at - *lastReadAt_ < kShareSeconds &&
+  if (lastReadAt_ && at >= *lastReadAt_ && at - *lastReadAt_ < shareSeconds_ &&
       targets == lastTargets_) {
     return lastError_;
   }

@@ -21,6 +21,8 @@ struct ExporterOptions {
   const NodeUsageReader* nodeUsage = nullptr;
   // Seconds since the epoch; empty = the system clock.
   std::function<double()> now;
+  // How long scrapes with an unchanged target list share one cgroup read; at most 1 s.
+  double shareSeconds = 1.0;
 };
 
 // Reads every target's cgroup at scrape time and renders the three exposition bodies. Runs on
@@ -56,6 +58,7 @@ class Exporter {
   std::function<double()> now_;
   std::vector<TargetSample> samples_;
   std::vector<ContainerTarget> lastTargets_;
+  double shareSeconds_;
   std::optional<double> lastReadAt_;
   bool lastError_ = false;
   CadvisorRenderer cadvisor_;

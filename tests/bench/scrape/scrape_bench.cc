@@ -150,7 +150,11 @@ class Client {
 
 void runOne(cg::CgroupManager& cgroups, const metrics::MachineInfo& machine, int containers) {
   BenchPods pods(cgroups, containers);
-  metrics::Exporter exporter(pods, cgroups, machine);
+  // Every scrape reads the cgroups: the shared one-second snapshot is off, so this measures
+  // the cost a lone scrape pays.
+  metrics::ExporterOptions lone;
+  lone.shareSeconds = 0;
+  metrics::Exporter exporter(pods, cgroups, machine, lone);
   const auto floor = pods.floor("/sys/fs/cgroup");
   const int runs = 25, warm = 3;
 

@@ -85,6 +85,19 @@ TEST_F(ExporterTest, ScrapeOneSecondLaterReadsAgain) {
                                     "name=\"c1\",namespace=\"default\",pod=\"web\"} 9\n"));
 }
 
+TEST(ExporterOptions, ZeroShareWindowReadsOnEveryScrape) {
+  FakeTargets targets;
+  targets.list = {containerTarget("web", "app", "pk/pod1/c1")};
+  MockCgroupManager cgroups;
+  FakeNodeUsage node;
+  EXPECT_CALL(cgroups, stats("pk/pod1/c1")).Times(2).WillRepeatedly(Return(fullStats()));
+  Exporter exporter(targets, cgroups, MachineInfo{},
+                    ExporterOptions{&node, [] { return 1700000000.0; }, 0});
+  std::string out;
+  exporter.renderCadvisor(out);
+  exporter.renderCadvisor(out);
+}
+
 TEST_F(ExporterTest, StoppedContainerDisappearsFromTheNextScrape) {
   targets.list = {containerTarget("web", "app", "pk/pod1/c1"), podTarget("web", "pk/pod1")};
   ASSERT_THAT(cadvisor(), HasSubstr("container=\"app\""));

@@ -3,7 +3,6 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -20,8 +19,7 @@ Exporter::Exporter(const TargetSource& targets, const runtime::cgroup::CgroupMan
       cgroups_(cgroups),
       machine_(std::move(machine)),
       nodeUsage_(options.nodeUsage),
-      now_(std::move(options.now)),
-      shareSeconds_(std::min(options.shareSeconds, 1.0)) {
+      now_(std::move(options.now)) {
   if (!nodeUsage_) {
     ownNodeUsage_ = std::make_unique<ProcNodeUsageReader>();
     nodeUsage_ = ownNodeUsage_.get();
@@ -35,20 +33,8 @@ double Exporter::now() const {
 }
 
 bool Exporter::collect() {
-  std::vector<ContainerTarget> targets = targets_.targets();
-  const double at = now();
-  if (lastReadAt_ && at >= *lastReadAt_ && at - *lastReadAt_ < shareSeconds_ &&
-      targets == lastTargets_) {
-    return lastError_;
-  }
-  lastTargets_ = targets;
-  lastReadAt_ = at;
-  lastError_ = readCgroups(std::move(targets));
-  return lastError_;
-}
-
-bool Exporter::readCgroups(std::vector<ContainerTarget> targets) {
   samples_.clear();
+  std::vector<ContainerTarget> targets = targets_.targets();
   std::unordered_set<std::string> seen;
   seen.reserve(targets.size());
   size_t failed = 0;

@@ -4,7 +4,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,15 +20,13 @@ struct ExporterOptions {
   const NodeUsageReader* nodeUsage = nullptr;
   // Seconds since the epoch; empty = the system clock.
   std::function<double()> now;
-  // How long scrapes with an unchanged target list share one cgroup read; at most 1 s.
-  double shareSeconds = 1.0;
 };
 
 // Reads every target's cgroup at scrape time and renders the three exposition bodies. Runs on
-// the agent loop; one scrape at a time. Scrapes that arrive within one second of each other
-// with an unchanged target list (Prometheus' cadvisor, resource and agent jobs firing
-// together) share one read of the cgroups; nothing is kept longer than that, and a changed
-// target list (a container stopped) always reads afresh.
+// the agent loop; one scrape at a time. Nothing is kept between scrapes but buffers: sharing
+// one read between scrapes less than a second apart would hand a Prometheus scraping every
+// second the same values twice (irate 0), and Prometheus offsets its jobs within the
+// interval, so the cadvisor, resource and agent scrapes rarely coincide anyway.
 class Exporter {
  public:
   Exporter(const TargetSource& targets, const runtime::cgroup::CgroupManager& cgroups,
@@ -44,10 +41,8 @@ class Exporter {
                    std::string& out);
 
  private:
-  // Fills samples_ for this scrape (or keeps the last, see above); returns true when some
-  // cgroup could not be read.
+  // Fills samples_ for this scrape; returns true when some cgroup could not be read.
   bool collect();
-  bool readCgroups(std::vector<ContainerTarget> targets);
   double now() const;
 
   const TargetSource& targets_;
@@ -57,10 +52,6 @@ class Exporter {
   const NodeUsageReader* nodeUsage_;
   std::function<double()> now_;
   std::vector<TargetSample> samples_;
-  std::vector<ContainerTarget> lastTargets_;
-  double shareSeconds_;
-  std::optional<double> lastReadAt_;
-  bool lastError_ = false;
   CadvisorRenderer cadvisor_;
 };
 

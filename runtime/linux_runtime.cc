@@ -8,7 +8,10 @@
 
 #include "runtime/atomic_file.h"
 #include "runtime/capabilities.h"
+#include "runtime/container_exec.h"
+#include "runtime/container_init.h"
 #include "runtime/proc.h"
+#include "runtime/process_identity.h"
 #include "runtime/sandbox.h"
 #include "runtime/shim_config.h"
 #include "runtime/shim_launcher.h"
@@ -222,6 +225,34 @@ Result<void> LinuxRuntime::removeContainer(const std::string& sandboxUid, const 
     return failMsg(who + ": could not remove " + paths.dir);
   spdlog::info("sandbox {}: container {}: removed", sandboxUid, name);
   return {};
+}
+
+Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,
+                                                 const std::string& name,
+                                                 const std::vector<std::string>& argv,
+                                                 int64_t timeoutMs) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto rec = loadContainer(sandboxUid, name);
+  if (!rec) return fail(rec.error().context(who));
+  const auto paths = layout_.container(sandboxUid, name);
+  auto text = readWholeFile(paths.config());
+  if (!text) return fail(text.error().context(who));
+  auto cfg = decodeShimConfig(*text, paths.config());
+  if (!cfg) return fail(cfg.error().context(who));
+  auto identity = identityFor(*cfg);
+  if (!identity) return fail(identity.error().context(who));
+  const auto hostname = readWholeFile(layout_.podDir(sandboxUid) + "/hostname");
+  std::string host = hostname ? *hostname : std::string();
+  while (!host.empty() && host.back() == '\n') host.pop_back();
+  ExecTarget target{rec->pid,
+                    rec->pidStartTime,
+                    rec->cgroupPath,
+                    std::move(*identity),
+                    containerEnvironment(cfg->env, host),
+                    cfg->workingDir};
+  auto r = runInContainer(target, argv, std::chrono::milliseconds(timeoutMs), cgroups_);
+  if (!r) return fail(r.error().context(who));
+  return r;
 }
 
 Result<int> LinuxRuntime::openShimPidfd(const std::string& sandboxUid, const std::string& name) {

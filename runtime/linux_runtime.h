@@ -40,6 +40,9 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<std::vector<SandboxState>> list() override;
   Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) override;
   Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) override;
+  Result<ExecResult> execInContainer(const std::string& sandboxUid, const std::string& name,
+                                     const std::vector<std::string>& argv,
+                                     int64_t timeoutMs) override;
 
   const StateLayout& layout() const { return layout_; }
 

@@ -1,0 +1,85 @@
+#include "agent/api/pod_api.h"
+
+#include <string_view>
+#include <vector>
+
+#include "agent/api/api_response.h"
+#include "agent/api/event_list.h"
+#include "agent/api/log_location.h"
+#include "agent/api/pod_lookup.h"
+#include "reconciler/pod_view.h"
+
+namespace podkeeper::api {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+
+std::vector<std::string> pathSegments(std::string_view path) {
+  std::vector<std::string> parts;
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    if (slash != 0) parts.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return parts;
+}
+
+HttpResponse notFound(const std::string& ns, const std::string& name) {
+  return statusError(404, "NotFound", "pods \"" + name + "\" not found in namespace " + ns);
+}
+
+class PodApi {
+ public:
+  PodApi(const reconciler::Reconciler& r, PodApiOptions options)
+      : r_(r), options_(std::move(options)) {}
+
+  HttpResponse list(const HttpRequest&) const {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& known : allPods(r_)) items.push_back(podView(r_, known, options_));
+    return jsonResponse(reconciler::podListJson(std::move(items)));
+  }
+
+  // /pods/<namespace>/<name>[/events|/logpath]
+  HttpResponse one(const HttpRequest& request) const {
+    auto parts = pathSegments(request.path);
+    if (parts.size() < 3 || parts.size() > 4) return statusError(404, "NotFound", "no such path");
+    auto known = findPod(r_, parts[1], parts[2]);
+    if (!known) return notFound(parts[1], parts[2]);
+    if (parts.size() == 3) return jsonResponse(podView(r_, *known, options_));
+    if (parts[3] == "events") return events(*known);
+    if (parts[3] == "logpath" && options_.serveLogPaths) return logPath(*known, request);
+    return statusError(404, "NotFound", "no such path");
+  }
+
+ private:
+  HttpResponse events(const KnownPod& known) const {
+    const auto& meta = known.pod.pod.metadata;
+    auto events = r_.events().forPod(reconciler::podKey(meta.namespace_, meta.name));
+    return jsonResponse(eventListJson(known.pod, events, options_.nodeName));
+  }
+
+  HttpResponse logPath(const KnownPod& known, const HttpRequest& request) const {
+    auto query = parseQuery(request.query);
+    LogRequest req{query["container"], query["previous"] == "true" || query["previous"] == "1"};
+    auto location = logLocation(r_, known, req, options_.logDir);
+    if (!location) return statusError(400, "BadRequest", location.error().message);
+    return jsonResponse(*location);
+  }
+
+  const reconciler::Reconciler& r_;
+  PodApiOptions options_;
+};
+
+}  // namespace
+
+void addPodRoutes(http::Router& router, const reconciler::Reconciler& reconciler,
+                  PodApiOptions options) {
+  if (!options.nowNs) options.nowNs = [] { return reconciler::SystemClock().nowNs(); };
+  auto api = std::make_shared<const PodApi>(reconciler, std::move(options));
+  router.add("GET", "/pods", [api](const HttpRequest& r) { return api->list(r); });
+  router.add("GET", "/pods/*", [api](const HttpRequest& r) { return api->one(r); });
+}
+
+}  // namespace podkeeper::api

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "agent/http/router.h"
+#include "reconciler/reconciler.h"
+
+// The read-only pod API (DESIGN.md 4.8), in the shapes kubectl and client libraries know:
+//   GET /pods                              PodList (every namespace)
+//   GET /pods/<namespace>/<name>           Pod
+//   GET /pods/<namespace>/<name>/events    EventList
+//   GET /pods/<namespace>/<name>/logpath?container=C&previous=true
+//       {"path", "container", "restartCount", "running"}: where the CLI reads the CRI log;
+//       served only when serveLogPaths is set (the unix socket), never on TCP.
+// Errors are Kubernetes Status objects (kind Status, reason NotFound / BadRequest, code).
+namespace podkeeper::api {
+
+struct PodApiOptions {
+  std::string hostIP;    // status.hostIP, and status.podIP (pods share the host's network)
+  std::string nodeName;  // spec.nodeName; "" leaves it out
+  std::string logDir;    // root of the CRI log files (/var/log/pods)
+  std::function<int64_t()> nowNs;  // wall clock in nanoseconds
+  bool serveLogPaths = false;
+};
+
+// The handlers read the reconciler when called: call them on the loop that runs it.
+void addPodRoutes(http::Router& router, const reconciler::Reconciler& reconciler,
+                  PodApiOptions options);
+
+}  // namespace podkeeper::api

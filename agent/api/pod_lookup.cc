@@ -1,0 +1,69 @@
+#include "agent/api/pod_lookup.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "reconciler/pod_status.h"
+#include "reconciler/pod_view.h"
+
+namespace podkeeper::api {
+namespace {
+
+template <typename Map>
+auto valueOr(const Map& m, const std::string& key) -> typename Map::mapped_type {
+  auto it = m.find(key);
+  return it == m.end() ? typename Map::mapped_type{} : it->second;
+}
+
+reconciler::PodStatusInput statusInput(const reconciler::Reconciler& r, const KnownPod& known,
+                                       const PodApiOptions& options) {
+  const auto& pod = known.pod;
+  const std::string key = reconciler::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  reconciler::PodStatusInput in;
+  in.pod = &pod;
+  auto obs = r.observed().find(pod.uid);
+  in.observed = obs == r.observed().end() ? nullptr : &obs->second;
+  in.waiting = valueOr(r.waiting(), pod.uid);
+  in.lastTerminated = valueOr(r.lastTerminated(), pod.uid);
+  in.lastError = valueOr(r.lastErrors(), key);
+  in.hostIP = options.hostIP;
+  auto events = r.events().forPod(key);
+  if (!events.empty()) in.firstSeenNs = events.front().timeNs;
+  return in;
+}
+
+}  // namespace
+
+std::optional<KnownPod> findPod(const reconciler::Reconciler& r, const std::string& ns,
+                                const std::string& name) {
+  const std::string key = reconciler::podKey(ns, name);
+  if (auto it = r.desired().find(key); it != r.desired().end()) return KnownPod{it->second, false};
+  for (const auto& [uid, sandbox] : r.observed())
+    if (sandbox.namespace_ == ns && sandbox.name == name)
+      return KnownPod{reconciler::podFromObserved(sandbox), true};
+  return std::nullopt;
+}
+
+std::vector<KnownPod> allPods(const reconciler::Reconciler& r) {
+  std::vector<KnownPod> pods;
+  for (const auto& [key, pod] : r.desired()) pods.push_back({pod, false});
+  for (const auto& [uid, sandbox] : r.observed())
+    if (!r.desired().contains(reconciler::podKey(sandbox.namespace_, sandbox.name)))
+      pods.push_back({reconciler::podFromObserved(sandbox), true});
+  std::sort(pods.begin(), pods.end(), [](const KnownPod& a, const KnownPod& b) {
+    const auto &x = a.pod.pod.metadata, &y = b.pod.pod.metadata;
+    return std::tie(x.namespace_, x.name) < std::tie(y.namespace_, y.name);
+  });
+  return pods;
+}
+
+nlohmann::json podView(const reconciler::Reconciler& r, const KnownPod& known,
+                       const PodApiOptions& options) {
+  reconciler::PodViewExtras extras;
+  extras.nodeName = options.nodeName;
+  if (known.deleting) extras.deletingSinceNs = options.nowNs();
+  return reconciler::podJson(known.pod, reconciler::podStatus(statusInput(r, known, options)),
+                             extras);
+}
+
+}  // namespace podkeeper::api

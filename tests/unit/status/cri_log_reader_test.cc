@@ -1,0 +1,124 @@
+#include "agent/cli/cri_log_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent/cli/log_follower.h"
+#include "agent/cli/logs.h"
+
+namespace podkeeper::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Lines = std::vector<std::string>;
+
+TEST(ParseCriLine, SplitsTimeStreamTagAndText) {
+  auto line = parseCriLine("2024-05-01T12:00:00.123456789Z stderr F hello world");
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->time, "2024-05-01T12:00:00.123456789Z");
+  EXPECT_EQ(line->stream, "stderr");
+  EXPECT_FALSE(line->partial);
+  EXPECT_EQ(line->text, "hello world");
+}
+
+TEST(ParseCriLine, EmptyTextIsAnEmptyLine) {
+  auto line = parseCriLine("2024-05-01T12:00:00Z stdout F ");
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->text, "");
+}
+
+TEST(ParseCriLine, RejectsLinesNotInTheFormat) {
+  EXPECT_FALSE(parseCriLine("just text"));
+  EXPECT_FALSE(parseCriLine("2024-05-01T12:00:00Z stdin F x"));
+  EXPECT_FALSE(parseCriLine("2024-05-01T12:00:00Z stdout X x"));
+}
+
+TEST(CriLogAssembler, JoinsPartialEntriesWithTheirFinalOne) {
+  CriLogAssembler a;
+  EXPECT_EQ(a.feed("T stdout P abc\nT stdout P def\nT stdout F ghi\nT stdout F next\n"),
+            (Lines{"abcdefghi", "next"}));
+}
+
+TEST(CriLogAssembler, WaitsForTheRestOfAFileLineSplitAcrossReads) {
+  CriLogAssembler a;
+  EXPECT_EQ(a.feed("T stdout F hel"), Lines{});
+  EXPECT_EQ(a.feed("lo\n"), Lines{"hello"});
+}
+
+TEST(CriLogAssembler, FlushReturnsALineLeftOpenByPartials) {
+  CriLogAssembler a;
+  a.feed("T stdout P cut\n");
+  EXPECT_EQ(a.flush(), "cut");
+  EXPECT_EQ(a.flush(), std::nullopt);
+}
+
+TEST(LastLines, KeepsTheLastN) {
+  EXPECT_EQ(lastLines({"a", "b", "c"}, 2), (Lines{"b", "c"}));
+  EXPECT_EQ(lastLines({"a", "b"}, 5), (Lines{"a", "b"}));
+  EXPECT_EQ(lastLines({"a", "b"}, -1), (Lines{"a", "b"}));
+  EXPECT_EQ(lastLines({"a", "b"}, 0), Lines{});
+}
+
+class LogFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("pk-logs-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void append(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::app) << text;
+  }
+  std::string path(const std::string& name) { return (dir_ / name).string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(LogFilesTest, RotatedFilesAreReadOldestFirst) {
+  append("0.log.2", "T stdout F one\n");
+  append("0.log.1", "T stdout F two\n");
+  append("0.log", "T stdout F three\n");
+  EXPECT_EQ(readLogFiles(path("0.log")), (Lines{"one", "two", "three"}));
+}
+
+TEST_F(LogFilesTest, FollowerReturnsOnlyNewLines) {
+  append("0.log", "T stdout F old\n");
+  LogFollower f(path("0.log"));
+  EXPECT_EQ(f.poll(), Lines{"old"});
+  EXPECT_EQ(f.poll(), Lines{});
+  append("0.log", "T stdout F new\n");
+  EXPECT_EQ(f.poll(), Lines{"new"});
+}
+
+TEST_F(LogFilesTest, FollowerReadsTheRotatedFileToTheEndThenTheNewOne) {
+  append("0.log", "T stdout F a\n");
+  LogFollower f(path("0.log"));
+  f.poll();
+  append("0.log", "T stdout F b\n");
+  fs::rename(dir_ / "0.log", dir_ / "0.log.1");
+  append("0.log", "T stdout F c\n");
+  EXPECT_EQ(f.poll(), (Lines{"b", "c"}));
+}
+
+TEST_F(LogFilesTest, FollowerWaitsForAFileThatDoesNotExistYet) {
+  LogFollower f(path("1.log"));
+  EXPECT_EQ(f.poll(), Lines{});
+  append("1.log", "T stdout F up\n");
+  EXPECT_EQ(f.poll(), Lines{"up"});
+}
+
+TEST_F(LogFilesTest, FollowerSwitchesToTheNextRestartsFile) {
+  append("0.log", "T stdout F first\n");
+  LogFollower f(path("0.log"));
+  f.poll();
+  append("0.log", "T stdout F last words\n");
+  append("1.log", "T stdout F reborn\n");
+  EXPECT_EQ(f.switchTo(path("1.log")), (Lines{"last words", "reborn"}));
+}
+
+}  // namespace
+}  // namespace podkeeper::cli

@@ -49,7 +49,10 @@ TEST_F(Sandbox, ContainerIsInItsCgroupInEveryHierarchyAndTheShimIsNot) {
     EXPECT_EQ(cgroupOf(st.pid, c), expected) << c;
   }
   EXPECT_EQ(cgroupOf(st.pid, ""), expected) << "unified";
+  // The shim leaves the caller's cgroups (so stopping the agent's service does not stop it)
+  // in the controller hierarchies and the unified tree, which systemd tracks in hybrid mode.
   EXPECT_EQ(cgroupOf(st.shimPid, "memory"), "/" + cgroupRoot() + "/shims");
+  EXPECT_EQ(cgroupOf(st.shimPid, ""), "/" + cgroupRoot() + "/shims");
 }
 
 TEST_F(Sandbox, ContainerLimitsAreWrittenToTheCgroupFiles) {

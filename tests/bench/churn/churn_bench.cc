@@ -1,0 +1,325 @@
+// pk-bench-churn: many one-container pods (busybox sleep) dropped into the manifest directory
+// at once, then all deleted at once, then an idle period with fewer pods running.
+//
+// "Running" is the agent's own verdict: its log line "pod NS/NAME: all containers running",
+// counted as it appears (polled every 5 ms). "Gone" is: the state dir's pods/ is empty, the
+// agent logged "removed" for every pod, and no pod cgroup is left in any hierarchy.
+// Agent CPU is utime+stime from /proc/<pid>/stat, RSS is VmRSS from /proc/<pid>/status.
+// The runc peer starts the same number of `sleep` containers with `runc run -d` (a few at
+// a time) and deletes them with `runc delete -f`.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+using namespace pkbench;
+
+namespace {
+
+constexpr int64_t kSec = 1'000'000'000;
+constexpr int64_t kPollUs = 5'000;
+
+struct Options {
+  std::string podkeeper;
+  std::string runc = "/usr/sbin/runc";
+  std::string imageDir;
+  std::string workDir = "/tmp";
+  std::string cgroupRoot;
+  std::string invocation;
+  std::string agentLog;
+  int pods = 200;
+  int idlePods = 100;
+  int idleSeconds = 60;
+  int grace = 0;
+  int timeoutSeconds = 180;
+  int runcJobs = 2;
+  bool noRunc = false;
+};
+
+struct Pod {
+  std::string file, uid;
+};
+
+std::string uidFor(int batch, int i) {
+  char uid[64];
+  std::snprintf(uid, sizeof uid, "%08x-0000-4000-%04x-%012x", unsigned(getpid()), batch, i);
+  return uid;
+}
+
+std::vector<Pod> stagePods(Workspace& ws, const Options& o, int batch, int n) {
+  std::vector<Pod> pods;
+  for (int i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "churn%d-%03d", batch, i);
+    Pod p{std::string(name) + ".yaml", uidFor(batch, i)};
+    ws.stage(p.file, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + std::string(name) +
+                         "\n  namespace: default\n  uid: " + p.uid +
+                         "\nspec:\n  terminationGracePeriodSeconds: " + std::to_string(o.grace) +
+                         "\n  containers:\n    - name: c\n      image: busybox\n"
+                         "      command: [\"sleep\", \"3600\"]\n");
+    pods.push_back(p);
+  }
+  return pods;
+}
+
+// Times (ms after t0) at which the count of lines with needle reached 1, 2, ... n.
+struct Progress {
+  std::vector<double> at;
+  bool done = false;
+};
+
+Progress waitLines(LineCounter& lines, size_t needle, size_t base, size_t n, int64_t t0,
+                   int64_t timeoutNs, const std::function<bool()>& alsoDone) {
+  Progress p;
+  waitFor(
+      [&] {
+        lines.update();
+        size_t c = lines.count(needle) - base;
+        double now = toMs(nowNs() - t0);
+        while (p.at.size() < std::min(c, n)) p.at.push_back(now);
+        p.done = c >= n && alsoDone();
+        return p.done;
+      },
+      timeoutNs, kPollUs);
+  return p;
+}
+
+bool noPodCgroups(const std::string& root) {
+  for (const auto& m : cgroupMounts())
+    for (const auto& qos : {std::string(""), std::string("/besteffort"), std::string("/burstable")})
+      for (const auto& d : listDir(m + "/" + root + qos))
+        if (d.rfind("pod", 0) == 0) return false;
+  return true;
+}
+
+struct PhaseResult {
+  double allMs = 0, p50Ms = 0, p90Ms = 0, cpuSeconds = 0;
+};
+
+PhaseResult dropAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>& pods,
+                    const Options& o) {
+  lines.update();
+  size_t base = lines.count(0);
+  auto u0 = procUsage(ws.agentPid());
+  const int64_t t0 = nowNs();
+  for (const auto& p : pods) ws.publish(p.file);
+  auto prog =
+      waitLines(lines, 0, base, pods.size(), t0, o.timeoutSeconds * kSec, [] { return true; });
+  auto u1 = procUsage(ws.agentPid());
+  if (!prog.done)
+    throw std::runtime_error(std::to_string(prog.at.size()) + " of " + std::to_string(pods.size()) +
+                             " pods running after " + std::to_string(o.timeoutSeconds) + " s; " +
+                             ws.agentLogTail());
+  auto s = summarize(prog.at);
+  return {prog.at.back(), s.median, s.p90, u1.cpuSeconds - u0.cpuSeconds};
+}
+
+PhaseResult deleteAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>& pods,
+                      const Options& o) {
+  lines.update();
+  size_t base = lines.count(1);
+  auto u0 = procUsage(ws.agentPid());
+  const int64_t t0 = nowNs();
+  for (const auto& p : pods) ws.withdraw(p.file);
+  auto prog = waitLines(lines, 1, base, pods.size(), t0, o.timeoutSeconds * kSec,
+                        [&] { return ws.noPods() && noPodCgroups(ws.cgroupRoot()); });
+  auto u1 = procUsage(ws.agentPid());
+  if (!prog.done)
+    throw std::runtime_error("pods not all gone " + std::to_string(o.timeoutSeconds) +
+                             " s after deleting their manifests; " + ws.agentLogTail());
+  auto s = summarize(prog.at);
+  return {toMs(nowNs() - t0), s.median, s.p90, u1.cpuSeconds - u0.cpuSeconds};
+}
+
+// Runs every argv with at most `jobs` at a time; returns ms until the last one exited.
+double runParallel(const std::vector<std::vector<std::string>>& cmds, int jobs, int& failures) {
+  const int64_t t0 = nowNs();
+  std::vector<pid_t> running;
+  size_t next = 0;
+  failures = 0;
+  while (next < cmds.size() || !running.empty()) {
+    while (next < cmds.size() && int(running.size()) < jobs) running.push_back(spawn(cmds[next++]));
+    for (size_t i = 0; i < running.size();) {
+      int status = 0;
+      if (::waitpid(running[i], &status, WNOHANG) == running[i]) {
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
+        running.erase(running.begin() + long(i));
+      } else {
+        ++i;
+      }
+    }
+    checkInterrupted();
+    sleepUs(500);
+  }
+  return toMs(nowNs() - t0);
+}
+
+void row(const char* label, const std::string& pk, const std::string& peer,
+         const std::string& ratio) {
+  std::printf("  %-48s %16s %16s %8s\n", label, pk.c_str(), peer.c_str(), ratio.c_str());
+}
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string ratio(double a, double b) { return b > 0 ? fmt("%.2fx", a / b) : "-"; }
+
+std::string loadavg() {
+  std::string l = readFile("/proc/loadavg");
+  return l.substr(0, l.find(' ', l.find(' ', l.find(' ') + 1) + 1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  o.cgroupRoot = "pk-bench-" + std::to_string(getpid());
+  std::string self = argv[0];
+  o.podkeeper = self.substr(0, self.rfind('/') + 1) + "podkeeper";
+  CLI::App app{"podkeeper churn: many pods at once, then idle"};
+  app.add_option("--podkeeper", o.podkeeper, "podkeeper binary (podkeeper-shim next to it)");
+  app.add_option("--runc", o.runc, "runc binary");
+  app.add_option("--image-dir", o.imageDir, "image dir holding busybox/latest/rootfs")->required();
+  app.add_option("--work-dir", o.workDir, "parent of the temporary workspace");
+  app.add_option("--cgroup-root", o.cgroupRoot, "cgroup root (removed afterwards)");
+  app.add_option("--pods", o.pods, "pods dropped at once");
+  app.add_option("--idle-pods", o.idlePods, "pods running during the idle measurement");
+  app.add_option("--idle-seconds", o.idleSeconds, "length of the idle measurement");
+  app.add_option("--grace", o.grace, "terminationGracePeriodSeconds of the pods");
+  app.add_option("--timeout", o.timeoutSeconds, "limit per phase, seconds");
+  app.add_option("--runc-jobs", o.runcJobs, "runc commands run at the same time (peer)");
+  app.add_flag("--no-runc", o.noRunc, "skip the runc peer");
+  app.add_option("--invocation", o.invocation, "the wrapper command, printed with the table");
+  app.add_option("--keep-agent-log", o.agentLog, "copy the agent's log here at the end");
+  CLI11_PARSE(app, argc, argv);
+
+  installInterruptHandlers();
+  std::vector<std::string> args(argv, argv + argc);
+  std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::printf("podkeeper churn  %s  %ld CPUs  loadavg %s\n", when, ::sysconf(_SC_NPROCESSORS_ONLN),
+              loadavg().c_str());
+  if (!o.invocation.empty()) std::printf("command: %s\n", o.invocation.c_str());
+  std::printf("binary:  %s\n", shellQuote(args).c_str());
+  std::printf(
+      "pods: busybox [sleep 3600], BestEffort, terminationGracePeriodSeconds %d (sleep as pid 1 "
+      "ignores SIGTERM)\nrunning = agent log \"all containers running\"; gone = pods/ empty, "
+      "\"removed\" logged, no pod cgroup left\n",
+      o.grace);
+  std::fflush(stdout);
+
+  int status = 0;
+  try {
+    Workspace ws(o.workDir, o.cgroupRoot);
+    ws.keepAgentLog(o.agentLog);
+    std::string rootfs = o.imageDir + "/busybox/latest/rootfs";
+    if (!exists(rootfs + "/bin/busybox")) throw std::runtime_error("no busybox in " + rootfs);
+    RuncPeer runc(ws, o.runc, rootfs);
+    ws.startAgent(o.podkeeper, o.imageDir);
+    LineCounter lines(ws.agentLog(), {"all containers running", ": removed (uid "});
+    sleepUs(500'000);
+    auto idle0 = procUsage(ws.agentPid());
+
+    auto pods = stagePods(ws, o, 1, o.pods);
+    std::fprintf(stderr, "churn: dropping %d pods\n", o.pods);
+    auto up = dropAll(ws, lines, pods, o);
+    auto atPeak = procUsage(ws.agentPid());
+    std::vector<double> shimRss;
+    for (const auto& p : pods) {
+      auto st =
+          nlohmann::json::parse(readFile(ws.pods() + "/" + p.uid + "/containers/c/state.json"));
+      shimRss.push_back(double(procUsage(st.at("shimPid").get<pid_t>()).rssKiB));
+    }
+    auto shim = summarize(shimRss);
+    std::fprintf(stderr, "churn: deleting %d pods\n", o.pods);
+    auto down = deleteAll(ws, lines, pods, o);
+    auto afterDown = procUsage(ws.agentPid());
+
+    auto idlePods = stagePods(ws, o, 2, o.idlePods);
+    std::fprintf(stderr, "churn: %d pods for the idle period\n", o.idlePods);
+    auto idleUp = dropAll(ws, lines, idlePods, o);
+    sleepUs(2'000'000);
+    auto i0 = procUsage(ws.agentPid());
+    const int64_t ti0 = nowNs();
+    std::fprintf(stderr, "churn: idle %d s\n", o.idleSeconds);
+    waitFor([] { return false; }, int64_t(o.idleSeconds) * kSec, 100'000);
+    auto i1 = procUsage(ws.agentPid());
+    double idleSecs = double(nowNs() - ti0) / 1e9;
+    auto idleDown = deleteAll(ws, lines, idlePods, o);
+
+    PhaseResult rUp, rDown;
+    int upFail = 0, downFail = 0;
+    if (!o.noRunc) {
+      std::fprintf(stderr, "churn: runc peer, %d containers\n", o.pods);
+      std::vector<std::vector<std::string>> runs, deletes;
+      for (int i = 0; i < o.pods; ++i) {
+        std::string b = "churn-" + std::to_string(i);
+        runc.makeBundle(b, {"sleep", "3600"});
+        std::string id = "pkb-" + std::to_string(getpid()) + "-" + std::to_string(i);
+        runs.push_back(runc.command({"run", "-d", "--bundle", runc.bundleDir(b), id}));
+        deletes.push_back(runc.command({"delete", "-f", id}));
+      }
+      rUp.allMs = runParallel(runs, o.runcJobs, upFail);
+      rDown.allMs = runParallel(deletes, o.runcJobs, downFail);
+    }
+
+    std::printf("\n  %-48s %16s %16s %8s\n", "", "podkeeper", "runc", "ratio");
+    auto peer = [&](double v) { return o.noRunc ? std::string("-") : fmt("%.0f", v); };
+    row(("start " + std::to_string(o.pods) + " pods at once: all running, ms").c_str(),
+        fmt("%.0f", up.allMs), peer(rUp.allMs), o.noRunc ? "-" : ratio(up.allMs, rUp.allMs));
+    row("  per pod, time to running: median / p90, ms",
+        fmt("%.0f", up.p50Ms) + " / " + fmt("%.0f", up.p90Ms), "-", "-");
+    row("  agent CPU during the start, s", fmt("%.2f", up.cpuSeconds), "-", "-");
+    row(("delete " + std::to_string(o.pods) + " pods at once: all gone, ms").c_str(),
+        fmt("%.0f", down.allMs), peer(rDown.allMs),
+        o.noRunc ? "-" : ratio(down.allMs, rDown.allMs));
+    row("  per pod, time to removed: median / p90, ms",
+        fmt("%.0f", down.p50Ms) + " / " + fmt("%.0f", down.p90Ms), "-", "-");
+    row("  agent CPU during the delete, s", fmt("%.2f", down.cpuSeconds), "-", "-");
+    row("agent VmRSS idle before any pod, MiB", fmt("%.1f", idle0.rssKiB / 1024.0), "-", "-");
+    row(("agent VmRSS with " + std::to_string(o.pods) + " pods running, MiB").c_str(),
+        fmt("%.1f", atPeak.rssKiB / 1024.0), "-", "-");
+    row("agent VmHWM (peak) after the start, MiB", fmt("%.1f", atPeak.hwmKiB / 1024.0), "-", "-");
+    row("agent VmRSS after all were deleted, MiB", fmt("%.1f", afterDown.rssKiB / 1024.0), "-",
+        "-");
+    row("shim VmRSS, median / max over all shims, KiB",
+        fmt("%.0f", shim.median) + " / " + fmt("%.0f", shim.max), "no shim", "-");
+    row(("start " + std::to_string(o.idlePods) + " pods at once: all running, ms").c_str(),
+        fmt("%.0f", idleUp.allMs), "-", "-");
+    row(("agent VmRSS with " + std::to_string(o.idlePods) + " pods running, MiB").c_str(),
+        fmt("%.1f", i1.rssKiB / 1024.0), "-", "-");
+    row(("idle: agent CPU over " + fmt("%.0f", idleSecs) + " s, " + std::to_string(o.idlePods) +
+         " pods, s")
+            .c_str(),
+        fmt("%.3f", i1.cpuSeconds - i0.cpuSeconds), "-", "-");
+    row("idle: agent CPU, % of one core",
+        fmt("%.2f", 100 * (i1.cpuSeconds - i0.cpuSeconds) / idleSecs), "-", "-");
+    row(("delete " + std::to_string(o.idlePods) + " pods at once: all gone, ms").c_str(),
+        fmt("%.0f", idleDown.allMs), "-", "-");
+    if (!o.noRunc)
+      std::printf(
+          "  runc: %d at a time; failures: run %d, delete %d; runc -d keeps no monitor "
+          "process\n",
+          o.runcJobs, upFail, downFail);
+    std::printf("  loadavg at end: %s\n", loadavg().c_str());
+  } catch (const Interrupted&) {
+    std::fprintf(stderr, "\ninterrupted; cleaned up\n");
+    status = 130;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\npk-bench-churn: %s\n", e.what());
+    status = 1;
+  }
+  return status;
+}

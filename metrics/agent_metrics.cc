@@ -96,7 +96,9 @@ void AgentMetrics::probeResult(const std::string& ns, const std::string& pod,
 }
 
 void AgentMetrics::httpRequest(const std::string& path, int status) {
-  httpRequests_.Add({{"path", path}, {"code", std::to_string(status)}}).Increment();
+  // "" is the Router's "no route": one series for every unknown path.
+  httpRequests_.Add({{"path", path.empty() ? "unmatched" : path}, {"code", std::to_string(status)}})
+      .Increment();
 }
 
 void AgentMetrics::forgetPod(const std::string& ns, const std::string& pod) {

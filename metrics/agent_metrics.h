@@ -30,7 +30,8 @@ class AgentMetrics {
   // probeType: liveness|readiness|startup; result: success|failure|error.
   void probeResult(const std::string& ns, const std::string& pod, const std::string& container,
                    const std::string& probeType, const std::string& result);
-  // path should be the matched route pattern, not the raw target, to bound cardinality.
+  // path: the matched route pattern (Router::onResponse), not the raw target, to bound
+  // cardinality; "" (no route) is counted as "unmatched".
   void httpRequest(const std::string& path, int status);
   // Drops the per-pod series (restarts, probes) of a deleted pod so none lingers.
   void forgetPod(const std::string& ns, const std::string& pod);

@@ -80,6 +80,15 @@ TEST(AgentMetrics, HttpRequestsAndManifestErrorsAreExported) {
   EXPECT_THAT(testing::checkExposition(t), IsEmpty());
 }
 
+TEST(AgentMetrics, RequestsWithoutARouteShareOneSeries) {
+  prometheus::Registry r;
+  AgentMetrics m(r);
+  m.httpRequest("", 404);
+  m.httpRequest("", 404);
+  EXPECT_THAT(text(r),
+              HasSubstr("podkeeper_http_requests_total{code=\"404\",path=\"unmatched\"} 2"));
+}
+
 TEST(ProcessCollector, ExportsTheClientLibraryProcessFamilies) {
   const std::string t = text(ProcessCollector());
   for (const char* family :

@@ -67,7 +67,7 @@ std::string podHostname(const SandboxSpec& spec) {
     ::gethostname(name, sizeof name - 1);
     return name;
   }
-  return spec.hostname.empty() ? spec.name : spec.hostname;
+  return truncateHostname(spec.hostname.empty() ? spec.name : spec.hostname);
 }
 
 }  // namespace

@@ -11,6 +11,13 @@
 
 namespace podkeeper::runtime {
 
+std::string truncateHostname(std::string name) {
+  if (name.size() <= 63) return name;
+  name.resize(63);
+  while (!name.empty() && (name.back() == '-' || name.back() == '.')) name.pop_back();
+  return name;
+}
+
 std::string podHostsFile(const std::string& hostname) {
   return "# Kubernetes-managed hosts file.\n"
          "127.0.0.1\tlocalhost\n"

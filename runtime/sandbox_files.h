@@ -17,6 +17,10 @@ struct NodeFiles {
   std::string hosts = "/etc/hosts";
 };
 
+// The kubelet's rule for pod names longer than a hostname may be: cut to 63 characters,
+// then drop trailing '-' and '.'.
+std::string truncateHostname(std::string name);
+
 // The /etc/hosts the kubelet writes for a pod without a pod IP of its own.
 std::string podHostsFile(const std::string& hostname);
 

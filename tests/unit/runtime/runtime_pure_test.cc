@@ -132,6 +132,12 @@ TEST(WithHostAliases, AppendsTheKubeletsSection) {
   EXPECT_EQ(withHostAliases("base\n", {}), "base\n");
 }
 
+TEST(TruncateHostname, CutsLongNamesTo63AndTrimsTrailingSeparators) {
+  EXPECT_EQ(truncateHostname("web-0"), "web-0");
+  EXPECT_EQ(truncateHostname(std::string(62, 'a') + "-b"), std::string(62, 'a'));
+  EXPECT_EQ(truncateHostname(std::string(70, 'x')), std::string(63, 'x'));
+}
+
 TEST(SysctlNamespace, ClassifiesLikeTheKubelet) {
   EXPECT_EQ(sysctlNamespace("net.ipv4.ip_forward"), "net");
   EXPECT_EQ(sysctlNamespace("kernel.shmmax"), "ipc");

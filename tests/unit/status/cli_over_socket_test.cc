@@ -10,6 +10,7 @@
 #include "agent/cli/describe_pod.h"
 #include "agent/cli/get_pods.h"
 #include "agent/cli/logs.h"
+#include "agent/cli/pod_commands.h"
 #include "agent/http/http_server.h"
 #include "fake_runtime.h"
 #include "test_pods.h"
@@ -98,6 +99,30 @@ TEST_F(CliOverSocketTest, NoAgentListeningIsAClearError) {
   o.socketPath = (dir_ / "absent.sock").string();
   EXPECT_EQ(runGetPods(o, out, err), 1);
   EXPECT_NE(err.str().find("is podkeeper running?"), std::string::npos) << err.str();
+}
+
+TEST_F(CliOverSocketTest, GetPodsCommandLineWithWideOutputAddsIpAndNode) {
+  CLI::App app;
+  PodCommands commands(app);
+  std::vector<std::string> args{socket_, "--socket", "wide", "-o", "pods", "get"};  // reversed
+  app.parse(args);
+  ASSERT_TRUE(commands.parsed());
+  std::ostringstream out, err;
+  EXPECT_EQ(commands.run(out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("192.0.2.10   node1\n"), std::string::npos) << out.str();
+}
+
+TEST_F(CliOverSocketTest, LogsCommandLineTakesContainerAndTail) {
+  fs::path logs = dir_ / "logs/default_web_uid-web/app";
+  fs::create_directories(logs);
+  std::ofstream(logs / "0.log") << "T stdout F one\nT stdout F two\n";
+  CLI::App app;
+  PodCommands commands(app);
+  std::vector<std::string> args{socket_, "--socket", "1", "--tail", "app", "-c", "web", "logs"};
+  app.parse(args);
+  std::ostringstream out, err;
+  EXPECT_EQ(commands.run(out, err), 0) << err.str();
+  EXPECT_EQ(out.str(), "two\n");
 }
 
 }  // namespace

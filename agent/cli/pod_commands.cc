@@ -1,0 +1,70 @@
+#include "agent/cli/pod_commands.h"
+
+namespace podkeeper::cli {
+namespace {
+
+void addSocket(CLI::App& cmd, std::string& socketPath) {
+  cmd.add_option("--socket", socketPath, "Unix socket of the agent")->capture_default_str();
+}
+
+void addNamespace(CLI::App& cmd, std::string& ns) {
+  cmd.add_option("-n,--namespace", ns, "Namespace of the pod")->capture_default_str();
+}
+
+}  // namespace
+
+PodCommands::PodCommands(CLI::App& app) {
+  addGet(app);
+  addDescribe(app);
+  addLogs(app);
+}
+
+void PodCommands::addGet(CLI::App& app) {
+  auto* get = app.add_subcommand("get", "List pods as kubectl get does");
+  get->require_subcommand(1);
+  getPods_ = get->add_subcommand("pods", "NAME READY STATUS RESTARTS AGE");
+  getPods_->alias("pod")->alias("po");
+  getPods_->add_option("names", get_.names, "Pods to show (default: all)");
+  getPods_->add_option("-o,--output", get_.output, "wide, json or yaml")
+      ->check(CLI::IsMember({"wide", "json", "yaml"}));
+  addNamespace(*getPods_, get_.namespace_);
+  getPods_->add_flag("-A,--all-namespaces", get_.allNamespaces, "Pods of every namespace");
+  addSocket(*getPods_, get_.socketPath);
+}
+
+void PodCommands::addDescribe(CLI::App& app) {
+  auto* describe = app.add_subcommand("describe", "Show a pod in detail as kubectl describe does");
+  describe->require_subcommand(1);
+  describePod_ = describe->add_subcommand("pod", "Spec summary, conditions, containers, events");
+  describePod_->alias("pods")->alias("po");
+  describePod_->add_option("name", describe_.name, "Pod name")->required();
+  addNamespace(*describePod_, describe_.namespace_);
+  addSocket(*describePod_, describe_.socketPath);
+}
+
+void PodCommands::addLogs(CLI::App& app) {
+  logs_ = app.add_subcommand("logs", "Print a container's log (the CRI files, as plain text)");
+  logs_->add_option("name", logsOptions_.name, "Pod name")->required();
+  logs_->add_option("-c,--container", logsOptions_.container,
+                    "Container (default: the pod's only or default container)");
+  logs_->add_flag("-f,--follow", logsOptions_.follow, "Keep printing new lines, across restarts");
+  logs_->add_flag("-p,--previous", logsOptions_.previous,
+                  "The instance before the current one (after a restart)");
+  logs_->add_option("--tail", logsOptions_.tail, "Only the last N lines (-1: all)")
+      ->capture_default_str();
+  addNamespace(*logs_, logsOptions_.namespace_);
+  addSocket(*logs_, logsOptions_.socketPath);
+}
+
+bool PodCommands::parsed() const {
+  return getPods_->parsed() || describePod_->parsed() || logs_->parsed();
+}
+
+int PodCommands::run(std::ostream& out, std::ostream& err) const {
+  if (getPods_->parsed()) return runGetPods(get_, out, err);
+  if (describePod_->parsed()) return runDescribePod(describe_, out, err);
+  if (logs_->parsed()) return runLogs(logsOptions_, out, err);
+  return 2;
+}
+
+}  // namespace podkeeper::cli

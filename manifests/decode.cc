@@ -8,6 +8,7 @@
 #include "manifests/decode_parts.h"
 #include "manifests/identity.h"
 #include "manifests/validate.h"
+#include "manifests/yaml_documents.h"
 
 namespace podkeeper::manifests {
 namespace {
@@ -79,7 +80,7 @@ void decodeDocument(DecodeContext& ctx, const YAML::Node& doc, std::vector<Decod
                   "; a Pod is apiVersion: v1");
   }
   if (std::optional<Pod> pod = decodePodObject(ctx, doc)) {
-    pods.push_back(DecodedPod{std::move(*pod), "", "", doc.Mark().line + 1});
+    pods.push_back(DecodedPod{std::move(*pod), "", "", ctx.lineOffset() + doc.Mark().line + 1});
   }
 }
 
@@ -130,14 +131,16 @@ DecodeResult decodeManifest(const std::string& file, std::string_view contents) 
     return result;
   }
   std::vector<DecodedPod> pods;
-  try {
-    for (const YAML::Node& doc : YAML::LoadAll(std::string(contents))) {
-      if (ctx.exhausted()) break;
-      decodeDocument(ctx, doc, pods);
+  // Each document is parsed on its own, so a syntax error in one still lets the others be
+  // checked and reported.
+  for (const auto& doc : detail::splitDocuments(contents)) {
+    if (ctx.exhausted()) break;
+    ctx.setLineOffset(doc.firstLine);
+    try {
+      decodeDocument(ctx, detail::loadSingleDocument(doc.text), pods);
+    } catch (const YAML::Exception& e) {
+      ctx.error(e.mark, "", "not valid YAML: " + e.msg);
     }
-  } catch (const YAML::Exception& e) {
-    ctx.error(e.mark, "", "not valid YAML: " + e.msg);
-    return result;
   }
   reportDuplicatesInFile(ctx, pods);
   sortByPosition(result.diagnostics);

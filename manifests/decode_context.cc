@@ -9,7 +9,7 @@ void DecodeContext::add(Diagnostic::Severity s, const YAML::Mark& at, const std:
   Diagnostic d;
   d.severity = s;
   d.file = file_;
-  d.line = at.line >= 0 ? at.line + 1 : 0;
+  d.line = at.line >= 0 ? lineOffset_ + at.line + 1 : 0;
   d.column = at.column >= 0 ? at.column + 1 : 0;
   d.field = field;
   d.message = message;

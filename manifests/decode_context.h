@@ -15,8 +15,9 @@
 namespace podkeeper::manifests::detail {
 
 // Work limits per file. Aliases make a small file describe a huge tree; these bound what the
-// decoder will walk and copy, far above any real Pod.
-inline constexpr size_t kMaxNodesVisited = 200'000;
+// decoder will walk and copy. A file without aliases is at most 1 MiB and every node takes at
+// least two bytes, so a real manifest never reaches them.
+inline constexpr size_t kMaxNodesVisited = 1'000'000;
 inline constexpr size_t kMaxScalarBytes = 16u << 20;
 
 class DecodeContext : public Reporter {
@@ -37,6 +38,9 @@ class DecodeContext : public Reporter {
   // overrun is reported, after which the caller stops walking.
   bool charge(const YAML::Node& node);
   bool exhausted() const { return exhausted_; }
+  // Documents are parsed one at a time; their marks count from the document's first line.
+  void setLineOffset(int lines) { lineOffset_ = lines; }
+  int lineOffset() const { return lineOffset_; }
 
   // Where each decoded field was written, so validators that see only the model can still
   // report a line and column (Reporter): the position of the nearest recorded ancestor.
@@ -58,6 +62,7 @@ class DecodeContext : public Reporter {
   size_t nodes_ = 0;
   size_t scalarBytes_ = 0;
   bool exhausted_ = false;
+  int lineOffset_ = 0;
   std::unordered_map<std::string, YAML::Mark> marks_;
   std::vector<std::string> decodeErrorFields_;
 };

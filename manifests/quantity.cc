@@ -1,6 +1,5 @@
 #include "manifests/quantity.h"
 
-#include <algorithm>
 #include <array>
 #include <cctype>
 #include <limits>
@@ -101,38 +100,23 @@ std::optional<Parsed> parse(std::string_view s) {
   return p;
 }
 
-Wide pow10(int n) {
-  Wide r = 1;
-  while (n-- > 0) r *= 10;
-  return r;
-}
-
 // ceil(digits * 10^e10 * 2^e2) for a non-negative value, nullopt when above int64.
 std::optional<int64_t> ceilScaled(const Parsed& p, int e10) {
   if (p.digits.empty()) return 0;
   if (p.digits.size() > kMaxDigits) return std::nullopt;
   Wide m = 0;
   for (char c : p.digits) m = m * 10 + (c - '0');
-  // Before dividing by 10^-e10 the value may exceed int64 by that factor, at most 10^19.
-  const Wide limit = kMaxValue * pow10(e10 < 0 ? std::min(-e10, 19) : 0);
-  if (m > limit) return std::nullopt;
   for (int i = 0; i < p.exp2; ++i) {
-    m *= 2;
-    if (m > limit) return std::nullopt;
+    if (__builtin_mul_overflow(m, 2, &m)) return std::nullopt;
   }
-  if (e10 >= 0) {
-    for (int i = 0; i < e10; ++i) {
-      m *= 10;
-      if (m > kMaxValue) return std::nullopt;
-    }
+  for (int i = 0; i < e10; ++i) {
+    m *= 10;
     if (m > kMaxValue) return std::nullopt;
-    return static_cast<int64_t>(m);
   }
-  if (-e10 > kMaxDigits) return 1;  // a positive value far below one unit rounds up to one
-  Wide div = pow10(-e10);
-  Wide q = m / div + (m % div != 0 ? 1 : 0);
-  if (q > kMaxValue) return std::nullopt;
-  return static_cast<int64_t>(q);
+  // Dividing by ten one step at a time, rounding up each time, rounds up the whole quotient.
+  for (int i = 0; i < -e10 && m > 1; ++i) m = m / 10 + (m % 10 != 0 ? 1 : 0);
+  if (m > kMaxValue) return std::nullopt;
+  return static_cast<int64_t>(m);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace {
 using testing::decode;
 using ::testing::ElementsAre;
 using testing::errors;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::kMinimalPod;
 using testing::printed;
@@ -94,6 +95,39 @@ TEST(Decode, MultipleDocumentsYieldOnePodEach) {
   EXPECT_EQ(r.pods[1].line, 10);
 }
 
+TEST(Decode, EmptyDocumentsBetweenSeparatorsAreSkipped) {
+  std::string yaml = std::string("---\n# empty, as Helm writes for a disabled template\n---\n") +
+                     kMinimalPod + "---\n---\n" + kMinimalPod;
+  yaml.replace(yaml.rfind("name: web"), 9, "name: api");
+  DecodeResult r = decode(yaml);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  ASSERT_EQ(r.pods.size(), 2u);
+  EXPECT_EQ(r.pods[0].line, 4);
+  EXPECT_EQ(r.pods[1].line, 14);
+}
+
+TEST(Decode, DocumentEndMarkerSeparatesDocuments) {
+  std::string yaml = std::string(kMinimalPod) + "...\n" + kMinimalPod;
+  yaml.replace(yaml.rfind("name: web"), 9, "name: api");
+  DecodeResult r = decode(yaml);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  EXPECT_EQ(r.pods.size(), 2u);
+}
+
+TEST(Decode, DirectiveBeforeTheFirstDocumentIsAccepted) {
+  DecodeResult r = decode(std::string("%YAML 1.2\n---\n") + kMinimalPod);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  EXPECT_EQ(r.pods.size(), 1u);
+}
+
+TEST(Decode, SyntaxErrorInOneDocumentStillReportsTheOthers) {
+  std::string yaml = std::string("a: [\n---\n") + kMinimalPod + "    ports: [{containerPort: 0}]\n";
+  DecodeResult r = decode(yaml);
+  EXPECT_THAT(errors(r), ElementsAre("pod.yaml:2:1: not valid YAML: end of sequence flow not found",
+                                     HasSubstr("pod.yaml:11:29: spec.containers[0].ports[0]."
+                                               "containerPort: 0 must be between 1 and 65535")));
+}
+
 TEST(Decode, JsonManifestDecodesLikeYaml) {
   DecodeResult r = decode(R"({
   "apiVersion": "v1", "kind": "Pod",
@@ -105,6 +139,15 @@ TEST(Decode, JsonManifestDecodesLikeYaml) {
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
   EXPECT_EQ(r.pods[0].pod.spec.containers[0].ports[0].containerPort, 80);
   EXPECT_EQ(r.pods[0].pod.metadata.labels.at("app"), "web");
+}
+
+TEST(Decode, JsonIndentedWithTabsDecodes) {
+  DecodeResult r = decode(
+      "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"metadata\": {\"name\": "
+      "\"web\"},\n\t\"spec\": {\n\t\t\"containers\": [{\"name\": \"app\", \"image\": "
+      "\"busybox\"}]\n\t}\n}\n",
+      "pod.json");
+  EXPECT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
 }
 
 TEST(Decode, ListOfPodsIsAccepted) {

@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::Contains;
 using testing::decode;
+using ::testing::ElementsAre;
 using testing::errors;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -84,6 +85,16 @@ TEST(HostileInput, BinaryJunkIsRejected) {
   DecodeResult r = decode(junk);
   EXPECT_FALSE(r.ok());
   EXPECT_THAT(r.pods, IsEmpty());
+}
+
+// yaml-cpp 0.7's LoadAll never returns on these (jbeder/yaml-cpp#1040).
+TEST(HostileInput, StrayTopLevelCommaIsAnErrorNotAHang) {
+  for (const char* yaml : {",", ",\n", "[a],", "{}\n,"}) {
+    DecodeResult r = decode(yaml);
+    EXPECT_THAT(errors(r), Contains(HasSubstr("not valid YAML"))) << yaml;
+  }
+  DecodeResult r = decode(std::string(kMinimalPod) + ",\n");
+  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("pod.yaml:9:1: not valid YAML")));
 }
 
 TEST(HostileInput, NulByteIsRejected) {

@@ -48,6 +48,12 @@ TEST(Quantity, MemoryRoundsUpToWholeBytes) {
   EXPECT_EQ(parseBytes("0.1Ki").value, 103);  // 102.4 bytes
 }
 
+TEST(Quantity, ManySignificantDigitsWithABinarySuffixRoundUpExactly) {
+  // Checked with Python: ceil(Fraction("0.00000000000000012345678901234567890") * 2**60).
+  EXPECT_EQ(parseBytes("0.00000000000000012345678901234567890Ei").value, 143);
+  EXPECT_EQ(parseCpuMilli("0.0000000000000000000000000000000000001").value, 1);
+}
+
 TEST(Quantity, ZeroIsValid) {
   EXPECT_EQ(parseBytes("0").value, 0);
   EXPECT_EQ(parseCpuMilli("0m").value, 0);

@@ -16,6 +16,8 @@ bool looksLikeAnotherType(const std::string& s) {
 }
 
 void emit(YAML::Emitter& out, const nlohmann::json& j) {
+  // Empty collections in flow style ("{}", "[]"), as kubectl -o yaml prints them.
+  if (j.is_structured() && j.empty()) out << YAML::Flow;
   switch (j.type()) {
     case nlohmann::json::value_t::object:
       out << YAML::BeginMap;

@@ -81,5 +81,10 @@ TEST(ToYaml, RoundTripsTypesAndQuotesAmbiguousStrings) {
   EXPECT_EQ(back["list"][1].as<int>(), 2);
 }
 
+TEST(ToYaml, EmptyCollectionsStayOnTheirKeysLine) {
+  EXPECT_EQ(toYaml({{"lastState", json::object()}, {"items", json::array()}}),
+            "items: []\nlastState: {}\n");
+}
+
 }  // namespace
 }  // namespace podkeeper::cli

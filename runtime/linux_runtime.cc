@@ -71,6 +71,7 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   }
   const cgroup::CgroupPath cgroupPath =
       spec.cgroupPath.empty() ? sandbox->cgroupParent + "/" + spec.name : spec.cgroupPath;
+  if (auto r = checkCgroupPath("cgroupPath", cgroupPath); !r) return fail(r.error().context(who));
   auto state = launch(spec, *sandbox, cgroupPath);
   if (!state) return fail(state.error().context(who));
   spdlog::info("pod {}/{}: container {} started (pid {}, shim {})", sandbox->namespace_,
@@ -180,7 +181,7 @@ void LinuxRuntime::discardContainer(const ContainerPaths& paths,
       sys::pidfdSendSignal(shim.get(), SIGKILL);
     }
   }
-  if (cgroups_.exists(cgroupPath)) {
+  if (checkCgroupPath("cgroupPath", cgroupPath) && cgroups_.exists(cgroupPath)) {
     if (auto r = cgroups_.killAll(cgroupPath); !r) spdlog::warn("{}", r.error().message);
     if (auto r = removeCgroup(cgroups_, cgroupPath); !r) spdlog::warn("{}", r.error().message);
   }
@@ -206,6 +207,7 @@ Result<void> LinuxRuntime::killContainer(const std::string& sandboxUid, const st
   const std::string who = "container " + sandboxUid + "/" + name;
   auto path = containerCgroup(sandboxUid, name);
   if (!path) return fail(path.error().context(who));
+  if (auto r = checkCgroupPath("cgroupPath", *path); !r) return fail(r.error().context(who));
   if (!cgroups_.exists(*path)) return {};
   if (auto r = cgroups_.killAll(*path); !r) return fail(r.error().context(who));
   spdlog::info("sandbox {}: container {}: killed every process in {}", sandboxUid, name, *path);

@@ -49,6 +49,7 @@ void stopShims(std::vector<UniqueFd>& shims, const std::string& uid) {
 }
 
 Result<void> removePodCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
+  if (auto r = checkCgroupPath("cgroupParent", path); !r) return r;
   if (!cgroups.exists(path)) return {};
   if (auto r = cgroups.killAll(path); !r) return r;
   // The kernel empties a cgroup shortly after SIGKILL; rmdir says EBUSY until then.
@@ -75,6 +76,7 @@ std::string podHostname(const SandboxSpec& spec) {
 Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                            const SandboxSpec& spec, const NodeFiles& node) {
   if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
+  if (auto r = checkCgroupPath("cgroupParent", spec.cgroupParent); !r) return r;
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
   if (auto r = makeDirs(layout.containersDir(spec.uid), 0711); !r) return r;

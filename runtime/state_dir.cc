@@ -17,6 +17,20 @@ Result<void> checkPathComponent(const std::string& what, const std::string& valu
   return {};
 }
 
+Result<void> checkCgroupPath(const std::string& what, const std::string& path) {
+  const auto bad = [&] { return failMsg(what + " \"" + path + "\" is not a usable cgroup path"); };
+  if (path.empty() || path.front() == '/' || path.back() == '/') return bad();
+  size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? slash : slash - start);
+    if (part.empty() || part == "." || part == "..") return bad();
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return {};
+}
+
 Result<std::vector<std::string>> listSubdirs(const std::string& dir) {
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
   if (!d) {

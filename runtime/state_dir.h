@@ -59,6 +59,11 @@ class StateLayout {
 // Refuses names that could leave their directory ("", ".", "..", anything with '/').
 Result<void> checkPathComponent(const std::string& what, const std::string& value);
 
+// A cgroup path the runtime may create, kill and remove: relative, non-empty, no "." or ".."
+// components. An empty path would be the root of every hierarchy: killAll there kills the
+// machine.
+Result<void> checkCgroupPath(const std::string& what, const std::string& path);
+
 // Names of the subdirectories of dir, sorted; empty when dir does not exist.
 Result<std::vector<std::string>> listSubdirs(const std::string& dir);
 

@@ -236,6 +236,22 @@ TEST_F(LinuxRuntimeTest, ShimPidfdIsOpenedForALiveShim) {
   ::close(*fd);
 }
 
+TEST_F(LinuxRuntimeTest, EmptyOrEscapingCgroupPathsAreNeverKilled) {
+  writeSandbox("u1");
+  const auto paths = runtime_->layout().container("u1", "app");
+  fs::create_directories(paths.dir);
+  ContainerRecord r;
+  r.cgroupPath = "";  // would be the root of every hierarchy
+  r.shimPid = r.pid = 1;
+  ASSERT_TRUE(writeFileAtomic(paths.state(), encodeContainerRecord(r)));
+  EXPECT_CALL(cgroups_, killAll(_)).Times(0);
+  EXPECT_CALL(cgroups_, remove(_)).Times(0);
+  EXPECT_FALSE(runtime_->killContainer("u1", "app").has_value());
+  auto s = spec("u1", "other");
+  s.cgroupPath = "pk/../../system.slice";
+  EXPECT_FALSE(runtime_->startContainer(s).has_value());
+}
+
 TEST_F(LinuxRuntimeTest, NamesThatLeaveTheStateDirectoryAreRefused) {
   EXPECT_FALSE(runtime_->removeContainer("..", "app").has_value());
   EXPECT_FALSE(runtime_->removeContainer("u1", "../x").has_value());

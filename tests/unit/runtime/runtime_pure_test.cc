@@ -9,6 +9,7 @@
 #include "runtime/rootfs.h"
 #include "runtime/sandbox_files.h"
 #include "runtime/shim_protocol.h"
+#include "runtime/state_dir.h"
 #include "runtime/state_json.h"
 
 namespace podkeeper::runtime {
@@ -130,6 +131,13 @@ TEST(WithHostAliases, AppendsTheKubeletsSection) {
   EXPECT_EQ(withHostAliases("base\n", {{"10.0.0.1", {"a", "b"}}, {"10.0.0.2", {"c"}}}),
             "base\n\n# Entries added by HostAliases.\n10.0.0.1\ta\tb\n10.0.0.2\tc\n");
   EXPECT_EQ(withHostAliases("base\n", {}), "base\n");
+}
+
+TEST(CheckCgroupPath, AcceptsRelativePathsOnly) {
+  EXPECT_TRUE(checkCgroupPath("p", "podkeeper/burstable/podu1").has_value());
+  for (const char* bad : {"", "/", "/abs", "a/", "a//b", "a/../b", "..", "./a"}) {
+    EXPECT_FALSE(checkCgroupPath("p", bad).has_value()) << bad;
+  }
 }
 
 TEST(TruncateHostname, CutsLongNamesTo63AndTrimsTrailingSeparators) {

@@ -1,6 +1,5 @@
 #include "runtime/sandbox.h"
 
-#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -8,7 +7,6 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "runtime/atomic_file.h"

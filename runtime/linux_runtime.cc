@@ -133,6 +133,10 @@ Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& 
 Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
                                                const SandboxRecord& sandbox,
                                                const cgroup::CgroupPath& cgroupPath) const {
+  if (spec.argv.empty()) return failMsg("no command to run");
+  if (spec.logPath.empty() || spec.logPath.front() != '/') {
+    return failMsg("log path \"" + spec.logPath + "\" is not absolute");
+  }
   auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
   if (!caps) return fail(caps.error());
   struct stat st {};

@@ -114,6 +114,18 @@ TEST_F(LinuxRuntimeTest, FailedStartRemovesTheCgroupAndTheContainerDirectory) {
   EXPECT_FALSE(fs::exists(runtime_->layout().container("u1", "app").dir));
 }
 
+TEST_F(LinuxRuntimeTest, EmptyCommandOrRelativeLogPathIsRefused) {
+  writeSandbox("u1");
+  EXPECT_CALL(cgroups_, create(_)).Times(0);
+  auto noCommand = spec("u1", "app");
+  noCommand.argv.clear();
+  EXPECT_THAT(runtime_->startContainer(noCommand).error().message, HasSubstr("no command"));
+  auto relativeLog = spec("u1", "app");
+  relativeLog.logPath = "logs/0.log";
+  EXPECT_THAT(runtime_->startContainer(relativeLog).error().message,
+              HasSubstr("\"logs/0.log\" is not absolute"));
+}
+
 TEST_F(LinuxRuntimeTest, RelativeMountDestinationIsRefused) {
   writeSandbox("u1");
   auto s = spec("u1", "app");

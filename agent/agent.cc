@@ -20,6 +20,7 @@
 #include "metrics/process_collector.h"
 #include "reconciler/pod_phase.h"
 #include "reconciler/reconcile_loop.h"
+#include "runtime/cgroup/resources.h"
 #include "runtime/linux_runtime.h"
 
 namespace podkeeper::agent {
@@ -34,6 +35,15 @@ Result<void> makeDirs(const AgentConfig& c) {
     if (ec) return failMsg("creating " + *dir + ": " + ec.message());
   }
   return {};
+}
+
+runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
+  runtime::RuntimeConfig r;
+  r.stateDir = c.stateDir;
+  r.shimPath = c.shimPath;
+  r.cgroupRoot = c.cgroupRoot;
+  r.cgroupConfig = {c.cgroupMount, "/proc/self/mountinfo"};
+  return r;
 }
 
 http::HttpResponse exposition(std::string body) {
@@ -56,8 +66,7 @@ struct Agent {
                  metrics::MachineInfo machine)
       : config(c),
         cgroups(std::move(cg)),
-        runtime({c.stateDir, c.shimPath, c.cgroupRoot, {c.cgroupMount, "/proc/self/mountinfo"}},
-                *cgroups),
+        runtime(runtimeConfig(c), *cgroups),
         agentMetrics(registry),
         reconciler(runtime, clock, {c.imageDir, c.logDir, c.cgroupRoot},
                    {[this](double s) { agentMetrics.observePodStartLatency(s); },
@@ -68,6 +77,7 @@ struct Agent {
         watcher(io, c.manifestDir, c.relistInterval,
                 [this](const ManifestWatcher::Published& p) { onManifests(p); }),
         targets(reconciler),
+        machineCores(machine.cpuCores),
         exporter(targets, *cgroups, std::move(machine)),
         tcp(io, router.handler()),
         unixServer(io, router.handler()),
@@ -109,6 +119,12 @@ struct Agent {
     addRoutes();
     if (auto r = cgroups->create(config.cgroupRoot); !r)
       return fail(r.error().context("creating cgroup root " + config.cgroupRoot));
+    // As the kubelet does for kubepods: the pods' root competes for CPU with the weight of
+    // the whole machine, not of one process.
+    runtime::cgroup::Resources root;
+    root.cpuShares = runtime::cgroup::cpuSharesFromMilli(int64_t(machineCores) * 1000);
+    if (auto r = cgroups->apply(config.cgroupRoot, root); !r)
+      spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
     loop.start();
@@ -148,6 +164,7 @@ struct Agent {
   reconciler::ReconcileLoop loop;
   ManifestWatcher watcher;
   PodTargets targets;
+  uint64_t machineCores;
   metrics::Exporter exporter;
   http::Router router;
   http::HttpServer tcp;

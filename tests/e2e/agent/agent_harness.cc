@@ -1,0 +1,195 @@
+#include "tests/e2e/agent/agent_harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/e2e/agent/machine_probe.h"
+
+namespace podkeeper::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+int counter = 0;
+
+void writeFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::trunc);
+  out << data;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+void run(const std::string& cmd) {
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+}
+
+}  // namespace
+
+bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return cond();
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool exists(const std::string& path) { return fs::exists(path); }
+
+AgentHarness::AgentHarness() {
+  std::string id = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  base_ = "/tmp/pk-e2e-" + id;
+  manifestDir_ = base_ + "/manifests";
+  stateDir_ = base_ + "/state";
+  imageDir_ = base_ + "/images";
+  logDir_ = base_ + "/logs";
+  cgroupRoot_ = "pk-e2e-" + id;
+  fs::create_directories(manifestDir_);
+  run("sh " PK_BUILD_IMAGE_SCRIPT " " + imageDir_ + " >/dev/null");
+}
+
+AgentHarness::~AgentHarness() { cleanUp(); }
+
+void AgentHarness::start(const std::vector<std::string>& extraFlags) {
+  std::vector<std::string> args = {PK_AGENT_PATH, "run",         "--manifest-dir", manifestDir_,
+                                   "--state-dir", stateDir_,     "--image-dir",    imageDir_,
+                                   "--log-dir",   logDir_,       "--cgroup-root",  cgroupRoot_,
+                                   "--listen",    "127.0.0.1:0", "--relist",       "2",
+                                   "--resync",    "2",           "--log-level",    "debug"};
+  args.insert(args.end(), extraFlags.begin(), extraFlags.end());
+  std::string logPath = base_ + "/agent.log";
+  agentPid_ = ::fork();
+  if (agentPid_ == 0) {
+    int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // The agent logs the real port when asked for port 0; a restart logs a new line, and the
+  // newest line is the live one.
+  std::regex portLine(R"(\(port (\d+)\))");
+  bool up = waitFor(
+      [&] {
+        std::string log = agentLog();
+        int found = 0;
+        for (std::sregex_iterator it(log.cbegin(), log.cend(), portLine), end; it != end; ++it)
+          found = std::stoi((*it)[1]);
+        if (found == 0) return false;
+        port_ = found;
+        return get("/healthz").status == 200;
+      },
+      10s);
+  if (!up) throw std::runtime_error("agent did not come up; log:\n" + agentLog());
+}
+
+void AgentHarness::stop() {
+  if (agentPid_ <= 0) return;
+  ::kill(agentPid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 500 && ::waitpid(agentPid_, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(20ms);
+  if (::waitpid(agentPid_, &status, WNOHANG) == 0) {
+    ::kill(agentPid_, SIGKILL);
+    ::waitpid(agentPid_, &status, 0);
+  }
+  agentPid_ = -1;
+  port_ = 0;
+}
+
+void AgentHarness::dropManifest(const std::string& name, const std::string& yaml) {
+  std::string tmp = manifestDir_ + "/." + name + ".tmp";
+  writeFile(tmp, yaml);
+  fs::rename(tmp, manifestDir_ + "/" + name);
+}
+
+void AgentHarness::writeManifestInPlace(const std::string& name, const std::string& yaml) {
+  writeFile(manifestDir_ + "/" + name, yaml);
+}
+
+void AgentHarness::removeManifest(const std::string& name) {
+  fs::remove(manifestDir_ + "/" + name);
+}
+
+HttpResult AgentHarness::get(const std::string& path) const {
+  if (port_ == 0) return {};
+  try {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), uint16_t(port_)});
+    http::request<http::empty_body> req{http::verb::get, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::connection, "close");
+    http::write(socket, req);
+    boost::beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    http::read(socket, buffer, parser);
+    return {int(parser.get().result_int()), parser.get().body()};
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+std::string AgentHarness::agentLog() const { return readFile(base_ + "/agent.log"); }
+
+std::string AgentHarness::logFile(const std::string& ns, const std::string& pod,
+                                  const std::string& uid, const std::string& container,
+                                  int restart) const {
+  return logDir_ + "/" + ns + "_" + pod + "_" + uid + "/" + container + "/" +
+         std::to_string(restart) + ".log";
+}
+
+std::string AgentHarness::cgroupDir(const std::string& controller,
+                                    const std::string& relative) const {
+  return "/sys/fs/cgroup/" + controller + "/" + cgroupRoot_ + (relative.empty() ? "" : "/") +
+         relative;
+}
+
+std::string AgentHarness::memoryCgroupDir(const std::string& relative) const {
+  return cgroupDir("memory", relative);
+}
+
+void AgentHarness::cleanUp() {
+  // The polite way first: no manifests, so the agent stops and removes every pod.
+  if (agentPid_ > 0) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(manifestDir_, ec)) fs::remove(e.path(), ec);
+    waitFor([&] { return fs::is_empty(stateDir_ + "/pods", ec) || ec; }, 15s);
+    stop();
+  }
+  // Then whatever is left, by force.
+  killCgroupTree(cgroupRoot_);
+  unmountUnder(base_);
+  removeCgroupTree(cgroupRoot_);
+  std::error_code ec;
+  fs::remove_all(base_, ec);
+}
+
+}  // namespace podkeeper::e2e

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+// Runs the real podkeeper binary with private directories and a private cgroup root, and
+// cleans up after it whatever happens: pods, processes, mounts, cgroups, files.
+namespace podkeeper::e2e {
+
+struct HttpResult {
+  int status = 0;  // 0: no answer
+  std::string body;
+};
+
+class AgentHarness {
+ public:
+  AgentHarness();
+  ~AgentHarness();
+  AgentHarness(const AgentHarness&) = delete;
+  AgentHarness& operator=(const AgentHarness&) = delete;
+
+  // Starts the agent and waits for /healthz; extra flags are appended.
+  void start(const std::vector<std::string>& extraFlags = {});
+  // SIGTERM and wait; containers keep running.
+  void stop();
+  pid_t agentPid() const { return agentPid_; }
+
+  // Writes a temp file and rename()s it into the manifest directory, as an editor would.
+  void dropManifest(const std::string& name, const std::string& yaml);
+  // Writes in place (no rename), for half-written and broken edits.
+  void writeManifestInPlace(const std::string& name, const std::string& yaml);
+  void removeManifest(const std::string& name);
+
+  HttpResult get(const std::string& path) const;
+  std::string agentLog() const;
+
+  const std::string& cgroupRoot() const { return cgroupRoot_; }
+  const std::string& stateDir() const { return stateDir_; }
+  const std::string& logDir() const { return logDir_; }
+  // <log-dir>/<ns>_<name>_<uid>/<container>/<restart>.log
+  std::string logFile(const std::string& ns, const std::string& pod, const std::string& uid,
+                      const std::string& container, int restart) const;
+  // The v1 memory-hierarchy directory of a cgroup path under the private root.
+  std::string memoryCgroupDir(const std::string& relative) const;
+  std::string cgroupDir(const std::string& controller, const std::string& relative) const;
+
+ private:
+  void cleanUp();
+
+  std::string base_, manifestDir_, stateDir_, imageDir_, logDir_, cgroupRoot_;
+  int port_ = 0;
+  pid_t agentPid_ = -1;
+};
+
+// Polls cond every 20 ms until it holds or the timeout passes; returns whether it held.
+bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
+
+std::string readFile(const std::string& path);
+bool exists(const std::string& path);
+
+}  // namespace podkeeper::e2e

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Installs the Debian 12 packages podkeeper needs to build, run and test, if any is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libyaml-cpp-dev libboost-dev prometheus-cpp-dev libspdlog-dev libfmt-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
+  busybox-static runc prometheus iproute2 curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The Debian prometheus package starts a server on :9090; the tests start their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

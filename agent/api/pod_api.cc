@@ -7,7 +7,7 @@
 #include "agent/api/event_list.h"
 #include "agent/api/log_location.h"
 #include "agent/api/pod_lookup.h"
-#include "reconciler/pod_view.h"
+#include "agent/api/pod_view.h"
 
 namespace podkeeper::api {
 namespace {
@@ -38,7 +38,7 @@ class PodApi {
   HttpResponse list(const HttpRequest&) const {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& known : allPods(r_)) items.push_back(podView(r_, known, options_));
-    return jsonResponse(reconciler::podListJson(std::move(items)));
+    return jsonResponse(podListJson(std::move(items)));
   }
 
   // /pods/<namespace>/<name>[/events|/logpath]

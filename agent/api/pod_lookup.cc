@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "agent/api/pod_view.h"
 #include "reconciler/pod_status.h"
-#include "reconciler/pod_view.h"
 
 namespace podkeeper::api {
 namespace {
@@ -40,7 +40,7 @@ std::optional<KnownPod> findPod(const reconciler::Reconciler& r, const std::stri
   if (auto it = r.desired().find(key); it != r.desired().end()) return KnownPod{it->second, false};
   for (const auto& [uid, sandbox] : r.observed())
     if (sandbox.namespace_ == ns && sandbox.name == name)
-      return KnownPod{reconciler::podFromObserved(sandbox), true};
+      return KnownPod{podFromObserved(sandbox), true};
   return std::nullopt;
 }
 
@@ -49,7 +49,7 @@ std::vector<KnownPod> allPods(const reconciler::Reconciler& r) {
   for (const auto& [key, pod] : r.desired()) pods.push_back({pod, false});
   for (const auto& [uid, sandbox] : r.observed())
     if (!r.desired().contains(reconciler::podKey(sandbox.namespace_, sandbox.name)))
-      pods.push_back({reconciler::podFromObserved(sandbox), true});
+      pods.push_back({podFromObserved(sandbox), true});
   std::sort(pods.begin(), pods.end(), [](const KnownPod& a, const KnownPod& b) {
     const auto &x = a.pod.pod.metadata, &y = b.pod.pod.metadata;
     return std::tie(x.namespace_, x.name) < std::tie(y.namespace_, y.name);
@@ -59,11 +59,10 @@ std::vector<KnownPod> allPods(const reconciler::Reconciler& r) {
 
 nlohmann::json podView(const reconciler::Reconciler& r, const KnownPod& known,
                        const PodApiOptions& options) {
-  reconciler::PodViewExtras extras;
+  PodViewExtras extras;
   extras.nodeName = options.nodeName;
   if (known.deleting) extras.deletingSinceNs = options.nowNs();
-  return reconciler::podJson(known.pod, reconciler::podStatus(statusInput(r, known, options)),
-                             extras);
+  return podJson(known.pod, reconciler::podStatus(statusInput(r, known, options)), extras);
 }
 
 }  // namespace podkeeper::api

@@ -1,9 +1,9 @@
-#include "reconciler/pod_view.h"
+#include "agent/api/pod_view.h"
 
 #include "manifests/pod_json.h"
 #include "reconciler/kube_time.h"
 
-namespace podkeeper::reconciler {
+namespace podkeeper::api {
 
 using nlohmann::json;
 
@@ -16,7 +16,8 @@ json podJson(const manifests::DecodedPod& pod, json status, const PodViewExtras&
   meta["annotations"]["kubernetes.io/config.hash"] = pod.specHash;
   // The agent does not record when the manifest went away; the time it is asked is the
   // closest honest value (deletion happened no later than that).
-  if (extras.deletingSinceNs) meta["deletionTimestamp"] = kubeTime(*extras.deletingSinceNs);
+  if (extras.deletingSinceNs)
+    meta["deletionTimestamp"] = reconciler::kubeTime(*extras.deletingSinceNs);
   if (!extras.nodeName.empty()) j["spec"]["nodeName"] = extras.nodeName;
   j["status"] = std::move(status);
   return j;
@@ -46,4 +47,4 @@ manifests::DecodedPod podFromObserved(const runtime::SandboxState& sandbox) {
   return pod;
 }
 
-}  // namespace podkeeper::reconciler
+}  // namespace podkeeper::api

@@ -11,7 +11,7 @@
 
 // The Pod objects the API serves: the decoded spec as Kubernetes JSON with the identity and
 // status the agent adds. Pure builders.
-namespace podkeeper::reconciler {
+namespace podkeeper::api {
 
 struct PodViewExtras {
   std::string nodeName;                    // spec.nodeName, as the kubelet sets it on static pods
@@ -28,4 +28,4 @@ nlohmann::json podListJson(nlohmann::json items);
 // containers stand in for one, so it can still be listed (as Terminating).
 manifests::DecodedPod podFromObserved(const runtime::SandboxState& sandbox);
 
-}  // namespace podkeeper::reconciler
+}  // namespace podkeeper::api

@@ -30,9 +30,11 @@ class CliOverSocketTest : public ::testing::Test {
            ("pk-cli-test-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_ / "images/busybox/latest/rootfs");
-    reconciler_ = std::make_unique<reconciler::Reconciler>(
-        runtime_, clock_,
-        reconciler::NodePaths{(dir_ / "images").string(), (dir_ / "logs").string(), "pk"});
+    reconciler::NodePaths paths;
+    paths.imageDir = (dir_ / "images").string();
+    paths.logDir = (dir_ / "logs").string();
+    paths.cgroupRoot = "pk";
+    reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, clock_, paths);
     std::map<std::string, manifests::DecodedPod> pods{
         {"default/web", reconciler::testing::pod("web", {container("app")})}};
     reconciler_->setDesired(pods);

@@ -23,8 +23,11 @@ class PodApiTest : public ::testing::Test {
                 ("pk-status-test-" + std::to_string(::getpid()) + "-" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(imageDir_ / "busybox/latest/rootfs");
-    reconciler_ = std::make_unique<reconciler::Reconciler>(
-        runtime_, clock_, reconciler::NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+    reconciler::NodePaths paths;
+    paths.imageDir = imageDir_.string();
+    paths.logDir = "/var/log/pods";
+    paths.cgroupRoot = "pk";
+    reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, clock_, paths);
     addPodRoutes(router_, *reconciler_,
                  {"192.0.2.10", "node1", "/var/log/pods", [this] { return clock_.now; }, true});
   }

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <sstream>
 #include <unordered_set>
 
 #include "metrics/resource_renderer.h"

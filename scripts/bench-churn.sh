@@ -5,6 +5,6 @@
 #   scripts/bench-churn.sh
 #   scripts/bench-churn.sh --pods 50 --idle-pods 20 --idle-seconds 10     quick run
 # Options go to build-bench/bin/pk-bench-churn (see its --help).
-BENCH_INVOCATION="scripts/bench-churn.sh $*"
+BENCH_INVOCATION=$(echo "scripts/bench-churn.sh $*" | sed 's/ *$//')
 . "$(dirname "$0")/bench-common.sh"
 bench_main pk-bench-churn "$@"

@@ -1,4 +1,4 @@
-# Sourced by scripts/bench-*.sh. Builds the agent and one benchmark program in build-bench
+# Sourced by scripts/bench-*.sh. Builds (unless BENCH_NO_BUILD=1) the agent and one benchmark program in build-bench
 # (-j2), makes the busybox image in a temporary directory, runs the benchmark with a cgroup
 # root of its own, and cleans up even when interrupted: the benchmark tears down its own
 # pods first (manifests deleted, agent stopped, runc containers deleted); the trap below is
@@ -62,13 +62,27 @@ bench_main() {
   fi
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM HUP
-  echo "building podkeeper, podkeeper-shim, $program in $BENCH_BUILD (-j$BENCH_JOBS)" >&2
-  cmake -S "$BENCH_REPO" -B "$BENCH_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$BENCH_BUILD" -j"$BENCH_JOBS" --target podkeeper podkeeper-shim "$program" >&2
+  if [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
+    # The working tree is shared and may not build mid-edit: reuse the last binaries.
+    built=$(date -u -r "$BENCH_BUILD/bin/podkeeper" +%Y-%m-%dT%H:%M:%SZ)
+    BENCH_INVOCATION="BENCH_NO_BUILD=1 $BENCH_INVOCATION (podkeeper binary built $built)"
+  else
+    echo "building podkeeper, podkeeper-shim, $program in $BENCH_BUILD (-j$BENCH_JOBS)" >&2
+    cmake -S "$BENCH_REPO" -B "$BENCH_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    if ! cmake --build "$BENCH_BUILD" -j"$BENCH_JOBS" --target podkeeper podkeeper-shim \
+      "$program" >&2; then
+      echo "$program: build failed; BENCH_NO_BUILD=1 reuses the binaries of the last build" >&2
+      exit 1
+    fi
+    tree=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    dirty=$(git -C "$BENCH_REPO" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+    BENCH_INVOCATION="$BENCH_INVOCATION (built from $tree + $dirty modified files)"
+  fi
   BENCH_TMP=$(mktemp -d /tmp/pk-bench-run.XXXXXX)
   sh "$BENCH_REPO/scripts/build-busybox-image.sh" "$BENCH_TMP/images" >/dev/null
   BENCH_OUT=$BENCH_BUILD/bench-results/$program-$(date -u +%Y%m%dT%H%M%SZ).txt
   mkdir -p "$BENCH_BUILD/bench-results"
+  if [ "$program" = pk-bench-start ]; then set -- --raw "${BENCH_OUT%.txt}.raw.csv" "$@"; fi
   "$BENCH_BUILD/bin/$program" --image-dir "$BENCH_TMP/images" --work-dir "$BENCH_TMP" \
     --cgroup-root "$BENCH_CGROUP_ROOT" --invocation "$BENCH_INVOCATION" \
     --keep-agent-log "${BENCH_OUT%.txt}.agent.log" "$@" \

@@ -4,6 +4,6 @@
 #   scripts/bench-start.sh                      50 start, 20 stop, 20 two-container runs
 #   scripts/bench-start.sh --runs 100 --only start
 # Options go to build-bench/bin/pk-bench-start (see its --help).
-BENCH_INVOCATION="scripts/bench-start.sh $*"
+BENCH_INVOCATION=$(echo "scripts/bench-start.sh $*" | sed 's/ *$//')
 . "$(dirname "$0")/bench-common.sh"
 bench_main pk-bench-start "$@"

@@ -315,6 +315,7 @@ int main(int argc, char** argv) {
           o.runcJobs, upFail, downFail);
     std::printf("  loadavg at end: %s\n", loadavg().c_str());
   } catch (const Interrupted&) {
+    std::printf("\nINTERRUPTED: the tables above are all there is\n");
     std::fprintf(stderr, "\ninterrupted; cleaned up\n");
     status = 130;
   } catch (const std::exception& e) {

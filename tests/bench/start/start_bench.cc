@@ -40,6 +40,7 @@ struct Options {
   std::string cgroupRoot;
   std::string invocation;
   std::string agentLog;
+  std::string rawFile;
   std::string only = "all";
   int runs = 50;
   int stopRuns = 20;
@@ -215,6 +216,29 @@ void printRatio(const Summary& pk, const Summary& peer) {
               pk.p90 / peer.p90);
 }
 
+// One line per timed run for --raw: scenario,side,run,UTC start,ms[,ms]; lets a slow run be
+// found in the agent's log.
+std::string rawRows;
+
+void raw(const std::string& scenario, const std::string& side, int run, int64_t wallNs, double ms,
+         double ms2 = -1) {
+  char line[160];
+  std::time_t secs = std::time_t(wallNs / 1'000'000'000);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", std::gmtime(&secs));
+  std::snprintf(line, sizeof line, "%s,%s,%d,%s.%03dZ,%.2f", scenario.c_str(), side.c_str(), run,
+                when, int(wallNs / 1'000'000 % 1000), ms);
+  rawRows += line;
+  if (ms2 >= 0) rawRows += "," + std::to_string(ms2);
+  rawRows += "\n";
+}
+
+int64_t wallNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 std::string loadavg() {
   std::string l = readFile("/proc/loadavg");
   return l.substr(0, l.find(' ', l.find(' ', l.find(' ') + 1) + 1));
@@ -229,14 +253,18 @@ void scenarioStart(Bench& b, const Options& o, const std::string& title,
     for (int side : (i % 2 == 0 ? std::vector<int>{0, 1} : std::vector<int>{1, 0})) {
       if (side == 0) {
         auto h = b.stagePod(containers.size() > 1 ? "pair" : "start", containers);
+        int64_t wall = wallNs();
         double ms = b.pkStart(h);
         b.pkRemove(h);
         if (i >= 0) pk.push_back(ms);
+        if (i >= 0) raw(h.name, "podkeeper", i, wall, ms);
       } else {
         std::vector<Bench::RuncRun> r;
+        int64_t wall = wallNs();
         double ms = b.runcStart(bundles, r);
         b.runcRemove(r);
         if (i >= 0) rc.push_back(ms);
+        if (i >= 0) raw(containers.size() > 1 ? "pair" : "start", "runc", i, wall, ms);
       }
     }
     std::fprintf(stderr, "\r%s: %d/%d", title.c_str(), i + 1, runs);
@@ -259,7 +287,9 @@ void scenarioStop(Bench& b, const Options& o) {
       if (side == 0) {
         auto h = b.stagePod("stop", {"c"});
         b.pkStart(h);
+        int64_t wall = wallNs();
         auto t = b.pkStop(h);
+        if (i >= 0) raw(h.name, "podkeeper", i, wall, t.gone, t.removed);
         if (i >= 0) {
           gone.push_back(t.gone);
           removed.push_back(t.removed);
@@ -267,7 +297,9 @@ void scenarioStop(Bench& b, const Options& o) {
       } else {
         std::vector<Bench::RuncRun> r;
         b.runcStart({"single"}, r);
+        int64_t wall = wallNs();
         double ms = b.runcStop(r, "single");
+        if (i >= 0) raw("stop", "runc", i, wall, ms);
         if (i >= 0) rc.push_back(ms);
       }
     }
@@ -304,6 +336,7 @@ int main(int argc, char** argv) {
   app.add_option("--only", o.only, "start, stop, pair or all")
       ->check(CLI::IsMember({"start", "stop", "pair", "all"}));
   app.add_option("--invocation", o.invocation, "the wrapper command, printed with the table");
+  app.add_option("--raw", o.rawFile, "write every timed run as CSV here");
   app.add_option("--keep-agent-log", o.agentLog, "copy the agent's log here at the end");
   CLI11_PARSE(app, argc, argv);
 
@@ -340,7 +373,9 @@ int main(int argc, char** argv) {
       scenarioStart(b, o, "Start latency, pod with 2 containers (no volumes)", {"a", "b"},
                     {"pair-a", "pair-b"}, o.pairRuns);
     std::printf("\nloadavg at end: %s\n", loadavg().c_str());
+    if (!o.rawFile.empty()) writeFile(o.rawFile, "run,side,index,utc,ms,ms2\n" + rawRows);
   } catch (const Interrupted&) {
+    std::printf("\nINTERRUPTED: the tables above are all there is\n");
     std::fprintf(stderr, "\ninterrupted; cleaned up\n");
     status = 130;
   } catch (const std::exception& e) {

@@ -153,6 +153,55 @@ Result<void> bindVolumes(int rootFd, const std::vector<RootfsPlan::Bind>& mounts
   return {};
 }
 
+// Read-only from here on, through the mount (the superblock is the host's).
+Result<void> remountReadOnly(int rootFd, const std::string& path) {
+  auto mounted = openInRoot(rootFd, path, O_PATH);
+  if (!mounted) return fail(mounted.error());
+  return mountAt(nullptr, mounted->get(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr,
+                 path + " read-only");
+}
+
+// The host's cgroup layout at /sys/fs/cgroup, each hierarchy rooted at the container's
+// cgroup by its cgroup namespace; a tmpfs holds them when there are several.
+Result<void> mountCgroups(int rootFd, const std::vector<ContainerCgroupMount>& mounts,
+                          bool privileged) {
+  if (mounts.empty()) return {};
+  const std::string base = "/sys/fs/cgroup";
+  const unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+  auto baseFd = openDirInRoot(rootFd, base);
+  if (!baseFd) return fail(baseFd.error());
+  const bool single = mounts.size() == 1 && mounts[0].name.empty();
+  if (!single) {
+    if (auto r = mountAt("tmpfs", baseFd->get(), "tmpfs", flags, "mode=755", base); !r) return r;
+  }
+  for (const auto& m : mounts) {
+    const std::string path = single ? base : base + "/" + m.name;
+    auto dir = openDirInRoot(rootFd, path);
+    if (!dir) return fail(dir.error());
+    const char* data = m.options.empty() ? nullptr : m.options.c_str();
+    if (auto r = mountAt(m.fsType.c_str(), dir->get(), m.fsType.c_str(), flags, data, path); !r) {
+      return r;
+    }
+    if (!privileged) {
+      if (auto r = remountReadOnly(rootFd, path); !r) return r;
+    }
+  }
+  if (single) return {};
+  auto tmpfs = openInRoot(rootFd, base, O_DIRECTORY);
+  if (!tmpfs) return fail(tmpfs.error());
+  for (const auto& m : mounts) {  // "cpu" and "cpuacct" lead to "cpu,cpuacct"
+    if (m.name.find(',') == std::string::npos) continue;
+    size_t start = 0;
+    while (start < m.name.size()) {
+      const auto comma = m.name.find(',', start);
+      const std::string part = m.name.substr(start, comma - start);
+      (void)::symlinkat(m.name.c_str(), tmpfs->get(), part.c_str());
+      start = comma == std::string::npos ? m.name.size() : comma + 1;
+    }
+  }
+  return privileged ? Result<void>{} : remountReadOnly(rootFd, base);
+}
+
 Result<void> mountKernelFs(int rootFd, bool privileged) {
   auto proc = openDirInRoot(rootFd, "/proc");
   if (!proc) return fail(proc.error());
@@ -219,6 +268,7 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   UniqueFd root(::open(plan.mergedDir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return failSys(errno, "open " + plan.mergedDir);
   if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
+  if (auto r = mountCgroups(root.get(), plan.cgroupMounts, plan.privileged); !r) return r;
   if (auto r = mountDev(root.get()); !r) return r;
   if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
   if (auto r = bindVolumes(root.get(), plan.mounts); !r) return r;

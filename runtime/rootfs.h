@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "runtime/cgroup_mounts.h"
 
 // The container's filesystem, set up by its init inside its own mount namespace, so every
 // mount disappears with the container. Mount targets inside the rootfs are opened with
@@ -24,8 +25,9 @@ struct RootfsPlan {
     std::string destination;
     bool readOnly = false;
   };
-  std::vector<Bind> mounts;  // volumes, in order
-  bool readOnly = false;     // remount / read-only after pivoting
+  std::vector<Bind> mounts;                        // volumes, in order
+  bool readOnly = false;                           // remount / read-only after pivoting
+  std::vector<ContainerCgroupMount> cgroupMounts;  // at /sys/fs/cgroup, read-only
   bool privileged = false;
 };
 

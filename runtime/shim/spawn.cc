@@ -10,6 +10,8 @@
 #include <optional>
 
 #include "runtime/atomic_file.h"
+#include "runtime/cgroup/mountinfo.h"
+#include "runtime/cgroup_mounts.h"
 #include "runtime/container_init.h"
 #include "runtime/proc.h"
 #include "runtime/syscalls.h"
@@ -98,6 +100,16 @@ Result<void> awaitExec(int execErrorFd) {
   return fail(Error{f.err, f.message});
 }
 
+// What the host has mounted under the cgroup root; none (and no /sys/fs/cgroup in the
+// container) when mountinfo cannot be read.
+std::vector<ContainerCgroupMount> cgroupMountsFor(const ShimConfig& config) {
+  auto text = readWholeFile(config.cgroupMountinfoPath);
+  if (!text) return {};
+  auto mounts = cgroup::parseMountinfo(*text);
+  if (!mounts) return {};
+  return containerCgroupMounts(*mounts, config.cgroupMountRoot);
+}
+
 // What the init needs from the config; descriptors are filled in by the caller.
 InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
                      ProcessIdentity identity) {
@@ -114,6 +126,7 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
   plan.workingDir = config.workingDir;
   plan.hostname = readHostname(config.sandboxDir);
   plan.identity = std::move(identity);
+  plan.rootfs.cgroupMounts = cgroupMountsFor(config);
   plan.newPidNamespace = !config.hostPID;
   plan.rootfs.readOnly = config.readOnlyRootfs;
   for (const auto& m : config.mounts)

@@ -68,6 +68,25 @@ TEST_F(Sandbox, ContainerLimitsAreWrittenToTheCgroupFiles) {
   EXPECT_EQ(trim(readFileOr("/sys/fs/cgroup/cpu" + path + "cpu.shares")), "512");
 }
 
+TEST_F(Sandbox, ContainerSeesItsOwnLimitsReadOnlyUnderSysFsCgroup) {
+  const auto sb = makeSandbox("cgfs");
+  auto spec = container(sb, "app",
+                        {"sh", "-c",
+                         "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "
+                         "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; "
+                         "test -f /sys/fs/cgroup/unified/cgroup.procs && echo unified=yes; "
+                         "mkdir /sys/fs/cgroup/memory/x 2>/dev/null && echo cg=rw || echo cg=ro"});
+  spec.resources.memoryLimitBytes = 48 * 1024 * 1024;
+  spec.resources.cpuQuotaUs = 20000;
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  EXPECT_TRUE(contains(log, "F 50331648\n")) << log;
+  EXPECT_TRUE(contains(log, "F 20000\n")) << log;
+  EXPECT_TRUE(contains(log, "F unified=yes\n")) << log;
+  EXPECT_TRUE(contains(log, "F cg=ro\n")) << log;
+}
+
 TEST_F(Sandbox, ContainersShareThePodsNetUtsIpcNamespacesButNotTheHosts) {
   const auto sb = makeSandbox("share");
   const auto a = start(container(sb, "a", {"sleep", "30"}));

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "runtime/capabilities.h"
+#include "runtime/cgroup_mounts.h"
 #include "runtime/container_init.h"
 #include "runtime/exit_status.h"
 #include "runtime/namespace_pins.h"
@@ -131,6 +132,32 @@ TEST(WithHostAliases, AppendsTheKubeletsSection) {
   EXPECT_EQ(withHostAliases("base\n", {{"10.0.0.1", {"a", "b"}}, {"10.0.0.2", {"c"}}}),
             "base\n\n# Entries added by HostAliases.\n10.0.0.1\ta\tb\n10.0.0.2\tc\n");
   EXPECT_EQ(withHostAliases("base\n", {}), "base\n");
+}
+
+constexpr const char* kHybridMountinfo =
+    "25 30 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+    "26 25 0:23 / /sys/fs/cgroup/unified rw,nosuid shared:10 - cgroup2 cgroup2 rw,nsdelegate\n"
+    "27 25 0:24 / /sys/fs/cgroup/systemd rw shared:11 - cgroup cgroup rw,xattr,name=systemd\n"
+    "28 25 0:25 / /sys/fs/cgroup/cpu,cpuacct rw shared:12 - cgroup cgroup rw,cpu,cpuacct\n"
+    "29 25 0:26 / /sys/fs/cgroup/memory rw shared:13 - cgroup cgroup rw,memory\n"
+    "30 1 0:27 / /elsewhere rw shared:14 - cgroup cgroup rw,pids\n";
+
+TEST(ContainerCgroupMounts, MirrorsTheHostsHybridLayout) {
+  auto mounts = cgroup::parseMountinfo(kHybridMountinfo);
+  ASSERT_TRUE(mounts.has_value()) << mounts.error().message;
+  EXPECT_THAT(containerCgroupMounts(*mounts, "/sys/fs/cgroup"),
+              ElementsAre(ContainerCgroupMount{"unified", "cgroup2", ""},
+                          ContainerCgroupMount{"systemd", "cgroup", "name=systemd"},
+                          ContainerCgroupMount{"cpu,cpuacct", "cgroup", "cpu,cpuacct"},
+                          ContainerCgroupMount{"memory", "cgroup", "memory"}));
+}
+
+TEST(ContainerCgroupMounts, UnifiedOnlyHostIsOneCgroup2AtTheRoot) {
+  auto mounts = cgroup::parseMountinfo(
+      "25 30 0:22 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n");
+  ASSERT_TRUE(mounts.has_value());
+  EXPECT_THAT(containerCgroupMounts(*mounts, "/sys/fs/cgroup"),
+              ElementsAre(ContainerCgroupMount{"", "cgroup2", ""}));
 }
 
 TEST(CheckCgroupPath, AcceptsRelativePathsOnly) {

@@ -147,6 +147,11 @@ Result<void> dropBoundingSet(uint64_t mask) {
 Result<void> setProcessCapabilities(uint64_t mask) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
+  // Only what this process holds can be kept: a privileged container on a machine without,
+  // say, CAP_SYS_RESOURCE runs without it rather than not at all.
+  if (::syscall(SYS_capget, &header, data) != 0) return failSys(errno, "capget");
+  const uint64_t held = data[0].permitted | (uint64_t{data[1].permitted} << 32);
+  mask &= held;
   for (int i = 0; i < 2; ++i) {
     const auto word = static_cast<uint32_t>(mask >> (32 * i));
     data[i].effective = word;

@@ -25,7 +25,8 @@ Result<uint64_t> capabilityMask(const std::vector<std::string>& names);
 // CAP_SETPCAP, which the second step may take away):
 // every capability outside keep leaves the bounding set;
 Result<void> dropBoundingSet(uint64_t keep);
-// permitted and effective become mask, inheritable and ambient empty.
+// permitted and effective become mask (as far as this process holds them), inheritable and
+// ambient empty.
 Result<void> setProcessCapabilities(uint64_t mask);
 
 }  // namespace podkeeper::runtime

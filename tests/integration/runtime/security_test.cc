@@ -40,6 +40,25 @@ TEST_F(ContainerSecurity, CapabilityAddAndDropAreHonoured) {
       << readFileOr(spec.logPath);
 }
 
+TEST_F(ContainerSecurity, PrivilegedHasEveryCapabilityAndNoMasks) {
+  const auto sb = makeSandbox("priv");
+  auto spec = container(sb, "app",
+                        {"sh", "-c",
+                         "grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status; "
+                         "grep -q ' /proc/keys ' /proc/self/mountinfo && echo keys=masked || "
+                         "echo keys=open"});
+  spec.privileged = true;
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  const auto log = readFileOr(spec.logPath);
+  // Every capability the runtime itself holds (this machine lacks CAP_SYS_RESOURCE).
+  const auto self = readFileOr("/proc/self/status");
+  const auto capPrm = self.substr(self.find("CapPrm:\t") + 8, 16);
+  EXPECT_TRUE(contains(log, "CapBnd:\t" + capPrm)) << log << "\nruntime holds " << capPrm;
+  EXPECT_TRUE(contains(log, "NoNewPrivs:\t0")) << log;
+  EXPECT_TRUE(contains(log, "F keys=open\n")) << log;
+}
+
 TEST_F(ContainerSecurity, KernelPathsAreMaskedOrReadOnly) {
   const auto sb = makeSandbox("mask");
   const auto spec = container(

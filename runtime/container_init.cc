@@ -66,6 +66,9 @@ Result<void> setupStdio(const InitPlan& plan) {
 }
 
 Result<void> setUp(const InitPlan& plan) {
+  // Until exec this process is the shim's image: nothing in the container may open it
+  // through /proc/<pid>/exe or ptrace it. exec makes an ordinary binary dumpable again.
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return failSys(errno, "set non-dumpable");
   ::umask(0);  // device nodes get exactly the modes asked for
   if (auto r = waitUntilPlaced(plan); !r) return r;
   if (auto r = joinPodNamespaces(plan); !r) return r;

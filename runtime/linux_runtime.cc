@@ -186,8 +186,12 @@ void LinuxRuntime::discardContainer(const ContainerPaths& paths,
     }
   }
   if (checkCgroupPath("cgroupPath", cgroupPath) && cgroups_.exists(cgroupPath)) {
-    if (auto r = cgroups_.killAll(cgroupPath); !r) spdlog::warn("{}", r.error().message);
-    if (auto r = removeCgroup(cgroups_, cgroupPath); !r) spdlog::warn("{}", r.error().message);
+    if (auto r = cgroups_.killAll(cgroupPath); !r) {
+      spdlog::warn("container dir {}: kill cgroup: {}", paths.dir, r.error().message);
+    }
+    if (auto r = removeCgroup(cgroups_, cgroupPath); !r) {
+      spdlog::warn("container dir {}: remove cgroup: {}", paths.dir, r.error().message);
+    }
   }
   std::error_code ec;
   std::filesystem::remove_all(paths.dir, ec);
@@ -203,7 +207,7 @@ Result<void> LinuxRuntime::signalContainer(const std::string& sandboxUid, const 
   if (sys::pidfdSendSignal(pidfd->get(), sig) != 0) {
     return failSys(errno, who + ": signal " + std::to_string(sig));
   }
-  spdlog::info("sandbox {}: container {}: sent signal {}", sandboxUid, name, sig);
+  spdlog::info("pod {}: container {}: sent signal {}", podName(sandboxUid), name, sig);
   return {};
 }
 
@@ -214,7 +218,8 @@ Result<void> LinuxRuntime::killContainer(const std::string& sandboxUid, const st
   if (auto r = checkCgroupPath("cgroupPath", *path); !r) return fail(r.error().context(who));
   if (!cgroups_.exists(*path)) return {};
   if (auto r = cgroups_.killAll(*path); !r) return fail(r.error().context(who));
-  spdlog::info("sandbox {}: container {}: killed every process in {}", sandboxUid, name, *path);
+  spdlog::info("pod {}: container {}: killed every process in {}", podName(sandboxUid), name,
+               *path);
   return {};
 }
 
@@ -229,7 +234,7 @@ Result<void> LinuxRuntime::removeContainer(const std::string& sandboxUid, const 
   discardContainer(paths, state.cgroupPath, state.shimAlive ? state.shimPid : 0);
   if (::access(paths.dir.c_str(), F_OK) == 0)
     return failMsg(who + ": could not remove " + paths.dir);
-  spdlog::info("sandbox {}: container {}: removed", sandboxUid, name);
+  spdlog::info("pod {}: container {}: removed", podName(sandboxUid), name);
   return {};
 }
 

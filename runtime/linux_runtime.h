@@ -55,6 +55,7 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<SandboxRecord> loadSandbox(const std::string& uid) const;
   Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
   Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;
+  std::string podName(const std::string& uid) const;  // "ns/name (uid)" for log lines
   ContainerState observeContainer(const std::string& uid, const std::string& name) const;
   void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
                         pid_t shimPid);

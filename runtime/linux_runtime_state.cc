@@ -26,6 +26,11 @@ Result<ContainerRecord> LinuxRuntime::loadContainer(const std::string& uid,
   return decodeContainerRecord(*text, file);
 }
 
+std::string LinuxRuntime::podName(const std::string& uid) const {
+  auto rec = loadSandbox(uid);
+  return rec ? rec->namespace_ + "/" + rec->name + " (" + uid + ")" : uid;
+}
+
 Result<cgroup::CgroupPath> LinuxRuntime::containerCgroup(const std::string& uid,
                                                          const std::string& name) const {
   if (auto rec = loadContainer(uid, name)) return rec->cgroupPath;

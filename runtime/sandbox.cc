@@ -138,7 +138,8 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   std::error_code ec;
   std::filesystem::remove_all(podDir, ec);
   if (ec) return failSys(ec.value(), "sandbox " + uid + ": remove " + podDir);
-  spdlog::info("sandbox {}: removed", uid);
+  spdlog::info("pod {}: sandbox removed",
+               record ? record->namespace_ + "/" + record->name + " (" + uid + ")" : uid);
   return {};
 }
 

@@ -11,6 +11,7 @@
 #include "agent/http/http_server.h"
 #include "agent/http/router.h"
 #include "agent/manifest_watcher.h"
+#include "agent/node_facts.h"
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
 #include "metrics/agent_metrics.h"
@@ -46,6 +47,19 @@ runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
   return r;
 }
 
+reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
+                                const metrics::MachineInfo& machine) {
+  reconciler::NodePaths p;
+  p.imageDir = c.imageDir;
+  p.logDir = c.logDir;
+  p.cgroupRoot = c.cgroupRoot;
+  p.nodeName = node.name;
+  p.hostIP = node.hostIP;
+  p.cpuMilli = int64_t(machine.cpuCores) * 1000;
+  p.memoryBytes = int64_t(machine.memoryBytes);
+  return p;
+}
+
 http::HttpResponse exposition(std::string body) {
   return http::HttpResponse::text(200, std::move(body),
                                   std::string(metrics::kExpositionContentType));
@@ -68,11 +82,8 @@ struct Agent {
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
         agentMetrics(registry),
-        reconciler(runtime, clock, {c.imageDir, c.logDir, c.cgroupRoot},
-                   {[this](double s) { agentMetrics.observePodStartLatency(s); },
-                    [this](const std::string& ns, const std::string& pod, const std::string& ct) {
-                      agentMetrics.containerRestarted(ns, pod, ct);
-                    }}),
+        node(readNodeIdentity()),
+        reconciler(runtime, clock, nodePaths(c, node, machine), reconcileHooks()),
         loop(io, reconciler, runtime, clock, {c.resyncInterval}),
         watcher(io, c.manifestDir, c.relistInterval,
                 [this](const ManifestWatcher::Published& p) { onManifests(p); }),
@@ -82,6 +93,19 @@ struct Agent {
         tcp(io, router.handler()),
         unixServer(io, router.handler()),
         signals(io, SIGINT, SIGTERM) {}
+
+  reconciler::ReconcileHooks reconcileHooks() {
+    reconciler::ReconcileHooks h;
+    h.podStarted = [this](double s) { agentMetrics.observePodStartLatency(s); };
+    h.containerRestarted = [this](const std::string& ns, const std::string& pod,
+                                  const std::string& ct) {
+      agentMetrics.containerRestarted(ns, pod, ct);
+    };
+    h.podRemoved = [this](const std::string& ns, const std::string& pod) {
+      agentMetrics.forgetPod(ns, pod);
+    };
+    return h;
+  }
 
   void onManifests(const ManifestWatcher::Published& p) {
     agentMetrics.setManifestErrors(p.filesWithErrors);
@@ -160,6 +184,7 @@ struct Agent {
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
   metrics::ProcessCollector processCollector;
+  NodeIdentity node;
   reconciler::Reconciler reconciler;
   reconciler::ReconcileLoop loop;
   ManifestWatcher watcher;

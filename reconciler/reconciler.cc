@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "reconciler/support.h"
 #include "runtime/image_store.h"
 
 namespace podkeeper::reconciler {
@@ -88,6 +89,20 @@ Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
 Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   auto want = desired_.find(key);
   const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
+  if (desired) {
+    // Refused before anything is touched: what runs under an accepted spec stays.
+    auto problems = unsupportedFields(desired->pod);
+    if (!problems.empty()) {
+      std::string all;
+      for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+      if (refusedHash_[key] != desired->specHash) {
+        refusedHash_[key] = desired->specHash;
+        event(key, "Warning", "FailedValidation", all);
+      }
+      return failMsg("pod " + key + " not started: " + all);
+    }
+    refusedHash_.erase(key);
+  }
 
   std::vector<std::string> uids = observedUidsFor(key);
   if (desired && std::find(uids.begin(), uids.end(), desired->uid) == uids.end())
@@ -187,11 +202,14 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
         r = runtime_.removeSandbox(uid);
         if (r) {
           spdlog::info("pod {}: removed (uid {})", key, uid);
-          observed_.erase(uid);
+          if (!desired) {
+            events_.forget(key);
+            if (hooks_.podRemoved && obs) hooks_.podRemoved(obs->namespace_, obs->name);
+          }
+          observed_.erase(uid);  // obs dangles from here on
           workers_.erase(uid);
           waiting_.erase(uid);
           lastTerminated_.erase(uid);
-          if (!desired) events_.forget(key);
           return {};
         }
         break;

@@ -23,6 +23,7 @@ struct ReconcileHooks {
   std::function<void(double seconds)> podStarted;  // desired first seen -> all containers up
   std::function<void(const std::string& ns, const std::string& pod, const std::string& c)>
       containerRestarted;
+  std::function<void(const std::string& ns, const std::string& pod)> podRemoved;  // deleted
 };
 
 // Level-triggered: reconcile(key) reads the desired pod and what the runtime reports for the
@@ -90,6 +91,7 @@ class Reconciler {
   std::map<std::string, std::map<std::string, std::string>> waiting_;
   std::map<std::string, std::map<std::string, runtime::ExitRecord>> lastTerminated_;
   std::map<std::string, std::string> lastErrors_;
+  std::map<std::string, std::string> refusedHash_;  // key -> spec hash refused as unsupported
   EventLog events_;
 };
 

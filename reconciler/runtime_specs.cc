@@ -1,5 +1,6 @@
 #include "reconciler/runtime_specs.h"
 
+#include "manifests/env_expansion.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image_store.h"
 
@@ -17,11 +18,21 @@ std::string podKey(const manifests::DecodedPod& pod) {
 
 runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePaths& paths) {
   const auto& meta = pod.pod.metadata;
+  const auto& spec = pod.pod.spec;
   runtime::SandboxSpec s;
   s.uid = pod.uid;
   s.name = meta.name;
   s.namespace_ = meta.namespace_;
-  s.hostname = meta.name;
+  s.hostname = spec.hostname.empty() ? meta.name : spec.hostname;
+  s.hostNetwork = spec.hostNetwork;
+  s.hostIPC = spec.hostIPC;
+  s.hostPID = spec.hostPID;
+  for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
+  for (const auto& v : spec.volumes)
+    if (v.emptyDir)
+      s.emptyDirs.push_back({v.name, v.emptyDir->medium == "Memory", v.emptyDir->sizeLimitBytes});
+  for (const auto& sysctl : spec.securityContext.sysctls)
+    s.sysctls.emplace_back(sysctl.name, sysctl.value);
   s.cgroupParent = podCgroupPath(paths.cgroupRoot, qosClass(pod.pod.spec), pod.uid);
   s.resources = podResources(pod.pod.spec);
   s.specHash = pod.specHash;
@@ -36,12 +47,65 @@ std::string containerLogPath(const std::string& logDir, const manifests::Decoded
          std::to_string(restartCount) + ".log";
 }
 
+namespace {
+
+// Container settings win over the pod's, as in Kubernetes.
+Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Container& c,
+                           runtime::ContainerSpec& s) {
+  const auto& psc = pod.pod.spec.securityContext;
+  const manifests::SecurityContext sc = c.securityContext.value_or(manifests::SecurityContext{});
+  s.privileged = sc.privileged.value_or(false);
+  if (sc.capabilities) {
+    s.capAdd = sc.capabilities->add;
+    s.capDrop = sc.capabilities->drop;
+  }
+  // DESIGN 4.5: no_new_privs unless allowPrivilegeEscalation is true (or privileged).
+  s.allowPrivilegeEscalation = s.privileged || sc.allowPrivilegeEscalation.value_or(false);
+  s.runAsUser = sc.runAsUser ? sc.runAsUser : psc.runAsUser;
+  s.runAsGroup = sc.runAsGroup ? sc.runAsGroup : psc.runAsGroup;
+  s.supplementalGroups = psc.supplementalGroups;
+  s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
+  bool nonRoot = sc.runAsNonRoot.value_or(psc.runAsNonRoot.value_or(false));
+  if (nonRoot && s.runAsUser.value_or(0) == 0)
+    return failMsg(
+        "container has runAsNonRoot and image will run as root (set runAsUser to a "
+        "non-zero uid; images here carry no user)");
+  return {};
+}
+
+Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Container& c,
+                         runtime::ContainerSpec& s) {
+  for (const auto& m : c.volumeMounts) {
+    const manifests::Volume* volume = nullptr;
+    for (const auto& v : pod.pod.spec.volumes)
+      if (v.name == m.name) volume = &v;
+    if (!volume) return failMsg("volumeMount " + m.mountPath + ": no volume named " + m.name);
+    runtime::BindMount b;
+    b.destination = m.mountPath;
+    b.readOnly = m.readOnly;
+    if (volume->emptyDir)
+      b.emptyDir = volume->name;
+    else if (volume->hostPath)
+      b.source = volume->hostPath->path;
+    else
+      return failMsg("volume " + volume->name + ": only emptyDir and hostPath can be mounted");
+    s.mounts.push_back(std::move(b));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
-                                             const manifests::Container& container,
+                                             const manifests::Container& written,
                                              const NodePaths& paths, int restartCount) {
+  manifests::NodeFacts facts{paths.nodeName, paths.hostIP,      paths.hostIP,
+                             paths.cpuMilli, paths.memoryBytes, 0};
+  const manifests::Container container =
+      manifests::resolveContainer(pod.pod, pod.uid, written, facts);
+  auto where = [&] { return "pod " + podKey(pod) + " container " + container.name; };
   auto rootfs = runtime::resolveImageRootfs(paths.imageDir, container.image);
-  if (!rootfs)
-    return fail(rootfs.error().context("pod " + podKey(pod) + " container " + container.name));
+  if (!rootfs) return fail(rootfs.error().context(where()));
 
   runtime::ContainerSpec s;
   s.sandboxUid = pod.uid;
@@ -57,12 +121,15 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   bool setsPath = false;
   for (const auto& e : container.env) setsPath = setsPath || e.name == "PATH";
   if (!setsPath) s.env.push_back(kDefaultPath);
-  s.env.push_back("HOSTNAME=" + pod.pod.metadata.name);
+  const auto& spec = pod.pod.spec;
+  s.env.push_back("HOSTNAME=" + (spec.hostname.empty() ? pod.pod.metadata.name : spec.hostname));
   for (const auto& e : container.env) s.env.push_back(e.name + "=" + e.value);
   s.workingDir = container.workingDir;
   s.resources = containerResources(container);
   s.logPath = containerLogPath(paths.logDir, pod, container.name, restartCount);
   s.restartCount = restartCount;
+  if (auto r = applySecurity(pod, container, s); !r) return fail(r.error().context(where()));
+  if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));
   return s;
 }
 

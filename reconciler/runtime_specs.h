@@ -13,11 +13,19 @@ struct NodePaths {
   std::string imageDir;
   std::string logDir;
   std::string cgroupRoot;
+  // Facts for the downward API (env valueFrom); pods have no address of their own yet, so
+  // status.podIP is the host's.
+  std::string nodeName;
+  std::string hostIP;
+  int64_t cpuMilli = 0;
+  int64_t memoryBytes = 0;
 };
 
 runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePaths& paths);
 
-// Resolves the image (without checking it exists), argv, env, cgroup and log path.
+// Resolves the image (without checking it exists), argv and env (downward API and $(VAR)
+// expansion), security settings, volume mounts, cgroup and log path. Refuses a container
+// that must not run as root (runAsNonRoot) but would.
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& container,
                                              const NodePaths& paths, int restartCount);

@@ -9,7 +9,7 @@ struct PodYaml {
   std::string name = "web";
   std::string uid = "e2e-uid-1";
   std::string container = "app";
-  std::string script = "echo pid $$; while true; do sleep 1; done";
+  std::string script = "echo pid $$$$; while true; do sleep 1; done";
   std::string restartPolicy = "Always";
   int grace = 3;
   std::string cpuRequest = "100m", cpuLimit = "500m";

@@ -22,7 +22,8 @@ class ReconcilerTest : public ::testing::Test {
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(imageDir_ / "busybox/latest/rootfs");
     reconciler_ = std::make_unique<Reconciler>(
-        runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+        runtime_, clock_,
+        NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   }
   void TearDown() override { fs::remove_all(imageDir_); }
 
@@ -184,7 +185,9 @@ TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
   want({p});
   reconcile();
   // A new agent: same runtime state, fresh reconciler.
-  Reconciler fresh(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+  Reconciler fresh(
+      runtime_, clock_,
+      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   fresh.setDesired({{"default/web", p}});
   ASSERT_TRUE(fresh.observeAll());
   runtime_.calls.clear();
@@ -195,7 +198,9 @@ TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
 TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
   want({testing::pod("web", {container("app")})});
   reconcile();
-  Reconciler fresh(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"});
+  Reconciler fresh(
+      runtime_, clock_,
+      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   ASSERT_TRUE(fresh.observeAll());
   EXPECT_EQ(fresh.keys(), (std::vector<std::string>{"default/web"}));
   ASSERT_TRUE(fresh.reconcile("default/web"));
@@ -205,8 +210,10 @@ TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
 
 TEST_F(ReconcilerTest, PodStartLatencyIsReportedOnceAllContainersRun) {
   std::vector<double> latencies;
-  Reconciler r(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"},
-               ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}});
+  Reconciler r(
+      runtime_, clock_,
+      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
+      ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
   auto p = testing::pod("web", {container("app")});
   r.setDesired({{"default/web", p}});
   advanceTo(clock_.now + 3 * kSec);
@@ -220,8 +227,10 @@ TEST_F(ReconcilerTest, AdoptedPodReportsNoStartLatency) {
   want({p});
   reconcile();
   std::vector<double> latencies;
-  Reconciler fresh(runtime_, clock_, NodePaths{imageDir_.string(), "/var/log/pods", "pk"},
-                   ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}});
+  Reconciler fresh(
+      runtime_, clock_,
+      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
+      ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
   fresh.setDesired({{"default/web", p}});
   ASSERT_TRUE(fresh.observeAll());
   ASSERT_TRUE(fresh.reconcile("default/web"));

@@ -1,0 +1,120 @@
+#include "reconciler/runtime_specs.h"
+
+#include <gtest/gtest.h>
+
+#include "reconciler/support.h"
+#include "test_pods.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+using testing::container;
+
+NodePaths paths() { return {"/images", "/logs", "pk", "node1", "10.1.2.3", 4000, 8 << 30}; }
+
+TEST(ContainerSpec, EnvGetsDownwardApiValuesAndArgsAreExpanded) {
+  auto pod = testing::pod("web", {container("app")});
+  auto& c = pod.pod.spec.containers[0];
+  manifests::EnvVar name{"POD_NAME", "", manifests::EnvVarSource{}};
+  name.valueFrom->fieldRef = manifests::ObjectFieldSelector{"metadata.name"};
+  c.env = {name, {"GREETING", "hi $(POD_NAME)", std::nullopt}};
+  c.args = {"$(GREETING)", "$$(GREETING)"};
+  auto spec = containerSpec(pod, c, paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_NE(std::find(spec->env.begin(), spec->env.end(), "POD_NAME=web"), spec->env.end());
+  EXPECT_NE(std::find(spec->env.begin(), spec->env.end(), "GREETING=hi web"), spec->env.end());
+  EXPECT_EQ(spec->argv, (std::vector<std::string>{"sleep", "3600", "hi web", "$(GREETING)"}));
+}
+
+TEST(ContainerSpec, DefaultPathUnlessTheContainerSetsOne) {
+  auto pod = testing::pod("web", {container("app")});
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->env[0].rfind("PATH=/usr/local/sbin", 0), 0u);
+  pod.pod.spec.containers[0].env = {{"PATH", "/opt/bin", std::nullopt}};
+  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(std::count_if(spec->env.begin(), spec->env.end(),
+                          [](const auto& e) { return e.rfind("PATH=", 0) == 0; }),
+            1);
+}
+
+TEST(ContainerSpec, ContainerSecurityContextOverridesThePods) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.runAsUser = 1000;
+  pod.pod.spec.securityContext.runAsGroup = 1000;
+  pod.pod.spec.securityContext.supplementalGroups = {5, 6};
+  manifests::SecurityContext sc;
+  sc.runAsUser = 2000;
+  sc.capabilities = manifests::Capabilities{{"NET_ADMIN"}, {"KILL"}};
+  sc.readOnlyRootFilesystem = true;
+  pod.pod.spec.containers[0].securityContext = sc;
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->runAsUser, 2000);
+  EXPECT_EQ(spec->runAsGroup, 1000);
+  EXPECT_EQ(spec->supplementalGroups, (std::vector<int64_t>{5, 6}));
+  EXPECT_EQ(spec->capAdd, (std::vector<std::string>{"NET_ADMIN"}));
+  EXPECT_EQ(spec->capDrop, (std::vector<std::string>{"KILL"}));
+  EXPECT_TRUE(spec->readOnlyRootfs);
+  EXPECT_FALSE(spec->allowPrivilegeEscalation) << "no_new_privs is the default";
+}
+
+TEST(ContainerSpec, RunAsNonRootWithoutAUserIsRefusedWithTheReason) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.runAsNonRoot = true;
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_FALSE(spec);
+  EXPECT_NE(spec.error().message.find("runAsNonRoot"), std::string::npos);
+  pod.pod.spec.securityContext.runAsUser = 1000;
+  EXPECT_TRUE(containerSpec(pod, pod.pod.spec.containers[0], paths(), 0));
+}
+
+TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
+  auto pod = testing::pod("web", {container("app")});
+  manifests::Volume scratch{"scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}};
+  manifests::Volume host{"host", {}, manifests::HostPathVolumeSource{"/var/data", "Directory"}, {}};
+  pod.pod.spec.volumes = {scratch, host};
+  pod.pod.spec.containers[0].volumeMounts = {{"scratch", "/scratch", false, "", ""},
+                                             {"host", "/data", true, "", ""}};
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  ASSERT_EQ(spec->mounts.size(), 2u);
+  EXPECT_EQ(spec->mounts[0].emptyDir, "scratch");
+  EXPECT_EQ(spec->mounts[0].destination, "/scratch");
+  EXPECT_EQ(spec->mounts[1].source, "/var/data");
+  EXPECT_TRUE(spec->mounts[1].readOnly);
+  auto sandbox = sandboxSpec(pod, paths());
+  ASSERT_EQ(sandbox.emptyDirs.size(), 1u);
+  EXPECT_TRUE(sandbox.emptyDirs[0].memory);
+  EXPECT_EQ(sandbox.emptyDirs[0].sizeLimitBytes, 1 << 20);
+}
+
+TEST(SandboxSpec, HostnameAndHostNamespacesComeFromTheSpec) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.hostname = "front";
+  pod.pod.spec.hostNetwork = true;
+  pod.pod.spec.hostAliases = {{"10.0.0.9", {"db", "db.local"}}};
+  auto s = sandboxSpec(pod, paths());
+  EXPECT_EQ(s.hostname, "front");
+  EXPECT_TRUE(s.hostNetwork);
+  ASSERT_EQ(s.hostAliases.size(), 1u);
+  EXPECT_EQ(s.hostAliases[0].hostnames, (std::vector<std::string>{"db", "db.local"}));
+}
+
+TEST(UnsupportedFields, PlainPodHasNone) {
+  EXPECT_TRUE(unsupportedFields(testing::pod("web", {container("app")}).pod).empty());
+}
+
+TEST(UnsupportedFields, ProbesHooksAndInitContainersAreNamedByPath) {
+  auto pod = testing::pod("web", {container("app"), container("side")});
+  pod.pod.spec.containers[1].livenessProbe = manifests::Probe{};
+  pod.pod.spec.initContainers = {container("init")};
+  auto found = unsupportedFields(pod.pod);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].rfind("spec.initContainers[0]:", 0), 0u) << found[0];
+  EXPECT_EQ(found[1].rfind("spec.containers[1].livenessProbe:", 0), 0u) << found[1];
+}
+
+}  // namespace
+}  // namespace podkeeper::reconciler

@@ -74,6 +74,7 @@ struct ContainerSpec {
   std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
   std::vector<BindMount> mounts;            // volumeMounts, in order
   bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
+  std::string terminationMessagePath;  // e.g. "/dev/termination-log"; "" = none
 };
 
 struct ExitRecord {
@@ -95,6 +96,7 @@ struct ContainerState {
   bool running = false;           // the init process is alive
   bool shimAlive = false;         // the shim is alive (it writes exit.json, then exits)
   std::optional<ExitRecord> exit;  // set once the shim wrote it
+  std::string terminationMessage;  // added by the runtime layer: once exited, at most 4096 bytes
 };
 
 // Added by the runtime layer: what a command run in a container returned.

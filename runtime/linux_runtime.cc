@@ -95,6 +95,13 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
       if (auto r = makeDirs(dir, 0711); !r) return fail(r.error());
     }
     if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
+    if (!spec.terminationMessagePath.empty()) {
+      // Writable by whatever user the container runs as, as the kubelet makes it.
+      if (auto r = writeFileAtomic(paths.terminationLog(), "", 0666); !r) return fail(r.error());
+      if (::chmod(paths.terminationLog().c_str(), 0666) != 0) {
+        return failSys(errno, "chmod " + paths.terminationLog());
+      }
+    }
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
     if (auto r = cgroups_.apply(cgroupPath, spec.resources); !r) return fail(r.error());
     if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
@@ -145,6 +152,14 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   }
   auto mounts = resolveMounts(spec);
   if (!mounts) return fail(mounts.error());
+  if (!spec.terminationMessagePath.empty()) {
+    if (spec.terminationMessagePath.front() != '/') {
+      return failMsg("terminationMessagePath \"" + spec.terminationMessagePath +
+                     "\" is not absolute");
+    }
+    const auto paths = layout_.container(spec.sandboxUid, spec.name);
+    mounts->push_back({paths.terminationLog(), spec.terminationMessagePath, false});
+  }
   ShimConfig cfg;
   cfg.sandboxUid = spec.sandboxUid;
   cfg.containerName = spec.name;

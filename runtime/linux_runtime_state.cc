@@ -7,6 +7,17 @@
 
 // The read side of LinuxRuntime: the state directory plus liveness checked now.
 namespace podkeeper::runtime {
+namespace {
+
+// The kubelet reads at most 4 KiB of a termination message.
+std::string readTerminationMessage(const std::string& path) {
+  auto text = readWholeFile(path);
+  if (!text) return "";
+  if (text->size() > 4096) text->resize(4096);
+  return *text;
+}
+
+}  // namespace
 
 Result<SandboxRecord> LinuxRuntime::loadSandbox(const std::string& uid) const {
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
@@ -71,6 +82,7 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
     auto exit = decodeExitRecord(*text, paths.exit());
     if (exit) {
       s.exit = *exit;
+      s.terminationMessage = readTerminationMessage(paths.terminationLog());
     } else {
       spdlog::warn("sandbox {}: container {}: {}", uid, name, exit.error().message);
     }

@@ -14,7 +14,7 @@
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
-//                               /upper /work /rootfs /shim.log
+//                               /upper /work /rootfs /shim.log /termination-log
 namespace podkeeper::runtime {
 
 inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts"};
@@ -29,6 +29,7 @@ struct ContainerPaths {
   std::string work() const { return dir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
+  std::string terminationLog() const { return dir + "/termination-log"; }
 };
 
 class StateLayout {

@@ -53,6 +53,17 @@ TEST_F(ContainerLifecycle, ExitCodeIsRecorded) {
   EXPECT_FALSE(observe(sb.uid, "app").running);
 }
 
+TEST_F(ContainerLifecycle, TerminationMessageIsReadAfterExit) {
+  const auto sb = makeSandbox("termmsg");
+  auto spec =
+      container(sb, "app", {"sh", "-c", "echo -n 'bye: disk full' > /dev/termination-log; exit 1"});
+  spec.terminationMessagePath = "/dev/termination-log";
+  spec.runAsUser = 65534;  // the file is writable by any user
+  start(spec);
+  ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
+  EXPECT_EQ(observe(sb.uid, "app").terminationMessage, "bye: disk full");
+}
+
 TEST_F(ContainerLifecycle, ExecFailureIsReportedAndLeavesNoContainer) {
   const auto sb = makeSandbox("noexec");
   auto r = runtime_->startContainer(container(sb, "app", {"/no/such/binary"}));

@@ -42,7 +42,7 @@ class CliOverSocketTest : public ::testing::Test {
     EXPECT_TRUE(reconciler_->reconcile("default/web"));
     api::addPodRoutes(
         router_, *reconciler_,
-        {"192.0.2.10", "node1", (dir_ / "logs").string(), [this] { return clock_.now; }, true});
+        {"192.0.2.10", "node1", (dir_ / "logs").string(), [this] { return clock_.now; }, true, {}});
     socket_ = (dir_ / "pk.sock").string();
     ASSERT_TRUE(server_.listenUnix(socket_, 0600));
     loop_ = std::thread([this] { io_.run(); });

@@ -29,7 +29,7 @@ class PodApiTest : public ::testing::Test {
     paths.cgroupRoot = "pk";
     reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, clock_, paths);
     addPodRoutes(router_, *reconciler_,
-                 {"192.0.2.10", "node1", "/var/log/pods", [this] { return clock_.now; }, true});
+                 {"192.0.2.10", "node1", "/var/log/pods", [this] { return clock_.now; }, true, {}});
   }
   void TearDown() override { fs::remove_all(imageDir_); }
 
@@ -150,7 +150,7 @@ TEST_F(PodApiTest, LogPathOfAMultiContainerPodNeedsAContainerName) {
 
 TEST_F(PodApiTest, LogPathsAreNotServedWhenNotEnabled) {
   http::Router tcp;
-  addPodRoutes(tcp, *reconciler_, {"192.0.2.10", "", "/var/log/pods", {}, false});
+  addPodRoutes(tcp, *reconciler_, {"192.0.2.10", "", "/var/log/pods", {}, false, {}});
   run({reconciler::testing::pod("web", {container("app")})});
   http::HttpRequest r;
   r.method = "GET";
@@ -172,6 +172,23 @@ TEST_F(PodApiTest, MutationsAreNotRouted) {
   r.method = "DELETE";
   r.path = r.target = "/pods/default/web";
   EXPECT_EQ(router_.handle(r).status, 405);
+}
+
+TEST_F(PodApiTest, ProbeReadinessFromTheHookMakesAContainerNotReady) {
+  http::Router withProbes;
+  PodApiOptions options{"192.0.2.10", "", "/var/log/pods", {}, false, {}};
+  options.readiness = [](const std::string& uid) {
+    return uid == "uid-web" ? std::optional(std::map<std::string, bool>{{"app", false}})
+                            : std::nullopt;
+  };
+  addPodRoutes(withProbes, *reconciler_, options);
+  run({reconciler::testing::pod("web", {container("app")})});
+  http::HttpRequest r;
+  r.method = "GET";
+  r.path = r.target = "/pods/default/web";
+  json pod = json::parse(withProbes.handle(r).body);
+  EXPECT_FALSE(pod["status"]["containerStatuses"][0]["ready"].get<bool>());
+  EXPECT_EQ(getJson("/pods/default/web")["status"]["containerStatuses"][0]["ready"], true);
 }
 
 TEST(ParseQuery, DecodesPercentEscapesAndPlus) {

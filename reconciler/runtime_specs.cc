@@ -1,5 +1,7 @@
 #include "reconciler/runtime_specs.h"
 
+#include <algorithm>
+
 #include "manifests/env_expansion.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image_store.h"
@@ -94,6 +96,25 @@ Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Cont
   return {};
 }
 
+// The kubelet's oom_score_adj per QoS class: Guaranteed -997, BestEffort 1000, Burstable
+// from the share of the node's memory requested, within [2, 999].
+int oomScoreAdj(const manifests::DecodedPod& pod, const manifests::Container& c,
+                int64_t nodeMemoryBytes) {
+  switch (qosClass(pod.pod.spec)) {
+    case QosClass::Guaranteed:
+      return -997;
+    case QosClass::BestEffort:
+      return 1000;
+    case QosClass::Burstable:
+      break;
+  }
+  auto request = c.resources.requests.memoryBytes ? c.resources.requests.memoryBytes
+                                                  : c.resources.limits.memoryBytes;
+  if (nodeMemoryBytes <= 0 || !request) return 999;
+  int64_t adj = 1000 - (1000 * *request) / nodeMemoryBytes;
+  return int(std::clamp<int64_t>(adj, 2, 999));
+}
+
 }  // namespace
 
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
@@ -128,6 +149,8 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   s.resources = containerResources(container);
   s.logPath = containerLogPath(paths.logDir, pod, container.name, restartCount);
   s.restartCount = restartCount;
+  s.terminationMessagePath = container.terminationMessagePath;
+  s.oomScoreAdj = oomScoreAdj(pod, container, paths.memoryBytes);
   if (auto r = applySecurity(pod, container, s); !r) return fail(r.error().context(where()));
   if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));
   return s;

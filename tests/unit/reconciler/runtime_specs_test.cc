@@ -10,7 +10,9 @@ namespace {
 
 using testing::container;
 
-NodePaths paths() { return {"/images", "/logs", "pk", "node1", "10.1.2.3", 4000, 8 << 30}; }
+NodePaths paths() {
+  return {"/images", "/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8) << 30};
+}
 
 TEST(ContainerSpec, EnvGetsDownwardApiValuesAndArgsAreExpanded) {
   auto pod = testing::pod("web", {container("app")});
@@ -88,6 +90,18 @@ TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
   ASSERT_EQ(sandbox.emptyDirs.size(), 1u);
   EXPECT_TRUE(sandbox.emptyDirs[0].memory);
   EXPECT_EQ(sandbox.emptyDirs[0].sizeLimitBytes, 1 << 20);
+}
+
+TEST(ContainerSpec, OomScoreAdjFollowsTheKubeletPerQosClass) {
+  auto guaranteed = testing::pod("g", {container("app", 100, 100, 1 << 20, 1 << 20)});
+  auto best = testing::pod("b", {container("app")});
+  auto burst = testing::pod("u", {container("app", 100, 200, int64_t(2) << 30, int64_t(4) << 30)});
+  auto adj = [](const manifests::DecodedPod& p) {
+    return containerSpec(p, p.pod.spec.containers[0], paths(), 0)->oomScoreAdj;
+  };
+  EXPECT_EQ(adj(guaranteed), -997);
+  EXPECT_EQ(adj(best), 1000);
+  EXPECT_EQ(adj(burst), 750);  // 2 GiB of an 8 GiB node
 }
 
 TEST(SandboxSpec, HostnameAndHostNamespacesComeFromTheSpec) {

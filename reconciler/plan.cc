@@ -50,8 +50,16 @@ bool wantsRestart(RestartPolicy policy, const runtime::ExitRecord& exit) {
   return false;
 }
 
-// One desired container against what runs; appends to p. Returns true when it needs a start.
-bool planContainer(const PlanInput& in, const manifests::Container& want, Plan& p) {
+enum class Progress {
+  Starting,   // a start was planned
+  Running,    // running, or its exit is being recorded
+  Completed,  // exited and needs nothing more (an init container: exited 0)
+  Held,       // exited and waits: crash-loop back-off, or a failed init container under Never
+};
+
+// One desired container against what runs; appends to p. Init containers restart on failure
+// unless the pod's policy is Never, as in Kubernetes.
+Progress planContainer(const PlanInput& in, const manifests::Container& want, bool init, Plan& p) {
   const auto& pod = *in.desired;
   const ContainerState* have = nullptr;
   if (in.observed)
@@ -60,33 +68,36 @@ bool planContainer(const PlanInput& in, const manifests::Container& want, Plan& 
 
   if (!have) {
     p.actions.push_back({ActionKind::StartContainer, want.name, 0});
-    return true;
+    return Progress::Starting;
   }
-  if (have->running) return false;
+  if (have->running) return Progress::Running;
 
   runtime::ExitRecord exit;
   if (have->exit) {
     exit = *have->exit;
   } else if (have->shimAlive) {
     requeueNoLaterThan(p, in.nowNs + kExitSettleNs);  // the shim is writing the exit record
-    return false;
+    return Progress::Running;
   } else {
     exit.exitCode = 255;  // the shim died without a record: unknown, treated as a failure
     exit.finishedAtNs = have->startedAtNs;
   }
-  if (!wantsRestart(pod.pod.spec.restartPolicy, exit)) return false;
+  if (init && exit.exitCode == 0) return Progress::Completed;
+  auto policy = pod.pod.spec.restartPolicy;
+  if (init && policy == RestartPolicy::Always) policy = RestartPolicy::OnFailure;
+  if (!wantsRestart(policy, exit)) return init ? Progress::Held : Progress::Completed;
 
   auto key = backoffKey(pod.uid, want.name, pod.specHash);
   int64_t allowedAt =
       in.backoff ? in.backoff->restartAllowedAtNs(key, exit.finishedAtNs) : exit.finishedAtNs;
   if (allowedAt > in.nowNs) {
-    p.waiting[want.name] = "CrashLoopBackOff";
+    p.waiting[want.name] = init ? "Init:CrashLoopBackOff" : "CrashLoopBackOff";
     requeueNoLaterThan(p, allowedAt);
-    return false;
+    return Progress::Held;
   }
   p.actions.push_back({ActionKind::RemoveContainer, want.name});
   p.actions.push_back({ActionKind::StartContainer, want.name, have->restartCount + 1});
-  return true;
+  return Progress::Starting;
 }
 
 }  // namespace
@@ -122,14 +133,28 @@ Plan planPod(const PlanInput& in) {
   if (in.observed && in.observed->specHash != in.desired->specHash) return planTermination(in);
 
   Plan p;
+  const auto& spec = in.desired->pod.spec;
   bool anyStart = false;
-  for (const auto& c : in.desired->pod.spec.containers) anyStart |= planContainer(in, c, p);
+  // Init containers one at a time, in order; the app containers once all have exited 0.
+  bool initialized = true;
+  for (const auto& c : spec.initContainers) {
+    Progress progress = planContainer(in, c, true, p);
+    anyStart |= progress == Progress::Starting;
+    if (progress != Progress::Completed) {
+      initialized = false;
+      break;
+    }
+  }
+  if (initialized)
+    for (const auto& c : spec.containers)
+      anyStart |= planContainer(in, c, false, p) == Progress::Starting;
   // Containers no longer in the spec cannot exist with an unchanged hash, except by hand.
   if (in.observed) {
+    auto named = [](const std::vector<manifests::Container>& list, const std::string& name) {
+      return std::any_of(list.begin(), list.end(), [&](const auto& c) { return c.name == name; });
+    };
     for (const auto& have : in.observed->containers) {
-      const auto& want = in.desired->pod.spec.containers;
-      bool wanted =
-          std::any_of(want.begin(), want.end(), [&](const auto& c) { return c.name == have.name; });
+      bool wanted = named(spec.containers, have.name) || named(spec.initContainers, have.name);
       if (!wanted && have.running) p.actions.push_back({ActionKind::KillContainer, have.name});
     }
   }

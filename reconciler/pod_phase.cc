@@ -5,6 +5,17 @@ namespace podkeeper::reconciler {
 std::string podPhase(const manifests::DecodedPod& desired, const runtime::SandboxState* observed) {
   if (!observed || observed->specHash != desired.specHash) return "Pending";
   const auto policy = desired.pod.spec.restartPolicy;
+  auto find = [&](const std::string& name) -> const runtime::ContainerState* {
+    for (const auto& c : observed->containers)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  for (const auto& init : desired.pod.spec.initContainers) {
+    const auto* have = find(init.name);
+    if (!have || !have->exit) return "Pending";
+    if (have->exit->exitCode != 0)
+      return policy == manifests::RestartPolicy::Never ? "Failed" : "Pending";
+  }
   int running = 0, succeeded = 0, failed = 0, missing = 0;
   for (const auto& want : desired.pod.spec.containers) {
     const runtime::ContainerState* have = nullptr;

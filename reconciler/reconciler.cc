@@ -236,9 +236,10 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
 
 Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const std::string& name,
                                         int restartCount) {
-  const auto& containers = pod.pod.spec.containers;
-  auto it = std::find_if(containers.begin(), containers.end(),
-                         [&](const auto& c) { return c.name == name; });
+  const manifests::Container* it = nullptr;
+  for (const auto* list : {&pod.pod.spec.initContainers, &pod.pod.spec.containers})
+    for (const auto& c : *list)
+      if (c.name == name) it = &c;
   std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
   auto spec = containerSpec(pod, *it, paths_, restartCount);
   if (!spec) {

@@ -36,7 +36,7 @@ std::vector<std::string> unsupportedFields(const manifests::Pod& pod) {
     out.push_back("spec." + field + ": " + what + " is not supported by this podkeeper yet");
   };
   for (size_t i = 0; i < spec.initContainers.size(); ++i)
-    notYet("initContainers[" + std::to_string(i) + "]", "an init container");
+    checkContainer(spec.initContainers[i], "spec.initContainers[" + std::to_string(i) + "]", out);
   for (size_t i = 0; i < spec.containers.size(); ++i)
     checkContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
   if (spec.activeDeadlineSeconds) notYet("activeDeadlineSeconds", "a pod deadline");

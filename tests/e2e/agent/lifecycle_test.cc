@@ -170,6 +170,29 @@ TEST_F(Lifecycle, KilledAgentAdoptsRunningContainersWithoutRestartingThem) {
   EXPECT_EQ(waitForInit(pod, 1s), pid);
 }
 
+TEST_F(Lifecycle, InitContainersRunInOrderBeforeTheAppAndShareAnEmptyDir) {
+  agent.dropManifest("init.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: init, uid: init-uid}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes: [{name: work, emptyDir: {}}]
+  initContainers:
+  - {name: first, image: busybox, command: [sh, -c, "echo first >> /work/order"],
+     volumeMounts: [{name: work, mountPath: /work}]}
+  - {name: second, image: busybox, command: [sh, -c, "sleep 1; echo second >> /work/order"],
+     volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+  - {name: app, image: busybox, command: [sh, -c, "cat /work/order; sleep 3600"],
+     volumeMounts: [{name: work, mountPath: /work, readOnly: true}]}
+)");
+  std::string appLog = agent.logFile("default", "init", "init-uid", "app", 0);
+  ASSERT_TRUE(waitFor([&] { return readFile(appLog).find("second") != std::string::npos; }, 15s))
+      << agent.agentLog();
+  std::string log = readFile(appLog);
+  EXPECT_LT(log.find("first"), log.find("second")) << log;
+}
+
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;

@@ -225,3 +225,68 @@ TEST(Plan, ContainerRemovedFromSpecByHandIsKilled) {
 
 }  // namespace
 }  // namespace podkeeper::reconciler
+
+namespace podkeeper::reconciler {
+namespace {
+
+manifests::DecodedPod podWithInits(manifests::RestartPolicy policy) {
+  auto p = testing::pod("web", {testing::container("app")});
+  p.pod.spec.initContainers = {testing::container("first"), testing::container("second")};
+  p.pod.spec.restartPolicy = policy;
+  return p;
+}
+
+std::vector<Action> actionsFor(const manifests::DecodedPod& p,
+                               std::optional<std::vector<runtime::ContainerState>> have,
+                               int64_t now = 100 * kNsPerSec) {
+  std::optional<runtime::SandboxState> obs;
+  if (have) obs = sandbox(p, *have);
+  CrashBackoff backoff;
+  return planPod({&p, obs ? &*obs : nullptr, std::nullopt, &backoff, now}).actions;
+}
+
+TEST(PlanInit, FirstInitContainerStartsAlone) {
+  auto p = podWithInits(manifests::RestartPolicy::Always);
+  EXPECT_EQ(actionsFor(p, std::nullopt),
+            (std::vector<Action>{{K::EnsureSandbox, ""}, {K::StartContainer, "first", 0}}));
+}
+
+TEST(PlanInit, NextInitContainerWaitsForThePreviousToSucceed) {
+  auto p = podWithInits(manifests::RestartPolicy::Always);
+  EXPECT_TRUE(actionsFor(p, std::vector{running("first")}).empty());
+  EXPECT_EQ(actionsFor(p, std::vector{exited("first", 0, kNsPerSec)}),
+            (std::vector<Action>{{K::EnsureSandbox, ""}, {K::StartContainer, "second", 0}}));
+}
+
+TEST(PlanInit, AppContainersStartOnceEveryInitContainerSucceeded) {
+  auto p = podWithInits(manifests::RestartPolicy::Always);
+  EXPECT_EQ(
+      actionsFor(p, std::vector{exited("first", 0, kNsPerSec), exited("second", 0, kNsPerSec)}),
+      (std::vector<Action>{{K::EnsureSandbox, ""}, {K::StartContainer, "app", 0}}));
+}
+
+TEST(PlanInit, FailedInitContainerIsRetriedUnderAlways) {
+  auto p = podWithInits(manifests::RestartPolicy::Always);
+  EXPECT_EQ(
+      actionsFor(p, std::vector{exited("first", 1, kNsPerSec)}),
+      (std::vector<Action>{
+          {K::EnsureSandbox, ""}, {K::RemoveContainer, "first"}, {K::StartContainer, "first", 1}}));
+}
+
+TEST(PlanInit, FailedInitContainerUnderNeverStopsThePod) {
+  auto p = podWithInits(manifests::RestartPolicy::Never);
+  EXPECT_TRUE(actionsFor(p, std::vector{exited("first", 1, kNsPerSec)}).empty());
+}
+
+TEST(PlanInit, CompletedInitContainersAreNotRerunWhenAnAppContainerRestarts) {
+  auto p = podWithInits(manifests::RestartPolicy::Always);
+  auto acts =
+      actionsFor(p, std::vector{exited("first", 0, kNsPerSec), exited("second", 0, kNsPerSec),
+                                exited("app", 1, 2 * kNsPerSec)});
+  EXPECT_EQ(acts, (std::vector<Action>{{K::EnsureSandbox, ""},
+                                       {K::RemoveContainer, "app"},
+                                       {K::StartContainer, "app", 1}}));
+}
+
+}  // namespace
+}  // namespace podkeeper::reconciler

@@ -120,13 +120,15 @@ TEST(UnsupportedFields, PlainPodHasNone) {
   EXPECT_TRUE(unsupportedFields(testing::pod("web", {container("app")}).pod).empty());
 }
 
-TEST(UnsupportedFields, ProbesHooksAndInitContainersAreNamedByPath) {
+TEST(UnsupportedFields, ProbesAndHooksAreNamedByPath) {
   auto pod = testing::pod("web", {container("app"), container("side")});
   pod.pod.spec.containers[1].livenessProbe = manifests::Probe{};
   pod.pod.spec.initContainers = {container("init")};
+  pod.pod.spec.initContainers[0].lifecycle = manifests::Lifecycle{};
+  pod.pod.spec.initContainers[0].lifecycle->preStop = manifests::LifecycleHandler{};
   auto found = unsupportedFields(pod.pod);
   ASSERT_EQ(found.size(), 2u);
-  EXPECT_EQ(found[0].rfind("spec.initContainers[0]:", 0), 0u) << found[0];
+  EXPECT_EQ(found[0].rfind("spec.initContainers[0].lifecycle.preStop:", 0), 0u) << found[0];
   EXPECT_EQ(found[1].rfind("spec.containers[1].livenessProbe:", 0), 0u) << found[1];
 }
 

@@ -23,13 +23,15 @@ std::string containerId(const PodStatusInput& in, const std::string& name) {
   return "podkeeper://" + in.pod->uid + "/" + name;
 }
 
-json terminated(const runtime::ExitRecord& exit, const std::string& id) {
+json terminated(const runtime::ExitRecord& exit, const std::string& id,
+                const std::string& message = "") {
   json t = {{"exitCode", exit.exitCode},
             {"reason", terminatedReason(exit)},
             {"startedAt", kubeTime(exit.startedAtNs)},
             {"finishedAt", kubeTime(exit.finishedAtNs)},
             {"containerID", id}};
   if (exit.signal != 0) t["signal"] = exit.signal;
+  if (!message.empty()) t["message"] = message;
   return t;
 }
 
@@ -73,9 +75,9 @@ States containerStates(const PodStatusInput& in, const manifests::Container& spe
     s.state = {{"running", {{"startedAt", kubeTime(have->startedAtNs)}}}};
   } else if (have && have->exit && waiting != in.waiting.end()) {
     s.state = waitingState(waiting->second, backOffMessage(in, spec.name));
-    s.lastState = {{"terminated", terminated(*have->exit, id)}};
+    s.lastState = {{"terminated", terminated(*have->exit, id, have->terminationMessage)}};
   } else if (have && have->exit) {
-    s.state = {{"terminated", terminated(*have->exit, id)}};
+    s.state = {{"terminated", terminated(*have->exit, id, have->terminationMessage)}};
   } else if (have) {
     // The shim died before writing the exit record: the kubelet's wording for a lost status.
     s.state = {{"terminated",

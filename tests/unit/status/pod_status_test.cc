@@ -125,6 +125,14 @@ TEST_F(PodStatusTest, OomKillIsTerminatedOOMKilled) {
   EXPECT_EQ(s["containerStatuses"][0]["state"]["terminated"]["exitCode"], 137);
 }
 
+TEST_F(PodStatusTest, TerminationMessageIsTheTerminatedStatesMessage) {
+  pod_.pod.spec.restartPolicy = manifests::RestartPolicy::Never;
+  auto c = exited("app", 1);
+  c.terminationMessage = "config file missing";
+  json s = status({c});
+  EXPECT_EQ(s["containerStatuses"][0]["state"]["terminated"]["message"], "config file missing");
+}
+
 TEST_F(PodStatusTest, MissingImageErrorMakesTheContainerWaitWithErrImageNeverPull) {
   in_.lastError = "pod default/web container app: image \"busybox\" not found: /x does not exist";
   json s = podStatus(in_);

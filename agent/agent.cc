@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
 
+#include "agent/api/pod_api.h"
 #include "agent/http/http_server.h"
 #include "agent/http/router.h"
 #include "agent/manifest_watcher.h"
@@ -91,7 +92,7 @@ struct Agent {
         machineCores(machine.cpuCores),
         exporter(targets, *cgroups, std::move(machine)),
         tcp(io, router.handler()),
-        unixServer(io, router.handler()),
+        unixServer(io, unixRouter.handler()),
         signals(io, SIGINT, SIGTERM) {}
 
   reconciler::ReconcileHooks reconcileHooks() {
@@ -113,28 +114,42 @@ struct Agent {
   }
 
   void addRoutes() {
-    router.add("GET", "/healthz", http::healthz);
-    router.add("GET", "/readyz", [this](const http::HttpRequest&) {
+    addRoutes(router, false);
+    addRoutes(unixRouter, true);
+  }
+
+  // The same read API on both; the unix socket adds what only the local CLI may ask
+  // (where the log files are). Nothing on either changes state.
+  void addRoutes(http::Router& to, bool local) {
+    api::PodApiOptions pods;
+    pods.hostIP = node.hostIP;
+    pods.nodeName = node.name;
+    pods.logDir = config.logDir;
+    pods.nowNs = [this] { return clock.nowNs(); };
+    pods.serveLogPaths = local;
+    api::addPodRoutes(to, reconciler, pods);
+    to.add("GET", "/healthz", http::healthz);
+    to.add("GET", "/readyz", [this](const http::HttpRequest&) {
       return ready ? http::HttpResponse::text(200, "ok\n")
                    : http::HttpResponse::text(503, "starting\n");
     });
-    router.add("GET", "/metrics", [this](const http::HttpRequest&) {
+    to.add("GET", "/metrics", [this](const http::HttpRequest&) {
       agentMetrics.setPodsByPhase(podsByPhase(reconciler));
       std::string body;
       exporter.renderAgent({&registry, &processCollector}, body);
       return exposition(std::move(body));
     });
-    router.add("GET", "/metrics/cadvisor", [this](const http::HttpRequest&) {
+    to.add("GET", "/metrics/cadvisor", [this](const http::HttpRequest&) {
       std::string body;
       exporter.renderCadvisor(body);
       return exposition(std::move(body));
     });
-    router.add("GET", "/metrics/resource", [this](const http::HttpRequest&) {
+    to.add("GET", "/metrics/resource", [this](const http::HttpRequest&) {
       std::string body;
       exporter.renderResource(body);
       return exposition(std::move(body));
     });
-    router.onResponse([this](const std::string& pattern, int status) {
+    to.onResponse([this](const std::string& pattern, int status) {
       agentMetrics.httpRequest(pattern, status);
     });
   }
@@ -192,6 +207,7 @@ struct Agent {
   uint64_t machineCores;
   metrics::Exporter exporter;
   http::Router router;
+  http::Router unixRouter;
   http::HttpServer tcp;
   http::HttpServer unixServer;
   boost::asio::signal_set signals;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "agent/agent.h"
+#include "agent/cli/pod_commands.h"
 #include "agent/validate_command.h"
 #include "metrics/agent_metrics.h"
 
@@ -66,7 +67,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json"}));
   validate->add_option("files", files, "Manifest files")->required();
 
+  podkeeper::cli::PodCommands podCommands(app);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
 
   if (validate->parsed())
     return podkeeper::agent::runValidate(files, output == "json", std::cout, std::cerr);

@@ -21,7 +21,7 @@ DecodeResult decodeFile(const std::string& path) { return decodeManifest(path, r
 TEST(Examples, EveryDocumentationShapedExampleValidatesWithoutWarnings) {
   int seen = 0;
   for (const auto& entry :
-       std::filesystem::directory_iterator(PK_SOURCE_DIR "/manifests/examples")) {
+       std::filesystem::directory_iterator(PK_SOURCE_DIR "/manifests/examples/kubernetes-docs")) {
     const std::string name = entry.path().filename();
     if (name.rfind("k8s-doc-", 0) != 0) continue;
     ++seen;
@@ -35,7 +35,7 @@ TEST(Examples, EveryDocumentationShapedExampleValidatesWithoutWarnings) {
 
 TEST(Examples, KubeadmEtcdManifestDecodesItsControlPlaneFields) {
   DecodeResult r =
-      decodeFile(PK_SOURCE_DIR "/manifests/examples/k8s-doc-static-control-plane.yaml");
+      decodeFile(PK_SOURCE_DIR "/manifests/examples/kubernetes-docs/k8s-doc-static-control-plane.yaml");
   ASSERT_TRUE(r.ok());
   const Pod& p = r.pods[0].pod;
   EXPECT_EQ(p.metadata.namespace_, "kube-system");

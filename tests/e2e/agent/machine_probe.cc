@@ -13,7 +13,22 @@
 namespace podkeeper::e2e {
 namespace {
 namespace fs = std::filesystem;
+
+// <hierarchy>/<root> and every cgroup below it, in every hierarchy where it exists.
+std::vector<fs::path> treeDirs(const std::string& root) {
+  std::vector<fs::path> dirs;
+  for (const auto& h : cgroupHierarchies()) {
+    std::error_code ec;
+    fs::path top = fs::path(h) / root;
+    if (!fs::exists(top, ec)) continue;
+    dirs.push_back(top);
+    for (const auto& e : fs::recursive_directory_iterator(top, ec))
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+  }
+  return dirs;
 }
+
+}  // namespace
 
 std::vector<pid_t> pidsIn(const std::string& cgroupDir) {
   std::vector<pid_t> pids;
@@ -34,19 +49,11 @@ std::vector<std::string> cgroupHierarchies() {
 void killCgroupTree(const std::string& root) {
   for (int round = 0; round < 50; ++round) {
     bool any = false;
-    for (const auto& h : cgroupHierarchies()) {
-      std::error_code ec;
-      fs::path top = fs::path(h) / root;
-      if (!fs::exists(top, ec)) continue;
-      std::vector<fs::path> dirs{top};
-      for (const auto& e : fs::recursive_directory_iterator(top, ec))
-        if (e.is_directory(ec)) dirs.push_back(e.path());
-      for (const auto& d : dirs)
-        for (pid_t p : pidsIn(d.string())) {
-          ::kill(p, SIGKILL);
-          any = true;
-        }
-    }
+    for (const auto& d : treeDirs(root))
+      for (pid_t p : pidsIn(d.string())) {
+        ::kill(p, SIGKILL);
+        any = true;
+      }
     if (!any) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

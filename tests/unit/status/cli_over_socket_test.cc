@@ -12,8 +12,8 @@
 #include "agent/cli/logs.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/http/http_server.h"
-#include "fake_runtime.h"
-#include "test_pods.h"
+#include "tests/unit/reconciler/fake_runtime.h"
+#include "tests/unit/reconciler/test_pods.h"
 
 // The CLI commands against the real HTTP server on a unix socket, serving the pod API over a
 // reconciler driven by the fake runtime.

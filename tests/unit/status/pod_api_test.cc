@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "agent/api/api_response.h"
-#include "fake_runtime.h"
-#include "test_pods.h"
+#include "tests/unit/reconciler/fake_runtime.h"
+#include "tests/unit/reconciler/test_pods.h"
 
 namespace podkeeper::api {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "reconciler/clock.h"
 #include "reconciler/kube_time.h"
-#include "test_pods.h"
+#include "tests/unit/reconciler/test_pods.h"
 
 namespace podkeeper::reconciler {
 namespace {

@@ -118,8 +118,8 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   // A sandbox of this name under another uid (the manifest moved) goes before the new one
   // starts: never two pods of one name at once.
   bool othersLeft = false;
-  for (const auto& [uid, s] : std::map(observed_)) {
-    if (keyOf(s) != key || (desired && uid == desired->uid)) continue;
+  for (const auto& uid : uids) {
+    if (!observed_.contains(uid) || (desired && uid == desired->uid)) continue;
     auto plan = reconcileSandbox(nullptr, uid);
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);

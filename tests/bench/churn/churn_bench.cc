@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "runc_peer.h"
 
 using namespace pkbench;
 
@@ -27,14 +28,7 @@ namespace {
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kPollUs = 5'000;
 
-struct Options {
-  std::string podkeeper;
-  std::string runc = "/usr/sbin/runc";
-  std::string imageDir;
-  std::string workDir = "/tmp";
-  std::string cgroupRoot;
-  std::string invocation;
-  std::string agentLog;
+struct Options : CommonOptions {
   int pods = 200;
   int idlePods = 100;
   int idleSeconds = 60;
@@ -175,24 +169,12 @@ std::string fmt(const char* f, double v) {
 
 std::string ratio(double a, double b) { return b > 0 ? fmt("%.2fx", a / b) : "-"; }
 
-std::string loadavg() {
-  std::string l = readFile("/proc/loadavg");
-  return l.substr(0, l.find(' ', l.find(' ', l.find(' ') + 1) + 1));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  o.cgroupRoot = "pk-bench-" + std::to_string(getpid());
-  std::string self = argv[0];
-  o.podkeeper = self.substr(0, self.rfind('/') + 1) + "podkeeper";
   CLI::App app{"podkeeper churn: many pods at once, then idle"};
-  app.add_option("--podkeeper", o.podkeeper, "podkeeper binary (podkeeper-shim next to it)");
-  app.add_option("--runc", o.runc, "runc binary");
-  app.add_option("--image-dir", o.imageDir, "image dir holding busybox/latest/rootfs")->required();
-  app.add_option("--work-dir", o.workDir, "parent of the temporary workspace");
-  app.add_option("--cgroup-root", o.cgroupRoot, "cgroup root (removed afterwards)");
+  addCommonOptions(app, o, argv[0]);
   app.add_option("--pods", o.pods, "pods dropped at once");
   app.add_option("--idle-pods", o.idlePods, "pods running during the idle measurement");
   app.add_option("--idle-seconds", o.idleSeconds, "length of the idle measurement");
@@ -200,8 +182,6 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", o.timeoutSeconds, "limit per phase, seconds");
   app.add_option("--runc-jobs", o.runcJobs, "runc commands run at the same time (peer)");
   app.add_flag("--no-runc", o.noRunc, "skip the runc peer");
-  app.add_option("--invocation", o.invocation, "the wrapper command, printed with the table");
-  app.add_option("--keep-agent-log", o.agentLog, "copy the agent's log here at the end");
   CLI11_PARSE(app, argc, argv);
 
   installInterruptHandlers();

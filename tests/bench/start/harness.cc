@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -31,9 +32,9 @@ void onInterrupt(int) { gInterrupted = 1; }
 
 std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-[[noreturn]] void die(const std::string& what) { throw std::runtime_error(errnoText(what)); }
-
 }  // namespace
+
+void die(const std::string& what) { throw std::runtime_error(errnoText(what)); }
 
 int64_t nowNs() {
   timespec ts{};
@@ -443,115 +444,6 @@ void Workspace::cleanUp() {
   dir_.clear();
 }
 
-RuncPeer::RuncPeer(const Workspace& ws, std::string runc, std::string rootfs)
-    : runc_(std::move(runc)),
-      rootfs_(std::move(rootfs)),
-      stateRoot_(ws.runcRoot() + "/state"),
-      bundlesDir_(ws.runcRoot() + "/bundles"),
-      cgroupParent_("/" + ws.cgroupRoot() + "/runc") {
-  makeDirs(bundlesDir_);
-}
-
-RuncPeer::~RuncPeer() {
-  try {
-    removeAll();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench: runc clean-up: %s\n", e.what());
-  }
-}
-
-std::vector<std::string> RuncPeer::base() const { return {runc_, "--root", stateRoot_}; }
-
-std::vector<std::string> RuncPeer::command(const std::vector<std::string>& args) const {
-  auto argv = base();
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-void RuncPeer::makeBundle(const std::string& bundle, const std::vector<std::string>& args) {
-  std::string dir = bundlesDir_ + "/" + bundle;
-  makeDirs(dir);
-  std::string out;
-  if (run({runc_, "spec", "--bundle", dir}, &out) != 0)
-    throw std::runtime_error("runc spec --bundle " + dir + ": " + out);
-  auto spec = nlohmann::json::parse(readFile(dir + "/config.json"));
-  spec["root"]["path"] = rootfs_;
-  spec["root"]["readonly"] = false;
-  spec["process"]["terminal"] = false;
-  spec["process"]["args"] = args;
-  spec["linux"]["cgroupsPath"] = cgroupOf(bundle);
-  writeFile(dir + "/config.json", spec.dump(2));
-}
-
-std::string RuncPeer::cgroupOf(const std::string& bundle) const {
-  return cgroupParent_ + "/" + bundle;
-}
-
-RuncPeer::Started RuncPeer::runDetached(const std::string& bundle, const std::string& id) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) die("pipe2");
-  std::string err = stateRoot_ + "." + id + ".err";
-  int errFd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  auto argv = base();
-  for (const auto& a :
-       {std::string("run"), std::string("-d"), std::string("--pid-file"),
-        stateRoot_ + "." + id + ".pid", std::string("--bundle"), bundlesDir_ + "/" + bundle, id})
-    argv.push_back(a);
-  pid_t pid = spawn(argv, p[1], errFd);
-  ::close(p[1]);
-  if (errFd >= 0) ::close(errFd);
-  return {pid, p[0]};
-}
-
-pid_t RuncPeer::containerPid(const std::string& id) const {
-  std::string text = readFile(stateRoot_ + "." + id + ".pid");
-  return text.empty() ? -1 : pid_t(std::stol(text));
-}
-
-int RuncPeer::kill(const std::string& id, const std::string& signal) {
-  auto argv = base();
-  argv.insert(argv.end(), {"kill", id, signal});
-  return run(argv);
-}
-
-int RuncPeer::remove(const std::string& id, bool force) {
-  auto argv = base();
-  argv.push_back("delete");
-  if (force) argv.push_back("-f");
-  argv.push_back(id);
-  return run(argv);
-}
-
-void RuncPeer::removeAll() {
-  if (!exists(stateRoot_)) return;
-  std::string out;
-  auto argv = base();
-  argv.insert(argv.end(), {"list", "-q"});
-  run(argv, &out);
-  std::istringstream in(out);
-  for (std::string id; std::getline(in, id);)
-    if (!id.empty()) remove(id, true);
-}
-
-bool waitPipeLine(int fd, const std::string& marker, int64_t timeoutNs, std::string& buffer) {
-  const int64_t deadline = nowNs() + timeoutNs;
-  for (;;) {
-    if (buffer.rfind(marker + "\n", 0) == 0 ||
-        buffer.find("\n" + marker + "\n") != std::string::npos)
-      return true;
-    int64_t left = deadline - nowNs();
-    if (left <= 0) return false;
-    checkInterrupted();
-    pollfd pfd{fd, POLLIN, 0};
-    int r = ::poll(&pfd, 1, int(std::min<int64_t>(left / 1'000'000 + 1, 100)));
-    if (r <= 0) continue;
-    char buf[4096];
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0) return false;  // EOF: the container ended without the marker
-    if (n > 0) buffer.append(buf, size_t(n));
-  }
-}
-
 std::string shellQuote(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) {
@@ -568,6 +460,24 @@ std::string shellQuote(const std::vector<std::string>& argv) {
     out += '\'';
   }
   return out;
+}
+
+std::string loadavg() {
+  std::string l = readFile("/proc/loadavg");
+  return l.substr(0, l.find(' ', l.find(' ', l.find(' ') + 1) + 1));
+}
+
+void addCommonOptions(CLI::App& app, CommonOptions& o, const char* argv0) {
+  o.cgroupRoot = "pk-bench-" + std::to_string(::getpid());
+  std::string self = argv0;
+  o.podkeeper = self.substr(0, self.rfind('/') + 1) + "podkeeper";
+  app.add_option("--podkeeper", o.podkeeper, "podkeeper binary (podkeeper-shim next to it)");
+  app.add_option("--runc", o.runc, "runc binary");
+  app.add_option("--image-dir", o.imageDir, "image dir holding busybox/latest/rootfs")->required();
+  app.add_option("--work-dir", o.workDir, "parent of the temporary workspace");
+  app.add_option("--cgroup-root", o.cgroupRoot, "cgroup root (removed afterwards)");
+  app.add_option("--invocation", o.invocation, "the wrapper command, printed with the table");
+  app.add_option("--keep-agent-log", o.agentLog, "copy the agent's log here at the end");
 }
 
 }  // namespace pkbench

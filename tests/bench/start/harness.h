@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace pkbench {
 
 int64_t nowNs();  // CLOCK_MONOTONIC
@@ -31,6 +35,8 @@ Summary summarize(std::vector<double> values);
 struct Interrupted : std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
+// Throws std::runtime_error with what and errno's text: a failed system call.
+[[noreturn]] void die(const std::string& what);
 void installInterruptHandlers();
 void checkInterrupted();
 
@@ -139,43 +145,22 @@ class Workspace {
   std::string keepAgentLog_;
 };
 
-// runc as the peer: one bundle per command over the same busybox rootfs, state under the
-// workspace, cgroups under the workspace's cgroup root.
-class RuncPeer {
- public:
-  RuncPeer(const Workspace& ws, std::string runc, std::string rootfs);
-  ~RuncPeer();  // deletes (-f) every container it still knows of
-  RuncPeer(const RuncPeer&) = delete;
-  RuncPeer& operator=(const RuncPeer&) = delete;
-  // Writes <runcRoot>/bundles/<bundle>/config.json from `runc spec`.
-  void makeBundle(const std::string& bundle, const std::vector<std::string>& args);
-  // `runc run -d` with stdout into a pipe; returns the read end (caller closes).
-  struct Started {
-    pid_t runcPid;
-    int stdoutFd;
-  };
-  Started runDetached(const std::string& bundle, const std::string& id);
-  pid_t containerPid(const std::string& id) const;
-  int kill(const std::string& id, const std::string& signal);
-  int remove(const std::string& id, bool force);
-  void removeAll();
-  std::string cgroupOf(const std::string& bundle) const;  // relative to a hierarchy root
-  std::string bundleDir(const std::string& bundle) const { return bundlesDir_ + "/" + bundle; }
-  // runc --root <state> args...
-  std::vector<std::string> command(const std::vector<std::string>& args) const;
-
- private:
-  std::vector<std::string> base() const;
-  std::string runc_;
-  std::string rootfs_;
-  std::string stateRoot_;
-  std::string bundlesDir_;
-  std::string cgroupParent_;
-};
-
-// Reads a pipe until `marker` appears on a line or timeoutNs passed; true when seen.
-bool waitPipeLine(int fd, const std::string& marker, int64_t timeoutNs, std::string& buffer);
-
 std::string shellQuote(const std::vector<std::string>& argv);
+
+// The first three fields of /proc/loadavg, printed with every table.
+std::string loadavg();
+
+// Options every benchmark program takes; each adds its own.
+struct CommonOptions {
+  std::string podkeeper;  // default: next to the benchmark binary
+  std::string runc = "/usr/sbin/runc";
+  std::string imageDir;
+  std::string workDir = "/tmp";
+  std::string cgroupRoot;  // default: pk-bench-<pid>
+  std::string invocation;
+  std::string agentLog;
+};
+// Fills the defaults from argv0 and registers the common flags on app.
+void addCommonOptions(CLI::App& app, CommonOptions& o, const char* argv0);
 
 }  // namespace pkbench

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "runc_peer.h"
 
 using namespace pkbench;
 
@@ -32,14 +33,7 @@ constexpr int64_t kSec = 1'000'000'000;
 const char* kMarker = "started";
 const char* kScript = "trap 'exit 0' TERM; echo started; while :; do sleep 1 & wait $!; done";
 
-struct Options {
-  std::string podkeeper;
-  std::string runc = "/usr/sbin/runc";
-  std::string imageDir;
-  std::string workDir = "/tmp";
-  std::string cgroupRoot;
-  std::string invocation;
-  std::string agentLog;
+struct Options : CommonOptions {
   std::string rawFile;
   std::string only = "all";
   int runs = 50;
@@ -239,11 +233,6 @@ int64_t wallNs() {
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-std::string loadavg() {
-  std::string l = readFile("/proc/loadavg");
-  return l.substr(0, l.find(' ', l.find(' ', l.find(' ') + 1) + 1));
-}
-
 void scenarioStart(Bench& b, const Options& o, const std::string& title,
                    const std::vector<std::string>& containers,
                    const std::vector<std::string>& bundles, int runs) {
@@ -319,15 +308,8 @@ void scenarioStop(Bench& b, const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  o.cgroupRoot = "pk-bench-" + std::to_string(getpid());
-  std::string self = argv[0];
-  o.podkeeper = self.substr(0, self.rfind('/') + 1) + "podkeeper";
   CLI::App app{"podkeeper start/stop latency next to runc"};
-  app.add_option("--podkeeper", o.podkeeper, "podkeeper binary (podkeeper-shim next to it)");
-  app.add_option("--runc", o.runc, "runc binary");
-  app.add_option("--image-dir", o.imageDir, "image dir holding busybox/latest/rootfs")->required();
-  app.add_option("--work-dir", o.workDir, "parent of the temporary workspace");
-  app.add_option("--cgroup-root", o.cgroupRoot, "cgroup root (removed afterwards)");
+  addCommonOptions(app, o, argv[0]);
   app.add_option("--runs", o.runs, "start runs (one container)");
   app.add_option("--stop-runs", o.stopRuns, "stop runs");
   app.add_option("--pair-runs", o.pairRuns, "start runs (two containers)");
@@ -335,9 +317,7 @@ int main(int argc, char** argv) {
   app.add_option("--poll-us", o.pollUs, "poll interval for log files, pids and cgroups");
   app.add_option("--only", o.only, "start, stop, pair or all")
       ->check(CLI::IsMember({"start", "stop", "pair", "all"}));
-  app.add_option("--invocation", o.invocation, "the wrapper command, printed with the table");
   app.add_option("--raw", o.rawFile, "write every timed run as CSV here");
-  app.add_option("--keep-agent-log", o.agentLog, "copy the agent's log here at the end");
   CLI11_PARSE(app, argc, argv);
 
   installInterruptHandlers();

@@ -13,6 +13,8 @@
 
 namespace podkeeper::runtime::cgroup {
 
+class StatFileCache;  // runtime/cgroup/stat_file_cache.h
+
 enum class Mode { V1, V2, Hybrid };
 const char* toString(Mode m);
 
@@ -22,8 +24,8 @@ using CgroupPath = std::string;
 
 // Limits to write, already in cgroup units (see resources.h for the Kubernetes mapping).
 struct Resources {
-  std::optional<uint64_t> cpuShares;     // v1 cpu.shares; v2 cpu.weight derived from it
-  std::optional<int64_t> cpuQuotaUs;     // nullopt = no quota ("max" / -1)
+  std::optional<uint64_t> cpuShares;  // v1 cpu.shares; v2 cpu.weight derived from it
+  std::optional<int64_t> cpuQuotaUs;  // nullopt = no quota ("max" / -1)
   uint64_t cpuPeriodUs = 100000;
   std::optional<int64_t> memoryLimitBytes;  // nullopt = unlimited
   bool operator==(const Resources&) const = default;
@@ -32,23 +34,23 @@ struct Resources {
 // Raw usage read from the cgroup files at call time. nullopt = file or key absent.
 // The metrics layer turns these into cAdvisor's families (working set etc.).
 struct CpuStats {
-  std::optional<uint64_t> usageNs;   // cpuacct.usage | cpu.stat usage_usec*1000
-  std::optional<uint64_t> userNs;    // cpuacct.stat user (USER_HZ->ns) | cpu.stat user_usec
-  std::optional<uint64_t> systemNs;  // cpuacct.stat system | cpu.stat system_usec
-  std::optional<uint64_t> periods;   // cpu.stat nr_periods
+  std::optional<uint64_t> usageNs;           // cpuacct.usage | cpu.stat usage_usec*1000
+  std::optional<uint64_t> userNs;            // cpuacct.stat user (USER_HZ->ns) | cpu.stat user_usec
+  std::optional<uint64_t> systemNs;          // cpuacct.stat system | cpu.stat system_usec
+  std::optional<uint64_t> periods;           // cpu.stat nr_periods
   std::optional<uint64_t> throttledPeriods;  // cpu.stat nr_throttled
   std::optional<uint64_t> throttledNs;       // cpu.stat throttled_time | throttled_usec*1000
 };
 
 struct MemoryStats {
-  std::optional<uint64_t> usageBytes;     // memory.usage_in_bytes | memory.current
-  std::optional<uint64_t> maxUsageBytes;  // memory.max_usage_in_bytes | memory.peak
+  std::optional<uint64_t> usageBytes;         // memory.usage_in_bytes | memory.current
+  std::optional<uint64_t> maxUsageBytes;      // memory.max_usage_in_bytes | memory.peak
   std::optional<uint64_t> inactiveFileBytes;  // total_inactive_file | inactive_file
-  std::optional<uint64_t> rssBytes;       // total_rss | anon
-  std::optional<uint64_t> cacheBytes;     // total_cache | file
-  std::optional<uint64_t> swapBytes;      // stat total_swap | memory.swap.current
-  std::optional<uint64_t> failcnt;        // memory.failcnt | memory.events max
-  std::optional<uint64_t> oomKills;       // memory.oom_control oom_kill | memory.events oom_kill
+  std::optional<uint64_t> rssBytes;           // total_rss | anon
+  std::optional<uint64_t> cacheBytes;         // total_cache | file
+  std::optional<uint64_t> swapBytes;          // stat total_swap | memory.swap.current
+  std::optional<uint64_t> failcnt;            // memory.failcnt | memory.events max
+  std::optional<uint64_t> oomKills;  // memory.oom_control oom_kill | memory.events oom_kill
 };
 
 struct SpecStats {
@@ -83,6 +85,13 @@ class CgroupManager {
   virtual Result<std::optional<int>> openForCloneInto(const CgroupPath& path) = 0;
   virtual Result<std::vector<pid_t>> pids(const CgroupPath& path) const = 0;  // recursive
   virtual Result<Stats> stats(const CgroupPath& path) const = 0;
+  // The same, reading through the fds that `files` keeps open between calls (the exporter's
+  // scrapes; the caller sweeps `files`). Fails with ENOENT when the cgroup is gone. Drivers
+  // without kept-open reads answer with stats(path).
+  virtual Result<Stats> statsThrough(const CgroupPath& path, StatFileCache& files) const {
+    (void)files;
+    return stats(path);
+  }
   // SIGKILL every process in the cgroup and its children (cgroup.kill where present).
   virtual Result<void> killAll(const CgroupPath& path) = 0;
   // Removes the cgroup and its children (bottom-up), in every hierarchy. Fails with EBUSY

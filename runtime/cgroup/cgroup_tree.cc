@@ -91,19 +91,27 @@ Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file) 
   return pids;
 }
 
-Result<TaskCount> countTasksInTree(const std::string& dir, const char* threadsFile,
-                                   std::string& buf) {
+Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
+                                   const char* threadsFile, std::string& buf) {
+  auto d = files.dir(dir);
+  if (!d) return fail(d.error());
   TaskCount n;
-  auto r = walk(dir, [&](const CgroupDir& d) -> Result<void> {
-    auto procs = d.read("cgroup.procs", buf);
-    if (!procs) return fail(procs.error());
-    n.processes += countLines(*procs);
-    auto threads = d.read(threadsFile, buf);
-    if (!threads) return fail(threads.error());
-    n.threads += countLines(*threads);
-    return {};
-  });
-  if (!r) return fail(r.error());
+  auto procs = (*d)->readFresh("cgroup.procs", buf);
+  if (!procs) return fail(procs.error());
+  n.processes = countLines(*procs);
+  auto threads = (*d)->readFresh(threadsFile, buf);
+  if (!threads) return fail(threads.error());
+  n.threads = countLines(*threads);
+  auto children = (*d)->children();
+  if (!children) return fail(children.error());
+  for (const std::string& c : **children) {
+    auto sub = countTasksInTree(files, dir + "/" + c, threadsFile, buf);
+    // A child removed during the walk held no tasks by then.
+    if (!sub && sub.error().code == ENOENT) continue;
+    if (!sub) return fail(sub.error());
+    n.processes += sub->processes;
+    n.threads += sub->threads;
+  }
   return n;
 }
 

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/cgroup/process_signaller.h"
+#include "runtime/cgroup/stat_file_cache.h"
 
 // Operations on a cgroup and its descendants, shared by the v1 and v2 drivers.
 namespace podkeeper::runtime::cgroup {
@@ -27,9 +28,11 @@ struct TaskCount {
   uint64_t threads = 0;
 };
 // Processes (cgroup.procs) and threads (threadsFile: "tasks" on v1, "cgroup.threads" on v2)
-// of dir and all descendants, in one walk, reading with buf reused.
-Result<TaskCount> countTasksInTree(const std::string& dir, const char* threadsFile,
-                                   std::string& buf);
+// of dir and all descendants, in one walk through files' directories, reading with buf
+// reused. The pid lists are read with a fresh open each time (see StatDir::readFresh).
+// Fails with ENOENT when dir is gone.
+Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
+                                   const char* threadsFile, std::string& buf);
 
 // rmdir of dir's descendants, then dir, retrying EBUSY while tasks finish exiting.
 // A dir that does not exist is already removed.

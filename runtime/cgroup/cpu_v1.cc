@@ -24,7 +24,7 @@ Result<void> applyCpuV1(const CgroupDir& dir, const Resources& r) {
   return dir.write("cpu.cfs_quota_us", quota);
 }
 
-void readCpuV1(const CgroupDir& dir, std::string& buf, Stats& out) {
+void readCpuV1(StatDir& dir, std::string& buf, Stats& out) {
   if (auto text = dir.tryRead("cpu.stat", buf)) {
     std::optional<uint64_t> throttledTimeNs;
     const FlatKey keys[] = {{"nr_periods", &out.cpu.periods},

@@ -35,7 +35,7 @@ void parseCpuStatV2(std::string_view text, CpuStats& out) {
   out.throttledNs = usToNs(throttled);
 }
 
-void readCpuV2(const CgroupDir& dir, std::string& buf, Stats& out) {
+void readCpuV2(StatDir& dir, std::string& buf, Stats& out) {
   if (auto text = dir.tryRead("cpu.stat", buf)) parseCpuStatV2(*text, out.cpu);
   if (auto weight = dir.tryReadUint("cpu.weight", buf)) {
     out.spec.cpuShares = cpuSharesFromWeight(*weight);

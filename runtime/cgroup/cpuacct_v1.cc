@@ -20,7 +20,7 @@ void parseCpuacctStat(std::string_view text, uint64_t ticksPerSecond, CpuStats& 
   out.systemNs = ticksToNs(system, ticksPerSecond);
 }
 
-void readCpuacctV1(const CgroupDir& dir, std::string& buf, uint64_t ticksPerSecond, CpuStats& out) {
+void readCpuacctV1(StatDir& dir, std::string& buf, uint64_t ticksPerSecond, CpuStats& out) {
   out.usageNs = dir.tryReadUint("cpuacct.usage", buf);
   if (auto text = dir.tryRead("cpuacct.stat", buf)) parseCpuacctStat(*text, ticksPerSecond, out);
 }

@@ -29,6 +29,10 @@ Result<std::vector<pid_t>> HybridManager::pids(const CgroupPath& path) const {
 
 Result<Stats> HybridManager::stats(const CgroupPath& path) const { return v1_.stats(path); }
 
+Result<Stats> HybridManager::statsThrough(const CgroupPath& path, StatFileCache& files) const {
+  return v1_.statsThrough(path, files);
+}
+
 Result<void> HybridManager::killAll(const CgroupPath& path) {
   // cgroup.kill in the unified tree first; the v1 loop then catches anything that joined
   // only the v1 hierarchies.

@@ -9,7 +9,7 @@ Result<void> applyMemoryV1(const CgroupDir& dir, const Resources& r) {
   return dir.write("memory.limit_in_bytes", v1LimitValue(r.memoryLimitBytes));
 }
 
-void readMemoryV1(const CgroupDir& dir, std::string& buf, uint64_t pageSize, Stats& out) {
+void readMemoryV1(StatDir& dir, std::string& buf, uint64_t pageSize, Stats& out) {
   MemoryStats& m = out.memory;
   m.usageBytes = dir.tryReadUint("memory.usage_in_bytes", buf);
   m.maxUsageBytes = dir.tryReadUint("memory.max_usage_in_bytes", buf);

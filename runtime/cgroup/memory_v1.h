@@ -5,6 +5,7 @@
 
 #include "runtime/cgroup/cgroup_dir.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/stat_file_cache.h"
 
 // v1 "memory" controller.
 namespace podkeeper::runtime::cgroup {
@@ -15,6 +16,6 @@ Result<void> applyMemoryV1(const CgroupDir& dir, const Resources& r);
 // usage, max usage, memory.stat totals, failcnt, oom_control oom_kill into out.memory;
 // the limit into out.spec (the kernel's "unlimited" value, which depends on pageSize, is
 // reported as nullopt).
-void readMemoryV1(const CgroupDir& dir, std::string& buf, uint64_t pageSize, Stats& out);
+void readMemoryV1(StatDir& dir, std::string& buf, uint64_t pageSize, Stats& out);
 
 }  // namespace podkeeper::runtime::cgroup

@@ -22,7 +22,7 @@ void parseMemoryEventsV2(std::string_view text, MemoryStats& out) {
   scanFlatKeyed(text, keys);
 }
 
-void readMemoryV2(const CgroupDir& dir, std::string& buf, Stats& out) {
+void readMemoryV2(StatDir& dir, std::string& buf, Stats& out) {
   MemoryStats& m = out.memory;
   m.usageBytes = dir.tryReadUint("memory.current", buf);
   m.maxUsageBytes = dir.tryReadUint("memory.peak", buf);

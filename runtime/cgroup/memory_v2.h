@@ -5,6 +5,7 @@
 
 #include "runtime/cgroup/cgroup_dir.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/stat_file_cache.h"
 
 // v2 "memory" controller.
 namespace podkeeper::runtime::cgroup {
@@ -18,6 +19,6 @@ void parseMemoryEventsV2(std::string_view text, MemoryStats& out);
 
 // memory.current, memory.peak, memory.stat, memory.swap.current, memory.events into
 // out.memory; memory.max into out.spec.
-void readMemoryV2(const CgroupDir& dir, std::string& buf, Stats& out);
+void readMemoryV2(StatDir& dir, std::string& buf, Stats& out);
 
 }  // namespace podkeeper::runtime::cgroup

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <stdexcept>
 
 #include "runtime/cgroup/cgroup_dir.h"
@@ -15,6 +16,7 @@
 #include "runtime/cgroup/freezer_v1.h"
 #include "runtime/cgroup/kill_loop.h"
 #include "runtime/cgroup/memory_v1.h"
+#include "runtime/cgroup/stat_file_cache.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
@@ -104,21 +106,33 @@ Result<std::vector<pid_t>> V1Manager::pids(const CgroupPath& path) const {
 }
 
 Result<Stats> V1Manager::stats(const CgroupPath& path) const {
+  StatFileCache once(0);  // no fd outlives the call
+  return statsThrough(path, once);
+}
+
+Result<Stats> V1Manager::statsThrough(const CgroupPath& path, StatFileCache& files) const {
   Stats s;
-  std::string buf;
-  auto tasks = countTasksInTree(primary().dir(path), "tasks", buf);
+  std::string& buf = files.buffer();
+  auto tasks = countTasksInTree(files, primary().dir(path), "tasks", buf);
   if (!tasks) return fail(tasks.error());
   s.processes = tasks->processes;
   s.threads = tasks->threads;
-  const auto open = [&](const char* controller) -> std::optional<CgroupDir> {
+  // A hierarchy without the cgroup leaves its values out; the walk above found the cgroup.
+  const auto open = [&](const char* controller) -> StatDir* {
     const Hierarchy* h = find(controller);
-    if (!h) return std::nullopt;
-    auto dir = CgroupDir::open(h->dir(path));
-    return dir ? std::optional<CgroupDir>(std::move(*dir)) : std::nullopt;
+    if (!h) return nullptr;
+    auto dir = files.dir(h->dir(path));
+    return dir ? *dir : nullptr;
   };
-  if (auto dir = open("cpu")) readCpuV1(*dir, buf, s);
-  if (auto dir = open("cpuacct")) readCpuacctV1(*dir, buf, ticksPerSecond_, s.cpu);
-  if (auto dir = open("memory")) readMemoryV1(*dir, buf, pageSize_, s);
+  StatDir* cpu = open("cpu");
+  if (cpu) readCpuV1(*cpu, buf, s);
+  StatDir* cpuacct = open("cpuacct");
+  if (cpuacct) readCpuacctV1(*cpuacct, buf, ticksPerSecond_, s.cpu);
+  StatDir* memory = open("memory");
+  if (memory) readMemoryV1(*memory, buf, pageSize_, s);
+  const auto gone = [](const StatDir* d) { return d && d->gone(); };
+  if (gone(cpu) || gone(cpuacct) || gone(memory))
+    return failSys(ENOENT, "cgroup " + path + " removed while reading it");
   return s;
 }
 

@@ -29,6 +29,7 @@ class V1Manager final : public CgroupManager {
   Result<std::optional<int>> openForCloneInto(const CgroupPath& path) override;
   Result<std::vector<pid_t>> pids(const CgroupPath& path) const override;
   Result<Stats> stats(const CgroupPath& path) const override;
+  Result<Stats> statsThrough(const CgroupPath& path, StatFileCache& files) const override;
   Result<void> killAll(const CgroupPath& path) override;
   Result<void> remove(const CgroupPath& path) override;
   bool exists(const CgroupPath& path) const override;

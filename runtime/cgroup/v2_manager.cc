@@ -10,6 +10,7 @@
 #include "runtime/cgroup/cpu_v2.h"
 #include "runtime/cgroup/kill_loop.h"
 #include "runtime/cgroup/memory_v2.h"
+#include "runtime/cgroup/stat_file_cache.h"
 #include "runtime/cgroup/subtree_control.h"
 
 namespace podkeeper::runtime::cgroup {
@@ -72,17 +73,23 @@ Result<std::vector<pid_t>> V2Manager::pids(const CgroupPath& path) const {
 }
 
 Result<Stats> V2Manager::stats(const CgroupPath& path) const {
+  StatFileCache once(0);  // no fd outlives the call
+  return statsThrough(path, once);
+}
+
+Result<Stats> V2Manager::statsThrough(const CgroupPath& path, StatFileCache& files) const {
   Stats s;
-  std::string buf;
+  std::string& buf = files.buffer();
   const std::string dirPath = unified_.dir(path);
-  auto tasks = countTasksInTree(dirPath, "cgroup.threads", buf);
+  auto tasks = countTasksInTree(files, dirPath, "cgroup.threads", buf);
   if (!tasks) return fail(tasks.error());
   s.processes = tasks->processes;
   s.threads = tasks->threads;
-  auto dir = CgroupDir::open(dirPath);
+  auto dir = files.dir(dirPath);
   if (!dir) return fail(dir.error());
-  readCpuV2(*dir, buf, s);
-  readMemoryV2(*dir, buf, s);
+  readCpuV2(**dir, buf, s);
+  readMemoryV2(**dir, buf, s);
+  if ((*dir)->gone()) return failSys(ENOENT, "cgroup " + path + " removed while reading it");
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -18,10 +19,34 @@ Exporter::Exporter(const TargetSource& targets, const runtime::cgroup::CgroupMan
       cgroups_(cgroups),
       machine_(std::move(machine)),
       nodeUsage_(options.nodeUsage),
-      now_(std::move(options.now)) {
+      now_(std::move(options.now)),
+      files_(options.keptFds),
+      initialFdBudget_(options.keptFds) {
   if (!nodeUsage_) {
     ownNodeUsage_ = std::make_unique<ProcNodeUsageReader>();
     nodeUsage_ = ownNodeUsage_.get();
+  }
+}
+
+size_t keptFdBudget(uint64_t softLimit) {
+  const uint64_t reserve = std::max<uint64_t>(512, softLimit / 4);
+  return softLimit > reserve ? static_cast<size_t>(softLimit - reserve) : 0;
+}
+
+void Exporter::reportFdBudget() {
+  if (!reportedBudgetLowered_ && files_.maxFds() < initialFdBudget_) {
+    reportedBudgetLowered_ = true;
+    spdlog::warn(
+        "metrics: the process ran out of fds (EMFILE); cgroup files kept open lowered from {} "
+        "to {}, the rest are read with open/read/close",
+        initialFdBudget_, files_.maxFds());
+  }
+  if (!reportedBudgetSpent_ && files_.uncachedReads() > 0) {
+    reportedBudgetSpent_ = true;
+    spdlog::info(
+        "metrics: {} cgroup file fds kept open (the budget); further files are read with "
+        "open/read/close, which is slower",
+        files_.openFds());
   }
 }
 
@@ -41,7 +66,7 @@ bool Exporter::collect() {
   for (ContainerTarget& t : targets) {
     // One row per cgroup: a second target on the same cgroup would duplicate its series.
     if (!seen.insert(t.cgroupPath).second) continue;
-    auto stats = cgroups_.stats(t.cgroupPath);
+    auto stats = cgroups_.statsThrough(t.cgroupPath, files_);
     if (!stats) {
       // A container that stopped between listing and reading is gone, not an error.
       if (stats.error().code == ENOENT) continue;
@@ -50,6 +75,9 @@ bool Exporter::collect() {
     }
     samples_.push_back({std::move(t), std::move(*stats)});
   }
+  // Closes the fds of cgroups no longer listed (stopped containers) or found removed.
+  files_.sweep();
+  reportFdBudget();
   if (failed > 0) {
     spdlog::warn("metrics: {} of {} cgroups could not be read, first: {}", failed, targets.size(),
                  firstError);

@@ -12,6 +12,7 @@
 #include "metrics/target_sample.h"
 #include "metrics/targets.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/stat_file_cache.h"
 
 namespace podkeeper::metrics {
 
@@ -20,10 +21,18 @@ struct ExporterOptions {
   const NodeUsageReader* nodeUsage = nullptr;
   // Seconds since the epoch; empty = the system clock.
   std::function<double()> now;
+  // How many cgroup file fds may stay open between scrapes (keptFdBudget); beyond it, files
+  // are read with open/read/close.
+  size_t keptFds = 1024;
 };
 
+// The kept-fd budget for a process whose RLIMIT_NOFILE soft limit is softLimit: what is left
+// after a reserve for everything else the agent opens (pidfds, sockets, logs, inotify).
+size_t keptFdBudget(uint64_t softLimit);
+
 // Reads every target's cgroup at scrape time and renders the three exposition bodies. Runs on
-// the agent loop; one scrape at a time. Nothing is kept between scrapes but buffers: sharing
+// the agent loop; one scrape at a time. Nothing is kept between scrapes but buffers and the
+// open fds of the cgroup files (values are read again at every scrape): sharing
 // one read between scrapes less than a second apart would hand a Prometheus scraping every
 // second the same values twice (irate 0), and Prometheus offsets its jobs within the
 // interval, so the cadvisor, resource and agent scrapes rarely coincide anyway.
@@ -40,6 +49,9 @@ class Exporter {
   void renderAgent(const std::vector<const prometheus::Collectable*>& collectables,
                    std::string& out);
 
+  // Cgroup file fds kept open for the next scrape.
+  size_t keptFdsOpen() const { return files_.openFds(); }
+
  private:
   // Fills samples_ for this scrape; returns true when some cgroup could not be read.
   bool collect();
@@ -51,7 +63,13 @@ class Exporter {
   std::unique_ptr<NodeUsageReader> ownNodeUsage_;
   const NodeUsageReader* nodeUsage_;
   std::function<double()> now_;
+  void reportFdBudget();
+
   std::vector<TargetSample> samples_;
+  runtime::cgroup::StatFileCache files_;
+  size_t initialFdBudget_;
+  bool reportedBudgetSpent_ = false;
+  bool reportedBudgetLowered_ = false;
   CadvisorRenderer cadvisor_;
 };
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "agent/api/pod_api.h"
+#include "agent/fd_limit.h"
 #include "agent/http/http_server.h"
 #include "agent/http/router.h"
 #include "agent/manifest_watcher.h"
@@ -66,6 +67,26 @@ http::HttpResponse exposition(std::string body) {
                                   std::string(metrics::kExpositionContentType));
 }
 
+metrics::ExporterOptions exporterOptions(size_t keptFds) {
+  metrics::ExporterOptions o;
+  o.keptFds = keptFds;
+  return o;
+}
+
+// The exporter keeps cgroup files open between scrapes, within what the fd limit allows.
+size_t keptFdsForExporter() {
+  auto limit = raiseOpenFileLimit();
+  if (!limit) {
+    spdlog::warn("open files: {}; keeping no cgroup files open between scrapes",
+                 limit.error().message);
+    return 0;
+  }
+  const size_t budget = metrics::keptFdBudget(limit->soft);
+  spdlog::info("open files: soft limit {} (was {}, hard {}); up to {} cgroup files kept open",
+               limit->soft, limit->softBefore, limit->hard, budget);
+  return budget;
+}
+
 std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
   std::map<std::string, int> counts;
   for (const auto& [key, pod] : r.desired()) {
@@ -78,7 +99,7 @@ std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
 // Everything the agent is made of, in construction order; members are destroyed in reverse.
 struct Agent {
   explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
-                 metrics::MachineInfo machine)
+                 metrics::MachineInfo machine, size_t keptFds)
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
@@ -90,7 +111,7 @@ struct Agent {
                 [this](const ManifestWatcher::Published& p) { onManifests(p); }),
         targets(reconciler),
         machineCores(machine.cpuCores),
-        exporter(targets, *cgroups, std::move(machine)),
+        exporter(targets, *cgroups, std::move(machine), exporterOptions(keptFds)),
         tcp(io, router.handler()),
         unixServer(io, unixRouter.handler()),
         signals(io, SIGINT, SIGTERM) {}
@@ -226,7 +247,8 @@ Result<void> runAgent(const AgentConfig& config) {
   auto machine = metrics::readMachineInfo();
   if (!machine) return fail(machine.error().context("reading machine facts"));
 
-  auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine));
+  auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
+                                       keptFdsForExporter());
   if (auto r = agent->start(); !r) return r;
   agent->io.run();
   spdlog::info("stopped");

@@ -95,6 +95,7 @@ Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
                                    const char* threadsFile, std::string& buf) {
   auto d = files.dir(dir);
   if (!d) return fail(d.error());
+  if ((*d)->subtreeTasks) return *(*d)->subtreeTasks;
   TaskCount n;
   auto procs = (*d)->readFresh("cgroup.procs", buf);
   if (!procs) return fail(procs.error());
@@ -112,6 +113,7 @@ Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
     n.processes += sub->processes;
     n.threads += sub->threads;
   }
+  (*d)->subtreeTasks = n;
   return n;
 }
 

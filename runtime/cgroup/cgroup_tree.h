@@ -23,14 +23,11 @@ Result<void> mkdirAll(const std::string& base, const CgroupPath& path,
 
 // The pids listed in `file` (cgroup.procs, tasks, cgroup.threads) of dir and all descendants.
 Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file);
-struct TaskCount {
-  uint64_t processes = 0;
-  uint64_t threads = 0;
-};
 // Processes (cgroup.procs) and threads (threadsFile: "tasks" on v1, "cgroup.threads" on v2)
 // of dir and all descendants, in one walk through files' directories, reading with buf
-// reused. The pid lists are read with a fresh open each time (see StatDir::readFresh).
-// Fails with ENOENT when dir is gone.
+// reused. The pid lists are read with a fresh open each time (see StatDir::readFresh), and a
+// directory's count is kept for the rest of the scrape: a pod row and its container rows
+// count each container once. Fails with ENOENT when dir is gone.
 Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
                                    const char* threadsFile, std::string& buf);
 

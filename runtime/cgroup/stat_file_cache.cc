@@ -171,6 +171,7 @@ Result<StatDir*> StatFileCache::dir(const std::string& path) {
   }
   d.validatedIn_ = generation_;
   d.gone_ = false;
+  d.subtreeTasks.reset();
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;

@@ -17,6 +17,12 @@ namespace podkeeper::runtime::cgroup {
 
 class StatFileCache;
 
+// Processes and threads of a cgroup and its descendants.
+struct TaskCount {
+  uint64_t processes = 0;
+  uint64_t threads = 0;
+};
+
 // One cgroup directory whose stat files stay open between scrapes. cgroup files regenerate
 // their content on every read at offset 0, so a pread(fd, buf, n, 0) on a kept fd reads the
 // current value at a fraction of the cost of open/read/close. Only fds are kept, never values.
@@ -39,6 +45,9 @@ class StatDir {
   // A read found the cgroup removed (ENODEV/ENOENT): the row must be dropped, not reported
   // with the values that could still be read.
   bool gone() const { return gone_; }
+  // The subtree's task count once this scrape has counted it (cgroup_tree.h), so a pod row
+  // does not read its containers' pid lists again. Reset when the next scrape validates.
+  std::optional<TaskCount> subtreeTasks;
 
  private:
   friend class StatFileCache;

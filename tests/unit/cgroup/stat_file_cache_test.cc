@@ -13,6 +13,7 @@
 #include <set>
 
 #include "fixture_tree.h"
+#include "runtime/cgroup/cgroup_tree.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
@@ -261,6 +262,31 @@ TEST_F(StatFileCacheTest, AnAbsentFileReadsAsNothingAndKeepsNoFd) {
   StatFileCache cache(100);
   EXPECT_EQ(read(cache, "pk/c1", "memory.swap.current"), std::nullopt);
   EXPECT_EQ(cache.openFds(), 1u);
+}
+
+TEST_F(StatFileCacheTest, ATreeIsCountedOncePerScrapeAndAfreshInTheNext) {
+  tree_.write("pk/pod/cgroup.procs", "");
+  tree_.write("pk/pod/tasks", "");
+  tree_.write("pk/pod/c1/cgroup.procs", "10\n");
+  tree_.write("pk/pod/c1/tasks", "10\n11\n");
+  StatFileCache cache(100);
+  auto pod = countTasksInTree(cache, tree_.path("pk/pod"), "tasks", buf_);
+  ASSERT_TRUE(pod.has_value());
+  EXPECT_EQ(pod->processes, 1u);
+  EXPECT_EQ(pod->threads, 2u);
+  tree_.write("pk/pod/c1/cgroup.procs", "10\n20\n");
+  tree_.write("pk/pod/c1/tasks", "10\n11\n20\n");
+
+  // The container row in the same scrape: the count its pod row just made.
+  auto sameScrape = countTasksInTree(cache, tree_.path("pk/pod/c1"), "tasks", buf_);
+  cache.sweep();
+  auto nextScrape = countTasksInTree(cache, tree_.path("pk/pod/c1"), "tasks", buf_);
+
+  ASSERT_TRUE(sameScrape.has_value());
+  EXPECT_EQ(sameScrape->processes, 1u);
+  ASSERT_TRUE(nextScrape.has_value());
+  EXPECT_EQ(nextScrape->processes, 2u);
+  EXPECT_EQ(nextScrape->threads, 3u);
 }
 
 }  // namespace

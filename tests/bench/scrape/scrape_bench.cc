@@ -3,6 +3,7 @@
 // ("pk-bench-scrape-<pid>"), one sleeping process per container, and removes them at exit.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "agent/http/metrics_routes.h"
 #include "agent/http/router.h"
 #include "file_floor.h"
+#include "harness.h"
 #include "metrics/exporter.h"
 
 namespace {
@@ -40,15 +42,11 @@ double cpuNow(clockid_t clock) {
 double wallNow() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 struct Timing {
-  double wallMs, cpuMs;
+  pkbench::Summary wallMs;
+  double cpuMs;  // median process CPU time per run
 };
-// Median wall and process CPU time of fn over `runs` runs, after `warm` unmeasured ones.
+// Wall and process CPU time of fn over `runs` runs, after `warm` unmeasured ones.
 Timing measure(int warm, int runs, const std::function<void()>& fn) {
   for (int i = 0; i < warm; ++i) fn();
   std::vector<double> wall, cpu;
@@ -58,7 +56,16 @@ Timing measure(int warm, int runs, const std::function<void()>& fn) {
     cpu.push_back((cpuNow(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e3);
     wall.push_back((wallNow() - w0) * 1e3);
   }
-  return {median(wall), median(cpu)};
+  return {pkbench::summarize(wall), pkbench::summarize(cpu).median};
+}
+
+// Lets the exporter keep its cgroup files open, as the agent does at start.
+size_t raiseFdLimit() {
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+  return metrics::keptFdBudget(lim.rlim_cur);
 }
 
 // N pods with one container each, each container cgroup holding one sleeping process.
@@ -148,17 +155,25 @@ class Client {
   size_t lastSize_ = 0;
 };
 
-void runOne(cg::CgroupManager& cgroups, const metrics::MachineInfo& machine, int containers) {
+void runOne(cg::CgroupManager& cgroups, const metrics::MachineInfo& machine, int containers,
+            size_t keptFds) {
   BenchPods pods(cgroups, containers);
-  metrics::Exporter exporter(pods, cgroups, machine);
+  metrics::ExporterOptions options;
+  options.keptFds = keptFds;
+  metrics::Exporter exporter(pods, cgroups, machine, options);
   const auto floor = pods.floor("/sys/fs/cgroup");
   const int runs = 25, warm = 3;
 
   std::string buf;
   size_t sink = 0;
   Timing floorT = measure(warm, runs, [&] { sink += floor.readAll(buf); });
+  Timing preadT;
+  {
+    podkeeper::bench::OpenFileFloor open(floor);  // its fds close before the scrapes
+    preadT = measure(warm, runs, [&] { sink += open.readAll(buf); });
+  }
   std::string out;
-  Timing renderT = measure(warm, runs, [&] {
+  Timing scrapeT = measure(warm, runs, [&] {
     out.clear();
     exporter.renderCadvisor(out);
   });
@@ -178,22 +193,22 @@ void runOne(cg::CgroupManager& cgroups, const metrics::MachineInfo& machine, int
   if (!server.listenTcp("127.0.0.1:0")) std::exit(1);
   std::thread loop([&] { io.run(); });
   Client client(server.tcpPort());
-  size_t plainBytes = 0, gzipBytes = 0;
-  Timing httpT = measure(warm, runs, [&] { plainBytes = client.get("/metrics/cadvisor", false); });
-  handlerCpuMs.erase(handlerCpuMs.begin(), handlerCpuMs.begin() + warm);
-  const double plainCpu = median(handlerCpuMs);
-  handlerCpuMs.clear();
+  size_t plainBytes = out.size(), gzipBytes = 0;
   Timing gzipT = measure(warm, runs, [&] { gzipBytes = client.get("/metrics/cadvisor", true); });
   handlerCpuMs.erase(handlerCpuMs.begin(), handlerCpuMs.begin() + warm);
-  const double gzipCpu = median(handlerCpuMs);
+  const double gzipCpu = pkbench::summarize(handlerCpuMs).median;
   asio::post(io, [&] { server.stop(); });
   loop.join();
 
+  const double scrape = scrapeT.wallMs.median;
   std::printf(
-      "%10d %5zu %6zu %9.2f %9.2f %10.2f %10.2f %6.2f %8.2f %8.2f %8.2f %8.2f %7.2f %7zu %6zu\n",
-      containers, pods.targets().size(), floor.filesPerScrape(), floorT.wallMs, floorT.cpuMs,
-      renderT.wallMs, renderT.cpuMs, renderT.wallMs / floorT.wallMs, httpT.wallMs, plainCpu,
-      gzipT.wallMs, gzipCpu, gzipT.wallMs / floorT.wallMs, plainBytes / 1024, gzipBytes / 1024);
+      "%10d %5zu %6zu %6zu %6.2f %6.2f %6.2f %6.2f %7.2f %6.2f %6.2f %6.2fx %6.2fx %6.2fx %7.2f "
+      "%6.2f %7zu %5zu\n",
+      containers, pods.targets().size(), floor.filesPerScrape(), exporter.keptFdsOpen(),
+      floorT.wallMs.median, floorT.cpuMs, preadT.wallMs.median, preadT.cpuMs, scrape,
+      scrapeT.wallMs.p90, scrapeT.cpuMs, scrape / floorT.wallMs.median,
+      scrapeT.cpuMs / floorT.cpuMs, scrape / preadT.wallMs.median, gzipT.wallMs.median, gzipCpu,
+      plainBytes / 1024, gzipBytes / 1024);
   if (sink == 0) std::printf("(floor read nothing)\n");
 }
 
@@ -215,17 +230,22 @@ int main(int argc, char** argv) {
   auto machine = metrics::readMachineInfo();
   if (!machine) return 1;
   spdlog::set_level(spdlog::level::warn);
+  const size_t keptFds = raiseFdLimit();
   std::printf(
-      "scrape benchmark, cgroup mode %s: real cgroups (not containers), each 'container' a\n"
-      "cgroup with one sleeping process inside its own pod cgroup, so rows = 2 x containers.\n"
-      "Medians of 25 scrapes, ms. floor = plain open/read/close of the same v1 files.\n"
-      "render = Exporter::renderCadvisor (read + parse + render). http = GET /metrics/cadvisor\n"
-      "over loopback keep-alive (client-measured wall), srvcpu = loop-thread CPU in the "
-      "handler.\n\n",
-      cg::toString((*cgroups)->mode()));
-  std::printf("%10s %5s %6s %9s %9s %10s %10s %6s %8s %8s %8s %8s %7s %7s %6s\n", "containers",
-              "rows", "files", "floor", "floorcpu", "render", "rendercpu", "ratio", "http",
-              "srvcpu", "http+gz", "srvcpu", "ratio", "bodyKiB", "gzKiB");
-  for (int n : counts) runOne(**cgroups, *machine, n);
+      "scrape benchmark, cgroup mode %s, load average %s: real cgroups (not containers), each\n"
+      "'container' a cgroup with one sleeping process inside its own pod cgroup, so rows =\n"
+      "2 x containers. %d runs each, ms. floor = the same v1 files read with open/read/close;\n"
+      "pread = the same files held open, one pread each. scrape = Exporter::renderCadvisor\n"
+      "(read + parse + render), median / p90. cpu = median process CPU time per run. /floor,\n"
+      "/pread = scrape median / floor median; cpu/cpu = scrape cpu / floor cpu (robust under\n"
+      "load). http+gz = GET /metrics/cadvisor with Accept-Encoding: gzip over\n"
+      "loopback keep-alive (client wall), srvcpu = loop-thread CPU in the handler. kept = fds\n"
+      "the exporter keeps open (budget %zu).\n\n",
+      cg::toString((*cgroups)->mode()), pkbench::loadavg().c_str(), 25, keptFds);
+  std::printf("%10s %5s %6s %6s %6s %6s %6s %6s %7s %6s %6s %7s %7s %7s %7s %6s %7s %5s\n",
+              "containers", "rows", "files", "kept", "floor", "cpu", "pread", "cpu", "scrape",
+              "p90", "cpu", "/floor", "cpu/cpu", "/pread", "http+gz", "srvcpu", "bodyKiB", "gzKiB");
+  for (int n : counts) runOne(**cgroups, *machine, n, keptFds);
+  std::printf("\nload average after: %s\n", pkbench::loadavg().c_str());
   return 0;
 }

@@ -159,19 +159,43 @@ Result<const std::vector<std::string>*> StatDir::childrenByPath() {
 
 bool StatFileCache::canKeep() const { return openFds_ < maxFds_; }
 
-Result<StatDir*> StatFileCache::dir(const std::string& path) {
+StatDir& StatFileCache::entry(const std::string& path) {
   auto it = dirs_.find(path);
   if (it == dirs_.end()) {
     it = dirs_.emplace(path, std::unique_ptr<StatDir>(new StatDir(*this, path))).first;
   }
-  StatDir& d = *it->second;
-  if (d.validatedIn_ == generation_) {
-    if (d.gone_) return failSys(ENOENT, "cgroup " + path);
-    return &d;
-  }
+  return *it->second;
+}
+
+bool StatFileCache::startValidation(StatDir& d) {
+  if (d.validatedIn_ == generation_) return false;
   d.validatedIn_ = generation_;
   d.gone_ = false;
   d.subtreeTasks.reset();
+  return true;
+}
+
+void StatFileCache::keepDirFd(StatDir& d) {
+  if (!canKeep()) return;
+  UniqueFd fd(::open(d.path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid() && outOfFds(errno)) shed(d);
+  struct stat st {};
+  // Identity from the fd itself, so a recreation between stat and open is seen next time.
+  if (fd.valid() && ::fstat(fd.get(), &st) == 0) {
+    d.dir_ = std::move(fd);
+    ++openFds_;
+    d.dev_ = st.st_dev;
+    d.ino_ = st.st_ino;
+    d.nlink_ = st.st_nlink;
+  }
+}
+
+Result<StatDir*> StatFileCache::dir(const std::string& path) {
+  StatDir& d = entry(path);
+  if (!startValidation(d)) {
+    if (d.gone_) return failSys(ENOENT, "cgroup " + path);
+    return &d;
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
@@ -181,17 +205,32 @@ Result<StatDir*> StatFileCache::dir(const std::string& path) {
   // Removed and recreated at the same path since the last scrape: a new cgroup.
   if (d.dir_.valid() && (st.st_ino != d.ino_ || st.st_dev != d.dev_)) d.closeFds();
   d.nlink_ = st.st_nlink;
-  if (!d.dir_.valid() && canKeep()) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid() && outOfFds(errno)) shed(d);
-    // Identity from the fd itself, so a recreation between stat and open is seen next time.
-    if (fd.valid() && ::fstat(fd.get(), &st) == 0) {
-      d.dir_ = std::move(fd);
-      ++openFds_;
-      d.dev_ = st.st_dev;
-      d.ino_ = st.st_ino;
-      d.nlink_ = st.st_nlink;
-    }
+  if (!d.dir_.valid()) {
+    d.dev_ = st.st_dev;
+    d.ino_ = st.st_ino;
+    keepDirFd(d);
+  }
+  return &d;
+}
+
+Result<StatDir*> StatFileCache::dir(const std::string& path, uint64_t tiedTo) {
+  StatDir& d = entry(path);
+  if (!startValidation(d)) {
+    if (d.gone_) return failSys(ENOENT, "cgroup " + path);
+    return &d;
+  }
+  if (d.tiedTo_ != tiedTo) {
+    d.closeFds();
+    d.tiedTo_ = tiedTo;
+  }
+  if (d.dir_.valid()) return &d;
+  keepDirFd(d);
+  // Beyond the budget: one stat, so a cgroup that is gone is not read file by file.
+  struct stat st {};
+  if (!d.dir_.valid() && ::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    d.markGone();
+    return failSys(removed(err) ? ENOENT : err, "stat " + path);
   }
   return &d;
 }

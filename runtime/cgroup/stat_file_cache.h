@@ -45,6 +45,9 @@ class StatDir {
   // A read found the cgroup removed (ENODEV/ENOENT): the row must be dropped, not reported
   // with the values that could still be read.
   bool gone() const { return gone_; }
+  // Which directory this is: its inode when validated. A new one at the same path (the cgroup
+  // removed and recreated) has another.
+  uint64_t identity() const { return ino_; }
   // The subtree's task count once this scrape has counted it (cgroup_tree.h), so a pod row
   // does not read its containers' pid lists again. Reset when the next scrape validates.
   std::optional<TaskCount> subtreeTasks;
@@ -72,18 +75,20 @@ class StatDir {
   std::vector<File> files_;
   std::vector<std::string> children_;
   uint64_t validatedIn_ = 0;  // the scrape generation that last checked it
+  uint64_t tiedTo_ = 0;       // see StatFileCache::dir(path, tiedTo)
   bool gone_ = false;
 };
 
 // Owner of every kept-open cgroup file of the exporter, keyed by cgroup directory path.
 // Each scrape asks for the directories it reads (dir()) and then calls sweep(), which closes
 // the fds of every directory not asked for: a stopped container's fds are closed at the end
-// of the first scrape that no longer lists it. A directory is re-checked once per scrape
-// with stat(): a cgroup removed and recreated at the same path has a new inode and gets
-// fresh fds (and a read through an fd of a removed cgroup fails with ENODEV, which drops it
-// at once). At most maxFds fds are kept; reads beyond the budget, or after EMFILE, fall back
-// to open/read/close, so the budget degrades speed, never a scrape. Every fd is O_CLOEXEC.
-// Not thread-safe: the agent loop's one thread.
+// of the first scrape that no longer lists it. A directory is re-checked once per scrape,
+// with stat() or through the directory of the same cgroup in another hierarchy it is tied
+// to: a cgroup removed and recreated at the same path has a new inode and gets fresh fds
+// (and a read through an fd of a removed cgroup fails with ENODEV, which drops it at once). At most
+// maxFds fds are kept; reads beyond the budget, or after EMFILE, fall back to open/read/close, so
+// the budget degrades speed, never a scrape. Every fd is O_CLOEXEC. Not thread-safe: the agent
+// loop's one thread.
 class StatFileCache {
  public:
   explicit StatFileCache(size_t maxFds) : maxFds_(maxFds) {}
@@ -94,6 +99,10 @@ class StatFileCache {
   // when it does not exist (its kept fds are closed at once). The pointer stays valid until
   // sweep().
   Result<StatDir*> dir(const std::string& path);
+  // The same without a stat: the directory belongs to the cgroup whose validated directory
+  // (in another hierarchy) has identity() tiedTo, and its fds are reopened when that changes.
+  // On cgroupfs a directory removed in between fails its reads with ENODEV (gone()).
+  Result<StatDir*> dir(const std::string& path, uint64_t tiedTo);
   // Ends a scrape: closes and forgets every directory not asked for since the last sweep.
   void sweep();
 
@@ -108,6 +117,11 @@ class StatFileCache {
 
  private:
   friend class StatDir;
+  StatDir& entry(const std::string& path);
+  // False when d was already validated in this scrape.
+  bool startValidation(StatDir& d);
+  // Opens d's directory fd when the budget allows; identity from the fd.
+  void keepDirFd(StatDir& d);
   bool canKeep() const;
   // After EMFILE/ENFILE: the process limit is lower than the budget assumed. Lowers the
   // budget to half of what is open and closes other directories' fds down to it.

@@ -113,15 +113,21 @@ Result<Stats> V1Manager::stats(const CgroupPath& path) const {
 Result<Stats> V1Manager::statsThrough(const CgroupPath& path, StatFileCache& files) const {
   Stats s;
   std::string& buf = files.buffer();
-  auto tasks = countTasksInTree(files, primary().dir(path), "tasks", buf);
+  const std::string primaryDir = primary().dir(path);
+  auto tasks = countTasksInTree(files, primaryDir, "tasks", buf);
   if (!tasks) return fail(tasks.error());
   s.processes = tasks->processes;
   s.threads = tasks->threads;
+  // The walk validated the primary directory; the other hierarchies' directories of the same
+  // cgroup are tied to it (created and removed together), which saves a stat() each.
+  auto validated = files.dir(primaryDir);
+  if (!validated) return fail(validated.error());
+  const uint64_t identity = (*validated)->identity();
   // A hierarchy without the cgroup leaves its values out; the walk above found the cgroup.
   const auto open = [&](const char* controller) -> StatDir* {
     const Hierarchy* h = find(controller);
     if (!h) return nullptr;
-    auto dir = files.dir(h->dir(path));
+    auto dir = h == &primary() ? files.dir(h->dir(path)) : files.dir(h->dir(path), identity);
     return dir ? *dir : nullptr;
   };
   StatDir* cpu = open("cpu");

@@ -133,6 +133,33 @@ TEST_F(StatFileCacheTest, ADirectoryRecreatedAtTheSamePathIsReadThroughFreshFds)
   EXPECT_EQ(fdsUnder(tree_.path("pk/c1")).count, 2u);
 }
 
+TEST_F(StatFileCacheTest, ADirectoryTiedToARecreatedOneIsReadThroughFreshFds) {
+  tree_.write("pids/pk/c1/tasks", "");
+  tree_.write("memory/pk/c1/memory.limit_in_bytes", "1000\n");
+  StatFileCache cache(100);
+  const auto scrape = [&]() -> std::optional<std::string> {
+    auto primary = cache.dir(tree_.path("pids/pk/c1"));
+    if (!primary) return std::nullopt;
+    auto memory = cache.dir(tree_.path("memory/pk/c1"), (*primary)->identity());
+    if (!memory) return std::nullopt;
+    auto text = (*memory)->tryRead("memory.limit_in_bytes", buf_);
+    cache.sweep();
+    return text ? std::optional<std::string>(*text) : std::nullopt;
+  };
+  ASSERT_EQ(scrape(), "1000\n");
+  ASSERT_EQ(scrape(), "1000\n");
+  ASSERT_EQ(cache.openFds(), 3u);  // kept: two directories and one file
+  for (const char* h : {"pids", "memory"}) {  // the cgroup removed and created again
+    fs::rename(tree_.path(std::string(h) + "/pk/c1"), tree_.path(std::string(h) + "/pk/old"));
+  }
+  tree_.write("pids/pk/c1/tasks", "");
+  tree_.write("memory/pk/c1/memory.limit_in_bytes", "2000\n");
+
+  EXPECT_EQ(scrape(), "2000\n");
+  EXPECT_EQ(fdsUnder(tree_.path("memory/pk/old")).count, 0u);
+  EXPECT_EQ(cache.openFds(), 3u);
+}
+
 TEST_F(StatFileCacheTest, BeyondTheBudgetFilesAreReadWithOpenReadClose) {
   for (const char* f : {"a", "b", "c", "d"}) {
     tree_.write(std::string("pk/c1/") + f, std::string(f) + "\n");

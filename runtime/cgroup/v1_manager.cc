@@ -49,6 +49,17 @@ V1Manager::V1Manager(std::vector<Hierarchy> hierarchies,
       ticksPerSecond_(static_cast<uint64_t>(::sysconf(_SC_CLK_TCK))),
       pageSize_(static_cast<uint64_t>(::sysconf(_SC_PAGESIZE))) {
   if (hierarchies_.empty()) throw std::invalid_argument("V1Manager: no cgroup v1 hierarchy");
+  primary_ = indexOf("pids");
+  if (primary_ < 0) primary_ = indexOf("memory");
+  if (primary_ < 0) primary_ = 0;
+  cpu_ = indexOf("cpu");
+  cpuacct_ = indexOf("cpuacct");
+  memory_ = indexOf("memory");
+}
+
+int V1Manager::indexOf(std::string_view controller) const {
+  const Hierarchy* h = find(controller);
+  return h ? static_cast<int>(h - hierarchies_.data()) : -1;
 }
 
 const Hierarchy* V1Manager::find(std::string_view controller) const {
@@ -57,11 +68,7 @@ const Hierarchy* V1Manager::find(std::string_view controller) const {
   return it == hierarchies_.end() ? nullptr : &*it;
 }
 
-const Hierarchy& V1Manager::primary() const {
-  if (const Hierarchy* h = find("pids")) return *h;
-  if (const Hierarchy* h = find("memory")) return *h;
-  return hierarchies_.front();
-}
+const Hierarchy& V1Manager::primary() const { return hierarchies_[primary_]; }
 
 Result<void> V1Manager::createIn(const Hierarchy& h, const CgroupPath& path) {
   if (!h.has("cpuset")) return mkdirAll(h.mountPoint, path);
@@ -124,17 +131,17 @@ Result<Stats> V1Manager::statsThrough(const CgroupPath& path, StatFileCache& fil
   if (!validated) return fail(validated.error());
   const uint64_t identity = (*validated)->identity();
   // A hierarchy without the cgroup leaves its values out; the walk above found the cgroup.
-  const auto open = [&](const char* controller) -> StatDir* {
-    const Hierarchy* h = find(controller);
+  const auto open = [&](int index) -> StatDir* {
+    const Hierarchy* h = at(index);
     if (!h) return nullptr;
     auto dir = h == &primary() ? files.dir(h->dir(path)) : files.dir(h->dir(path), identity);
     return dir ? *dir : nullptr;
   };
-  StatDir* cpu = open("cpu");
+  StatDir* cpu = open(cpu_);
   if (cpu) readCpuV1(*cpu, buf, s);
-  StatDir* cpuacct = open("cpuacct");
+  StatDir* cpuacct = open(cpuacct_);
   if (cpuacct) readCpuacctV1(*cpuacct, buf, ticksPerSecond_, s.cpu);
-  StatDir* memory = open("memory");
+  StatDir* memory = open(memory_);
   if (memory) readMemoryV1(*memory, buf, pageSize_, s);
   const auto gone = [](const StatDir* d) { return d && d->gone(); };
   if (gone(cpu) || gone(cpuacct) || gone(memory))

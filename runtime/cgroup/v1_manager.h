@@ -36,12 +36,16 @@ class V1Manager final : public CgroupManager {
 
  private:
   const Hierarchy* find(std::string_view controller) const;
+  int indexOf(std::string_view controller) const;  // -1 when not mounted
+  const Hierarchy* at(int index) const { return index < 0 ? nullptr : &hierarchies_[index]; }
   // The hierarchy whose cgroup.procs/tasks list the processes.
   const Hierarchy& primary() const;
   Result<void> createIn(const Hierarchy& h, const CgroupPath& path);
 
   std::vector<Hierarchy> hierarchies_;
   std::shared_ptr<ProcessSignaller> signaller_;
+  // Looked up once: every scrape reads these for every row.
+  int primary_, cpu_, cpuacct_, memory_;
   uint64_t ticksPerSecond_;
   uint64_t pageSize_;
 };

@@ -223,6 +223,7 @@ Result<StatDir*> StatFileCache::dir(const std::string& path, uint64_t tiedTo) {
     d.closeFds();
     d.tiedTo_ = tiedTo;
   }
+  d.nlink_ = 0;  // not looked at: children() reads the directory
   if (d.dir_.valid()) return &d;
   keepDirFd(d);
   // Beyond the budget: one stat, so a cgroup that is gone is not read file by file.

@@ -125,5 +125,12 @@ TEST_F(ExporterTest, AgentEndpointHasAgentAndContainerFamiliesOnce) {
   EXPECT_THAT(testing::checkExposition(out), IsEmpty());
 }
 
+TEST(KeptFdBudget, LeavesAReserveOfAQuarterOrAtLeast512) {
+  EXPECT_EQ(keptFdBudget(20000), 15000u);
+  EXPECT_EQ(keptFdBudget(1024), 512u);
+  EXPECT_EQ(keptFdBudget(512), 0u);
+  EXPECT_EQ(keptFdBudget(100), 0u);
+}
+
 }  // namespace
 }  // namespace podkeeper::metrics

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -66,7 +68,10 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     send(std::move(response), req.keep_alive(), req.version());
   }
 
-  void reject(int status, const char* body) { send(HttpResponse::text(status, body), false, 11); }
+  void reject(int status, const char* body) {
+    lingerAfterWrite_ = true;
+    send(HttpResponse::text(status, body), false, 11);
+  }
 
   void send(HttpResponse r, bool keepAlive, unsigned version) {
     auto status = static_cast<bhttp::status>(r.status);
@@ -102,9 +107,32 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   }
 
   void onWrite(beast::error_code ec, bool closeAfter) {
+    if (!ec && lingerAfterWrite_) return linger();
     if (ec || closeAfter) return close();
     readRequest();
   }
+
+  // After refusing a request whose body is still arriving: closing now, with unread bytes
+  // queued, makes the kernel send a reset that can destroy the answer before the client
+  // reads it. So stop sending, and drain (bounded in time and bytes) until the client closes.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(Protocol::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(boost::asio::buffer(scratch_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kLingerBytes) return self->close();
+                              self->drain();
+                            });
+  }
+
+  static constexpr auto kLingerTime = std::chrono::seconds(2);
+  static constexpr size_t kLingerBytes = 4 << 20;
 
   void close() {
     beast::error_code ignored;
@@ -117,6 +145,9 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   uint64_t id_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool lingerAfterWrite_ = false;
+  size_t drained_ = 0;
+  std::array<char, 16384> scratch_{};
 };
 
 }  // namespace podkeeper::http

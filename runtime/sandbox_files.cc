@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "runtime/atomic_file.h"
+#include "runtime/atomic_writer.h"
 #include "runtime/namespace_pins.h"
 
 namespace podkeeper::runtime {
@@ -58,20 +59,48 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
   return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string());
 }
 
+Result<void> applyFsGroup(const std::string& dir, int64_t gid) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return failSys(errno, "stat " + dir);
+  const mode_t want = (st.st_mode & 07777) | S_ISGID | 0770;
+  if (st.st_gid == static_cast<gid_t>(gid) && (st.st_mode & 07777) == want) return {};
+  if (::chown(dir.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) {
+    return failSys(errno, "chown " + dir + " to fsGroup " + std::to_string(gid));
+  }
+  if (::chmod(dir.c_str(), want) != 0) return failSys(errno, "chmod " + dir);
+  return {};
+}
+
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec) {
   for (const auto& v : spec.emptyDirs) {
     if (auto r = checkPathComponent("emptyDir volume", v.name); !r) return r;
     const std::string dir = layout.emptyDir(spec.uid, v.name);
     if (auto r = makeDirs(dir, 0777); !r) return r;
-    if (::chmod(dir.c_str(), 0777) != 0) return failSys(errno, "chmod " + dir);
-    if (!v.memory || isMountRoot(dir)) continue;
-    std::string opts = "mode=0777";
-    if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
-      return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
+    if (!isMountRoot(dir) && ::chmod(dir.c_str(), 0777) != 0) return failSys(errno, "chmod " + dir);
+    if (v.memory && !isMountRoot(dir)) {
+      std::string opts = "mode=0777";
+      if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
+      if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
+        return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
+      }
+    }
+    if (spec.fsGroup) {
+      if (auto r = applyFsGroup(dir, *spec.fsGroup); !r) return r;
     }
   }
   return {};
+}
+
+Result<bool> writeDownwardAPIVolumes(const StateLayout& layout, const SandboxSpec& spec,
+                                     int64_t nowNs) {
+  bool wrote = false;
+  for (const auto& v : spec.downwardAPIs) {
+    if (auto r = checkPathComponent("downwardAPI volume", v.name); !r) return fail(r.error());
+    auto r = writeAtomically(layout.emptyDir(spec.uid, v.name), v.files, spec.fsGroup, nowNs);
+    if (!r) return fail(r.error().context("downwardAPI volume \"" + v.name + "\""));
+    wrote = wrote || *r;
+  }
+  return wrote;
 }
 
 Result<void> unmountEmptyDirs(const StateLayout& layout, const std::string& uid) {

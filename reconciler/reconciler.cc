@@ -131,6 +131,7 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);
     if (existed && !observed_.contains(desired->uid)) out.requeueAtNs = clock_.nowNs();
+    if (auto r = refreshDownwardAPI(*desired); !r) return fail(r.error().context("pod " + key));
     noteStarted(*desired);
   }
   return out;
@@ -166,7 +167,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
     Result<void> r;
     switch (a.kind) {
       case ActionKind::EnsureSandbox:
-        r = runtime_.ensureSandbox(sandboxSpec(*desired, paths_));
+        r = ensureSandbox(*desired, key);
         break;
       case ActionKind::StartContainer:
         r = startContainer(*desired, a.container, a.restartCount);
@@ -207,6 +208,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
             if (hooks_.podRemoved && obs) hooks_.podRemoved(obs->namespace_, obs->name);
           }
           observed_.erase(uid);  // obs dangles from here on
+          downwardWritten_.erase(uid);
           workers_.erase(uid);
           waiting_.erase(uid);
           lastTerminated_.erase(uid);
@@ -232,6 +234,43 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
     waiting_[uid] = plan.waiting;
   if (plan.actions.empty()) return {};
   return refreshObserved(uid);
+}
+
+// The kubelet mounts a pod's volumes before it makes anything else of the pod; a hostPath
+// that fails its type check stops here, with the kubelet's FailedMount event, and is retried.
+Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const std::string& key) {
+  runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
+  auto downward = downwardAPIVolumes(pod, paths_);
+  if (!downward) {
+    event(key, "Warning", "FailedMount", downward.error().message);
+    return fail(downward.error());
+  }
+  spec.downwardAPIs = std::move(*downward);
+  if (auto r = runtime_.prepareVolumes(spec); !r) {
+    event(key, "Warning", "FailedMount", r.error().message);
+    return fail(r.error().context("pod " + key));
+  }
+  if (auto r = runtime_.ensureSandbox(spec); !r) return r;
+  downwardWritten_[pod.uid] = std::move(spec.downwardAPIs);
+  return {};
+}
+
+// A running pod whose labels or annotations changed (no restart: the spec hash is the same)
+// gets its downwardAPI files rewritten. Rendering is in memory; the runtime is only asked when
+// the files differ from what was last written.
+Result<void> Reconciler::refreshDownwardAPI(const manifests::DecodedPod& pod) {
+  auto obs = observed_.find(pod.uid);
+  if (obs == observed_.end() || obs->second.specHash != pod.specHash) return {};
+  auto downward = downwardAPIVolumes(pod, paths_);
+  if (!downward) return fail(downward.error());
+  auto written = downwardWritten_.find(pod.uid);
+  if (downward->empty() || (written != downwardWritten_.end() && written->second == *downward))
+    return {};
+  runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
+  spec.downwardAPIs = std::move(*downward);
+  if (auto r = runtime_.updateDownwardAPI(spec); !r) return r;
+  downwardWritten_[pod.uid] = std::move(spec.downwardAPIs);
+  return {};
 }
 
 Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const std::string& name,

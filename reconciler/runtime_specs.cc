@@ -39,6 +39,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
     if (v.hostPath) s.hostPaths.push_back({v.name, v.hostPath->path, v.hostPath->type});
   }
   s.fsGroup = spec.securityContext.fsGroup;
+  s.fsGroupOnRootMismatch = spec.securityContext.fsGroupChangePolicy == "OnRootMismatch";
   for (const auto& sysctl : spec.securityContext.sysctls)
     s.sysctls.emplace_back(sysctl.name, sysctl.value);
   s.cgroupParent = podCgroupPath(paths.cgroupRoot, qosClass(pod.pod.spec), pod.uid);

@@ -76,7 +76,8 @@ struct SandboxSpec {
   std::vector<EmptyDirVolume> emptyDirs;
   std::vector<HostPathVolume> hostPaths;
   std::vector<DownwardAPIVolume> downwardAPIs;
-  std::optional<int64_t> fsGroup;  // owns emptyDir and downwardAPI volumes (setgid dirs)
+  std::optional<int64_t> fsGroup;      // owns emptyDir and downwardAPI volumes (setgid dirs)
+  bool fsGroupOnRootMismatch = false;  // fsGroupChangePolicy OnRootMismatch (else Always)
   std::vector<std::pair<std::string, std::string>> sysctls;  // namespaced ones, e.g. net.*
 };
 

@@ -8,6 +8,7 @@
 
 #include "runtime/atomic_file.h"
 #include "runtime/atomic_writer.h"
+#include "runtime/fs_group.h"
 #include "runtime/namespace_pins.h"
 
 namespace podkeeper::runtime {
@@ -59,24 +60,18 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
   return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string());
 }
 
-Result<void> applyFsGroup(const std::string& dir, int64_t gid) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return failSys(errno, "stat " + dir);
-  const mode_t want = (st.st_mode & 07777) | S_ISGID | 0770;
-  if (st.st_gid == static_cast<gid_t>(gid) && (st.st_mode & 07777) == want) return {};
-  if (::chown(dir.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) {
-    return failSys(errno, "chown " + dir + " to fsGroup " + std::to_string(gid));
-  }
-  if (::chmod(dir.c_str(), want) != 0) return failSys(errno, "chmod " + dir);
-  return {};
-}
-
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec) {
   for (const auto& v : spec.emptyDirs) {
     if (auto r = checkPathComponent("emptyDir volume", v.name); !r) return r;
     const std::string dir = layout.emptyDir(spec.uid, v.name);
     if (auto r = makeDirs(dir, 0777); !r) return r;
-    if (!isMountRoot(dir) && ::chmod(dir.c_str(), 0777) != 0) return failSys(errno, "chmod " + dir);
+    // As the kubelet: 0777 when the permission bits differ, keeping setgid (fsGroup).
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return failSys(errno, "stat " + dir);
+    if (!isMountRoot(dir) && (st.st_mode & 0777) != 0777 &&
+        ::chmod(dir.c_str(), (st.st_mode & 07000) | 0777) != 0) {
+      return failSys(errno, "chmod " + dir);
+    }
     if (v.memory && !isMountRoot(dir)) {
       std::string opts = "mode=0777";
       if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
@@ -85,7 +80,9 @@ Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec)
       }
     }
     if (spec.fsGroup) {
-      if (auto r = applyFsGroup(dir, *spec.fsGroup); !r) return r;
+      const auto policy =
+          spec.fsGroupOnRootMismatch ? FsGroupChange::OnRootMismatch : FsGroupChange::Always;
+      if (auto r = applyFsGroup(dir, *spec.fsGroup, policy, false); !r) return fail(r.error());
     }
   }
   return {};

@@ -33,9 +33,9 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
                            const std::string& hostname, const NodeFiles& node);
 
 // volumes/<name> for each emptyDir, world-writable like the kubelet's; medium Memory is a
-// tmpfs mounted there (size = sizeLimit). With an fsGroup the directory is owned by that
-// group and setgid, changed only when its root does not match yet (fsGroupChangePolicy
-// OnRootMismatch; at creation Always does the same).
+// tmpfs mounted there (size = sizeLimit). With an fsGroup everything in it is owned by that
+// group (fs_group.h): each time for fsGroupChangePolicy Always, only while the root does not
+// match for OnRootMismatch.
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec);
 
 // volumes/<name> for each downwardAPI volume in the kubelet's atomic-writer layout; a volume

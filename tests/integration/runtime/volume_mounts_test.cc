@@ -223,5 +223,51 @@ TEST_F(VolumeMounts, FsGroupOwnsEmptyDirAndDownwardAPIFilesAndTheContainerCanWri
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
+TEST_F(VolumeMounts, FsGroupAlwaysOwnsWhatAppearedSinceButNotWhatASymlinkPointsTo) {
+  auto sb = sandbox("fsalways");
+  sb.fsGroup = 2345;
+  sb.emptyDirs = {{"data", false, std::nullopt}};
+  sandboxes_.push_back(sb.uid);
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
+  const std::string data = runtime_->layout().emptyDir(sb.uid, "data");
+  fs::create_directories(data + "/later");
+  std::ofstream(data + "/later/f") << "x";
+  ::chmod((data + "/later/f").c_str(), 0600);
+  std::ofstream(src + "/host-file") << "host";
+  fs::create_symlink(src + "/host-file", data + "/link");
+  struct stat host {};
+  ASSERT_EQ(::stat((src + "/host-file").c_str(), &host), 0);
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());  // the next container start
+  struct stat st {};
+  ASSERT_EQ(::stat((data + "/later/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 2345u);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  ASSERT_EQ(::stat((data + "/later").c_str(), &st), 0);
+  EXPECT_TRUE(st.st_mode & S_ISGID);
+  ASSERT_EQ(::stat((src + "/host-file").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, host.st_gid) << "followed a symlink out of the volume";
+  EXPECT_EQ(st.st_mode, host.st_mode);
+}
+
+TEST_F(VolumeMounts, FsGroupOnRootMismatchLeavesAVolumeWithTheRightRootAlone) {
+  auto sb = sandbox("fsroot");
+  sb.fsGroup = 2345;
+  sb.fsGroupOnRootMismatch = true;
+  sb.emptyDirs = {{"data", false, std::nullopt}};
+  sandboxes_.push_back(sb.uid);
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
+  const std::string data = runtime_->layout().emptyDir(sb.uid, "data");
+  std::ofstream(data + "/f") << "x";
+  ASSERT_EQ(::chown((data + "/f").c_str(), 0, 0), 0);
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
+  struct stat st {};
+  ASSERT_EQ(::stat((data + "/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 0u) << "the root was right: nothing below it is walked";
+  ASSERT_EQ(::chown(data.c_str(), 0, 0), 0);  // the root no longer matches
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
+  ASSERT_EQ(::stat((data + "/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 2345u);
+}
+
 }  // namespace
 }  // namespace podkeeper::runtime::testing

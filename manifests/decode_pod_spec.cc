@@ -71,6 +71,7 @@ void decodePodSecurityContext(DecodeContext& ctx, const YAML::Node& node, const 
                    });
   }
   m.integer("fsGroup", out.fsGroup);
+  m.string("fsGroupChangePolicy", out.fsGroupChangePolicy);
   if (auto n = m.take("sysctls")) {
     forEachElement(ctx, *n, m.child("sysctls"), [&](const YAML::Node& e, const std::string& p) {
       MapReader s(ctx, e, p);
@@ -84,7 +85,6 @@ void decodePodSecurityContext(DecodeContext& ctx, const YAML::Node& node, const 
   if (auto n = m.take("seccompProfile")) {
     out.seccompProfile = decodeSeccompProfile(ctx, *n, m.child("seccompProfile"));
   }
-  m.refuse("fsGroupChangePolicy", "is not supported");
   m.refuse("supplementalGroupsPolicy", "is not supported");
   m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
   m.refuse("seLinuxChangePolicy", "is not supported: SELinux labels are not applied");

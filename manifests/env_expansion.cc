@@ -18,6 +18,8 @@ std::string lookupIn(const std::map<std::string, std::string>& m, const std::str
   return it == m.end() ? "" : it->second;
 }
 
+}  // namespace
+
 std::string fieldValue(const Pod& pod, const std::string& uid, const std::string& path,
                        const NodeFacts& node) {
   const ObjectMeta& m = pod.metadata;
@@ -31,6 +33,8 @@ std::string fieldValue(const Pod& pod, const std::string& uid, const std::string
   if (auto k = subscript(path, "metadata.annotations['")) return lookupIn(m.annotations, *k);
   return "";
 }
+
+namespace {
 
 const Container* findContainer(const PodSpec& spec, const std::string& name) {
   for (const auto* list : {&spec.initContainers, &spec.containers}) {
@@ -46,6 +50,8 @@ int64_t divideUp(int64_t value, int64_t divisor) {
   if (divisor <= 0) divisor = 1;
   return value / divisor + (value % divisor != 0 ? 1 : 0);
 }
+
+}  // namespace
 
 std::string resourceValue(const Pod& pod, const Container& self, const ResourceFieldSelector& r,
                           const NodeFacts& node) {
@@ -67,8 +73,6 @@ std::string resourceValue(const Pod& pod, const Container& self, const ResourceF
   return std::to_string(
       divideUp(pick(list.ephemeralStorageBytes, node.ephemeralStorageBytes), divisor));
 }
-
-}  // namespace
 
 std::string expandVariables(
     std::string_view input,

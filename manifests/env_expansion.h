@@ -23,6 +23,17 @@ struct NodeFacts {
   int64_t ephemeralStorageBytes = 0;
 };
 
+// A downward API fieldRef's value (metadata.name, metadata.labels['k'], status.podIP, ...);
+// "" for a path it does not know. uid is the pod's UID.
+std::string fieldValue(const Pod& pod, const std::string& uid, const std::string& path,
+                       const NodeFacts& node);
+
+// A resourceFieldRef's value for the container named in r (self when none is named): the
+// request or limit divided by the divisor, rounded up as the kubelet does; an unset limit is
+// the node's capacity.
+std::string resourceValue(const Pod& pod, const Container& self, const ResourceFieldSelector& r,
+                          const NodeFacts& node);
+
 // Kubernetes expansion: "$$" is "$", "$(NAME)" is lookup(NAME) or left as written when the
 // name is unknown, any other "$" is kept.
 std::string expandVariables(

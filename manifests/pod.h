@@ -254,6 +254,7 @@ struct PodSecurityContext {
   std::optional<bool> runAsNonRoot;
   std::vector<int64_t> supplementalGroups;
   std::optional<int64_t> fsGroup;
+  std::string fsGroupChangePolicy;  // "", OnRootMismatch or Always ("" acts as Always)
   std::vector<Sysctl> sysctls;
   std::optional<SeccompProfile> seccompProfile;
   bool operator==(const PodSecurityContext&) const = default;

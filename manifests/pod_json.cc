@@ -204,6 +204,7 @@ json podSecurityContext(const PodSecurityContext& s) {
   put(j, "runAsNonRoot", s.runAsNonRoot);
   if (!s.supplementalGroups.empty()) j["supplementalGroups"] = s.supplementalGroups;
   put(j, "fsGroup", s.fsGroup);
+  put(j, "fsGroupChangePolicy", s.fsGroupChangePolicy);
   putList(j, "sysctls", s.sysctls, [](const Sysctl& x) {
     return json{{"name", x.name}, {"value", x.value}};
   });

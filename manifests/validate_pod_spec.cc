@@ -54,6 +54,11 @@ void validatePodSecurity(const PodSpec& spec, Reporter& r) {
   checkId(s.runAsUser, base + ".runAsUser", r);
   checkId(s.runAsGroup, base + ".runAsGroup", r);
   checkId(s.fsGroup, base + ".fsGroup", r);
+  if (!s.fsGroupChangePolicy.empty() && s.fsGroupChangePolicy != "OnRootMismatch" &&
+      s.fsGroupChangePolicy != "Always") {
+    r.error(base + ".fsGroupChangePolicy",
+            quote(s.fsGroupChangePolicy) + " is not one of OnRootMismatch, Always");
+  }
   for (size_t i = 0; i < s.supplementalGroups.size(); ++i) {
     checkId(s.supplementalGroups[i], at(base + ".supplementalGroups", i), r);
   }

@@ -49,8 +49,12 @@ json notCreatedState(const PodStatusInput& in, const manifests::Container& spec,
   if (!err.empty() && err.find("image") != std::string::npos &&
       err.find(spec.image) != std::string::npos)
     return waitingState("ErrImageNeverPull", err);
-  if (!err.empty() && err.find("container " + spec.name) != std::string::npos)
-    return waitingState("CreateContainerError", err);
+  if (!err.empty() && err.find("container " + spec.name) != std::string::npos) {
+    // The kubelet's reason for a container whose volume mounts cannot be made as asked.
+    const bool config = err.find("failed to prepare subPath") != std::string::npos ||
+                        err.find(".subPathExpr") != std::string::npos;
+    return waitingState(config ? "CreateContainerConfigError" : "CreateContainerError", err);
+  }
   return waitingState("ContainerCreating");
 }
 

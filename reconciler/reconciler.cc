@@ -131,6 +131,7 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);
     if (existed && !observed_.contains(desired->uid)) out.requeueAtNs = clock_.nowNs();
+    if (auto r = refreshDownwardAPI(*desired); !r) return fail(r.error().context("pod " + key));
     noteStarted(*desired);
   }
   return out;
@@ -166,7 +167,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
     Result<void> r;
     switch (a.kind) {
       case ActionKind::EnsureSandbox:
-        r = runtime_.ensureSandbox(sandboxSpec(*desired, paths_));
+        r = ensureSandbox(*desired, key);
         break;
       case ActionKind::StartContainer:
         r = startContainer(*desired, a.container, a.restartCount);
@@ -207,6 +208,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
             if (hooks_.podRemoved && obs) hooks_.podRemoved(obs->namespace_, obs->name);
           }
           observed_.erase(uid);  // obs dangles from here on
+          downwardWritten_.erase(uid);
           workers_.erase(uid);
           waiting_.erase(uid);
           lastTerminated_.erase(uid);

@@ -71,6 +71,8 @@ class Reconciler {
   Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
   Result<void> execute(const Plan& plan, const manifests::DecodedPod* desired,
                        const std::string& uid);
+  Result<void> ensureSandbox(const manifests::DecodedPod& pod, const std::string& key);
+  Result<void> refreshDownwardAPI(const manifests::DecodedPod& pod);
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
                               int restartCount);
   void noteStarted(const manifests::DecodedPod& pod);
@@ -92,6 +94,8 @@ class Reconciler {
   std::map<std::string, std::map<std::string, runtime::ExitRecord>> lastTerminated_;
   std::map<std::string, std::string> lastErrors_;
   std::map<std::string, std::string> refusedHash_;  // key -> spec hash refused as unsupported
+  // uid -> the downwardAPI volumes as last written, so unchanged metadata writes nothing
+  std::map<std::string, std::vector<runtime::DownwardAPIVolume>> downwardWritten_;
   EventLog events_;
 };
 

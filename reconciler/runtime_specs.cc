@@ -1,8 +1,11 @@
 #include "reconciler/runtime_specs.h"
 
 #include <algorithm>
+#include <set>
 
 #include "manifests/env_expansion.h"
+#include "manifests/names.h"
+#include "reconciler/downward_api_volume.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image_store.h"
 
@@ -30,9 +33,13 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
-  for (const auto& v : spec.volumes)
+  for (const auto& v : spec.volumes) {
     if (v.emptyDir)
       s.emptyDirs.push_back({v.name, v.emptyDir->medium == "Memory", v.emptyDir->sizeLimitBytes});
+    if (v.hostPath) s.hostPaths.push_back({v.name, v.hostPath->path, v.hostPath->type});
+  }
+  s.fsGroup = spec.securityContext.fsGroup;
+  s.fsGroupOnRootMismatch = spec.securityContext.fsGroupChangePolicy == "OnRootMismatch";
   for (const auto& sysctl : spec.securityContext.sysctls)
     s.sysctls.emplace_back(sysctl.name, sysctl.value);
   s.cgroupParent = podCgroupPath(paths.cgroupRoot, qosClass(pod.pod.spec), pod.uid);
@@ -40,6 +47,26 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.specHash = pod.specHash;
   s.terminationGracePeriodSeconds = pod.pod.spec.terminationGracePeriodSeconds;
   return s;
+}
+
+manifests::NodeFacts nodeFacts(const NodePaths& paths) {
+  return {paths.nodeName, paths.hostIP, paths.hostIP, paths.cpuMilli, paths.memoryBytes, 0};
+}
+
+Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifests::DecodedPod& pod,
+                                                                   const NodePaths& paths) {
+  std::vector<runtime::DownwardAPIVolume> out;
+  for (size_t i = 0; i < pod.pod.spec.volumes.size(); ++i) {
+    const auto& v = pod.pod.spec.volumes[i];
+    if (!v.downwardAPI) continue;
+    auto files = renderDownwardAPIVolume(pod.pod, pod.uid, *v.downwardAPI, nodeFacts(paths));
+    if (!files) {
+      return fail(files.error().context("pod " + podKey(pod) + " spec.volumes[" +
+                                        std::to_string(i) + "] (" + v.name + ")"));
+    }
+    out.push_back({v.name, std::move(*files)});
+  }
+  return out;
 }
 
 std::string containerLogPath(const std::string& logDir, const manifests::DecodedPod& pod,
@@ -66,6 +93,7 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   s.runAsUser = sc.runAsUser ? sc.runAsUser : psc.runAsUser;
   s.runAsGroup = sc.runAsGroup ? sc.runAsGroup : psc.runAsGroup;
   s.supplementalGroups = psc.supplementalGroups;
+  if (psc.fsGroup) s.supplementalGroups.push_back(*psc.fsGroup);
   s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
   bool nonRoot = sc.runAsNonRoot.value_or(psc.runAsNonRoot.value_or(false));
   if (nonRoot && s.runAsUser.value_or(0) == 0)
@@ -75,22 +103,64 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   return {};
 }
 
+// subPathExpr with $(VAR) from the container's env only, as the kubelet expands it: a
+// variable that is unknown or empty is an error, and so is a result that could leave the
+// volume.
+Result<std::string> expandSubPath(const manifests::Container& c, const manifests::VolumeMount& m,
+                                  const std::string& field) {
+  if (m.subPathExpr.empty()) return m.subPath;
+  std::set<std::string> missing;
+  const std::string expanded =
+      manifests::expandVariables(m.subPathExpr, [&](std::string_view name) {
+        for (const auto& e : c.env)
+          if (e.name == name && !e.value.empty()) return std::optional<std::string>(e.value);
+        missing.insert(std::string(name));
+        return std::optional<std::string>("");
+      });
+  const std::string what = field + ".subPathExpr: \"" + m.subPathExpr + "\"";
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& n : missing) names += (names.empty() ? "" : ", ") + n;
+    return failMsg(what + ": missing value for " + names);
+  }
+  if (auto why = manifests::checkRelativePath(expanded); !why.empty())
+    return failMsg(what + " expands to \"" + expanded + "\", which " + why);
+  return expanded;
+}
+
 Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Container& c,
                          runtime::ContainerSpec& s) {
-  for (const auto& m : c.volumeMounts) {
+  const auto& spec = pod.pod.spec;
+  std::string where = "spec.containers[?]";
+  for (const auto* list : {&spec.initContainers, &spec.containers})
+    for (size_t i = 0; i < list->size(); ++i)
+      if ((*list)[i].name == c.name)
+        where = std::string(list == &spec.containers ? "spec.containers" : "spec.initContainers") +
+                "[" + std::to_string(i) + "]";
+  for (size_t i = 0; i < c.volumeMounts.size(); ++i) {
+    const auto& m = c.volumeMounts[i];
+    const std::string field = where + ".volumeMounts[" + std::to_string(i) + "]";
     const manifests::Volume* volume = nullptr;
-    for (const auto& v : pod.pod.spec.volumes)
+    for (const auto& v : spec.volumes)
       if (v.name == m.name) volume = &v;
-    if (!volume) return failMsg("volumeMount " + m.mountPath + ": no volume named " + m.name);
+    if (!volume) return failMsg(field + ": no volume named \"" + m.name + "\"");
+    auto subPath = expandSubPath(c, m, field);
+    if (!subPath) return fail(subPath.error());
     runtime::BindMount b;
     b.destination = m.mountPath;
     b.readOnly = m.readOnly;
-    if (volume->emptyDir)
+    b.subPath = *subPath;
+    b.volume = volume->name;
+    if (volume->emptyDir) {
       b.emptyDir = volume->name;
-    else if (volume->hostPath)
+    } else if (volume->downwardAPI) {
+      b.emptyDir = volume->name;
+      b.readOnly = true;  // the kubelet mounts downwardAPI volumes read-only, always
+    } else if (volume->hostPath) {
       b.source = volume->hostPath->path;
-    else
-      return failMsg("volume " + volume->name + ": only emptyDir and hostPath can be mounted");
+    } else {
+      return failMsg(field + ": volume \"" + volume->name + "\" has no source that can be mounted");
+    }
     s.mounts.push_back(std::move(b));
   }
   return {};
@@ -120,10 +190,8 @@ int oomScoreAdj(const manifests::DecodedPod& pod, const manifests::Container& c,
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& written,
                                              const NodePaths& paths, int restartCount) {
-  manifests::NodeFacts facts{paths.nodeName, paths.hostIP,      paths.hostIP,
-                             paths.cpuMilli, paths.memoryBytes, 0};
   const manifests::Container container =
-      manifests::resolveContainer(pod.pod, pod.uid, written, facts);
+      manifests::resolveContainer(pod.pod, pod.uid, written, nodeFacts(paths));
   auto where = [&] { return "pod " + podKey(pod) + " container " + container.name; };
   auto rootfs = runtime::resolveImageRootfs(paths.imageDir, container.image);
   if (!rootfs) return fail(rootfs.error().context(where()));

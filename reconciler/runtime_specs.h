@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "manifests/decode.h"
+#include "manifests/env_expansion.h"
 #include "runtime/container_runtime.h"
 
 // Pure translation of a decoded pod into what the runtime is asked to run.
@@ -21,7 +22,14 @@ struct NodePaths {
   int64_t memoryBytes = 0;
 };
 
+manifests::NodeFacts nodeFacts(const NodePaths& paths);
+
+// Everything but the downwardAPI volumes, which can fail: see downwardAPIVolumes.
 runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePaths& paths);
+
+// The pod's downwardAPI volumes with their files rendered from its metadata and resources.
+Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifests::DecodedPod& pod,
+                                                                   const NodePaths& paths);
 
 // Resolves the image (without checking it exists), argv and env (downward API and $(VAR)
 // expansion), security settings, volume mounts, cgroup and log path. Refuses a container

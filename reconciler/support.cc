@@ -13,12 +13,6 @@ void checkContainer(const manifests::Container& c, const std::string& path,
   if (c.startupProbe) notYet("startupProbe", "a startup probe");
   if (c.lifecycle && c.lifecycle->postStart) notYet("lifecycle.postStart", "a postStart hook");
   if (c.lifecycle && c.lifecycle->preStop) notYet("lifecycle.preStop", "a preStop hook");
-  for (size_t i = 0; i < c.volumeMounts.size(); ++i) {
-    const auto& m = c.volumeMounts[i];
-    std::string at = "volumeMounts[" + std::to_string(i) + "]";
-    if (!m.subPath.empty()) notYet(at + ".subPath", "a subPath");
-    if (!m.subPathExpr.empty()) notYet(at + ".subPathExpr", "a subPathExpr");
-  }
   if (c.securityContext) {
     const auto& sc = *c.securityContext;
     if (sc.seccompProfile && sc.seccompProfile->type != "Unconfined")
@@ -41,11 +35,7 @@ std::vector<std::string> unsupportedFields(const manifests::Pod& pod) {
     checkContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
   if (spec.activeDeadlineSeconds) notYet("activeDeadlineSeconds", "a pod deadline");
   if (spec.shareProcessNamespace) notYet("shareProcessNamespace", "a shared PID namespace");
-  for (size_t i = 0; i < spec.volumes.size(); ++i)
-    if (spec.volumes[i].downwardAPI)
-      notYet("volumes[" + std::to_string(i) + "].downwardAPI", "a downwardAPI volume");
   const auto& psc = spec.securityContext;
-  if (psc.fsGroup) notYet("securityContext.fsGroup", "changing volume ownership to fsGroup");
   if (psc.seccompProfile && psc.seccompProfile->type != "Unconfined")
     notYet("securityContext.seccompProfile", "a seccomp profile");
   return out;

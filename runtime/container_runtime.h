@@ -22,26 +22,50 @@ struct HostAlias {
 };
 
 struct EmptyDirVolume {
-  std::string name;  // the pod volume's name; containers mount it with BindMount::emptyDir
-  bool memory = false;                    // medium: Memory (a tmpfs)
+  std::string name;     // the pod volume's name; containers mount it with BindMount::emptyDir
+  bool memory = false;  // medium: Memory (a tmpfs)
   std::optional<int64_t> sizeLimitBytes;  // tmpfs size; ignored on disk
 };
 
 struct BindMount {
   std::string source;       // a host path (hostPath volume) ...
-  std::string emptyDir;     // ... or the name of one of the sandbox's emptyDirs
+  std::string emptyDir;     // ... or the name of one of the sandbox's emptyDir or downwardAPI
+                            // volumes (kept in its state directory)
   std::string destination;  // absolute path in the container
-  bool readOnly = false;
+  bool readOnly = false;    // recursively
+  std::string subPath{};    // relative, without ".."; resolved without leaving the volume
+  std::string volume{};     // the volume's name, for messages
+};
+
+// A hostPath volume's `type` check (and creation), done before the pod's containers start.
+struct HostPathVolume {
+  std::string name;
+  std::string path;
+  std::string type;  // as in Kubernetes: "", DirectoryOrCreate, Directory, FileOrCreate, ...
+};
+
+// A file of a downwardAPI volume, its content already rendered.
+struct DownwardAPIFile {
+  std::string path;  // relative, without ".."
+  std::string content;
+  int mode = 0644;
+  bool operator==(const DownwardAPIFile&) const = default;
+};
+
+struct DownwardAPIVolume {
+  std::string name;
+  std::vector<DownwardAPIFile> files;
+  bool operator==(const DownwardAPIVolume&) const = default;
 };
 
 struct SandboxSpec {
-  std::string uid;  // unique, filesystem-safe
-  std::string name;       // for logs and state only
+  std::string uid;   // unique, filesystem-safe
+  std::string name;  // for logs and state only
   std::string namespace_;
   std::string hostname;
-  cgroup::CgroupPath cgroupParent;  // e.g. "podkeeper/burstable/pod<uid>"
-  cgroup::Resources resources;      // pod-level limits
-  std::string specHash;             // stored with the sandbox for adoption
+  cgroup::CgroupPath cgroupParent;             // e.g. "podkeeper/burstable/pod<uid>"
+  cgroup::Resources resources;                 // pod-level limits
+  std::string specHash;                        // stored with the sandbox for adoption
   int64_t terminationGracePeriodSeconds = 30;  // stored too: a deleted pod still stops gracefully
   // Added by the runtime layer (all optional):
   bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
@@ -50,6 +74,10 @@ struct SandboxSpec {
   std::vector<HostAlias> hostAliases;  // appended to the pod's /etc/hosts
   std::string resolvConf;              // content of the pod's resolv.conf; "" = the node's
   std::vector<EmptyDirVolume> emptyDirs;
+  std::vector<HostPathVolume> hostPaths;
+  std::vector<DownwardAPIVolume> downwardAPIs;
+  std::optional<int64_t> fsGroup;      // owns emptyDir and downwardAPI volumes (setgid dirs)
+  bool fsGroupOnRootMismatch = false;  // fsGroupChangePolicy OnRootMismatch (else Always)
   std::vector<std::pair<std::string, std::string>> sysctls;  // namespaced ones, e.g. net.*
 };
 
@@ -65,16 +93,16 @@ struct ContainerSpec {
   std::string logPath;  // CRI log file the shim writes
   int restartCount = 0;
   // Added by the runtime layer (all optional):
-  cgroup::CgroupPath cgroupPath;  // "" = <sandbox cgroupParent>/<name>
-  std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
-  bool privileged = false;                   // all capabilities, no masked paths, /sys rw
-  bool allowPrivilegeEscalation = false;     // false sets no_new_privs
+  cgroup::CgroupPath cgroupPath;                 // "" = <sandbox cgroupParent>/<name>
+  std::vector<std::string> capAdd, capDrop;      // securityContext.capabilities, e.g. "NET_ADMIN"
+  bool privileged = false;                       // all capabilities, no masked paths, /sys rw
+  bool allowPrivilegeEscalation = false;         // false sets no_new_privs
   std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's root (0)
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
   std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
   std::vector<BindMount> mounts;            // volumeMounts, in order
   bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
-  std::string terminationMessagePath;  // e.g. "/dev/termination-log"; "" = none
+  std::string terminationMessagePath;       // e.g. "/dev/termination-log"; "" = none
 };
 
 struct ExitRecord {
@@ -93,8 +121,8 @@ struct ContainerState {
   pid_t pid = 0;  // container init, as seen from the host
   int64_t startedAtNs = 0;
   int restartCount = 0;
-  bool running = false;           // the init process is alive
-  bool shimAlive = false;         // the shim is alive (it writes exit.json, then exits)
+  bool running = false;            // the init process is alive
+  bool shimAlive = false;          // the shim is alive (it writes exit.json, then exits)
   std::optional<ExitRecord> exit;  // set once the shim wrote it
   std::string terminationMessage;  // added by the runtime layer: once exited, at most 4096 bytes
 };
@@ -120,9 +148,16 @@ class ContainerRuntime {
  public:
   virtual ~ContainerRuntime() = default;
 
-  // Creates (or verifies) the pod cgroup, the pinned net/ipc/uts namespaces and the
-  // state directory. Idempotent.
+  // The checks of the pod's volumes that depend on the node, made before anything of the pod
+  // is: hostPath types, creating what DirectoryOrCreate and FileOrCreate ask for. Idempotent.
+  virtual Result<void> prepareVolumes(const SandboxSpec& spec) = 0;
+  // Creates (or verifies) the pod cgroup, the pinned net/ipc/uts namespaces, the state
+  // directory and the emptyDir and downwardAPI volumes. Idempotent.
   virtual Result<void> ensureSandbox(const SandboxSpec& spec) = 0;
+  // Rewrites the files of the downwardAPI volumes of an existing sandbox whose content changed
+  // (the pod's labels or annotations did), atomically as the kubelet does. No-op when the
+  // sandbox does not exist.
+  virtual Result<void> updateDownwardAPI(const SandboxSpec& spec) = 0;
   // Starts a shim which starts the container; returns once the container's command was
   // exec'd (or failed to be). A previous instance of the same name must have been removed.
   virtual Result<ContainerState> startContainer(const ContainerSpec& spec) = 0;
@@ -132,8 +167,7 @@ class ContainerRuntime {
   // SIGKILL to every process in the container's cgroup.
   virtual Result<void> killContainer(const std::string& sandboxUid, const std::string& name) = 0;
   // After the container is gone: removes its cgroup, writable layer and state.
-  virtual Result<void> removeContainer(const std::string& sandboxUid,
-                                       const std::string& name) = 0;
+  virtual Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) = 0;
   // Kills whatever is left, unpins the namespaces, removes cgroups and state. Idempotent.
   virtual Result<void> removeSandbox(const std::string& sandboxUid) = 0;
   // Everything in the state directory, with liveness checked now.
@@ -152,8 +186,7 @@ class ContainerRuntime {
   // Added by the runtime layer: runs argv inside a running container (its namespaces, cgroup,
   // user and capabilities; exec probes, `podkeeper exec`) and blocks until it exits or
   // timeoutMs passes (then it is killed and timedOut set).
-  virtual Result<ExecResult> execInContainer(const std::string& sandboxUid,
-                                             const std::string& name,
+  virtual Result<ExecResult> execInContainer(const std::string& sandboxUid, const std::string& name,
                                              const std::vector<std::string>& argv,
                                              int64_t timeoutMs) {
     (void)sandboxUid, (void)name, (void)argv, (void)timeoutMs;

@@ -10,6 +10,7 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
+#include "runtime/host_path.h"
 #include "runtime/proc.h"
 #include "runtime/process_identity.h"
 #include "runtime/sandbox.h"
@@ -54,6 +55,26 @@ Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
   if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
   return r;
+}
+
+Result<void> LinuxRuntime::prepareVolumes(const SandboxSpec& spec) {
+  for (const auto& v : spec.hostPaths) {
+    if (auto r = prepareHostPath(v.path, v.type); !r) {
+      return fail(r.error().context("MountVolume.SetUp failed for volume \"" + v.name + "\""));
+    }
+  }
+  return {};
+}
+
+Result<void> LinuxRuntime::updateDownwardAPI(const SandboxSpec& spec) {
+  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
+  if (::access(layout_.sandboxFile(spec.uid).c_str(), F_OK) != 0) return {};
+  auto wrote = writeDownwardAPIVolumes(layout_, spec, realtimeNs());
+  if (!wrote) return fail(wrote.error().context("pod " + spec.namespace_ + "/" + spec.name));
+  if (*wrote) {
+    spdlog::info("pod {}/{}: downwardAPI volumes updated", spec.namespace_, spec.name);
+  }
+  return {};
 }
 
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
@@ -132,7 +153,7 @@ Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& 
     if (source.empty() || ::stat(source.c_str(), &st) != 0) {
       return failMsg(what + ": source \"" + source + "\" does not exist");
     }
-    out.push_back({source, m.destination, m.readOnly});
+    out.push_back({source, m.destination, m.readOnly, m.subPath, m.volume});
   }
   return out;
 }

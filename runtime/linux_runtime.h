@@ -30,7 +30,9 @@ class LinuxRuntime final : public ContainerRuntime {
  public:
   LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups);
 
+  Result<void> prepareVolumes(const SandboxSpec& spec) override;
   Result<void> ensureSandbox(const SandboxSpec& spec) override;
+  Result<void> updateDownwardAPI(const SandboxSpec& spec) override;
   Result<ContainerState> startContainer(const ContainerSpec& spec) override;
   Result<void> signalContainer(const std::string& sandboxUid, const std::string& name,
                                int sig) override;

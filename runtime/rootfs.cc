@@ -57,19 +57,6 @@ Result<UniqueFd> openInRoot(int rootFd, const std::string& path, int flags) {
   return fd;
 }
 
-// An empty regular file at path in the root (created if missing), opened O_PATH.
-Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path) {
-  auto existing = openInRoot(rootFd, path, O_PATH);
-  if (existing || existing.error().code != ENOENT) return existing;
-  const auto slash = path.rfind('/');
-  auto dir = openDirInRoot(rootFd, path.substr(0, slash));
-  if (!dir) return fail(dir.error());
-  UniqueFd created(::openat(dir->get(), path.substr(slash + 1).c_str(),
-                            O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!created.valid()) return failSys(errno, "create " + path + " in the container rootfs");
-  return openInRoot(rootFd, path, O_PATH);
-}
-
 Result<void> mountDev(int rootFd) {
   auto dev = openDirInRoot(rootFd, "/dev");
   if (!dev) return fail(dev.error());
@@ -120,32 +107,6 @@ Result<void> bindPodFiles(int rootFd, const std::string& sandboxDir) {
     if (!target) return fail(target.error());
     if (auto r = mountAt(source.c_str(), target->get(), nullptr, MS_BIND, nullptr,
                          std::string("/etc/") + name);
-        !r) {
-      return r;
-    }
-  }
-  return {};
-}
-
-// Volumes: each source bind-mounted (recursively) over its destination, a directory or a
-// file made to match; read-only ones remounted through the new mount.
-Result<void> bindVolumes(int rootFd, const std::vector<RootfsPlan::Bind>& mounts) {
-  for (const auto& m : mounts) {
-    struct stat st {};
-    if (::stat(m.source.c_str(), &st) != 0) return failSys(errno, "volume source " + m.source);
-    auto target = S_ISDIR(st.st_mode) ? openDirInRoot(rootFd, m.destination)
-                                      : openFileInRoot(rootFd, m.destination);
-    if (!target) return fail(target.error());
-    if (auto r = mountAt(m.source.c_str(), target->get(), nullptr, MS_BIND | MS_REC, nullptr,
-                         "volume " + m.source + " on " + m.destination);
-        !r) {
-      return r;
-    }
-    if (!m.readOnly) continue;
-    auto mounted = openInRoot(rootFd, m.destination, O_PATH);
-    if (!mounted) return fail(mounted.error());
-    if (auto r = mountAt(nullptr, mounted->get(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY,
-                         nullptr, "volume " + m.destination + " read-only");
         !r) {
       return r;
     }
@@ -240,6 +201,18 @@ Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path) {
     current = std::move(*fd);
   }
   return current;
+}
+
+Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path) {
+  auto existing = openInRoot(rootFd, path, O_PATH);
+  if (existing || existing.error().code != ENOENT) return existing;
+  const auto slash = path.rfind('/');
+  auto dir = openDirInRoot(rootFd, path.substr(0, slash));
+  if (!dir) return fail(dir.error());
+  UniqueFd created(::openat(dir->get(), path.substr(slash + 1).c_str(),
+                            O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!created.valid()) return failSys(errno, "create " + path + " in the container rootfs");
+  return openInRoot(rootFd, path, O_PATH);
 }
 
 Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "runtime/cgroup_mounts.h"
+#include "runtime/volume_mounts.h"
 
 // The container's filesystem, set up by its init inside its own mount namespace, so every
 // mount disappears with the container. Mount targets inside the rootfs are opened with
@@ -17,15 +18,10 @@ struct RootfsPlan {
   std::string lowerDir;  // image rootfs
   std::string upperDir;
   std::string workDir;
-  std::string mergedDir;         // overlay mount point, becomes "/"
-  std::string sandboxDir;        // hostname, hosts, resolv.conf to bind over /etc
-  std::string workingDir = "/";  // created when missing, as runc does
-  struct Bind {
-    std::string source;  // host path
-    std::string destination;
-    bool readOnly = false;
-  };
-  std::vector<Bind> mounts;                        // volumes, in order
+  std::string mergedDir;                           // overlay mount point, becomes "/"
+  std::string sandboxDir;                          // hostname, hosts, resolv.conf to bind over /etc
+  std::string workingDir = "/";                    // created when missing, as runc does
+  std::vector<VolumeBind> mounts;                  // volumes, in order
   bool readOnly = false;                           // remount / read-only after pivoting
   std::vector<ContainerCgroupMount> cgroupMounts;  // at /sys/fs/cgroup, read-only
   bool privileged = false;
@@ -50,5 +46,8 @@ Result<void> remountRootReadOnly();
 
 // Opens (creating directories as needed) a directory below rootFd without leaving it.
 Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path);
+
+// Opens O_PATH a file below rootFd, creating it empty (and its directories) when missing.
+Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path);
 
 }  // namespace podkeeper::runtime

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <vector>
 
@@ -71,6 +72,12 @@ std::string podHostname(const SandboxSpec& spec) {
 
 }  // namespace
 
+int64_t realtimeNs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                            const SandboxSpec& spec, const NodeFiles& node) {
   if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
@@ -94,6 +101,7 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   }
   if (auto r = writePodFiles(podDir, spec, hostname, node); !r) return r;
   if (auto r = ensureEmptyDirs(layout, spec); !r) return r;
+  if (auto r = writeDownwardAPIVolumes(layout, spec, realtimeNs()); !r) return fail(r.error());
 
   if (auto r = cgroups.create(spec.cgroupParent); !r) return fail(r.error().context("pod cgroup"));
   if (auto r = cgroups.apply(spec.cgroupParent, spec.resources); !r) {

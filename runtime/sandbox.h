@@ -15,6 +15,9 @@ namespace podkeeper::runtime {
 Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                            const SandboxSpec& spec, const NodeFiles& node);
 
+// CLOCK_REALTIME now: names the versions of downwardAPI volumes.
+int64_t realtimeNs();
+
 // Kills every process of the pod, waits for its shims, unpins the namespaces and removes
 // the cgroups and the state directory. Idempotent.
 Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,

@@ -7,6 +7,8 @@
 #include <cerrno>
 
 #include "runtime/atomic_file.h"
+#include "runtime/atomic_writer.h"
+#include "runtime/fs_group.h"
 #include "runtime/namespace_pins.h"
 
 namespace podkeeper::runtime {
@@ -63,15 +65,39 @@ Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec)
     if (auto r = checkPathComponent("emptyDir volume", v.name); !r) return r;
     const std::string dir = layout.emptyDir(spec.uid, v.name);
     if (auto r = makeDirs(dir, 0777); !r) return r;
-    if (::chmod(dir.c_str(), 0777) != 0) return failSys(errno, "chmod " + dir);
-    if (!v.memory || isMountRoot(dir)) continue;
-    std::string opts = "mode=0777";
-    if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
-      return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
+    // As the kubelet: 0777 when the permission bits differ, keeping setgid (fsGroup).
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return failSys(errno, "stat " + dir);
+    if (!isMountRoot(dir) && (st.st_mode & 0777) != 0777 &&
+        ::chmod(dir.c_str(), (st.st_mode & 07000) | 0777) != 0) {
+      return failSys(errno, "chmod " + dir);
+    }
+    if (v.memory && !isMountRoot(dir)) {
+      std::string opts = "mode=0777";
+      if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
+      if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
+        return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
+      }
+    }
+    if (spec.fsGroup) {
+      const auto policy =
+          spec.fsGroupOnRootMismatch ? FsGroupChange::OnRootMismatch : FsGroupChange::Always;
+      if (auto r = applyFsGroup(dir, *spec.fsGroup, policy, false); !r) return fail(r.error());
     }
   }
   return {};
+}
+
+Result<bool> writeDownwardAPIVolumes(const StateLayout& layout, const SandboxSpec& spec,
+                                     int64_t nowNs) {
+  bool wrote = false;
+  for (const auto& v : spec.downwardAPIs) {
+    if (auto r = checkPathComponent("downwardAPI volume", v.name); !r) return fail(r.error());
+    auto r = writeAtomically(layout.emptyDir(spec.uid, v.name), v.files, spec.fsGroup, nowNs);
+    if (!r) return fail(r.error().context("downwardAPI volume \"" + v.name + "\""));
+    wrote = wrote || *r;
+  }
+  return wrote;
 }
 
 Result<void> unmountEmptyDirs(const StateLayout& layout, const std::string& uid) {

@@ -33,8 +33,15 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
                            const std::string& hostname, const NodeFiles& node);
 
 // volumes/<name> for each emptyDir, world-writable like the kubelet's; medium Memory is a
-// tmpfs mounted there (size = sizeLimit).
+// tmpfs mounted there (size = sizeLimit). With an fsGroup everything in it is owned by that
+// group (fs_group.h): each time for fsGroupChangePolicy Always, only while the root does not
+// match for OnRootMismatch.
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec);
+
+// volumes/<name> for each downwardAPI volume in the kubelet's atomic-writer layout; a volume
+// whose files did not change is left alone. Returns whether anything was written.
+Result<bool> writeDownwardAPIVolumes(const StateLayout& layout, const SandboxSpec& spec,
+                                     int64_t nowNs);
 
 // Unmounts the tmpfs emptyDirs; the directories go with the pod directory.
 Result<void> unmountEmptyDirs(const StateLayout& layout, const std::string& uid);

@@ -12,7 +12,11 @@ namespace {
 json mountsJson(const std::vector<ShimMount>& mounts) {
   json out = json::array();
   for (const auto& m : mounts) {
-    out.push_back({{"source", m.source}, {"destination", m.destination}, {"readOnly", m.readOnly}});
+    out.push_back({{"source", m.source},
+                   {"destination", m.destination},
+                   {"readOnly", m.readOnly},
+                   {"subPath", m.subPath},
+                   {"name", m.name}});
   }
   return out;
 }
@@ -26,6 +30,8 @@ Result<std::vector<ShimMount>> decodeMounts(const json& j, const std::string& fi
     m.source = f.required<std::string>("source");
     m.destination = f.required<std::string>("destination");
     m.readOnly = f.get<bool>("readOnly");
+    m.subPath = f.get<std::string>("subPath");
+    m.name = f.get<std::string>("name");
     if (f.error()) return fail(*f.error());
     out.push_back(std::move(m));
   }

@@ -17,6 +17,8 @@ struct ShimMount {
   std::string source;
   std::string destination;
   bool readOnly = false;
+  std::string subPath{};  // resolved by the container's init, below source
+  std::string name{};     // the volume's, for messages
   bool operator==(const ShimMount&) const = default;
 };
 

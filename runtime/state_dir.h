@@ -11,6 +11,7 @@
 //   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
 //   pods/<uid>/ns/{net,ipc,uts}                 namespace pins (bind mounts)
 //   pods/<uid>/volumes/<name>                   emptyDir volumes (a tmpfs for medium Memory)
+//                                               and downwardAPI volumes (atomic_writer.h)
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping

@@ -130,7 +130,7 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
   plan.newPidNamespace = !config.hostPID;
   plan.rootfs.readOnly = config.readOnlyRootfs;
   for (const auto& m : config.mounts)
-    plan.rootfs.mounts.push_back({m.source, m.destination, m.readOnly});
+    plan.rootfs.mounts.push_back({m.source, m.destination, m.readOnly, m.subPath, m.name});
   return plan;
 }
 

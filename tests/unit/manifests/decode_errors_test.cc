@@ -250,6 +250,19 @@ TEST(DecodeErrors, SecurityContextContradictionsAreRejected) {
                   HasSubstr("procMount: \"Weird\" is not one of Default, Unmasked")));
 }
 
+TEST(DecodeErrors, FsGroupChangePolicyIsOnRootMismatchOrAlways) {
+  DecodeResult ok = decode(withContainerLines(
+      "  securityContext: {fsGroup: 2000, fsGroupChangePolicy: OnRootMismatch}\n"));
+  EXPECT_THAT(errors(ok), IsEmpty());
+  ASSERT_EQ(ok.pods.size(), 1u);
+  EXPECT_EQ(ok.pods[0].pod.spec.securityContext.fsGroupChangePolicy, "OnRootMismatch");
+  DecodeResult bad = decode(
+      withContainerLines("  securityContext: {fsGroup: 2000, fsGroupChangePolicy: Never}\n"));
+  EXPECT_THAT(errors(bad),
+              ElementsAre(HasSubstr("spec.securityContext.fsGroupChangePolicy: "
+                                    "\"Never\" is not one of OnRootMismatch, Always")));
+}
+
 TEST(DecodeErrors, DnsPolicyNoneNeedsANameserver) {
   DecodeResult r = decode(withContainerLines("  dnsPolicy: None\n"));
   EXPECT_THAT(errors(r),

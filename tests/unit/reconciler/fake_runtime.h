@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "reconciler/clock.h"
 #include "runtime/container_runtime.h"
 
 namespace podkeeper::reconciler::testing {
@@ -28,6 +30,20 @@ class FakeRuntime : public runtime::ContainerRuntime {
     c.exit = runtime::ExitRecord{code, code > 128 ? code - 128 : 0, false, c.startedAtNs, nowNs};
   }
 
+  // Volume calls are kept apart from `calls`, which tests compare whole.
+  std::vector<runtime::SandboxSpec> prepared;
+  std::optional<Error> prepareVolumesError;  // set: prepareVolumes fails with it
+  std::vector<runtime::SandboxSpec> downwardUpdates;
+
+  Result<void> prepareVolumes(const runtime::SandboxSpec& spec) override {
+    prepared.push_back(spec);
+    if (prepareVolumesError) return fail(*prepareVolumesError);
+    return {};
+  }
+  Result<void> updateDownwardAPI(const runtime::SandboxSpec& spec) override {
+    downwardUpdates.push_back(spec);
+    return {};
+  }
   Result<void> ensureSandbox(const runtime::SandboxSpec& spec) override {
     calls.push_back("ensure " + spec.uid);
     ensured.push_back(spec);

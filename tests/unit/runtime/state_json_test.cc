@@ -85,7 +85,7 @@ TEST(ShimConfigJson, RoundTrips) {
   c.supplementalGroups = {10, 20};
   c.namespaces = {"ipc"};
   c.hostPID = true;
-  c.mounts = {{"/src", "/dst", true}, {"/a", "/b", false}};
+  c.mounts = {{"/src", "/dst", true, "sub/dir", "data"}, {"/a", "/b", false}};
   c.readOnlyRootfs = true;
   auto back = decodeShimConfig(encodeShimConfig(c), "config.json");
   ASSERT_TRUE(back.has_value()) << back.error().message;

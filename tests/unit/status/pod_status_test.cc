@@ -141,6 +141,19 @@ TEST_F(PodStatusTest, MissingImageErrorMakesTheContainerWaitWithErrImageNeverPul
   EXPECT_EQ(w["message"], in_.lastError);
 }
 
+TEST_F(PodStatusTest, SubPathErrorMakesTheContainerWaitWithCreateContainerConfigError) {
+  in_.lastError =
+      "pod default/web container app: container uid/app: failed to prepare subPath for "
+      "volumeMount \"data\" at /m: subPath \"esc\": \"esc\" leads outside the volume";
+  json s = podStatus(in_);
+  const json& w = s["containerStatuses"][0]["state"]["waiting"];
+  EXPECT_EQ(w["reason"], "CreateContainerConfigError");
+  EXPECT_EQ(w["message"], in_.lastError);
+  in_.lastError = "pod default/web container app: exec \"nope\": No such file or directory";
+  EXPECT_EQ(podStatus(in_)["containerStatuses"][0]["state"]["waiting"]["reason"],
+            "CreateContainerError");
+}
+
 TEST_F(PodStatusTest, PreviousInstanceIsTheLastStateOfARestartedContainer) {
   in_.lastTerminated = {{"app", exited("app", 2).exit.value()}};
   json s = status({running("app", kT0 + 20 * kNsPerSec, 1)});

@@ -1,0 +1,43 @@
+// The Reconciler's volume steps: what the kubelet's volume manager does for a pod.
+#include "reconciler/reconciler.h"
+
+namespace podkeeper::reconciler {
+
+// The kubelet mounts a pod's volumes before it makes anything else of the pod; a hostPath
+// that fails its type check stops here, with the kubelet's FailedMount event, and is retried.
+Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const std::string& key) {
+  runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
+  auto downward = downwardAPIVolumes(pod, paths_);
+  if (!downward) {
+    event(key, "Warning", "FailedMount", downward.error().message);
+    return fail(downward.error());
+  }
+  spec.downwardAPIs = std::move(*downward);
+  if (auto r = runtime_.prepareVolumes(spec); !r) {
+    event(key, "Warning", "FailedMount", r.error().message);
+    return fail(r.error().context("pod " + key));
+  }
+  if (auto r = runtime_.ensureSandbox(spec); !r) return r;
+  downwardWritten_[pod.uid] = std::move(spec.downwardAPIs);
+  return {};
+}
+
+// A running pod whose labels or annotations changed (no restart: the spec hash is the same)
+// gets its downwardAPI files rewritten. Rendering is in memory; the runtime is only asked when
+// the files differ from what was last written.
+Result<void> Reconciler::refreshDownwardAPI(const manifests::DecodedPod& pod) {
+  auto obs = observed_.find(pod.uid);
+  if (obs == observed_.end() || obs->second.specHash != pod.specHash) return {};
+  auto downward = downwardAPIVolumes(pod, paths_);
+  if (!downward) return fail(downward.error());
+  auto written = downwardWritten_.find(pod.uid);
+  if (downward->empty() || (written != downwardWritten_.end() && written->second == *downward))
+    return {};
+  runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
+  spec.downwardAPIs = std::move(*downward);
+  if (auto r = runtime_.updateDownwardAPI(spec); !r) return r;
+  downwardWritten_[pod.uid] = std::move(spec.downwardAPIs);
+  return {};
+}
+
+}  // namespace podkeeper::reconciler

@@ -51,9 +51,28 @@ std::string containerLogPath(const std::string& logDir, const manifests::Decoded
 
 namespace {
 
+// The container's profile, else the pod's, else the node's default.
+runtime::SeccompSpec seccompSpec(const std::optional<manifests::SeccompProfile>& container,
+                                 const std::optional<manifests::SeccompProfile>& pod,
+                                 const NodePaths& paths) {
+  using Kind = runtime::SeccompSpec::Kind;
+  const auto& profile = container ? container : pod;
+  runtime::SeccompSpec s;
+  if (!profile) {
+    s.kind = paths.seccompDefault ? Kind::RuntimeDefault : Kind::Unconfined;
+  } else if (profile->type == "RuntimeDefault") {
+    s.kind = Kind::RuntimeDefault;
+  } else if (profile->type == "Localhost") {
+    s.kind = Kind::Localhost;
+    s.profileRoot = paths.seccompProfileRoot;
+    s.localhostProfile = profile->localhostProfile;
+  }
+  return s;
+}
+
 // Container settings win over the pod's, as in Kubernetes.
 Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Container& c,
-                           runtime::ContainerSpec& s) {
+                           const NodePaths& paths, runtime::ContainerSpec& s) {
   const auto& psc = pod.pod.spec.securityContext;
   const manifests::SecurityContext sc = c.securityContext.value_or(manifests::SecurityContext{});
   s.privileged = sc.privileged.value_or(false);
@@ -67,6 +86,7 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   s.runAsGroup = sc.runAsGroup ? sc.runAsGroup : psc.runAsGroup;
   s.supplementalGroups = psc.supplementalGroups;
   s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
+  s.seccomp = seccompSpec(sc.seccompProfile, psc.seccompProfile, paths);
   bool nonRoot = sc.runAsNonRoot.value_or(psc.runAsNonRoot.value_or(false));
   if (nonRoot && s.runAsUser.value_or(0) == 0)
     return failMsg(
@@ -151,7 +171,7 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   s.restartCount = restartCount;
   s.terminationMessagePath = container.terminationMessagePath;
   s.oomScoreAdj = oomScoreAdj(pod, container, paths.memoryBytes);
-  if (auto r = applySecurity(pod, container, s); !r) return fail(r.error().context(where()));
+  if (auto r = applySecurity(pod, container, paths, s); !r) return fail(r.error().context(where()));
   if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));
   return s;
 }

@@ -19,6 +19,10 @@ struct NodePaths {
   std::string hostIP;
   int64_t cpuMilli = 0;
   int64_t memoryBytes = 0;
+  // seccompProfile: where Localhost profiles live, and RuntimeDefault for containers whose
+  // pod and container say nothing (the kubelet's SeccompDefault).
+  std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";
+  bool seccompDefault = false;
 };
 
 runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePaths& paths);

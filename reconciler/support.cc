@@ -21,8 +21,6 @@ void checkContainer(const manifests::Container& c, const std::string& path,
   }
   if (c.securityContext) {
     const auto& sc = *c.securityContext;
-    if (sc.seccompProfile && sc.seccompProfile->type != "Unconfined")
-      notYet("securityContext.seccompProfile", "a seccomp profile");
     if (sc.procMount == "Unmasked") notYet("securityContext.procMount", "an unmasked /proc");
   }
 }
@@ -46,8 +44,6 @@ std::vector<std::string> unsupportedFields(const manifests::Pod& pod) {
       notYet("volumes[" + std::to_string(i) + "].downwardAPI", "a downwardAPI volume");
   const auto& psc = spec.securityContext;
   if (psc.fsGroup) notYet("securityContext.fsGroup", "changing volume ownership to fsGroup");
-  if (psc.seccompProfile && psc.seccompProfile->type != "Unconfined")
-    notYet("securityContext.seccompProfile", "a seccomp profile");
   return out;
 }
 

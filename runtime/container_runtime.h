@@ -34,6 +34,16 @@ struct BindMount {
   bool readOnly = false;
 };
 
+// securityContext.seccompProfile, resolved by the caller (container over pod over the agent's
+// default). A privileged container gets none, whatever it says, as containerd's CRI does.
+struct SeccompSpec {
+  enum class Kind { Unconfined, RuntimeDefault, Localhost };
+  Kind kind = Kind::Unconfined;
+  std::string profileRoot;       // Localhost: the directory profiles must stay in
+  std::string localhostProfile;  // Localhost: a path relative to profileRoot
+  bool operator==(const SeccompSpec&) const = default;
+};
+
 struct SandboxSpec {
   std::string uid;  // unique, filesystem-safe
   std::string name;       // for logs and state only
@@ -75,6 +85,7 @@ struct ContainerSpec {
   std::vector<BindMount> mounts;            // volumeMounts, in order
   bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
   std::string terminationMessagePath;  // e.g. "/dev/termination-log"; "" = none
+  SeccompSpec seccomp;
 };
 
 struct ExitRecord {

@@ -10,6 +10,7 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
+#include "runtime/container_seccomp.h"
 #include "runtime/proc.h"
 #include "runtime/process_identity.h"
 #include "runtime/sandbox.h"
@@ -45,6 +46,19 @@ Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPa
   return removed;
 }
 
+std::string seccompName(const ContainerSpec& spec) {
+  if (spec.privileged) return "none (privileged)";
+  switch (spec.seccomp.kind) {
+    case SeccompSpec::Kind::Unconfined:
+      return "Unconfined";
+    case SeccompSpec::Kind::RuntimeDefault:
+      return "RuntimeDefault";
+    case SeccompSpec::Kind::Localhost:
+      return "Localhost " + spec.seccomp.localhostProfile;
+  }
+  return "?";
+}
+
 }  // namespace
 
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
@@ -74,8 +88,8 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   if (auto r = checkCgroupPath("cgroupPath", cgroupPath); !r) return fail(r.error().context(who));
   auto state = launch(spec, *sandbox, cgroupPath);
   if (!state) return fail(state.error().context(who));
-  spdlog::info("pod {}/{}: container {} started (pid {}, shim {})", sandbox->namespace_,
-               sandbox->name, spec.name, state->pid, state->shimPid);
+  spdlog::info("pod {}/{}: container {} started (pid {}, shim {}, seccomp {})", sandbox->namespace_,
+               sandbox->name, spec.name, state->pid, state->shimPid, seccompName(spec));
   if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
     for (const auto& w : rec->warnings) {
       spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
@@ -89,6 +103,9 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
   auto cfg = shimConfigFor(spec, sandbox, cgroupPath);
   if (!cfg) return fail(cfg.error());
   const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  auto seccomp = containerSeccompProgram(spec.seccomp, cfg->capabilities, spec.privileged);
+  if (!seccomp) return fail(seccomp.error());
+  if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
   pid_t shimPid = 0;
   auto started = [&]() -> Result<ShimStarted> {
     for (const auto& dir : {paths.upper(), paths.work(), paths.rootfs()}) {
@@ -100,6 +117,14 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
       if (auto r = writeFileAtomic(paths.terminationLog(), "", 0666); !r) return fail(r.error());
       if (::chmod(paths.terminationLog().c_str(), 0666) != 0) {
         return failSys(errno, "chmod " + paths.terminationLog());
+      }
+    }
+    if (*seccomp) {
+      const auto& program = **seccomp;
+      const std::string bytes(reinterpret_cast<const char*>(program.data()),
+                              program.size() * sizeof(sock_filter));
+      if (auto r = writeFileAtomic(paths.seccompProgram(), bytes, 0600); !r) {
+        return fail(r.error());
       }
     }
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());

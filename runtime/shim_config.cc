@@ -58,6 +58,7 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
               {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()},
               {"supplementalGroups", c.supplementalGroups},
+              {"seccompProgram", c.seccompProgram},
               {"namespaces", c.namespaces},
               {"hostPID", c.hostPID},
               {"mounts", mountsJson(c.mounts)},
@@ -93,6 +94,7 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.runAsGroup = f.optional<int64_t>("runAsGroup");
   c.oomScoreAdj = f.optional<int>("oomScoreAdj");
   c.supplementalGroups = f.get<std::vector<int64_t>>("supplementalGroups");
+  c.seccompProgram = f.get<std::string>("seccompProgram");
   c.namespaces = f.get<Strings>("namespaces", c.namespaces);
   c.hostPID = f.get<bool>("hostPID");
   c.readOnlyRootfs = f.get<bool>("readOnlyRootfs");

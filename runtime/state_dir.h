@@ -14,6 +14,7 @@
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
+//                               /seccomp.bpf    compiled seccomp filter, if any
 //                               /upper /work /rootfs /shim.log /termination-log
 namespace podkeeper::runtime {
 
@@ -30,6 +31,7 @@ struct ContainerPaths {
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
   std::string terminationLog() const { return dir + "/termination-log"; }
+  std::string seccompProgram() const { return dir + "/seccomp.bpf"; }
 };
 
 class StateLayout {

@@ -72,6 +72,44 @@ TEST(ContainerSpec, RunAsNonRootWithoutAUserIsRefusedWithTheReason) {
   EXPECT_TRUE(containerSpec(pod, pod.pod.spec.containers[0], paths(), 0));
 }
 
+TEST(ContainerSpec, SeccompProfileOfTheContainerWinsOverThePods) {
+  using Kind = runtime::SeccompSpec::Kind;
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.seccompProfile = manifests::SeccompProfile{"RuntimeDefault", ""};
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->seccomp.kind, Kind::RuntimeDefault);
+  manifests::SecurityContext sc;
+  sc.seccompProfile = manifests::SeccompProfile{"Localhost", "profiles/app.json"};
+  pod.pod.spec.containers[0].securityContext = sc;
+  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->seccomp, (runtime::SeccompSpec{Kind::Localhost, "/var/lib/podkeeper/seccomp",
+                                                 "profiles/app.json"}));
+}
+
+TEST(ContainerSpec, SeccompDefaultAppliesOnlyWhenNothingIsSaid) {
+  using Kind = runtime::SeccompSpec::Kind;
+  auto pod = testing::pod("web", {container("app")});
+  auto node = paths();
+  EXPECT_EQ(containerSpec(pod, pod.pod.spec.containers[0], node, 0)->seccomp.kind,
+            Kind::Unconfined);
+  node.seccompDefault = true;
+  EXPECT_EQ(containerSpec(pod, pod.pod.spec.containers[0], node, 0)->seccomp.kind,
+            Kind::RuntimeDefault);
+  manifests::SecurityContext sc;
+  sc.seccompProfile = manifests::SeccompProfile{"Unconfined", ""};
+  pod.pod.spec.containers[0].securityContext = sc;
+  EXPECT_EQ(containerSpec(pod, pod.pod.spec.containers[0], node, 0)->seccomp.kind,
+            Kind::Unconfined);
+}
+
+TEST(ContainerSpec, SeccompProfileIsNoLongerAnUnsupportedField) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.seccompProfile = manifests::SeccompProfile{"RuntimeDefault", ""};
+  EXPECT_TRUE(unsupportedFields(pod.pod).empty());
+}
+
 TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
   auto pod = testing::pod("web", {container("app")});
   manifests::Volume scratch{"scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}};

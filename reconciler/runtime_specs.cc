@@ -29,6 +29,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.hostNetwork = spec.hostNetwork;
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
+  s.shareProcessNamespace = spec.shareProcessNamespace;
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
   for (const auto& v : spec.volumes)
     if (v.emptyDir)

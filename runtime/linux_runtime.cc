@@ -11,6 +11,7 @@
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
 #include "runtime/container_seccomp.h"
+#include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
 #include "runtime/process_identity.h"
 #include "runtime/sandbox.h"
@@ -66,6 +67,10 @@ LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
 
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
+  if (r && spec.shareProcessNamespace) {
+    r = ensurePidReaper(layout_, spec.uid, config_.shimPath, cgroups_,
+                        config_.cgroupRoot + "/shims", config_.startTimeout);
+  }
   if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
   return r;
 }
@@ -211,6 +216,7 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.supplementalGroups = spec.supplementalGroups;
   cfg.namespaces = podNamespaceKinds(sandbox);
   cfg.hostPID = sandbox.hostPID;
+  cfg.sharedPidNamespace = sandbox.shareProcessNamespace;
   cfg.mounts = std::move(*mounts);
   cfg.readOnlyRootfs = spec.readOnlyRootfs;
   return cfg;

@@ -61,6 +61,7 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"seccompProgram", c.seccompProgram},
               {"namespaces", c.namespaces},
               {"hostPID", c.hostPID},
+              {"sharedPidNamespace", c.sharedPidNamespace},
               {"mounts", mountsJson(c.mounts)},
               {"readOnlyRootfs", c.readOnlyRootfs}}
       .dump(2);
@@ -97,6 +98,7 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.seccompProgram = f.get<std::string>("seccompProgram");
   c.namespaces = f.get<Strings>("namespaces", c.namespaces);
   c.hostPID = f.get<bool>("hostPID");
+  c.sharedPidNamespace = f.get<bool>("sharedPidNamespace");
   c.readOnlyRootfs = f.get<bool>("readOnlyRootfs");
   if (j->contains("mounts")) {
     auto mounts = decodeMounts(j->at("mounts"), file);

@@ -52,6 +52,7 @@ struct ShimConfig {
 
   std::vector<std::string> namespaces = {"net", "ipc", "uts"};  // pod namespaces to join
   bool hostPID = false;                                         // no pid namespace of its own
+  bool sharedPidNamespace = false;  // born into the pod's, pinned at <sandboxDir>/ns/pid
   std::vector<ShimMount> mounts;
   bool readOnlyRootfs = false;
 

@@ -49,8 +49,12 @@ json notCreatedState(const PodStatusInput& in, const manifests::Container& spec,
   if (!err.empty() && err.find("image") != std::string::npos &&
       err.find(spec.image) != std::string::npos)
     return waitingState("ErrImageNeverPull", err);
-  if (!err.empty() && err.find("container " + spec.name) != std::string::npos)
-    return waitingState("CreateContainerError", err);
+  if (!err.empty() && err.find("container " + spec.name) != std::string::npos) {
+    // The kubelet's wording: a config it refuses to create vs a runtime that failed.
+    const bool config = err.find("runAsNonRoot") != std::string::npos ||
+                        err.find("breaks non-root policy") != std::string::npos;
+    return waitingState(config ? "CreateContainerConfigError" : "CreateContainerError", err);
+  }
   return waitingState("ContainerCreating");
 }
 

@@ -5,6 +5,7 @@
 #include "manifests/env_expansion.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image_store.h"
+#include "runtime/image_user.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -71,6 +72,30 @@ runtime::SeccompSpec seccompSpec(const std::optional<manifests::SeccompProfile>&
   return s;
 }
 
+// The kubelet's verifyRunAsNonRoot, with its messages.
+Result<void> verifyRunAsNonRoot(const manifests::DecodedPod& pod, const manifests::Container& c,
+                                const runtime::ContainerSpec& s) {
+  const auto& psc = pod.pod.spec.securityContext;
+  const bool nonRoot = c.securityContext && c.securityContext->runAsNonRoot
+                           ? *c.securityContext->runAsNonRoot
+                           : psc.runAsNonRoot.value_or(false);
+  if (!nonRoot) return {};
+  const auto& meta = pod.pod.metadata;
+  const std::string who = "(pod: \"" + meta.name + "_" + meta.namespace_ + "(" + pod.uid +
+                          ")\", container: " + c.name + ")";
+  if (s.runAsUser) {
+    if (*s.runAsUser == 0) return failMsg("container's runAsUser breaks non-root policy " + who);
+    return {};
+  }
+  const auto uid = runtime::numericImageUid(s.imageUser);
+  if (!uid) {
+    return failMsg("container has runAsNonRoot and image has non-numeric user (" + s.imageUser +
+                   "), cannot verify user is non-root " + who);
+  }
+  if (*uid == 0) return failMsg("container has runAsNonRoot and image will run as root " + who);
+  return {};
+}
+
 // Container settings win over the pod's, as in Kubernetes.
 Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Container& c,
                            const NodePaths& paths, runtime::ContainerSpec& s) {
@@ -88,12 +113,7 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   s.supplementalGroups = psc.supplementalGroups;
   s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
   s.seccomp = seccompSpec(sc.seccompProfile, psc.seccompProfile, paths);
-  bool nonRoot = sc.runAsNonRoot.value_or(psc.runAsNonRoot.value_or(false));
-  if (nonRoot && s.runAsUser.value_or(0) == 0)
-    return failMsg(
-        "container has runAsNonRoot and image will run as root (set runAsUser to a "
-        "non-zero uid; images here carry no user)");
-  return {};
+  return verifyRunAsNonRoot(pod, c, s);
 }
 
 Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Container& c,
@@ -140,7 +160,8 @@ int oomScoreAdj(const manifests::DecodedPod& pod, const manifests::Container& c,
 
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& written,
-                                             const NodePaths& paths, int restartCount) {
+                                             const NodePaths& paths, int restartCount,
+                                             const std::string& imageUser) {
   manifests::NodeFacts facts{paths.nodeName, paths.hostIP,      paths.hostIP,
                              paths.cpuMilli, paths.memoryBytes, 0};
   const manifests::Container container =
@@ -172,6 +193,7 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   s.restartCount = restartCount;
   s.terminationMessagePath = container.terminationMessagePath;
   s.oomScoreAdj = oomScoreAdj(pod, container, paths.memoryBytes);
+  s.imageUser = imageUser;
   if (auto r = applySecurity(pod, container, paths, s); !r) return fail(r.error().context(where()));
   if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));
   return s;

@@ -29,10 +29,12 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
 
 // Resolves the image (without checking it exists), argv and env (downward API and $(VAR)
 // expansion), security settings, volume mounts, cgroup and log path. Refuses a container
-// that must not run as root (runAsNonRoot) but would.
+// that must not run as root (runAsNonRoot) but would, with the kubelet's messages; imageUser
+// is the image config's User ("" = root).
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& container,
-                                             const NodePaths& paths, int restartCount);
+                                             const NodePaths& paths, int restartCount,
+                                             const std::string& imageUser = "");
 
 // /var/log/pods/<namespace>_<name>_<uid>/<container>/<restartCount>.log
 std::string containerLogPath(const std::string& logDir, const manifests::DecodedPod& pod,

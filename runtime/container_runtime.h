@@ -80,7 +80,8 @@ struct ContainerSpec {
   std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
   bool privileged = false;                   // all capabilities, no masked paths, /sys rw
   bool allowPrivilegeEscalation = false;     // false sets no_new_privs
-  std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's root (0)
+  std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's user
+  std::string imageUser;  // image config User ("name", "uid", "name:group", "uid:gid"); "" = root
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
   std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
   std::vector<BindMount> mounts;            // volumeMounts, in order

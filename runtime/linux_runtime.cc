@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -11,6 +12,8 @@
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
 #include "runtime/container_seccomp.h"
+#include "runtime/image_store.h"
+#include "runtime/image_user.h"
 #include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
 #include "runtime/process_identity.h"
@@ -45,6 +48,29 @@ Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPa
     return removed.has_value() || removed.error().code != EBUSY;
   });
   return removed;
+}
+
+// runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
+// as runc does: uid, gid, the groups listing the user, and HOME when env has none.
+Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
+  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : spec.imageUser;
+  auto passwd = readImageFile(spec.rootfs, "etc/passwd");
+  if (!passwd) return fail(passwd.error());
+  auto group = readImageFile(spec.rootfs, "etc/group");
+  if (!group) return fail(group.error());
+  auto resolved = resolveUser(user, parsePasswd(*passwd), parseGroup(*group));
+  if (!resolved) return fail(resolved.error().context("the image's user"));
+  if (!user.empty() || spec.runAsGroup) {
+    cfg.runAsUser = resolved->uid;
+    cfg.runAsGroup = spec.runAsGroup.value_or(resolved->gid);
+  }
+  cfg.supplementalGroups.assign(resolved->additionalGids.begin(), resolved->additionalGids.end());
+  cfg.supplementalGroups.insert(cfg.supplementalGroups.end(), spec.supplementalGroups.begin(),
+                                spec.supplementalGroups.end());
+  const bool hasHome = std::any_of(cfg.env.begin(), cfg.env.end(),
+                                   [](const std::string& kv) { return kv.starts_with("HOME="); });
+  if (!hasHome) cfg.env.push_back("HOME=" + resolved->home);
+  return {};
 }
 
 std::string seccompName(const ContainerSpec& spec) {
@@ -210,10 +236,8 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.capabilities = *caps;
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
   cfg.privileged = spec.privileged;
-  cfg.runAsUser = spec.runAsUser;
-  cfg.runAsGroup = spec.runAsGroup;
+  if (auto r = applyUser(spec, cfg); !r) return fail(r.error());
   cfg.oomScoreAdj = spec.oomScoreAdj;
-  cfg.supplementalGroups = spec.supplementalGroups;
   cfg.namespaces = podNamespaceKinds(sandbox);
   cfg.hostPID = sandbox.hostPID;
   cfg.sharedPidNamespace = sandbox.shareProcessNamespace;

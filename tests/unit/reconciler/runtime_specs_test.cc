@@ -110,6 +110,34 @@ TEST(ContainerSpec, SeccompProfileIsNoLongerAnUnsupportedField) {
   EXPECT_TRUE(unsupportedFields(pod.pod).empty());
 }
 
+TEST(ContainerSpec, RunAsNonRootRefusesImageRootWithTheKubeletsMessage) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.runAsNonRoot = true;
+  const auto& c = pod.pod.spec.containers[0];
+  const std::string who = "(pod: \"web_default(" + pod.uid + ")\", container: app)";
+  auto spec = containerSpec(pod, c, paths(), 0, "0:0");
+  ASSERT_FALSE(spec);
+  EXPECT_NE(
+      spec.error().message.find("container has runAsNonRoot and image will run as root " + who),
+      std::string::npos)
+      << spec.error().message;
+  spec = containerSpec(pod, c, paths(), 0, "app");
+  ASSERT_FALSE(spec);
+  EXPECT_NE(spec.error().message.find("container has runAsNonRoot and image has non-numeric user "
+                                      "(app), cannot verify user is non-root " +
+                                      who),
+            std::string::npos)
+      << spec.error().message;
+  spec = containerSpec(pod, c, paths(), 0, "1000:1000");
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->imageUser, "1000:1000");
+  pod.pod.spec.securityContext.runAsUser = 0;
+  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0, "1000");
+  ASSERT_FALSE(spec);
+  EXPECT_NE(spec.error().message.find("container's runAsUser breaks non-root policy " + who),
+            std::string::npos);
+}
+
 TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
   auto pod = testing::pod("web", {container("app")});
   manifests::Volume scratch{"scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}};

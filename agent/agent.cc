@@ -59,6 +59,8 @@ reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
   p.hostIP = node.hostIP;
   p.cpuMilli = int64_t(machine.cpuCores) * 1000;
   p.memoryBytes = int64_t(machine.memoryBytes);
+  p.seccompProfileRoot = c.seccompProfileRoot;
+  p.seccompDefault = c.seccompDefault;
   return p;
 }
 

@@ -50,7 +50,8 @@ Result<void> validateConfig(const AgentConfig& c) {
                             {"--state-dir", &c.stateDir},
                             {"--image-dir", &c.imageDir},
                             {"--log-dir", &c.logDir},
-                            {"--cgroup-mount", &c.cgroupMount}})
+                            {"--cgroup-mount", &c.cgroupMount},
+                            {"--seccomp-profile-root", &c.seccompProfileRoot}})
     if (auto r = absolute(flag, *path); !r) return r;
   if (!c.socketPath.empty())
     if (auto r = absolute("--socket", c.socketPath); !r) return r;

@@ -22,6 +22,8 @@ struct AgentConfig {
   std::chrono::milliseconds resyncInterval{10'000};
   std::chrono::milliseconds relistInterval{20'000};
   std::string logLevel = "info";
+  std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";  // Localhost profiles
+  bool seccompDefault = false;  // RuntimeDefault when pod and container say nothing
 };
 
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of

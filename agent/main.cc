@@ -43,6 +43,11 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--relist", relistSeconds, "Seconds between full manifest relists")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  run.add_option("--seccomp-profile-root", c.seccompProfileRoot,
+                 "Directory of seccompProfile type Localhost profiles (OCI JSON)")
+      ->capture_default_str();
+  run.add_flag("--seccomp-default", c.seccompDefault,
+               "RuntimeDefault seccomp for containers whose pod and container set no profile");
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

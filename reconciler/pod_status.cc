@@ -50,9 +50,12 @@ json notCreatedState(const PodStatusInput& in, const manifests::Container& spec,
       err.find(spec.image) != std::string::npos)
     return waitingState("ErrImageNeverPull", err);
   if (!err.empty() && err.find("container " + spec.name) != std::string::npos) {
-    // The kubelet's reason for a container whose volume mounts cannot be made as asked.
+    // The kubelet's reasons: a config it refuses to create (volume mounts that cannot be made as
+    // asked, a non-root policy the image breaks) vs a runtime that failed.
     const bool config = err.find("failed to prepare subPath") != std::string::npos ||
-                        err.find(".subPathExpr") != std::string::npos;
+                        err.find(".subPathExpr") != std::string::npos ||
+                        err.find("runAsNonRoot") != std::string::npos ||
+                        err.find("breaks non-root policy") != std::string::npos;
     return waitingState(config ? "CreateContainerConfigError" : "CreateContainerError", err);
   }
   return waitingState("ContainerCreating");

@@ -243,14 +243,20 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
     for (const auto& c : *list)
       if (c.name == name) it = &c;
   std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
-  auto spec = containerSpec(pod, *it, paths_, restartCount);
-  if (!spec) {
-    event(key, "Warning", "Failed", spec.error().message, name);
-    return fail(spec.error());
-  }
-  if (auto found = runtime::findImageRootfs(paths_.imageDir, it->image); !found) {
+  auto found = runtime::findImageRootfs(paths_.imageDir, it->image);
+  if (!found) {
     event(key, "Warning", "ErrImageNeverPull", found.error().message, name);
     return fail(found.error().context("pod " + key + " container " + name));
+  }
+  auto imageUser = runtime::readImageUser(*found);
+  if (!imageUser) {
+    event(key, "Warning", "Failed", imageUser.error().message, name);
+    return fail(imageUser.error().context("pod " + key + " container " + name));
+  }
+  auto spec = containerSpec(pod, *it, paths_, restartCount, *imageUser);
+  if (!spec) {
+    event(key, "Warning", "Failed", "Error: " + spec.error().message, name);
+    return fail(spec.error());
   }
   auto started = runtime_.startContainer(*spec);
   if (!started) {

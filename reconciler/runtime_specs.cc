@@ -8,6 +8,7 @@
 #include "reconciler/downward_api_volume.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image_store.h"
+#include "runtime/image_user.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -32,6 +33,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.hostNetwork = spec.hostNetwork;
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
+  s.shareProcessNamespace = spec.shareProcessNamespace;
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
   for (const auto& v : spec.volumes) {
     if (v.emptyDir)
@@ -78,9 +80,52 @@ std::string containerLogPath(const std::string& logDir, const manifests::Decoded
 
 namespace {
 
+// The container's profile, else the pod's, else the node's default.
+runtime::SeccompSpec seccompSpec(const std::optional<manifests::SeccompProfile>& container,
+                                 const std::optional<manifests::SeccompProfile>& pod,
+                                 const NodePaths& paths) {
+  using Kind = runtime::SeccompSpec::Kind;
+  const auto& profile = container ? container : pod;
+  runtime::SeccompSpec s;
+  if (!profile) {
+    s.kind = paths.seccompDefault ? Kind::RuntimeDefault : Kind::Unconfined;
+  } else if (profile->type == "RuntimeDefault") {
+    s.kind = Kind::RuntimeDefault;
+  } else if (profile->type == "Localhost") {
+    s.kind = Kind::Localhost;
+    s.profileRoot = paths.seccompProfileRoot;
+    s.localhostProfile = profile->localhostProfile;
+  }
+  return s;
+}
+
+// The kubelet's verifyRunAsNonRoot, with its messages.
+Result<void> verifyRunAsNonRoot(const manifests::DecodedPod& pod, const manifests::Container& c,
+                                const runtime::ContainerSpec& s) {
+  const auto& psc = pod.pod.spec.securityContext;
+  const bool nonRoot = c.securityContext && c.securityContext->runAsNonRoot
+                           ? *c.securityContext->runAsNonRoot
+                           : psc.runAsNonRoot.value_or(false);
+  if (!nonRoot) return {};
+  const auto& meta = pod.pod.metadata;
+  const std::string who = "(pod: \"" + meta.name + "_" + meta.namespace_ + "(" + pod.uid +
+                          ")\", container: " + c.name + ")";
+  if (s.runAsUser) {
+    if (*s.runAsUser == 0) return failMsg("container's runAsUser breaks non-root policy " + who);
+    return {};
+  }
+  const auto uid = runtime::numericImageUid(s.imageUser);
+  if (!uid) {
+    return failMsg("container has runAsNonRoot and image has non-numeric user (" + s.imageUser +
+                   "), cannot verify user is non-root " + who);
+  }
+  if (*uid == 0) return failMsg("container has runAsNonRoot and image will run as root " + who);
+  return {};
+}
+
 // Container settings win over the pod's, as in Kubernetes.
 Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Container& c,
-                           runtime::ContainerSpec& s) {
+                           const NodePaths& paths, runtime::ContainerSpec& s) {
   const auto& psc = pod.pod.spec.securityContext;
   const manifests::SecurityContext sc = c.securityContext.value_or(manifests::SecurityContext{});
   s.privileged = sc.privileged.value_or(false);
@@ -95,12 +140,8 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   s.supplementalGroups = psc.supplementalGroups;
   if (psc.fsGroup) s.supplementalGroups.push_back(*psc.fsGroup);
   s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
-  bool nonRoot = sc.runAsNonRoot.value_or(psc.runAsNonRoot.value_or(false));
-  if (nonRoot && s.runAsUser.value_or(0) == 0)
-    return failMsg(
-        "container has runAsNonRoot and image will run as root (set runAsUser to a "
-        "non-zero uid; images here carry no user)");
-  return {};
+  s.seccomp = seccompSpec(sc.seccompProfile, psc.seccompProfile, paths);
+  return verifyRunAsNonRoot(pod, c, s);
 }
 
 // subPathExpr with $(VAR) from the container's env only, as the kubelet expands it: a
@@ -189,7 +230,8 @@ int oomScoreAdj(const manifests::DecodedPod& pod, const manifests::Container& c,
 
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& written,
-                                             const NodePaths& paths, int restartCount) {
+                                             const NodePaths& paths, int restartCount,
+                                             const std::string& imageUser) {
   const manifests::Container container =
       manifests::resolveContainer(pod.pod, pod.uid, written, nodeFacts(paths));
   auto where = [&] { return "pod " + podKey(pod) + " container " + container.name; };
@@ -219,7 +261,8 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   s.restartCount = restartCount;
   s.terminationMessagePath = container.terminationMessagePath;
   s.oomScoreAdj = oomScoreAdj(pod, container, paths.memoryBytes);
-  if (auto r = applySecurity(pod, container, s); !r) return fail(r.error().context(where()));
+  s.imageUser = imageUser;
+  if (auto r = applySecurity(pod, container, paths, s); !r) return fail(r.error().context(where()));
   if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));
   return s;
 }

@@ -20,6 +20,10 @@ struct NodePaths {
   std::string hostIP;
   int64_t cpuMilli = 0;
   int64_t memoryBytes = 0;
+  // seccompProfile: where Localhost profiles live, and RuntimeDefault for containers whose
+  // pod and container say nothing (the kubelet's SeccompDefault).
+  std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";
+  bool seccompDefault = false;
 };
 
 manifests::NodeFacts nodeFacts(const NodePaths& paths);
@@ -33,10 +37,12 @@ Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifes
 
 // Resolves the image (without checking it exists), argv and env (downward API and $(VAR)
 // expansion), security settings, volume mounts, cgroup and log path. Refuses a container
-// that must not run as root (runAsNonRoot) but would.
+// that must not run as root (runAsNonRoot) but would, with the kubelet's messages; imageUser
+// is the image config's User ("" = root).
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& container,
-                                             const NodePaths& paths, int restartCount);
+                                             const NodePaths& paths, int restartCount,
+                                             const std::string& imageUser = "");
 
 // /var/log/pods/<namespace>_<name>_<uid>/<container>/<restartCount>.log
 std::string containerLogPath(const std::string& logDir, const manifests::DecodedPod& pod,

@@ -15,8 +15,6 @@ void checkContainer(const manifests::Container& c, const std::string& path,
   if (c.lifecycle && c.lifecycle->preStop) notYet("lifecycle.preStop", "a preStop hook");
   if (c.securityContext) {
     const auto& sc = *c.securityContext;
-    if (sc.seccompProfile && sc.seccompProfile->type != "Unconfined")
-      notYet("securityContext.seccompProfile", "a seccomp profile");
     if (sc.procMount == "Unmasked") notYet("securityContext.procMount", "an unmasked /proc");
   }
 }
@@ -34,10 +32,6 @@ std::vector<std::string> unsupportedFields(const manifests::Pod& pod) {
   for (size_t i = 0; i < spec.containers.size(); ++i)
     checkContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
   if (spec.activeDeadlineSeconds) notYet("activeDeadlineSeconds", "a pod deadline");
-  if (spec.shareProcessNamespace) notYet("shareProcessNamespace", "a shared PID namespace");
-  const auto& psc = spec.securityContext;
-  if (psc.seccompProfile && psc.seccompProfile->type != "Unconfined")
-    notYet("securityContext.seccompProfile", "a seccomp profile");
   return out;
 }
 

@@ -33,6 +33,13 @@ struct ExecPlan {
   std::string workingDir;
 };
 
+// Before the seccomp filter, which need not allow close_range.
+void closeAllBut(int execErrorFd) {
+  const unsigned keep = static_cast<unsigned>(execErrorFd);
+  if (keep > 3) ::close_range(3, keep - 1, 0);
+  ::close_range(keep + 1, ~0U, 0);
+}
+
 [[noreturn]] void execCommand(const ExecPlan& p) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   const int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -41,16 +48,16 @@ struct ExecPlan {
     err = errno;
   } else if (::chdir(p.workingDir.c_str()) != 0) {
     err = errno;
-  } else if (auto r = assumeIdentity(*p.identity); !r) {
-    err = r.error().code ? r.error().code : EPERM;
   } else {
-    const unsigned keep = static_cast<unsigned>(p.execErrorFd);
-    if (keep > 3) ::close_range(3, keep - 1, 0);
-    ::close_range(keep + 1, ~0U, 0);
-    err = ENOENT;
-    for (const auto& c : p.candidates) {
-      ::execve(c.c_str(), p.argv.data(), p.envp.data());
-      if (errno != ENOENT && errno != ENOTDIR) err = errno;
+    closeAllBut(p.execErrorFd);
+    if (auto r = assumeIdentity(*p.identity); !r) {
+      err = r.error().code ? r.error().code : EPERM;
+    } else {
+      err = ENOENT;
+      for (const auto& c : p.candidates) {
+        ::execve(c.c_str(), p.argv.data(), p.envp.data());
+        if (errno != ENOENT && errno != ENOTDIR) err = errno;
+      }
     }
   }
   (void)!::write(p.execErrorFd, &err, sizeof err);

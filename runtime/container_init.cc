@@ -127,13 +127,15 @@ std::vector<std::string> executableCandidates(const std::string& argv0,
 }
 
 void runContainerInit(const InitPlan& plan) {
-  if (auto r = setUp(plan); !r) reportAndExit(plan.execErrorFd, r.error());
+  // Built first: after setUp (which ends with the seccomp filter) only execve follows.
   std::vector<std::string> env = containerEnvironment(plan.env, plan.hostname);
   std::vector<std::string> argv = plan.argv;
   auto envp = cStrings(env);
   auto args = cStrings(argv);
+  const auto candidates = executableCandidates(argv[0], env);
+  if (auto r = setUp(plan); !r) reportAndExit(plan.execErrorFd, r.error());
   int lastErr = ENOENT;
-  for (const auto& candidate : executableCandidates(argv[0], env)) {
+  for (const auto& candidate : candidates) {
     ::execve(candidate.c_str(), args.data(), envp.data());
     // Like execvp: a permission problem is remembered, a later hit still wins.
     if (errno != ENOENT && errno != ENOTDIR) lastErr = errno;

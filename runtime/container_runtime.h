@@ -58,6 +58,16 @@ struct DownwardAPIVolume {
   bool operator==(const DownwardAPIVolume&) const = default;
 };
 
+// securityContext.seccompProfile, resolved by the caller (container over pod over the agent's
+// default). A privileged container gets none, whatever it says, as containerd's CRI does.
+struct SeccompSpec {
+  enum class Kind { Unconfined, RuntimeDefault, Localhost };
+  Kind kind = Kind::Unconfined;
+  std::string profileRoot;       // Localhost: the directory profiles must stay in
+  std::string localhostProfile;  // Localhost: a path relative to profileRoot
+  bool operator==(const SeccompSpec&) const = default;
+};
+
 struct SandboxSpec {
   std::string uid;   // unique, filesystem-safe
   std::string name;  // for logs and state only
@@ -71,6 +81,7 @@ struct SandboxSpec {
   bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
   bool hostIPC = false;
   bool hostPID = false;                // containers stay in the host's pid namespace
+  bool shareProcessNamespace = false;  // one pid namespace for all containers, init a reaper
   std::vector<HostAlias> hostAliases;  // appended to the pod's /etc/hosts
   std::string resolvConf;              // content of the pod's resolv.conf; "" = the node's
   std::vector<EmptyDirVolume> emptyDirs;
@@ -93,16 +104,18 @@ struct ContainerSpec {
   std::string logPath;  // CRI log file the shim writes
   int restartCount = 0;
   // Added by the runtime layer (all optional):
-  cgroup::CgroupPath cgroupPath;                 // "" = <sandbox cgroupParent>/<name>
-  std::vector<std::string> capAdd, capDrop;      // securityContext.capabilities, e.g. "NET_ADMIN"
-  bool privileged = false;                       // all capabilities, no masked paths, /sys rw
-  bool allowPrivilegeEscalation = false;         // false sets no_new_privs
-  std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's root (0)
+  cgroup::CgroupPath cgroupPath;  // "" = <sandbox cgroupParent>/<name>
+  std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
+  bool privileged = false;                   // all capabilities, no masked paths, /sys rw
+  bool allowPrivilegeEscalation = false;     // false sets no_new_privs
+  std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's user
+  std::string imageUser;  // image config User ("name", "uid", "name:group", "uid:gid"); "" = root
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
   std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
   std::vector<BindMount> mounts;            // volumeMounts, in order
   bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
-  std::string terminationMessagePath;       // e.g. "/dev/termination-log"; "" = none
+  std::string terminationMessagePath;  // e.g. "/dev/termination-log"; "" = none
+  SeccompSpec seccomp;
 };
 
 struct ExitRecord {

@@ -1,8 +1,16 @@
 #include "runtime/image_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <nlohmann/json.hpp>
 #include <string_view>
+
+#include "common/unique_fd.h"
+#include "runtime/atomic_file.h"
+#include "runtime/syscalls.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -52,6 +60,40 @@ Result<std::string> resolveImageRootfs(const std::string& imageDir, const std::s
     rest.remove_prefix(slash + 1);
   }
   return imageDir + "/" + name + "/" + tag + "/rootfs";
+}
+
+Result<std::string> readImageUser(const std::string& rootfs) {
+  const std::string file = rootfs + "/../config.json";
+  auto text = readWholeFile(file);
+  if (!text && text.error().code == ENOENT) return std::string();
+  if (!text) return fail(text.error());
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return failMsg(file + ": not a JSON object");
+  const auto config = j.find("config");
+  if (config == j.end() || config->is_null()) return std::string();
+  const auto user = config->is_object() ? config->find("User") : config->end();
+  if (user == config->end() || user->is_null()) return std::string();
+  if (!user->is_string()) return failMsg(file + ": field config.User: expected a string");
+  return user->get<std::string>();
+}
+
+Result<std::string> readImageFile(const std::string& rootfs, const std::string& path) {
+  UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return failSys(errno, "image rootfs " + rootfs);
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(sys::openat2(root.get(), path.c_str(), how));
+  if (!fd.valid() && errno == ENOENT) return std::string();
+  if (!fd.valid()) return failSys(errno, "image file " + rootfs + "/" + path);
+  std::string text;
+  char buf[8192];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failSys(errno, "read image file " + rootfs + "/" + path);
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 Result<std::string> findImageRootfs(const std::string& imageDir, const std::string& imageRef) {

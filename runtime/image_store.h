@@ -13,6 +13,14 @@ namespace podkeeper::runtime {
 // components, "." / ".." and absolute references are refused.
 Result<std::string> resolveImageRootfs(const std::string& imageDir, const std::string& imageRef);
 
+// The image config's User (OCI image config JSON next to the rootfs: <rootfs>/../config.json,
+// {"config": {"User": "app:app"}}); "" when the image has no config or names no user.
+Result<std::string> readImageUser(const std::string& rootfs);
+
+// A file of the image read with symlinks resolved inside the rootfs (an image's /etc/passwd
+// may be a link; it must not reach the host's). "" when it does not exist.
+Result<std::string> readImageFile(const std::string& rootfs, const std::string& path);
+
 // resolveImageRootfs plus a check that the rootfs directory exists.
 Result<std::string> findImageRootfs(const std::string& imageDir, const std::string& imageRef);
 

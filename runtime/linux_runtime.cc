@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -10,7 +11,11 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
+#include "runtime/container_seccomp.h"
 #include "runtime/host_path.h"
+#include "runtime/image_store.h"
+#include "runtime/image_user.h"
+#include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
 #include "runtime/process_identity.h"
 #include "runtime/sandbox.h"
@@ -46,6 +51,42 @@ Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPa
   return removed;
 }
 
+// runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
+// as runc does: uid, gid, the groups listing the user, and HOME when env has none.
+Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
+  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : spec.imageUser;
+  auto passwd = readImageFile(spec.rootfs, "etc/passwd");
+  if (!passwd) return fail(passwd.error());
+  auto group = readImageFile(spec.rootfs, "etc/group");
+  if (!group) return fail(group.error());
+  auto resolved = resolveUser(user, parsePasswd(*passwd), parseGroup(*group));
+  if (!resolved) return fail(resolved.error().context("the image's user"));
+  if (!user.empty() || spec.runAsGroup) {
+    cfg.runAsUser = resolved->uid;
+    cfg.runAsGroup = spec.runAsGroup.value_or(resolved->gid);
+  }
+  cfg.supplementalGroups.assign(resolved->additionalGids.begin(), resolved->additionalGids.end());
+  cfg.supplementalGroups.insert(cfg.supplementalGroups.end(), spec.supplementalGroups.begin(),
+                                spec.supplementalGroups.end());
+  const bool hasHome = std::any_of(cfg.env.begin(), cfg.env.end(),
+                                   [](const std::string& kv) { return kv.starts_with("HOME="); });
+  if (!hasHome) cfg.env.push_back("HOME=" + resolved->home);
+  return {};
+}
+
+std::string seccompName(const ContainerSpec& spec) {
+  if (spec.privileged) return "none (privileged)";
+  switch (spec.seccomp.kind) {
+    case SeccompSpec::Kind::Unconfined:
+      return "Unconfined";
+    case SeccompSpec::Kind::RuntimeDefault:
+      return "RuntimeDefault";
+    case SeccompSpec::Kind::Localhost:
+      return "Localhost " + spec.seccomp.localhostProfile;
+  }
+  return "?";
+}
+
 }  // namespace
 
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
@@ -53,6 +94,10 @@ LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
 
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
+  if (r && spec.shareProcessNamespace) {
+    r = ensurePidReaper(layout_, spec.uid, config_.shimPath, cgroups_,
+                        config_.cgroupRoot + "/shims", config_.startTimeout);
+  }
   if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
   return r;
 }
@@ -95,8 +140,8 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   if (auto r = checkCgroupPath("cgroupPath", cgroupPath); !r) return fail(r.error().context(who));
   auto state = launch(spec, *sandbox, cgroupPath);
   if (!state) return fail(state.error().context(who));
-  spdlog::info("pod {}/{}: container {} started (pid {}, shim {})", sandbox->namespace_,
-               sandbox->name, spec.name, state->pid, state->shimPid);
+  spdlog::info("pod {}/{}: container {} started (pid {}, shim {}, seccomp {})", sandbox->namespace_,
+               sandbox->name, spec.name, state->pid, state->shimPid, seccompName(spec));
   if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
     for (const auto& w : rec->warnings) {
       spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
@@ -110,6 +155,9 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
   auto cfg = shimConfigFor(spec, sandbox, cgroupPath);
   if (!cfg) return fail(cfg.error());
   const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  auto seccomp = containerSeccompProgram(spec.seccomp, cfg->capabilities, spec.privileged);
+  if (!seccomp) return fail(seccomp.error());
+  if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
   pid_t shimPid = 0;
   auto started = [&]() -> Result<ShimStarted> {
     for (const auto& dir : {paths.upper(), paths.work(), paths.rootfs()}) {
@@ -121,6 +169,14 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
       if (auto r = writeFileAtomic(paths.terminationLog(), "", 0666); !r) return fail(r.error());
       if (::chmod(paths.terminationLog().c_str(), 0666) != 0) {
         return failSys(errno, "chmod " + paths.terminationLog());
+      }
+    }
+    if (*seccomp) {
+      const auto& program = **seccomp;
+      const std::string bytes(reinterpret_cast<const char*>(program.data()),
+                              program.size() * sizeof(sock_filter));
+      if (auto r = writeFileAtomic(paths.seccompProgram(), bytes, 0600); !r) {
+        return fail(r.error());
       }
     }
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
@@ -201,12 +257,11 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.capabilities = *caps;
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
   cfg.privileged = spec.privileged;
-  cfg.runAsUser = spec.runAsUser;
-  cfg.runAsGroup = spec.runAsGroup;
+  if (auto r = applyUser(spec, cfg); !r) return fail(r.error());
   cfg.oomScoreAdj = spec.oomScoreAdj;
-  cfg.supplementalGroups = spec.supplementalGroups;
   cfg.namespaces = podNamespaceKinds(sandbox);
   cfg.hostPID = sandbox.hostPID;
+  cfg.sharedPidNamespace = sandbox.shareProcessNamespace;
   cfg.mounts = std::move(*mounts);
   cfg.readOnlyRootfs = spec.readOnlyRootfs;
   return cfg;

@@ -132,16 +132,6 @@ class NamespaceHelper {
   UniqueFd release_;
 };
 
-Result<void> makeSharedSelfBind(const std::string& dir) {
-  if (!isMountRoot(dir) && ::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    return failSys(errno, "bind mount " + dir + " onto itself");
-  }
-  if (::mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr) != 0) {
-    return failSys(errno, "make " + dir + " shared");
-  }
-  return {};
-}
-
 }  // namespace
 
 bool isMountRoot(const std::string& path) {
@@ -151,6 +141,16 @@ bool isMountRoot(const std::string& path) {
   }
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
          (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+Result<void> makeSharedSelfBind(const std::string& dir) {
+  if (!isMountRoot(dir) && ::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return failSys(errno, "bind mount " + dir + " onto itself");
+  }
+  if (::mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr) != 0) {
+    return failSys(errno, "make " + dir + " shared");
+  }
+  return {};
 }
 
 Result<void> unmountAll(const std::string& path) {

@@ -30,6 +30,10 @@ Result<std::string> sysctlPath(const std::string& name);
 // namespaced sysctls has it; "" for node-wide ones, which a pod must not set.
 std::string sysctlNamespace(const std::string& name);
 
+// Makes dir a shared bind mount of itself, so mounts below it (pins) and their removal
+// propagate to every mount namespace holding a copy.
+Result<void> makeSharedSelfBind(const std::string& dir);
+
 // Lazily unmounts every mount stacked on path; fine when there is none.
 Result<void> unmountAll(const std::string& path);
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "runtime/capabilities.h"
+#include "runtime/seccomp_filter.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -34,6 +35,11 @@ Result<ProcessIdentity> identityFor(const ShimConfig& config) {
   id.noNewPrivileges = config.noNewPrivileges;
   if (config.runAsUser) id.uid = static_cast<uid_t>(*config.runAsUser);
   if (config.runAsGroup) id.gid = static_cast<gid_t>(*config.runAsGroup);
+  if (!config.seccompProgram.empty()) {
+    auto program = readSeccompProgram(config.seccompProgram);
+    if (!program) return fail(program.error());
+    id.seccompProgram = std::move(*program);
+  }
   if (id.uid || id.gid || !config.supplementalGroups.empty()) {
     id.groups.push_back(id.gid.value_or(0));
     for (auto g : config.supplementalGroups) id.groups.push_back(static_cast<gid_t>(g));
@@ -42,12 +48,17 @@ Result<ProcessIdentity> identityFor(const ShimConfig& config) {
 }
 
 Result<void> assumeIdentity(const ProcessIdentity& id) {
+  const bool filter = !id.seccompProgram.empty();
+  if (filter && !id.noNewPrivileges) {
+    if (auto r = loadSeccompProgram(id.seccompProgram); !r) return r;
+  }
   if (auto r = dropBoundingSet(id.capabilityMask); !r) return r;
   if (auto r = switchUser(id); !r) return r;
   if (auto r = setProcessCapabilities(id.capabilityMask); !r) return r;
   if (id.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return failSys(errno, "set no_new_privs");
   }
+  if (filter && id.noNewPrivileges) return loadSeccompProgram(id.seccompProgram);
   return {};
 }
 

@@ -12,6 +12,7 @@
 
 #include "runtime/atomic_file.h"
 #include "runtime/namespace_pins.h"
+#include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
 #include "runtime/state_json.h"
 #include "runtime/syscalls.h"
@@ -96,6 +97,7 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   record.hostNetwork = spec.hostNetwork;
   record.hostIPC = spec.hostIPC;
   record.hostPID = spec.hostPID;
+  record.shareProcessNamespace = spec.shareProcessNamespace;
   if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
     return r;
   }
@@ -139,6 +141,7 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
                  record.error().message);
   }
   stopShims(shims, uid);
+  stopPidReaper(layout, uid);
   if (auto r = unpinNamespaces(layout.nsDir(uid)); !r) {
     return fail(r.error().context("sandbox " + uid));
   }

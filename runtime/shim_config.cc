@@ -64,8 +64,10 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
               {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()},
               {"supplementalGroups", c.supplementalGroups},
+              {"seccompProgram", c.seccompProgram},
               {"namespaces", c.namespaces},
               {"hostPID", c.hostPID},
+              {"sharedPidNamespace", c.sharedPidNamespace},
               {"mounts", mountsJson(c.mounts)},
               {"readOnlyRootfs", c.readOnlyRootfs}}
       .dump(2);
@@ -99,8 +101,10 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.runAsGroup = f.optional<int64_t>("runAsGroup");
   c.oomScoreAdj = f.optional<int>("oomScoreAdj");
   c.supplementalGroups = f.get<std::vector<int64_t>>("supplementalGroups");
+  c.seccompProgram = f.get<std::string>("seccompProgram");
   c.namespaces = f.get<Strings>("namespaces", c.namespaces);
   c.hostPID = f.get<bool>("hostPID");
+  c.sharedPidNamespace = f.get<bool>("sharedPidNamespace");
   c.readOnlyRootfs = f.get<bool>("readOnlyRootfs");
   if (j->contains("mounts")) {
     auto mounts = decodeMounts(j->at("mounts"), file);

@@ -56,16 +56,33 @@ ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut)
   return report;
 }
 
+Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
+                           const std::string& dir, const std::string& hint,
+                           std::chrono::milliseconds timeout, pid_t& shimPid);
+
 }  // namespace
 
 Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& bundle,
                                std::chrono::milliseconds timeout, pid_t& shimPid) {
+  return launch(shimPath, "--bundle", bundle, "; see " + bundle + "/shim.log", timeout, shimPid);
+}
+
+Result<ShimStarted> launchPidReaper(const std::string& shimPath, const std::string& nsDir,
+                                    std::chrono::milliseconds timeout, pid_t& reaperPid) {
+  return launch(shimPath, "--pid-reaper", nsDir, "", timeout, reaperPid);
+}
+
+namespace {
+
+Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
+                           const std::string& dir, const std::string& hint,
+                           std::chrono::milliseconds timeout, pid_t& shimPid) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return failSys(errno, "pipe");
   UniqueFd syncRead(fds[0]), syncWrite(fds[1]);
   UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devNull.valid()) return failSys(errno, "open /dev/null");
-  std::string arg0 = shimPath, arg1 = "--bundle", arg2 = bundle;
+  std::string arg0 = shimPath, arg1 = mode, arg2 = dir;
   char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
 
   const pid_t child = ::fork();
@@ -88,10 +105,12 @@ Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& b
   }
   if (report.error) return failMsg(*report.error);
   if (!report.containerPid) {
-    return failMsg("shim " + shimPath + " exited without reporting (status " +
-                   std::to_string(status) + "; see " + bundle + "/shim.log)");
+    return failMsg("shim " + shimPath + " " + mode + " (exit status " + std::to_string(status) +
+                   ") exited without reporting" + hint);
   }
   return ShimStarted{*report.shimPid, *report.containerPid};
 }
+
+}  // namespace
 
 }  // namespace podkeeper::runtime

@@ -21,4 +21,8 @@ struct ShimStarted {
 Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& bundle,
                                std::chrono::milliseconds timeout, pid_t& shimPid);
 
+// The same for `shimPath --pid-reaper <nsDir>`; containerPid is the pid namespace's init.
+Result<ShimStarted> launchPidReaper(const std::string& shimPath, const std::string& nsDir,
+                                    std::chrono::milliseconds timeout, pid_t& reaperPid);
+
 }  // namespace podkeeper::runtime

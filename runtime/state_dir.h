@@ -9,16 +9,19 @@
 
 // Where things live under the state directory (default /run/podkeeper):
 //   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
-//   pods/<uid>/ns/{net,ipc,uts}                 namespace pins (bind mounts)
+//   pods/<uid>/ns/{net,ipc,uts,pid}             namespace pins (bind mounts)
+//   pods/<uid>/reaper.json                      pid of the shared pid namespace's init
 //   pods/<uid>/volumes/<name>                   emptyDir volumes (a tmpfs for medium Memory)
 //                                               and downwardAPI volumes (atomic_writer.h)
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
+//                               /seccomp.bpf    compiled seccomp filter, if any
 //                               /upper /work /rootfs /shim.log /termination-log
 namespace podkeeper::runtime {
 
-inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts"};
+// "pid" only with shareProcessNamespace, pinned by the pod's reaper (see pid_reaper.h).
+inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts", "pid"};
 
 // The files of one container directory (the shim's --bundle).
 struct ContainerPaths {
@@ -31,6 +34,7 @@ struct ContainerPaths {
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
   std::string terminationLog() const { return dir + "/termination-log"; }
+  std::string seccompProgram() const { return dir + "/seccomp.bpf"; }
 };
 
 class StateLayout {
@@ -41,6 +45,7 @@ class StateLayout {
   std::string podsDir() const { return root_ + "/pods"; }
   std::string podDir(const std::string& uid) const { return podsDir() + "/" + uid; }
   std::string sandboxFile(const std::string& uid) const { return podDir(uid) + "/sandbox.json"; }
+  std::string reaperFile(const std::string& uid) const { return podDir(uid) + "/reaper.json"; }
   std::string nsDir(const std::string& uid) const { return podDir(uid) + "/ns"; }
   std::string nsPin(const std::string& uid, const std::string& ns) const {
     return nsDir(uid) + "/" + ns;

@@ -24,7 +24,8 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"terminationGracePeriodSeconds", r.terminationGracePeriodSeconds},
               {"hostNetwork", r.hostNetwork},
               {"hostIPC", r.hostIPC},
-              {"hostPID", r.hostPID}}
+              {"hostPID", r.hostPID},
+              {"shareProcessNamespace", r.shareProcessNamespace}}
       .dump();
 }
 
@@ -43,6 +44,7 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.hostNetwork = f.get<bool>("hostNetwork");
   r.hostIPC = f.get<bool>("hostIPC");
   r.hostPID = f.get<bool>("hostPID");
+  r.shareProcessNamespace = f.get<bool>("shareProcessNamespace");
   if (f.error()) return fail(*f.error());
   return r;
 }

@@ -26,6 +26,7 @@ struct SandboxRecord {
   bool hostNetwork = false;
   bool hostIPC = false;
   bool hostPID = false;
+  bool shareProcessNamespace = false;  // one pid namespace for the pod, kept by a reaper
   bool operator==(const SandboxRecord&) const = default;
 };
 

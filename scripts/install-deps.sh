@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libyaml-cpp-dev libboost-dev prometheus-cpp-dev libspdlog-dev libfmt-dev zlib1g-dev
-  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libseccomp-dev
   clang libclang-rt-14-dev
   busybox-static runc prometheus iproute2 curl
 )

@@ -75,6 +75,17 @@ Result<std::vector<UniqueFd>> openPodNamespaces(const ShimConfig& config, InitPl
   return fds;
 }
 
+// shareProcessNamespace: the init is born into the pod's pid namespace (setns on a pid
+// namespace applies to children only), where the pod's reaper is PID 1.
+Result<void> enterPodPidNamespace(const ShimConfig& config) {
+  if (!config.sharedPidNamespace) return {};
+  const std::string pin = config.sandboxDir + "/ns/pid";
+  UniqueFd fd(::open(pin.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return failSys(errno, "open pid namespace pin " + pin);
+  if (::setns(fd.get(), CLONE_NEWPID) != 0) return failSys(errno, "join the pod's pid namespace");
+  return {};
+}
+
 // Lowering the score needs CAP_SYS_RESOURCE; without it the container runs with the
 // inherited score and the refusal is recorded.
 Result<void> setOomScoreAdj(pid_t pid, int value) {
@@ -127,7 +138,7 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
   plan.hostname = readHostname(config.sandboxDir);
   plan.identity = std::move(identity);
   plan.rootfs.cgroupMounts = cgroupMountsFor(config);
-  plan.newPidNamespace = !config.hostPID;
+  plan.newPidNamespace = !config.hostPID && !config.sharedPidNamespace;
   plan.rootfs.readOnly = config.readOnlyRootfs;
   for (const auto& m : config.mounts)
     plan.rootfs.mounts.push_back({m.source, m.destination, m.readOnly, m.subPath, m.name});
@@ -146,6 +157,9 @@ Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   const long pid = sys::clone3(&args);
+  if (pid < 0 && errno == ENOMEM && !plan.newPidNamespace) {
+    return failSys(errno, "clone3 container init (has the pod's pid namespace lost its init?)");
+  }
   if (pid < 0) return failSys(errno, "clone3 container init");
   if (pid == 0) runContainerInit(plan);
   return static_cast<pid_t>(pid);
@@ -168,6 +182,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   InitPlan plan = initPlanFor(config, paths, std::move(*identity));
   auto ns = openPodNamespaces(config, plan);
   if (!ns) return fail(ns.error());
+  if (auto r = enterPodPidNamespace(config); !r) return fail(r.error());
   plan.placedFd = placed->read.get();
   plan.unshareCgroupNs = !cgroupFd.valid();
   plan.stdoutFd = out->write.get();

@@ -72,6 +72,72 @@ TEST(ContainerSpec, RunAsNonRootWithoutAUserIsRefusedWithTheReason) {
   EXPECT_TRUE(containerSpec(pod, pod.pod.spec.containers[0], paths(), 0));
 }
 
+TEST(ContainerSpec, SeccompProfileOfTheContainerWinsOverThePods) {
+  using Kind = runtime::SeccompSpec::Kind;
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.seccompProfile = manifests::SeccompProfile{"RuntimeDefault", ""};
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->seccomp.kind, Kind::RuntimeDefault);
+  manifests::SecurityContext sc;
+  sc.seccompProfile = manifests::SeccompProfile{"Localhost", "profiles/app.json"};
+  pod.pod.spec.containers[0].securityContext = sc;
+  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->seccomp, (runtime::SeccompSpec{Kind::Localhost, "/var/lib/podkeeper/seccomp",
+                                                 "profiles/app.json"}));
+}
+
+TEST(ContainerSpec, SeccompDefaultAppliesOnlyWhenNothingIsSaid) {
+  using Kind = runtime::SeccompSpec::Kind;
+  auto pod = testing::pod("web", {container("app")});
+  auto node = paths();
+  EXPECT_EQ(containerSpec(pod, pod.pod.spec.containers[0], node, 0)->seccomp.kind,
+            Kind::Unconfined);
+  node.seccompDefault = true;
+  EXPECT_EQ(containerSpec(pod, pod.pod.spec.containers[0], node, 0)->seccomp.kind,
+            Kind::RuntimeDefault);
+  manifests::SecurityContext sc;
+  sc.seccompProfile = manifests::SeccompProfile{"Unconfined", ""};
+  pod.pod.spec.containers[0].securityContext = sc;
+  EXPECT_EQ(containerSpec(pod, pod.pod.spec.containers[0], node, 0)->seccomp.kind,
+            Kind::Unconfined);
+}
+
+TEST(ContainerSpec, SeccompProfileIsNoLongerAnUnsupportedField) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.seccompProfile = manifests::SeccompProfile{"RuntimeDefault", ""};
+  EXPECT_TRUE(unsupportedFields(pod.pod).empty());
+}
+
+TEST(ContainerSpec, RunAsNonRootRefusesImageRootWithTheKubeletsMessage) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.securityContext.runAsNonRoot = true;
+  const auto& c = pod.pod.spec.containers[0];
+  const std::string who = "(pod: \"web_default(" + pod.uid + ")\", container: app)";
+  auto spec = containerSpec(pod, c, paths(), 0, "0:0");
+  ASSERT_FALSE(spec);
+  EXPECT_NE(
+      spec.error().message.find("container has runAsNonRoot and image will run as root " + who),
+      std::string::npos)
+      << spec.error().message;
+  spec = containerSpec(pod, c, paths(), 0, "app");
+  ASSERT_FALSE(spec);
+  EXPECT_NE(spec.error().message.find("container has runAsNonRoot and image has non-numeric user "
+                                      "(app), cannot verify user is non-root " +
+                                      who),
+            std::string::npos)
+      << spec.error().message;
+  spec = containerSpec(pod, c, paths(), 0, "1000:1000");
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->imageUser, "1000:1000");
+  pod.pod.spec.securityContext.runAsUser = 0;
+  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0, "1000");
+  ASSERT_FALSE(spec);
+  EXPECT_NE(spec.error().message.find("container's runAsUser breaks non-root policy " + who),
+            std::string::npos);
+}
+
 TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
   auto pod = testing::pod("web", {container("app")});
   manifests::Volume scratch{"scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}};

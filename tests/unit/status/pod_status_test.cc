@@ -154,6 +154,25 @@ TEST_F(PodStatusTest, SubPathErrorMakesTheContainerWaitWithCreateContainerConfig
             "CreateContainerError");
 }
 
+TEST_F(PodStatusTest, RunAsNonRootRefusalWaitsWithCreateContainerConfigError) {
+  in_.lastError =
+      "pod default/web container app: container has runAsNonRoot and image will run as root "
+      "(pod: \"web_default(uid)\", container: app)";
+  const json s = podStatus(in_);
+  const json& w = s["containerStatuses"][0]["state"]["waiting"];
+  EXPECT_EQ(w["reason"], "CreateContainerConfigError");
+  EXPECT_EQ(w["message"], in_.lastError);
+}
+
+TEST_F(PodStatusTest, UnusableSeccompProfileWaitsWithCreateContainerError) {
+  in_.lastError =
+      "pod default/web container app: container u/app: seccomp profile /p/x.json: field "
+      "defaultAction: missing";
+  const json s = podStatus(in_);
+  const json& w = s["containerStatuses"][0]["state"]["waiting"];
+  EXPECT_EQ(w["reason"], "CreateContainerError");
+}
+
 TEST_F(PodStatusTest, PreviousInstanceIsTheLastStateOfARestartedContainer) {
   in_.lastTerminated = {{"app", exited("app", 2).exit.value()}};
   json s = status({running("app", kT0 + 20 * kNsPerSec, 1)});

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/error.h"
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/state_dir.h"
+
+// shareProcessNamespace: one pid namespace for all containers of a pod. Its init is a small
+// reaper (podkeeper-shim --pid-reaper), not the first container: the kubelet has the pause
+// container for this, and without one the namespace, and every container in it, would die
+// with the first container. The reaper is the first process of the pod; it is pinned at
+// ns/pid, recorded in reaper.json (pid and start time), lives in the shims' cgroup like the
+// shims (outside the agent's, so it survives agent restarts and is adopted from the record),
+// and goes with the sandbox.
+namespace podkeeper::runtime {
+
+// Verifies the recorded reaper is alive and its pin valid; otherwise starts a new one (a
+// dead reaper took its namespace and every container in it along) and pins its namespace.
+Result<void> ensurePidReaper(const StateLayout& layout, const std::string& uid,
+                             const std::string& shimPath, cgroup::CgroupManager& cgroups,
+                             const cgroup::CgroupPath& shimCgroup,
+                             std::chrono::milliseconds timeout);
+
+// Kills the recorded reaper, if it still runs, and waits until it is gone. Idempotent.
+void stopPidReaper(const StateLayout& layout, const std::string& uid);
+
+}  // namespace podkeeper::runtime

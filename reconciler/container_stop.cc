@@ -85,9 +85,13 @@ Result<int64_t> ContainerStopper::drive(const StopRequest& request) {
   if (s.hookRan) killAt = std::max(killAt, *s.sigtermAtNs + kMinGraceAfterPreStopNs);
   if (now < killAt) return killAt;
   if (!s.killedAtNs || now >= *s.killedAtNs + kExitSettleNs) {
-    if (!s.killedAtNs)
+    if (!s.killedAtNs) {
       spdlog::warn("pod {}: killing container {} (SIGKILL: grace period over)", request.key,
                    request.container);
+      if (event_)
+        event_(request.key, "Normal", "Killing",
+               "Killing container " + request.container + " (SIGKILL)", request.container);
+    }
     s.killedAtNs = now;
     auto r = runtime_.killContainer(request.uid, request.container);
     if (!r && r.error().code != ESRCH) return fail(r.error());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/clock.h"
 #include "runtime/container_runtime.h"
 
 namespace podkeeper::reconciler::testing {

@@ -1,11 +1,10 @@
-#include "reconciler/reconciler.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "fake_handlers.h"
 #include "fake_runtime.h"
+#include "reconciler/reconciler.h"
 #include "test_pods.h"
 
 // The reconciler with probes and lifecycle hooks: a fake runtime, a fake handler runner the
@@ -175,6 +174,7 @@ TEST_F(ReconcilerProbesTest, LivenessKillUsesTheProbesGracePeriodThenSigkill) {
   reconcileAt(t0_ + 14 * kSec);
   EXPECT_NE(callIndex("kill uid-web/app"), SIZE_MAX);
   EXPECT_LT(callIndex("signal uid-web/app 15"), callIndex("kill uid-web/app"));
+  EXPECT_TRUE(hasEvent("Killing: Killing container app (SIGKILL)"));
 }
 
 TEST_F(ReconcilerProbesTest, PreStopRunsBeforeSigtermWhenThePodIsDeleted) {

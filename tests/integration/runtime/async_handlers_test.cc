@@ -58,13 +58,14 @@ class AsyncHandlers : public RuntimeFixture {
     auto pids = cgroups_->pids(sb.cgroupParent + "/app");
     return pids ? pids->size() : 0;
   }
-  // A container serving /www on port 8080 with busybox httpd.
+  // A container serving /www on port 8080 with busybox httpd (which listens before it goes to
+  // the background, so "ready" means listening).
   SandboxSpec webPod(const std::string& uid) {
     const auto sb = makeSandbox(uid);
     auto spec = container(sb, "app",
                           {"sh", "-c",
-                           "mkdir -p /www && echo healthy > /www/ok.txt && echo ready && "
-                           "exec httpd -f -p 8080 -h /www"});
+                           "mkdir -p /www && echo healthy > /www/ok.txt && "
+                           "httpd -p 8080 -h /www && echo ready && exec sleep 3600"});
     start(spec);
     waitForLog(spec, [](const std::string& log) { return log.find("ready") != std::string::npos; });
     return sb;

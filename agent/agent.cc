@@ -22,7 +22,9 @@
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
 #include "reconciler/pod_phase.h"
+#include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
+#include "runtime/async_handlers.h"
 #include "runtime/cgroup/resources.h"
 #include "runtime/linux_runtime.h"
 
@@ -105,10 +107,12 @@ struct Agent {
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
+        handlers(io, runtime),
         agentMetrics(registry),
         node(readNodeIdentity()),
-        reconciler(runtime, clock, nodePaths(c, node, machine), reconcileHooks()),
+        reconciler(runtime, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers),
         loop(io, reconciler, runtime, clock, {c.resyncInterval}),
+        probeTimer(io, reconciler, clock),
         watcher(io, c.manifestDir, c.relistInterval,
                 [this](const ManifestWatcher::Published& p) { onManifests(p); }),
         targets(reconciler),
@@ -128,6 +132,12 @@ struct Agent {
     h.podRemoved = [this](const std::string& ns, const std::string& pod) {
       agentMetrics.forgetPod(ns, pod);
     };
+    h.requeue = [this](const std::string& key) { loop.enqueue(key); };
+    h.probeResult = [this](const std::string& ns, const std::string& pod, const std::string& ct,
+                           const std::string& type, const std::string& result) {
+      agentMetrics.probeResult(ns, pod, ct, type, result);
+    };
+    h.probeScheduleChanged = [this] { probeTimer.rearm(); };
     return h;
   }
 
@@ -150,6 +160,9 @@ struct Agent {
     pods.logDir = config.logDir;
     pods.nowNs = [this] { return clock.nowNs(); };
     pods.serveLogPaths = local;
+    pods.probes = [this](const std::string& uid) {
+      return std::optional<reconciler::ProbeStatus>(reconciler.probeStatus(uid));
+    };
     api::addPodRoutes(to, reconciler, pods);
     to.add("GET", "/healthz", http::healthz);
     to.add("GET", "/readyz", [this](const http::HttpRequest&) {
@@ -205,6 +218,7 @@ struct Agent {
       sdNotify("STOPPING=1");
       watcher.stop();
       loop.stop();
+      probeTimer.stop();
       tcp.stop();
       unixServer.stop();
       io.stop();
@@ -219,12 +233,14 @@ struct Agent {
   reconciler::SystemClock clock;
   std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
   runtime::LinuxRuntime runtime;
+  runtime::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
   metrics::ProcessCollector processCollector;
   NodeIdentity node;
   reconciler::Reconciler reconciler;
   reconciler::ReconcileLoop loop;
+  reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
   PodTargets targets;
   uint64_t machineCores;

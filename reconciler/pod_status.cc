@@ -104,10 +104,12 @@ States containerStates(const PodStatusInput& in, const manifests::Container& spe
   return s;
 }
 
-bool probeSaysReady(const PodStatusInput& in, const std::string& name) {
-  if (!in.probeReady) return true;
-  auto it = in.probeReady->find(name);
-  return it == in.probeReady->end() || it->second;
+bool probeSays(const PodStatusInput& in, const std::map<std::string, bool> ProbeStatus::*which,
+               const std::string& name) {
+  if (!in.probes) return true;
+  const auto& m = (*in.probes).*which;
+  auto it = m.find(name);
+  return it == m.end() || it->second;
 }
 
 json containerStatus(const PodStatusInput& in, const manifests::Container& spec,
@@ -120,8 +122,8 @@ json containerStatus(const PodStatusInput& in, const manifests::Container& spec,
             {"imageID", ""},
             {"state", std::move(states.state)},
             {"lastState", std::move(states.lastState)},
-            {"ready", running && probeSaysReady(in, spec.name)},
-            {"started", running},
+            {"ready", running && probeSays(in, &ProbeStatus::ready, spec.name)},
+            {"started", running && probeSays(in, &ProbeStatus::started, spec.name)},
             {"restartCount", have ? have->restartCount : 0}};
   if (have) s["containerID"] = containerId(in, spec.name);
   return s;
@@ -162,7 +164,8 @@ std::optional<int64_t> latest(std::optional<int64_t> a, int64_t b) {
   return a ? std::max(*a, b) : b;
 }
 
-// Ready turns True when the last container started, False when the last one stopped.
+// Ready turns True when the last container started (or a probe found it ready), False when
+// the last one stopped (or a probe found it unready).
 std::optional<int64_t> readyTransition(const PodStatusInput& in, bool ready) {
   std::optional<int64_t> t;
   for (const auto& c : in.pod->pod.spec.containers) {
@@ -171,6 +174,8 @@ std::optional<int64_t> readyTransition(const PodStatusInput& in, bool ready) {
     if (ready) t = latest(t, have->startedAtNs);
     if (!ready && have->exit) t = latest(t, have->exit->finishedAtNs);
   }
+  if (in.probes)
+    for (const auto& [name, ns] : in.probes->readinessChangedNs) t = latest(t, ns);
   return t;
 }
 

@@ -13,15 +13,23 @@
 // reconciler knows. Pure: everything it reads is in PodStatusInput.
 namespace podkeeper::reconciler {
 
+// What probes and hooks say about a pod's running containers, by container name. A container
+// missing from a map is ready and started while it runs (no probes).
+struct ProbeStatus {
+  std::map<std::string, bool> ready;    // readiness (and startup) probes; false during hooks
+  std::map<std::string, bool> started;  // false until the startup probe passed
+  std::map<std::string, int64_t> readinessChangedNs;  // when a probe last changed readiness
+};
+
 struct PodStatusInput {
   const manifests::DecodedPod* pod = nullptr;       // required
   const runtime::SandboxState* observed = nullptr;  // null: nothing created yet
   std::map<std::string, std::string> waiting;       // container -> reason (CrashLoopBackOff)
   std::map<std::string, runtime::ExitRecord> lastTerminated;  // container -> previous instance
   std::string lastError;  // why the last reconcile of the pod failed; "" when it did not
-  // Readiness probe results by container. Until probes run this is nullopt and a running
-  // container is ready, as the kubelet treats a container without a readiness probe.
-  std::optional<std::map<std::string, bool>> probeReady;
+  // Probe results. nullopt: a running container is ready and started, as the kubelet treats
+  // a container without probes.
+  std::optional<ProbeStatus> probes;
   std::string hostIP;
   std::string podIP;                   // "" = the pod shares the host's address
   std::optional<int64_t> firstSeenNs;  // earliest time the agent is known to have had the pod

@@ -22,8 +22,16 @@ std::string keyOf(const runtime::SandboxState& s) { return podKey(s.namespace_, 
 std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
 Reconciler::Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
-                       ReconcileHooks hooks)
-    : runtime_(runtime), clock_(clock), paths_(std::move(paths)), hooks_(std::move(hooks)) {}
+                       ReconcileHooks hooks, runtime::HandlerRunner* handlers)
+    : runtime_(runtime),
+      clock_(clock),
+      paths_(std::move(paths)),
+      hooks_(std::move(hooks)),
+      handlers_(handlers) {
+  initProbesAndHooks();
+}
+
+Reconciler::~Reconciler() = default;
 
 std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests::DecodedPod> pods) {
   std::vector<std::string> changed;
@@ -92,6 +100,10 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   if (desired) {
     // Refused before anything is touched: what runs under an accepted spec stays.
     auto problems = unsupportedFields(desired->pod);
+    if (!handlers_) {
+      auto needRunner = needsHandlers(desired->pod);
+      problems.insert(problems.end(), needRunner.begin(), needRunner.end());
+    }
     if (!problems.empty()) {
       std::string all;
       for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -145,9 +157,13 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.observed = obs == observed_.end() ? nullptr : &obs->second;
   in.killDeadlineNs = workers_[uid].killDeadlineNs;
   in.backoff = &backoff_;
+  auto stops = driveContainerStops(desired, uid);
+  if (!stops) return fail(stops.error());
   in.nowNs = clock_.nowNs();
   Plan plan = planPod(in);
+  if (*stops && (!plan.requeueAtNs || **stops < *plan.requeueAtNs)) plan.requeueAtNs = *stops;
   if (auto r = execute(plan, desired, uid); !r) return fail(r.error());
+  syncProbes(desired, uid);
   return plan;
 }
 
@@ -165,6 +181,11 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
 
   for (const auto& a : plan.actions) {
     Result<void> r;
+    // A postStart hook of the pod is running: its later containers wait, as in the kubelet.
+    const bool held =
+        (a.kind == ActionKind::StartContainer || a.kind == ActionKind::RemoveContainer) &&
+        postStartHolds(uid);
+    if (held) continue;
     switch (a.kind) {
       case ActionKind::EnsureSandbox:
         r = ensureSandbox(*desired, key);
@@ -191,9 +212,13 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
         spdlog::info("pod {}: stopping container {} (SIGTERM, grace {}s)", key, a.container,
                      obs ? obs->terminationGracePeriodSeconds : 0);
         event(key, "Normal", "Killing", "Stopping container " + a.container, a.container);
-        r = runtime_.signalContainer(uid, a.container, SIGTERM);
+        r = stopGracefully(key, uid, a.container);
         break;
       case ActionKind::KillContainer:
+        if (stopper_->stopping(uid, a.container)) {  // its grace may outlast the pod's deadline
+          r = stopGracefully(key, uid, a.container);
+          break;
+        }
         spdlog::warn("pod {}: killing container {} (SIGKILL)", key, a.container);
         event(key, "Normal", "Killing", "Killing container " + a.container + " (SIGKILL)",
               a.container);
@@ -210,6 +235,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
           observed_.erase(uid);  // obs dangles from here on
           downwardWritten_.erase(uid);
           workers_.erase(uid);
+          forgetSandbox(uid);
           waiting_.erase(uid);
           lastTerminated_.erase(uid);
           return {};
@@ -266,6 +292,7 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
   startedByUs_.insert(key);
   event(key, "Normal", "Created", "Created container " + name, name);
   event(key, "Normal", "Started", "Started container " + name, name);
+  startPostStart(pod, *it, *started);
   return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,28 +11,45 @@
 #include "common/error.h"
 #include "manifests/decode.h"
 #include "reconciler/clock.h"
+#include "reconciler/container_stop.h"
 #include "reconciler/crash_backoff.h"
 #include "reconciler/events.h"
 #include "reconciler/plan.h"
+#include "reconciler/pod_status.h"
+#include "reconciler/post_start.h"
+#include "reconciler/prober.h"
 #include "reconciler/runtime_specs.h"
 #include "runtime/container_runtime.h"
+#include "runtime/handler_runner.h"
 
 namespace podkeeper::reconciler {
 
 // Hooks for what the reconciler learns; the agent connects metrics and status here.
+// Every hook defaults to none, so callers name only those they use.
 struct ReconcileHooks {
-  std::function<void(double seconds)> podStarted;  // desired first seen -> all containers up
+  std::function<void(double seconds)> podStarted = {};  // desired first seen -> all containers up
   std::function<void(const std::string& ns, const std::string& pod, const std::string& c)>
-      containerRestarted;
-  std::function<void(const std::string& ns, const std::string& pod)> podRemoved;  // deleted
+      containerRestarted = {};
+  std::function<void(const std::string& ns, const std::string& pod)> podRemoved = {};  // deleted
+  // A probe or hook finished in a way the pod must act on: reconcile the key again.
+  std::function<void(const std::string& key)> requeue = {};
+  // Every probe result (probeType liveness|readiness|startup, result success|failure|error).
+  std::function<void(const std::string& ns, const std::string& pod, const std::string& container,
+                     const std::string& probeType, const std::string& result)>
+      probeResult = {};
+  // A probe was added or answered: probeDueNs() may have moved.
+  std::function<void()> probeScheduleChanged = {};
 };
 
 // Level-triggered: reconcile(key) reads the desired pod and what the runtime reports for the
 // key now, plans, and acts. It never looks at the event that queued the key. Idempotent.
 class Reconciler {
  public:
+  // Probes and lifecycle hooks run through `handlers`; without one, pods that have any are
+  // refused (as unsupported) rather than run without them.
   Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
-             ReconcileHooks hooks = {});
+             ReconcileHooks hooks = {}, runtime::HandlerRunner* handlers = nullptr);
+  ~Reconciler();
 
   // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
   // or a different spec hash or metadata).
@@ -61,6 +79,12 @@ class Reconciler {
   const std::map<std::string, std::string>& lastErrors() const { return lastErrors_; }
   const EventLog& events() const { return events_; }
 
+  // Probes (reconciler_probes.cc): when the next one is due, and sending those due now.
+  std::optional<int64_t> probeDueNs() const;
+  void runDueProbes();
+  // Readiness and started of a pod's running containers as probes and hooks have them.
+  ProbeStatus probeStatus(const std::string& uid) const;
+
  private:
   struct Worker {
     std::optional<int64_t> killDeadlineNs;
@@ -79,6 +103,20 @@ class Reconciler {
   void event(const std::string& key, const std::string& type, const std::string& reason,
              const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;
+  // Probes and hooks (reconciler_probes.cc).
+  void initProbesAndHooks();
+  Result<std::optional<int64_t>> driveContainerStops(const manifests::DecodedPod* desired,
+                                                     const std::string& uid);
+  Result<void> stopGracefully(const std::string& key, const std::string& uid,
+                              const std::string& container);
+  StopRequest stopRequest(const std::string& key, const std::string& uid,
+                          const runtime::ContainerState& c, int64_t graceSeconds) const;
+  void startPostStart(const manifests::DecodedPod& pod, const manifests::Container& c,
+                      const runtime::ContainerState& started);
+  bool postStartHolds(const std::string& uid) const;
+  void syncProbes(const manifests::DecodedPod* desired, const std::string& uid);
+  void forgetSandbox(const std::string& uid);
+  const manifests::DecodedPod* acceptedSpec(const std::string& uid) const;
 
   runtime::ContainerRuntime& runtime_;
   const Clock& clock_;
@@ -97,6 +135,11 @@ class Reconciler {
   // uid -> the downwardAPI volumes as last written, so unchanged metadata writes nothing
   std::map<std::string, std::vector<runtime::DownwardAPIVolume>> downwardWritten_;
   EventLog events_;
+  runtime::HandlerRunner* handlers_;
+  std::map<std::string, manifests::DecodedPod> accepted_;  // uid -> spec its sandbox runs
+  std::unique_ptr<ProbeManager> probes_;                   // set when there is a runner
+  std::unique_ptr<PostStartHooks> postStart_;              // set when there is a runner
+  std::unique_ptr<ContainerStopper> stopper_;
 };
 
 std::string podKey(const std::string& ns, const std::string& name);

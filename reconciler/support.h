@@ -12,4 +12,8 @@ namespace podkeeper::reconciler {
 // a running pod whose manifest gains one keeps running on its accepted spec.
 std::vector<std::string> unsupportedFields(const manifests::Pod& pod);
 
+// The probes and lifecycle hooks of a pod, by path, for a reconciler that has no handler
+// runner to run them with.
+std::vector<std::string> needsHandlers(const manifests::Pod& pod);
+
 }  // namespace podkeeper::reconciler

@@ -13,6 +13,7 @@
 #include "common/unique_fd.h"
 #include "runtime/container_init.h"
 #include "runtime/proc.h"
+#include "runtime/syscalls.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -108,19 +109,6 @@ bool collectOutput(int fd, std::chrono::milliseconds timeout, size_t maxOutput, 
   }
 }
 
-// Kills the command; the joiner reaps it and exits. Should the joiner not have reported the
-// command yet, killing the joiner takes the command along (PDEATHSIG).
-void killCommand(pid_t joiner, int commandPidFd) {
-  pid_t command = 0;
-  pollfd p{commandPidFd, POLLIN, 0};
-  if (::poll(&p, 1, 0) == 1 && ::read(commandPidFd, &command, sizeof command) == sizeof command &&
-      command > 0) {
-    ::kill(command, SIGKILL);
-  } else {
-    ::kill(joiner, SIGKILL);
-  }
-}
-
 std::vector<char*> cStrings(std::vector<std::string>& v) {
   std::vector<char*> out;
   for (auto& s : v) out.push_back(s.data());
@@ -130,15 +118,17 @@ std::vector<char*> cStrings(std::vector<std::string>& v) {
 
 }  // namespace
 
-Result<ExecResult> runInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
-                                  std::chrono::milliseconds timeout, cgroup::CgroupManager& cgroups,
-                                  size_t maxOutput) {
+Result<StartedExec> startInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
+                                     cgroup::CgroupManager& cgroups) {
   if (argv.empty()) return failMsg("exec: empty command");
   auto pidfd = openCheckedPidfd(target.pid, target.pidStartTime);
   if (!pidfd) return fail(pidfd.error().context("exec: container not running"));
   int fds[8];
   for (int i = 0; i < 8; i += 2) {
-    if (::pipe2(fds + i, O_CLOEXEC) != 0) return failSys(errno, "exec: pipe");
+    if (::pipe2(fds + i, O_CLOEXEC) != 0) {
+      for (int j = 0; j < i; ++j) ::close(fds[j]);
+      return failSys(errno, "exec: pipe");
+    }
   }
   UniqueFd placedRead(fds[0]), placedWrite(fds[1]), outRead(fds[2]), outWrite(fds[3]),
       errRead(fds[4]), errWrite(fds[5]), cmdPidRead(fds[6]), cmdPidWrite(fds[7]);
@@ -157,27 +147,69 @@ Result<ExecResult> runInContainer(const ExecTarget& target, const std::vector<st
   const pid_t joiner = ::fork();
   if (joiner < 0) return failSys(errno, "exec: fork");
   if (joiner == 0) joinAndRun(plan);
+  StartedExec started;
+  started.joiner = joiner;
+  started.joinerPidfd = UniqueFd(sys::pidfdOpen(joiner));  // our child: no pid reuse yet
+  started.output = std::move(outRead);
+  started.commandPid = std::move(cmdPidRead);
+  started.execError = std::move(errRead);
+  started.command = argv[0];
   placedRead.reset();
   outWrite.reset();
   errWrite.reset();
   cmdPidWrite.reset();
   auto placed = cgroups.addProcess(target.cgroupPath, joiner);
   if (placed) (void)!::write(placedWrite.get(), "1", 1);
-  placedWrite.reset();  // without the byte the joiner gives up
+  placedWrite.reset();  // without the byte the joiner gives up at once
+  if (!placed || !started.joinerPidfd.valid()) {
+    const int err = errno;
+    (void)finishExec(started, "", false);
+    if (!placed) return fail(placed.error().context("exec: join cgroup " + target.cgroupPath));
+    return failSys(err, "exec: pidfd_open of the joiner");
+  }
+  return started;
+}
 
-  ExecResult outcome;
-  outcome.timedOut = !collectOutput(outRead.get(), timeout, maxOutput, outcome.output);
-  if (outcome.timedOut) killCommand(joiner, cmdPidRead.get());
+void killExec(StartedExec& exec) {
+  if (exec.joiner <= 0) return;
+  pid_t command = 0;
+  pollfd p{exec.commandPid.get(), POLLIN, 0};
+  if (exec.commandPid.valid() && ::poll(&p, 1, 0) == 1 &&
+      ::read(exec.commandPid.get(), &command, sizeof command) == sizeof command && command > 0) {
+    ::kill(command, SIGKILL);
+  } else {
+    ::kill(exec.joiner, SIGKILL);  // the command, if forked meanwhile, dies with it (PDEATHSIG)
+  }
+  exec.commandPid.reset();
+}
+
+Result<ExecResult> finishExec(StartedExec& exec, std::string output, bool timedOut) {
+  if (exec.joiner <= 0) return failMsg("exec: already finished");
   int status = 0;
-  while (::waitpid(joiner, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(exec.joiner, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!placed) return fail(placed.error().context("exec: join cgroup " + target.cgroupPath));
+  exec.joiner = -1;
+  exec.joinerPidfd.reset();
   int execErr = 0;
-  if (::read(errRead.get(), &execErr, sizeof execErr) == sizeof execErr) {
-    return failSys(execErr, "exec \"" + argv[0] + "\" in the container");
-  }
+  if (exec.execError.valid() &&
+      ::read(exec.execError.get(), &execErr, sizeof execErr) == sizeof execErr)
+    return failSys(execErr, "exec \"" + exec.command + "\" in the container");
+  ExecResult outcome;
+  outcome.output = std::move(output);
+  outcome.timedOut = timedOut;
   outcome.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return outcome;
+}
+
+Result<ExecResult> runInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
+                                  std::chrono::milliseconds timeout, cgroup::CgroupManager& cgroups,
+                                  size_t maxOutput) {
+  auto started = startInContainer(target, argv, cgroups);
+  if (!started) return fail(started.error());
+  std::string output;
+  const bool timedOut = !collectOutput(started->output.get(), timeout, maxOutput, output);
+  if (timedOut) killExec(*started);
+  return finishExec(*started, std::move(output), timedOut);
 }
 
 }  // namespace podkeeper::runtime

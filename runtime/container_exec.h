@@ -32,4 +32,17 @@ Result<ExecResult> runInContainer(const ExecTarget& target, const std::vector<st
                                   std::chrono::milliseconds timeout, cgroup::CgroupManager& cgroups,
                                   size_t maxOutput = 64 * 1024);
 
+// The same in three steps for callers that must not block (probes and hooks on the loop):
+// startInContainer forks the joiner, places it in the cgroup and returns; the caller reads
+// the output until the joiner's pidfd turns readable, then calls finishExec. On a timeout or
+// a cancel it calls killExec first.
+Result<StartedExec> startInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
+                                     cgroup::CgroupManager& cgroups);
+// Kills the command (or the joiner, before it reported the command); the joiner then reaps
+// the command and exits.
+void killExec(StartedExec& exec);
+// Reaps the joiner (waiting for it when it has not exited yet) and reports how the command
+// ended: an error when the container could not be joined or the command not exec'd.
+Result<ExecResult> finishExec(StartedExec& exec, std::string output, bool timedOut);
+
 }  // namespace podkeeper::runtime

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "runtime/cgroup/cgroup_manager.h"
 
 // What the reconciler asks of the machine. No pods in the Kubernetes sense here: a sandbox is
@@ -147,6 +148,18 @@ struct ExecResult {
   bool timedOut = false;
 };
 
+// A command started in a running container and not yet awaited (exec probes and hooks run
+// on the agent's loop). Whoever holds it must see the joiner reaped: finishExec after the
+// pidfd turns readable, or killExec then finishExec (runtime/container_exec.h).
+struct StartedExec {
+  pid_t joiner = -1;     // the agent's child that joined the container and forked the command
+  UniqueFd joinerPidfd;  // readable once the joiner exited
+  UniqueFd output;       // the command's stdout and stderr; EOF once every writer is gone
+  UniqueFd commandPid;   // the joiner writes the command's pid here
+  UniqueFd execError;    // an errno when joining or exec failed
+  std::string command;   // argv[0], for messages
+};
+
 struct SandboxState {
   std::string uid;
   std::string name;
@@ -204,6 +217,20 @@ class ContainerRuntime {
                                              int64_t timeoutMs) {
     (void)sandboxUid, (void)name, (void)argv, (void)timeoutMs;
     return failMsg("exec in a container is not supported by this runtime");
+  }
+  // Added for probes and hooks: starts argv in a running container as execInContainer does
+  // but returns at once; the caller awaits it (runtime/async_handlers.h).
+  virtual Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
+                                        const std::vector<std::string>& argv) {
+    (void)sandboxUid, (void)name, (void)argv;
+    return failMsg("exec in a container is not supported by this runtime");
+  }
+  // Added for probes and hooks: a non-blocking, close-on-exec TCP socket of the given family
+  // (AF_INET, AF_INET6) made in the sandbox's network namespace (the host's for hostNetwork
+  // pods), so the agent can connect to a port the pod listens on. The caller owns the fd.
+  virtual Result<int> openPodSocket(const std::string& sandboxUid, int family) {
+    (void)sandboxUid, (void)family;
+    return failMsg("sockets in a pod's network are not supported by this runtime");
   }
 };
 

@@ -1,6 +1,7 @@
 #include "runtime/linux_runtime.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "runtime/host_path.h"
 #include "runtime/image_store.h"
 #include "runtime/image_user.h"
+#include "runtime/netns_socket.h"
 #include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
 #include "runtime/process_identity.h"
@@ -329,32 +331,59 @@ Result<void> LinuxRuntime::removeContainer(const std::string& sandboxUid, const 
   return {};
 }
 
-Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,
-                                                 const std::string& name,
-                                                 const std::vector<std::string>& argv,
-                                                 int64_t timeoutMs) {
-  const std::string who = "container " + sandboxUid + "/" + name;
+Result<ExecTarget> LinuxRuntime::execTarget(const std::string& sandboxUid,
+                                            const std::string& name) const {
   auto rec = loadContainer(sandboxUid, name);
-  if (!rec) return fail(rec.error().context(who));
+  if (!rec) return fail(rec.error());
   const auto paths = layout_.container(sandboxUid, name);
   auto text = readWholeFile(paths.config());
-  if (!text) return fail(text.error().context(who));
+  if (!text) return fail(text.error());
   auto cfg = decodeShimConfig(*text, paths.config());
-  if (!cfg) return fail(cfg.error().context(who));
+  if (!cfg) return fail(cfg.error());
   auto identity = identityFor(*cfg);
-  if (!identity) return fail(identity.error().context(who));
+  if (!identity) return fail(identity.error());
   const auto hostname = readWholeFile(layout_.podDir(sandboxUid) + "/hostname");
   std::string host = hostname ? *hostname : std::string();
   while (!host.empty() && host.back() == '\n') host.pop_back();
-  ExecTarget target{rec->pid,
+  return ExecTarget{rec->pid,
                     rec->pidStartTime,
                     rec->cgroupPath,
                     std::move(*identity),
                     containerEnvironment(cfg->env, host),
                     cfg->workingDir};
-  auto r = runInContainer(target, argv, std::chrono::milliseconds(timeoutMs), cgroups_);
+}
+
+Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,
+                                                 const std::string& name,
+                                                 const std::vector<std::string>& argv,
+                                                 int64_t timeoutMs) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto target = execTarget(sandboxUid, name);
+  if (!target) return fail(target.error().context(who));
+  auto r = runInContainer(*target, argv, std::chrono::milliseconds(timeoutMs), cgroups_);
   if (!r) return fail(r.error().context(who));
   return r;
+}
+
+Result<StartedExec> LinuxRuntime::startExec(const std::string& sandboxUid, const std::string& name,
+                                            const std::vector<std::string>& argv) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto target = execTarget(sandboxUid, name);
+  if (!target) return fail(target.error().context(who));
+  auto r = startInContainer(*target, argv, cgroups_);
+  if (!r) return fail(r.error().context(who));
+  return r;
+}
+
+Result<int> LinuxRuntime::openPodSocket(const std::string& sandboxUid, int family) {
+  auto sandbox = loadSandbox(sandboxUid);
+  if (!sandbox) return fail(sandbox.error());
+  if (sandbox->hostNetwork) {
+    const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return failSys(errno, "socket");
+    return fd;
+  }
+  return openSocketInNetns(layout_.nsPin(sandboxUid, "net"), family);
 }
 
 Result<int> LinuxRuntime::openShimPidfd(const std::string& sandboxUid, const std::string& name) {

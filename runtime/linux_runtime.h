@@ -5,6 +5,7 @@
 #include <string>
 
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_exec.h"
 #include "runtime/container_runtime.h"
 #include "runtime/sandbox_files.h"
 #include "runtime/shim_config.h"
@@ -45,6 +46,9 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<ExecResult> execInContainer(const std::string& sandboxUid, const std::string& name,
                                      const std::vector<std::string>& argv,
                                      int64_t timeoutMs) override;
+  Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
+                                const std::vector<std::string>& argv) override;
+  Result<int> openPodSocket(const std::string& sandboxUid, int family) override;
 
   const StateLayout& layout() const { return layout_; }
 
@@ -57,6 +61,7 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<SandboxRecord> loadSandbox(const std::string& uid) const;
   Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
   Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;
+  Result<ExecTarget> execTarget(const std::string& sandboxUid, const std::string& name) const;
   std::string podName(const std::string& uid) const;  // "ns/name (uid)" for log lines
   ContainerState observeContainer(const std::string& uid, const std::string& name) const;
   void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,

@@ -25,9 +25,9 @@ struct PodApiOptions {
   std::string logDir;    // root of the CRI log files (/var/log/pods)
   std::function<int64_t()> nowNs;  // wall clock in nanoseconds
   bool serveLogPaths = false;
-  // Readiness probe results of a pod (by uid): container -> ready. Unset, or nullopt for a
-  // pod, until probes run: then a running container counts as ready.
-  std::function<std::optional<std::map<std::string, bool>>(const std::string& uid)> readiness;
+  // What probes and hooks say about a pod's containers (by uid). Unset, or nullopt for a pod:
+  // a running container counts as ready and started.
+  std::function<std::optional<reconciler::ProbeStatus>(const std::string& uid)> probes;
 };
 
 // The handlers read the reconciler when called: call them on the loop that runs it.

@@ -66,11 +66,12 @@ TEST_F(FileRules, MultiDocumentYamlAndJsonFilesEachRunTheirPods) {
 TEST_F(FileRules, UnsupportedFieldIsRefusedByPathWithoutStartingThePod) {
   PodYaml pod;
   pod.uid = "probed";
-  std::string yaml = pod.str() + "    livenessProbe:\n      exec: {command: [\"true\"]}\n";
+  std::string yaml = pod.str() + "    livenessProbe:\n      httpGet: {port: 80, scheme: HTTPS}\n";
   agent.dropManifest("web.yaml", yaml);
   ASSERT_TRUE(waitFor(
       [&] {
-        return agent.agentLog().find("spec.containers[0].livenessProbe") != std::string::npos;
+        return agent.agentLog().find("spec.containers[0].livenessProbe.httpGet.scheme") !=
+               std::string::npos;
       },
       8s))
       << agent.agentLog();

@@ -177,8 +177,8 @@ TEST_F(PodApiTest, MutationsAreNotRouted) {
 TEST_F(PodApiTest, ProbeReadinessFromTheHookMakesAContainerNotReady) {
   http::Router withProbes;
   PodApiOptions options{"192.0.2.10", "", "/var/log/pods", {}, false, {}};
-  options.readiness = [](const std::string& uid) {
-    return uid == "uid-web" ? std::optional(std::map<std::string, bool>{{"app", false}})
+  options.probes = [](const std::string& uid) {
+    return uid == "uid-web" ? std::optional(reconciler::ProbeStatus{{{"app", false}}, {}, {}})
                             : std::nullopt;
   };
   addPodRoutes(withProbes, *reconciler_, options);

@@ -183,11 +183,27 @@ TEST_F(PodStatusTest, PreviousInstanceIsTheLastStateOfARestartedContainer) {
 }
 
 TEST_F(PodStatusTest, FailedReadinessProbeMakesARunningContainerNotReady) {
-  in_.probeReady = std::map<std::string, bool>{{"app", false}};
+  in_.probes = ProbeStatus{{{"app", false}}, {}, {{"app", kT0 + 30 * kNsPerSec}}};
   json s = status({running("app")});
   EXPECT_FALSE(s["containerStatuses"][0]["ready"].get<bool>());
   EXPECT_TRUE(s["containerStatuses"][0]["started"].get<bool>());
   EXPECT_EQ(condition(s, "ContainersReady")["status"], "False");
+  EXPECT_EQ(condition(s, "Ready")["lastTransitionTime"], kubeTime(kT0 + 30 * kNsPerSec));
+}
+
+TEST_F(PodStatusTest, StartupProbeNotPassedYetMeansNotStartedAndNotReady) {
+  in_.probes = ProbeStatus{{{"app", false}}, {{"app", false}}, {}};
+  json s = status({running("app")});
+  EXPECT_FALSE(s["containerStatuses"][0]["started"].get<bool>());
+  EXPECT_FALSE(s["containerStatuses"][0]["ready"].get<bool>());
+  EXPECT_TRUE(s["containerStatuses"][0]["state"].contains("running"));
+}
+
+TEST_F(PodStatusTest, ReadinessProbePassingMarksTheReadyTransition) {
+  in_.probes = ProbeStatus{{{"app", true}}, {{"app", true}}, {{"app", kT0 + 12 * kNsPerSec}}};
+  json s = status({running("app")});
+  EXPECT_EQ(condition(s, "Ready")["status"], "True");
+  EXPECT_EQ(condition(s, "Ready")["lastTransitionTime"], kubeTime(kT0 + 12 * kNsPerSec));
 }
 
 TEST_F(PodStatusTest, PodIpIsTheHostsWhenThePodHasNoneOfItsOwn) {

@@ -1,0 +1,184 @@
+// The Reconciler's probes and lifecycle hooks: what it asks of ProbeManager, PostStartHooks
+// and ContainerStopper during a reconcile. All of it is state on the loop; nothing here blocks.
+#include <spdlog/spdlog.h>
+
+#include "reconciler/handler_specs.h"
+#include "reconciler/reconciler.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+const runtime::ContainerState* runningInstance(const runtime::SandboxState* obs,
+                                               const std::string& name, int64_t startedAtNs) {
+  if (obs)
+    for (const auto& c : obs->containers)
+      if (c.name == name && c.running && c.startedAtNs == startedAtNs) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+void Reconciler::initProbesAndHooks() {
+  auto requeue = [this](const std::string& key) {
+    if (hooks_.requeue) hooks_.requeue(key);
+  };
+  auto recordEvent = [this](const std::string& key, const std::string& type,
+                            const std::string& reason, const std::string& message,
+                            const std::string& container) {
+    event(key, type, reason, message, container);
+  };
+  stopper_ = std::make_unique<ContainerStopper>(runtime_, handlers_, clock_, requeue, recordEvent);
+  if (!handlers_) return;
+  postStart_ = std::make_unique<PostStartHooks>(*handlers_, requeue, recordEvent);
+  ProbeManager::Hooks probeHooks;
+  probeHooks.requeue = requeue;
+  probeHooks.event = recordEvent;
+  probeHooks.result = [this](const std::string& ns, const std::string& pod,
+                             const std::string& container, const std::string& type,
+                             const std::string& result) {
+    if (hooks_.probeResult) hooks_.probeResult(ns, pod, container, type, result);
+  };
+  probeHooks.scheduleChanged = [this] {
+    if (hooks_.probeScheduleChanged) hooks_.probeScheduleChanged();
+  };
+  probes_ = std::make_unique<ProbeManager>(*handlers_, clock_, paths_.hostIP, probeHooks);
+}
+
+const manifests::DecodedPod* Reconciler::acceptedSpec(const std::string& uid) const {
+  auto it = accepted_.find(uid);
+  return it == accepted_.end() ? nullptr : &it->second;
+}
+
+StopRequest Reconciler::stopRequest(const std::string& key, const std::string& uid,
+                                    const runtime::ContainerState& c, int64_t graceSeconds) const {
+  StopRequest r{key, uid, c.name, c.startedAtNs, std::nullopt, graceSeconds};
+  const auto* spec = acceptedSpec(uid);
+  const auto* container = spec ? findContainer(*spec, c.name) : nullptr;
+  if (container && container->lifecycle && container->lifecycle->preStop)
+    r.preStop = lifecycleHandlerSpec(*container->lifecycle->preStop, *container, *spec,
+                                     paths_.hostIP, graceSeconds * 1000);
+  return r;
+}
+
+Result<void> Reconciler::stopGracefully(const std::string& key, const std::string& uid,
+                                        const std::string& container) {
+  auto obs = observed_.find(uid);
+  if (obs == observed_.end()) return {};
+  for (const auto& c : obs->second.containers) {
+    if (c.name != container || !c.running) continue;
+    auto r = stopper_->drive(stopRequest(key, uid, c, obs->second.terminationGracePeriodSeconds));
+    if (!r) return fail(r.error());
+  }
+  return {};
+}
+
+Result<std::optional<int64_t>> Reconciler::driveContainerStops(const manifests::DecodedPod* desired,
+                                                               const std::string& uid) {
+  auto it = observed_.find(uid);
+  const runtime::SandboxState* obs = it == observed_.end() ? nullptr : &it->second;
+  if (desired && (!obs || obs->specHash == desired->specHash)) {
+    auto accepted = accepted_.find(uid);
+    if (accepted == accepted_.end() || accepted->second.specHash != desired->specHash)
+      accepted_[uid] = *desired;  // the spec preStop hooks come from once it is gone
+  }
+  for (const auto& stop : stopper_->underway(uid))
+    if (!runningInstance(obs, stop.container, stop.containerStartedAtNs))
+      stopper_->forget(uid, stop.container);
+  if (postStart_) postStart_->sync(uid, obs);
+  if (!obs) return std::optional<int64_t>();
+
+  // Restarts the pod's own probes and postStart hooks ask for (the pod itself stays).
+  if (desired && obs->specHash == desired->specHash) {
+    const std::string key = podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name);
+    for (const auto& c : obs->containers) {
+      if (!c.running || stopper_->stopping(uid, c.name)) continue;
+      int64_t grace = obs->terminationGracePeriodSeconds;
+      std::string why;
+      if (auto f = probes_ ? probes_->failure(uid, c.name) : std::nullopt) {
+        why = "Container " + c.name + " failed " + toString(f->type) + " probe, will be restarted";
+        grace = f->terminationGracePeriodSeconds.value_or(grace);
+      } else if (postStart_ && postStart_->failed(uid, c.name, c.startedAtNs)) {
+        why = "FailedPostStartHook";
+      } else {
+        continue;
+      }
+      spdlog::info("pod {}: stopping container {}: {} (grace {}s)", key, c.name, why, grace);
+      event(key, "Normal", "Killing", why, c.name);
+      if (auto r = stopper_->drive(stopRequest(key, uid, c, grace)); !r) return fail(r.error());
+    }
+  }
+  std::optional<int64_t> next;
+  for (const auto& stop : stopper_->underway(uid)) {
+    auto at = stopper_->drive(stop);
+    if (!at) return fail(at.error());
+    if (!next || *at < *next) next = *at;
+  }
+  return next;
+}
+
+void Reconciler::startPostStart(const manifests::DecodedPod& pod, const manifests::Container& c,
+                                const runtime::ContainerState& started) {
+  if (!postStart_ || !c.lifecycle || !c.lifecycle->postStart) return;
+  const std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  spdlog::info("pod {}: container {}: running its postStart hook ({})", key, c.name,
+               c.lifecycle->postStart->exec      ? "exec"
+               : c.lifecycle->postStart->httpGet ? "httpGet"
+                                                 : "sleep");
+  postStart_->start(key, c.name, started.startedAtNs,
+                    lifecycleHandlerSpec(*c.lifecycle->postStart, c, pod, paths_.hostIP, 0));
+}
+
+bool Reconciler::postStartHolds(const std::string& uid) const {
+  return postStart_ && postStart_->inFlight(uid);
+}
+
+void Reconciler::syncProbes(const manifests::DecodedPod* desired, const std::string& uid) {
+  if (!probes_) return;
+  auto obs = observed_.find(uid);
+  // Only the pod's accepted spec is probed; a pod being stopped or replaced is not.
+  if (obs == observed_.end() || !desired || obs->second.specHash != desired->specHash) {
+    probes_->forget(uid);
+    return;
+  }
+  probes_->sync(*desired, obs->second, [&](const std::string& name) {
+    return !postStart_->running(uid, name) && !stopper_->stopping(uid, name);
+  });
+}
+
+void Reconciler::forgetSandbox(const std::string& uid) {
+  if (probes_) probes_->forget(uid);
+  if (postStart_) postStart_->sync(uid, nullptr);
+  stopper_->forgetPod(uid);
+  accepted_.erase(uid);
+}
+
+std::optional<int64_t> Reconciler::probeDueNs() const {
+  return probes_ ? probes_->nextDueNs() : std::nullopt;
+}
+
+void Reconciler::runDueProbes() {
+  if (probes_) probes_->runDue();
+}
+
+ProbeStatus Reconciler::probeStatus(const std::string& uid) const {
+  ProbeStatus out;
+  auto obs = observed_.find(uid);
+  const auto* spec = acceptedSpec(uid);
+  if (obs == observed_.end() || !spec) return out;
+  for (const auto& c : obs->second.containers) {
+    const auto* want = findContainer(*spec, c.name);
+    if (!c.running || !want) continue;
+    const bool hooked =
+        (postStart_ && postStart_->running(uid, c.name)) || stopper_->stopping(uid, c.name);
+    const bool probed = want->readinessProbe || want->startupProbe;
+    auto ready = probes_ ? probes_->ready(uid, c.name) : std::nullopt;
+    auto started = probes_ ? probes_->started(uid, c.name) : std::nullopt;
+    out.ready[c.name] = !hooked && (probed ? ready.value_or(false) : true);
+    out.started[c.name] = want->startupProbe ? started.value_or(false) : true;
+    if (auto t = probes_ ? probes_->readinessChangedNs(uid, c.name) : std::nullopt)
+      out.readinessChangedNs[c.name] = *t;
+  }
+  return out;
+}
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,228 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/agent/agent_harness.h"
+
+// Probes and lifecycle hooks through the real agent: busybox containers, the HTTP API.
+namespace podkeeper::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string manifest(const std::string& name, const std::string& containerYaml,
+                     const std::string& extraSpec = "", int grace = 1) {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", uid: " + name +
+         "-uid}\nspec:\n  terminationGracePeriodSeconds: " + std::to_string(grace) + "\n" +
+         extraSpec + "  containers:\n" + containerYaml;
+}
+
+class Probes : public ::testing::Test {
+ protected:
+  void SetUp() override { agent.start(); }
+
+  json pod(const std::string& name) {
+    auto r = agent.get("/pods/default/" + name);
+    return r.status == 200 ? json::parse(r.body, nullptr, false) : json();
+  }
+  json container(const std::string& name) {
+    json p = pod(name);
+    if (!p.is_object() || !p["status"].contains("containerStatuses")) return json();
+    return p["status"]["containerStatuses"][0];
+  }
+  std::string condition(const std::string& name, const std::string& type) {
+    json p = pod(name);
+    if (!p.is_object()) return "";
+    for (const auto& c : p["status"]["conditions"])
+      if (c["type"] == type) return c["status"].get<std::string>();
+    return "";
+  }
+  // "Reason: message" of every event of the pod, oldest first.
+  std::vector<std::string> events(const std::string& name) {
+    std::vector<std::string> out;
+    auto r = agent.get("/pods/default/" + name + "/events");
+    if (r.status != 200) return out;
+    const json list = json::parse(r.body, nullptr, false);
+    if (!list.is_object()) return out;
+    for (const auto& e : list["items"])
+      out.push_back(e["reason"].get<std::string>() + ": " + e["message"].get<std::string>());
+    return out;
+  }
+  static size_t find(const std::vector<std::string>& events, const std::string& prefix) {
+    for (size_t i = 0; i < events.size(); ++i)
+      if (events[i].rfind(prefix, 0) == 0) return i;
+    return SIZE_MAX;
+  }
+  std::string debug(const std::string& name) {
+    std::string all;
+    for (const auto& e : events(name)) all += e + "\n";
+    return all + pod(name).dump() + "\n" + agent.agentLog();
+  }
+
+  AgentHarness agent;
+};
+
+TEST_F(Probes, FailingLivenessExecProbeRestartsTheContainer) {
+  agent.dropManifest("live.yaml", manifest("live", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "touch /tmp/alive; sleep 2; rm /tmp/alive; sleep 3600"]
+    livenessProbe:
+      exec: {command: [cat, /tmp/alive]}
+      periodSeconds: 1
+      failureThreshold: 2
+)"));
+  ASSERT_TRUE(waitFor([&] { return container("live").value("restartCount", 0) >= 1; }, 15s))
+      << debug("live");
+  auto all = events("live");
+  const size_t unhealthy =
+      find(all, "Unhealthy: Liveness probe failed: cat: can't open '/tmp/alive'");
+  const size_t killing =
+      find(all, "Killing: Container app failed liveness probe, will be restarted");
+  ASSERT_NE(unhealthy, SIZE_MAX) << debug("live");
+  ASSERT_NE(killing, SIZE_MAX) << debug("live");
+  EXPECT_LT(unhealthy, killing);
+  EXPECT_NE(
+      agent.get("/metrics")
+          .body.find(
+              "podkeeper_probe_results_total{container=\"app\",namespace=\"default\",pod=\"live\","
+              "probe_type=\"liveness\",result=\"failure\"}"),
+      std::string::npos)
+      << agent.get("/metrics").body;
+}
+
+TEST_F(Probes, ReadinessHttpGetProbeFlipsReadyTrueThenFalse) {
+  // The test tells the container to stop serving through a host directory.
+  const std::string ctl = "/tmp/pk-e2e-ready-" + std::to_string(::getpid());
+  fs::remove_all(ctl);
+  fs::create_directories(ctl);
+  agent.dropManifest("ready.yaml",
+                     manifest("ready", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "mkdir -p /www; echo ok > /www/healthz; httpd -p 8080 -h /www; while [ ! -f /ctl/down ]; do sleep 0.2; done; rm /www/healthz; sleep 3600"]
+    ports: [{name: http, containerPort: 8080}]
+    volumeMounts: [{name: ctl, mountPath: /ctl}]
+    readinessProbe:
+      httpGet: {path: /healthz, port: http}
+      periodSeconds: 1
+      failureThreshold: 1
+)",
+                              "  volumes: [{name: ctl, hostPath: {path: " + ctl + "}}]\n"));
+  ASSERT_TRUE(waitFor([&] { return condition("ready", "Ready") == "True"; }, 10s))
+      << debug("ready");
+  EXPECT_EQ(condition("ready", "ContainersReady"), "True");
+  EXPECT_TRUE(container("ready")["ready"].get<bool>());
+  { std::ofstream(ctl + "/down") << "down\n"; }
+  ASSERT_TRUE(waitFor([&] { return condition("ready", "Ready") == "False"; }, 8s))
+      << debug("ready");
+  EXPECT_FALSE(container("ready")["ready"].get<bool>());
+  EXPECT_EQ(container("ready").value("restartCount", -1), 0);  // readiness restarts nothing
+  EXPECT_NE(find(events("ready"),
+                 "Unhealthy: Readiness probe failed: HTTP probe failed with "
+                 "statuscode: 404"),
+            SIZE_MAX)
+      << debug("ready");
+  fs::remove_all(ctl);
+}
+
+TEST_F(Probes, TcpSocketReadinessProbeWaitsForThePortToListen) {
+  agent.dropManifest("tcp.yaml", manifest("tcp", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "sleep 2; exec httpd -f -p 7000 -h /"]
+    readinessProbe:
+      tcpSocket: {port: 7000}
+      periodSeconds: 1
+)"));
+  ASSERT_TRUE(waitFor([&] { return condition("tcp", "Ready") == "True"; }, 10s)) << debug("tcp");
+  EXPECT_NE(find(events("tcp"),
+                 "Unhealthy: Readiness probe failed: dial tcp 127.0.0.1:7000: connect: Connection "
+                 "refused"),
+            SIZE_MAX)
+      << debug("tcp");
+}
+
+TEST_F(Probes, PostStartHookWritesAFileTheMainCommandSees) {
+  agent.dropManifest("hook.yaml", manifest("hook", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "i=0; while [ ! -f /tmp/hook ] && [ $$i -lt 50 ]; do sleep 0.1; i=$$((i+1)); done; cat /tmp/hook; sleep 3600"]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "echo written-by-poststart > /tmp/hook"]}
+)"));
+  const std::string log = agent.logFile("default", "hook", "hook-uid", "app", 0);
+  ASSERT_TRUE(
+      waitFor([&] { return readFile(log).find("written-by-poststart") != std::string::npos; }, 10s))
+      << readFile(log) << debug("hook");
+}
+
+TEST_F(Probes, FailingPostStartHookKillsTheContainerWhichRestarts) {
+  agent.dropManifest("badhook.yaml", manifest("badhook", R"(  - name: app
+    image: busybox
+    command: [sleep, "3600"]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "echo no luck; exit 1"]}
+)"));
+  ASSERT_TRUE(waitFor([&] { return container("badhook").value("restartCount", 0) >= 1; }, 15s))
+      << debug("badhook");
+  auto all = events("badhook");
+  EXPECT_NE(find(all, "FailedPostStartHook: PostStartHook failed: no luck"), SIZE_MAX)
+      << debug("badhook");
+  EXPECT_NE(find(all, "Killing: FailedPostStartHook"), SIZE_MAX) << debug("badhook");
+}
+
+TEST_F(Probes, PreStopRunsBeforeSigtermWhenThePodIsDeleted) {
+  const std::string out = "/tmp/pk-e2e-prestop-" + std::to_string(::getpid());
+  fs::remove_all(out);
+  fs::create_directories(out);
+  agent.dropManifest("stop.yaml",
+                     manifest("stop", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "trap 'echo term >> /out/order; exit 0' TERM; echo up; while true; do sleep 1 & wait $$!; done"]
+    volumeMounts: [{name: out, mountPath: /out}]
+    lifecycle:
+      preStop:
+        exec: {command: [sh, -c, "sleep 1; echo prestop >> /out/order"]}
+)",
+                              "  volumes: [{name: out, hostPath: {path: " + out + "}}]\n", 5));
+  const std::string log = agent.logFile("default", "stop", "stop-uid", "app", 0);
+  ASSERT_TRUE(waitFor([&] { return readFile(log).find("up") != std::string::npos; }, 10s))
+      << debug("stop");
+  agent.removeManifest("stop.yaml");
+  ASSERT_TRUE(waitFor([&] { return agent.get("/pods/default/stop").status == 404; }, 10s))
+      << agent.agentLog();
+  EXPECT_EQ(readFile(out + "/order"), "prestop\nterm\n") << agent.agentLog();
+  fs::remove_all(out);
+}
+
+TEST_F(Probes, StartupProbeHoldsOffLivenessUntilItPasses) {
+  agent.dropManifest("slow.yaml", manifest("slow", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "sleep 3; touch /tmp/started; sleep 3600"]
+    startupProbe:
+      exec: {command: [test, -f, /tmp/started]}
+      periodSeconds: 1
+      failureThreshold: 10
+    livenessProbe:
+      exec: {command: [test, -f, /tmp/started]}
+      periodSeconds: 1
+      failureThreshold: 1
+)"));
+  ASSERT_TRUE(waitFor([&] { return container("slow")["state"].contains("running"); }, 10s))
+      << debug("slow");
+  EXPECT_FALSE(container("slow")["started"].get<bool>());
+  ASSERT_TRUE(waitFor([&] { return container("slow").value("started", false); }, 10s))
+      << debug("slow");
+  EXPECT_EQ(container("slow")["restartCount"], 0);
+  EXPECT_TRUE(container("slow")["ready"].get<bool>());
+  auto all = events("slow");
+  EXPECT_NE(find(all, "Unhealthy: Startup probe failed"), SIZE_MAX) << debug("slow");
+  EXPECT_EQ(find(all, "Unhealthy: Liveness probe failed"), SIZE_MAX) << debug("slow");
+}
+
+}  // namespace
+}  // namespace podkeeper::e2e

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,16 +16,18 @@ namespace podkeeper::runtime {
 namespace {
 
 // In the forked child: async-signal-safe calls only (the agent may have threads).
-[[noreturn]] void execShim(int syncWrite, int devNull, char* const argv[]) {
+[[noreturn]] void execShim(int syncWrite, int lock, int devNull, char* const argv[]) {
+  // Out of the way of 0-4 first, so no dup2 below overwrites a source still needed.
+  syncWrite = ::fcntl(syncWrite, F_DUPFD, 10);
+  lock = ::fcntl(lock, F_DUPFD, 10);
+  devNull = ::fcntl(devNull, F_DUPFD, 10);
+  if (syncWrite < 0 || lock < 0 || devNull < 0) ::_exit(126);
   ::dup2(devNull, 0);
   ::dup2(devNull, 1);
   ::dup2(devNull, 2);
-  if (syncWrite == kShimSyncFd) {
-    ::fcntl(kShimSyncFd, F_SETFD, 0);
-  } else {
-    ::dup2(syncWrite, kShimSyncFd);
-  }
-  ::close_range(kShimSyncFd + 1, ~0U, 0);
+  ::dup2(syncWrite, kShimSyncFd);
+  ::dup2(lock, kShimLockFd);
+  ::close_range(kShimLockFd + 1, ~0U, 0);
   ::execv(argv[0], argv);
   ::_exit(127);
 }
@@ -65,12 +68,17 @@ Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& b
   UniqueFd syncRead(fds[0]), syncWrite(fds[1]);
   UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devNull.valid()) return failSys(errno, "open /dev/null");
+  const std::string lockPath = bundle + "/shim.lock";
+  UniqueFd lock(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock.valid()) return failSys(errno, "open " + lockPath);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+    return failSys(errno, "lock " + lockPath + " (a shim for this container is still alive)");
   std::string arg0 = shimPath, arg1 = "--bundle", arg2 = bundle;
   char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
 
   const pid_t child = ::fork();
   if (child < 0) return failSys(errno, "fork shim");
-  if (child == 0) execShim(syncWrite.get(), devNull.get(), argv);
+  if (child == 0) execShim(syncWrite.get(), lock.get(), devNull.get(), argv);
   syncWrite.reset();
 
   bool timedOut = false;
@@ -92,6 +100,14 @@ Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& b
                    std::to_string(status) + "; see " + bundle + "/shim.log)");
   }
   return ShimStarted{*report.shimPid, *report.containerPid};
+}
+
+bool shimHoldsBundle(const std::string& bundle) {
+  const std::string lockPath = bundle + "/shim.lock";
+  UniqueFd lock(::open(lockPath.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!lock.valid()) return false;
+  // Our own open file description: it conflicts with the shim's lock even in this process.
+  return ::flock(lock.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 }  // namespace podkeeper::runtime

@@ -14,6 +14,7 @@
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
+//                               /shim.lock     flock held by the shim while it lives
 //                               /upper /work /rootfs /shim.log /termination-log
 namespace podkeeper::runtime {
 
@@ -29,6 +30,7 @@ struct ContainerPaths {
   std::string work() const { return dir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
+  std::string shimLock() const { return dir + "/shim.lock"; }
   std::string terminationLog() const { return dir + "/termination-log"; }
 };
 
@@ -40,6 +42,8 @@ class StateLayout {
   std::string podsDir() const { return root_ + "/pods"; }
   std::string podDir(const std::string& uid) const { return podsDir() + "/" + uid; }
   std::string sandboxFile(const std::string& uid) const { return podDir(uid) + "/sandbox.json"; }
+  // Written once the pod is being stopped (StopRecord).
+  std::string stopFile(const std::string& uid) const { return podDir(uid) + "/stop.json"; }
   std::string nsDir(const std::string& uid) const { return podDir(uid) + "/ns"; }
   std::string nsPin(const std::string& uid, const std::string& ns) const {
     return nsDir(uid) + "/" + ns;

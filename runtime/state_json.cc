@@ -24,7 +24,9 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"terminationGracePeriodSeconds", r.terminationGracePeriodSeconds},
               {"hostNetwork", r.hostNetwork},
               {"hostIPC", r.hostIPC},
-              {"hostPID", r.hostPID}}
+              {"hostPID", r.hostPID},
+              {"createdAtNs", r.createdAtNs},
+              {"sidecars", r.sidecars}}
       .dump();
 }
 
@@ -43,6 +45,8 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.hostNetwork = f.get<bool>("hostNetwork");
   r.hostIPC = f.get<bool>("hostIPC");
   r.hostPID = f.get<bool>("hostPID");
+  r.createdAtNs = f.get<int64_t>("createdAtNs");
+  r.sidecars = f.get<std::vector<std::string>>("sidecars");
   if (f.error()) return fail(*f.error());
   return r;
 }
@@ -76,6 +80,24 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
   r.startedAtNs = f.get<int64_t>("startedAtNs");
   r.restartCount = f.get<int>("restartCount");
   r.warnings = f.get<std::vector<std::string>>("warnings");
+  if (f.error()) return fail(*f.error());
+  return r;
+}
+
+std::string encodeStopRecord(const StopRecord& r) {
+  return json{
+      {"killDeadlineNs", r.killDeadlineNs}, {"signalled", r.signalled}, {"reason", r.reason}}
+      .dump();
+}
+
+Result<StopRecord> decodeStopRecord(std::string_view text, const std::string& file) {
+  auto j = parseJson(text, file);
+  if (!j) return fail(j.error());
+  JsonFields f(*j, file);
+  StopRecord r;
+  r.killDeadlineNs = f.required<int64_t>("killDeadlineNs");
+  r.signalled = f.get<std::vector<std::string>>("signalled");
+  r.reason = f.get<std::string>("reason");
   if (f.error()) return fail(*f.error());
   return r;
 }

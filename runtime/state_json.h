@@ -26,6 +26,8 @@ struct SandboxRecord {
   bool hostNetwork = false;
   bool hostIPC = false;
   bool hostPID = false;
+  int64_t createdAtNs = 0;  // the first ensureSandbox; kept when the record is rewritten
+  std::vector<std::string> sidecars = {};  // init containers that keep running, in order
   bool operator==(const SandboxRecord&) const = default;
 };
 
@@ -54,6 +56,10 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view json, const std::stri
 
 std::string encodeContainerRecord(const ContainerRecord& r);
 Result<ContainerRecord> decodeContainerRecord(std::string_view json, const std::string& file);
+
+// <state>/pods/<uid>/stop.json
+std::string encodeStopRecord(const StopRecord& r);
+Result<StopRecord> decodeStopRecord(std::string_view json, const std::string& file);
 
 std::string encodeExitRecord(const ExitRecord& r);
 Result<ExitRecord> decodeExitRecord(std::string_view json, const std::string& file);

@@ -39,7 +39,6 @@ std::vector<std::string> unsupportedFields(const manifests::Pod& pod) {
     checkContainer(spec.initContainers[i], "spec.initContainers[" + std::to_string(i) + "]", out);
   for (size_t i = 0; i < spec.containers.size(); ++i)
     checkContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
-  if (spec.activeDeadlineSeconds) notYet("activeDeadlineSeconds", "a pod deadline");
   if (spec.shareProcessNamespace) notYet("shareProcessNamespace", "a shared PID namespace");
   for (size_t i = 0; i < spec.volumes.size(); ++i)
     if (spec.volumes[i].downwardAPI)

@@ -23,6 +23,7 @@
 #include "reconciler/pod_phase.h"
 #include "reconciler/reconcile_loop.h"
 #include "runtime/cgroup/resources.h"
+#include "runtime/exec_target.h"
 #include "runtime/linux_runtime.h"
 
 namespace podkeeper::agent {
@@ -127,6 +128,15 @@ struct Agent {
     pods.logDir = config.logDir;
     pods.nowNs = [this] { return clock.nowNs(); };
     pods.serveLogPaths = local;
+    if (local)  // the CLI joins the container itself with what this returns
+      pods.execTarget = [this](const std::string& uid,
+                               const std::string& container) -> Result<nlohmann::json> {
+        auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
+        if (!target) return fail(target.error());
+        auto j = runtime::encodeExecTarget(*target);
+        j["cgroupMount"] = config.cgroupMount;
+        return j;
+      };
     api::addPodRoutes(to, reconciler, pods);
     to.add("GET", "/healthz", http::healthz);
     to.add("GET", "/readyz", [this](const http::HttpRequest&) {

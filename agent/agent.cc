@@ -26,6 +26,7 @@
 #include "reconciler/reconcile_loop.h"
 #include "runtime/async_handlers.h"
 #include "runtime/cgroup/resources.h"
+#include "runtime/exec_target.h"
 #include "runtime/linux_runtime.h"
 
 namespace podkeeper::agent {
@@ -163,6 +164,15 @@ struct Agent {
     pods.probes = [this](const std::string& uid) {
       return std::optional<reconciler::ProbeStatus>(reconciler.probeStatus(uid));
     };
+    if (local)  // the CLI joins the container itself with what this returns
+      pods.execTarget = [this](const std::string& uid,
+                               const std::string& container) -> Result<nlohmann::json> {
+        auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
+        if (!target) return fail(target.error());
+        auto j = runtime::encodeExecTarget(*target);
+        j["cgroupMount"] = config.cgroupMount;
+        return j;
+      };
     api::addPodRoutes(to, reconciler, pods);
     to.add("GET", "/healthz", http::healthz);
     to.add("GET", "/readyz", [this](const http::HttpRequest&) {

@@ -159,7 +159,7 @@ void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::stri
   m.refuse("envFrom", noApiServer("ConfigMaps and Secrets"));
   m.refuse("volumeDevices", "is not supported: raw block volumes need a PersistentVolumeClaim");
   m.refuse("resizePolicy", "is not supported; a resource change recreates the pod");
-  m.refuse("restartPolicy", "is not supported on containers (sidecar containers)");
+  m.string("restartPolicy", out.restartPolicy);  // validated: only Always, only on init
   m.finish();
 }
 

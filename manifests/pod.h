@@ -183,8 +183,13 @@ struct Container {
   std::string terminationMessagePath = "/dev/termination-log";
   std::string terminationMessagePolicy = "File";
   std::optional<SecurityContext> securityContext;
+  // "" or, on an init container only, "Always": a sidecar that keeps running beside the
+  // regular containers (Kubernetes 1.29 native sidecars).
+  std::string restartPolicy;
   bool operator==(const Container&) const = default;
 };
+
+inline bool isSidecar(const Container& c) { return c.restartPolicy == "Always"; }
 
 enum class RestartPolicy { Always, OnFailure, Never };
 

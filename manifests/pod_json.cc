@@ -167,6 +167,7 @@ json container(const Container& c) {
     j["lifecycle"] = l;
   }
   if (c.securityContext) j["securityContext"] = securityContext(*c.securityContext);
+  put(j, "restartPolicy", c.restartPolicy);  // omitted when unset: existing hashes stay
   return j;
 }
 

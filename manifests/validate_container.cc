@@ -151,17 +151,25 @@ void validateOne(const Container& c, bool init, const PodSpec& spec, const std::
       {&c.livenessProbe, {"livenessProbe", ProbeKind::Liveness}},
       {&c.readinessProbe, {"readinessProbe", ProbeKind::Readiness}},
       {&c.startupProbe, {"startupProbe", ProbeKind::Startup}}};
+  // A sidecar runs beside the regular containers: probes and hooks apply to it as to them.
+  const bool runsToCompletion = init && !isSidecar(c);
+  if (!c.restartPolicy.empty() && !init) {
+    r.error(field + ".restartPolicy", "may not be set for non-init containers");
+  } else if (!c.restartPolicy.empty() && !isSidecar(c)) {
+    r.error(field + ".restartPolicy",
+            quote(c.restartPolicy) + " is not supported; supported values: \"Always\"");
+  }
   for (const auto& [probe, what] : probes) {
     if (!*probe) continue;
     const std::string f = field + "." + what.first;
-    if (init) {
+    if (runsToCompletion) {
       r.error(f, "must not be set for init containers");
     } else {
       validateProbe(**probe, what.second, c, f, r);
     }
   }
   if (c.lifecycle) {
-    if (init) {
+    if (runsToCompletion) {
       r.error(field + ".lifecycle", "must not be set for init containers");
     } else {
       validateLifecycle(*c.lifecycle, c, spec.terminationGracePeriodSeconds, field + ".lifecycle",

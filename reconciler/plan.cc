@@ -12,31 +12,122 @@ void requeueNoLaterThan(Plan& p, int64_t atNs) {
   if (!p.requeueAtNs || atNs < *p.requeueAtNs) p.requeueAtNs = atNs;
 }
 
-// Stop everything, then remove the sandbox: deletion, or the first half of a recreate.
-Plan planTermination(const PlanInput& in) {
-  Plan p;
-  std::vector<const ContainerState*> running;
-  for (const auto& c : in.observed->containers)
-    if (c.running) running.push_back(&c);
+// No state.json (pid 0), no exit record and no shim holding the bundle: the agent was killed
+// between making the container's directory and its shim's start. It never ran.
+bool neverStarted(const ContainerState& c) { return c.pid == 0 && !c.exit && !c.shimAlive; }
 
-  if (running.empty()) {
-    p.actions.push_back({ActionKind::RemoveSandbox, ""});
-    return p;
-  }
-  if (!in.killDeadlineNs) {
-    for (auto* c : running) p.actions.push_back({ActionKind::StopContainer, c->name});
-    p.startsGracePeriod = true;
-    requeueNoLaterThan(p, in.nowNs + in.observed->terminationGracePeriodSeconds * kNsPerSec);
-    return p;
-  }
-  if (in.nowNs >= *in.killDeadlineNs) {
-    for (auto* c : running) p.actions.push_back({ActionKind::KillContainer, c->name});
-    requeueNoLaterThan(p, in.nowNs + kExitSettleNs);
-    return p;
-  }
-  requeueNoLaterThan(p, *in.killDeadlineNs);
-  return p;
+enum class Role { Init, Sidecar, Regular };
+
+enum class Progress {
+  Starting,   // a start was planned
+  Running,    // running, or its exit is being recorded
+  Completed,  // exited and needs nothing more (an init container: exited 0)
+  Held,       // exited and waits: crash-loop back-off, or a failed init container under Never
+};
+
+const ContainerState* observedContainer(const PlanInput& in, const std::string& name) {
+  if (in.observed)
+    for (const auto& c : in.observed->containers)
+      if (c.name == name) return &c;
+  return nullptr;
 }
+
+// The exit of a container that is not running, or nullopt while its shim records it.
+std::optional<runtime::ExitRecord> exitOf(const ContainerState& have) {
+  if (have.exit) return *have.exit;
+  if (have.shimAlive) return std::nullopt;
+  runtime::ExitRecord exit;
+  exit.exitCode = 255;  // the shim died without a record: unknown, treated as a failure
+  exit.finishedAtNs = have.startedAtNs;
+  return exit;
+}
+
+RestartPolicy policyFor(Role role, RestartPolicy pod) {
+  if (role == Role::Sidecar) return RestartPolicy::Always;  // whatever the pod's policy
+  if (role == Role::Init && pod == RestartPolicy::Always) return RestartPolicy::OnFailure;
+  return pod;
+}
+
+// One desired container against what runs; appends to p. Init containers restart on failure
+// unless the pod's policy is Never, as in Kubernetes; sidecars always restart.
+Progress planContainer(const PlanInput& in, const manifests::Container& want, Role role, Plan& p) {
+  const auto& pod = *in.desired;
+  const ContainerState* have = observedContainer(in, want.name);
+  if (!have) {
+    p.actions.push_back({ActionKind::StartContainer, want.name, 0});
+    return Progress::Starting;
+  }
+  if (have->running) return Progress::Running;
+  if (neverStarted(*have)) {
+    p.actions.push_back({ActionKind::DiscardContainer, want.name});
+    p.actions.push_back({ActionKind::StartContainer, want.name, have->restartCount});
+    return Progress::Starting;
+  }
+  auto exit = exitOf(*have);
+  if (!exit) {
+    requeueNoLaterThan(p, in.nowNs + kExitSettleNs);  // the shim is writing the exit record
+    return Progress::Running;
+  }
+  if (role == Role::Init && exit->exitCode == 0) return Progress::Completed;
+  if (!wantsRestart(policyFor(role, pod.pod.spec.restartPolicy), *exit))
+    return role == Role::Init ? Progress::Held : Progress::Completed;
+
+  auto key = backoffKey(pod.uid, want.name, pod.specHash);
+  int64_t allowedAt =
+      in.backoff ? in.backoff->restartAllowedAtNs(key, exit->finishedAtNs) : exit->finishedAtNs;
+  if (allowedAt > in.nowNs) {
+    p.waiting[want.name] = role == Role::Init ? "Init:CrashLoopBackOff" : "CrashLoopBackOff";
+    requeueNoLaterThan(p, allowedAt);
+    return Progress::Held;
+  }
+  p.actions.push_back({ActionKind::RemoveContainer, want.name});
+  p.actions.push_back({ActionKind::StartContainer, want.name, have->restartCount + 1});
+  return Progress::Starting;
+}
+
+// A sidecar lets the next init container start once it is started (see PlanInput).
+bool sidecarStarted(const PlanInput& in, const std::string& name) {
+  const ContainerState* have = observedContainer(in, name);
+  if (!have || !have->running) return false;
+  const auto* container = [&]() -> const manifests::Container* {
+    for (const auto& c : in.desired->pod.spec.initContainers)
+      if (c.name == name) return &c;
+    return nullptr;
+  }();
+  if (!container || !container->startupProbe || !in.startupProbeSucceeded) return true;
+  auto it = in.startupProbeSucceeded->find(name);
+  return it != in.startupProbeSucceeded->end() && it->second;
+}
+
+// Every regular container exited and none will be restarted: the pod is Succeeded or Failed,
+// and its sidecars are stopped.
+bool regularContainersDone(const PlanInput& in) {
+  for (const auto& want : in.desired->pod.spec.containers) {
+    const ContainerState* have = observedContainer(in, want.name);
+    if (!have || have->running) return false;
+    auto exit = exitOf(*have);
+    if (!exit || wantsRestart(in.desired->pod.spec.restartPolicy, *exit)) return false;
+  }
+  return true;
+}
+
+// When activeDeadlineSeconds ends the pod, measured from its sandbox's creation (now, when
+// this plan makes it). A sandbox made before the agent recorded creation times has none.
+std::optional<int64_t> activeDeadlineNs(const PlanInput& in) {
+  const auto& seconds = in.desired->pod.spec.activeDeadlineSeconds;
+  if (!seconds) return std::nullopt;
+  if (!in.observed) return in.nowNs + *seconds * kNsPerSec;
+  if (in.observed->createdAtNs <= 0) return std::nullopt;
+  return in.observed->createdAtNs + *seconds * kNsPerSec;
+}
+
+bool anyRegularContainerExists(const PlanInput& in) {
+  for (const auto& want : in.desired->pod.spec.containers)
+    if (observedContainer(in, want.name)) return true;
+  return false;
+}
+
+}  // namespace
 
 bool wantsRestart(RestartPolicy policy, const runtime::ExitRecord& exit) {
   switch (policy) {
@@ -49,58 +140,6 @@ bool wantsRestart(RestartPolicy policy, const runtime::ExitRecord& exit) {
   }
   return false;
 }
-
-enum class Progress {
-  Starting,   // a start was planned
-  Running,    // running, or its exit is being recorded
-  Completed,  // exited and needs nothing more (an init container: exited 0)
-  Held,       // exited and waits: crash-loop back-off, or a failed init container under Never
-};
-
-// One desired container against what runs; appends to p. Init containers restart on failure
-// unless the pod's policy is Never, as in Kubernetes.
-Progress planContainer(const PlanInput& in, const manifests::Container& want, bool init, Plan& p) {
-  const auto& pod = *in.desired;
-  const ContainerState* have = nullptr;
-  if (in.observed)
-    for (const auto& c : in.observed->containers)
-      if (c.name == want.name) have = &c;
-
-  if (!have) {
-    p.actions.push_back({ActionKind::StartContainer, want.name, 0});
-    return Progress::Starting;
-  }
-  if (have->running) return Progress::Running;
-
-  runtime::ExitRecord exit;
-  if (have->exit) {
-    exit = *have->exit;
-  } else if (have->shimAlive) {
-    requeueNoLaterThan(p, in.nowNs + kExitSettleNs);  // the shim is writing the exit record
-    return Progress::Running;
-  } else {
-    exit.exitCode = 255;  // the shim died without a record: unknown, treated as a failure
-    exit.finishedAtNs = have->startedAtNs;
-  }
-  if (init && exit.exitCode == 0) return Progress::Completed;
-  auto policy = pod.pod.spec.restartPolicy;
-  if (init && policy == RestartPolicy::Always) policy = RestartPolicy::OnFailure;
-  if (!wantsRestart(policy, exit)) return init ? Progress::Held : Progress::Completed;
-
-  auto key = backoffKey(pod.uid, want.name, pod.specHash);
-  int64_t allowedAt =
-      in.backoff ? in.backoff->restartAllowedAtNs(key, exit.finishedAtNs) : exit.finishedAtNs;
-  if (allowedAt > in.nowNs) {
-    p.waiting[want.name] = init ? "Init:CrashLoopBackOff" : "CrashLoopBackOff";
-    requeueNoLaterThan(p, allowedAt);
-    return Progress::Held;
-  }
-  p.actions.push_back({ActionKind::RemoveContainer, want.name});
-  p.actions.push_back({ActionKind::StartContainer, want.name, have->restartCount + 1});
-  return Progress::Starting;
-}
-
-}  // namespace
 
 const char* toString(ActionKind k) {
   switch (k) {
@@ -116,6 +155,8 @@ const char* toString(ActionKind k) {
       return "KillContainer";
     case ActionKind::RemoveSandbox:
       return "RemoveSandbox";
+    case ActionKind::DiscardContainer:
+      return "DiscardContainer";
   }
   return "Unknown";
 }
@@ -128,26 +169,46 @@ std::string backoffKey(const std::string& uid, const std::string& container,
 Plan planPod(const PlanInput& in) {
   if (!in.desired) {
     if (!in.observed) return {};
-    return planTermination(in);
+    return planStop(in, true);
   }
-  if (in.observed && in.observed->specHash != in.desired->specHash) return planTermination(in);
+  if (in.observed && in.observed->specHash != in.desired->specHash) return planStop(in, true);
+
+  // Past activeDeadlineSeconds the pod is Failed for good: everything stops, nothing starts.
+  const auto deadline = activeDeadlineNs(in);
+  const bool deadlineExceeded =
+      (in.observed && in.observed->stop && in.observed->stop->reason == "DeadlineExceeded") ||
+      (deadline && in.nowNs >= *deadline);
+  if (deadlineExceeded) {
+    Plan p = planStop(in, false);
+    p.stopReason = "DeadlineExceeded";
+    return p;
+  }
+  if (in.observed && !in.observed->sidecars.empty() && regularContainersDone(in))
+    return planStop(in, false);
 
   Plan p;
+  if (deadline) requeueNoLaterThan(p, *deadline);
   const auto& spec = in.desired->pod.spec;
   bool anyStart = false;
-  // Init containers one at a time, in order; the app containers once all have exited 0.
+  // Init containers one at a time, in order (a sidecar counts as done once started); the
+  // regular containers once all are done. Once a regular container exists the pod is
+  // initialized: a sidecar crashing later holds nothing back.
+  const bool initializedBefore = anyRegularContainerExists(in);
   bool initialized = true;
   for (const auto& c : spec.initContainers) {
-    Progress progress = planContainer(in, c, true, p);
+    const bool sidecar = manifests::isSidecar(c);
+    Progress progress = planContainer(in, c, sidecar ? Role::Sidecar : Role::Init, p);
     anyStart |= progress == Progress::Starting;
-    if (progress != Progress::Completed) {
+    bool done = sidecar ? progress == Progress::Running && sidecarStarted(in, c.name)
+                        : progress == Progress::Completed;
+    if (!done && !initializedBefore) {
       initialized = false;
       break;
     }
   }
   if (initialized)
     for (const auto& c : spec.containers)
-      anyStart |= planContainer(in, c, false, p) == Progress::Starting;
+      anyStart |= planContainer(in, c, Role::Regular, p) == Progress::Starting;
   // Containers no longer in the spec cannot exist with an unchanged hash, except by hand.
   if (in.observed) {
     auto named = [](const std::vector<manifests::Container>& list, const std::string& name) {

@@ -20,6 +20,7 @@ enum class ActionKind {
   StopContainer,    // SIGTERM to the container's init; the grace period starts
   KillContainer,    // SIGKILL to everything in the container's cgroup
   RemoveSandbox,
+  DiscardContainer,  // a start the agent did not finish (killed mid-start): not a restart
 };
 const char* toString(ActionKind k);
 
@@ -35,6 +36,7 @@ struct Plan {
   std::optional<int64_t> requeueAtNs;          // look again no later than this
   bool startsGracePeriod = false;              // the executor records the kill deadline
   std::map<std::string, std::string> waiting;  // container -> reason (CrashLoopBackOff)
+  std::string stopReason;  // DeadlineExceeded: the pod is Failed for good (recorded, an event)
 };
 
 struct PlanInput {
@@ -43,9 +45,23 @@ struct PlanInput {
   std::optional<int64_t> killDeadlineNs;            // set once SIGTERM was sent
   const CrashBackoff* backoff = nullptr;
   int64_t nowNs = 0;
+  std::vector<std::string> signalled = {};  // containers already sent SIGTERM in this stop
+  // Startup probe results by container. A sidecar lets the next init container start once it
+  // is started: running, and, when it has a startup probe, once this says true. Until probes
+  // feed it, nullptr: a running sidecar is started.
+  const std::map<std::string, bool>* startupProbeSucceeded = nullptr;
 };
 
 Plan planPod(const PlanInput& in);
+
+// Stops what runs in the observed sandbox: SIGTERM to the regular containers, then to the
+// sidecars one at a time from the last, SIGKILL to all at the kill deadline; then removes the
+// sandbox when removeSandbox. Deletion, recreation, completion with sidecars, deadline.
+Plan planStop(const PlanInput& in, bool removeSandbox);
+
+// Whether a container that exited is started again: the pod's restartPolicy for regular
+// containers, OnFailure-like for init containers, always for sidecars.
+bool wantsRestart(manifests::RestartPolicy policy, const runtime::ExitRecord& exit);
 
 // The crash back-off key: container name and the pod's spec hash (a spec change resets it).
 std::string backoffKey(const std::string& uid, const std::string& container,

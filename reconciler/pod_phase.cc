@@ -4,14 +4,23 @@ namespace podkeeper::reconciler {
 
 std::string podPhase(const manifests::DecodedPod& desired, const runtime::SandboxState* observed) {
   if (!observed || observed->specHash != desired.specHash) return "Pending";
+  if (observed->stop && observed->stop->reason == "DeadlineExceeded") return "Failed";
   const auto policy = desired.pod.spec.restartPolicy;
   auto find = [&](const std::string& name) -> const runtime::ContainerState* {
     for (const auto& c : observed->containers)
       if (c.name == name) return &c;
     return nullptr;
   };
+  // Once a regular container exists the pod is initialized (sidecars may restart later).
+  bool initialized = false;
+  for (const auto& c : desired.pod.spec.containers) initialized |= find(c.name) != nullptr;
   for (const auto& init : desired.pod.spec.initContainers) {
     const auto* have = find(init.name);
+    if (manifests::isSidecar(init)) {
+      if (!initialized && (!have || !have->running)) return "Pending";
+      continue;
+    }
+    if (initialized) continue;
     if (!have || !have->exit) return "Pending";
     if (have->exit->exitCode != 0)
       return policy == manifests::RestartPolicy::Never ? "Failed" : "Pending";

@@ -138,8 +138,12 @@ std::vector<std::string> incompleteInitContainers(const PodStatusInput& in) {
   std::vector<std::string> names;
   for (const auto& c : in.pod->pod.spec.containers)
     if (observedContainer(in, c.name)) return names;
-  for (const auto& c : in.pod->pod.spec.initContainers)
-    if (!succeeded(observedContainer(in, c.name))) names.push_back(c.name);
+  for (const auto& c : in.pod->pod.spec.initContainers) {
+    const auto* have = observedContainer(in, c.name);
+    // A sidecar is done once started; it keeps running.
+    bool done = manifests::isSidecar(c) ? have && have->running : succeeded(have);
+    if (!done) names.push_back(c.name);
+  }
   return names;
 }
 
@@ -212,6 +216,8 @@ json conditions(const PodStatusInput& in, const json& statuses, const std::strin
 }
 
 std::optional<int64_t> startTime(const PodStatusInput& in) {
+  // When the agent first made the sandbox: persisted, and what activeDeadlineSeconds counts from.
+  if (in.observed && in.observed->createdAtNs > 0) return in.observed->createdAtNs;
   std::optional<int64_t> t = in.firstSeenNs;
   auto earliest = [&](int64_t ns) {
     if (ns > 0) t = t ? std::min(*t, ns) : ns;
@@ -234,12 +240,21 @@ std::string terminatedReason(const runtime::ExitRecord& exit) {
 json podStatus(const PodStatusInput& in) {
   const auto& spec = in.pod->pod.spec;
   const bool initializing = !incompleteInitContainers(in).empty();
-  json init = json::array(), regular = json::array();
-  for (const auto& c : spec.initContainers) init.push_back(containerStatus(in, c, false));
+  // Sidecars count with the regular containers for the Ready conditions, as in Kubernetes.
+  json init = json::array(), regular = json::array(), readiness = json::array();
+  for (const auto& c : spec.initContainers) {
+    init.push_back(containerStatus(in, c, false));
+    if (manifests::isSidecar(c)) readiness.push_back(init.back());
+  }
   for (const auto& c : spec.containers) regular.push_back(containerStatus(in, c, initializing));
+  for (const auto& s : regular) readiness.push_back(s);
 
   const std::string phase = podPhase(*in.pod, in.observed);
-  json status = {{"phase", phase}, {"conditions", conditions(in, regular, phase)}};
+  json status = {{"phase", phase}, {"conditions", conditions(in, readiness, phase)}};
+  if (in.observed && in.observed->stop && in.observed->stop->reason == "DeadlineExceeded") {
+    status["reason"] = "DeadlineExceeded";
+    status["message"] = "Pod was active on the node longer than the specified deadline";
+  }
   if (!in.hostIP.empty()) {
     status["hostIP"] = in.hostIP;
     status["hostIPs"] = ipList(in.hostIP);

@@ -171,6 +171,8 @@ void ProbeManager::answered(const Id& id, int64_t startedAtNs, size_t index,
     if (type == ProbeType::Startup && ok) {
       for (auto& other : p.slots) other.worker.dueNow(now);
       p.readinessChangedNs = now;
+      // A sidecar init container holds the next init container until it has started.
+      if (hooks_.requeue) hooks_.requeue(p.key);
     }
     if (type != ProbeType::Readiness && !ok) {
       p.failure =

@@ -155,11 +155,19 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   PlanInput in;
   in.desired = desired;
   in.observed = obs == observed_.end() ? nullptr : &obs->second;
-  in.killDeadlineNs = workers_[uid].killDeadlineNs;
+  // The stop in progress: this agent's, or one an agent before it began (read from disk).
+  auto& stop = workers_[uid].stop;
+  if (!stop && in.observed && in.observed->stop) stop = in.observed->stop;
+  if (stop) {
+    in.killDeadlineNs = stop->killDeadlineNs;
+    in.signalled = stop->signalled;
+  }
   in.backoff = &backoff_;
   auto stops = driveContainerStops(desired, uid);
   if (!stops) return fail(stops.error());
   in.nowNs = clock_.nowNs();
+  const ProbeStatus probed = probeStatus(uid);  // sidecars with a startup probe gate on it
+  in.startupProbeSucceeded = &probed.started;
   Plan plan = planPod(in);
   if (*stops && (!plan.requeueAtNs || **stops < *plan.requeueAtNs)) plan.requeueAtNs = *stops;
   if (auto r = execute(plan, desired, uid); !r) return fail(r.error());
@@ -189,6 +197,11 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
     switch (a.kind) {
       case ActionKind::EnsureSandbox:
         r = ensureSandbox(*desired, key);
+        break;
+      case ActionKind::DiscardContainer:
+        spdlog::warn("pod {}: container {} was never started (agent stopped mid-start); again", key,
+                     a.container);
+        r = runtime_.removeContainer(uid, a.container);
         break;
       case ActionKind::StartContainer:
         r = startContainer(*desired, a.container, a.restartCount);
@@ -245,8 +258,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
     if (!r && r.error().code != ESRCH)  // ESRCH: it exited on its own meanwhile
       return fail(r.error());
   }
-  if (plan.startsGracePeriod && obs)
-    workers_[uid].killDeadlineNs = clock_.nowNs() + obs->terminationGracePeriodSeconds * kNsPerSec;
+  if (obs) recordStop(plan, key, uid, *obs);
   for (const auto& [container, reason] : plan.waiting)
     if (desired && !waiting_[uid].contains(container))
       event(key, "Warning", "BackOff",
@@ -294,6 +306,34 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
   event(key, "Normal", "Started", "Started container " + name, name);
   startPostStart(pod, *it, *started);
   return {};
+}
+
+// Remembers, here and on disk, what a stopping plan did: the grace period it started, whom it
+// sent SIGTERM, and why the pod stops (an agent restarted meanwhile carries on from there).
+void Reconciler::recordStop(const Plan& plan, const std::string& key, const std::string& uid,
+                            const runtime::SandboxState& obs) {
+  auto& stop = workers_[uid].stop;
+  std::optional<runtime::StopRecord> next = stop;
+  if (!next && (plan.startsGracePeriod || !plan.stopReason.empty())) {
+    next = runtime::StopRecord{};
+    next->killDeadlineNs = clock_.nowNs() + obs.terminationGracePeriodSeconds * kNsPerSec;
+  }
+  if (!next) return;
+  for (const auto& a : plan.actions)
+    if (a.kind == ActionKind::StopContainer &&
+        std::find(next->signalled.begin(), next->signalled.end(), a.container) ==
+            next->signalled.end())
+      next->signalled.push_back(a.container);
+  if (!plan.stopReason.empty() && next->reason != plan.stopReason) {
+    next->reason = plan.stopReason;
+    spdlog::warn("pod {}: active longer than its activeDeadlineSeconds; stopping it", key);
+    event(key, "Normal", "DeadlineExceeded",
+          "Pod was active on the node longer than the specified deadline");
+  }
+  if (next == stop) return;
+  stop = next;
+  if (auto r = runtime_.recordStop(uid, *stop); !r)
+    spdlog::warn("pod {}: recording its stop: {}", key, r.error().message);
 }
 
 void Reconciler::noteStarted(const manifests::DecodedPod& pod) {

@@ -87,7 +87,7 @@ class Reconciler {
 
  private:
   struct Worker {
-    std::optional<int64_t> killDeadlineNs;
+    std::optional<runtime::StopRecord> stop;  // also on disk (SandboxState::stop)
   };
 
   Result<Outcome> reconcileKey(const std::string& key);
@@ -100,6 +100,8 @@ class Reconciler {
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
                               int restartCount);
   void noteStarted(const manifests::DecodedPod& pod);
+  void recordStop(const Plan& plan, const std::string& key, const std::string& uid,
+                  const runtime::SandboxState& obs);
   void event(const std::string& key, const std::string& type, const std::string& reason,
              const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;

@@ -7,6 +7,7 @@ namespace podkeeper::reconciler {
 // that fails its type check stops here, with the kubelet's FailedMount event, and is retried.
 Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const std::string& key) {
   runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
+  spec.createdAtNs = clock_.nowNs();  // kept by the runtime when the sandbox exists
   auto downward = downwardAPIVolumes(pod, paths_);
   if (!downward) {
     event(key, "Warning", "FailedMount", downward.error().message);

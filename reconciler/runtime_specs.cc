@@ -48,6 +48,8 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.resources = podResources(pod.pod.spec);
   s.specHash = pod.specHash;
   s.terminationGracePeriodSeconds = pod.pod.spec.terminationGracePeriodSeconds;
+  for (const auto& c : spec.initContainers)
+    if (manifests::isSidecar(c)) s.sidecars.push_back(c.name);
   return s;
 }
 

@@ -52,14 +52,10 @@ void checkContainer(const manifests::Container& c, const std::string& path,
 std::vector<std::string> unsupportedFields(const manifests::Pod& pod) {
   std::vector<std::string> out;
   const auto& spec = pod.spec;
-  auto notYet = [&](const std::string& field, const std::string& what) {
-    out.push_back("spec." + field + ": " + what + " is not supported by this podkeeper yet");
-  };
   for (size_t i = 0; i < spec.initContainers.size(); ++i)
     checkContainer(spec.initContainers[i], "spec.initContainers[" + std::to_string(i) + "]", out);
   for (size_t i = 0; i < spec.containers.size(); ++i)
     checkContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
-  if (spec.activeDeadlineSeconds) notYet("activeDeadlineSeconds", "a pod deadline");
   return out;
 }
 

@@ -78,6 +78,10 @@ struct SandboxSpec {
   cgroup::Resources resources;                 // pod-level limits
   std::string specHash;                        // stored with the sandbox for adoption
   int64_t terminationGracePeriodSeconds = 30;  // stored too: a deleted pod still stops gracefully
+  int64_t createdAtNs = 0;  // status.startTime; the first ensureSandbox's value is kept
+  // Init containers that keep running (restartPolicy Always), in spec order: stored so a
+  // deleted pod still stops them last, in reverse order.
+  std::vector<std::string> sidecars;
   // Added by the runtime layer (all optional):
   bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
   bool hostIPC = false;
@@ -160,6 +164,16 @@ struct StartedExec {
   std::string command;   // argv[0], for messages
 };
 
+// A pod being stopped (deleted, recreated, completed with sidecars left, or past its
+// activeDeadlineSeconds): when its grace period ends and who was sent SIGTERM. Kept with the
+// sandbox so an agent restarted meanwhile neither signals twice nor kills late.
+struct StopRecord {
+  int64_t killDeadlineNs = 0;          // SIGKILL to whatever still runs from then on
+  std::vector<std::string> signalled;  // containers sent SIGTERM
+  std::string reason;                  // "" or DeadlineExceeded (the pod is Failed for good)
+  bool operator==(const StopRecord&) const = default;
+};
+
 struct SandboxState {
   std::string uid;
   std::string name;
@@ -167,6 +181,9 @@ struct SandboxState {
   std::string specHash;
   cgroup::CgroupPath cgroupParent;
   int64_t terminationGracePeriodSeconds = 30;
+  int64_t createdAtNs = 0;            // when the sandbox was first made (status.startTime)
+  std::vector<std::string> sidecars;  // see SandboxSpec::sidecars
+  std::optional<StopRecord> stop;     // set by recordStop; survives the agent
   std::vector<ContainerState> containers;
 };
 
@@ -193,7 +210,10 @@ class ContainerRuntime {
   // SIGKILL to every process in the container's cgroup.
   virtual Result<void> killContainer(const std::string& sandboxUid, const std::string& name) = 0;
   // After the container is gone: removes its cgroup, writable layer and state.
-  virtual Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) = 0;
+  virtual Result<void> removeContainer(const std::string& sandboxUid,
+                                       const std::string& name) = 0;
+  // Remembers that the sandbox is being stopped (SandboxState::stop).
+  virtual Result<void> recordStop(const std::string& sandboxUid, const StopRecord& stop) = 0;
   // Kills whatever is left, unpins the namespaces, removes cgroups and state. Idempotent.
   virtual Result<void> removeSandbox(const std::string& sandboxUid) = 0;
   // Everything in the state directory, with liveness checked now.

@@ -124,6 +124,12 @@ Result<void> LinuxRuntime::updateDownwardAPI(const SandboxSpec& spec) {
   return {};
 }
 
+Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopRecord& stop) {
+  if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
+  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0) return {};  // already gone
+  return writeFileAtomic(layout_.stopFile(sandboxUid), encodeStopRecord(stop));
+}
+
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
   return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
 }

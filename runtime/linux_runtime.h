@@ -39,6 +39,7 @@ class LinuxRuntime final : public ContainerRuntime {
                                int sig) override;
   Result<void> killContainer(const std::string& sandboxUid, const std::string& name) override;
   Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) override;
+  Result<void> recordStop(const std::string& sandboxUid, const StopRecord& stop) override;
   Result<void> removeSandbox(const std::string& sandboxUid) override;
   Result<std::vector<SandboxState>> list() override;
   Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) override;

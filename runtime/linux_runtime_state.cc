@@ -4,6 +4,7 @@
 #include "runtime/linux_runtime.h"
 #include "runtime/proc.h"
 #include "runtime/shim_config.h"
+#include "runtime/shim_launcher.h"
 
 // The read side of LinuxRuntime: the state directory plus liveness checked now.
 namespace podkeeper::runtime {
@@ -77,6 +78,9 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
     s.shimAlive = processAlive(rec->shimPid, rec->shimStartTime);
   } else if (rec.error().code != ENOENT) {
     spdlog::warn("sandbox {}: container {}: {}", uid, name, rec.error().message);
+  } else {
+    // Not started yet: a shim may still be starting it (the agent was killed mid-start).
+    s.shimAlive = shimHoldsBundle(paths.dir);
   }
   if (auto text = readWholeFile(paths.exit())) {
     auto exit = decodeExitRecord(*text, paths.exit());
@@ -103,8 +107,16 @@ Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& san
     s.specHash = rec->specHash;
     s.cgroupParent = rec->cgroupParent;
     s.terminationGracePeriodSeconds = rec->terminationGracePeriodSeconds;
+    s.createdAtNs = rec->createdAtNs;
+    s.sidecars = rec->sidecars;
   } else {
     spdlog::warn("sandbox {}: {}", sandboxUid, rec.error().message);
+  }
+  if (auto text = readWholeFile(layout_.stopFile(sandboxUid))) {
+    if (auto stop = decodeStopRecord(*text, layout_.stopFile(sandboxUid)))
+      s.stop = *stop;
+    else
+      spdlog::warn("sandbox {}: {}", sandboxUid, stop.error().message);
   }
   auto names = listSubdirs(layout_.containersDir(sandboxUid));
   if (!names) return fail(names.error());

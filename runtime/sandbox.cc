@@ -98,6 +98,12 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   record.hostIPC = spec.hostIPC;
   record.hostPID = spec.hostPID;
   record.shareProcessNamespace = spec.shareProcessNamespace;
+  record.sidecars = spec.sidecars;
+  record.createdAtNs = spec.createdAtNs;
+  if (auto old = readWholeFile(layout.sandboxFile(spec.uid))) {
+    auto previous = decodeSandboxRecord(*old, layout.sandboxFile(spec.uid));
+    if (previous && previous->createdAtNs > 0) record.createdAtNs = previous->createdAtNs;
+  }
   if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
     return r;
   }

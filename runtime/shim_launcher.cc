@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,16 +16,19 @@ namespace podkeeper::runtime {
 namespace {
 
 // In the forked child: async-signal-safe calls only (the agent may have threads).
-[[noreturn]] void execShim(int syncWrite, int devNull, char* const argv[]) {
+// lock < 0: no lock to hand on (the pid reaper).
+[[noreturn]] void execShim(int syncWrite, int lock, int devNull, char* const argv[]) {
+  // Out of the way of 0-4 first, so no dup2 below overwrites a source still needed.
+  syncWrite = ::fcntl(syncWrite, F_DUPFD, 10);
+  if (lock >= 0) lock = ::fcntl(lock, F_DUPFD, 10);
+  devNull = ::fcntl(devNull, F_DUPFD, 10);
+  if (syncWrite < 0 || (lock < 0 && lock != -1) || devNull < 0) ::_exit(126);
   ::dup2(devNull, 0);
   ::dup2(devNull, 1);
   ::dup2(devNull, 2);
-  if (syncWrite == kShimSyncFd) {
-    ::fcntl(kShimSyncFd, F_SETFD, 0);
-  } else {
-    ::dup2(syncWrite, kShimSyncFd);
-  }
-  ::close_range(kShimSyncFd + 1, ~0U, 0);
+  ::dup2(syncWrite, kShimSyncFd);
+  if (lock >= 0) ::dup2(lock, kShimLockFd);
+  ::close_range(lock >= 0 ? kShimLockFd + 1 : kShimSyncFd + 1, ~0U, 0);
   ::execv(argv[0], argv);
   ::_exit(127);
 }
@@ -57,37 +61,49 @@ ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut)
 }
 
 Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
-                           const std::string& dir, const std::string& hint,
-                           std::chrono::milliseconds timeout, pid_t& shimPid);
+                           const std::string& dir, const std::string& lockPath,
+                           const std::string& hint, std::chrono::milliseconds timeout,
+                           pid_t& shimPid);
 
 }  // namespace
 
 Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& bundle,
                                std::chrono::milliseconds timeout, pid_t& shimPid) {
-  return launch(shimPath, "--bundle", bundle, "; see " + bundle + "/shim.log", timeout, shimPid);
+  return launch(shimPath, "--bundle", bundle, bundle + "/shim.lock", "; see " + bundle + "/shim.log",
+                timeout, shimPid);
 }
 
 Result<ShimStarted> launchPidReaper(const std::string& shimPath, const std::string& nsDir,
                                     std::chrono::milliseconds timeout, pid_t& reaperPid) {
-  return launch(shimPath, "--pid-reaper", nsDir, "", timeout, reaperPid);
+  return launch(shimPath, "--pid-reaper", nsDir, "", "", timeout, reaperPid);
 }
 
 namespace {
 
 Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
-                           const std::string& dir, const std::string& hint,
-                           std::chrono::milliseconds timeout, pid_t& shimPid) {
+                           const std::string& dir, const std::string& lockPath,
+                           const std::string& hint, std::chrono::milliseconds timeout,
+                           pid_t& shimPid) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return failSys(errno, "pipe");
   UniqueFd syncRead(fds[0]), syncWrite(fds[1]);
   UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devNull.valid()) return failSys(errno, "open /dev/null");
+  // The shim inherits the lock on kShimLockFd and holds it for life: a restarted agent can
+  // tell a shim still starting (no state.json yet) from a start that never happened.
+  UniqueFd lock;
+  if (!lockPath.empty()) {
+    lock.reset(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock.valid()) return failSys(errno, "open " + lockPath);
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+      return failSys(errno, "lock " + lockPath + " (a shim for this container is still alive)");
+  }
   std::string arg0 = shimPath, arg1 = mode, arg2 = dir;
   char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
 
   const pid_t child = ::fork();
   if (child < 0) return failSys(errno, "fork shim");
-  if (child == 0) execShim(syncWrite.get(), devNull.get(), argv);
+  if (child == 0) execShim(syncWrite.get(), lock.get(), devNull.get(), argv);
   syncWrite.reset();
 
   bool timedOut = false;
@@ -112,5 +128,13 @@ Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
 }
 
 }  // namespace
+
+bool shimHoldsBundle(const std::string& bundle) {
+  const std::string lockPath = bundle + "/shim.lock";
+  UniqueFd lock(::open(lockPath.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!lock.valid()) return false;
+  // Our own open file description: it conflicts with the shim's lock even in this process.
+  return ::flock(lock.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+}
 
 }  // namespace podkeeper::runtime

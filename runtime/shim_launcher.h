@@ -14,7 +14,8 @@ struct ShimStarted {
   pid_t containerPid = 0;
 };
 
-// Runs `shimPath --bundle <bundle>` with a sync pipe on fd 3 and nothing else open, waits
+// Runs `shimPath --bundle <bundle>` with a sync pipe on fd 3, the bundle's lock on fd 4 and
+// nothing else open, waits
 // for its report, and reaps the intermediate process (the shim itself lives on outside the
 // agent's tree). On timeout the shim is killed. shimPid is set as soon as it is known, so a
 // caller can clean up after a failure.
@@ -24,5 +25,9 @@ Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& b
 // The same for `shimPath --pid-reaper <nsDir>`; containerPid is the pid namespace's init.
 Result<ShimStarted> launchPidReaper(const std::string& shimPath, const std::string& nsDir,
                                     std::chrono::milliseconds timeout, pid_t& reaperPid);
+
+// Whether a shim for this bundle is alive (it holds <bundle>/shim.lock; see kShimLockFd),
+// including one that has not yet written state.json.
+bool shimHoldsBundle(const std::string& bundle);
 
 }  // namespace podkeeper::runtime

@@ -13,6 +13,11 @@
 namespace podkeeper::runtime {
 
 inline constexpr int kShimSyncFd = 3;
+// An fd on <bundle>/shim.lock, locked with flock by the agent before the shim starts. The shim
+// inherits it and keeps it for its whole life (the container's init closes it), so the lock
+// is held exactly while a shim for the bundle lives, even before it has written state.json:
+// an agent killed mid-start finds a starting shim this way.
+inline constexpr int kShimLockFd = 4;
 
 struct ShimReport {
   std::optional<pid_t> shimPid;       // from "shim" or "ok"

@@ -17,6 +17,7 @@
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
 //                               /seccomp.bpf    compiled seccomp filter, if any
+//                               /shim.lock     flock held by the shim while it lives
 //                               /upper /work /rootfs /shim.log /termination-log
 namespace podkeeper::runtime {
 
@@ -33,6 +34,7 @@ struct ContainerPaths {
   std::string work() const { return dir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
+  std::string shimLock() const { return dir + "/shim.lock"; }
   std::string terminationLog() const { return dir + "/termination-log"; }
   std::string seccompProgram() const { return dir + "/seccomp.bpf"; }
 };
@@ -46,6 +48,8 @@ class StateLayout {
   std::string podDir(const std::string& uid) const { return podsDir() + "/" + uid; }
   std::string sandboxFile(const std::string& uid) const { return podDir(uid) + "/sandbox.json"; }
   std::string reaperFile(const std::string& uid) const { return podDir(uid) + "/reaper.json"; }
+  // Written once the pod is being stopped (StopRecord).
+  std::string stopFile(const std::string& uid) const { return podDir(uid) + "/stop.json"; }
   std::string nsDir(const std::string& uid) const { return podDir(uid) + "/ns"; }
   std::string nsPin(const std::string& uid, const std::string& ns) const {
     return nsDir(uid) + "/" + ns;

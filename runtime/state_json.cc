@@ -25,7 +25,9 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"hostNetwork", r.hostNetwork},
               {"hostIPC", r.hostIPC},
               {"hostPID", r.hostPID},
-              {"shareProcessNamespace", r.shareProcessNamespace}}
+              {"shareProcessNamespace", r.shareProcessNamespace},
+              {"createdAtNs", r.createdAtNs},
+              {"sidecars", r.sidecars}}
       .dump();
 }
 
@@ -45,6 +47,8 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.hostIPC = f.get<bool>("hostIPC");
   r.hostPID = f.get<bool>("hostPID");
   r.shareProcessNamespace = f.get<bool>("shareProcessNamespace");
+  r.createdAtNs = f.get<int64_t>("createdAtNs");
+  r.sidecars = f.get<std::vector<std::string>>("sidecars");
   if (f.error()) return fail(*f.error());
   return r;
 }
@@ -78,6 +82,24 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
   r.startedAtNs = f.get<int64_t>("startedAtNs");
   r.restartCount = f.get<int>("restartCount");
   r.warnings = f.get<std::vector<std::string>>("warnings");
+  if (f.error()) return fail(*f.error());
+  return r;
+}
+
+std::string encodeStopRecord(const StopRecord& r) {
+  return json{
+      {"killDeadlineNs", r.killDeadlineNs}, {"signalled", r.signalled}, {"reason", r.reason}}
+      .dump();
+}
+
+Result<StopRecord> decodeStopRecord(std::string_view text, const std::string& file) {
+  auto j = parseJson(text, file);
+  if (!j) return fail(j.error());
+  JsonFields f(*j, file);
+  StopRecord r;
+  r.killDeadlineNs = f.required<int64_t>("killDeadlineNs");
+  r.signalled = f.get<std::vector<std::string>>("signalled");
+  r.reason = f.get<std::string>("reason");
   if (f.error()) return fail(*f.error());
   return r;
 }

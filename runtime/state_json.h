@@ -27,6 +27,8 @@ struct SandboxRecord {
   bool hostIPC = false;
   bool hostPID = false;
   bool shareProcessNamespace = false;  // one pid namespace for the pod, kept by a reaper
+  int64_t createdAtNs = 0;  // the first ensureSandbox; kept when the record is rewritten
+  std::vector<std::string> sidecars = {};  // init containers that keep running, in order
   bool operator==(const SandboxRecord&) const = default;
 };
 
@@ -55,6 +57,10 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view json, const std::stri
 
 std::string encodeContainerRecord(const ContainerRecord& r);
 Result<ContainerRecord> decodeContainerRecord(std::string_view json, const std::string& file);
+
+// <state>/pods/<uid>/stop.json
+std::string encodeStopRecord(const StopRecord& r);
+Result<StopRecord> decodeStopRecord(std::string_view json, const std::string& file);
 
 std::string encodeExitRecord(const ExitRecord& r);
 Result<ExitRecord> decodeExitRecord(std::string_view json, const std::string& file);

@@ -5,6 +5,7 @@
 
 #include "agent/api/api_response.h"
 #include "agent/api/event_list.h"
+#include "agent/api/exec_location.h"
 #include "agent/api/log_location.h"
 #include "agent/api/pod_lookup.h"
 #include "agent/api/pod_view.h"
@@ -50,6 +51,7 @@ class PodApi {
     if (parts.size() == 3) return jsonResponse(podView(r_, *known, options_));
     if (parts[3] == "events") return events(*known);
     if (parts[3] == "logpath" && options_.serveLogPaths) return logPath(*known, request);
+    if (parts[3] == "exec" && options_.execTarget) return exec(*known, request);
     return statusError(404, "NotFound", "no such path");
   }
 
@@ -64,6 +66,13 @@ class PodApi {
     auto query = parseQuery(request.query);
     LogRequest req{query["container"], query["previous"] == "true" || query["previous"] == "1"};
     auto location = logLocation(r_, known, req, options_.logDir);
+    if (!location) return statusError(400, "BadRequest", location.error().message);
+    return jsonResponse(*location);
+  }
+
+  HttpResponse exec(const KnownPod& known, const HttpRequest& request) const {
+    auto query = parseQuery(request.query);
+    auto location = execLocation(r_, known, query["container"], options_.execTarget);
     if (!location) return statusError(400, "BadRequest", location.error().message);
     return jsonResponse(*location);
   }

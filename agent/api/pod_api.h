@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/api/exec_target_loader.h"
 #include "agent/http/router.h"
 #include "reconciler/reconciler.h"
 
@@ -16,6 +17,9 @@
 //   GET /pods/<namespace>/<name>/logpath?container=C&previous=true
 //       {"path", "container", "restartCount", "running"}: where the CLI reads the CRI log;
 //       served only when serveLogPaths is set (the unix socket), never on TCP.
+//   GET /pods/<namespace>/<name>/exec?container=C
+//       {"container", "defaulted", "target"}: how `podkeeper exec` joins the container; served
+//       only when execTarget is set (the unix socket), never on TCP.
 // Errors are Kubernetes Status objects (kind Status, reason NotFound / BadRequest, code).
 namespace podkeeper::api {
 
@@ -28,6 +32,7 @@ struct PodApiOptions {
   // What probes and hooks say about a pod's containers (by uid). Unset, or nullopt for a pod:
   // a running container counts as ready and started.
   std::function<std::optional<reconciler::ProbeStatus>(const std::string& uid)> probes;
+  ExecTargetLoader execTarget = {};  // unset: no exec route
 };
 
 // The handlers read the reconciler when called: call them on the loop that runs it.

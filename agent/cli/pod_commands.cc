@@ -17,6 +17,7 @@ PodCommands::PodCommands(CLI::App& app) {
   addGet(app);
   addDescribe(app);
   addLogs(app);
+  addExec(app);
 }
 
 void PodCommands::addGet(CLI::App& app) {
@@ -56,14 +57,29 @@ void PodCommands::addLogs(CLI::App& app) {
   addSocket(*logs_, logsOptions_.socketPath);
 }
 
+void PodCommands::addExec(CLI::App& app) {
+  exec_ = app.add_subcommand("exec", "Run a command in a running container (after --)");
+  exec_->add_option("name", execOptions_.name, "Pod name")->required();
+  exec_->add_option("command", execOptions_.command, "The command and its arguments, after --")
+      ->required();
+  exec_->add_option("-c,--container", execOptions_.container,
+                    "Container (default: the pod's default or first container)");
+  addNamespace(*exec_, execOptions_.namespace_);
+  addSocket(*exec_, execOptions_.socketPath);
+}
+
 bool PodCommands::parsed() const {
-  return getPods_->parsed() || describePod_->parsed() || logs_->parsed();
+  return getPods_->parsed() || describePod_->parsed() || logs_->parsed() || exec_->parsed();
 }
 
 int PodCommands::run(std::ostream& out, std::ostream& err) const {
   if (getPods_->parsed()) return runGetPods(get_, out, err);
   if (describePod_->parsed()) return runDescribePod(describe_, out, err);
   if (logs_->parsed()) return runLogs(logsOptions_, out, err);
+  if (exec_->parsed()) {
+    out.flush();  // the command writes to the same stdout, directly
+    return runExec(execOptions_, err);
+  }
   return 2;
 }
 

@@ -4,6 +4,7 @@
 #include <iosfwd>
 
 #include "agent/cli/describe_pod.h"
+#include "agent/cli/exec.h"
 #include "agent/cli/get_pods.h"
 #include "agent/cli/logs.h"
 
@@ -13,6 +14,7 @@ namespace podkeeper::cli {
 //   get pods [NAME...] [-o wide|json|yaml] [-n NS | -A]
 //   describe pod NAME [-n NS]
 //   logs NAME [-c C] [-f] [--previous] [--tail N] [-n NS]
+//   exec NAME [-c C] [-n NS] -- CMD...
 // each with --socket (default /run/podkeeper/podkeeper.sock). The app must outlive this.
 class PodCommands {
  public:
@@ -27,13 +29,16 @@ class PodCommands {
   void addGet(CLI::App& app);
   void addDescribe(CLI::App& app);
   void addLogs(CLI::App& app);
+  void addExec(CLI::App& app);
 
   CLI::App* getPods_ = nullptr;
   CLI::App* describePod_ = nullptr;
   CLI::App* logs_ = nullptr;
+  CLI::App* exec_ = nullptr;
   GetPodsOptions get_;
   DescribePodOptions describe_;
   LogsOptions logsOptions_;
+  ExecOptions execOptions_;
 };
 
 }  // namespace podkeeper::cli

@@ -32,7 +32,19 @@ std::string exitReason(const json& terminated, const std::string& prefix) {
   return prefix + "ExitCode:" + std::to_string(terminated.value("exitCode", 0));
 }
 
-// kubectl: the first init container not done decides the status while initializing.
+// A sidecar: an init container with restartPolicy Always (kubectl's isRestartableInitContainer).
+bool isSidecar(const json& pod, const std::string& name) {
+  for (const auto& c : list(field(pod, "spec"), "initContainers"))
+    if (str(c, "name") == name) return str(c, "restartPolicy") == "Always";
+  return false;
+}
+
+bool startedSidecar(const json& pod, const json& status) {
+  return isSidecar(pod, str(status, "name")) && status.value("started", false);
+}
+
+// kubectl: the first init container not done decides the status while initializing; a
+// sidecar is done once started.
 std::optional<std::string> initStatus(const json& pod) {
   const auto& statuses = list(field(pod, "status"), "initContainerStatuses");
   size_t total = list(field(pod, "spec"), "initContainers").size();
@@ -41,6 +53,7 @@ std::optional<std::string> initStatus(const json& pod) {
     const json& terminated = field(state, "terminated");
     const std::string waiting = str(field(state, "waiting"), "reason");
     if (!terminated.empty() && terminated.value("exitCode", 0) == 0) continue;
+    if (startedSidecar(pod, statuses[i])) continue;
     if (!terminated.empty()) {
       std::string reason = str(terminated, "reason");
       return reason.empty() ? exitReason(terminated, "Init:") : "Init:" + reason;
@@ -76,11 +89,16 @@ std::string containerStatus(const json& pod, std::string reason) {
   return reason;
 }
 
+// kubectl counts sidecars with the regular containers.
 std::string readyColumn(const json& pod) {
   int ready = 0;
   for (const auto& s : list(field(pod, "status"), "containerStatuses"))
     if (s.value("ready", false) && field(s, "state").contains("running")) ++ready;
+  for (const auto& s : list(field(pod, "status"), "initContainerStatuses"))
+    if (startedSidecar(pod, s) && s.value("ready", false)) ++ready;
   size_t total = list(field(pod, "spec"), "containers").size();
+  for (const auto& c : list(field(pod, "spec"), "initContainers"))
+    if (str(c, "restartPolicy") == "Always") ++total;
   return std::to_string(ready) + "/" + std::to_string(total);
 }
 
@@ -96,7 +114,15 @@ std::string restartsColumn(const json& pod, int64_t nowNs) {
       if (t && (!lastRestart || *t > *lastRestart)) lastRestart = t;
     }
   };
-  count(list(status, initializing ? "initContainerStatuses" : "containerStatuses"));
+  if (initializing) {
+    count(list(status, "initContainerStatuses"));
+  } else {
+    json sidecars = json::array();  // their restarts count once the pod is initialized
+    for (const auto& s : list(status, "initContainerStatuses"))
+      if (isSidecar(pod, str(s, "name"))) sidecars.push_back(s);
+    count(sidecars);
+    count(list(status, "containerStatuses"));
+  }
   std::string out = std::to_string(restarts);
   if (restarts > 0 && lastRestart)
     out += " (" + humanDuration((nowNs - *lastRestart) / 1'000'000'000) + " ago)";

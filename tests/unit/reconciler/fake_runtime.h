@@ -55,6 +55,8 @@ class FakeRuntime : public runtime::ContainerRuntime {
       s.specHash = spec.specHash;
       s.cgroupParent = spec.cgroupParent;
       s.terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds;
+      s.createdAtNs = spec.createdAtNs;
+      s.sidecars = spec.sidecars;
     }
     return {};
   }
@@ -87,6 +89,10 @@ class FakeRuntime : public runtime::ContainerRuntime {
     calls.push_back("remove " + uid + "/" + name);
     auto& cs = sandboxes.at(uid).containers;
     std::erase_if(cs, [&](const auto& c) { return c.name == name; });
+    return {};
+  }
+  Result<void> recordStop(const std::string& uid, const runtime::StopRecord& stop) override {
+    if (sandboxes.contains(uid)) sandboxes.at(uid).stop = stop;
     return {};
   }
   Result<void> removeSandbox(const std::string& uid) override {

@@ -64,6 +64,7 @@ TEST_P(PlanTable, ProducesTheExpectedActions) {
   CrashBackoff backoff;
   PlanInput in{c.desired ? &desired : nullptr, obs ? &*obs : nullptr, c.killDeadline, &backoff,
                c.now};
+  if (c.killDeadline) in.signalled = {"app"};  // the deadline was set when app got SIGTERM
   Plan p = planPod(in);
   EXPECT_EQ(p.actions, c.want) << c.name;
   EXPECT_EQ(p.requeueAtNs, c.wantRequeue) << c.name;
@@ -210,10 +211,34 @@ TEST(Plan, ContainerLostWithItsShimIsRestartedAsFailed) {
   desired.pod.spec.restartPolicy = RP::OnFailure;
   runtime::ContainerState lost;
   lost.name = "app";
+  lost.pid = 42;  // its state.json was written: it ran
   lost.startedAtNs = kSec;
   auto obs = sandbox(desired, {lost});
   Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 10 * kSec});
   EXPECT_EQ(p.actions.back(), (Action{K::StartContainer, "app", 1}));
+}
+
+TEST(Plan, ContainerWhoseStartTheAgentNeverFinishedIsStartedAgainWithoutCountingARestart) {
+  auto desired = testing::pod("web", {container("app")});
+  runtime::ContainerState halfMade;  // config.json only: no state.json, no shim, no exit
+  halfMade.name = "app";
+  halfMade.restartCount = 2;
+  auto obs = sandbox(desired, {halfMade});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 10 * kSec});
+  EXPECT_EQ(p.actions, (std::vector<Action>{{K::EnsureSandbox, ""},
+                                            {K::DiscardContainer, "app"},
+                                            {K::StartContainer, "app", 2}}));
+}
+
+TEST(Plan, ContainerWhoseShimIsStillStartingIsWaitedFor) {
+  auto desired = testing::pod("web", {container("app")});
+  runtime::ContainerState starting;  // the shim holds the bundle but has not written state.json
+  starting.name = "app";
+  starting.shimAlive = true;
+  auto obs = sandbox(desired, {starting});
+  Plan p = planPod({&desired, &obs, std::nullopt, nullptr, 10 * kSec});
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_EQ(p.requeueAtNs, 10 * kSec + kExitSettleNs);
 }
 
 TEST(Plan, ContainerRemovedFromSpecByHandIsKilled) {

@@ -14,6 +14,28 @@ TEST(SandboxRecordJson, RoundTrips) {
   EXPECT_EQ(*back, r);
 }
 
+TEST(SandboxRecordJson, CreationTimeAndSidecarsRoundTrip) {
+  SandboxRecord r{"u1", "web", "default", "web", "abc123", "podkeeper/podu1", 45};
+  r.createdAtNs = 1'700'000'000'123'456'789;
+  r.sidecars = {"proxy", "logs"};
+  auto back = decodeSandboxRecord(encodeSandboxRecord(r), "sandbox.json");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, r);
+}
+
+TEST(StopRecordJson, RoundTrips) {
+  const StopRecord r{1'700'000'006'000'000'000, {"app", "proxy"}, "DeadlineExceeded"};
+  auto back = decodeStopRecord(encodeStopRecord(r), "stop.json");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, r);
+}
+
+TEST(StopRecordJson, MissingDeadlineIsNamed) {
+  auto r = decodeStopRecord(R"({"signalled":[]})", "/s/stop.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("killDeadlineNs"), std::string::npos) << r.error().message;
+}
+
 TEST(ContainerRecordJson, RoundTrips) {
   ContainerRecord r;
   r.name = "app";

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agent/api/exec_target_loader.h"
+#include "agent/api/pod_lookup.h"
+#include "common/error.h"
+
+namespace podkeeper::api {
+
+// {"container", "defaulted" (kubectl's note, "" when -c was given or the pod has one
+// container), "target"}; the error message is for a 400 answer.
+Result<nlohmann::json> execLocation(const reconciler::Reconciler& r, const KnownPod& known,
+                                    const std::string& requested, const ExecTargetLoader& load);
+
+}  // namespace podkeeper::api

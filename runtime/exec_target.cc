@@ -1,0 +1,71 @@
+#include "runtime/exec_target.h"
+
+#include "runtime/atomic_file.h"
+#include "runtime/container_init.h"
+#include "runtime/json_fields.h"
+#include "runtime/shim_config.h"
+#include "runtime/state_json.h"
+
+namespace podkeeper::runtime {
+
+Result<ExecTarget> loadExecTarget(const StateLayout& layout, const std::string& sandboxUid,
+                                  const std::string& name) {
+  if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
+  if (auto r = checkPathComponent("container name", name); !r) return fail(r.error());
+  const auto paths = layout.container(sandboxUid, name);
+  auto state = readWholeFile(paths.state());
+  if (!state) return fail(state.error());
+  auto rec = decodeContainerRecord(*state, paths.state());
+  if (!rec) return fail(rec.error());
+  auto config = readWholeFile(paths.config());
+  if (!config) return fail(config.error());
+  auto cfg = decodeShimConfig(*config, paths.config());
+  if (!cfg) return fail(cfg.error());
+  auto identity = identityFor(*cfg);
+  if (!identity) return fail(identity.error());
+  auto hostname = readWholeFile(layout.podDir(sandboxUid) + "/hostname");
+  std::string host = hostname ? *hostname : std::string();
+  while (!host.empty() && host.back() == '\n') host.pop_back();
+  return ExecTarget{rec->pid,
+                    rec->pidStartTime,
+                    rec->cgroupPath,
+                    std::move(*identity),
+                    containerEnvironment(cfg->env, host),
+                    cfg->workingDir};
+}
+
+nlohmann::json encodeExecTarget(const ExecTarget& t) {
+  nlohmann::json identity = {{"capabilityMask", t.identity.capabilityMask},
+                             {"noNewPrivileges", t.identity.noNewPrivileges},
+                             {"groups", t.identity.groups}};
+  if (t.identity.uid) identity["uid"] = *t.identity.uid;
+  if (t.identity.gid) identity["gid"] = *t.identity.gid;
+  return {{"pid", t.pid},
+          {"pidStartTime", t.pidStartTime},
+          {"cgroupPath", t.cgroupPath},
+          {"identity", identity},
+          {"env", t.env},
+          {"workingDir", t.workingDir}};
+}
+
+Result<ExecTarget> decodeExecTarget(const nlohmann::json& j, const std::string& what) {
+  JsonFields f(j, what);
+  ExecTarget t;
+  t.pid = f.required<pid_t>("pid");
+  t.pidStartTime = f.required<uint64_t>("pidStartTime");
+  t.cgroupPath = f.required<std::string>("cgroupPath");
+  t.env = f.get<std::vector<std::string>>("env");
+  t.workingDir = f.get<std::string>("workingDir", "/");
+  auto identity = f.get<nlohmann::json>("identity", nlohmann::json::object());
+  if (f.error()) return fail(*f.error());
+  JsonFields id(identity, what + " identity");
+  t.identity.capabilityMask = id.get<uint64_t>("capabilityMask");
+  t.identity.noNewPrivileges = id.get<bool>("noNewPrivileges", true);
+  t.identity.groups = id.get<std::vector<gid_t>>("groups");
+  if (identity.contains("uid")) t.identity.uid = id.get<uid_t>("uid");
+  if (identity.contains("gid")) t.identity.gid = id.get<gid_t>("gid");
+  if (id.error()) return fail(*id.error());
+  return t;
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/error.h"
+#include "runtime/container_exec.h"
+#include "runtime/state_dir.h"
+
+// Where and as whom `podkeeper exec` runs a command: read by the agent from the state
+// directory, handed to the CLI over the unix socket, which joins the container itself.
+namespace podkeeper::runtime {
+
+// The running container's init (pid and start time), cgroup, user, capabilities,
+// environment and working directory, from its state.json and config.json.
+Result<ExecTarget> loadExecTarget(const StateLayout& layout, const std::string& sandboxUid,
+                                  const std::string& name);
+
+nlohmann::json encodeExecTarget(const ExecTarget& target);
+Result<ExecTarget> decodeExecTarget(const nlohmann::json& j, const std::string& what);
+
+}  // namespace podkeeper::runtime

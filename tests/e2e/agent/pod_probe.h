@@ -1,0 +1,28 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/e2e/agent/agent_harness.h"
+
+// Reads pods through the agent's API and their containers from the machine.
+namespace podkeeper::e2e {
+
+// GET /pods/<ns>/<name> parsed; a discarded value when there is no answer.
+nlohmann::json podJson(const AgentHarness& agent, const std::string& name,
+                       const std::string& ns = "default");
+// status.containerStatuses[i] (or initContainerStatuses) of the named container; null if none.
+nlohmann::json containerStatus(const nlohmann::json& pod, const std::string& container);
+// The container's init as seen from the host: the process in the cgroup directory whose PID
+// in its own namespace is 1; 0 when there is none.
+pid_t initPid(const std::string& cgroupDir);
+// Runs the podkeeper CLI with args against the agent's socket; stdout and stderr together.
+struct CliRun {
+  int exitCode = -1;
+  std::string output;
+};
+CliRun runCli(const AgentHarness& agent, const std::string& args);
+
+}  // namespace podkeeper::e2e

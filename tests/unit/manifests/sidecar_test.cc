@@ -1,0 +1,76 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "manifests/decode.h"
+#include "manifests/identity.h"
+#include "test_util.h"
+
+// Sidecar init containers (restartPolicy: Always on an init container).
+namespace podkeeper::manifests {
+namespace {
+
+using testing::decode;
+using ::testing::ElementsAre;
+using testing::errors;
+using ::testing::HasSubstr;
+
+std::string podWithInit(const std::string& initLines, const std::string& appLines = "") {
+  return R"(apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers:
+  - name: proxy
+    image: busybox
+)" + initLines +
+         R"(  containers:
+  - name: app
+    image: busybox
+)" + appLines;
+}
+
+TEST(Sidecar, InitContainerWithRestartPolicyAlwaysIsASidecar) {
+  DecodeResult r = decode(podWithInit("    restartPolicy: Always\n"));
+  ASSERT_THAT(errors(r), ::testing::IsEmpty());
+  ASSERT_EQ(r.pods.size(), 1u);
+  const auto& spec = r.pods[0].pod.spec;
+  EXPECT_TRUE(isSidecar(spec.initContainers[0]));
+  EXPECT_FALSE(isSidecar(spec.containers[0]));
+}
+
+TEST(Sidecar, OtherRestartPoliciesOnAnInitContainerAreRejectedNamingFileFieldAndValue) {
+  DecodeResult r = decode(podWithInit("    restartPolicy: OnFailure\n"), "/m/web.yaml");
+  EXPECT_THAT(errors(r), ElementsAre(HasSubstr(
+                             "/m/web.yaml:8:20: spec.initContainers[0].restartPolicy: \"OnFailure\" "
+                             "is not supported; supported values: \"Always\"")));
+  EXPECT_TRUE(r.pods.empty());
+}
+
+TEST(Sidecar, RestartPolicyOnARegularContainerIsRejected) {
+  DecodeResult r = decode(podWithInit("", "    restartPolicy: Always\n"), "/m/web.yaml");
+  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.containers[0].restartPolicy: may not be set "
+                                               "for non-init containers")));
+  EXPECT_TRUE(r.pods.empty());
+}
+
+TEST(Sidecar, SidecarMayHaveProbesAndHooksLikeARegularContainer) {
+  DecodeResult r = decode(podWithInit(R"(    restartPolicy: Always
+    readinessProbe: {exec: {command: ["true"]}}
+    lifecycle: {preStop: {exec: {command: ["true"]}}}
+)"));
+  EXPECT_THAT(errors(r), ::testing::IsEmpty());
+}
+
+// Pods without the field keep their hash: see SpecHash.GoldenValuesAreStable.
+TEST(Sidecar, SettingTheFieldChangesTheSpecHash) {
+  DecodeResult plain = decode(podWithInit(""));
+  DecodeResult sidecar = decode(podWithInit("    restartPolicy: Always\n"));
+  ASSERT_EQ(plain.pods.size(), 1u);
+  ASSERT_EQ(sidecar.pods.size(), 1u);
+  EXPECT_NE(plain.pods[0].specHash, sidecar.pods[0].specHash);
+  EXPECT_NE(canonicalSpec(sidecar.pods[0].pod.spec).find("\"restartPolicy\":\"Always\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace podkeeper::manifests

@@ -1,0 +1,91 @@
+#include "lifecycle_fixture.h"
+#include "reconciler/pod_phase.h"
+#include "reconciler/pod_status.h"
+
+// activeDeadlineSeconds: counted from the sandbox's creation, which survives the agent.
+namespace podkeeper::reconciler {
+namespace {
+
+using testing::container;
+constexpr int64_t kSec = kNsPerSec;
+
+class ActiveDeadline : public testing::LifecycleFixture {
+ protected:
+  manifests::DecodedPod podWithDeadline(int64_t seconds) {
+    auto p = testing::pod("web", {container("app")});
+    p.pod.spec.activeDeadlineSeconds = seconds;
+    p.pod.spec.terminationGracePeriodSeconds = 5;
+    return p;
+  }
+  bool hasEvent(const std::string& reason) {
+    for (const auto& e : reconciler_->events().forPod("default/web"))
+      if (e.reason == reason) return true;
+    return false;
+  }
+};
+
+TEST_F(ActiveDeadline, PodPastItsDeadlineIsStoppedWithItsGracePeriodAndFailed) {
+  runtime_.containersHandleSigterm = false;
+  auto p = podWithDeadline(30);
+  want({p});
+  int64_t t0 = clock_.now;
+  auto out = reconcile();
+  EXPECT_EQ(out.requeueAtNs, t0 + 30 * kSec) << "looked at again when the deadline passes";
+  advanceTo(t0 + 30 * kSec);
+  runtime_.calls.clear();
+  reconcile();
+  EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"signal uid-web/app 15"}));
+  EXPECT_TRUE(hasEvent("DeadlineExceeded"));
+  const auto& obs = runtime_.sandboxes.at("uid-web");
+  EXPECT_EQ(podPhase(p, &obs), "Failed");
+  PodStatusInput in;
+  in.pod = &p;
+  in.observed = &obs;
+  auto status = podStatus(in);
+  EXPECT_EQ(status["reason"], "DeadlineExceeded");
+  EXPECT_EQ(status["message"], "Pod was active on the node longer than the specified deadline");
+  advanceTo(t0 + 35 * kSec);
+  reconcile();
+  EXPECT_EQ(runtime_.calls.back(), "kill uid-web/app");
+}
+
+TEST_F(ActiveDeadline, FailedPodIsNotRestartedNorRecreatedUntilItsManifestChanges) {
+  auto p = podWithDeadline(10);
+  want({p});
+  int64_t t0 = clock_.now;
+  reconcile();
+  advanceTo(t0 + 10 * kSec);
+  reconcile();  // SIGTERM; the fake's container exits
+  runtime_.calls.clear();
+  advanceTo(t0 + 100 * kSec);
+  reconcile();
+  EXPECT_TRUE(runtime_.calls.empty()) << runtime_.calls.front();
+
+  auto changed = p;
+  changed.specHash = "h2";
+  want({changed});
+  reconcile();
+  reconcile();
+  EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"removeSandbox uid-web", "ensure uid-web",
+                                                      "start uid-web/app"}));
+}
+
+TEST_F(ActiveDeadline, DeadlineCountsFromTheSandboxCreationAcrossAnAgentRestart) {
+  auto p = podWithDeadline(60);
+  want({p});
+  int64_t t0 = clock_.now;
+  reconcile();
+  advanceTo(t0 + 59 * kSec);
+  reconciler_ = freshReconciler();
+  want({p});
+  ASSERT_TRUE(reconciler_->observeAll());
+  auto out = reconcile();
+  EXPECT_EQ(out.requeueAtNs, t0 + 60 * kSec);
+  EXPECT_TRUE(observed("uid-web", "app")->running);
+  advanceTo(t0 + 60 * kSec);
+  reconcile();
+  EXPECT_FALSE(observed("uid-web", "app")->running);
+}
+
+}  // namespace
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,49 @@
+#include "runtime/exec_target.h"
+
+#include <gtest/gtest.h>
+
+namespace podkeeper::runtime {
+namespace {
+
+TEST(ExecTargetJson, RoundTripsEverythingTheCliNeedsToJoinAContainer) {
+  ExecTarget t;
+  t.pid = 4242;
+  t.pidStartTime = 987654;
+  t.cgroupPath = "podkeeper/burstable/poduid/app";
+  t.identity.capabilityMask = 0x3fff;
+  t.identity.noNewPrivileges = false;
+  t.identity.uid = 1000;
+  t.identity.gid = 1000;
+  t.identity.groups = {1000, 10};
+  t.env = {"PATH=/bin", "HOSTNAME=web"};
+  t.workingDir = "/srv";
+  auto back = decodeExecTarget(encodeExecTarget(t), "exec target");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->pid, t.pid);
+  EXPECT_EQ(back->pidStartTime, t.pidStartTime);
+  EXPECT_EQ(back->cgroupPath, t.cgroupPath);
+  EXPECT_EQ(back->identity.capabilityMask, t.identity.capabilityMask);
+  EXPECT_EQ(back->identity.noNewPrivileges, false);
+  EXPECT_EQ(back->identity.uid, t.identity.uid);
+  EXPECT_EQ(back->identity.gid, t.identity.gid);
+  EXPECT_EQ(back->identity.groups, t.identity.groups);
+  EXPECT_EQ(back->env, t.env);
+  EXPECT_EQ(back->workingDir, "/srv");
+}
+
+TEST(ExecTargetJson, RootUserStaysUnsetAndAMissingPidIsNamed) {
+  ExecTarget t;
+  t.pid = 1;
+  t.cgroupPath = "x";
+  auto j = encodeExecTarget(t);
+  auto back = decodeExecTarget(j, "exec target");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_FALSE(back->identity.uid);
+  j.erase("pid");
+  auto bad = decodeExecTarget(j, "exec target");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("\"pid\""), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime

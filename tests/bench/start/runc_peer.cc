@@ -35,7 +35,8 @@ std::vector<std::string> RuncPeer::command(const std::vector<std::string>& args)
   return argv;
 }
 
-void RuncPeer::makeBundle(const std::string& bundle, const std::vector<std::string>& args) {
+void RuncPeer::makeBundle(const std::string& bundle, const std::vector<std::string>& args,
+                          const std::string& shared) {
   std::string dir = bundlesDir_ + "/" + bundle;
   makeDirs(dir);
   std::string out;
@@ -47,6 +48,13 @@ void RuncPeer::makeBundle(const std::string& bundle, const std::vector<std::stri
   spec["process"]["terminal"] = false;
   spec["process"]["args"] = args;
   spec["linux"]["cgroupsPath"] = cgroupOf(bundle);
+  if (!shared.empty()) {
+    makeDirs(shared);
+    spec["mounts"].push_back({{"destination", "/shared"},
+                              {"type", "bind"},
+                              {"source", shared},
+                              {"options", {"rbind", "rw"}}});
+  }
   writeFile(dir + "/config.json", spec.dump(2));
 }
 

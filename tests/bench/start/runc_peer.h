@@ -18,7 +18,9 @@ class RuncPeer {
   RuncPeer(const RuncPeer&) = delete;
   RuncPeer& operator=(const RuncPeer&) = delete;
   // Writes <runcRoot>/bundles/<bundle>/config.json from `runc spec`.
-  void makeBundle(const std::string& bundle, const std::vector<std::string>& args);
+  // shared: a host directory bind-mounted read-write at /shared (the pod's emptyDir), or "".
+  void makeBundle(const std::string& bundle, const std::vector<std::string>& args,
+                  const std::string& shared = "");
   // `runc run -d` with stdout into a pipe; returns the read end (caller closes).
   struct Started {
     pid_t runcPid;

@@ -7,8 +7,9 @@
 //   stop   unlink() of the manifest until the container's processes, its shim and every pod
 //          cgroup are gone (and, second column, until the agent removed the pod's state);
 //          runc: `runc kill ID TERM`, wait for the container's init to exit, `runc delete`.
-//   pair   start of a pod with two containers until both printed "started"; runc: two
-//          `runc run -d` one after the other (no shared namespaces) until both printed.
+//   pair   start of a pod with two containers sharing an emptyDir until both printed
+//          "started"; runc: two `runc run -d` one after the other (no shared namespaces), both
+//          bind-mounting one host directory at /shared, until both printed.
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -60,9 +61,14 @@ class Bench {
                 uid, containers};
     std::string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + h.name +
                        "\n  namespace: default\n  uid: " + h.uid + "\nspec:\n  containers:\n";
-    for (const auto& c : containers)
+    // Several containers share an emptyDir, as a pod with a sidecar usually does.
+    const bool shared = containers.size() > 1;
+    for (const auto& c : containers) {
       yaml += "    - name: " + c + "\n      image: busybox\n      command: " +
               nlohmann::json(std::vector<std::string>{"sh", "-c", kScript}).dump() + "\n";
+      if (shared) yaml += "      volumeMounts:\n        - {name: shared, mountPath: /shared}\n";
+    }
+    if (shared) yaml += "  volumes:\n    - {name: shared, emptyDir: {}}\n";
     ws_.stage(h.file, yaml);
     return h;
   }
@@ -343,14 +349,15 @@ int main(int argc, char** argv) {
     if (!exists(rootfs + "/bin/busybox")) throw std::runtime_error("no busybox in " + rootfs);
     RuncPeer runc(ws, o.runc, rootfs);
     std::vector<std::string> cmd{"sh", "-c", kScript};
-    for (const auto& b : {"single", "pair-a", "pair-b"}) runc.makeBundle(b, cmd);
+    runc.makeBundle("single", cmd);
+    for (const auto& b : {"pair-a", "pair-b"}) runc.makeBundle(b, cmd, runc.bundleDir("shared"));
     ws.startAgent(o.podkeeper, o.imageDir);
     Bench b(o, ws, runc);
     if (o.only == "all" || o.only == "start")
       scenarioStart(b, o, "Start latency, 1 container", {"c"}, {"single"}, o.runs);
     if (o.only == "all" || o.only == "stop") scenarioStop(b, o);
     if (o.only == "all" || o.only == "pair")
-      scenarioStart(b, o, "Start latency, pod with 2 containers (no volumes)", {"a", "b"},
+      scenarioStart(b, o, "Start latency, pod with 2 containers sharing an emptyDir", {"a", "b"},
                     {"pair-a", "pair-b"}, o.pairRuns);
     std::printf("\nloadavg at end: %s\n", loadavg().c_str());
     if (!o.rawFile.empty()) writeFile(o.rawFile, "run,side,index,utc,ms,ms2\n" + rawRows);

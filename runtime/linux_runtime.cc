@@ -13,6 +13,7 @@
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
 #include "runtime/container_seccomp.h"
+#include "runtime/exec_target.h"
 #include "runtime/host_path.h"
 #include "runtime/image_store.h"
 #include "runtime/image_user.h"
@@ -339,24 +340,7 @@ Result<void> LinuxRuntime::removeContainer(const std::string& sandboxUid, const 
 
 Result<ExecTarget> LinuxRuntime::execTarget(const std::string& sandboxUid,
                                             const std::string& name) const {
-  auto rec = loadContainer(sandboxUid, name);
-  if (!rec) return fail(rec.error());
-  const auto paths = layout_.container(sandboxUid, name);
-  auto text = readWholeFile(paths.config());
-  if (!text) return fail(text.error());
-  auto cfg = decodeShimConfig(*text, paths.config());
-  if (!cfg) return fail(cfg.error());
-  auto identity = identityFor(*cfg);
-  if (!identity) return fail(identity.error());
-  const auto hostname = readWholeFile(layout_.podDir(sandboxUid) + "/hostname");
-  std::string host = hostname ? *hostname : std::string();
-  while (!host.empty() && host.back() == '\n') host.pop_back();
-  return ExecTarget{rec->pid,
-                    rec->pidStartTime,
-                    rec->cgroupPath,
-                    std::move(*identity),
-                    containerEnvironment(cfg->env, host),
-                    cfg->workingDir};
+  return loadExecTarget(layout_, sandboxUid, name);
 }
 
 Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,

@@ -1,6 +1,12 @@
 #!/bin/bash
-# Configures and builds podkeeper into build/ (binaries in build/bin/).
+# Configures and builds podkeeper into build/ (binaries in build/bin/). Uses ccache when it is
+# installed (optional), with paths taken relative to the checkout so clones share the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$PWD")}" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
 cmake --build build -j"$(nproc)"

@@ -85,7 +85,8 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   if (auto r = checkCgroupPath("cgroupParent", spec.cgroupParent); !r) return r;
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
-  if (auto r = makeDirs(layout.containersDir(spec.uid), 0711); !r) return r;
+  if (auto r = makePrivateDir(podDir); !r) return r;
+  if (auto r = makeDirs(layout.containersDir(spec.uid), 0700); !r) return r;
 
   SandboxRecord record{spec.uid,
                        spec.name,

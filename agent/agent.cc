@@ -50,6 +50,8 @@ runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
   r.shimPath = c.shimPath;
   r.cgroupRoot = c.cgroupRoot;
   r.cgroupConfig = {c.cgroupMount, "/proc/self/mountinfo"};
+  r.logMaxBytes = containerLogMaxBytes(c);
+  r.logMaxFiles = c.containerLogMaxFiles;
   return r;
 }
 

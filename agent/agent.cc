@@ -28,6 +28,7 @@
 #include "runtime/cgroup/resources.h"
 #include "runtime/exec_target.h"
 #include "runtime/linux_runtime.h"
+#include "runtime/state_dir.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -35,7 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Result<void> makeDirs(const AgentConfig& c) {
-  for (const auto* dir : {&c.stateDir, &c.logDir, &c.manifestDir}) {
+  for (const auto* dir : {&c.logDir, &c.manifestDir}) {
     std::error_code ec;
     fs::create_directories(*dir, ec);
     if (ec) return failMsg("creating " + *dir + ": " + ec.message());
@@ -49,6 +50,8 @@ runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
   r.shimPath = c.shimPath;
   r.cgroupRoot = c.cgroupRoot;
   r.cgroupConfig = {c.cgroupMount, "/proc/self/mountinfo"};
+  r.logMaxBytes = containerLogMaxBytes(c);
+  r.logMaxFiles = c.containerLogMaxFiles;
   return r;
 }
 
@@ -267,6 +270,12 @@ struct Agent {
 
 Result<void> runAgent(const AgentConfig& config) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Claimed before anything else is touched: a second agent on the same state directory
+  // stops here, leaving the first one's socket, pods and cgroups alone.
+  if (auto r = runtime::makePrivateDir(config.stateDir); !r) return r;
+  const runtime::StateLayout layout(config.stateDir);
+  auto lock = runtime::StateDirLock::acquire(layout.lockFile());
+  if (!lock) return fail(lock.error());
   if (auto r = makeDirs(config); !r) return r;
   auto cgroups = runtime::cgroup::makeCgroupManager({config.cgroupMount, "/proc/self/mountinfo"});
   if (!cgroups) return fail(cgroups.error().context("cgroups at " + config.cgroupMount));

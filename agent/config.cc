@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "manifests/quantity.h"
+
 namespace podkeeper::agent {
 namespace {
 
@@ -61,7 +63,18 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (auto r = validListen(c.listen); !r) return r;
   if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
     return failMsg("--resync and --relist must be positive");
+  const auto size = manifests::parseBytes(c.containerLogMaxSize);
+  if (!size.value || *size.value < 1024)
+    return failMsg("--container-log-max-size: \"" + c.containerLogMaxSize +
+                   "\" is not a size of at least 1Ki (e.g. 10Mi)");
+  if (c.containerLogMaxFiles < 2)
+    return failMsg("--container-log-max-files: " + std::to_string(c.containerLogMaxFiles) +
+                   " must be at least 2, as for the kubelet");
   return {};
+}
+
+uint64_t containerLogMaxBytes(const AgentConfig& c) {
+  return static_cast<uint64_t>(manifests::parseBytes(c.containerLogMaxSize).value.value_or(0));
 }
 
 }  // namespace podkeeper::agent

@@ -24,10 +24,17 @@ struct AgentConfig {
   std::string logLevel = "info";
   std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";  // Localhost profiles
   bool seccompDefault = false;  // RuntimeDefault when pod and container say nothing
+  // The kubelet's containerLogMaxSize (a quantity) and containerLogMaxFiles: a container's log
+  // is rotated past the size, keeping that many files.
+  std::string containerLogMaxSize = "10Mi";
+  int containerLogMaxFiles = 5;
 };
 
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of
 // plain names, a listen address of the form HOST:PORT.
 Result<void> validateConfig(const AgentConfig& config);
+
+// --container-log-max-size in bytes (validateConfig has checked it).
+uint64_t containerLogMaxBytes(const AgentConfig& config);
 
 }  // namespace podkeeper::agent

@@ -48,6 +48,12 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
       ->capture_default_str();
   run.add_flag("--seccomp-default", c.seccompDefault,
                "RuntimeDefault seccomp for containers whose pod and container set no profile");
+  run.add_option("--container-log-max-size", c.containerLogMaxSize,
+                 "Rotate a container's log past this size (a quantity, e.g. 10Mi)")
+      ->capture_default_str();
+  run.add_option("--container-log-max-files", c.containerLogMaxFiles,
+                 "Log files kept per container, the current one included")
+      ->capture_default_str();
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

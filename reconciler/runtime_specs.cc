@@ -34,6 +34,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
   s.shareProcessNamespace = spec.shareProcessNamespace;
+  s.logDir = podLogDir(paths.logDir, pod);
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
   for (const auto& v : spec.volumes) {
     if (v.emptyDir)
@@ -73,11 +74,14 @@ Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifes
   return out;
 }
 
+std::string podLogDir(const std::string& logDir, const manifests::DecodedPod& pod) {
+  const auto& meta = pod.pod.metadata;
+  return logDir + "/" + meta.namespace_ + "_" + meta.name + "_" + pod.uid;
+}
+
 std::string containerLogPath(const std::string& logDir, const manifests::DecodedPod& pod,
                              const std::string& container, int restartCount) {
-  const auto& meta = pod.pod.metadata;
-  return logDir + "/" + meta.namespace_ + "_" + meta.name + "_" + pod.uid + "/" + container + "/" +
-         std::to_string(restartCount) + ".log";
+  return podLogDir(logDir, pod) + "/" + container + "/" + std::to_string(restartCount) + ".log";
 }
 
 namespace {

@@ -44,6 +44,8 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const NodePaths& paths, int restartCount,
                                              const std::string& imageUser = "");
 
+// <logDir>/<namespace>_<name>_<uid>: removed with the pod's sandbox.
+std::string podLogDir(const std::string& logDir, const manifests::DecodedPod& pod);
 // /var/log/pods/<namespace>_<name>_<uid>/<container>/<restartCount>.log
 std::string containerLogPath(const std::string& logDir, const manifests::DecodedPod& pod,
                              const std::string& container, int restartCount);

@@ -1,6 +1,7 @@
 #include "runtime/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,8 +34,16 @@ std::string parentDir(const std::string& path) {
 
 Result<void> writeFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  ::unlink(tmp.c_str());  // left by a crash of an earlier process with this pid
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return failSys(errno, "create " + tmp);
+  // Exactly the mode asked for, whatever the umask: narrower would hide a file a container
+  // must read, wider would show env values to local users.
+  if (::fchmod(fd.get(), mode) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return failSys(err, "chmod " + tmp);
+  }
   if (auto r = writeAll(fd.get(), content, tmp); !r) {
     ::unlink(tmp.c_str());
     return r;

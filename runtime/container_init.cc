@@ -74,9 +74,6 @@ Result<void> setUp(const InitPlan& plan) {
   if (auto r = joinPodNamespaces(plan); !r) return r;
   if (auto r = prepareRootfs(plan.rootfs); !r) return r;
   if (auto r = pivotInto(plan.rootfs.mergedDir); !r) return r;
-  if (!plan.rootfs.privileged) {
-    if (auto r = maskKernelPaths(); !r) return r;
-  }
   if (plan.rootfs.readOnly) {
     if (auto r = remountRootReadOnly(); !r) return r;
   }

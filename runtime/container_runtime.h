@@ -82,6 +82,9 @@ struct SandboxSpec {
   // Init containers that keep running (restartPolicy Always), in spec order: stored so a
   // deleted pod still stops them last, in reverse order.
   std::vector<std::string> sidecars;
+  // The pod's log directory (<log-dir>/<namespace>_<name>_<uid>): the runtime removes it, with
+  // every container's logs, when it removes the sandbox. "" = none.
+  std::string logDir;
   // Added by the runtime layer (all optional):
   bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
   bool hostIPC = false;

@@ -33,6 +33,45 @@ std::string formatCriLine(int64_t realtimeNs, LogStream stream, bool partial,
   return line;
 }
 
+namespace {
+
+std::optional<long> parseDigits(std::string_view s) {
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  long n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+std::optional<long> restartOfLogFile(std::string_view name) {
+  const auto dot = name.find(".log");
+  if (dot == std::string_view::npos) return std::nullopt;
+  const auto rest = name.substr(dot + 4);
+  if (!rest.empty() && (rest.front() != '.' || !parseDigits(rest.substr(1)))) return std::nullopt;
+  return parseDigits(name.substr(0, dot));
+}
+
+std::vector<std::string> staleRestartLogs(const std::vector<std::string>& names,
+                                          std::string_view currentLog) {
+  const auto current = restartOfLogFile(currentLog);
+  if (!current) return {};
+  std::optional<long> previous;
+  for (const auto& n : names) {
+    const auto r = restartOfLogFile(n);
+    if (r && *r != *current && (!previous || *r > *previous)) previous = r;
+  }
+  std::vector<std::string> stale;
+  for (const auto& n : names) {
+    const auto r = restartOfLogFile(n);
+    if (r && *r != *current && r != previous) stale.push_back(n);
+  }
+  return stale;
+}
+
 std::vector<LogEntry> LogLineSplitter::feed(std::string_view data) {
   std::vector<LogEntry> out;
   while (!data.empty()) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "runtime/syscalls.h"
 
@@ -178,6 +179,69 @@ Result<void> mountKernelFs(int rootFd, bool privileged) {
                  "/sys");
 }
 
+// The container's own /dev/null, checked before it serves as the mask of kernel paths: a bind
+// of anything else (a symlink, a file, a volume) over /proc paths would expose that file
+// where the kernel's is expected (CVE-2025-31133). Opened from the /dev tmpfs just made, before
+// any volume can be mounted over /dev, and bound from this fd, never by path.
+Result<UniqueFd> openNullDevice(int rootFd) {
+  auto fd = openInRoot(rootFd, "/dev/null", O_PATH | O_NOFOLLOW);
+  if (!fd) return fail(fd.error().context("mask source"));
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return failSys(errno, "stat /dev/null in the container rootfs");
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+    char mode[16];
+    ::snprintf(mode, sizeof mode, "0%o", st.st_mode);
+    return failMsg("/dev/null in the container rootfs is not the null device (char 1:3): mode " +
+                   std::string(mode) + ", device " + std::to_string(major(st.st_rdev)) + ":" +
+                   std::to_string(minor(st.st_rdev)) + "; refusing to mask kernel paths with it");
+  }
+  return fd;
+}
+
+// A directory gets a read-only tmpfs, anything else the verified null device.
+Result<void> maskPath(int rootFd, int nullFd, const std::string& path) {
+  auto target = openInRoot(rootFd, path, O_PATH | O_NOFOLLOW);
+  if (!target && target.error().code == ENOENT) return {};  // not on this kernel
+  if (!target) return fail(target.error());
+  struct stat st {};
+  if (::fstat(target->get(), &st) != 0) return failSys(errno, "stat " + path);
+  if (S_ISDIR(st.st_mode)) {
+    return mountAt("tmpfs", target->get(), "tmpfs", MS_RDONLY, nullptr, "mask " + path);
+  }
+  return mountAt(fdPath(nullFd).c_str(), target->get(), nullptr, MS_BIND, nullptr, "mask " + path);
+}
+
+Result<void> bindReadOnly(int rootFd, const std::string& path) {
+  auto target = openInRoot(rootFd, path, O_PATH | O_NOFOLLOW);
+  if (!target && target.error().code == ENOENT) return {};
+  if (!target) return fail(target.error());
+  if (auto r = mountAt(fdPath(target->get()).c_str(), target->get(), nullptr, MS_BIND | MS_REC,
+                       nullptr, path + " onto itself");
+      !r) {
+    return r;
+  }
+  auto mounted = openInRoot(rootFd, path, O_PATH | O_NOFOLLOW);  // the bind just made
+  if (!mounted) return fail(mounted.error());
+  return mountAt(nullptr, mounted->get(), nullptr,
+                 MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
+                 path + " read-only");
+}
+
+// Masked and read-only kernel paths, as runc's defaults. Done through the root fd before
+// pivoting and before the pod's volumes are mounted, so no volume can stand in for /dev/null
+// or cover a path before it is masked.
+Result<void> maskKernelPaths(int rootFd) {
+  auto null = openNullDevice(rootFd);
+  if (!null) return fail(null.error());
+  for (const char* path : kMaskedPaths) {
+    if (auto r = maskPath(rootFd, null->get(), path); !r) return r;
+  }
+  for (const char* path : kReadonlyPaths) {
+    if (auto r = bindReadOnly(rootFd, path); !r) return r;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path) {
@@ -243,6 +307,9 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
   if (auto r = mountCgroups(root.get(), plan.cgroupMounts, plan.privileged); !r) return r;
   if (auto r = mountDev(root.get()); !r) return r;
+  if (!plan.privileged) {
+    if (auto r = maskKernelPaths(root.get()); !r) return r;
+  }
   if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
   if (auto r = bindVolumes(root.get(), plan.mounts); !r) return r;
   auto cwd = openDirInRoot(root.get(), plan.workingDir);
@@ -265,27 +332,6 @@ Result<void> pivotInto(const std::string& mergedDir) {
 Result<void> remountRootReadOnly() {
   if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
     return failSys(errno, "remount / read-only");
-  }
-  return {};
-}
-
-Result<void> maskKernelPaths() {
-  for (const char* path : kMaskedPaths) {
-    struct stat st {};
-    if (::lstat(path, &st) != 0) continue;  // not on this kernel
-    const bool dir = S_ISDIR(st.st_mode);
-    const int rc = dir ? ::mount("tmpfs", path, "tmpfs", MS_RDONLY, nullptr)
-                       : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
-    if (rc != 0) return failSys(errno, std::string("mask ") + path);
-  }
-  for (const char* path : kReadonlyPaths) {
-    if (::access(path, F_OK) != 0) continue;
-    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
-        ::mount(path, path, nullptr,
-                MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                nullptr) != 0) {
-      return failSys(errno, std::string("make ") + path + " read-only");
-    }
   }
   return {};
 }

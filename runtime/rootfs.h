@@ -31,14 +31,12 @@ struct RootfsPlan {
 Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
                                    const std::string& work);
 
-// / rslave, overlay, /proc, /dev (+pts, shm, mqueue, devices, links), /sys, /etc files.
+// / rslave, overlay, /proc, /sys, /dev (+pts, shm, mqueue, devices, links), then (unless
+// privileged) the masked and read-only kernel paths, then the /etc files and the volumes.
 Result<void> prepareRootfs(const RootfsPlan& plan);
 
 // pivot_root(".", ".") then a lazy unmount of the old root, as runc does.
 Result<void> pivotInto(const std::string& mergedDir);
-
-// After pivoting: masked paths (bind /dev/null or read-only tmpfs) and read-only paths.
-Result<void> maskKernelPaths();
 
 // After pivoting: the container's / read-only (readOnlyRootFilesystem); volumes, /dev,
 // /proc and the rest stay as they are.

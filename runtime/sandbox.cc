@@ -61,6 +61,22 @@ Result<void> removePodCgroup(cgroup::CgroupManager& cgroups, const cgroup::Cgrou
   return removed;
 }
 
+// The pod's log directory, with its containers' current, previous and rotated logs, as the
+// kubelet removes it with the pod. Only a directory named for this pod's uid is removed.
+Result<void> removePodLogs(const SandboxRecord& record) {
+  const std::string& dir = record.logDir;
+  if (dir.empty()) return {};
+  const std::string suffix = "_" + record.uid;
+  if (dir.front() != '/' || !dir.ends_with(suffix) || dir.find("/../") != std::string::npos) {
+    return failMsg("sandbox.json: field \"logDir\": \"" + dir +
+                   "\" is not an absolute directory named for uid " + record.uid);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) return failSys(ec.value(), "remove pod logs " + dir);
+  return {};
+}
+
 // The pod's hostname, or the node's when it shares the node's uts namespace.
 std::string podHostname(const SandboxSpec& spec) {
   if (spec.hostNetwork) {
@@ -85,7 +101,8 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   if (auto r = checkCgroupPath("cgroupParent", spec.cgroupParent); !r) return r;
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
-  if (auto r = makeDirs(layout.containersDir(spec.uid), 0711); !r) return r;
+  if (auto r = makePrivateDir(podDir); !r) return r;
+  if (auto r = makeDirs(layout.containersDir(spec.uid), 0700); !r) return r;
 
   SandboxRecord record{spec.uid,
                        spec.name,
@@ -100,6 +117,7 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   record.shareProcessNamespace = spec.shareProcessNamespace;
   record.sidecars = spec.sidecars;
   record.createdAtNs = spec.createdAtNs;
+  record.logDir = spec.logDir;
   if (auto old = readWholeFile(layout.sandboxFile(spec.uid))) {
     auto previous = decodeSandboxRecord(*old, layout.sandboxFile(spec.uid));
     if (previous && previous->createdAtNs > 0) record.createdAtNs = previous->createdAtNs;
@@ -152,6 +170,9 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
     return fail(r.error().context("sandbox " + uid));
   }
   if (auto r = unmountEmptyDirs(layout, uid); !r) return fail(r.error().context("sandbox " + uid));
+  if (record) {
+    if (auto r = removePodLogs(*record); !r) return fail(r.error().context("sandbox " + uid));
+  }
   std::error_code ec;
   std::filesystem::remove_all(podDir, ec);
   if (ec) return failSys(ec.value(), "sandbox " + uid + ": remove " + podDir);

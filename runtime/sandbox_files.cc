@@ -45,26 +45,32 @@ std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& ali
 
 Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
                            const std::string& hostname, const NodeFiles& node) {
-  if (auto r = writeFileAtomic(podDir + "/hostname", hostname + "\n"); !r) return r;
+  // Bind-mounted into the containers: readable by whatever user they run as.
+  if (auto r = writeFileAtomic(podDir + "/hostname", hostname + "\n", 0644); !r) return r;
   std::string hosts = podHostsFile(hostname);
   if (spec.hostNetwork) {
     auto nodeHosts = readWholeFile(node.hosts);
     hosts = nodeHosts ? *nodeHosts : std::string();
   }
-  if (auto r = writeFileAtomic(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases)); !r) {
+  if (auto r = writeFileAtomic(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases), 0644);
+      !r) {
     return r;
   }
-  if (!spec.resolvConf.empty()) return writeFileAtomic(podDir + "/resolv.conf", spec.resolvConf);
+  if (!spec.resolvConf.empty())
+    return writeFileAtomic(podDir + "/resolv.conf", spec.resolvConf, 0644);
   // Like the kubelet's dnsPolicy "Default": the pod resolves as the node does.
   auto resolv = readWholeFile(node.resolvConf);
-  return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string());
+  return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string(), 0644);
 }
 
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec) {
+  // The volumes are 0777 for the containers (as the kubelet makes them) and reached through
+  // bind mounts; their parent is 0700, so no other host user can reach them.
+  if (auto r = makePrivateDir(layout.volumesDir(spec.uid)); !r) return r;
   for (const auto& v : spec.emptyDirs) {
     if (auto r = checkPathComponent("emptyDir volume", v.name); !r) return r;
     const std::string dir = layout.emptyDir(spec.uid, v.name);
-    if (auto r = makeDirs(dir, 0777); !r) return r;
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + dir);
     // As the kubelet: 0777 when the permission bits differ, keeping setgid (fsGroup).
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0) return failSys(errno, "stat " + dir);

@@ -1,10 +1,14 @@
 #include "runtime/state_dir.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <memory>
 
 namespace podkeeper::runtime {
@@ -57,6 +61,37 @@ Result<void> makeDirs(const std::string& path, mode_t mode) {
     }
   }
   return {};
+}
+
+Result<void> makePrivateDir(const std::string& path) {
+  if (auto r = makeDirs(path, 0700); !r) return r;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return failSys(errno, "open directory " + path);
+  if (::fchmod(fd.get(), 0700) != 0) return failSys(errno, "chmod 0700 " + path);
+  return {};
+}
+
+Result<StateDirLock> StateDirLock::acquire(const std::string& lockFile) {
+  UniqueFd fd(::open(lockFile.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return failSys(errno, "open " + lockFile);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return failSys(errno, "lock " + lockFile);
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+    long pid = 0;
+    if (n > 0) std::from_chars(buf, buf + n, pid);
+    const auto slash = lockFile.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : lockFile.substr(0, slash);
+    return failMsg("state directory " + dir + " is in use by another podkeeper (pid " +
+                   (pid > 0 ? std::to_string(pid) : std::string("unknown")) + ", holding " +
+                   lockFile + "); stop it or give this one another --state-dir");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return failSys(errno, "write pid to " + lockFile);
+  }
+  return StateDirLock(std::move(fd));
 }
 
 }  // namespace podkeeper::runtime

@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 
-// Where things live under the state directory (default /run/podkeeper):
+// Where things live under the state directory (default /run/podkeeper, 0700; pod
+// directories and volumes/ 0700, files 0600 unless a container reads them):
+//   podkeeper.lock                              flock held by the agent for its life
 //   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
 //   pods/<uid>/ns/{net,ipc,uts,pid}             namespace pins (bind mounts)
 //   pods/<uid>/reaper.json                      pid of the shared pid namespace's init
@@ -44,6 +47,7 @@ class StateLayout {
   explicit StateLayout(std::string root) : root_(std::move(root)) {}
 
   const std::string& root() const { return root_; }
+  std::string lockFile() const { return root_ + "/podkeeper.lock"; }
   std::string podsDir() const { return root_ + "/pods"; }
   std::string podDir(const std::string& uid) const { return podsDir() + "/" + uid; }
   std::string sandboxFile(const std::string& uid) const { return podDir(uid) + "/sandbox.json"; }
@@ -80,5 +84,20 @@ Result<std::vector<std::string>> listSubdirs(const std::string& dir);
 
 // mkdir -p with the given mode for created directories.
 Result<void> makeDirs(const std::string& path, mode_t mode = 0755);
+
+// mkdir -p, then path itself (not a symlink) set to 0700 even when it existed wider.
+Result<void> makePrivateDir(const std::string& path);
+
+// The agent's claim on a state directory: an exclusive flock on <dir>/podkeeper.lock, which
+// records the holder's pid. Released when the process ends, however it ends.
+class StateDirLock {
+ public:
+  // Fails, naming the directory and the holder's pid, when another process holds it.
+  static Result<StateDirLock> acquire(const std::string& lockFile);
+
+ private:
+  explicit StateDirLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
 
 }  // namespace podkeeper::runtime

@@ -27,7 +27,8 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"hostPID", r.hostPID},
               {"shareProcessNamespace", r.shareProcessNamespace},
               {"createdAtNs", r.createdAtNs},
-              {"sidecars", r.sidecars}}
+              {"sidecars", r.sidecars},
+              {"logDir", r.logDir}}
       .dump();
 }
 
@@ -49,6 +50,7 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.shareProcessNamespace = f.get<bool>("shareProcessNamespace");
   r.createdAtNs = f.get<int64_t>("createdAtNs");
   r.sidecars = f.get<std::vector<std::string>>("sidecars");
+  r.logDir = f.get<std::string>("logDir");
   if (f.error()) return fail(*f.error());
   return r;
 }

@@ -27,8 +27,9 @@ struct SandboxRecord {
   bool hostIPC = false;
   bool hostPID = false;
   bool shareProcessNamespace = false;  // one pid namespace for the pod, kept by a reaper
-  int64_t createdAtNs = 0;  // the first ensureSandbox; kept when the record is rewritten
+  int64_t createdAtNs = 0;             // the first ensureSandbox; kept when the record is rewritten
   std::vector<std::string> sidecars = {};  // init containers that keep running, in order
+  std::string logDir = {};                 // the pod's CRI log directory, removed with the sandbox
   bool operator==(const SandboxRecord&) const = default;
 };
 

@@ -1,15 +1,19 @@
 #include "agent/http/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstring>
 
 #include "agent/http/http_session.h"
 #include "agent/http/listen_address.h"
+#include "common/unique_fd.h"
 
 namespace podkeeper::http {
 
@@ -99,6 +103,16 @@ Result<void> openAcceptor(typename Protocol::acceptor& a, const Endpoint& ep, bo
   return {};
 }
 
+// Whether a process accepts connections on the unix socket at path.
+bool unixSocketAnswers(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  if (!fd.valid() || path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+}
+
 }  // namespace
 
 struct HttpServer::Listeners {
@@ -134,16 +148,38 @@ Result<void> HttpServer::listenUnix(const std::string& path, mode_t mode) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return failMsg("listen on " + path + ": exists and is no socket");
+    if (unixSocketAnswers(path)) {
+      return failMsg("listen on " + path + ": another process is serving this socket");
+    }
     ::unlink(path.c_str());  // stale socket of an earlier run
   }
+  // Bound in a private directory, given its mode there, then renamed into place, so the
+  // socket is never reachable with the mode the umask gave it (umask is per process, and the
+  // agent has threads; chmod after bind leaves a window).
+  const auto slash = path.rfind('/');
+  std::string privateDir =
+      (slash == std::string::npos ? "." : path.substr(0, slash)) + "/.podkeeper-sock-XXXXXX";
+  if (::mkdtemp(privateDir.data()) == nullptr) return failSys(errno, "mkdtemp " + privateDir);
+  const std::string bound = privateDir + "/s";
+  struct Cleanup {
+    const std::string& dir;
+    const std::string& file;
+    ~Cleanup() {
+      ::unlink(file.c_str());
+      ::rmdir(dir.c_str());
+    }
+  } cleanup{privateDir, bound};
   auto listener = std::make_shared<Listener<asio::local::stream_protocol>>(io_, state_);
-  asio::local::stream_protocol::endpoint ep(path);
+  asio::local::stream_protocol::endpoint ep(bound);
   if (auto r = openAcceptor<asio::local::stream_protocol>(listener->acceptor(), ep, false, path);
       !r) {
     return r;
   }
+  if (::chmod(bound.c_str(), mode) != 0) return failSys(errno, "chmod " + bound);
+  if (::rename(bound.c_str(), path.c_str()) != 0) {
+    return failSys(errno, "rename " + bound + " to " + path);
+  }
   listeners_->unixPaths.push_back(path);
-  if (::chmod(path.c_str(), mode) != 0) return failSys(errno, "chmod " + path);
   listener->accept();
   listeners_->unix.push_back(listener);
   spdlog::info("http: listening on unix socket {}", path);

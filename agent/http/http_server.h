@@ -35,7 +35,8 @@ class HttpServer {
 
   // "0.0.0.0:10255", "127.0.0.1:0", "[::1]:0". May be called more than once.
   Result<void> listenTcp(const std::string& hostPort);
-  // Replaces a stale socket file; the socket gets `mode` (e.g. 0600).
+  // Replaces a stale socket file, but not one a live process serves; the socket is bound in
+  // a private directory and has `mode` (e.g. 0600) before it appears at path.
   Result<void> listenUnix(const std::string& path, mode_t mode);
   // Port of the first TCP listener (the real one when asked for port 0); 0 when none.
   uint16_t tcpPort() const;

@@ -1,6 +1,7 @@
 #include "runtime/shim/diagnostics.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime/cri_log.h"
@@ -9,10 +10,12 @@
 namespace podkeeper::runtime::shim {
 
 Diagnostics::Diagnostics(const std::string& path)
-    : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) {}
+    : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600)) {}
 
 void Diagnostics::log(const std::string& line) const {
   if (!fd_.valid()) return;
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0 || st.st_size >= kMaxBytes) return;
   const std::string text =
       formatRfc3339Nano(realtimeNowNs()) + " [" + std::to_string(::getpid()) + "] " + line + "\n";
   (void)!::write(fd_.get(), text.data(), text.size());

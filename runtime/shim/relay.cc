@@ -23,25 +23,51 @@ struct Stream {
   LogLineSplitter splitter;
 };
 
-void writeEntries(CriLogWriter& log, LogStream kind, const std::vector<LogEntry>& entries,
-                  const Diagnostics& diag) {
-  const int64_t now = realtimeNowNs();
-  for (const auto& e : entries) {
-    if (auto r = log.write(now, kind, e); !r) diag.log("log write failed: " + r.error().message);
+// The container's output goes on whatever happens to the log: when it cannot be written (a
+// full disk), entries are dropped and counted, and the shim's own log gets one line when
+// that starts and one when it ends, not one per entry.
+class LogSink {
+ public:
+  LogSink(CriLogWriter& log, const Diagnostics& diag) : log_(log), diag_(diag) {}
+  ~LogSink() { reportDropped("container output ended"); }
+
+  void write(LogStream kind, const std::vector<LogEntry>& entries) {
+    const int64_t now = realtimeNowNs();
+    for (const auto& e : entries) {
+      auto r = log_.write(now, kind, e);
+      if (r) {
+        reportDropped("log writable again");
+        continue;
+      }
+      if (dropped_++ == 0) {
+        diag_.log("log write failed: " + r.error().message + "; dropping output until it works");
+      }
+    }
   }
-}
+
+ private:
+  void reportDropped(const std::string& why) {
+    if (dropped_ == 0) return;
+    diag_.log(why + "; " + std::to_string(dropped_) + " log entries were dropped");
+    dropped_ = 0;
+  }
+
+  CriLogWriter& log_;
+  const Diagnostics& diag_;
+  uint64_t dropped_ = 0;
+};
 
 // Reads what is there; closes the stream at EOF.
-void drain(Stream& s, CriLogWriter& log, const Diagnostics& diag) {
+void drain(Stream& s, LogSink& sink) {
   char buf[32 * 1024];
   const ssize_t n = ::read(s.fd.get(), buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {
-    writeEntries(log, s.kind, s.splitter.finish(), diag);
+    sink.write(s.kind, s.splitter.finish());
     s.fd.reset();
     return;
   }
-  writeEntries(log, s.kind, s.splitter.feed(std::string_view(buf, static_cast<size_t>(n))), diag);
+  sink.write(s.kind, s.splitter.feed(std::string_view(buf, static_cast<size_t>(n))));
 }
 
 Result<siginfo_t> reap(int pidfd) {
@@ -57,6 +83,7 @@ Result<siginfo_t> reap(int pidfd) {
 Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag) {
   Stream streams[2] = {{c.stdoutFd, LogStream::Stdout, LogLineSplitter()},
                        {c.stderrFd, LogStream::Stderr, LogLineSplitter()}};
+  LogSink sink(log, diag);
   std::optional<siginfo_t> exited;
   auto drainDeadline = std::chrono::steady_clock::time_point::max();
   while (streams[0].fd.valid() || streams[1].fd.valid()) {
@@ -78,7 +105,7 @@ Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const D
       return failSys(errno, "poll");
     }
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd >= 0 && fds[i].revents) drain(streams[i], log, diag);
+      if (fds[i].fd >= 0 && fds[i].revents) drain(streams[i], sink);
     }
     if (!exited && fds[2].revents) {
       auto si = reap(c.pidfd.get());

@@ -82,6 +82,7 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     agent.send(formatShimError(log.error().message));
     return 1;
   }
+  if (auto r = log->removeStaleRestartLogs(); !r) diag.log("warning: " + r.error().message);
   const auto oomBefore = oomKills(**cgroups, cfg.cgroupPath);
   auto container = spawnContainer(cfg, paths, **cgroups);
   if (!container) {

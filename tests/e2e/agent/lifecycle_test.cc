@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/machine_probe.h"
@@ -77,10 +78,14 @@ TEST_F(Lifecycle, DeletingTheManifestStopsTheContainerAndRemovesEverything) {
   pid_t pid = waitForInit(pod);
   ASSERT_GT(pid, 0) << agent.agentLog();
   ASSERT_TRUE(waitFor([&] { return log(pod).find("up") != std::string::npos; }, 5s));
+  // The log goes with the pod: read it through a descriptor opened before the delete.
+  std::ifstream logBeforeDelete(agent.logFile("default", pod.name, pod.uid, pod.container, 0));
   agent.removeManifest("web.yaml");
   ASSERT_TRUE(waitFor([&] { return podGone(pod); }, 10s)) << agent.agentLog();
   EXPECT_FALSE(alive(pid));
-  EXPECT_NE(log(pod).find("got TERM"), std::string::npos) << "not stopped with SIGTERM";
+  std::stringstream logText;
+  logText << logBeforeDelete.rdbuf();
+  EXPECT_NE(logText.str().find("got TERM"), std::string::npos) << "not stopped with SIGTERM";
   EXPECT_TRUE(mountsUnder(agent.stateDir() + "/pods").empty());
 }
 

@@ -1,6 +1,7 @@
 #include "agent/http/http_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -243,6 +244,61 @@ TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
   });
   stopped.get_future().wait();
   EXPECT_NE(::access(path.c_str(), F_OK), 0);  // socket file removed
+  ::rmdir(dir);
+}
+
+// Bound elsewhere and renamed into place with its mode set: the socket's name never exists
+// with the mode the umask would give a socket created where it lies.
+TEST_F(HttpServerTest, UnixSocketArrivesByRenameNeverCreatedInPlace) {
+  startServer();
+  char dir[] = "/tmp/pk-http-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ASSERT_GE(watch, 0);
+  ASSERT_GE(::inotify_add_watch(watch, dir, IN_CREATE | IN_MOVED_TO), 0);
+  const mode_t old = ::umask(0);
+  const std::string path = std::string(dir) + "/podkeeper.sock";
+  const bool listening = server->listenUnix(path, 0600).has_value();
+  ::umask(old);
+  ASSERT_TRUE(listening);
+  alignas(inotify_event) char buf[4096];
+  const ssize_t n = ::read(watch, buf, sizeof buf);
+  ::close(watch);
+  bool created = false, moved = false;
+  for (ssize_t off = 0; off < n;) {
+    const auto* e = reinterpret_cast<const inotify_event*>(buf + off);
+    if (e->len > 0 && std::string(e->name) == "podkeeper.sock") {
+      created = created || (e->mask & IN_CREATE);
+      moved = moved || (e->mask & IN_MOVED_TO);
+    }
+    off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+  }
+  EXPECT_FALSE(created);
+  EXPECT_TRUE(moved);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  server->stop();
+  EXPECT_EQ(::rmdir(dir), 0);  // nothing but the socket was left there
+}
+
+TEST_F(HttpServerTest, UnixSocketServedByAnotherServerIsNotTakenOver) {
+  startServer();
+  char dir[] = "/tmp/pk-http-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/podkeeper.sock";
+  ASSERT_TRUE(server->listenUnix(path, 0600));
+  struct stat before {};
+  ASSERT_EQ(::stat(path.c_str(), &before), 0);
+  HttpServer second(io, router.handler());
+  auto r = second.listenUnix(path, 0600);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("another process is serving"), std::string::npos)
+      << r.error().message;
+  struct stat after {};
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  server->stop();
   ::rmdir(dir);
 }
 

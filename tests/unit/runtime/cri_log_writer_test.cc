@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "runtime/atomic_file.h"
@@ -48,6 +49,27 @@ TEST_F(CriLogWriterTest, RotatesBySizeKeepingMaxFiles) {
   EXPECT_EQ(read("0.log.1"), "2023-11-14T22:13:20Z stdout F ccc\n");
   EXPECT_EQ(read("0.log.2"), "2023-11-14T22:13:20Z stdout F bbb\n");
   EXPECT_FALSE(fs::exists(dir_ / "0.log.3"));
+}
+
+TEST_F(CriLogWriterTest, SymlinkPlantedAsTheLogFileIsNotFollowed) {
+  const auto target = dir_ / "elsewhere";
+  fs::create_symlink(target, dir_ / "1.log");
+  auto w = CriLogWriter::open((dir_ / "1.log").string(), 0, 5);
+  EXPECT_FALSE(w.has_value());
+  EXPECT_FALSE(fs::exists(target));
+}
+
+TEST_F(CriLogWriterTest, RemovesLogsOfRestartsBeforeThePreviousOne) {
+  for (const char* n : {"0.log", "1.log", "1.log.1", "2.log", "3.log.2", "notes.txt"}) {
+    ASSERT_TRUE(writeFileAtomic((dir_ / n).string(), "x").has_value());
+  }
+  auto w = CriLogWriter::open((dir_ / "4.log").string(), 0, 5);
+  ASSERT_TRUE(w.has_value());
+  ASSERT_TRUE(w->removeStaleRestartLogs().has_value());
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir_)) left.push_back(e.path().filename());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"3.log.2", "4.log", "notes.txt"}));
 }
 
 }  // namespace

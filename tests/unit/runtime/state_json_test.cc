@@ -18,6 +18,7 @@ TEST(SandboxRecordJson, CreationTimeAndSidecarsRoundTrip) {
   SandboxRecord r{"u1", "web", "default", "web", "abc123", "podkeeper/podu1", 45};
   r.createdAtNs = 1'700'000'000'123'456'789;
   r.sidecars = {"proxy", "logs"};
+  r.logDir = "/var/log/pods/default_web_u1";
   auto back = decodeSandboxRecord(encodeSandboxRecord(r), "sandbox.json");
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, r);

@@ -62,6 +62,18 @@ TEST_F(V2DriverTest, CreateOnlyAddsControllersNotYetEnabled) {
   EXPECT_EQ(tree_.read("pk/cgroup.subtree_control"), "+cpu");
 }
 
+TEST_F(V2DriverTest, ApplyWritesThePidsLimitToPidsMax) {
+  ASSERT_TRUE(mgr_->create("pk/pod").has_value());
+  kernelFiles("pk/pod");
+  tree_.write("pk/pod/pids.max", "");
+  Resources r;
+  r.pidsLimit = -1;
+
+  ASSERT_TRUE(mgr_->apply("pk/pod", r).has_value());
+
+  EXPECT_EQ(tree_.read("pk/pod/pids.max"), "max");
+}
+
 TEST_F(V2DriverTest, ApplyWritesWeightCpuMaxAndMemoryMax) {
   ASSERT_TRUE(mgr_->create("pk/ctr").has_value());
   kernelFiles("pk/ctr");

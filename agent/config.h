@@ -24,6 +24,10 @@ struct AgentConfig {
   std::string logLevel = "info";
   std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";  // Localhost profiles
   bool seccompDefault = false;  // RuntimeDefault when pod and container say nothing
+  // pids.max of each pod cgroup; -1 = unlimited (the kubelet's podPidsLimit, whose default is
+  // -1). 4096, as OpenShift sets it, keeps a fork bomb inside its pod and stays far above
+  // what ordinary pods use (each thread counts).
+  int64_t podPidsLimit = 4096;
 };
 
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of

@@ -48,6 +48,9 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
       ->capture_default_str();
   run.add_flag("--seccomp-default", c.seccompDefault,
                "RuntimeDefault seccomp for containers whose pod and container set no profile");
+  run.add_option("--pod-pids-limit", c.podPidsLimit,
+                 "Most processes and threads a pod may have (pids.max); -1 = unlimited")
+      ->capture_default_str();
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

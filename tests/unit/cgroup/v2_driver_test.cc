@@ -74,6 +74,19 @@ TEST_F(V2DriverTest, ApplyWritesThePidsLimitToPidsMax) {
   EXPECT_EQ(tree_.read("pk/pod/pids.max"), "max");
 }
 
+TEST_F(V2DriverTest, ApplyOfDeviceRulesOutsideACgroupFailsNamingTheDirectory) {
+  ASSERT_TRUE(mgr_->create("pk/ctr").has_value());
+  kernelFiles("pk/ctr");
+  Resources r;
+  r.devices = defaultDeviceRules();
+
+  auto result = mgr_->apply("pk/ctr", r);
+
+  ASSERT_FALSE(result.has_value());  // a fixture directory is no cgroup to attach to
+  EXPECT_NE(result.error().message.find(tree_.path("pk/ctr")), std::string::npos)
+      << result.error().message;
+}
+
 TEST_F(V2DriverTest, ApplyWritesWeightCpuMaxAndMemoryMax) {
   ASSERT_TRUE(mgr_->create("pk/ctr").has_value());
   kernelFiles("pk/ctr");

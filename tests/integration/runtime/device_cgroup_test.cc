@@ -90,6 +90,18 @@ TEST_F(ContainerDevices, StandardDevicesOpenForReadAndWrite) {
   EXPECT_TRUE(contains(log, "F 4\n")) << log;
 }
 
+TEST_F(ContainerDevices, ExecCannotOpenADeviceOutsideTheList) {
+  const auto sb = makeSandbox("devexec");
+  const auto spec =
+      container(sb, "app", {"sh", "-c", "mknod /dev/pk-fuse c 10 229; echo made; exec sleep 30"});
+  start(spec);
+  waitForLog(spec, [](const std::string& l) { return contains(l, "F made\n"); });
+  auto r = runtime_->execInContainer(
+      sb.uid, "app", {"sh", "-c", "(exec 3<>/dev/pk-fuse) 2>&1 && echo open=ok"}, 5000);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(contains(r->output, "Operation not permitted")) << r->output;
+}
+
 TEST_F(ContainerDevices, PrivilegedContainerOpensADeviceOutsideTheList) {
   const auto log =
       run("devprivopen", "mknod /dev/pk-fuse c 10 229 && (exec 3<>/dev/pk-fuse) && echo open=ok",

@@ -67,6 +67,7 @@ reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
   p.memoryBytes = int64_t(machine.memoryBytes);
   p.seccompProfileRoot = c.seccompProfileRoot;
   p.seccompDefault = c.seccompDefault;
+  p.podPidsLimit = c.podPidsLimit;
   return p;
 }
 

@@ -61,6 +61,9 @@ Result<void> validateConfig(const AgentConfig& c) {
     if (auto r = absolute("--shim", c.shimPath); !r) return r;
   if (auto r = validCgroupRoot(c.cgroupRoot); !r) return r;
   if (auto r = validListen(c.listen); !r) return r;
+  if (c.podPidsLimit == 0 || c.podPidsLimit < -1)
+    return failMsg("--pod-pids-limit: " + std::to_string(c.podPidsLimit) +
+                   " is neither -1 (unlimited) nor a positive number");
   if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
     return failMsg("--resync and --relist must be positive");
   const auto size = manifests::parseBytes(c.containerLogMaxSize);

@@ -28,6 +28,10 @@ struct AgentConfig {
   // is rotated past the size, keeping that many files.
   std::string containerLogMaxSize = "10Mi";
   int containerLogMaxFiles = 5;
+  // pids.max of each pod cgroup; -1 = unlimited (the kubelet's podPidsLimit, whose default is
+  // -1). 4096, as OpenShift sets it, keeps a fork bomb inside its pod and stays far above
+  // what ordinary pods use (each thread counts).
+  int64_t podPidsLimit = 4096;
 };
 
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of

@@ -54,6 +54,9 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--container-log-max-files", c.containerLogMaxFiles,
                  "Log files kept per container, the current one included")
       ->capture_default_str();
+  run.add_option("--pod-pids-limit", c.podPidsLimit,
+                 "Most processes and threads a pod may have (pids.max); -1 = unlimited")
+      ->capture_default_str();
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

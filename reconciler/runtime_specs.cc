@@ -47,6 +47,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
     s.sysctls.emplace_back(sysctl.name, sysctl.value);
   s.cgroupParent = podCgroupPath(paths.cgroupRoot, qosClass(pod.pod.spec), pod.uid);
   s.resources = podResources(pod.pod.spec);
+  s.resources.pidsLimit = paths.podPidsLimit;
   s.specHash = pod.specHash;
   s.terminationGracePeriodSeconds = pod.pod.spec.terminationGracePeriodSeconds;
   for (const auto& c : spec.initContainers)

@@ -24,6 +24,8 @@ struct NodePaths {
   // pod and container say nothing (the kubelet's SeccompDefault).
   std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";
   bool seccompDefault = false;
+  // pids.max of every pod cgroup (the kubelet's podPidsLimit); <= 0 = unlimited.
+  int64_t podPidsLimit = -1;
 };
 
 manifests::NodeFacts nodeFacts(const NodePaths& paths);

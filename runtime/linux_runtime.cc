@@ -10,6 +10,7 @@
 
 #include "runtime/atomic_file.h"
 #include "runtime/capabilities.h"
+#include "runtime/cgroup/device_rules.h"
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
 #include "runtime/container_seccomp.h"
@@ -189,7 +190,11 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
       }
     }
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
-    if (auto r = cgroups_.apply(cgroupPath, spec.resources); !r) return fail(r.error());
+    // The device allowlist goes in before any process joins (runc's default; CAP_MKNOD would
+    // otherwise let the container open any host device).
+    cgroup::Resources resources = spec.resources;
+    resources.devices = cgroup::containerDeviceRules(spec.privileged);
+    if (auto r = cgroups_.apply(cgroupPath, resources); !r) return fail(r.error());
     if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
       return fail(r.error());
     }

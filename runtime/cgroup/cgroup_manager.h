@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "runtime/cgroup/device_rules.h"
 
 namespace podkeeper::runtime::cgroup {
 
@@ -28,6 +29,10 @@ struct Resources {
   std::optional<int64_t> cpuQuotaUs;  // nullopt = no quota ("max" / -1)
   uint64_t cpuPeriodUs = 100000;
   std::optional<int64_t> memoryLimitBytes;  // nullopt = unlimited
+  std::optional<int64_t> pidsLimit;         // pids.max; nullopt = left as is, <= 0 = "max"
+  // The devices the cgroup's processes may mknod and open, everything else denied; nullopt =
+  // left as is (pod cgroups stay open, as the kubelet's: only containers are confined).
+  std::optional<std::vector<DeviceRule>> devices;
   bool operator==(const Resources&) const = default;
 };
 

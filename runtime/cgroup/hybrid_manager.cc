@@ -11,7 +11,13 @@ Result<void> HybridManager::create(const CgroupPath& path) {
 }
 
 Result<void> HybridManager::apply(const CgroupPath& path, const Resources& r) {
-  return v1_.apply(path, r);
+  if (auto w = v1_.apply(path, r); !w) return w;
+  // The kernel asks the cgroup2 device programs first and the v1 controller second, and
+  // allows only what both allow: the same rules in both change nothing while both hold, and
+  // keep the container confined if it ever leaves its v1 devices cgroup (runc relies on v1
+  // alone here).
+  if (r.devices) return unified_.applyDevices(path, *r.devices);
+  return {};
 }
 
 Result<void> HybridManager::addProcess(const CgroupPath& path, pid_t pid) {

@@ -9,7 +9,8 @@ namespace podkeeper::runtime::cgroup {
 // Hybrid (systemd's "hybrid" layout): v1 hierarchies hold the controllers, and a cgroup2
 // tree (usually <root>/unified) holds none of them. As runc does, limits and stats go
 // through v1, and the same path is also created, joined and removed in the unified tree,
-// whose cgroup.kill empties the cgroup atomically.
+// whose cgroup.kill empties the cgroup atomically. Devices are confined in both trees (see
+// apply).
 class HybridManager final : public CgroupManager {
  public:
   // unified should be built with no controllers to enable.

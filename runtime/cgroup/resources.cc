@@ -36,6 +36,10 @@ std::string memoryMaxValue(std::optional<int64_t> limitBytes) {
   return limitBytes ? std::to_string(*limitBytes) : std::string("max");
 }
 
+std::string pidsMaxValue(int64_t limit) {
+  return limit > 0 ? std::to_string(limit) : std::string("max");
+}
+
 std::string v1LimitValue(std::optional<int64_t> value) {
   return value ? std::to_string(*value) : std::string("-1");
 }

@@ -35,6 +35,9 @@ std::string cpuMaxValue(std::optional<int64_t> quotaUs, uint64_t periodUs);
 // v2 memory.max: bytes, or "max" when unlimited.
 std::string memoryMaxValue(std::optional<int64_t> limitBytes);
 
+// pids.max: the limit, or "max" when it is not positive (the kubelet's podPidsLimit -1).
+std::string pidsMaxValue(int64_t limit);
+
 // v1 cpu.cfs_quota_us and memory.limit_in_bytes: the number, or "-1" when unlimited.
 std::string v1LimitValue(std::optional<int64_t> value);
 

@@ -13,9 +13,11 @@
 #include "runtime/cgroup/cpu_v1.h"
 #include "runtime/cgroup/cpuacct_v1.h"
 #include "runtime/cgroup/cpuset_v1.h"
+#include "runtime/cgroup/devices_v1.h"
 #include "runtime/cgroup/freezer_v1.h"
 #include "runtime/cgroup/kill_loop.h"
 #include "runtime/cgroup/memory_v1.h"
+#include "runtime/cgroup/pids.h"
 #include "runtime/cgroup/stat_file_cache.h"
 
 namespace podkeeper::runtime::cgroup {
@@ -91,7 +93,27 @@ Result<void> V1Manager::apply(const CgroupPath& path, const Resources& r) {
   if (auto w = applyCpuV1(*cpuDir, r); !w) return w;
   auto memDir = CgroupDir::open(memory->dir(path));
   if (!memDir) return fail(memDir.error());
-  return applyMemoryV1(*memDir, r);
+  if (auto w = applyMemoryV1(*memDir, r); !w) return w;
+  if (r.pidsLimit) {
+    auto dir = openIn("pids", path);
+    if (!dir) return fail(dir.error());
+    if (auto w = applyPids(*dir, r); !w) return w;
+  }
+  if (r.devices) {
+    auto dir = openIn("devices", path);
+    if (!dir) return fail(dir.error());
+    if (auto w = applyDevicesV1(*dir, *r.devices); !w) return w;
+  }
+  return {};
+}
+
+Result<CgroupDir> V1Manager::openIn(std::string_view controller, const CgroupPath& path) const {
+  const Hierarchy* h = find(controller);
+  if (!h) {
+    return failMsg("cgroup v1: the " + std::string(controller) +
+                   " controller is not mounted; cannot apply the limits of " + path);
+  }
+  return CgroupDir::open(h->dir(path));
 }
 
 Result<void> V1Manager::addProcess(const CgroupPath& path, pid_t pid) {

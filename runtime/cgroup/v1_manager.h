@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/cgroup/cgroup_dir.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/cgroup/layout.h"
 #include "runtime/cgroup/process_signaller.h"
@@ -16,8 +17,8 @@ namespace podkeeper::runtime::cgroup {
 std::vector<Hierarchy> usedV1Hierarchies(const std::vector<Hierarchy>& all);
 
 // cgroup v1: each controller in its own hierarchy (or co-mounted, e.g. "cpu,cpuacct").
-// Limits in cpu and memory; stats from cpu, cpuacct and memory; process lists from pids
-// (or the first hierarchy); killAll freezes through freezer when it is mounted.
+// Limits in cpu, memory, pids and devices; stats from cpu, cpuacct and memory; process lists from
+// pids (or the first hierarchy); killAll freezes through freezer when it is mounted.
 class V1Manager final : public CgroupManager {
  public:
   V1Manager(std::vector<Hierarchy> hierarchies, std::shared_ptr<ProcessSignaller> signaller);
@@ -41,6 +42,8 @@ class V1Manager final : public CgroupManager {
   // The hierarchy whose cgroup.procs/tasks list the processes.
   const Hierarchy& primary() const;
   Result<void> createIn(const Hierarchy& h, const CgroupPath& path);
+  // The cgroup's directory in the hierarchy of `controller`; an error when it is not mounted.
+  Result<CgroupDir> openIn(std::string_view controller, const CgroupPath& path) const;
 
   std::vector<Hierarchy> hierarchies_;
   std::shared_ptr<ProcessSignaller> signaller_;

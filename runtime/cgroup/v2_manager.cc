@@ -8,8 +8,10 @@
 #include "runtime/cgroup/cgroup_dir.h"
 #include "runtime/cgroup/cgroup_tree.h"
 #include "runtime/cgroup/cpu_v2.h"
+#include "runtime/cgroup/devices_v2.h"
 #include "runtime/cgroup/kill_loop.h"
 #include "runtime/cgroup/memory_v2.h"
+#include "runtime/cgroup/pids.h"
 #include "runtime/cgroup/stat_file_cache.h"
 #include "runtime/cgroup/subtree_control.h"
 
@@ -52,7 +54,16 @@ Result<void> V2Manager::apply(const CgroupPath& path, const Resources& r) {
   auto dir = CgroupDir::open(unified_.dir(path));
   if (!dir) return fail(dir.error());
   if (auto w = applyCpuV2(*dir, r); !w) return w;
-  return applyMemoryV2(*dir, r);
+  if (auto w = applyMemoryV2(*dir, r); !w) return w;
+  if (auto w = applyPids(*dir, r); !w) return w;
+  if (r.devices) return applyDevicesV2(*dir, *r.devices);
+  return {};
+}
+
+Result<void> V2Manager::applyDevices(const CgroupPath& path, const std::vector<DeviceRule>& rules) {
+  auto dir = CgroupDir::open(unified_.dir(path));
+  if (!dir) return fail(dir.error());
+  return applyDevicesV2(*dir, rules);
 }
 
 Result<void> V2Manager::addProcess(const CgroupPath& path, pid_t pid) {

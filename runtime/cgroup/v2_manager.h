@@ -15,7 +15,8 @@ inline const std::vector<std::string> kDefaultV2Controllers = {"cpu", "cpuset", 
                                                                "pids"};
 
 // cgroup v2: one unified tree. create delegates controllersToEnable down to the new cgroup
-// through each ancestor's cgroup.subtree_control; killAll uses cgroup.kill when the kernel
+// through each ancestor's cgroup.subtree_control; devices are confined by an attached BPF
+// program (devices_v2.h); killAll uses cgroup.kill when the kernel
 // has it (5.14+), else a SIGKILL loop.
 class V2Manager final : public CgroupManager {
  public:
@@ -34,6 +35,9 @@ class V2Manager final : public CgroupManager {
   Result<void> killAll(const CgroupPath& path) override;
   Result<void> remove(const CgroupPath& path) override;
   bool exists(const CgroupPath& path) const override;
+  // The device program alone (apply does it when Resources.devices is set): the hybrid
+  // driver confines devices in the unified tree too, where no controller is enabled.
+  Result<void> applyDevices(const CgroupPath& path, const std::vector<DeviceRule>& rules);
 
  private:
   Result<void> delegateControllers(const std::string& dir) const;

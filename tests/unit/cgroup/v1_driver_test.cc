@@ -140,6 +140,68 @@ TEST_F(V1DriverTest, ApplyFailureNamesTheFileAndTheValue) {
       << result.error().message;
 }
 
+TEST_F(V1DriverTest, ApplyWritesThePidsLimitToPidsMax) {
+  auto mgr = buildStandard();
+  ASSERT_TRUE(mgr->create("pk").has_value());
+  for (const char* f : {"cpu/pk/cpu.cfs_quota_us", "cpu/pk/cpu.cfs_period_us",
+                        "memory/pk/memory.limit_in_bytes", "pids/pk/pids.max"}) {
+    tree_.write(f, "");
+  }
+  Resources r;
+  r.pidsLimit = 4096;
+
+  ASSERT_TRUE(mgr->apply("pk", r).has_value());
+
+  EXPECT_EQ(tree_.read("pids/pk/pids.max"), "4096");
+}
+
+TEST_F(V1DriverTest, ApplyWithoutAPidsLimitLeavesPidsMaxAlone) {
+  auto mgr = buildStandard();
+  ASSERT_TRUE(mgr->create("pk").has_value());
+  for (const char* f :
+       {"cpu/pk/cpu.cfs_quota_us", "cpu/pk/cpu.cfs_period_us", "memory/pk/memory.limit_in_bytes"}) {
+    tree_.write(f, "");
+  }
+
+  ASSERT_TRUE(mgr->apply("pk", Resources{}).has_value());
+
+  EXPECT_FALSE(tree_.exists("pids/pk/pids.max"));
+}
+
+TEST_F(V1DriverTest, ApplyOfDeviceRulesFailsWhenTheDevicesControllerIsNotMounted) {
+  auto mgr = buildStandard();
+  ASSERT_TRUE(mgr->create("pk").has_value());
+  for (const char* f :
+       {"cpu/pk/cpu.cfs_quota_us", "cpu/pk/cpu.cfs_period_us", "memory/pk/memory.limit_in_bytes"}) {
+    tree_.write(f, "");
+  }
+  Resources r;
+  r.devices = defaultDeviceRules();
+
+  auto result = mgr->apply("pk", r);
+
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("devices controller is not mounted"), std::string::npos)
+      << result.error().message;
+}
+
+TEST_F(V1DriverTest, ApplyOfEveryDeviceAllowsAllAndDeniesNothing) {
+  auto mgr = build({"cpu", "cpuacct", "memory", "devices"});
+  ASSERT_TRUE(mgr->create("pk").has_value());
+  for (const char* f :
+       {"cpu/pk/cpu.cfs_quota_us", "cpu/pk/cpu.cfs_period_us", "memory/pk/memory.limit_in_bytes",
+        "devices/pk/devices.allow", "devices/pk/devices.deny"}) {
+    tree_.write(f, "");
+  }
+  Resources r;
+  r.devices = allDevicesRule();
+
+  ASSERT_TRUE(mgr->apply("pk", r).has_value());
+
+  EXPECT_EQ(tree_.read("devices/pk/devices.allow"), "a");
+  EXPECT_EQ(tree_.read("devices/pk/devices.deny"), "");
+}
+
 TEST_F(V1DriverTest, AddProcessWritesThePidInEveryHierarchy) {
   auto mgr = buildStandard();
   ASSERT_TRUE(mgr->create("pk").has_value());

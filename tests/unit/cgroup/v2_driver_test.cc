@@ -62,6 +62,31 @@ TEST_F(V2DriverTest, CreateOnlyAddsControllersNotYetEnabled) {
   EXPECT_EQ(tree_.read("pk/cgroup.subtree_control"), "+cpu");
 }
 
+TEST_F(V2DriverTest, ApplyWritesThePidsLimitToPidsMax) {
+  ASSERT_TRUE(mgr_->create("pk/pod").has_value());
+  kernelFiles("pk/pod");
+  tree_.write("pk/pod/pids.max", "");
+  Resources r;
+  r.pidsLimit = -1;
+
+  ASSERT_TRUE(mgr_->apply("pk/pod", r).has_value());
+
+  EXPECT_EQ(tree_.read("pk/pod/pids.max"), "max");
+}
+
+TEST_F(V2DriverTest, ApplyOfDeviceRulesOutsideACgroupFailsNamingTheDirectory) {
+  ASSERT_TRUE(mgr_->create("pk/ctr").has_value());
+  kernelFiles("pk/ctr");
+  Resources r;
+  r.devices = defaultDeviceRules();
+
+  auto result = mgr_->apply("pk/ctr", r);
+
+  ASSERT_FALSE(result.has_value());  // a fixture directory is no cgroup to attach to
+  EXPECT_NE(result.error().message.find(tree_.path("pk/ctr")), std::string::npos)
+      << result.error().message;
+}
+
 TEST_F(V2DriverTest, ApplyWritesWeightCpuMaxAndMemoryMax) {
   ASSERT_TRUE(mgr_->create("pk/ctr").has_value());
   kernelFiles("pk/ctr");

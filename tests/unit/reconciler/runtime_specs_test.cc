@@ -14,6 +14,13 @@ NodePaths paths() {
   return {"/images", "/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8) << 30};
 }
 
+TEST(SandboxSpec, PodPidsLimitGoesToThePodCgroup) {
+  auto nodePaths = paths();
+  nodePaths.podPidsLimit = 4096;
+  EXPECT_EQ(sandboxSpec(testing::pod("web", {container("app")}), nodePaths).resources.pidsLimit,
+            4096);
+}
+
 TEST(ContainerSpec, EnvGetsDownwardApiValuesAndArgsAreExpanded) {
   auto pod = testing::pod("web", {container("app")});
   auto& c = pod.pod.spec.containers[0];

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,9 +50,13 @@ Result<void> sendAll(int fd, std::string_view data) {
   return {};
 }
 
-// In the forked child, async-signal-safe: becomes the joiner, or reports why not.
-[[noreturn]] void execJoiner(const SealedBinary& shim, const std::array<int, 7>& fds,
+// In the forked child, async-signal-safe: becomes the joiner, or reports why not. It dies with
+// the thread that started it (the mark survives the exec of an ordinary binary) and gives up
+// at once if its starter is gone already.
+[[noreturn]] void execJoiner(const SealedBinary& shim, const std::array<int, 7>& fds, pid_t parent,
                              ExecFailure& failure) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (::getppid() != parent) ::_exit(126);
   static char arg0[] = "podkeeper-shim", arg1[] = "--join";
   char* const argv[] = {arg0, arg1, nullptr};
   char* const envp[] = {nullptr};
@@ -132,9 +137,10 @@ Result<StartedExec> startJoiner(const SealedBinary& shim, const ExecTarget& targ
   static_assert(kJoinPlanFd == 3 && kJoinCommandPidFd == 4 && kJoinTargetFd == 5 &&
                 kJoinErrorFd == 6);
 
+  const pid_t self = ::getpid();
   const pid_t joiner = ::fork();
   if (joiner < 0) return failSys(errno, "exec: fork");
-  if (joiner == 0) execJoiner(shim, fds, failure);
+  if (joiner == 0) execJoiner(shim, fds, self, failure);
   StartedExec started;
   started.joiner = joiner;
   started.joinerPidfd = UniqueFd(sys::pidfdOpen(joiner));  // our child: no pid reuse yet

@@ -175,6 +175,7 @@ struct Agent {
         if (!target) return fail(target.error());
         auto j = runtime::encodeExecTarget(*target);
         j["cgroupMount"] = config.cgroupMount;
+        j["shim"] = config.shimPath;
         return j;
       };
     api::addPodRoutes(to, reconciler, pods);

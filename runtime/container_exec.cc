@@ -2,91 +2,90 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 
 #include "common/unique_fd.h"
-#include "runtime/container_init.h"
+#include "runtime/container_command.h"
+#include "runtime/join_plan.h"
 #include "runtime/proc.h"
 #include "runtime/syscalls.h"
 
 namespace podkeeper::runtime {
 namespace {
 
-constexpr int kAllNamespaces =
-    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-
-// Everything the forked children need, built before fork: they only make system calls.
-struct ExecPlan {
-  int pidfd = -1;
-  int placedFd = -1;  // one byte once the parent has put the joiner in the cgroup
-  int outFd = -1;
-  int execErrorFd = -1;   // CLOEXEC: an errno when exec fails
-  int commandPidFd = -1;  // the joiner reports the command's pid here
-  const ProcessIdentity* identity = nullptr;
-  std::vector<std::string> candidates;
-  std::vector<char*> argv, envp;
-  std::string workingDir;
+struct Channel {
+  UniqueFd read, write;
 };
 
-// Before the seccomp filter, which need not allow close_range.
-void closeAllBut(int execErrorFd) {
-  const unsigned keep = static_cast<unsigned>(execErrorFd);
-  if (keep > 3) ::close_range(3, keep - 1, 0);
-  ::close_range(keep + 1, ~0U, 0);
+Result<Channel> makePipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return failSys(errno, "exec: pipe");
+  return Channel{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-[[noreturn]] void execCommand(const ExecPlan& p) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  const int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int err = 0;
-  if (devNull < 0 || ::dup2(devNull, 0) < 0 || ::dup2(p.outFd, 1) < 0 || ::dup2(p.outFd, 2) < 0) {
-    err = errno;
-  } else if (::chdir(p.workingDir.c_str()) != 0) {
-    err = errno;
-  } else {
-    closeAllBut(p.execErrorFd);
-    if (auto r = assumeIdentity(*p.identity); !r) {
-      err = r.error().code ? r.error().code : EPERM;
-    } else {
-      err = ENOENT;
-      for (const auto& c : p.candidates) {
-        ::execve(c.c_str(), p.argv.data(), p.envp.data());
-        if (errno != ENOENT && errno != ENOTDIR) err = errno;
-      }
-    }
+// The plan goes over a socket, so a joiner gone meanwhile is EPIPE, not SIGPIPE.
+Result<Channel> makePlanSocket() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return failSys(errno, "exec: socketpair");
   }
-  (void)!::write(p.execErrorFd, &err, sizeof err);
+  return Channel{UniqueFd(fds[1]), UniqueFd(fds[0])};
+}
+
+Result<void> sendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failSys(errno, "exec: send the join plan");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+// In the forked child, async-signal-safe: becomes the joiner, or reports why not. It dies with
+// the thread that started it (the mark survives the exec of an ordinary binary) and gives up
+// at once if its starter is gone already.
+[[noreturn]] void execJoiner(const SealedBinary& shim, const std::array<int, 7>& fds, pid_t parent,
+                             ExecFailure& failure) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (::getppid() != parent) ::_exit(126);
+  static char arg0[] = "podkeeper-shim", arg1[] = "--join";
+  char* const argv[] = {arg0, arg1, nullptr};
+  char* const envp[] = {nullptr};
+  shim.execWithFds(fds, argv, envp);
+  failure.err = errno;
+  (void)!::write(kJoinErrorFd, &failure, sizeof failure);
   ::_exit(127);
 }
 
-// The joiner: placed in the cgroup by the parent, enters the namespaces (the pid namespace
-// takes effect for its children), forks the command, reports its pid, reaps it (so no zombie
-// is left to a container init that does not reap) and exits with its status.
-[[noreturn]] void joinAndRun(const ExecPlan& p) {
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  char c;
-  if (::read(p.placedFd, &c, 1) != 1) ::_exit(126);
-  if (::setns(p.pidfd, kAllNamespaces) != 0) {
-    const int err = errno;
-    (void)!::write(p.execErrorFd, &err, sizeof err);
-    ::_exit(126);
-  }
-  const pid_t child = ::fork();
-  if (child < 0) ::_exit(126);
-  if (child == 0) execCommand(p);
-  (void)!::write(p.commandPidFd, &child, sizeof child);
-  ::close(p.execErrorFd);
-  ::close(p.outFd);
+struct JoinerEnd {
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  std::optional<Error> execError;
+};
+
+JoinerEnd waitJoiner(StartedExec& exec) {
+  JoinerEnd end;
+  while (::waitpid(exec.joiner, &end.status, 0) < 0 && errno == EINTR) {
   }
-  ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  exec.joiner = -1;
+  exec.joinerPidfd.reset();
+  if (exec.execError.valid()) {
+    if (auto r = readExecFailure(exec.execError.get(), "the joiner"); !r) end.execError = r.error();
+    exec.execError.reset();
+  }
+  return end;
+}
+
+int exitCodeOf(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // Collects output until EOF or the deadline; false on timeout.
@@ -109,64 +108,73 @@ bool collectOutput(int fd, std::chrono::milliseconds timeout, size_t maxOutput, 
   }
 }
 
-std::vector<char*> cStrings(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 }  // namespace
 
-Result<StartedExec> startInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
-                                     cgroup::CgroupManager& cgroups) {
+Result<StartedExec> startJoiner(const SealedBinary& shim, const ExecTarget& target,
+                                const std::vector<std::string>& argv,
+                                cgroup::CgroupManager& cgroups, ExecStdio stdio) {
   if (argv.empty()) return failMsg("exec: empty command");
   auto pidfd = openCheckedPidfd(target.pid, target.pidStartTime);
   if (!pidfd) return fail(pidfd.error().context("exec: container not running"));
-  int fds[8];
-  for (int i = 0; i < 8; i += 2) {
-    if (::pipe2(fds + i, O_CLOEXEC) != 0) {
-      for (int j = 0; j < i; ++j) ::close(fds[j]);
-      return failSys(errno, "exec: pipe");
-    }
+  auto plan = makePlanSocket();
+  if (!plan) return fail(plan.error());
+  auto commandPid = makePipe(), execError = makePipe();
+  for (auto* p : {&commandPid, &execError}) {
+    if (!*p) return fail(p->error());
   }
-  UniqueFd placedRead(fds[0]), placedWrite(fds[1]), outRead(fds[2]), outWrite(fds[3]),
-      errRead(fds[4]), errWrite(fds[5]), cmdPidRead(fds[6]), cmdPidWrite(fds[7]);
-  std::vector<std::string> args = argv, env = target.env;
-  ExecPlan plan{pidfd->get(),
-                placedRead.get(),
-                outWrite.get(),
-                errWrite.get(),
-                cmdPidWrite.get(),
-                &target.identity,
-                executableCandidates(argv[0], env),
-                cStrings(args),
-                cStrings(env),
-                target.workingDir.empty() ? "/" : target.workingDir};
+  const std::string planText = encodeJoinPlan(
+      {argv, target.env, target.workingDir.empty() ? "/" : target.workingDir, target.identity});
+  ExecFailure failure;
+  std::strncpy(failure.message, ("exec " + shim.source() + " --join from its sealed copy").c_str(),
+               sizeof failure.message - 1);
+  const std::array<int, 7> fds = {stdio.in,
+                                  stdio.out,
+                                  stdio.err,
+                                  plan->write.get(),
+                                  commandPid->write.get(),
+                                  pidfd->get(),
+                                  execError->write.get()};
+  static_assert(kJoinPlanFd == 3 && kJoinCommandPidFd == 4 && kJoinTargetFd == 5 &&
+                kJoinErrorFd == 6);
 
+  const pid_t self = ::getpid();
   const pid_t joiner = ::fork();
   if (joiner < 0) return failSys(errno, "exec: fork");
-  if (joiner == 0) joinAndRun(plan);
+  if (joiner == 0) execJoiner(shim, fds, self, failure);
   StartedExec started;
   started.joiner = joiner;
   started.joinerPidfd = UniqueFd(sys::pidfdOpen(joiner));  // our child: no pid reuse yet
-  started.output = std::move(outRead);
-  started.commandPid = std::move(cmdPidRead);
-  started.execError = std::move(errRead);
+  started.commandPid = std::move(commandPid->read);
+  started.execError = std::move(execError->read);
   started.command = argv[0];
-  placedRead.reset();
-  outWrite.reset();
-  errWrite.reset();
-  cmdPidWrite.reset();
+  plan->write.reset();
+  commandPid->write.reset();
+  execError->write.reset();
+  // No plan, no join: without it the joiner exits at once.
   auto placed = cgroups.addProcess(target.cgroupPath, joiner);
-  if (placed) (void)!::write(placedWrite.get(), "1", 1);
-  placedWrite.reset();  // without the byte the joiner gives up at once
-  if (!placed || !started.joinerPidfd.valid()) {
+  Result<void> sent = placed ? sendAll(plan->read.get(), planText) : Result<void>{};
+  plan->read.reset();
+  if (!placed || !sent || !started.joinerPidfd.valid()) {
     const int err = errno;
     (void)finishExec(started, "", false);
     if (!placed) return fail(placed.error().context("exec: join cgroup " + target.cgroupPath));
+    if (!sent) return fail(sent.error());
     return failSys(err, "exec: pidfd_open of the joiner");
   }
+  return started;
+}
+
+Result<StartedExec> startInContainer(const SealedBinary& shim, const ExecTarget& target,
+                                     const std::vector<std::string>& argv,
+                                     cgroup::CgroupManager& cgroups) {
+  auto output = makePipe();
+  if (!output) return fail(output.error());
+  const UniqueFd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!devNull.valid()) return failSys(errno, "exec: open /dev/null");
+  auto started = startJoiner(shim, target, argv, cgroups,
+                             {devNull.get(), output->write.get(), output->write.get()});
+  if (!started) return fail(started.error());
+  started->output = std::move(output->read);
   return started;
 }
 
@@ -185,31 +193,34 @@ void killExec(StartedExec& exec) {
 
 Result<ExecResult> finishExec(StartedExec& exec, std::string output, bool timedOut) {
   if (exec.joiner <= 0) return failMsg("exec: already finished");
-  int status = 0;
-  while (::waitpid(exec.joiner, &status, 0) < 0 && errno == EINTR) {
-  }
-  exec.joiner = -1;
-  exec.joinerPidfd.reset();
-  int execErr = 0;
-  if (exec.execError.valid() &&
-      ::read(exec.execError.get(), &execErr, sizeof execErr) == sizeof execErr)
-    return failSys(execErr, "exec \"" + exec.command + "\" in the container");
+  const JoinerEnd end = waitJoiner(exec);
+  if (end.execError) return fail(*end.execError);
   ExecResult outcome;
   outcome.output = std::move(output);
   outcome.timedOut = timedOut;
-  outcome.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  outcome.exitCode = exitCodeOf(end.status);
   return outcome;
 }
 
-Result<ExecResult> runInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
+Result<ExecResult> runInContainer(const SealedBinary& shim, const ExecTarget& target,
+                                  const std::vector<std::string>& argv,
                                   std::chrono::milliseconds timeout, cgroup::CgroupManager& cgroups,
                                   size_t maxOutput) {
-  auto started = startInContainer(target, argv, cgroups);
+  auto started = startInContainer(shim, target, argv, cgroups);
   if (!started) return fail(started.error());
   std::string output;
   const bool timedOut = !collectOutput(started->output.get(), timeout, maxOutput, output);
   if (timedOut) killExec(*started);
   return finishExec(*started, std::move(output), timedOut);
+}
+
+Result<AttachedExit> runAttached(const SealedBinary& shim, const ExecTarget& target,
+                                 const std::vector<std::string>& argv,
+                                 cgroup::CgroupManager& cgroups, ExecStdio stdio) {
+  auto started = startJoiner(shim, target, argv, cgroups, stdio);
+  if (!started) return fail(started.error());
+  const JoinerEnd end = waitJoiner(*started);
+  return AttachedExit{exitCodeOf(end.status), end.execError};
 }
 
 }  // namespace podkeeper::runtime

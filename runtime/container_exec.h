@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,32 +12,40 @@
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
 #include "runtime/process_identity.h"
+#include "runtime/sealed_binary.h"
 
-// Running a command inside a running container (exec probes, `podkeeper exec`).
+// Running a command inside a running container: exec probes and hooks (output collected) and
+// `podkeeper exec` (the caller's stdio). One path for all: `podkeeper-shim --join`
+// (runtime/shim/join.h) exec'd from the sealed copy of the shim, so nothing the container can
+// see is a host binary; it gets the container's namespaces, cgroup and whole identity, and
+// closes every descriptor before it enters the working directory.
 namespace podkeeper::runtime {
 
 struct ExecTarget {
   pid_t pid = 0;  // the container's init
   uint64_t pidStartTime = 0;
   cgroup::CgroupPath cgroupPath;
-  ProcessIdentity identity;
+  ProcessIdentity identity;      // user, groups, capabilities, no_new_privs, seccomp program
   std::vector<std::string> env;  // the container's, PATH and HOSTNAME included
   std::string workingDir = "/";
 };
 
-// Joins every namespace of the init (setns on its pidfd) and its cgroup, becomes the
-// container's user with its capabilities, and execs argv at once. The joining process is
-// non-dumpable until then, so the container cannot reach the agent's binary through
-// /proc/<pid>/exe. After timeout the command is killed and timedOut set.
-Result<ExecResult> runInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
-                                  std::chrono::milliseconds timeout, cgroup::CgroupManager& cgroups,
-                                  size_t maxOutput = 64 * 1024);
+// What the joined command gets as stdin, stdout and stderr (the joiner dups them).
+struct ExecStdio {
+  int in = 0, out = 1, err = 2;
+};
 
-// The same in three steps for callers that must not block (probes and hooks on the loop):
-// startInContainer forks the joiner, places it in the cgroup and returns; the caller reads
-// the output until the joiner's pidfd turns readable, then calls finishExec. On a timeout or
-// a cancel it calls killExec first.
-Result<StartedExec> startInContainer(const ExecTarget& target, const std::vector<std::string>& argv,
+// Starts the joiner with the given stdio and returns once it is placed in the container's
+// cgroup and has its plan; the command's output, if any, goes where stdio says. The caller
+// waits for the joiner's pidfd and calls finishExec (or killExec first).
+Result<StartedExec> startJoiner(const SealedBinary& shim, const ExecTarget& target,
+                                const std::vector<std::string>& argv,
+                                cgroup::CgroupManager& cgroups, ExecStdio stdio);
+
+// For probes and hooks, which must not block the loop: stdin is /dev/null, stdout and stderr
+// one pipe (StartedExec::output), read by the caller until the joiner's pidfd turns readable.
+Result<StartedExec> startInContainer(const SealedBinary& shim, const ExecTarget& target,
+                                     const std::vector<std::string>& argv,
                                      cgroup::CgroupManager& cgroups);
 // Kills the command (or the joiner, before it reported the command); the joiner then reaps
 // the command and exits.
@@ -44,5 +53,24 @@ void killExec(StartedExec& exec);
 // Reaps the joiner (waiting for it when it has not exited yet) and reports how the command
 // ended: an error when the container could not be joined or the command not exec'd.
 Result<ExecResult> finishExec(StartedExec& exec, std::string output, bool timedOut);
+
+// startInContainer, collecting at most maxOutput bytes; after timeout the command is killed
+// and timedOut set.
+Result<ExecResult> runInContainer(const SealedBinary& shim, const ExecTarget& target,
+                                  const std::vector<std::string>& argv,
+                                  std::chrono::milliseconds timeout, cgroup::CgroupManager& cgroups,
+                                  size_t maxOutput = 64 * 1024);
+
+struct AttachedExit {
+  int exitCode = 0;                // the command's; 128+signal when it was killed
+  std::optional<Error> execError;  // set when the command was not started (ENOENT: not found)
+};
+
+// `podkeeper exec`: startJoiner with the given stdio (the caller's own by default, so output
+// streams and input passes through, without limits), blocking until the command ends. An
+// error means the container could not be reached.
+Result<AttachedExit> runAttached(const SealedBinary& shim, const ExecTarget& target,
+                                 const std::vector<std::string>& argv,
+                                 cgroup::CgroupManager& cgroups, ExecStdio stdio = {});
 
 }  // namespace podkeeper::runtime

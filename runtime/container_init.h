@@ -7,15 +7,13 @@
 #include <vector>
 
 #include "common/error.h"
+#include "runtime/container_command.h"
 #include "runtime/process_identity.h"
 #include "runtime/rootfs.h"
 
 // The container's init, between clone3 and exec. Runs in the shim's child, in the new pid,
 // mount (and cgroup) namespaces.
 namespace podkeeper::runtime {
-
-inline constexpr const char* kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 struct InitPlan {
   RootfsPlan rootfs;
@@ -36,22 +34,8 @@ struct InitPlan {
   bool newPidNamespace = true;              // false for hostPID pods
   int stdoutFd = -1;
   int stderrFd = -1;
-  int execErrorFd = -1;  // CLOEXEC: EOF on exec, an InitFailure otherwise
+  int execErrorFd = -1;  // CLOEXEC: EOF on exec, an ExecFailure otherwise
 };
-
-// Sent on execErrorFd when the container cannot be started.
-struct InitFailure {
-  int err = 0;
-  char message[480] = {};
-};
-
-// The environment with PATH (default kDefaultPath) and HOSTNAME added when missing.
-std::vector<std::string> containerEnvironment(const std::vector<std::string>& env,
-                                              const std::string& hostname);
-
-// Where execvp would look: argv0 itself when it holds a '/', else each PATH entry.
-std::vector<std::string> executableCandidates(const std::string& argv0,
-                                              const std::vector<std::string>& env);
 
 // Never returns: execs the command or reports why not and exits 127.
 [[noreturn]] void runContainerInit(const InitPlan& plan);

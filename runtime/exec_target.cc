@@ -7,6 +7,44 @@
 #include "runtime/state_json.h"
 
 namespace podkeeper::runtime {
+namespace {
+
+// The seccomp program as hex of its raw instructions: the CLI loads exactly what the init did.
+std::string programHex(const std::vector<sock_filter>& program) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const auto* bytes = reinterpret_cast<const unsigned char*>(program.data());
+  std::string out;
+  for (size_t i = 0; i < program.size() * sizeof(sock_filter); ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+Result<std::vector<sock_filter>> programFromHex(const std::string& hex, const std::string& what) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % (2 * sizeof(sock_filter)) != 0) {
+    return failMsg(what + ": field \"seccompProgram\": " + std::to_string(hex.size()) +
+                   " hex digits are not whole instructions");
+  }
+  std::vector<sock_filter> program(hex.size() / (2 * sizeof(sock_filter)));
+  auto* bytes = reinterpret_cast<unsigned char*>(program.data());
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return failMsg(what + ": field \"seccompProgram\": not lowercase hex at offset " +
+                     std::to_string(i));
+    }
+    bytes[i / 2] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return program;
+}
+
+}  // namespace
 
 Result<ExecTarget> loadExecTarget(const StateLayout& layout, const std::string& sandboxUid,
                                   const std::string& name) {
@@ -40,6 +78,8 @@ nlohmann::json encodeExecTarget(const ExecTarget& t) {
                              {"groups", t.identity.groups}};
   if (t.identity.uid) identity["uid"] = *t.identity.uid;
   if (t.identity.gid) identity["gid"] = *t.identity.gid;
+  if (!t.identity.seccompProgram.empty())
+    identity["seccompProgram"] = programHex(t.identity.seccompProgram);
   return {{"pid", t.pid},
           {"pidStartTime", t.pidStartTime},
           {"cgroupPath", t.cgroupPath},
@@ -64,7 +104,11 @@ Result<ExecTarget> decodeExecTarget(const nlohmann::json& j, const std::string& 
   t.identity.groups = id.get<std::vector<gid_t>>("groups");
   if (identity.contains("uid")) t.identity.uid = id.get<uid_t>("uid");
   if (identity.contains("gid")) t.identity.gid = id.get<gid_t>("gid");
+  const auto program = id.get<std::string>("seccompProgram");
   if (id.error()) return fail(*id.error());
+  auto filter = programFromHex(program, what + " identity");
+  if (!filter) return fail(filter.error());
+  t.identity.seccompProgram = std::move(*filter);
   return t;
 }
 

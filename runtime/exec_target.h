@@ -11,11 +11,14 @@
 // directory, handed to the CLI over the unix socket, which joins the container itself.
 namespace podkeeper::runtime {
 
-// The running container's init (pid and start time), cgroup, user, capabilities,
-// environment and working directory, from its state.json and config.json.
+// The running container's init (pid and start time), cgroup, user, groups, capabilities,
+// no_new_privs, seccomp program, environment and working directory, from its state.json,
+// config.json and seccomp.bpf.
 Result<ExecTarget> loadExecTarget(const StateLayout& layout, const std::string& sandboxUid,
                                   const std::string& name);
 
+// The whole identity travels, the seccomp program as hex of its instructions, so that
+// `podkeeper exec` runs under the same filter as the container.
 nlohmann::json encodeExecTarget(const ExecTarget& target);
 Result<ExecTarget> decodeExecTarget(const nlohmann::json& j, const std::string& what);
 

@@ -99,8 +99,10 @@ LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
   if (r && spec.shareProcessNamespace) {
-    r = ensurePidReaper(layout_, spec.uid, config_.shimPath, cgroups_,
-                        config_.cgroupRoot + "/shims", config_.startTimeout);
+    auto sealed = shim();
+    r = sealed ? ensurePidReaper(layout_, spec.uid, **sealed, cgroups_,
+                                 config_.cgroupRoot + "/shims", config_.startTimeout)
+               : Result<void>(fail(sealed.error()));
   }
   if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
   return r;
@@ -198,7 +200,9 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
       return fail(r.error());
     }
-    return launchShim(config_.shimPath, paths.dir, config_.startTimeout, shimPid);
+    auto sealed = shim();
+    if (!sealed) return fail(sealed.error());
+    return launchShim(**sealed, paths.dir, config_.startTimeout, shimPid);
   }();
   if (!started) {
     discardContainer(paths, cgroupPath, shimPid);
@@ -348,6 +352,15 @@ Result<ExecTarget> LinuxRuntime::execTarget(const std::string& sandboxUid,
   return loadExecTarget(layout_, sandboxUid, name);
 }
 
+Result<const SealedBinary*> LinuxRuntime::shim() {
+  if (!shim_) {
+    auto copy = SealedBinary::copyOf(config_.shimPath);
+    if (!copy) return fail(copy.error().context("podkeeper-shim"));
+    shim_.emplace(std::move(*copy));
+  }
+  return &*shim_;
+}
+
 Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,
                                                  const std::string& name,
                                                  const std::vector<std::string>& argv,
@@ -355,7 +368,9 @@ Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,
   const std::string who = "container " + sandboxUid + "/" + name;
   auto target = execTarget(sandboxUid, name);
   if (!target) return fail(target.error().context(who));
-  auto r = runInContainer(*target, argv, std::chrono::milliseconds(timeoutMs), cgroups_);
+  auto sealed = shim();
+  if (!sealed) return fail(sealed.error().context(who));
+  auto r = runInContainer(**sealed, *target, argv, std::chrono::milliseconds(timeoutMs), cgroups_);
   if (!r) return fail(r.error().context(who));
   return r;
 }
@@ -365,7 +380,9 @@ Result<StartedExec> LinuxRuntime::startExec(const std::string& sandboxUid, const
   const std::string who = "container " + sandboxUid + "/" + name;
   auto target = execTarget(sandboxUid, name);
   if (!target) return fail(target.error().context(who));
-  auto r = startInContainer(*target, argv, cgroups_);
+  auto sealed = shim();
+  if (!sealed) return fail(sealed.error().context(who));
+  auto r = startInContainer(**sealed, *target, argv, cgroups_);
   if (!r) return fail(r.error().context(who));
   return r;
 }

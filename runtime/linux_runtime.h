@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_exec.h"
 #include "runtime/container_runtime.h"
 #include "runtime/sandbox_files.h"
+#include "runtime/sealed_binary.h"
 #include "runtime/shim_config.h"
 #include "runtime/state_dir.h"
 #include "runtime/state_json.h"
@@ -16,7 +18,7 @@ namespace podkeeper::runtime {
 
 struct RuntimeConfig {
   std::string stateDir = "/run/podkeeper";
-  std::string shimPath;                  // the podkeeper-shim binary
+  std::string shimPath;  // the podkeeper-shim binary; run from a sealed copy made once
   std::string cgroupRoot = "podkeeper";  // shims live in <cgroupRoot>/shims
   cgroup::CgroupConfig cgroupConfig;     // handed to the shims, which build their own driver
   NodeFiles nodeFiles;                   // the node's resolv.conf and hosts, inherited by pods
@@ -63,6 +65,10 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
   Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;
   Result<ExecTarget> execTarget(const std::string& sandboxUid, const std::string& name) const;
+  // The sealed copy of shimPath every shim, reaper and joiner is exec'd from (see
+  // sealed_binary.h), made at first use: an upgrade of the file on disk takes effect when the
+  // agent restarts, as for the agent itself.
+  Result<const SealedBinary*> shim();
   std::string podName(const std::string& uid) const;  // "ns/name (uid)" for log lines
   ContainerState observeContainer(const std::string& uid, const std::string& name) const;
   void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
@@ -71,6 +77,7 @@ class LinuxRuntime final : public ContainerRuntime {
   RuntimeConfig config_;
   StateLayout layout_;
   cgroup::CgroupManager& cgroups_;
+  std::optional<SealedBinary> shim_;
 };
 
 }  // namespace podkeeper::runtime

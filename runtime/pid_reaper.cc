@@ -41,7 +41,7 @@ std::optional<ReaperRecord> readRecord(const StateLayout& layout, const std::str
 }  // namespace
 
 Result<void> ensurePidReaper(const StateLayout& layout, const std::string& uid,
-                             const std::string& shimPath, cgroup::CgroupManager& cgroups,
+                             const SealedBinary& shim, cgroup::CgroupManager& cgroups,
                              const cgroup::CgroupPath& shimCgroup,
                              std::chrono::milliseconds timeout) {
   const std::string nsDir = layout.nsDir(uid);
@@ -60,7 +60,7 @@ Result<void> ensurePidReaper(const StateLayout& layout, const std::string& uid,
   if (auto r = makeSharedSelfBind(nsDir); !r) return r;
   if (auto r = unmountAll(nsDir + "/pid"); !r) return r;
   pid_t intermediate = 0;
-  auto started = launchPidReaper(shimPath, nsDir, timeout, intermediate);
+  auto started = launchPidReaper(shim, nsDir, timeout, intermediate);
   if (!started) return fail(started.error().context("start the pid namespace's reaper"));
   const pid_t init = started->containerPid;
   auto startTime = readProcStartTime(init);

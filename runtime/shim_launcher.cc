@@ -15,24 +15,6 @@
 namespace podkeeper::runtime {
 namespace {
 
-// In the forked child: async-signal-safe calls only (the agent may have threads).
-// lock < 0: no lock to hand on (the pid reaper).
-[[noreturn]] void execShim(int syncWrite, int lock, int devNull, char* const argv[]) {
-  // Out of the way of 0-4 first, so no dup2 below overwrites a source still needed.
-  syncWrite = ::fcntl(syncWrite, F_DUPFD, 10);
-  if (lock >= 0) lock = ::fcntl(lock, F_DUPFD, 10);
-  devNull = ::fcntl(devNull, F_DUPFD, 10);
-  if (syncWrite < 0 || (lock < 0 && lock != -1) || devNull < 0) ::_exit(126);
-  ::dup2(devNull, 0);
-  ::dup2(devNull, 1);
-  ::dup2(devNull, 2);
-  ::dup2(syncWrite, kShimSyncFd);
-  if (lock >= 0) ::dup2(lock, kShimLockFd);
-  ::close_range(lock >= 0 ? kShimLockFd + 1 : kShimSyncFd + 1, ~0U, 0);
-  ::execv(argv[0], argv);
-  ::_exit(127);
-}
-
 // Reads reports until one is complete, the pipe closes or the deadline passes.
 ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -60,27 +42,27 @@ ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut)
   return report;
 }
 
-Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
+Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
                            const std::string& dir, const std::string& lockPath,
                            const std::string& hint, std::chrono::milliseconds timeout,
                            pid_t& shimPid);
 
 }  // namespace
 
-Result<ShimStarted> launchShim(const std::string& shimPath, const std::string& bundle,
+Result<ShimStarted> launchShim(const SealedBinary& shim, const std::string& bundle,
                                std::chrono::milliseconds timeout, pid_t& shimPid) {
-  return launch(shimPath, "--bundle", bundle, bundle + "/shim.lock", "; see " + bundle + "/shim.log",
+  return launch(shim, "--bundle", bundle, bundle + "/shim.lock", "; see " + bundle + "/shim.log",
                 timeout, shimPid);
 }
 
-Result<ShimStarted> launchPidReaper(const std::string& shimPath, const std::string& nsDir,
+Result<ShimStarted> launchPidReaper(const SealedBinary& shim, const std::string& nsDir,
                                     std::chrono::milliseconds timeout, pid_t& reaperPid) {
-  return launch(shimPath, "--pid-reaper", nsDir, "", "", timeout, reaperPid);
+  return launch(shim, "--pid-reaper", nsDir, "", "", timeout, reaperPid);
 }
 
 namespace {
 
-Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
+Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
                            const std::string& dir, const std::string& lockPath,
                            const std::string& hint, std::chrono::milliseconds timeout,
                            pid_t& shimPid) {
@@ -98,12 +80,19 @@ Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
     if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
       return failSys(errno, "lock " + lockPath + " (a shim for this container is still alive)");
   }
-  std::string arg0 = shimPath, arg1 = mode, arg2 = dir;
+  std::string arg0 = "podkeeper-shim", arg1 = mode, arg2 = dir;
   char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+  const int null = devNull.get();
+  // 0-2 /dev/null, kShimSyncFd, and kShimLockFd when there is a lock to hand on.
+  const int childFds[] = {null, null, null, syncWrite.get(), lock.get()};
+  static_assert(kShimSyncFd == 3 && kShimLockFd == 4);
 
   const pid_t child = ::fork();
   if (child < 0) return failSys(errno, "fork shim");
-  if (child == 0) execShim(syncWrite.get(), lock.get(), devNull.get(), argv);
+  if (child == 0) {
+    shim.execWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv, environ);
+    ::_exit(127);
+  }
   syncWrite.reset();
 
   bool timedOut = false;
@@ -121,8 +110,8 @@ Result<ShimStarted> launch(const std::string& shimPath, const std::string& mode,
   }
   if (report.error) return failMsg(*report.error);
   if (!report.containerPid) {
-    return failMsg("shim " + shimPath + " " + mode + " (exit status " + std::to_string(status) +
-                   ") exited without reporting" + hint);
+    return failMsg("shim " + shim.source() + " " + mode + " (exit status " +
+                   std::to_string(status) + ") exited without reporting" + hint);
   }
   return ShimStarted{*report.shimPid, *report.containerPid};
 }

@@ -1,11 +1,12 @@
 #include "agent/cli/exec.h"
 
-#include <cstring>
+#include <cerrno>
 #include <ostream>
 
-#include "runtime/attached_exec.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_exec.h"
 #include "runtime/exec_target.h"
+#include "runtime/sealed_binary.h"
 
 namespace podkeeper::cli {
 namespace {
@@ -37,18 +38,25 @@ int runExec(const ExecOptions& o, std::ostream& err) {
     err << "error: cgroups: " << cgroups.error().message << "\n";
     return 1;
   }
+  // The same shim the agent runs, joined from a sealed copy of our own (see sealed_binary.h).
+  const bool named = j.contains("shim") && j["shim"].is_string();
+  auto shim = runtime::SealedBinary::copyOf(named ? j["shim"].get<std::string>() : "");
+  if (!shim) {
+    err << "error: podkeeper-shim: " << shim.error().message << "\n";
+    return 1;
+  }
   err.flush();
-  auto exit = runtime::runAttached(*target, o.command, **cgroups);
+  auto exit = runtime::runAttached(*shim, *target, o.command, **cgroups);
   if (!exit) {
     err << "error: " << exit.error().message << "\n";
     return 1;
   }
-  if (exit->execErrno == ENOENT) {
+  if (exit->execError && exit->execError->code == ENOENT) {
     err << "exec: \"" << o.command.front() << "\": executable file not found in $PATH\n";
     return 127;
   }
-  if (exit->execErrno != 0) {
-    err << "exec: \"" << o.command.front() << "\": " << std::strerror(exit->execErrno) << "\n";
+  if (exit->execError) {
+    err << "error: " << exit->execError->message << "\n";
     return 126;
   }
   return exit->exitCode;

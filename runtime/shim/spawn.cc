@@ -98,19 +98,6 @@ Result<void> setOomScoreAdj(pid_t pid, int value) {
   return {};
 }
 
-// Reads the exec-error pipe: EOF means the command was exec'd.
-Result<void> awaitExec(int execErrorFd) {
-  InitFailure f;
-  ssize_t n;
-  do {
-    n = ::read(execErrorFd, &f, sizeof f);
-  } while (n < 0 && errno == EINTR);
-  if (n == 0) return {};
-  if (n != static_cast<ssize_t>(sizeof f)) return failMsg("container init died before exec");
-  f.message[sizeof(f.message) - 1] = '\0';
-  return fail(Error{f.err, f.message});
-}
-
 // What the host has mounted under the cgroup root; none (and no /sys/fs/cgroup in the
 // container) when mountinfo cannot be read.
 std::vector<ContainerCgroupMount> cgroupMountsFor(const ShimConfig& config) {
@@ -210,7 +197,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
     }
   }
   if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
-  if (auto r = awaitExec(execError->read.get()); !r) return fail(r.error());
+  if (auto r = readExecFailure(execError->read.get(), "container init"); !r) return fail(r.error());
   guard.release();
   c.stdoutFd = std::move(out->read);
   c.stderrFd = std::move(err->read);

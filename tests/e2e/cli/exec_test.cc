@@ -93,6 +93,26 @@ TEST_F(Exec, ContainerIsChosenWithDashCOrDefaultsToTheFirstWithKubectlsNote) {
       << wrong.output;
 }
 
+// The container's seccomp filter travels with the exec target: the command is filtered as
+// the container is (issue 10, item 1: it used to run with Seccomp 0).
+TEST_F(Exec, RunsUnderTheContainersSeccompFilter) {
+  agent.dropManifest("sc.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: sc, uid: sc-uid}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox
+    command: [sh, -c, "while true; do sleep 1; done"]
+    securityContext: {seccompProfile: {type: RuntimeDefault}}
+)");
+  ASSERT_TRUE(waitFor([&] { return exec("sc -- true").exitCode == 0; }, 15s)) << agent.agentLog();
+  auto r = exec("sc -- grep Seccomp: /proc/self/status");
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(r.output, "Seccomp:\t2\n");
+}
+
 TEST_F(Exec, PodNotFoundOrContainerNotRunningIsAnErrorWithExitCode1) {
   auto missing = exec("nope -- true");
   EXPECT_EQ(missing.exitCode, 1);

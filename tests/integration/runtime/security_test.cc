@@ -1,7 +1,9 @@
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "runtime/sealed_binary.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {
@@ -86,6 +88,21 @@ TEST_F(ContainerSecurity, InitHasOnlyStdioOpen) {
   EXPECT_TRUE(contains(log, "F 0\n") && contains(log, "F 1\n") && contains(log, "F 2\n")) << log;
   EXPECT_FALSE(contains(log, "F 4\n")) << log;
   EXPECT_FALSE(contains(log, "F 5\n")) << log;
+}
+
+// CVE-2019-5736: the shim runs from a sealed copy, and so does the container's init until its
+// exec (a clone of the shim that has not exec'd shares its executable): through
+// /proc/<pid>/exe the container reaches that copy, never the file on the host.
+TEST_F(ContainerSecurity, ShimAndTheInitBeforeItsExecRunFromASealedCopy) {
+  const auto sb = makeSandbox("sealed");
+  const auto st = start(container(sb, "app", {"sleep", "30"}));
+  const std::string exe = "/proc/" + std::to_string(st.shimPid) + "/exe";
+  std::error_code ec;
+  EXPECT_TRUE(std::filesystem::read_symlink(exe, ec).string().starts_with("/memfd:podkeeper-shim"))
+      << std::filesystem::read_symlink(exe, ec);
+  UniqueFd fd(::open(exe.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd.valid());
+  EXPECT_EQ(fileSeals(fd.get()).value_or(0), kBinarySeals);
 }
 
 TEST_F(ContainerSecurity, DevHasTheStandardDevicesAndLinks) {

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -114,6 +115,81 @@ TEST_F(SharedPidNamespace, RemovingTheSandboxEndsTheReaper) {
   ASSERT_TRUE(runtime_->removeSandbox(sb.uid).has_value());
   EXPECT_FALSE(processAlive(reaper, *startTime));
   EXPECT_FALSE(std::filesystem::exists(runtime_->layout().podDir(sb.uid)));
+}
+
+}  // namespace
+}  // namespace podkeeper::runtime::testing
+
+namespace podkeeper::runtime::testing {
+namespace {
+
+// The reaper seen by a hostile neighbour: a container of the pod with CAP_SYS_PTRACE, which
+// passes the kernel's ptrace access checks on the reaper, so only what the reaper holds
+// protects the host.
+class ReaperSeenFromAPtraceContainer : public SharedPidNamespace {
+ protected:
+  void SetUp() override {
+    SharedPidNamespace::SetUp();
+    if (IsSkipped()) return;
+    const auto sb = makeSharedSandbox("spnhostile");
+    auto spec = container(sb, "hostile", {"sleep", "30"});
+    spec.capAdd = {"SYS_PTRACE"};
+    spec.mounts.push_back({PK_EXE_PROBE, "", "/usr/local/bin/exe_probe", true});
+    start(spec);
+    uid_ = sb.uid;
+  }
+  std::string inHostile(const std::string& script) { return exec(uid_, "hostile", script); }
+  // "<what>=<answer>" of exe_probe on the reaper's /proc/1/exe.
+  std::string probe(const std::string& what) {
+    const auto out = inHostile("exe_probe /proc/1/exe");
+    const auto at = out.find(what + "=");
+    if (at == std::string::npos) return "<no answer in: " + out + ">";
+    const auto end = out.find('\n', at);
+    return out.substr(at + what.size() + 1, end - at - what.size() - 1);
+  }
+
+  std::string uid_;
+};
+
+TEST_F(ReaperSeenFromAPtraceContainer, RootIsAnEmptyDirectory) {
+  EXPECT_EQ(inHostile("ls -A /proc/1/root/ && echo listed"), "listed\n");
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, CwdIsAnEmptyDirectory) {
+  EXPECT_EQ(inHostile("ls -A /proc/1/cwd/ && echo listed"), "listed\n");
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, HoldsNoCapabilityInAnySet) {
+  EXPECT_EQ(inHostile("grep ^Cap /proc/1/status"),
+            "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+            "CapBnd:\t0000000000000000\nCapAmb:\t0000000000000000\n");
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, HasNoNewPrivs) {
+  EXPECT_EQ(inHostile("grep NoNewPrivs /proc/1/status"), "NoNewPrivs:\t1\n");
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, HoldsNoDescriptor) {
+  EXPECT_EQ(inHostile("ls /proc/1/fd/ && echo listed"), "listed\n");
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, ExeDoesNotNameTheHostBinary) {
+  EXPECT_TRUE(probe("readlink").starts_with("/memfd:podkeeper-shim")) << probe("readlink");
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, ExeDoesNotLeadToTheHostBinary) {
+  struct stat host {};
+  ASSERT_EQ(::stat(PK_SHIM_PATH, &host), 0);
+  const std::string hostInode = std::to_string(host.st_dev) + ":" + std::to_string(host.st_ino);
+  const auto reached = probe("inode");
+  EXPECT_NE(reached, hostInode);
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(reached[0]))) << reached;
+}
+
+TEST_F(ReaperSeenFromAPtraceContainer, ExeCannotBeWritten) { EXPECT_NE(probe("writable"), "yes"); }
+
+TEST_F(ReaperSeenFromAPtraceContainer, ExeIsSealedAgainstWritingAndResizing) {
+  EXPECT_EQ(probe("seals"), "f");  // F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
 }
 
 }  // namespace

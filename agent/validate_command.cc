@@ -34,7 +34,7 @@ int runValidate(const std::vector<std::string>& files, bool json, std::ostream& 
   }
   if (json) {
     nlohmann::json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}};
-    out << manifests::dumpJson(list, 2) << "\n";
+    out << dumpJson(list, 2) << "\n";
   }
   return allValid ? 0 : 1;
 }

@@ -316,7 +316,7 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
   std::optional<runtime::StopRecord> next = stop;
   if (!next && (plan.startsGracePeriod || !plan.stopReason.empty())) {
     next = runtime::StopRecord{};
-    next->killDeadlineNs = clock_.nowNs() + obs.terminationGracePeriodSeconds * kNsPerSec;
+    next->killDeadlineNs = nsAfter(clock_.nowNs(), obs.terminationGracePeriodSeconds);
   }
   if (!next) return;
   for (const auto& a : plan.actions)

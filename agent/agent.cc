@@ -101,6 +101,20 @@ std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
   return counts;
 }
 
+// The net under every handler of the loop: a throw that escaped its handler is logged and
+// the loop goes on (asio allows run() again after a handler threw). Handlers that can name
+// what failed catch for themselves first: a pod's reconcile fails that pod only.
+void runLoop(boost::asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::critical("internal error in a loop handler: {}; the loop goes on", e.what());
+    }
+  }
+}
+
 // Everything the agent is made of, in construction order; members are destroyed in reverse.
 struct Agent {
   explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
@@ -278,7 +292,7 @@ Result<void> runAgent(const AgentConfig& config) {
   auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
                                        keptFdsForExporter());
   if (auto r = agent->start(); !r) return r;
-  agent->io.run();
+  runLoop(agent->io);
   spdlog::info("stopped");
   return {};
 }

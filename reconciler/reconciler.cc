@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "reconciler/support.h"
 #include "runtime/image_store.h"
@@ -86,7 +87,16 @@ Result<void> Reconciler::refreshObserved(const std::string& uid) {
 }
 
 Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
-  auto result = reconcileKey(key);
+  Result<Outcome> result;
+  // The last resort: a throw anywhere below fails this pod's reconcile (retried with
+  // back-off, reported on the pod), never the agent that runs every other pod.
+  try {
+    result = reconcileKey(key);
+  } catch (const std::exception& e) {
+    const std::string why = std::string("internal error: ") + e.what();
+    event(key, "Warning", "FailedSync", "Error syncing pod: " + why);
+    result = failMsg("pod " + key + ": " + why);
+  }
   if (result)
     lastErrors_.erase(key);
   else

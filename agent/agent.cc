@@ -166,28 +166,36 @@ struct Agent {
     addRoutes(unixRouter, true);
   }
 
-  // The same read API on both; the unix socket adds what only the local CLI may ask
-  // (where the log files are). Nothing on either changes state.
+  // Health and metrics on both; the pod API (specs carry env values, DESIGN.md 4.8) only on
+  // the unix socket, never on the plain TCP port. Nothing on either changes state.
   void addRoutes(http::Router& to, bool local) {
+    if (local) addPodRoutes(to);
+    addHealthAndMetricsRoutes(to);
+  }
+
+  void addPodRoutes(http::Router& to) {
     api::PodApiOptions pods;
     pods.hostIP = node.hostIP;
     pods.nodeName = node.name;
     pods.logDir = config.logDir;
     pods.nowNs = [this] { return clock.nowNs(); };
-    pods.serveLogPaths = local;
+    pods.serveLogPaths = true;
     pods.probes = [this](const std::string& uid) {
       return std::optional<reconciler::ProbeStatus>(reconciler.probeStatus(uid));
     };
-    if (local)  // the CLI joins the container itself with what this returns
-      pods.execTarget = [this](const std::string& uid,
-                               const std::string& container) -> Result<nlohmann::json> {
-        auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
-        if (!target) return fail(target.error());
-        auto j = runtime::encodeExecTarget(*target);
-        j["cgroupMount"] = config.cgroupMount;
-        return j;
-      };
+    // The CLI joins the container itself with what this returns.
+    pods.execTarget = [this](const std::string& uid,
+                             const std::string& container) -> Result<nlohmann::json> {
+      auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
+      if (!target) return fail(target.error());
+      auto j = runtime::encodeExecTarget(*target);
+      j["cgroupMount"] = config.cgroupMount;
+      return j;
+    };
     api::addPodRoutes(to, reconciler, pods);
+  }
+
+  void addHealthAndMetricsRoutes(http::Router& to) {
     to.add("GET", "/healthz", http::healthz);
     to.add("GET", "/readyz", [this](const http::HttpRequest&) {
       return ready ? http::HttpResponse::text(200, "ok\n")
@@ -233,8 +241,8 @@ struct Agent {
         config.socketPath.empty() ? config.stateDir + "/podkeeper.sock" : config.socketPath;
     if (auto r = unixServer.listenUnix(socket, 0600); !r) return fail(r.error().context(socket));
     spdlog::info(
-        "serving /metrics, /metrics/cadvisor, /metrics/resource, /healthz on {} (port "
-        "{}) and {}",
+        "serving /metrics, /metrics/cadvisor, /metrics/resource, /healthz, /readyz on {} (port "
+        "{}); those and the pod API on {}",
         config.listen, tcp.tcpPort(), socket);
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;

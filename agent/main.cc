@@ -30,7 +30,8 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
       ->capture_default_str();
   run.add_option("--log-dir", c.logDir, "Container logs (CRI format)")->capture_default_str();
   run.add_option("--cgroup-root", c.cgroupRoot, "Parent cgroup of all pods")->capture_default_str();
-  run.add_option("--listen", c.listen, "HOST:PORT for /metrics, /healthz, /pods")
+  run.add_option("--listen", c.listen,
+                 "HOST:PORT for /metrics, /healthz, /readyz (the pod API is on --socket only)")
       ->capture_default_str();
   run.add_option("--socket", c.socketPath,
                  "Unix socket for the API (default STATE-DIR/podkeeper.sock)");

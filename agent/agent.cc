@@ -64,6 +64,7 @@ reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
   p.memoryBytes = int64_t(machine.memoryBytes);
   p.seccompProfileRoot = c.seccompProfileRoot;
   p.seccompDefault = c.seccompDefault;
+  p.admission = c.admission;
   return p;
 }
 
@@ -96,6 +97,10 @@ std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
   std::map<std::string, int> counts;
   for (const auto& [key, pod] : r.desired()) {
     auto obs = r.observed().find(pod.uid);
+    if (r.refusal(key)) {
+      counts["Failed"]++;
+      continue;
+    }
     counts[reconciler::podPhase(pod, obs == r.observed().end() ? nullptr : &obs->second)]++;
   }
   return counts;

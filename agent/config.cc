@@ -61,6 +61,9 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (auto r = validListen(c.listen); !r) return r;
   if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
     return failMsg("--resync and --relist must be positive");
+  if (auto why = manifests::checkAllowedUnsafeSysctls(c.admission.allowedUnsafeSysctls);
+      !why.empty())
+    return failMsg(why);
   return {};
 }
 

@@ -22,6 +22,14 @@ std::string defaultShimPath() {
   return (self.parent_path() / "podkeeper-shim").string();
 }
 
+// The same admission flags on `run` and `validate`, so both admit the same pods.
+void addAdmissionFlags(CLI::App& cmd, podkeeper::manifests::AdmissionPolicy& policy) {
+  cmd.add_option("--allowed-unsafe-sysctls", policy.allowedUnsafeSysctls,
+                 "Comma-separated namespaced sysctls or prefixes (net.core.*) pods may set "
+                 "besides the safe ones, as the kubelet's flag")
+      ->delimiter(',');
+}
+
 void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistSeconds) {
   run.add_option("--manifest-dir", c.manifestDir, "Directory of Pod manifests to run")
       ->capture_default_str();
@@ -65,6 +73,7 @@ int main(int argc, char** argv) {
   int resyncSeconds = 10, relistSeconds = 20;
   auto* run = app.add_subcommand("run", "Run the pods of the manifest directory (foreground)");
   addRunFlags(*run, config, resyncSeconds, relistSeconds);
+  addAdmissionFlags(*run, config.admission);
 
   std::vector<std::string> files;
   std::string output;
@@ -72,6 +81,8 @@ int main(int argc, char** argv) {
   validate->add_option("-o,--output", output, "json: print the defaulted pods")
       ->check(CLI::IsMember({"json"}));
   validate->add_option("files", files, "Manifest files")->required();
+  podkeeper::manifests::AdmissionPolicy validatePolicy;
+  addAdmissionFlags(*validate, validatePolicy);
 
   podkeeper::cli::PodCommands podCommands(app);
 
@@ -79,8 +90,16 @@ int main(int argc, char** argv) {
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
 
-  if (validate->parsed())
-    return podkeeper::agent::runValidate(files, output == "json", std::cout, std::cerr);
+  if (validate->parsed()) {
+    if (auto why =
+            podkeeper::manifests::checkAllowedUnsafeSysctls(validatePolicy.allowedUnsafeSysctls);
+        !why.empty()) {
+      std::cerr << "podkeeper validate: " << why << "\n";
+      return 2;
+    }
+    return podkeeper::agent::runValidate(files, output == "json", std::cout, std::cerr,
+                                         validatePolicy);
+  }
 
   spdlog::set_level(spdlog::level::from_str(config.logLevel));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");

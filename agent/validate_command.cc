@@ -1,5 +1,7 @@
 #include "agent/validate_command.h"
 
+#include "common/json_text.h"
+#include "manifests/admission.h"
 #include "manifests/decode.h"
 #include "manifests/file_rules.h"
 #include "manifests/pod_json.h"
@@ -7,7 +9,7 @@
 namespace podkeeper::agent {
 
 int runValidate(const std::vector<std::string>& files, bool json, std::ostream& out,
-                std::ostream& err) {
+                std::ostream& err, const manifests::AdmissionPolicy& policy) {
   bool allValid = !files.empty();
   if (files.empty()) err << "validate: no manifest files given\n";
   nlohmann::json items = nlohmann::json::array();
@@ -21,6 +23,23 @@ int runValidate(const std::vector<std::string>& files, bool json, std::ostream& 
     manifests::DecodeResult result = manifests::decodeManifest(file, read.contents);
     for (const auto& d : result.diagnostics) err << d.str() << "\n";
     if (!result.ok()) {
+      allValid = false;
+      continue;
+    }
+    bool admitted = true;
+    for (const auto& decoded : result.pods) {
+      const auto verdict = manifests::admit(decoded.pod, policy);
+      for (const auto& p : verdict.problems) {
+        manifests::Diagnostic d;
+        d.file = file;
+        d.line = decoded.line;
+        d.field = p.field;
+        d.message = p.message + " (" + p.reason + ")";
+        err << d.str() << "\n";
+      }
+      admitted = admitted && verdict.admitted();
+    }
+    if (!admitted) {
       allValid = false;
       continue;
     }

@@ -22,6 +22,11 @@ std::string keyOf(const runtime::SandboxState& s) { return podKey(s.namespace_, 
 
 std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
+const manifests::AdmitResult* Reconciler::refusal(const std::string& key) const {
+  auto it = refused_.find(key);
+  return it == refused_.end() ? nullptr : &it->second;
+}
+
 Reconciler::Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
                        ReconcileHooks hooks, runtime::HandlerRunner* handlers)
     : runtime_(runtime),
@@ -51,6 +56,10 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
     }
   }
   desired_ = std::move(pods);
+  refused_.clear();
+  for (const auto& [key, pod] : desired_)
+    if (auto verdict = manifests::admit(pod.pod, paths_.admission); !verdict.admitted())
+      refused_[key] = std::move(verdict);
   return changed;
 }
 
@@ -109,11 +118,16 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
   if (desired) {
     // Refused before anything is touched: what runs under an accepted spec stays.
-    auto problems = unsupportedFields(desired->pod);
-    if (!handlers_) {
-      auto needRunner = needsHandlers(desired->pod);
-      problems.insert(problems.end(), needRunner.begin(), needRunner.end());
+    if (const auto* refused = refusal(key)) {
+      if (refusedHash_[key] != desired->specHash) {
+        refusedHash_[key] = desired->specHash;
+        spdlog::error("pod {}: rejected at admission ({}): {}", key, refused->reason(),
+                      refused->message());
+        event(key, "Warning", refused->reason(), refused->message());
+      }
+      return Outcome{};  // final until the manifest changes: nothing to retry
     }
+    auto problems = handlers_ ? std::vector<std::string>{} : needsHandlers(desired->pod);
     if (!problems.empty()) {
       std::string all;
       for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "manifests/admission.h"
 #include "manifests/decode.h"
 #include "manifests/env_expansion.h"
 #include "runtime/container_runtime.h"
@@ -24,6 +25,8 @@ struct NodePaths {
   // pod and container say nothing (the kubelet's SeccompDefault).
   std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";
   bool seccompDefault = false;
+  // What the node admits (--allowed-unsafe-sysctls): see manifests/admission.h.
+  manifests::AdmissionPolicy admission;
 };
 
 manifests::NodeFacts nodeFacts(const NodePaths& paths);

@@ -40,8 +40,8 @@ void encodeShimConfig(const rt::ContainerSpec& spec) {
   cfg.logPath = spec.logPath;
   cfg.capabilities = spec.capAdd;
   for (const auto& m : spec.mounts)
-    cfg.mounts.push_back({m.source.empty() ? m.emptyDir : m.source, m.destination, m.readOnly,
-                          m.subPath, m.volume});
+    cfg.mounts.push_back(
+        {m.source.empty() ? m.emptyDir : m.source, m.destination, m.readOnly, m.subPath, m.volume});
   const std::string text = rt::encodeShimConfig(cfg);
   check(!pm::findInvalidUtf8(text));
   auto back = rt::decodeShimConfig(text, "config.json");

@@ -45,8 +45,7 @@ class Admission : public ::testing::Test {
     good.name = "good";
     good.uid = "good-uid";
     agent.dropManifest("good.yaml", good.str());
-    ASSERT_TRUE(
-        waitFor([&] { return statusOf(agent, "good", "phase") == "Running"; }, 15s))
+    ASSERT_TRUE(waitFor([&] { return statusOf(agent, "good", "phase") == "Running"; }, 15s))
         << agent.agentLog();
   }
   PodYaml good;

@@ -26,7 +26,7 @@ struct NodePaths {
   std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";
   bool seccompDefault = false;
   // What the node admits (--allowed-unsafe-sysctls): see manifests/admission.h.
-  manifests::AdmissionPolicy admission;
+  manifests::AdmissionPolicy admission{};
 };
 
 manifests::NodeFacts nodeFacts(const NodePaths& paths);

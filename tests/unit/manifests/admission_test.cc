@@ -89,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(
                    true,
                    false,
                    {"net.*"},
-                   "not allowed with host net enabled"},
+                   "\"net.core.somaxconn\" not allowed with host net enabled"},
         SysctlCase{"safe_ipc_with_host_ipc",
                    "kernel.shm_rmid_forced",
                    false,

@@ -68,6 +68,7 @@ reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
   p.seccompProfileRoot = c.seccompProfileRoot;
   p.seccompDefault = c.seccompDefault;
   p.podPidsLimit = c.podPidsLimit;
+  p.admission = c.admission;
   return p;
 }
 
@@ -100,9 +101,27 @@ std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
   std::map<std::string, int> counts;
   for (const auto& [key, pod] : r.desired()) {
     auto obs = r.observed().find(pod.uid);
+    if (r.refusal(key)) {
+      counts["Failed"]++;
+      continue;
+    }
     counts[reconciler::podPhase(pod, obs == r.observed().end() ? nullptr : &obs->second)]++;
   }
   return counts;
+}
+
+// The net under every handler of the loop: a throw that escaped its handler is logged and
+// the loop goes on (asio allows run() again after a handler threw). Handlers that can name
+// what failed catch for themselves first: a pod's reconcile fails that pod only.
+void runLoop(boost::asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::critical("internal error in a loop handler: {}; the loop goes on", e.what());
+    }
+  }
 }
 
 // Everything the agent is made of, in construction order; members are destroyed in reverse.
@@ -156,29 +175,37 @@ struct Agent {
     addRoutes(unixRouter, true);
   }
 
-  // The same read API on both; the unix socket adds what only the local CLI may ask
-  // (where the log files are). Nothing on either changes state.
+  // Health and metrics on both; the pod API (specs carry env values, DESIGN.md 4.8) only on
+  // the unix socket, never on the plain TCP port. Nothing on either changes state.
   void addRoutes(http::Router& to, bool local) {
+    if (local) addPodRoutes(to);
+    addHealthAndMetricsRoutes(to);
+  }
+
+  void addPodRoutes(http::Router& to) {
     api::PodApiOptions pods;
     pods.hostIP = node.hostIP;
     pods.nodeName = node.name;
     pods.logDir = config.logDir;
     pods.nowNs = [this] { return clock.nowNs(); };
-    pods.serveLogPaths = local;
+    pods.serveLogPaths = true;
     pods.probes = [this](const std::string& uid) {
       return std::optional<reconciler::ProbeStatus>(reconciler.probeStatus(uid));
     };
-    if (local)  // the CLI joins the container itself with what this returns
-      pods.execTarget = [this](const std::string& uid,
-                               const std::string& container) -> Result<nlohmann::json> {
-        auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
-        if (!target) return fail(target.error());
-        auto j = runtime::encodeExecTarget(*target);
-        j["cgroupMount"] = config.cgroupMount;
-        j["shim"] = config.shimPath;
-        return j;
-      };
+    // The CLI joins the container itself with what this returns.
+    pods.execTarget = [this](const std::string& uid,
+                             const std::string& container) -> Result<nlohmann::json> {
+      auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
+      if (!target) return fail(target.error());
+      auto j = runtime::encodeExecTarget(*target);
+      j["cgroupMount"] = config.cgroupMount;
+      j["shim"] = config.shimPath;
+      return j;
+    };
     api::addPodRoutes(to, reconciler, pods);
+  }
+
+  void addHealthAndMetricsRoutes(http::Router& to) {
     to.add("GET", "/healthz", http::healthz);
     to.add("GET", "/readyz", [this](const http::HttpRequest&) {
       return ready ? http::HttpResponse::text(200, "ok\n")
@@ -224,8 +251,8 @@ struct Agent {
         config.socketPath.empty() ? config.stateDir + "/podkeeper.sock" : config.socketPath;
     if (auto r = unixServer.listenUnix(socket, 0600); !r) return fail(r.error().context(socket));
     spdlog::info(
-        "serving /metrics, /metrics/cadvisor, /metrics/resource, /healthz on {} (port "
-        "{}) and {}",
+        "serving /metrics, /metrics/cadvisor, /metrics/resource, /healthz, /readyz on {} (port "
+        "{}); those and the pod API on {}",
         config.listen, tcp.tcpPort(), socket);
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
@@ -289,7 +316,7 @@ Result<void> runAgent(const AgentConfig& config) {
   auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
                                        keptFdsForExporter());
   if (auto r = agent->start(); !r) return r;
-  agent->io.run();
+  runLoop(agent->io);
   spdlog::info("stopped");
   return {};
 }

@@ -73,6 +73,9 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (c.containerLogMaxFiles < 2)
     return failMsg("--container-log-max-files: " + std::to_string(c.containerLogMaxFiles) +
                    " must be at least 2, as for the kubelet");
+  if (auto why = manifests::checkAllowedUnsafeSysctls(c.admission.allowedUnsafeSysctls);
+      !why.empty())
+    return failMsg(why);
   return {};
 }
 

@@ -22,6 +22,14 @@ std::string defaultShimPath() {
   return (self.parent_path() / "podkeeper-shim").string();
 }
 
+// The same admission flags on `run` and `validate`, so both admit the same pods.
+void addAdmissionFlags(CLI::App& cmd, podkeeper::manifests::AdmissionPolicy& policy) {
+  cmd.add_option("--allowed-unsafe-sysctls", policy.allowedUnsafeSysctls,
+                 "Comma-separated namespaced sysctls or prefixes (net.core.*) pods may set "
+                 "besides the safe ones, as the kubelet's flag")
+      ->delimiter(',');
+}
+
 void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistSeconds) {
   run.add_option("--manifest-dir", c.manifestDir, "Directory of Pod manifests to run")
       ->capture_default_str();
@@ -30,7 +38,8 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
       ->capture_default_str();
   run.add_option("--log-dir", c.logDir, "Container logs (CRI format)")->capture_default_str();
   run.add_option("--cgroup-root", c.cgroupRoot, "Parent cgroup of all pods")->capture_default_str();
-  run.add_option("--listen", c.listen, "HOST:PORT for /metrics, /healthz, /pods")
+  run.add_option("--listen", c.listen,
+                 "HOST:PORT for /metrics, /healthz, /readyz (the pod API is on --socket only)")
       ->capture_default_str();
   run.add_option("--socket", c.socketPath,
                  "Unix socket for the API (default STATE-DIR/podkeeper.sock)");
@@ -73,6 +82,7 @@ int main(int argc, char** argv) {
   int resyncSeconds = 10, relistSeconds = 20;
   auto* run = app.add_subcommand("run", "Run the pods of the manifest directory (foreground)");
   addRunFlags(*run, config, resyncSeconds, relistSeconds);
+  addAdmissionFlags(*run, config.admission);
 
   std::vector<std::string> files;
   std::string output;
@@ -80,6 +90,8 @@ int main(int argc, char** argv) {
   validate->add_option("-o,--output", output, "json: print the defaulted pods")
       ->check(CLI::IsMember({"json"}));
   validate->add_option("files", files, "Manifest files")->required();
+  podkeeper::manifests::AdmissionPolicy validatePolicy;
+  addAdmissionFlags(*validate, validatePolicy);
 
   podkeeper::cli::PodCommands podCommands(app);
 
@@ -87,8 +99,16 @@ int main(int argc, char** argv) {
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
 
-  if (validate->parsed())
-    return podkeeper::agent::runValidate(files, output == "json", std::cout, std::cerr);
+  if (validate->parsed()) {
+    if (auto why =
+            podkeeper::manifests::checkAllowedUnsafeSysctls(validatePolicy.allowedUnsafeSysctls);
+        !why.empty()) {
+      std::cerr << "podkeeper validate: " << why << "\n";
+      return 2;
+    }
+    return podkeeper::agent::runValidate(files, output == "json", std::cout, std::cerr,
+                                         validatePolicy);
+  }
 
   spdlog::set_level(spdlog::level::from_str(config.logLevel));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");

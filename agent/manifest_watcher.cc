@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "manifests/file_rules.h"
+#include "manifests/sha256.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -123,11 +124,10 @@ void ManifestWatcher::relist(bool initial) {
   std::set<std::string> present;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file(ec)) continue;
-    present.insert(name);
-    load(name, initial);
+    if (entry.is_regular_file(ec)) present.insert(entry.path().filename().string());
   }
+  // In name order, so that at the directory's caps the files that sort first are the ones read.
+  for (const auto& name : present) load(name, initial);
   if (ec) {
     // Keep what runs: an unreadable directory is not an empty one.
     spdlog::error("listing manifest directory {}: {}; keeping the pods as they are", dir_,
@@ -157,17 +157,21 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
       spdlog::info("ignoring {}: {}", path, ignoredWhy(kind));
     return false;
   }
-  if (!fromEvent && contents_.contains(path) && recentlyModified(path)) return false;
-  auto read = manifests::readManifestFile(path);
-  if (!read.error.empty()) {
-    if (readErrors_[path] != read.error) spdlog::error("{}", read.error);
-    readErrors_[path] = read.error;
+  if (!fromEvent && digests_.contains(path) && recentlyModified(path)) return false;
+  auto refuse = [&](const std::string& why) {
+    if (readErrors_[path] != why) spdlog::error("{}", why);
+    readErrors_[path] = why;
     return false;  // the last good version, if any, stays
-  }
+  };
+  if (auto why = budget_.mayRead(path); !why.empty()) return refuse(why);
+  auto read = manifests::readManifestFile(path);
+  if (!read.error.empty()) return refuse(read.error);
+  if (auto why = budget_.hold(path, read.contents.size()); !why.empty()) return refuse(why);
   readErrors_.erase(path);
-  auto old = contents_.find(path);
-  if (old != contents_.end() && old->second == read.contents) return false;
-  contents_[path] = read.contents;
+  std::string digest = manifests::sha256Hex(read.contents);
+  auto old = digests_.find(path);
+  if (old != digests_.end() && old->second == digest) return false;
+  digests_[path] = std::move(digest);
   auto result = set_.update(path, read.contents);
   for (const auto& d : result.diagnostics) {
     if (d.severity == manifests::Diagnostic::Severity::Error)
@@ -184,7 +188,8 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
 
 bool ManifestWatcher::forget(const std::string& name) {
   std::string path = dir_ + "/" + name;
-  bool known = contents_.erase(path) > 0;
+  bool known = digests_.erase(path) > 0;
+  budget_.release(path);
   readErrors_.erase(path);
   reportedIgnored_.erase(name);
   if (!known) return false;

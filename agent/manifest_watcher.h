@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "manifests/file_rules.h"
 #include "manifests/manifest_set.h"
 
 namespace podkeeper::agent {
@@ -51,7 +52,8 @@ class ManifestWatcher {
   boost::asio::steady_timer relistTimer_;
   std::array<char, 16 * 1024> eventBuf_{};
   manifests::ManifestSet set_;
-  std::map<std::string, std::string> contents_;    // path -> last contents fed to the set
+  std::map<std::string, std::string> digests_;     // path -> sha256 of what the set was fed
+  manifests::ManifestDirBudget budget_;            // files and bytes in use, capped
   std::map<std::string, std::string> readErrors_;  // path -> why it could not be read
   std::set<std::string> reportedIgnored_;
   bool stopped_ = false;

@@ -1,5 +1,7 @@
 #include "agent/validate_command.h"
 
+#include "common/json_text.h"
+#include "manifests/admission.h"
 #include "manifests/decode.h"
 #include "manifests/file_rules.h"
 #include "manifests/pod_json.h"
@@ -7,7 +9,7 @@
 namespace podkeeper::agent {
 
 int runValidate(const std::vector<std::string>& files, bool json, std::ostream& out,
-                std::ostream& err) {
+                std::ostream& err, const manifests::AdmissionPolicy& policy) {
   bool allValid = !files.empty();
   if (files.empty()) err << "validate: no manifest files given\n";
   nlohmann::json items = nlohmann::json::array();
@@ -24,6 +26,23 @@ int runValidate(const std::vector<std::string>& files, bool json, std::ostream& 
       allValid = false;
       continue;
     }
+    bool admitted = true;
+    for (const auto& decoded : result.pods) {
+      const auto verdict = manifests::admit(decoded.pod, policy);
+      for (const auto& p : verdict.problems) {
+        manifests::Diagnostic d;
+        d.file = file;
+        d.line = decoded.line;
+        d.field = p.field;
+        d.message = p.message + " (" + p.reason + ")";
+        err << d.str() << "\n";
+      }
+      admitted = admitted && verdict.admitted();
+    }
+    if (!admitted) {
+      allValid = false;
+      continue;
+    }
     for (const auto& decoded : result.pods) {
       nlohmann::json pod = manifests::podToJson(decoded.pod);
       pod["metadata"]["uid"] = decoded.uid;
@@ -34,7 +53,7 @@ int runValidate(const std::vector<std::string>& files, bool json, std::ostream& 
   }
   if (json) {
     nlohmann::json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}};
-    out << manifests::dumpJson(list, 2) << "\n";
+    out << dumpJson(list, 2) << "\n";
   }
   return allValid ? 0 : 1;
 }

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "manifests/admission.h"
+
 namespace podkeeper::agent {
 
 // `podkeeper validate [-o json] FILE...`: decodes, defaults and validates each file as the
@@ -14,7 +16,10 @@ namespace podkeeper::agent {
 // holding the defaulted pods of the valid files (Kubernetes field names; metadata.uid is the
 // effective UID, annotation podkeeper.io/spec-hash the spec hash).
 // Returns 0 when every file is valid, 1 otherwise.
+// Admission (manifests/admission.h) runs after validation with the same policy the agent is
+// given, so a pod the agent would refuse (a forbidden sysctl, an HTTPS probe) fails here too,
+// printed as FILE:LINE:COLUMN: FIELD: MESSAGE (REASON).
 int runValidate(const std::vector<std::string>& files, bool json, std::ostream& out,
-                std::ostream& err);
+                std::ostream& err, const manifests::AdmissionPolicy& policy = {});
 
 }  // namespace podkeeper::agent

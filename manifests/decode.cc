@@ -7,6 +7,7 @@
 
 #include "manifests/decode_parts.h"
 #include "manifests/identity.h"
+#include "manifests/utf8.h"
 #include "manifests/validate.h"
 #include "manifests/yaml_documents.h"
 
@@ -84,6 +85,23 @@ void decodeDocument(DecodeContext& ctx, const YAML::Node& doc, std::vector<Decod
   }
 }
 
+// Bytes that are not UTF-8 where no field reads them (a comment, an ignored or unknown
+// field): the file is still not a valid manifest, reported at the byte itself.
+void reportInvalidUtf8OutsideFields(DecodeContext& ctx, std::string_view contents) {
+  if (ctx.invalidUtf8Reported()) return;
+  auto bad = findInvalidUtf8(contents);
+  if (!bad) return;
+  const std::string_view before = contents.substr(0, *bad);
+  const size_t lineStart =
+      before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+  YAML::Mark at;
+  at.pos = int(*bad);
+  at.line = int(std::count(before.begin(), before.end(), '\n'));
+  at.column = int(*bad - lineStart);
+  ctx.setLineOffset(0);
+  ctx.error(at, "", "the file " + checkUtf8(contents));
+}
+
 void reportDuplicatesInFile(DecodeContext& ctx, const std::vector<DecodedPod>& pods) {
   std::map<std::string, int> firstLine;
   for (const auto& p : pods) {
@@ -140,8 +158,12 @@ DecodeResult decodeManifest(const std::string& file, std::string_view contents) 
       decodeDocument(ctx, detail::loadSingleDocument(doc.text), pods);
     } catch (const YAML::Exception& e) {
       ctx.error(e.mark, "", "not valid YAML: " + e.msg);
+    } catch (const std::exception& e) {  // a decoder bug: this file fails, nothing else
+      ctx.error(YAML::Mark::null_mark(), "",
+                std::string("internal error while decoding this document: ") + e.what());
     }
   }
+  reportInvalidUtf8OutsideFields(ctx, contents);
   reportDuplicatesInFile(ctx, pods);
   sortByPosition(result.diagnostics);
   if (!result.ok()) return result;

@@ -52,6 +52,9 @@ class DecodeContext : public Reporter {
   void beginDocument() { decodeErrorFields_.clear(); }
   void warning(const std::string& field, const std::string& message) override;
   const std::string& file() const { return file_; }
+  // A string that is not UTF-8 was reported at its field.
+  void noteInvalidUtf8() { invalidUtf8Reported_ = true; }
+  bool invalidUtf8Reported() const { return invalidUtf8Reported_; }
 
  private:
   void add(Diagnostic::Severity s, const YAML::Mark& at, const std::string& field,
@@ -63,6 +66,7 @@ class DecodeContext : public Reporter {
   size_t scalarBytes_ = 0;
   bool exhausted_ = false;
   int lineOffset_ = 0;
+  bool invalidUtf8Reported_ = false;
   std::unordered_map<std::string, YAML::Mark> marks_;
   std::vector<std::string> decodeErrorFields_;
 };

@@ -14,7 +14,7 @@ PortRef decodePortRef(DecodeContext& ctx, const YAML::Node& node, const std::str
       ref.number = static_cast<int32_t>(v);
     }
   } else if (node.IsScalar() && classifyScalar(node) == ScalarKind::String) {
-    ref.name = node.Scalar();
+    readString(ctx, node, path, ref.name);
   } else {
     ctx.error(node, path, "expected a port number or a port name");
   }

@@ -40,6 +40,32 @@ FileKind classifyFileName(std::string_view name) {
   return FileKind::OtherExtension;
 }
 
+std::string ManifestDirBudget::mayRead(const std::string& path) const {
+  if (held_.contains(path) || held_.size() < maxFiles_) return "";
+  return failure(path, "not read: the manifest directory already holds " +
+                           std::to_string(maxFiles_) + " manifest files, the most podkeeper reads");
+}
+
+std::string ManifestDirBudget::hold(const std::string& path, size_t bytes) {
+  if (auto why = mayRead(path); !why.empty()) return why;
+  auto it = held_.find(path);
+  const size_t others = total_ - (it == held_.end() ? 0 : it->second);
+  if (others + bytes > maxBytes_) {
+    return failure(path, "not used: with it the manifest directory would hold more than " +
+                             std::to_string(maxBytes_) + " bytes of manifests");
+  }
+  held_[path] = bytes;
+  total_ = others + bytes;
+  return "";
+}
+
+void ManifestDirBudget::release(const std::string& path) {
+  auto it = held_.find(path);
+  if (it == held_.end()) return;
+  total_ -= it->second;
+  held_.erase(it);
+}
+
 ManifestFileRead readManifestFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return {"", failure(path, std::string("cannot open: ") + std::strerror(errno))};

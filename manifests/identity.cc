@@ -1,5 +1,6 @@
 #include "manifests/identity.h"
 
+#include "common/json_text.h"
 #include "manifests/pod_json.h"
 #include "manifests/sha256.h"
 

@@ -25,25 +25,44 @@ std::vector<std::string> ManifestSet::files() const {
   return out;
 }
 
+namespace {
+
+Diagnostic conflict(const std::string& file, const DecodedPod& pod, const std::string& field,
+                    const std::string& message) {
+  Diagnostic d;
+  d.file = file;
+  d.line = pod.line;
+  d.field = field;
+  d.message = message + ", which sorts first and wins; this one is ignored";
+  return d;
+}
+
+}  // namespace
+
 ManifestSet::Snapshot ManifestSet::snapshot() const {
   Snapshot snap;
+  // The uid names the pod's state, cgroups and logs: two pods must never share one.
+  std::map<std::string, std::pair<std::string, std::string>> uidOwner;  // uid -> key, file
   // files_ is ordered by path, so the first file to claim a key is the one that sorts first.
   for (const auto& [file, state] : files_) {
     if (!state.latestErrors.empty()) snap.problems.push_back({file, state.latestErrors});
     for (const auto& pod : state.lastGood) {
       const std::string key = pod.pod.metadata.namespace_ + "/" + pod.pod.metadata.name;
-      auto [it, inserted] = snap.sourceOf.emplace(key, file);
-      if (inserted) {
-        snap.pods.emplace(key, pod);
+      if (auto it = snap.sourceOf.find(key); it != snap.sourceOf.end()) {
+        snap.duplicates.push_back(conflict(file, pod, "metadata.name",
+                                           "pod " + key + " is also defined in " + it->second));
         continue;
       }
-      Diagnostic d;
-      d.file = file;
-      d.line = pod.line;
-      d.field = "metadata.name";
-      d.message = "pod " + key + " is also defined in " + it->second +
-                  ", which sorts first and wins; this one is ignored";
-      snap.duplicates.push_back(std::move(d));
+      if (auto it = uidOwner.find(pod.uid); it != uidOwner.end()) {
+        snap.duplicates.push_back(conflict(file, pod, "metadata.uid",
+                                           "uid " + pod.uid + " of pod " + key +
+                                               " is also the uid of pod " + it->second.first +
+                                               " in " + it->second.second));
+        continue;
+      }
+      snap.sourceOf.emplace(key, file);
+      uidOwner.emplace(pod.uid, std::pair{key, file});
+      snap.pods.emplace(key, pod);
     }
   }
   return snap;

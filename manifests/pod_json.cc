@@ -264,8 +264,4 @@ json podToJson(const Pod& pod) {
       {"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", specToJson(pod.spec)}};
 }
 
-std::string dumpJson(const json& j, int indent) {
-  return j.dump(indent, ' ', false, json::error_handler_t::replace);
-}
-
 }  // namespace podkeeper::manifests

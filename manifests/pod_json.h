@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/json_text.h"  // dumpJson, how this JSON is written
 #include "manifests/pod.h"
 
 // The decoded, defaulted Pod as Kubernetes JSON (apiVersion v1, kind Pod, Kubernetes field
@@ -13,8 +14,5 @@ namespace podkeeper::manifests {
 
 nlohmann::json podToJson(const Pod& pod);
 nlohmann::json specToJson(const PodSpec& spec);
-
-// dump() that never throws on bytes that are not UTF-8 (they are replaced).
-std::string dumpJson(const nlohmann::json& j, int indent = -1);
 
 }  // namespace podkeeper::manifests

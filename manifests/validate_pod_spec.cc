@@ -65,11 +65,8 @@ void validatePodSecurity(const PodSpec& spec, Reporter& r) {
   for (size_t i = 0; i < s.sysctls.size(); ++i) {
     const std::string field = at(base + ".sysctls", i) + ".name";
     const std::string& name = s.sysctls[i].name;
-    if (auto why = checkSysctlName(name); !why.empty()) {
-      r.error(field, quote(name) + " " + why);
-    } else if (spec.hostNetwork && name.rfind("net.", 0) == 0) {
-      r.error(field, quote(name) + " cannot be set with hostNetwork: it would change the host");
-    }
+    // Which sysctls this node allows, and with which host namespaces, is admission's call.
+    if (auto why = checkSysctlName(name); !why.empty()) r.error(field, quote(name) + " " + why);
   }
   checkSeccomp(s.seccompProfile, base + ".seccompProfile", r);
 }

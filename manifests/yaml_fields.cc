@@ -4,6 +4,8 @@
 #include <cctype>
 #include <limits>
 
+#include "manifests/utf8.h"
+
 namespace podkeeper::manifests::detail {
 namespace {
 
@@ -67,6 +69,16 @@ std::string describe(const YAML::Node& node) {
     return std::string(kindName(classifyScalar(node))) + " " + quoteValue(node.Scalar());
   }
   return "null";
+}
+
+// Strings reach the runtime (env, argv, paths) and its JSON state files: only UTF-8 passes.
+bool isUtf8(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
+            const std::string& what) {
+  std::string why = checkUtf8(node.Scalar());
+  if (why.empty()) return true;
+  ctx.error(node, path, what + " " + why);
+  ctx.noteInvalidUtf8();
+  return false;
 }
 
 }  // namespace
@@ -137,6 +149,7 @@ bool readString(DecodeContext& ctx, const YAML::Node& node, const std::string& p
               "expected a string, got " + describe(node) + (node.IsScalar() ? " (quote it)" : ""));
     return false;
   }
+  if (!isUtf8(ctx, node, path, "the value")) return false;
   out = node.Scalar();
   return true;
 }
@@ -168,6 +181,7 @@ bool readScalarText(DecodeContext& ctx, const YAML::Node& node, const std::strin
     ctx.error(node, path, "expected a string or number, got " + describe(node));
     return false;
   }
+  if (!isUtf8(ctx, node, path, "the value")) return false;
   out = node.Scalar();
   return true;
 }
@@ -202,6 +216,7 @@ MapReader::MapReader(DecodeContext& ctx, const YAML::Node& node, std::string pat
       ctx_.error(k, path_, "a key must be a string, got " + describe(k));
       continue;
     }
+    if (!isUtf8(ctx_, k, path_, "a key")) continue;
     if (find(k.Scalar()) != nullptr) {
       ctx_.error(k, child(k.Scalar()), "duplicate key");
       continue;

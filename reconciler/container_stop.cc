@@ -26,12 +26,13 @@ ContainerStopper::~ContainerStopper() {
 void ContainerStopper::begin(Stop& s) {
   const auto& r = s.request;
   const int64_t now = clock_.nowNs();
-  s.graceEndNs = now + r.graceSeconds * kNsPerSec;
+  s.graceEndNs = nsAfter(now, r.graceSeconds);
   if (!r.preStop || r.graceSeconds <= 0 || !runner_) return;
   spdlog::info("pod {}: container {}: running its preStop hook ({}, grace {}s)", r.key, r.container,
                runtime::toString(r.preStop->kind), r.graceSeconds);
   runtime::HandlerSpec hook = *r.preStop;
-  if (hook.kind != runtime::HandlerKind::Sleep) hook.timeoutMs = r.graceSeconds * 1000;
+  if (hook.kind != runtime::HandlerKind::Sleep)
+    hook.timeoutMs = timeoutMsFromSeconds(r.graceSeconds);
   s.hook = runner_->start(
       hook, [this, id = Id{r.uid, r.container}, startedAt = r.containerStartedAtNs](
                 runtime::HandlerResult res) { hookDone(id, startedAt, std::move(res)); });

@@ -116,9 +116,9 @@ bool regularContainersDone(const PlanInput& in) {
 std::optional<int64_t> activeDeadlineNs(const PlanInput& in) {
   const auto& seconds = in.desired->pod.spec.activeDeadlineSeconds;
   if (!seconds) return std::nullopt;
-  if (!in.observed) return in.nowNs + *seconds * kNsPerSec;
+  if (!in.observed) return nsAfter(in.nowNs, *seconds);
   if (in.observed->createdAtNs <= 0) return std::nullopt;
-  return in.observed->createdAtNs + *seconds * kNsPerSec;
+  return nsAfter(in.observed->createdAtNs, *seconds);
 }
 
 bool anyRegularContainerExists(const PlanInput& in) {

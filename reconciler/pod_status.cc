@@ -239,6 +239,18 @@ std::string terminatedReason(const runtime::ExitRecord& exit) {
 
 json podStatus(const PodStatusInput& in) {
   const auto& spec = in.pod->pod.spec;
+  if (in.refusal) {
+    // As the kubelet's rejectPod: no containers were made, so there are no statuses of them.
+    json status = {{"phase", "Failed"},
+                   {"reason", in.refusal->reason()},
+                   {"message", "Pod was rejected: " + in.refusal->message()},
+                   {"qosClass", toString(qosClass(spec))}};
+    if (!in.hostIP.empty()) {
+      status["hostIP"] = in.hostIP;
+      status["hostIPs"] = ipList(in.hostIP);
+    }
+    return status;
+  }
   const bool initializing = !incompleteInitContainers(in).empty();
   // Sidecars count with the regular containers for the Ready conditions, as in Kubernetes.
   json init = json::array(), regular = json::array(), readiness = json::array();

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "manifests/admission.h"
 #include "manifests/decode.h"
 #include "runtime/container_runtime.h"
 
@@ -33,6 +34,8 @@ struct PodStatusInput {
   std::string hostIP;
   std::string podIP;                   // "" = the pod shares the host's address
   std::optional<int64_t> firstSeenNs;  // earliest time the agent is known to have had the pod
+  // Set when the node refused the pod at admission: it is Failed, with the kubelet's reason.
+  const manifests::AdmitResult* refusal = nullptr;
 };
 
 nlohmann::json podStatus(const PodStatusInput& in);

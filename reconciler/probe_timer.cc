@@ -1,5 +1,7 @@
 #include "reconciler/probe_timer.h"
 
+#include <spdlog/spdlog.h>
+
 namespace podkeeper::reconciler {
 
 ProbeTimer::ProbeTimer(boost::asio::io_context& io, Reconciler& reconciler, const Clock& clock)
@@ -22,7 +24,11 @@ void ProbeTimer::rearm() {
 
 void ProbeTimer::fire() {
   armedForNs_.reset();
-  reconciler_.runDueProbes();
+  try {
+    reconciler_.runDueProbes();
+  } catch (const std::exception& e) {  // the probes of the next round still run
+    spdlog::error("running probes: internal error: {}", e.what());
+  }
   rearm();
 }
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "reconciler/support.h"
 #include "runtime/image_store.h"
@@ -20,6 +21,11 @@ std::string keyOf(const runtime::SandboxState& s) { return podKey(s.namespace_, 
 }  // namespace
 
 std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
+
+const manifests::AdmitResult* Reconciler::refusal(const std::string& key) const {
+  auto it = refused_.find(key);
+  return it == refused_.end() ? nullptr : &it->second;
+}
 
 Reconciler::Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
                        ReconcileHooks hooks, runtime::HandlerRunner* handlers)
@@ -50,6 +56,10 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
     }
   }
   desired_ = std::move(pods);
+  refused_.clear();
+  for (const auto& [key, pod] : desired_)
+    if (auto verdict = manifests::admit(pod.pod, paths_.admission); !verdict.admitted())
+      refused_[key] = std::move(verdict);
   return changed;
 }
 
@@ -86,7 +96,16 @@ Result<void> Reconciler::refreshObserved(const std::string& uid) {
 }
 
 Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
-  auto result = reconcileKey(key);
+  Result<Outcome> result;
+  // The last resort: a throw anywhere below fails this pod's reconcile (retried with
+  // back-off, reported on the pod), never the agent that runs every other pod.
+  try {
+    result = reconcileKey(key);
+  } catch (const std::exception& e) {
+    const std::string why = std::string("internal error: ") + e.what();
+    event(key, "Warning", "FailedSync", "Error syncing pod: " + why);
+    result = failMsg("pod " + key + ": " + why);
+  }
   if (result)
     lastErrors_.erase(key);
   else
@@ -99,11 +118,16 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
   if (desired) {
     // Refused before anything is touched: what runs under an accepted spec stays.
-    auto problems = unsupportedFields(desired->pod);
-    if (!handlers_) {
-      auto needRunner = needsHandlers(desired->pod);
-      problems.insert(problems.end(), needRunner.begin(), needRunner.end());
+    if (const auto* refused = refusal(key)) {
+      if (refusedHash_[key] != desired->specHash) {
+        refusedHash_[key] = desired->specHash;
+        spdlog::error("pod {}: rejected at admission ({}): {}", key, refused->reason(),
+                      refused->message());
+        event(key, "Warning", refused->reason(), refused->message());
+      }
+      return Outcome{};  // final until the manifest changes: nothing to retry
     }
+    auto problems = handlers_ ? std::vector<std::string>{} : needsHandlers(desired->pod);
     if (!problems.empty()) {
       std::string all;
       for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -316,7 +340,7 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
   std::optional<runtime::StopRecord> next = stop;
   if (!next && (plan.startsGracePeriod || !plan.stopReason.empty())) {
     next = runtime::StopRecord{};
-    next->killDeadlineNs = clock_.nowNs() + obs.terminationGracePeriodSeconds * kNsPerSec;
+    next->killDeadlineNs = nsAfter(clock_.nowNs(), obs.terminationGracePeriodSeconds);
   }
   if (!next) return;
   for (const auto& a : plan.actions)

@@ -78,6 +78,9 @@ class Reconciler {
   // Why the last reconcile of a pod failed (e.g. a missing image), by key; cleared on success.
   const std::map<std::string, std::string>& lastErrors() const { return lastErrors_; }
   const EventLog& events() const { return events_; }
+  // Why the node refused a desired pod at admission (manifests/admission.h); null when it
+  // was admitted or is not desired. A refused pod is never handed to the runtime.
+  const manifests::AdmitResult* refusal(const std::string& key) const;
 
   // Probes (reconciler_probes.cc): when the next one is due, and sending those due now.
   std::optional<int64_t> probeDueNs() const;
@@ -133,7 +136,8 @@ class Reconciler {
   std::map<std::string, std::map<std::string, std::string>> waiting_;
   std::map<std::string, std::map<std::string, runtime::ExitRecord>> lastTerminated_;
   std::map<std::string, std::string> lastErrors_;
-  std::map<std::string, std::string> refusedHash_;  // key -> spec hash refused as unsupported
+  std::map<std::string, std::string> refusedHash_;         // key -> spec hash refused (event sent)
+  std::map<std::string, manifests::AdmitResult> refused_;  // key -> why admission refused it
   // uid -> the downwardAPI volumes as last written, so unchanged metadata writes nothing
   std::map<std::string, std::vector<runtime::DownwardAPIVolume>> downwardWritten_;
   EventLog events_;

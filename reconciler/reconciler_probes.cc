@@ -56,7 +56,7 @@ StopRequest Reconciler::stopRequest(const std::string& key, const std::string& u
   const auto* container = spec ? findContainer(*spec, c.name) : nullptr;
   if (container && container->lifecycle && container->lifecycle->preStop)
     r.preStop = lifecycleHandlerSpec(*container->lifecycle->preStop, *container, *spec,
-                                     paths_.hostIP, graceSeconds * 1000);
+                                     paths_.hostIP, timeoutMsFromSeconds(graceSeconds));
   return r;
 }
 

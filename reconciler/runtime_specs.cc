@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/sysctl_names.h"
 #include "manifests/env_expansion.h"
 #include "manifests/names.h"
 #include "reconciler/downward_api_volume.h"
@@ -44,7 +45,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.fsGroup = spec.securityContext.fsGroup;
   s.fsGroupOnRootMismatch = spec.securityContext.fsGroupChangePolicy == "OnRootMismatch";
   for (const auto& sysctl : spec.securityContext.sysctls)
-    s.sysctls.emplace_back(sysctl.name, sysctl.value);
+    s.sysctls.emplace_back(normalizeSysctlName(sysctl.name), sysctl.value);
   s.cgroupParent = podCgroupPath(paths.cgroupRoot, qosClass(pod.pod.spec), pod.uid);
   s.resources = podResources(pod.pod.spec);
   s.resources.pidsLimit = paths.podPidsLimit;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "manifests/admission.h"
 #include "manifests/decode.h"
 #include "manifests/env_expansion.h"
 #include "runtime/container_runtime.h"
@@ -26,6 +27,8 @@ struct NodePaths {
   bool seccompDefault = false;
   // pids.max of every pod cgroup (the kubelet's podPidsLimit); <= 0 = unlimited.
   int64_t podPidsLimit = -1;
+  // What the node admits (--allowed-unsafe-sysctls): see manifests/admission.h.
+  manifests::AdmissionPolicy admission{};
 };
 
 manifests::NodeFacts nodeFacts(const NodePaths& paths);

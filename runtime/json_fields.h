@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/json_text.h"
 
 namespace podkeeper::runtime {
 
@@ -24,7 +25,7 @@ class JsonFields {
     try {
       return it->template get<T>();
     } catch (const nlohmann::json::exception&) {
-      fail(key, "invalid value " + it->dump());
+      fail(key, "invalid value " + dumpJson(*it));
       return fallback;
     }
   }

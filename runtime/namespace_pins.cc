@@ -175,16 +175,6 @@ Result<std::string> sysctlPath(const std::string& name) {
   return path;
 }
 
-std::string sysctlNamespace(const std::string& name) {
-  if (name.starts_with("net.")) return "net";
-  if (name == "kernel.hostname" || name == "kernel.domainname") return "uts";
-  if (name.starts_with("kernel.shm") || name.starts_with("kernel.msg") || name == "kernel.sem" ||
-      name.starts_with("fs.mqueue.")) {
-    return "ipc";
-  }
-  return "";
-}
-
 Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
                               const std::string& hostname, const Sysctls& sysctls) {
   HelperPlan plan;

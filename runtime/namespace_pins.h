@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/sysctl_names.h"  // sysctlNamespace
 
 // A pod's net, ipc and uts namespaces, kept alive by bind mounts of /proc/<pid>/ns/<kind>
 // onto files in the pod's ns/ directory (no pause process, like CRI-O's pinns).
@@ -25,10 +26,6 @@ bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>
 // "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward"; refuses names that would leave
 // /proc/sys.
 Result<std::string> sysctlPath(const std::string& name);
-
-// The namespace a sysctl belongs to ("net", "ipc", "uts"), as the kubelet's list of
-// namespaced sysctls has it; "" for node-wide ones, which a pod must not set.
-std::string sysctlNamespace(const std::string& name);
 
 // Makes dir a shared bind mount of itself, so mounts below it (pins) and their removal
 // propagate to every mount namespace holding a copy.

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "runtime/atomic_file.h"
 #include "runtime/json_fields.h"
 #include "runtime/namespace_pins.h"
@@ -67,7 +68,7 @@ Result<void> ensurePidReaper(const StateLayout& layout, const std::string& uid,
   if (!startTime) {
     return fail(startTime.error().context("the pid namespace's reaper " + std::to_string(init)));
   }
-  const std::string record = nlohmann::json{{"pid", init}, {"startTime", *startTime}}.dump(2);
+  const std::string record = dumpJson(nlohmann::json{{"pid", init}, {"startTime", *startTime}}, 2);
   if (auto r = writeFileAtomic(layout.reaperFile(uid), record); !r) {
     ::kill(init, SIGKILL);
     return r;

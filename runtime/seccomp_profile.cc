@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/json_text.h"
 #include "common/unique_fd.h"
 #include "runtime/syscalls.h"
 
@@ -47,13 +48,13 @@ class Decoder {
   }
 
   std::optional<std::string> string(const json& j, const std::string& field) {
-    if (!j.is_string()) return fail(field, "expected a string, got " + j.dump()), std::nullopt;
+    if (!j.is_string()) return fail(field, "expected a string, got " + dumpJson(j)), std::nullopt;
     return j.get<std::string>();
   }
 
   std::optional<uint64_t> number(const json& j, const std::string& field) {
     if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<int64_t>() >= 0)) {
-      return fail(field, "expected a non-negative integer, got " + j.dump()), std::nullopt;
+      return fail(field, "expected a non-negative integer, got " + dumpJson(j)), std::nullopt;
     }
     return j.get<uint64_t>();
   }

@@ -1,5 +1,6 @@
 #include "runtime/shim_config.h"
 
+#include "common/json_text.h"
 #include "runtime/json_fields.h"
 
 namespace podkeeper::runtime {
@@ -41,7 +42,7 @@ Result<std::vector<ShimMount>> decodeMounts(const json& j, const std::string& fi
 }  // namespace
 
 std::string encodeShimConfig(const ShimConfig& c) {
-  return json{{"sandboxUid", c.sandboxUid},
+  json config{{"sandboxUid", c.sandboxUid},
               {"containerName", c.containerName},
               {"image", c.image},
               {"restartCount", c.restartCount},
@@ -69,8 +70,8 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"hostPID", c.hostPID},
               {"sharedPidNamespace", c.sharedPidNamespace},
               {"mounts", mountsJson(c.mounts)},
-              {"readOnlyRootfs", c.readOnlyRootfs}}
-      .dump(2);
+              {"readOnlyRootfs", c.readOnlyRootfs}};
+  return dumpJson(config, 2);
 }
 
 Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& file) {

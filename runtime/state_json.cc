@@ -1,5 +1,6 @@
 #include "runtime/state_json.h"
 
+#include "common/json_text.h"
 #include "runtime/json_fields.h"
 
 namespace podkeeper::runtime {
@@ -15,7 +16,7 @@ std::vector<std::string> podNamespaceKinds(const SandboxRecord& r) {
 }
 
 std::string encodeSandboxRecord(const SandboxRecord& r) {
-  return json{{"uid", r.uid},
+  json record{{"uid", r.uid},
               {"name", r.name},
               {"namespace", r.namespace_},
               {"hostname", r.hostname},
@@ -28,8 +29,8 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"shareProcessNamespace", r.shareProcessNamespace},
               {"createdAtNs", r.createdAtNs},
               {"sidecars", r.sidecars},
-              {"logDir", r.logDir}}
-      .dump();
+              {"logDir", r.logDir}};
+  return dumpJson(record);
 }
 
 Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::string& file) {
@@ -56,7 +57,7 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
 }
 
 std::string encodeContainerRecord(const ContainerRecord& r) {
-  return json{{"name", r.name},
+  json record{{"name", r.name},
               {"image", r.image},
               {"cgroupPath", r.cgroupPath},
               {"shimPid", r.shimPid},
@@ -65,8 +66,8 @@ std::string encodeContainerRecord(const ContainerRecord& r) {
               {"pidStartTime", r.pidStartTime},
               {"startedAtNs", r.startedAtNs},
               {"restartCount", r.restartCount},
-              {"warnings", r.warnings}}
-      .dump();
+              {"warnings", r.warnings}};
+  return dumpJson(record);
 }
 
 Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::string& file) {
@@ -89,9 +90,9 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
 }
 
 std::string encodeStopRecord(const StopRecord& r) {
-  return json{
-      {"killDeadlineNs", r.killDeadlineNs}, {"signalled", r.signalled}, {"reason", r.reason}}
-      .dump();
+  json record{
+      {"killDeadlineNs", r.killDeadlineNs}, {"signalled", r.signalled}, {"reason", r.reason}};
+  return dumpJson(record);
 }
 
 Result<StopRecord> decodeStopRecord(std::string_view text, const std::string& file) {
@@ -107,12 +108,12 @@ Result<StopRecord> decodeStopRecord(std::string_view text, const std::string& fi
 }
 
 std::string encodeExitRecord(const ExitRecord& r) {
-  return json{{"exitCode", r.exitCode},
+  json record{{"exitCode", r.exitCode},
               {"signal", r.signal},
               {"oomKilled", r.oomKilled},
               {"startedAtNs", r.startedAtNs},
-              {"finishedAtNs", r.finishedAtNs}}
-      .dump();
+              {"finishedAtNs", r.finishedAtNs}};
+  return dumpJson(record);
 }
 
 Result<ExitRecord> decodeExitRecord(std::string_view text, const std::string& file) {

@@ -1,5 +1,6 @@
 #include "agent/api/api_response.h"
 
+#include "common/json_text.h"
 #include "manifests/pod_json.h"
 
 namespace podkeeper::api {
@@ -31,7 +32,7 @@ std::string percentDecode(std::string_view s) {
 }  // namespace
 
 http::HttpResponse jsonResponse(const nlohmann::json& body, int status) {
-  return http::HttpResponse::text(status, manifests::dumpJson(body) + "\n", "application/json");
+  return http::HttpResponse::text(status, dumpJson(body) + "\n", "application/json");
 }
 
 http::HttpResponse statusError(int code, const std::string& reason, const std::string& message) {

@@ -27,6 +27,7 @@ reconciler::PodStatusInput statusInput(const reconciler::Reconciler& r, const Kn
   in.lastTerminated = valueOr(r.lastTerminated(), pod.uid);
   in.lastError = valueOr(r.lastErrors(), key);
   in.hostIP = options.hostIP;
+  if (!known.deleting) in.refusal = r.refusal(key);
   if (options.probes) in.probes = options.probes(pod.uid);
   auto events = r.events().forPod(key);
   if (!events.empty()) in.firstSeenNs = events.front().timeNs;

@@ -6,6 +6,7 @@
 #include "agent/cli/get_pods.h"
 #include "agent/cli/kube_time_format.h"
 #include "agent/cli/pod_table.h"
+#include "common/json_text.h"
 
 namespace podkeeper::cli {
 namespace {
@@ -15,7 +16,7 @@ using nlohmann::json;
 std::string str(const json& j, const std::string& key, const std::string& fallback = "") {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return it->is_string() ? it->get<std::string>() : dumpJson(*it);
 }
 
 const json& obj(const json& j, const std::string& key) {
@@ -103,7 +104,7 @@ void environment(std::ostream& out, const json& spec) {
   out << "    Environment:\n";
   for (const auto& e : env) {
     std::string value =
-        e.contains("valueFrom") ? "(" + obj(e, "valueFrom").dump() + ")" : str(e, "value");
+        e.contains("valueFrom") ? "(" + dumpJson(obj(e, "valueFrom")) + ")" : str(e, "value");
     field(out, 6, str(e, "name"), value, 0);
   }
 }
@@ -171,7 +172,7 @@ void volumes(std::ostream& out, const json& pod) {
   for (const auto& v : list) {
     out << "  " << str(v, "name") << ":\n";
     for (const auto& [type, source] : v.items())
-      if (type != "name") field(out, 4, "Type", type + " " + source.dump(), 14);
+      if (type != "name") field(out, 4, "Type", type + " " + dumpJson(source), 14);
   }
 }
 

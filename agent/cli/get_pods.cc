@@ -7,6 +7,7 @@
 
 #include "agent/cli/pod_table.h"
 #include "agent/cli/yaml_output.h"
+#include "common/json_text.h"
 
 namespace podkeeper::cli {
 namespace {
@@ -31,7 +32,7 @@ Result<void> checkNamesFound(const json& items, const GetPodsOptions& o) {
 }
 
 std::string serialize(const json& value, const std::string& output) {
-  if (output == "json") return value.dump(4, ' ', false, json::error_handler_t::replace) + "\n";
+  if (output == "json") return dumpJson(value, 4) + "\n";
   return toYaml(value);
 }
 

@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "common/json_text.h"
+
 namespace podkeeper::cli {
 namespace {
 
@@ -42,7 +44,7 @@ void emit(YAML::Emitter& out, const nlohmann::json& j) {
       out << YAML::Null;
       break;
     default:  // numbers and booleans print as JSON does
-      out << j.dump();
+      out << dumpJson(j);
   }
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the manifest fuzzer (clang, libFuzzer, ASan+UBSan) in build-fuzz and runs it for
+# Builds the manifest fuzzer (clang 16, libFuzzer, ASan+UBSan) in build-fuzz and runs it for
 # SECONDS (default 60) on a copy of the seed corpus. Exits non-zero on any crash, leak or
 # timeout; the failing input is kept in build-fuzz/artifacts/.
 set -eu
@@ -7,7 +7,7 @@ duration=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build-fuzz"
 
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DPODKEEPER_FUZZ=ON >/dev/null
+CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$build" -DPODKEEPER_FUZZ=ON >/dev/null
 cmake --build "$build" -j2 --target manifest_fuzzer
 
 work=$(mktemp -d /tmp/pk-fuzz-XXXXXX)

@@ -9,6 +9,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <filesystem>
@@ -103,7 +104,7 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
           found = std::stoi((*it)[1]);
         if (found == 0) return false;
         port_ = found;
-        return get("/healthz").status == 200;
+        return getTcp("/healthz").status == 200 && get("/healthz").status == 200;
       },
       10s);
   if (!up) throw std::runtime_error("agent did not come up; log:\n" + agentLog());
@@ -137,21 +138,42 @@ void AgentHarness::removeManifest(const std::string& name) {
   fs::remove(manifestDir_ + "/" + name);
 }
 
+namespace {
+
+template <class Socket>
+HttpResult getOver(Socket& socket, const std::string& path) {
+  http::request<http::empty_body> req{http::verb::get, path, 11};
+  req.set(http::field::host, "localhost");
+  req.set(http::field::connection, "close");
+  http::write(socket, req);
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  http::read(socket, buffer, parser);
+  return {int(parser.get().result_int()), parser.get().body()};
+}
+
+}  // namespace
+
 HttpResult AgentHarness::get(const std::string& path) const {
+  if (port_ == 0) return {};
+  try {
+    boost::asio::io_context io;
+    boost::asio::local::stream_protocol::socket socket(io);
+    socket.connect({stateDir_ + "/podkeeper.sock"});
+    return getOver(socket, path);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+HttpResult AgentHarness::getTcp(const std::string& path) const {
   if (port_ == 0) return {};
   try {
     boost::asio::io_context io;
     boost::asio::ip::tcp::socket socket(io);
     socket.connect({boost::asio::ip::make_address("127.0.0.1"), uint16_t(port_)});
-    http::request<http::empty_body> req{http::verb::get, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::connection, "close");
-    http::write(socket, req);
-    boost::beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    http::read(socket, buffer, parser);
-    return {int(parser.get().result_int()), parser.get().body()};
+    return getOver(socket, path);
   } catch (const std::exception&) {
     return {};
   }

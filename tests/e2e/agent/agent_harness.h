@@ -34,7 +34,9 @@ class AgentHarness {
   void writeManifestInPlace(const std::string& name, const std::string& yaml);
   void removeManifest(const std::string& name);
 
+  // The read API lives on the unix socket; the plain TCP port serves health and metrics only.
   HttpResult get(const std::string& path) const;
+  HttpResult getTcp(const std::string& path) const;
   std::string agentLog() const;
 
   const std::string& cgroupRoot() const { return cgroupRoot_; }

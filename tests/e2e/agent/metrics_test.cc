@@ -29,7 +29,7 @@ std::optional<double> sample(const std::string& body, const std::string& family,
 class Metrics : public ::testing::Test {
  protected:
   void SetUp() override { agent.start(); }
-  std::string scrape() { return agent.get("/metrics/cadvisor").body; }
+  std::string scrape() { return agent.getTcp("/metrics/cadvisor").body; }
   AgentHarness agent;
 };
 

@@ -99,14 +99,16 @@ TEST_F(Cli, UnknownPodIsReportedAsKubectlDoes) {
             "Error from server (NotFound): pods \"nope\" not found in namespace default\n");
 }
 
-TEST_F(Cli, TcpServesThePodListButNotLogPaths) {
+TEST_F(Cli, TheSocketServesThePodListAndLogPathsAndTcpNeither) {
   PodYaml pod;
   agent.dropManifest("web.yaml", pod.str());
   ASSERT_TRUE(cliShows("get pods", "Running"));
   auto list = agent.get("/pods");
   EXPECT_EQ(list.status, 200);
   EXPECT_EQ(nlohmann::json::parse(list.body)["kind"], "PodList");
-  EXPECT_EQ(agent.get("/pods/default/web/logpath").status, 404);
+  EXPECT_EQ(agent.get("/pods/default/web/logpath").status, 200);
+  EXPECT_EQ(agent.getTcp("/pods").status, 404);
+  EXPECT_EQ(agent.getTcp("/pods/default/web/logpath").status, 404);
 }
 
 }  // namespace

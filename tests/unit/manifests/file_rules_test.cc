@@ -75,5 +75,40 @@ TEST_F(ReadManifestFile, ReportsAMissingFileWithItsPath) {
   EXPECT_EQ(read.error, dir_ + "/missing.yaml: cannot open: No such file or directory");
 }
 
+TEST(ManifestDirBudget, ANewFileOverTheFileCapIsNotReadAndIsNamed) {
+  ManifestDirBudget budget(2, 1000);
+  EXPECT_EQ(budget.hold("/m/a.yaml", 10), "");
+  EXPECT_EQ(budget.hold("/m/b.yaml", 10), "");
+  EXPECT_EQ(budget.mayRead("/m/c.yaml"),
+            "/m/c.yaml: not read: the manifest directory already holds 2 manifest files, the most "
+            "podkeeper reads");
+  EXPECT_EQ(budget.mayRead("/m/a.yaml"), "") << "a file in use is read again";
+}
+
+TEST(ManifestDirBudget, AFileThatWouldPassTheByteCapIsNotUsedAndIsNamed) {
+  ManifestDirBudget budget(10, 100);
+  EXPECT_EQ(budget.hold("/m/a.yaml", 60), "");
+  EXPECT_EQ(budget.hold("/m/b.yaml", 41),
+            "/m/b.yaml: not used: with it the manifest directory would hold more than 100 bytes "
+            "of manifests");
+  EXPECT_EQ(budget.files(), 1u);
+  EXPECT_EQ(budget.bytes(), 60u);
+}
+
+TEST(ManifestDirBudget, AFileCountsOnceWithItsNewestSize) {
+  ManifestDirBudget budget(10, 100);
+  EXPECT_EQ(budget.hold("/m/a.yaml", 60), "");
+  EXPECT_EQ(budget.hold("/m/a.yaml", 90), "");
+  EXPECT_EQ(budget.bytes(), 90u);
+  EXPECT_EQ(budget.files(), 1u);
+}
+
+TEST(ManifestDirBudget, ARemovedFileFreesItsShare) {
+  ManifestDirBudget budget(1, 100);
+  EXPECT_EQ(budget.hold("/m/a.yaml", 100), "");
+  budget.release("/m/a.yaml");
+  EXPECT_EQ(budget.hold("/m/b.yaml", 100), "");
+}
+
 }  // namespace
 }  // namespace podkeeper::manifests

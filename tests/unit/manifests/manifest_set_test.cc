@@ -28,6 +28,35 @@ TEST(ManifestSet, MultiDocumentFileContributesEveryPod) {
   EXPECT_EQ(snap.sourceOf.at("default/two"), "/m/a.yaml");
 }
 
+std::string podWithUid(const std::string& name, const std::string& uid) {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", uid: " + uid +
+         "}\nspec: {containers: [{name: app, image: busybox}]}\n";
+}
+
+TEST(ManifestSet, SameExplicitUidInTwoFilesIsWonByTheFileThatSortsFirst) {
+  ManifestSet set;
+  set.update("/m/b.yaml", podWithUid("two", "shared-uid"));
+  set.update("/m/a.yaml", podWithUid("one", "shared-uid"));
+  auto snap = set.snapshot();
+  EXPECT_EQ(snap.pods.size(), 1u);
+  EXPECT_TRUE(snap.pods.contains("default/one"));
+  EXPECT_FALSE(snap.sourceOf.contains("default/two"));
+  ASSERT_EQ(snap.duplicates.size(), 1u);
+  EXPECT_EQ(snap.duplicates[0].str(),
+            "/m/b.yaml:1:0: metadata.uid: uid shared-uid of pod default/two is also the uid of pod "
+            "default/one in /m/a.yaml, which sorts first and wins; this one is ignored");
+}
+
+TEST(ManifestSet, SameExplicitUidTwiceInOneFileKeepsTheFirstPod) {
+  ManifestSet set;
+  set.update("/m/a.yaml", podWithUid("one", "u") + "---\n" + podWithUid("two", "u"));
+  auto snap = set.snapshot();
+  EXPECT_EQ(snap.pods.size(), 1u);
+  EXPECT_TRUE(snap.pods.contains("default/one"));
+  ASSERT_EQ(snap.duplicates.size(), 1u);
+  EXPECT_EQ(snap.duplicates[0].field, "metadata.uid");
+}
+
 TEST(ManifestSet, DuplicateNameIsWonByTheFileThatSortsFirst) {
   ManifestSet set;
   set.update("/m/b.yaml", pod("web", "busybox:2"));

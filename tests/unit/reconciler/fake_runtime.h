@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,11 @@ class FakeRuntime : public runtime::ContainerRuntime {
     }
     return {};
   }
+  std::optional<std::string> throwOnStartOf;  // set: starting a container of this uid throws
+
   Result<runtime::ContainerState> startContainer(const runtime::ContainerSpec& spec) override {
     calls.push_back("start " + spec.sandboxUid + "/" + spec.name);
+    if (throwOnStartOf == spec.sandboxUid) throw std::runtime_error("injected failure");
     started.push_back(spec);
     runtime::ContainerState c;
     c.name = spec.name;

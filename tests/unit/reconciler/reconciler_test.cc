@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "fake_runtime.h"
 #include "test_pods.h"
@@ -267,6 +268,53 @@ TEST_F(ReconcilerTest, FailedReconcileIsRememberedUntilItSucceeds) {
   want({testing::pod("web", {container("app")})});
   reconcile();
   EXPECT_FALSE(reconciler_->lastErrors().contains("default/web"));
+}
+
+TEST_F(ReconcilerTest, HugeGracePeriodWaitsInsteadOfWrappingToAnImmediateKill) {
+  runtime_.containersHandleSigterm = false;
+  auto p = testing::pod("web", {container("app")});
+  p.pod.spec.terminationGracePeriodSeconds = std::numeric_limits<int64_t>::max();
+  want({p});
+  advanceTo(1'700'000'000 * kSec);
+  reconcile();
+  want({});
+  auto out = reconcile();
+  ASSERT_TRUE(out.requeueAtNs);
+  EXPECT_GT(*out.requeueAtNs, clock_.now);
+  advanceTo(clock_.now + 3600 * kSec);
+  runtime_.calls.clear();
+  reconcile();
+  EXPECT_TRUE(runtime_.calls.empty()) << "killed an hour into a grace period of 2^63 s";
+}
+
+TEST(SecondsArithmetic, SaturatesInsteadOfOverflowing) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(nsAfter(5, 2), 5 + 2 * kSec);
+  EXPECT_EQ(nsAfter(1'700'000'000 * kSec, kMax), kMax);
+  EXPECT_EQ(nsAfter(1'700'000'000 * kSec, kMax / kSec), kMax);
+  EXPECT_EQ(saturatingMul(kMax, 1000), kMax);
+  EXPECT_EQ(saturatingMul(-kMax, 1000), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(timeoutMsFromSeconds(30), 30'000);
+  EXPECT_LT(timeoutMsFromSeconds(kMax), kMax / kNsPerMs);
+}
+
+TEST_F(ReconcilerTest, ThrowingActionFailsThatPodsReconcileOnlyWithAnEvent) {
+  want({testing::pod("bad", {container("app")}), testing::pod("web", {container("app")})});
+  runtime_.throwOnStartOf = "uid-bad";
+  Result<Reconciler::Outcome> bad;
+  ASSERT_NO_THROW(bad = reconciler_->reconcile("default/bad"));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("pod default/bad"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("injected failure"), std::string::npos);
+  EXPECT_NE(reconciler_->lastErrors().at("default/bad").find("injected failure"),
+            std::string::npos);
+  auto events = reconciler_->events().forPod("default/bad");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().reason, "FailedSync");
+  EXPECT_EQ(events.back().type, "Warning");
+
+  reconcile("default/web");
+  EXPECT_TRUE(runtime_.sandboxes.at("uid-web").containers.at(0).running);
 }
 
 }  // namespace

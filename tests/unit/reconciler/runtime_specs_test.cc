@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reconciler/support.h"
+#include "manifests/admission.h"
 #include "test_pods.h"
 
 namespace podkeeper::reconciler {
@@ -114,7 +114,7 @@ TEST(ContainerSpec, SeccompDefaultAppliesOnlyWhenNothingIsSaid) {
 TEST(ContainerSpec, SeccompProfileIsNoLongerAnUnsupportedField) {
   auto pod = testing::pod("web", {container("app")});
   pod.pod.spec.securityContext.seccompProfile = manifests::SeccompProfile{"RuntimeDefault", ""};
-  EXPECT_TRUE(unsupportedFields(pod.pod).empty());
+  EXPECT_TRUE(manifests::admit(pod.pod, {}).admitted());
 }
 
 TEST(ContainerSpec, RunAsNonRootRefusesImageRootWithTheKubeletsMessage) {
@@ -187,42 +187,6 @@ TEST(SandboxSpec, HostnameAndHostNamespacesComeFromTheSpec) {
   EXPECT_TRUE(s.hostNetwork);
   ASSERT_EQ(s.hostAliases.size(), 1u);
   EXPECT_EQ(s.hostAliases[0].hostnames, (std::vector<std::string>{"db", "db.local"}));
-}
-
-TEST(UnsupportedFields, PlainPodHasNone) {
-  EXPECT_TRUE(unsupportedFields(testing::pod("web", {container("app")}).pod).empty());
-}
-
-TEST(UnsupportedFields, HttpsAndHostNamesInProbesAndHooksAreNamedByPath) {
-  auto pod = testing::pod("web", {container("app"), container("side")});
-  manifests::Probe https;
-  https.handler.httpGet = manifests::HTTPGetAction{};
-  https.handler.httpGet->scheme = "HTTPS";
-  pod.pod.spec.containers[0].livenessProbe = manifests::Probe{};  // exec: fine
-  pod.pod.spec.containers[1].readinessProbe = https;
-  pod.pod.spec.containers[1].lifecycle = manifests::Lifecycle{};
-  pod.pod.spec.containers[1].lifecycle->preStop = manifests::LifecycleHandler{};
-  pod.pod.spec.containers[1].lifecycle->preStop->httpGet = manifests::HTTPGetAction{};
-  pod.pod.spec.containers[1].lifecycle->preStop->httpGet->host = "db.example";
-  auto found = unsupportedFields(pod.pod);
-  ASSERT_EQ(found.size(), 2u);
-  EXPECT_EQ(found[0].rfind("spec.containers[1].readinessProbe.httpGet.scheme: HTTPS", 0), 0u)
-      << found[0];
-  EXPECT_EQ(found[1].rfind("spec.containers[1].lifecycle.preStop.httpGet.host: \"db.example\"", 0),
-            0u)
-      << found[1];
-}
-
-TEST(UnsupportedFields, IpLiteralAndLocalhostHostsAreAccepted) {
-  auto pod = testing::pod("web", {container("app")});
-  manifests::Probe tcp;
-  tcp.handler.tcpSocket = manifests::TCPSocketAction{{8080, ""}, "::1"};
-  pod.pod.spec.containers[0].livenessProbe = tcp;
-  tcp.handler.tcpSocket->host = "localhost";
-  pod.pod.spec.containers[0].readinessProbe = tcp;
-  tcp.handler.tcpSocket->host = "10.1.2.3";
-  pod.pod.spec.containers[0].startupProbe = tcp;
-  EXPECT_TRUE(unsupportedFields(pod.pod).empty());
 }
 
 }  // namespace

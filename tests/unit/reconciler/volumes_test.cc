@@ -3,9 +3,9 @@
 #include <filesystem>
 
 #include "fake_runtime.h"
+#include "manifests/admission.h"
 #include "reconciler/reconciler.h"
 #include "reconciler/runtime_specs.h"
-#include "reconciler/support.h"
 #include "test_pods.h"
 
 // Volumes as the reconciler maps and drives them: subPath(Expr), fsGroup, hostPath checks
@@ -116,7 +116,7 @@ TEST(UnsupportedFields, VolumeFeaturesAreNoLongerRefused) {
   auto pod = podWithVolume(expr("$(POD)"));
   pod.pod.spec.securityContext.fsGroup = 1;
   pod.pod.spec.volumes.push_back({"info", {}, {}, manifests::DownwardAPIVolumeSource{}});
-  EXPECT_TRUE(unsupportedFields(pod.pod).empty());
+  EXPECT_TRUE(manifests::admit(pod.pod, {}).admitted());
 }
 
 class ReconcilerVolumes : public ::testing::Test {

@@ -144,5 +144,24 @@ TEST(ShimConfigJson, EmptyCommandIsRefused) {
   EXPECT_EQ(r.error().message, "/b/config.json: field \"argv\": empty command");
 }
 
+// The crash of issue 10 item 2: a Latin-1 env value reached nlohmann's dump(), which threw.
+TEST(ShimConfigJson, EnvValueThatIsNotUtf8IsWrittenReplacedNotThrown) {
+  ShimConfig c;
+  c.containerName = "app";
+  c.argv = {"true"};
+  c.lowerDir = c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
+  c.env = {"CITY=M\xfcnchen"};  // ü in Latin-1
+  std::string text;
+  ASSERT_NO_THROW(text = encodeShimConfig(c));
+  auto back = decodeShimConfig(text, "config.json");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->env, std::vector<std::string>{"CITY=M\xef\xbf\xbdnchen"});  // U+FFFD
+}
+
+TEST(SandboxRecordJson, NameThatIsNotUtf8IsWrittenReplacedNotThrown) {
+  SandboxRecord r{"u1", "caf\xe9", "default", "web", "abc123", "podkeeper/podu1", 45};
+  EXPECT_NO_THROW(encodeSandboxRecord(r));
+}
+
 }  // namespace
 }  // namespace podkeeper::runtime

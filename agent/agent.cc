@@ -3,9 +3,12 @@
 #include <prometheus/registry.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "agent/api/pod_api.h"
@@ -40,12 +43,18 @@ Result<void> makeDirs(const AgentConfig& c) {
     fs::create_directories(*dir, ec);
     if (ec) return failMsg("creating " + *dir + ": " + ec.message());
   }
+  std::error_code ec;
+  fs::create_directories(c.rootDir, ec);
+  if (ec || ::chmod(c.rootDir.c_str(), 0700) != 0)
+    return failMsg("creating " + c.rootDir +
+                   " (mode 0700): " + (ec ? ec.message() : std::strerror(errno)));
   return {};
 }
 
 runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
   runtime::RuntimeConfig r;
   r.stateDir = c.stateDir;
+  r.rootDir = c.rootDir;
   r.shimPath = c.shimPath;
   r.cgroupRoot = c.cgroupRoot;
   r.cgroupConfig = {c.cgroupMount, "/proc/self/mountinfo"};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/atomic_file.h"
+#include "runtime/file_tree.h"
 #include "runtime/namespace_pins.h"
 #include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
@@ -86,6 +87,8 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
   if (auto r = makeDirs(layout.containersDir(spec.uid), 0711); !r) return r;
+  if (auto r = makeDirs(layout.dataRoot(), 0700); !r) return r;
+  if (auto r = makeDirs(layout.podDataDir(spec.uid), 0711); !r) return r;
 
   SandboxRecord record{spec.uid,
                        spec.name,
@@ -132,7 +135,9 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
                            const std::string& uid) {
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
   const std::string podDir = layout.podDir(uid);
-  if (!std::filesystem::exists(podDir)) return {};
+  if (!std::filesystem::exists(podDir) && !std::filesystem::exists(layout.podDataDir(uid))) {
+    return {};
+  }
 
   auto shims = openShimPidfds(layout, uid);
   auto text = readWholeFile(layout.sandboxFile(uid));
@@ -152,6 +157,9 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
     return fail(r.error().context("sandbox " + uid));
   }
   if (auto r = unmountEmptyDirs(layout, uid); !r) return fail(r.error().context("sandbox " + uid));
+  if (auto r = removeTree(layout.podDataDir(uid)); !r) {
+    return fail(r.error().context("sandbox " + uid));
+  }
   std::error_code ec;
   std::filesystem::remove_all(podDir, ec);
   if (ec) return failSys(ec.value(), "sandbox " + uid + ": remove " + podDir);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "runtime/atomic_file.h"
@@ -60,6 +61,15 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
   return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string());
 }
 
+std::optional<int64_t> memoryEmptyDirSize(std::optional<int64_t> sizeLimit,
+                                          std::optional<int64_t> podMemoryLimit) {
+  const int64_t volume = sizeLimit.value_or(0), pod = podMemoryLimit.value_or(0);
+  if (volume > 0 && pod > 0) return std::min(volume, pod);
+  if (volume > 0) return volume;
+  if (pod > 0) return pod;
+  return std::nullopt;
+}
+
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec) {
   for (const auto& v : spec.emptyDirs) {
     if (auto r = checkPathComponent("emptyDir volume", v.name); !r) return r;
@@ -74,7 +84,8 @@ Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec)
     }
     if (v.memory && !isMountRoot(dir)) {
       std::string opts = "mode=0777";
-      if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
+      const auto size = memoryEmptyDirSize(v.sizeLimitBytes, spec.resources.memoryLimitBytes);
+      if (size) opts += ",size=" + std::to_string(*size);
       if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
         return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
       }

@@ -87,8 +87,10 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
 }
 
 std::string encodeStopRecord(const StopRecord& r) {
-  return json{
-      {"killDeadlineNs", r.killDeadlineNs}, {"signalled", r.signalled}, {"reason", r.reason}}
+  return json{{"killDeadlineNs", r.killDeadlineNs},
+              {"signalled", r.signalled},
+              {"reason", r.reason},
+              {"message", r.message}}
       .dump();
 }
 
@@ -100,6 +102,7 @@ Result<StopRecord> decodeStopRecord(std::string_view text, const std::string& fi
   r.killDeadlineNs = f.required<int64_t>("killDeadlineNs");
   r.signalled = f.get<std::vector<std::string>>("signalled");
   r.reason = f.get<std::string>("reason");
+  r.message = f.get<std::string>("message");
   if (f.error()) return fail(*f.error());
   return r;
 }

@@ -27,6 +27,7 @@
 #include "reconciler/pod_phase.h"
 #include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
+#include "reconciler/storage_monitor.h"
 #include "runtime/async_handlers.h"
 #include "runtime/cgroup/resources.h"
 #include "runtime/exec_target.h"
@@ -221,6 +222,7 @@ struct Agent {
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
+    loop.onResync = [this] { storage.measure(); };
     loop.start();
     if (auto r = tcp.listenTcp(config.listen); !r)
       return fail(r.error().context("--listen " + config.listen));
@@ -259,6 +261,8 @@ struct Agent {
   NodeIdentity node;
   reconciler::Reconciler reconciler;
   reconciler::ReconcileLoop loop;
+  reconciler::StorageMonitor storage{io, reconciler,
+                                     [this](const std::string& key) { loop.enqueue(key); }};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
   PodTargets targets;

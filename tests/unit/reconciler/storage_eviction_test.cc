@@ -99,8 +99,9 @@ TEST_F(StorageEvictionReconcile, PodOverItsLimitIsStoppedFailedEvictedAndStaysSo
   in.observed = &obs;
   auto status = podStatus(in);
   EXPECT_EQ(status["reason"], "Evicted");
+  // One container: the pod's total limit is its limit, and the pod is checked first.
   EXPECT_EQ(status["message"],
-            "Container app exceeded its local ephemeral storage limit \"1Mi\". ");
+            "Pod ephemeral local storage usage exceeds the total limit of containers 1Mi. ");
   EXPECT_TRUE(reconciler_->storageRequests().empty()) << "an evicted pod is not measured again";
   runtime_.calls.clear();
   advanceTo(clock_.now + 100 * kNsPerSec);

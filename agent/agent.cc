@@ -3,9 +3,12 @@
 #include <prometheus/registry.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "agent/api/pod_api.h"
@@ -24,6 +27,7 @@
 #include "reconciler/pod_phase.h"
 #include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
+#include "reconciler/storage_monitor.h"
 #include "runtime/async_handlers.h"
 #include "runtime/cgroup/resources.h"
 #include "runtime/exec_target.h"
@@ -41,12 +45,18 @@ Result<void> makeDirs(const AgentConfig& c) {
     fs::create_directories(*dir, ec);
     if (ec) return failMsg("creating " + *dir + ": " + ec.message());
   }
+  std::error_code ec;
+  fs::create_directories(c.rootDir, ec);
+  if (ec || ::chmod(c.rootDir.c_str(), 0700) != 0)
+    return failMsg("creating " + c.rootDir +
+                   " (mode 0700): " + (ec ? ec.message() : std::strerror(errno)));
   return {};
 }
 
 runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
   runtime::RuntimeConfig r;
   r.stateDir = c.stateDir;
+  r.rootDir = c.rootDir;
   r.shimPath = c.shimPath;
   r.cgroupRoot = c.cgroupRoot;
   r.cgroupConfig = {c.cgroupMount, "/proc/self/mountinfo"};
@@ -244,6 +254,7 @@ struct Agent {
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
+    loop.onResync = [this] { storage.measure(); };
     loop.start();
     if (auto r = tcp.listenTcp(config.listen); !r)
       return fail(r.error().context("--listen " + config.listen));
@@ -282,6 +293,8 @@ struct Agent {
   NodeIdentity node;
   reconciler::Reconciler reconciler;
   reconciler::ReconcileLoop loop;
+  reconciler::StorageMonitor storage{io, reconciler,
+                                     [this](const std::string& key) { loop.enqueue(key); }};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
   PodTargets targets;

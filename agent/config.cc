@@ -51,6 +51,7 @@ Result<void> validateConfig(const AgentConfig& c) {
   for (auto [flag, path] : {std::pair{"--manifest-dir", &c.manifestDir},
                             {"--state-dir", &c.stateDir},
                             {"--image-dir", &c.imageDir},
+                            {"--root-dir", &c.rootDir},
                             {"--log-dir", &c.logDir},
                             {"--cgroup-mount", &c.cgroupMount},
                             {"--seccomp-profile-root", &c.seccompProfileRoot}})

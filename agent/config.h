@@ -14,6 +14,7 @@ struct AgentConfig {
   std::string manifestDir = "/etc/podkeeper/manifests";
   std::string stateDir = "/run/podkeeper";
   std::string imageDir = "/var/lib/podkeeper/images";
+  std::string rootDir = "/var/lib/podkeeper";  // writable layers, emptyDirs (on disk, 0700)
   std::string logDir = "/var/log/pods";
   std::string cgroupRoot = "podkeeper";
   std::string listen = "0.0.0.0:10255";

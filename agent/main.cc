@@ -34,6 +34,8 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--manifest-dir", c.manifestDir, "Directory of Pod manifests to run")
       ->capture_default_str();
   run.add_option("--state-dir", c.stateDir, "Runtime state (tmpfs)")->capture_default_str();
+  run.add_option("--root-dir", c.rootDir, "Writable layers and emptyDirs (on disk)")
+      ->capture_default_str();
   run.add_option("--image-dir", c.imageDir, "Unpacked images: <dir>/NAME/TAG/rootfs")
       ->capture_default_str();
   run.add_option("--log-dir", c.logDir, "Container logs (CRI format)")->capture_default_str();

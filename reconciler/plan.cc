@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "reconciler/pod_phase.h"
+#include "reconciler/storage_eviction.h"
+
 namespace podkeeper::reconciler {
 namespace {
 
@@ -173,14 +176,25 @@ Plan planPod(const PlanInput& in) {
   }
   if (in.observed && in.observed->specHash != in.desired->specHash) return planStop(in, true);
 
-  // Past activeDeadlineSeconds the pod is Failed for good: everything stops, nothing starts.
+  // Past activeDeadlineSeconds, or evicted, the pod is Failed for good: everything stops,
+  // nothing starts, until its spec changes.
   const auto deadline = activeDeadlineNs(in);
-  const bool deadlineExceeded =
-      (in.observed && in.observed->stop && in.observed->stop->reason == "DeadlineExceeded") ||
-      (deadline && in.nowNs >= *deadline);
-  if (deadlineExceeded) {
+  if (const auto* stop = terminalStop(in.observed)) {
+    Plan p = planStop(in, false);
+    p.stopReason = stop->reason;
+    p.stopMessage = stop->message;
+    return p;
+  }
+  if (deadline && in.nowNs >= *deadline) {
     Plan p = planStop(in, false);
     p.stopReason = "DeadlineExceeded";
+    p.stopMessage = "Pod was active on the node longer than the specified deadline";
+    return p;
+  }
+  if (in.evictionMessage) {
+    Plan p = planStop(in, false);
+    p.stopReason = kEvictedReason;
+    p.stopMessage = *in.evictionMessage;
     return p;
   }
   if (in.observed && !in.observed->sidecars.empty() && regularContainersDone(in))

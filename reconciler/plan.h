@@ -36,7 +36,9 @@ struct Plan {
   std::optional<int64_t> requeueAtNs;          // look again no later than this
   bool startsGracePeriod = false;              // the executor records the kill deadline
   std::map<std::string, std::string> waiting;  // container -> reason (CrashLoopBackOff)
-  std::string stopReason;  // DeadlineExceeded: the pod is Failed for good (recorded, an event)
+  // DeadlineExceeded or Evicted: the pod is Failed for good (recorded, an event)
+  std::string stopReason;
+  std::string stopMessage;
 };
 
 struct PlanInput {
@@ -50,6 +52,8 @@ struct PlanInput {
   // is started: running, and, when it has a startup probe, once this says true. Until probes
   // feed it, nullptr: a running sidecar is started.
   const std::map<std::string, bool>* startupProbeSucceeded = nullptr;
+  // Why the pod is evicted now (its local storage outgrew a limit: storage_eviction.h).
+  std::optional<std::string> evictionMessage = std::nullopt;
 };
 
 Plan planPod(const PlanInput& in);

@@ -2,9 +2,14 @@
 
 namespace podkeeper::reconciler {
 
+const runtime::StopRecord* terminalStop(const runtime::SandboxState* observed) {
+  if (!observed || !observed->stop || observed->stop->reason.empty()) return nullptr;
+  return &*observed->stop;
+}
+
 std::string podPhase(const manifests::DecodedPod& desired, const runtime::SandboxState* observed) {
   if (!observed || observed->specHash != desired.specHash) return "Pending";
-  if (observed->stop && observed->stop->reason == "DeadlineExceeded") return "Failed";
+  if (terminalStop(observed)) return "Failed";
   const auto policy = desired.pod.spec.restartPolicy;
   auto find = [&](const std::string& name) -> const runtime::ContainerState* {
     for (const auto& c : observed->containers)

@@ -113,6 +113,11 @@ cg::Resources containerResources(const Container& c) {
   return r;
 }
 
+std::optional<int64_t> podEphemeralStorageLimit(const PodSpec& spec) {
+  return podTotal(
+      spec, [](const Container& c) { return c.resources.limits.ephemeralStorageBytes; }, false);
+}
+
 cg::Resources podResources(const PodSpec& spec) {
   cg::Resources r;
   r.cpuShares = cg::cpuSharesFromMilli(podTotal(spec, cpuRequest, false).value_or(0));

@@ -26,4 +26,8 @@ runtime::cgroup::Resources containerResources(const manifests::Container& c);
 // container when that is larger).
 runtime::cgroup::Resources podResources(const manifests::PodSpec& spec);
 
+// The kubelet's PodLimits for ephemeral-storage: the sum over the regular containers that set
+// a limit, or the largest init container's when that is larger; nullopt when none sets one.
+std::optional<int64_t> podEphemeralStorageLimit(const manifests::PodSpec& spec);
+
 }  // namespace podkeeper::reconciler

@@ -263,9 +263,11 @@ json podStatus(const PodStatusInput& in) {
 
   const std::string phase = podPhase(*in.pod, in.observed);
   json status = {{"phase", phase}, {"conditions", conditions(in, readiness, phase)}};
-  if (in.observed && in.observed->stop && in.observed->stop->reason == "DeadlineExceeded") {
-    status["reason"] = "DeadlineExceeded";
-    status["message"] = "Pod was active on the node longer than the specified deadline";
+  if (const auto* stop = terminalStop(in.observed)) {
+    status["reason"] = stop->reason;
+    status["message"] = stop->message.empty() && stop->reason == "DeadlineExceeded"
+                            ? "Pod was active on the node longer than the specified deadline"
+                            : stop->message;
   }
   if (!in.hostIP.empty()) {
     status["hostIP"] = in.hostIP;

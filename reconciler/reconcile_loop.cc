@@ -113,6 +113,7 @@ void ReconcileLoop::resync() {
   // Sandboxes made or removed behind our back show up here; then every key is looked at.
   if (auto r = reconciler_.observeAll(); !r) spdlog::error("resync: {}", r.error().message);
   for (const auto& key : reconciler_.keys()) enqueue(key);
+  if (onResync) onResync();
 }
 
 }  // namespace podkeeper::reconciler

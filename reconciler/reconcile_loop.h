@@ -33,6 +33,8 @@ class ReconcileLoop {
 
   // Called after every reconcile with its duration in seconds (for the histogram).
   std::function<void(double)> onReconciled;
+  // Called at each periodic resync (e.g. to measure local storage).
+  std::function<void()> onResync;
 
  private:
   void kick();

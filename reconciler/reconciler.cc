@@ -192,6 +192,9 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.nowNs = clock_.nowNs();
   const ProbeStatus probed = probeStatus(uid);  // sidecars with a startup probe gate on it
   in.startupProbeSucceeded = &probed.started;
+  if (auto used = storageUsage_.find(uid);
+      desired && used != storageUsage_.end() && used->second.specHash == desired->specHash)
+    in.evictionMessage = storageEvictionMessage(desired->pod.spec, used->second);
   Plan plan = planPod(in);
   if (*stops && (!plan.requeueAtNs || **stops < *plan.requeueAtNs)) plan.requeueAtNs = *stops;
   if (auto r = execute(plan, desired, uid); !r) return fail(r.error());
@@ -350,9 +353,10 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
       next->signalled.push_back(a.container);
   if (!plan.stopReason.empty() && next->reason != plan.stopReason) {
     next->reason = plan.stopReason;
-    spdlog::warn("pod {}: active longer than its activeDeadlineSeconds; stopping it", key);
-    event(key, "Normal", "DeadlineExceeded",
-          "Pod was active on the node longer than the specified deadline");
+    next->message = plan.stopMessage;
+    spdlog::warn("pod {}: {}: {}; stopping it", key, plan.stopReason, plan.stopMessage);
+    event(key, plan.stopReason == kEvictedReason ? "Warning" : "Normal", plan.stopReason,
+          plan.stopMessage);
   }
   if (next == stop) return;
   stop = next;

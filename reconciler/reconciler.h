@@ -19,6 +19,7 @@
 #include "reconciler/post_start.h"
 #include "reconciler/prober.h"
 #include "reconciler/runtime_specs.h"
+#include "reconciler/storage_eviction.h"
 #include "runtime/container_runtime.h"
 #include "runtime/handler_runner.h"
 
@@ -81,6 +82,12 @@ class Reconciler {
   // Why the node refused a desired pod at admission (manifests/admission.h); null when it
   // was admitted or is not desired. A refused pod is never handed to the runtime.
   const manifests::AdmitResult* refusal(const std::string& key) const;
+
+  // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits
+  // it), and their usage once measured off the loop; an outgrown limit evicts at the next
+  // reconcile.
+  std::vector<StorageRequest> storageRequests() const;
+  void noteStorageUsage(const std::string& uid, PodStorageUsage usage);
 
   // Probes (reconciler_probes.cc): when the next one is due, and sending those due now.
   std::optional<int64_t> probeDueNs() const;
@@ -146,6 +153,7 @@ class Reconciler {
   std::unique_ptr<ProbeManager> probes_;                   // set when there is a runner
   std::unique_ptr<PostStartHooks> postStart_;              // set when there is a runner
   std::unique_ptr<ContainerStopper> stopper_;
+  std::map<std::string, PodStorageUsage> storageUsage_;  // uid -> as last measured
 };
 
 std::string podKey(const std::string& ns, const std::string& name);

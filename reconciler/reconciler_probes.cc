@@ -150,6 +150,7 @@ void Reconciler::forgetSandbox(const std::string& uid) {
   if (postStart_) postStart_->sync(uid, nullptr);
   stopper_->forgetPod(uid);
   accepted_.erase(uid);
+  storageUsage_.erase(uid);
 }
 
 std::optional<int64_t> Reconciler::probeDueNs() const {

@@ -25,7 +25,7 @@ struct HostAlias {
 struct EmptyDirVolume {
   std::string name;     // the pod volume's name; containers mount it with BindMount::emptyDir
   bool memory = false;  // medium: Memory (a tmpfs)
-  std::optional<int64_t> sizeLimitBytes;  // tmpfs size; ignored on disk
+  std::optional<int64_t> sizeLimitBytes;  // tmpfs size; on disk, enforced by eviction
 };
 
 struct BindMount {
@@ -173,7 +173,8 @@ struct StartedExec {
 struct StopRecord {
   int64_t killDeadlineNs = 0;          // SIGKILL to whatever still runs from then on
   std::vector<std::string> signalled;  // containers sent SIGTERM
-  std::string reason;                  // "" or DeadlineExceeded (the pod is Failed for good)
+  std::string reason;                  // "", DeadlineExceeded or Evicted (Failed for good)
+  std::string message;                 // why, for the pod's status (Evicted)
   bool operator==(const StopRecord&) const = default;
 };
 
@@ -254,6 +255,18 @@ class ContainerRuntime {
   virtual Result<int> openPodSocket(const std::string& sandboxUid, int family) {
     (void)sandboxUid, (void)family;
     return failMsg("sockets in a pod's network are not supported by this runtime");
+  }
+  // Where what a container writes lives on disk (its writable layer), and a pod's volume, so
+  // their usage can be measured against ephemeral-storage limits; "" when the runtime keeps
+  // nothing on disk.
+  virtual std::string writableLayerDir(const std::string& sandboxUid,
+                                       const std::string& name) const {
+    (void)sandboxUid, (void)name;
+    return "";
+  }
+  virtual std::string volumeDir(const std::string& sandboxUid, const std::string& volume) const {
+    (void)sandboxUid, (void)volume;
+    return "";
   }
 };
 

@@ -1,13 +1,12 @@
 #include "runtime/fs_group.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <memory>
 
 #include "common/unique_fd.h"
+#include "runtime/file_tree.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -36,38 +35,13 @@ Result<void> own(int parentFd, const char* name, const struct stat& st, gid_t gi
   return {};
 }
 
-Result<void> walk(int dirFd, dev_t dev, gid_t gid, Masks m, const std::string& path) {
-  UniqueFd listFd(::dup(dirFd));
-  if (!listFd.valid()) return failSys(errno, "dup " + path);
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(listFd.get()), &::closedir);
-  if (!d) return failSys(errno, "opendir " + path);
-  listFd.release();
-  while (const dirent* e = ::readdir(d.get())) {
-    const std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    const std::string child = path + "/" + name;
-    struct stat st {};
-    if (::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;  // removed meanwhile
-      return failSys(errno, "stat " + child);
-    }
-    if (st.st_dev != dev) continue;  // another mount: not this volume's
-    if (auto r = own(dirFd, name.c_str(), st, gid, m, child); !r) return r;
-    if (!S_ISDIR(st.st_mode)) continue;
-    UniqueFd sub(::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!sub.valid()) return failSys(errno, "open " + child);
-    if (auto r = walk(sub.get(), dev, gid, m, child); !r) return r;
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<bool> applyFsGroup(const std::string& dir, int64_t gidValue, FsGroupChange policy,
                           bool readOnly) {
   const auto gid = static_cast<gid_t>(gidValue);
   const Masks m = masksFor(readOnly);
-  UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root.valid()) return failSys(errno, "open " + dir);
   struct stat st {};
   if (::fstat(root.get(), &st) != 0) return failSys(errno, "stat " + dir);
@@ -76,7 +50,10 @@ Result<bool> applyFsGroup(const std::string& dir, int64_t gidValue, FsGroupChang
   if (::fchown(root.get(), static_cast<uid_t>(-1), gid) != 0) return failSys(errno, "chown " + dir);
   if (::fchmod(root.get(), (st.st_mode & 07777) | m.dir) != 0)
     return failSys(errno, "chmod " + dir);
-  if (auto r = walk(root.get(), st.st_dev, gid, m, dir); !r) return fail(r.error());
+  auto walked = walkTree(root.get(), dir, kFsGroupBudget, [&](const TreeEntry& e) {
+    return own(e.parentFd, e.name, e.st, gid, m, e.path);
+  });
+  if (!walked) return fail(walked.error().context("fsGroup " + std::to_string(gidValue)));
   return true;
 }
 

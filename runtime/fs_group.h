@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "runtime/file_tree.h"
 
 // The kubelet's volume ownership for a pod's fsGroup (SetVolumeOwnership): every file and
 // directory of a volume group-owned by the fsGroup, files g+rw (g+r when read-only),
@@ -15,9 +16,13 @@ enum class FsGroupChange {
   OnRootMismatch,  // walk only when the volume's root is not right yet
 };
 
-// Applies the ownership below dir (dir included). Walks by directory fd, never following a
-// symlink nor crossing into another mount, so nothing a container placed in the volume can
-// point the walk outside it. Returns whether anything was walked.
+// How far the walk goes: a volume deeper or larger than this is refused, naming the path.
+inline constexpr TreeBudget kFsGroupBudget{};
+
+// Applies the ownership below dir (dir included). Walks with walkTree (iteratively, by
+// directory fd, never following a symlink nor crossing into another mount), so nothing a
+// container placed in the volume can point the walk outside it or exhaust the agent's stack.
+// Returns whether anything was walked.
 Result<bool> applyFsGroup(const std::string& dir, int64_t gid, FsGroupChange policy, bool readOnly);
 
 }  // namespace podkeeper::runtime

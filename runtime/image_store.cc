@@ -9,8 +9,7 @@
 #include <string_view>
 
 #include "common/unique_fd.h"
-#include "runtime/atomic_file.h"
-#include "runtime/syscalls.h"
+#include "runtime/small_file.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -63,8 +62,9 @@ Result<std::string> resolveImageRootfs(const std::string& imageDir, const std::s
 }
 
 Result<std::string> readImageUser(const std::string& rootfs) {
-  const std::string file = rootfs + "/../config.json";
-  auto text = readWholeFile(file);
+  const std::string dir = rootfs + "/..";
+  const std::string file = dir + "/config.json";
+  auto text = readSmallFile(dir, "config.json", {.maxBytes = kMaxImageConfigBytes});
   if (!text && text.error().code == ENOENT) return std::string();
   if (!text) return fail(text.error());
   const auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -78,21 +78,10 @@ Result<std::string> readImageUser(const std::string& rootfs) {
 }
 
 Result<std::string> readImageFile(const std::string& rootfs, const std::string& path) {
-  UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) return failSys(errno, "image rootfs " + rootfs);
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  UniqueFd fd(sys::openat2(root.get(), path.c_str(), how));
-  if (!fd.valid() && errno == ENOENT) return std::string();
-  if (!fd.valid()) return failSys(errno, "image file " + rootfs + "/" + path);
-  std::string text;
-  char buf[8192];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failSys(errno, "read image file " + rootfs + "/" + path);
-    text.append(buf, static_cast<size_t>(n));
-  }
+  auto text =
+      readSmallFile(rootfs, path, {.maxBytes = kMaxImageFileBytes, .followSymlinksInRoot = true});
+  if (!text && text.error().code == ENOENT) return std::string();
+  if (!text) return fail(text.error().context("image file"));
   return text;
 }
 

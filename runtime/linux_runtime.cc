@@ -15,6 +15,7 @@
 #include "runtime/container_init.h"
 #include "runtime/container_seccomp.h"
 #include "runtime/exec_target.h"
+#include "runtime/file_tree.h"
 #include "runtime/host_path.h"
 #include "runtime/image_store.h"
 #include "runtime/image_user.h"
@@ -94,7 +95,7 @@ std::string seccompName(const ContainerSpec& spec) {
 }  // namespace
 
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
-    : config_(std::move(config)), layout_(config_.stateDir), cgroups_(cgroups) {}
+    : config_(std::move(config)), layout_(config_.stateDir, config_.rootDir), cgroups_(cgroups) {}
 
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
@@ -172,6 +173,8 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
   if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
   pid_t shimPid = 0;
   auto started = [&]() -> Result<ShimStarted> {
+    // A writable layer left by an earlier instance that was not removed: a new one is empty.
+    if (auto r = removeTree(paths.dataDir); !r) return fail(r.error());
     for (const auto& dir : {paths.upper(), paths.work(), paths.rootfs()}) {
       if (auto r = makeDirs(dir, 0711); !r) return fail(r.error());
     }
@@ -247,12 +250,12 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   }
   auto mounts = resolveMounts(spec);
   if (!mounts) return fail(mounts.error());
+  const auto paths = layout_.container(spec.sandboxUid, spec.name);
   if (!spec.terminationMessagePath.empty()) {
     if (spec.terminationMessagePath.front() != '/') {
       return failMsg("terminationMessagePath \"" + spec.terminationMessagePath +
                      "\" is not absolute");
     }
-    const auto paths = layout_.container(spec.sandboxUid, spec.name);
     mounts->push_back({paths.terminationLog(), spec.terminationMessagePath, false});
   }
   ShimConfig cfg;
@@ -264,6 +267,8 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.env = spec.env;
   cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
   cfg.lowerDir = spec.rootfs;
+  cfg.upperDir = paths.upper();
+  cfg.workDir = paths.work();
   cfg.sandboxDir = layout_.podDir(spec.sandboxUid);
   cfg.logPath = spec.logPath;
   cfg.logMaxBytes = config_.logMaxBytes;
@@ -304,6 +309,9 @@ void LinuxRuntime::discardContainer(const ContainerPaths& paths,
   }
   std::error_code ec;
   std::filesystem::remove_all(paths.dir, ec);
+  if (auto r = removeTree(paths.dataDir); !r) {
+    spdlog::warn("container dir {}: {}", paths.dir, r.error().message);
+  }
 }
 
 Result<void> LinuxRuntime::signalContainer(const std::string& sandboxUid, const std::string& name,

@@ -18,10 +18,11 @@ namespace podkeeper::runtime {
 
 struct RuntimeConfig {
   std::string stateDir = "/run/podkeeper";
+  std::string rootDir = "/var/lib/podkeeper";  // writable layers and emptyDirs (state_dir.h)
   std::string shimPath;  // the podkeeper-shim binary; run from a sealed copy made once
-  std::string cgroupRoot = "podkeeper";  // shims live in <cgroupRoot>/shims
-  cgroup::CgroupConfig cgroupConfig;     // handed to the shims, which build their own driver
-  NodeFiles nodeFiles;                   // the node's resolv.conf and hosts, inherited by pods
+  std::string cgroupRoot = "podkeeper";        // shims live in <cgroupRoot>/shims
+  cgroup::CgroupConfig cgroupConfig;           // handed to the shims, which build their own driver
+  NodeFiles nodeFiles;  // the node's resolv.conf and hosts, inherited by pods
   uint64_t logMaxBytes = 10 * 1024 * 1024;
   int logMaxFiles = 5;
   std::chrono::milliseconds startTimeout{10000};
@@ -52,6 +53,13 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
                                 const std::vector<std::string>& argv) override;
   Result<int> openPodSocket(const std::string& sandboxUid, int family) override;
+  std::string writableLayerDir(const std::string& sandboxUid,
+                               const std::string& name) const override {
+    return layout_.container(sandboxUid, name).upper();
+  }
+  std::string volumeDir(const std::string& sandboxUid, const std::string& volume) const override {
+    return layout_.emptyDir(sandboxUid, volume);
+  }
 
   const StateLayout& layout() const { return layout_; }
 

@@ -1,21 +1,40 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "runtime/atomic_file.h"
 #include "runtime/linux_runtime.h"
 #include "runtime/proc.h"
 #include "runtime/shim_config.h"
 #include "runtime/shim_launcher.h"
+#include "runtime/small_file.h"
 
 // The read side of LinuxRuntime: the state directory plus liveness checked now.
 namespace podkeeper::runtime {
 namespace {
 
-// The kubelet reads at most 4 KiB of a termination message.
-std::string readTerminationMessage(const std::string& path) {
-  auto text = readWholeFile(path);
-  if (!text) return "";
-  if (text->size() > 4096) text->resize(4096);
-  return *text;
+// The kubelet reads at most 4 KiB of a termination message. The file is the container's to
+// write: read it as untrusted (no FIFO can block the read, no symlink redirect it).
+std::string readTerminationMessage(const ContainerPaths& paths) {
+  auto text = readSmallFile(paths.dataDir, "termination-log", {.maxBytes = 4096, .truncate = true});
+  if (!text && text.error().code != ENOENT) {
+    spdlog::warn("container dir {}: termination message: {}", paths.dir, text.error().message);
+  }
+  return text ? *text : "";
+}
+
+// The pods known on the node: those with a state directory, and those with only data left in
+// the root directory (the state directory is a tmpfs: after a reboot only the data is left),
+// which show without a record and are removed.
+Result<std::vector<std::string>> knownPods(const StateLayout& layout) {
+  auto uids = listSubdirs(layout.podsDir());
+  if (!uids) return fail(uids.error());
+  auto data = listSubdirs(layout.dataRoot() + "/pods");
+  if (!data) return fail(data.error());
+  uids->insert(uids->end(), data->begin(), data->end());
+  std::sort(uids->begin(), uids->end());
+  uids->erase(std::unique(uids->begin(), uids->end()), uids->end());
+  return uids;
 }
 
 }  // namespace
@@ -86,7 +105,7 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
     auto exit = decodeExitRecord(*text, paths.exit());
     if (exit) {
       s.exit = *exit;
-      s.terminationMessage = readTerminationMessage(paths.terminationLog());
+      s.terminationMessage = readTerminationMessage(paths);
     } else {
       spdlog::warn("sandbox {}: container {}: {}", uid, name, exit.error().message);
     }
@@ -96,7 +115,8 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
 
 Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& sandboxUid) {
   if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
-  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0) {
+  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0 &&
+      ::access(layout_.podDataDir(sandboxUid).c_str(), F_OK) != 0) {
     return std::optional<SandboxState>();
   }
   SandboxState s;
@@ -125,7 +145,7 @@ Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& san
 }
 
 Result<std::vector<SandboxState>> LinuxRuntime::list() {
-  auto uids = listSubdirs(layout_.podsDir());
+  auto uids = knownPods(layout_);
   if (!uids) return fail(uids.error());
   std::vector<SandboxState> out;
   for (const auto& uid : *uids) {

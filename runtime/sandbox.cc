@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/atomic_file.h"
+#include "runtime/file_tree.h"
 #include "runtime/namespace_pins.h"
 #include "runtime/pid_reaper.h"
 #include "runtime/proc.h"
@@ -103,6 +104,8 @@ Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   const std::string hostname = podHostname(spec);
   if (auto r = makePrivateDir(podDir); !r) return r;
   if (auto r = makeDirs(layout.containersDir(spec.uid), 0700); !r) return r;
+  if (auto r = makePrivateDir(layout.dataRoot()); !r) return r;
+  if (auto r = makePrivateDir(layout.podDataDir(spec.uid)); !r) return r;
 
   SandboxRecord record{spec.uid,
                        spec.name,
@@ -150,7 +153,9 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
                            const std::string& uid) {
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
   const std::string podDir = layout.podDir(uid);
-  if (!std::filesystem::exists(podDir)) return {};
+  if (!std::filesystem::exists(podDir) && !std::filesystem::exists(layout.podDataDir(uid))) {
+    return {};
+  }
 
   auto shims = openShimPidfds(layout, uid);
   auto text = readWholeFile(layout.sandboxFile(uid));
@@ -172,6 +177,9 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   if (auto r = unmountEmptyDirs(layout, uid); !r) return fail(r.error().context("sandbox " + uid));
   if (record) {
     if (auto r = removePodLogs(*record); !r) return fail(r.error().context("sandbox " + uid));
+  }
+  if (auto r = removeTree(layout.podDataDir(uid)); !r) {
+    return fail(r.error().context("sandbox " + uid));
   }
   std::error_code ec;
   std::filesystem::remove_all(podDir, ec);

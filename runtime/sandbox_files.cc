@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "runtime/atomic_file.h"
@@ -63,6 +64,15 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
   return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string(), 0644);
 }
 
+std::optional<int64_t> memoryEmptyDirSize(std::optional<int64_t> sizeLimit,
+                                          std::optional<int64_t> podMemoryLimit) {
+  const int64_t volume = sizeLimit.value_or(0), pod = podMemoryLimit.value_or(0);
+  if (volume > 0 && pod > 0) return std::min(volume, pod);
+  if (volume > 0) return volume;
+  if (pod > 0) return pod;
+  return std::nullopt;
+}
+
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec) {
   // The volumes are 0777 for the containers (as the kubelet makes them) and reached through
   // bind mounts; their parent is 0700, so no other host user can reach them.
@@ -80,7 +90,8 @@ Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec)
     }
     if (v.memory && !isMountRoot(dir)) {
       std::string opts = "mode=0777";
-      if (v.sizeLimitBytes) opts += ",size=" + std::to_string(*v.sizeLimitBytes);
+      const auto size = memoryEmptyDirSize(v.sizeLimitBytes, spec.resources.memoryLimitBytes);
+      if (size) opts += ",size=" + std::to_string(*size);
       if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
         return failSys(errno, "mount tmpfs for emptyDir \"" + v.name + "\" on " + dir);
       }

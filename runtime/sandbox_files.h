@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,15 @@ std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& ali
 Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
                            const std::string& hostname, const NodeFiles& node);
 
-// volumes/<name> for each emptyDir, world-writable like the kubelet's; medium Memory is a
-// tmpfs mounted there (size = sizeLimit). With an fsGroup everything in it is owned by that
-// group (fs_group.h): each time for fsGroupChangePolicy Always, only while the root does not
-// match for OnRootMismatch.
+// The size of a medium Memory emptyDir's tmpfs, as the kubelet sizes it: the smaller of its
+// sizeLimit and the pod's memory limit; nullopt (the kernel's default) when neither is set.
+std::optional<int64_t> memoryEmptyDirSize(std::optional<int64_t> sizeLimit,
+                                          std::optional<int64_t> podMemoryLimit);
+
+// volumes/<name> for each emptyDir (under the root dir: on disk), world-writable like the
+// kubelet's; medium Memory is a tmpfs mounted there (memoryEmptyDirSize). With an fsGroup
+// everything in it is owned by that group (fs_group.h): each time for fsGroupChangePolicy Always,
+// only while the root does not match for OnRootMismatch.
 Result<void> ensureEmptyDirs(const StateLayout& layout, const SandboxSpec& spec);
 
 // volumes/<name> for each downwardAPI volume in the kubelet's atomic-writer layout; a volume

@@ -50,6 +50,8 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"env", c.env},
               {"workingDir", c.workingDir},
               {"lowerDir", c.lowerDir},
+              {"upperDir", c.upperDir},
+              {"workDir", c.workDir},
               {"sandboxDir", c.sandboxDir},
               {"logPath", c.logPath},
               {"logMaxBytes", c.logMaxBytes},
@@ -87,6 +89,8 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.env = f.get<Strings>("env");
   c.workingDir = f.get<std::string>("workingDir", "/");
   c.lowerDir = f.required<std::string>("lowerDir");
+  c.upperDir = f.get<std::string>("upperDir");
+  c.workDir = f.get<std::string>("workDir");
   c.sandboxDir = f.required<std::string>("sandboxDir");
   c.logPath = f.required<std::string>("logPath");
   c.logMaxBytes = f.get<uint64_t>("logMaxBytes", c.logMaxBytes);

@@ -33,6 +33,8 @@ struct ShimConfig {
   std::string workingDir = "/";
 
   std::string lowerDir;    // image rootfs, read-only
+  std::string upperDir;    // the writable layer, on disk under the root dir
+  std::string workDir;     // overlayfs's work dir, beside it
   std::string sandboxDir;  // holds hostname, hosts, resolv.conf and ns/<net|ipc|uts>
 
   std::string logPath;

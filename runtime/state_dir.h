@@ -8,20 +8,26 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 
-// Where things live under the state directory (default /run/podkeeper, 0700; pod
-// directories and volumes/ 0700, files 0600 unless a container reads them):
+// Where things live. Under the state directory (default /run/podkeeper, a tmpfs, 0700; pod
+// directories 0700, files 0600 unless a container reads them), what the agent and the shims
+// write:
 //   podkeeper.lock                              flock held by the agent for its life
 //   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
 //   pods/<uid>/ns/{net,ipc,uts,pid}             namespace pins (bind mounts)
 //   pods/<uid>/reaper.json                      pid of the shared pid namespace's init
-//   pods/<uid>/volumes/<name>                   emptyDir volumes (a tmpfs for medium Memory)
-//                                               and downwardAPI volumes (atomic_writer.h)
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
 //                               /seccomp.bpf    compiled seccomp filter, if any
 //                               /shim.lock     flock held by the shim while it lives
-//                               /upper /work /rootfs /shim.log /termination-log
+//                               /rootfs /shim.log
+// Under the root directory (default /var/lib/podkeeper, on disk), what containers write, so it
+// fills a disk and not the node's memory, and can be measured against ephemeral-storage limits:
+//   pods/<uid>/volumes/<name>                   emptyDir volumes (a tmpfs for medium Memory)
+//                                               and downwardAPI volumes (atomic_writer.h)
+//   pods/<uid>/containers/<name>/upper /work    the writable layer
+//                               /termination-log
+// Both pod directories are removed with the pod.
 namespace podkeeper::runtime {
 
 // "pid" only with shareProcessNamespace, pinned by the pod's reaper (see pid_reaper.h).
@@ -29,25 +35,29 @@ inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts", "pid"};
 
 // The files of one container directory (the shim's --bundle).
 struct ContainerPaths {
-  std::string dir;
+  std::string dir;      // in the state directory
+  std::string dataDir;  // in the root directory
   std::string config() const { return dir + "/config.json"; }
   std::string state() const { return dir + "/state.json"; }
   std::string exit() const { return dir + "/exit.json"; }
-  std::string upper() const { return dir + "/upper"; }
-  std::string work() const { return dir + "/work"; }
+  std::string upper() const { return dataDir + "/upper"; }
+  std::string work() const { return dataDir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
   std::string shimLock() const { return dir + "/shim.lock"; }
-  std::string terminationLog() const { return dir + "/termination-log"; }
+  std::string terminationLog() const { return dataDir + "/termination-log"; }
   std::string seccompProgram() const { return dir + "/seccomp.bpf"; }
 };
 
 class StateLayout {
  public:
-  explicit StateLayout(std::string root) : root_(std::move(root)) {}
+  StateLayout(std::string root, std::string dataRoot)
+      : root_(std::move(root)), dataRoot_(std::move(dataRoot)) {}
 
   const std::string& root() const { return root_; }
   std::string lockFile() const { return root_ + "/podkeeper.lock"; }
+  const std::string& dataRoot() const { return dataRoot_; }
+  std::string podDataDir(const std::string& uid) const { return dataRoot_ + "/pods/" + uid; }
   std::string podsDir() const { return root_ + "/pods"; }
   std::string podDir(const std::string& uid) const { return podsDir() + "/" + uid; }
   std::string sandboxFile(const std::string& uid) const { return podDir(uid) + "/sandbox.json"; }
@@ -59,16 +69,17 @@ class StateLayout {
     return nsDir(uid) + "/" + ns;
   }
   std::string containersDir(const std::string& uid) const { return podDir(uid) + "/containers"; }
-  std::string volumesDir(const std::string& uid) const { return podDir(uid) + "/volumes"; }
+  std::string volumesDir(const std::string& uid) const { return podDataDir(uid) + "/volumes"; }
   std::string emptyDir(const std::string& uid, const std::string& name) const {
     return volumesDir(uid) + "/" + name;
   }
   ContainerPaths container(const std::string& uid, const std::string& name) const {
-    return ContainerPaths{containersDir(uid) + "/" + name};
+    return ContainerPaths{containersDir(uid) + "/" + name, podDataDir(uid) + "/containers/" + name};
   }
 
  private:
   std::string root_;
+  std::string dataRoot_;
 };
 
 // Refuses names that could leave their directory ("", ".", "..", anything with '/').

@@ -90,8 +90,10 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
 }
 
 std::string encodeStopRecord(const StopRecord& r) {
-  json record{
-      {"killDeadlineNs", r.killDeadlineNs}, {"signalled", r.signalled}, {"reason", r.reason}};
+  json record{{"killDeadlineNs", r.killDeadlineNs},
+              {"signalled", r.signalled},
+              {"reason", r.reason},
+              {"message", r.message}};
   return dumpJson(record);
 }
 
@@ -103,6 +105,7 @@ Result<StopRecord> decodeStopRecord(std::string_view text, const std::string& fi
   r.killDeadlineNs = f.required<int64_t>("killDeadlineNs");
   r.signalled = f.get<std::vector<std::string>>("signalled");
   r.reason = f.get<std::string>("reason");
+  r.message = f.get<std::string>("message");
   if (f.error()) return fail(*f.error());
   return r;
 }

@@ -121,7 +121,7 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
 int runShim(const std::string& bundle) {
   ::signal(SIGPIPE, SIG_IGN);
   AgentPipe agent;
-  const ContainerPaths paths{bundle};
+  const ContainerPaths paths{bundle, ""};  // the writable layer comes from the config
   auto text = readWholeFile(paths.config());
   auto cfg =
       text ? decodeShimConfig(*text, paths.config()) : Result<ShimConfig>(fail(text.error()));

@@ -113,8 +113,8 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
                      ProcessIdentity identity) {
   InitPlan plan;
   plan.rootfs.lowerDir = config.lowerDir;
-  plan.rootfs.upperDir = paths.upper();
-  plan.rootfs.workDir = paths.work();
+  plan.rootfs.upperDir = config.upperDir;
+  plan.rootfs.workDir = config.workDir;
   plan.rootfs.mergedDir = paths.rootfs();
   plan.rootfs.sandboxDir = config.sandboxDir;
   plan.rootfs.privileged = config.privileged;

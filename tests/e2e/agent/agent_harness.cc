@@ -65,6 +65,7 @@ AgentHarness::AgentHarness() {
   base_ = "/tmp/pk-e2e-" + id;
   manifestDir_ = base_ + "/manifests";
   stateDir_ = base_ + "/state";
+  rootDir_ = base_ + "/root";
   imageDir_ = base_ + "/images";
   logDir_ = base_ + "/logs";
   cgroupRoot_ = "pk-e2e-" + id;
@@ -75,11 +76,11 @@ AgentHarness::AgentHarness() {
 AgentHarness::~AgentHarness() { cleanUp(); }
 
 void AgentHarness::start(const std::vector<std::string>& extraFlags) {
-  std::vector<std::string> args = {PK_AGENT_PATH, "run",         "--manifest-dir", manifestDir_,
-                                   "--state-dir", stateDir_,     "--image-dir",    imageDir_,
-                                   "--log-dir",   logDir_,       "--cgroup-root",  cgroupRoot_,
-                                   "--listen",    "127.0.0.1:0", "--relist",       "2",
-                                   "--resync",    "2",           "--log-level",    "debug"};
+  std::vector<std::string> args = {
+      PK_AGENT_PATH, "run",     "--manifest-dir", manifestDir_,  "--state-dir",   stateDir_,
+      "--image-dir", imageDir_, "--log-dir",      logDir_,       "--cgroup-root", cgroupRoot_,
+      "--root-dir",  rootDir_,  "--listen",       "127.0.0.1:0", "--relist",      "2",
+      "--resync",    "2",       "--log-level",    "debug"};
   args.insert(args.end(), extraFlags.begin(), extraFlags.end());
   std::string logPath = base_ + "/agent.log";
   agentPid_ = ::fork();

@@ -41,6 +41,7 @@ class AgentHarness {
 
   const std::string& cgroupRoot() const { return cgroupRoot_; }
   const std::string& stateDir() const { return stateDir_; }
+  const std::string& rootDir() const { return rootDir_; }
   const std::string& logDir() const { return logDir_; }
   // <log-dir>/<ns>_<name>_<uid>/<container>/<restart>.log
   std::string logFile(const std::string& ns, const std::string& pod, const std::string& uid,
@@ -52,7 +53,7 @@ class AgentHarness {
  private:
   void cleanUp();
 
-  std::string base_, manifestDir_, stateDir_, imageDir_, logDir_, cgroupRoot_;
+  std::string base_, manifestDir_, stateDir_, rootDir_, imageDir_, logDir_, cgroupRoot_;
   int port_ = 0;
   pid_t agentPid_ = -1;
 };

@@ -78,7 +78,7 @@ TEST(Sidecar, KeepsRunningRestartsWhenKilledAndStopsWhenTheNeverPodCompletes) {
   EXPECT_EQ(containerStatus(podJson(agent, "side"), "app")["restartCount"], 0);
 
   // The app completes: the pod is Succeeded and its sidecar stopped, not restarted.
-  std::ofstream(agent.stateDir() + "/pods/side-uid/volumes/work/done") << "1";
+  std::ofstream(agent.rootDir() + "/pods/side-uid/volumes/work/done") << "1";
   ASSERT_TRUE(
       waitFor([&] { return podJson(agent, "side")["status"]["phase"] == "Succeeded"; }, 10s))
       << agent.agentLog();

@@ -69,7 +69,7 @@ spec:
     return readFile(agent.logFile("default", "vols", "e2e-vol-1", "app", 0));
   }
   std::string labelsFile() const {
-    return readFile(agent.stateDir() + "/pods/e2e-vol-1/volumes/podinfo/labels");
+    return readFile(agent.rootDir() + "/pods/e2e-vol-1/volumes/podinfo/labels");
   }
 
   AgentHarness agent;

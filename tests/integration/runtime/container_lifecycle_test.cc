@@ -154,6 +154,7 @@ TEST_F(ContainerLifecycle, ARestartedAgentAdoptsRunningContainers) {
   // A new runtime over the same state directory, as after an agent restart.
   RuntimeConfig cfg;
   cfg.stateDir = stateDir();
+  cfg.rootDir = rootDir();
   cfg.shimPath = PK_SHIM_PATH;
   cfg.cgroupRoot = cgroupRoot();
   LinuxRuntime restarted(cfg, *cgroups_);
@@ -171,6 +172,7 @@ TEST_F(ContainerLifecycle, ARestartedAgentAdoptsRunningContainers) {
 TEST_F(ContainerLifecycle, LogIsRotatedBySize) {
   RuntimeConfig cfg;
   cfg.stateDir = stateDir();
+  cfg.rootDir = rootDir();
   cfg.shimPath = PK_SHIM_PATH;
   cfg.cgroupRoot = cgroupRoot();
   cfg.logMaxBytes = 4096;

@@ -38,6 +38,7 @@ void RuntimeFixture::SetUp() {
   cgroups_ = agentDriver(std::move(*cg));
   RuntimeConfig cfg;
   cfg.stateDir = stateDir();
+  cfg.rootDir = rootDir();
   cfg.shimPath = PK_SHIM_PATH;
   cfg.cgroupRoot = cgroupRoot_;
   cfg.cgroupConfig = cgroupConfig();
@@ -59,6 +60,7 @@ void RuntimeFixture::TearDown() {
     EXPECT_FALSE(cgroups_->exists(cgroupRoot_));
   }
   fs::remove_all(stateDir());
+  fs::remove_all(rootDir());
   fs::remove_all(tempRoot() + "/logs");
 }
 

@@ -50,6 +50,7 @@ class RuntimeFixture : public ::testing::Test {
   static std::string tempRoot();
   std::string cgroupRoot() const { return cgroupRoot_; }
   std::string stateDir() const { return tempRoot() + "/state"; }
+  std::string rootDir() const { return tempRoot() + "/root"; }
 
   std::unique_ptr<cgroup::CgroupManager> cgroups_;
   std::unique_ptr<LinuxRuntime> runtime_;

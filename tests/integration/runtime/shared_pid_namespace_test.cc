@@ -82,6 +82,7 @@ TEST_F(SharedPidNamespace, AnotherRuntimeInstanceAdoptsTheReaper) {
   // As after an agent restart: a new runtime on the same state directory.
   RuntimeConfig cfg;
   cfg.stateDir = stateDir();
+  cfg.rootDir = rootDir();
   cfg.shimPath = PK_SHIM_PATH;
   cfg.cgroupRoot = cgroupRoot();
   cfg.cgroupConfig = cgroupConfig();

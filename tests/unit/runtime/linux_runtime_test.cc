@@ -32,6 +32,7 @@ class LinuxRuntimeTest : public ::testing::Test {
     fs::create_directories(dir_);
     RuntimeConfig cfg;
     cfg.stateDir = (dir_ / "state").string();
+    cfg.rootDir = (dir_ / "root").string();
     cfg.shimPath = (dir_ / "no-such-shim").string();
     cfg.cgroupRoot = "pk";
     runtime_ = std::make_unique<LinuxRuntime>(cfg, cgroups_);

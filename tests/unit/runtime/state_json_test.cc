@@ -25,7 +25,8 @@ TEST(SandboxRecordJson, CreationTimeAndSidecarsRoundTrip) {
 }
 
 TEST(StopRecordJson, RoundTrips) {
-  const StopRecord r{1'700'000'006'000'000'000, {"app", "proxy"}, "DeadlineExceeded"};
+  const StopRecord r{1'700'000'006'000'000'000, {"app", "proxy"}, "DeadlineExceeded",
+                     "Pod was active on the node longer than the specified deadline"};
   auto back = decodeStopRecord(encodeStopRecord(r), "stop.json");
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, r);

@@ -1,0 +1,38 @@
+#include <filesystem>
+
+#include "reconciler/pod_phase.h"
+#include "reconciler/reconciler.h"
+
+// The reconciler's side of local-storage eviction: what to measure, and what was measured.
+namespace podkeeper::reconciler {
+
+std::vector<StorageRequest> Reconciler::storageRequests() const {
+  std::vector<StorageRequest> out;
+  for (const auto& [key, pod] : desired_) {
+    auto obs = observed_.find(pod.uid);
+    if (obs == observed_.end() || obs->second.specHash != pod.specHash) continue;
+    if (terminalStop(&obs->second) || !limitsLocalStorage(pod.pod.spec)) continue;
+    StorageRequest r{key, pod.uid, pod.specHash, {}, {}};
+    for (const auto& c : obs->second.containers) {
+      const auto log = std::filesystem::path(containerLogPath(paths_.logDir, pod, c.name, 0));
+      auto& dirs = r.containers[c.name];
+      dirs.push_back(log.parent_path().string());
+      if (auto layer = runtime_.writableLayerDir(pod.uid, c.name); !layer.empty())
+        dirs.push_back(layer);
+    }
+    for (const auto& v : pod.pod.spec.volumes) {
+      if (!v.emptyDir || v.emptyDir->medium == "Memory") continue;
+      if (auto dir = runtime_.volumeDir(pod.uid, v.name); !dir.empty()) r.emptyDirs[v.name] = dir;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void Reconciler::noteStorageUsage(const std::string& uid, PodStorageUsage usage) {
+  auto obs = observed_.find(uid);
+  if (obs == observed_.end() || obs->second.specHash != usage.specHash) return;  // replaced
+  storageUsage_[uid] = std::move(usage);
+}
+
+}  // namespace podkeeper::reconciler

@@ -315,7 +315,7 @@ Result<void> runAgent(const AgentConfig& config) {
   // Claimed before anything else is touched: a second agent on the same state directory
   // stops here, leaving the first one's socket, pods and cgroups alone.
   if (auto r = runtime::makePrivateDir(config.stateDir); !r) return r;
-  const runtime::StateLayout layout(config.stateDir);
+  const runtime::StateLayout layout(config.stateDir, config.rootDir);
   auto lock = runtime::StateDirLock::acquire(layout.lockFile());
   if (!lock) return fail(lock.error());
   if (auto r = makeDirs(config); !r) return r;

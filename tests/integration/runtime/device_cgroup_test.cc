@@ -1,15 +1,13 @@
 // Issue 10 item 5: containers get CAP_MKNOD, so only the device cgroup keeps them from
 // opening host devices. Root and the real kernel required.
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include <string>
 
 #include "runtime/cgroup/device_rules.h"
-#include "runtime/cgroup/v2_manager.h"
 #include "runtime_fixture.h"
+#include "unified_tree.h"
 
 namespace podkeeper::runtime::testing {
 namespace {
@@ -109,41 +107,6 @@ TEST_F(ContainerDevices, PrivilegedContainerOpensADeviceOutsideTheList) {
   EXPECT_TRUE(contains(log, "F open=ok\n")) << log;
 }
 
-constexpr const char* kUnified = "/sys/fs/cgroup/unified";
-
-// The real v2 driver, applying only the device program: this machine's unified tree has no
-// cpu, memory or pids controller, and a device program needs none.
-class DevicesOnlyV2 : public cgroup::CgroupManager {
- public:
-  explicit DevicesOnlyV2(std::unique_ptr<cgroup::CgroupManager> real) : real_(std::move(real)) {}
-  cgroup::Mode mode() const override { return real_->mode(); }
-  Result<void> create(const cgroup::CgroupPath& p) override { return real_->create(p); }
-  Result<void> apply(const cgroup::CgroupPath& p, const cgroup::Resources& r) override {
-    auto* v2 = dynamic_cast<cgroup::V2Manager*>(real_.get());
-    if (!r.devices) return {};
-    if (!v2) return failMsg("not the v2 driver");
-    return v2->applyDevices(p, *r.devices);
-  }
-  Result<void> addProcess(const cgroup::CgroupPath& p, pid_t pid) override {
-    return real_->addProcess(p, pid);
-  }
-  Result<std::optional<int>> openForCloneInto(const cgroup::CgroupPath& p) override {
-    return real_->openForCloneInto(p);
-  }
-  Result<std::vector<pid_t>> pids(const cgroup::CgroupPath& p) const override {
-    return real_->pids(p);
-  }
-  Result<cgroup::Stats> stats(const cgroup::CgroupPath& p) const override {
-    return real_->stats(p);
-  }
-  Result<void> killAll(const cgroup::CgroupPath& p) override { return real_->killAll(p); }
-  Result<void> remove(const cgroup::CgroupPath& p) override { return real_->remove(p); }
-  bool exists(const cgroup::CgroupPath& p) const override { return real_->exists(p); }
-
- private:
-  std::unique_ptr<cgroup::CgroupManager> real_;
-};
-
 // A container on the cgroup v2 path (only the unified tree, init cloned into its cgroup):
 // the BPF device program alone confines it.
 class ContainerDevicesOnV2 : public ContainerDevices {
@@ -155,13 +118,10 @@ class ContainerDevicesOnV2 : public ContainerDevices {
   }
   std::unique_ptr<cgroup::CgroupManager> agentDriver(
       std::unique_ptr<cgroup::CgroupManager> detected) override {
-    return std::make_unique<DevicesOnlyV2>(std::move(detected));
+    return std::make_unique<UnifiedTreeDriver>(std::move(detected));
   }
   void SetUp() override {
-    struct statfs s {};
-    if (::statfs(kUnified, &s) != 0 || s.f_type != CGROUP2_SUPER_MAGIC) {
-      GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
-    }
+    if (!unifiedTreeMounted()) GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
     ContainerDevices::SetUp();
   }
 };

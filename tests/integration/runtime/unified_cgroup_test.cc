@@ -1,40 +1,8 @@
-#include <linux/magic.h>
-#include <sys/statfs.h>
-
 #include "runtime_fixture.h"
+#include "unified_tree.h"
 
 namespace podkeeper::runtime::testing {
 namespace {
-
-constexpr const char* kUnified = "/sys/fs/cgroup/unified";
-
-// Forwards to the real v2 driver but writes no limits: this machine's unified tree has no
-// cpu or memory controller, so cpu.max and memory.max do not exist there.
-class WithoutLimits : public cgroup::CgroupManager {
- public:
-  explicit WithoutLimits(std::unique_ptr<cgroup::CgroupManager> real) : real_(std::move(real)) {}
-  cgroup::Mode mode() const override { return real_->mode(); }
-  Result<void> create(const cgroup::CgroupPath& p) override { return real_->create(p); }
-  Result<void> apply(const cgroup::CgroupPath&, const cgroup::Resources&) override { return {}; }
-  Result<void> addProcess(const cgroup::CgroupPath& p, pid_t pid) override {
-    return real_->addProcess(p, pid);
-  }
-  Result<std::optional<int>> openForCloneInto(const cgroup::CgroupPath& p) override {
-    return real_->openForCloneInto(p);
-  }
-  Result<std::vector<pid_t>> pids(const cgroup::CgroupPath& p) const override {
-    return real_->pids(p);
-  }
-  Result<cgroup::Stats> stats(const cgroup::CgroupPath& p) const override {
-    return real_->stats(p);
-  }
-  Result<void> killAll(const cgroup::CgroupPath& p) override { return real_->killAll(p); }
-  Result<void> remove(const cgroup::CgroupPath& p) override { return real_->remove(p); }
-  bool exists(const cgroup::CgroupPath& p) const override { return real_->exists(p); }
-
- private:
-  std::unique_ptr<cgroup::CgroupManager> real_;
-};
 
 // The cgroup v2 path: the runtime given only the unified tree, where the shim clones the
 // init straight into its cgroup (CLONE_INTO_CGROUP) with no sync-pipe placement.
@@ -47,13 +15,10 @@ class UnifiedOnly : public RuntimeFixture {
   }
   std::unique_ptr<cgroup::CgroupManager> agentDriver(
       std::unique_ptr<cgroup::CgroupManager> detected) override {
-    return std::make_unique<WithoutLimits>(std::move(detected));
+    return std::make_unique<UnifiedTreeDriver>(std::move(detected));
   }
   void SetUp() override {
-    struct statfs s {};
-    if (::statfs(kUnified, &s) != 0 || s.f_type != CGROUP2_SUPER_MAGIC) {
-      GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
-    }
+    if (!unifiedTreeMounted()) GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
     RuntimeFixture::SetUp();
   }
 };

@@ -11,6 +11,7 @@
 #include "runtime/atomic_file.h"
 #include "runtime/capabilities.h"
 #include "runtime/cgroup/device_rules.h"
+#include "runtime/container_config.h"
 #include "runtime/container_exec.h"
 #include "runtime/container_init.h"
 #include "runtime/container_seccomp.h"
@@ -258,19 +259,10 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
     }
     mounts->push_back({paths.terminationLog(), spec.terminationMessagePath, false});
   }
-  ShimConfig cfg;
-  cfg.sandboxUid = spec.sandboxUid;
-  cfg.containerName = spec.name;
-  cfg.image = spec.image;
-  cfg.restartCount = spec.restartCount;
-  cfg.argv = spec.argv;
-  cfg.env = spec.env;
-  cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
-  cfg.lowerDir = spec.rootfs;
+  ShimConfig cfg = shimConfigFromSpec(spec);
   cfg.upperDir = paths.upper();
   cfg.workDir = paths.work();
   cfg.sandboxDir = layout_.podDir(spec.sandboxUid);
-  cfg.logPath = spec.logPath;
   cfg.logMaxBytes = config_.logMaxBytes;
   cfg.logMaxFiles = config_.logMaxFiles;
   cfg.cgroupPath = cgroupPath;
@@ -278,15 +270,11 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.cgroupMountRoot = config_.cgroupConfig.mountRoot;
   cfg.cgroupMountinfoPath = config_.cgroupConfig.mountinfoPath;
   cfg.capabilities = *caps;
-  cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
-  cfg.privileged = spec.privileged;
   if (auto r = applyUser(spec, cfg); !r) return fail(r.error());
-  cfg.oomScoreAdj = spec.oomScoreAdj;
   cfg.namespaces = podNamespaceKinds(sandbox);
   cfg.hostPID = sandbox.hostPID;
   cfg.sharedPidNamespace = sandbox.shareProcessNamespace;
   cfg.mounts = std::move(*mounts);
-  cfg.readOnlyRootfs = spec.readOnlyRootfs;
   return cfg;
 }
 

@@ -12,6 +12,7 @@
 #include "manifests/pod_json.h"
 #include "manifests/utf8.h"
 #include "reconciler/runtime_specs.h"
+#include "runtime/container_config.h"
 #include "runtime/shim_config.h"
 
 namespace pm = podkeeper::manifests;
@@ -24,20 +25,11 @@ void check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-// What the runtime writes for the container (the fields that come from the manifest), the
-// way LinuxRuntime fills config.json; it must encode without throwing and decode back.
+// What the runtime writes for the container: the spec's part as LinuxRuntime makes it, plus
+// the mounts and capabilities; it must encode without throwing and decode back.
 void encodeShimConfig(const rt::ContainerSpec& spec) {
-  rt::ShimConfig cfg;
-  cfg.sandboxUid = spec.sandboxUid;
-  cfg.containerName = spec.name;
-  cfg.image = spec.image;
-  cfg.restartCount = spec.restartCount;
-  cfg.argv = spec.argv;
-  cfg.env = spec.env;
-  cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
-  cfg.lowerDir = spec.rootfs;
+  rt::ShimConfig cfg = rt::shimConfigFromSpec(spec);
   cfg.sandboxDir = cfg.cgroupPath = cfg.shimCgroup = "x";
-  cfg.logPath = spec.logPath;
   cfg.capabilities = spec.capAdd;
   for (const auto& m : spec.mounts)
     cfg.mounts.push_back(

@@ -4,6 +4,7 @@
 
 #include "runtime/capabilities.h"
 #include "runtime/cgroup_mounts.h"
+#include "runtime/container_config.h"
 #include "runtime/container_init.h"
 #include "runtime/exit_status.h"
 #include "runtime/namespace_pins.h"
@@ -19,6 +20,25 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
+
+TEST(ShimConfigFromSpec, EmptyWorkingDirIsTheRoot) {
+  ContainerSpec spec;
+  spec.argv = {"sh"};
+  EXPECT_EQ(shimConfigFromSpec(spec).workingDir, "/");
+  spec.workingDir = "/app";
+  EXPECT_EQ(shimConfigFromSpec(spec).workingDir, "/app");
+}
+
+TEST(ShimConfigFromSpec, NoNewPrivsUnlessEscalationIsAllowedOrPrivileged) {
+  ContainerSpec spec;
+  EXPECT_TRUE(shimConfigFromSpec(spec).noNewPrivileges);
+  spec.allowPrivilegeEscalation = true;
+  EXPECT_FALSE(shimConfigFromSpec(spec).noNewPrivileges);
+  spec.allowPrivilegeEscalation = false;
+  spec.privileged = true;
+  EXPECT_FALSE(shimConfigFromSpec(spec).noNewPrivileges);
+  EXPECT_TRUE(shimConfigFromSpec(spec).privileged);
+}
 
 TEST(ContainerCapabilities, DefaultIsContainerdsSet) {
   auto caps = containerCapabilities({}, {}, false);

@@ -24,15 +24,16 @@
 #include "metrics/exposition.h"
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
-#include "reconciler/pod_phase.h"
+#include "probe/async_handlers.h"
 #include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
 #include "reconciler/storage_monitor.h"
-#include "runtime/async_handlers.h"
+#include "runtime/bundle/state_dir.h"
 #include "runtime/cgroup/resources.h"
-#include "runtime/exec_target.h"
-#include "runtime/linux_runtime.h"
-#include "runtime/state_dir.h"
+#include "runtime/cgroup/select/make_manager.h"
+#include "runtime/exec/exec_target.h"
+#include "runtime/linux/linux_runtime.h"
+#include "status/pod_phase.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -115,7 +116,7 @@ std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
       counts["Failed"]++;
       continue;
     }
-    counts[reconciler::podPhase(pod, obs == r.observed().end() ? nullptr : &obs->second)]++;
+    counts[status::podPhase(pod, obs == r.observed().end() ? nullptr : &obs->second)]++;
   }
   return counts;
 }
@@ -200,7 +201,7 @@ struct Agent {
     pods.nowNs = [this] { return clock.nowNs(); };
     pods.serveLogPaths = true;
     pods.probes = [this](const std::string& uid) {
-      return std::optional<reconciler::ProbeStatus>(reconciler.probeStatus(uid));
+      return std::optional<status::ProbeStatus>(reconciler.probeStatus(uid));
     };
     // The CLI joins the container itself with what this returns.
     pods.execTarget = [this](const std::string& uid,
@@ -283,10 +284,10 @@ struct Agent {
 
   AgentConfig config;
   boost::asio::io_context io;
-  reconciler::SystemClock clock;
+  podkeeper::SystemClock clock;
   std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
   runtime::LinuxRuntime runtime;
-  runtime::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
+  probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
   metrics::ProcessCollector processCollector;

@@ -17,7 +17,7 @@ namespace {
 using detail::DecodeContext;
 using detail::MapReader;
 
-std::string podKey(const Pod& pod) { return pod.metadata.namespace_ + "/" + pod.metadata.name; }
+std::string keyOf(const Pod& pod) { return podKey(pod.metadata.namespace_, pod.metadata.name); }
 
 // One Pod object (a document, or an item of a List).
 std::optional<Pod> decodePodObject(DecodeContext& ctx, const YAML::Node& node) {
@@ -105,10 +105,10 @@ void reportInvalidUtf8OutsideFields(DecodeContext& ctx, std::string_view content
 void reportDuplicatesInFile(DecodeContext& ctx, const std::vector<DecodedPod>& pods) {
   std::map<std::string, int> firstLine;
   for (const auto& p : pods) {
-    auto [it, inserted] = firstLine.emplace(podKey(p.pod), p.line);
+    auto [it, inserted] = firstLine.emplace(keyOf(p.pod), p.line);
     if (!inserted) {
       ctx.error(YAML::Mark::null_mark(), "metadata.name",
-                "pod " + podKey(p.pod) + " at line " + std::to_string(p.line) +
+                "pod " + keyOf(p.pod) + " at line " + std::to_string(p.line) +
                     " is already defined at line " + std::to_string(it->second));
     }
   }

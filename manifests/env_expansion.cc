@@ -36,15 +36,6 @@ std::string fieldValue(const Pod& pod, const std::string& uid, const std::string
 
 namespace {
 
-const Container* findContainer(const PodSpec& spec, const std::string& name) {
-  for (const auto* list : {&spec.initContainers, &spec.containers}) {
-    for (const auto& c : *list) {
-      if (c.name == name) return &c;
-    }
-  }
-  return nullptr;
-}
-
 // ceil(value / divisor), both at the same scale; the kubelet rounds up too.
 int64_t divideUp(int64_t value, int64_t divisor) {
   if (divisor <= 0) divisor = 1;

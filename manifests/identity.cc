@@ -6,6 +6,8 @@
 
 namespace podkeeper::manifests {
 
+std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
+
 std::string podUid(const ObjectMeta& meta, std::string_view sourcePath) {
   if (!meta.uid.empty()) return meta.uid;
   std::string digest = sha256Hex("podkeeper-pod-uid-v1\n" + std::string(sourcePath) + "\n" +

@@ -13,6 +13,9 @@ namespace podkeeper::manifests {
 // metadata.uid when set; else derived, version "v1":
 //   sha256("podkeeper-pod-uid-v1\n" + sourcePath + "\n" + namespace + "/" + name), first 32
 //   hex digits written as a UUID (8-4-4-4-12). Lower-case hex and '-': safe as a file name.
+// "<namespace>/<name>": how the agent keys pods by name.
+std::string podKey(const std::string& ns, const std::string& name);
+
 std::string podUid(const ObjectMeta& meta, std::string_view sourcePath);
 
 // The canonical encoding of the defaulted spec, version "v1":

@@ -306,4 +306,7 @@ struct Pod {
 
 const char* toString(RestartPolicy p);
 
+// The init or regular container of that name, or nullptr.
+const Container* findContainer(const PodSpec& spec, const std::string& name);
+
 }  // namespace podkeeper::manifests

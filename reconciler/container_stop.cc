@@ -9,8 +9,8 @@
 
 namespace podkeeper::reconciler {
 
-ContainerStopper::ContainerStopper(runtime::ContainerRuntime& runtime,
-                                   runtime::HandlerRunner* runner, const Clock& clock,
+ContainerStopper::ContainerStopper(runtime::ContainerRuntime& runtime, probe::HandlerRunner* runner,
+                                   const Clock& clock,
                                    std::function<void(const std::string&)> requeue, EventFn event)
     : runtime_(runtime),
       runner_(runner),
@@ -29,24 +29,22 @@ void ContainerStopper::begin(Stop& s) {
   s.graceEndNs = nsAfter(now, r.graceSeconds);
   if (!r.preStop || r.graceSeconds <= 0 || !runner_) return;
   spdlog::info("pod {}: container {}: running its preStop hook ({}, grace {}s)", r.key, r.container,
-               runtime::toString(r.preStop->kind), r.graceSeconds);
-  runtime::HandlerSpec hook = *r.preStop;
-  if (hook.kind != runtime::HandlerKind::Sleep)
-    hook.timeoutMs = timeoutMsFromSeconds(r.graceSeconds);
+               probe::toString(r.preStop->kind), r.graceSeconds);
+  probe::HandlerSpec hook = *r.preStop;
+  if (hook.kind != probe::HandlerKind::Sleep) hook.timeoutMs = timeoutMsFromSeconds(r.graceSeconds);
   s.hook = runner_->start(
       hook, [this, id = Id{r.uid, r.container}, startedAt = r.containerStartedAtNs](
-                runtime::HandlerResult res) { hookDone(id, startedAt, std::move(res)); });
+                probe::HandlerResult res) { hookDone(id, startedAt, std::move(res)); });
 }
 
-void ContainerStopper::hookDone(const Id& id, int64_t startedAtNs, runtime::HandlerResult r) {
+void ContainerStopper::hookDone(const Id& id, int64_t startedAtNs, probe::HandlerResult r) {
   auto it = stops_.find(id);
   if (it == stops_.end() || it->second.request.containerStartedAtNs != startedAtNs) return;
   Stop& s = it->second;
   s.hook.reset();
   s.hookRan = true;
   const auto& req = s.request;
-  if (r.outcome == runtime::HandlerOutcome::Failure ||
-      r.outcome == runtime::HandlerOutcome::Error) {
+  if (r.outcome == probe::HandlerOutcome::Failure || r.outcome == probe::HandlerOutcome::Error) {
     std::string message = "PreStopHook failed: " + r.message;
     spdlog::warn("pod {}: container {}: {}", req.key, req.container, message);
     if (event_) event_(req.key, "Warning", "FailedPreStopHook", message, req.container);

@@ -7,10 +7,10 @@
 #include <string>
 #include <tuple>
 
+#include "common/clock.h"
 #include "common/error.h"
-#include "reconciler/clock.h"
+#include "probe/handler_runner.h"
 #include "runtime/container_runtime.h"
-#include "runtime/handler_runner.h"
 
 // Graceful stop of one container, as the kubelet's killContainer: the grace period starts,
 // the preStop hook runs inside it, SIGTERM goes to the container's init when the hook is done
@@ -25,7 +25,7 @@ struct StopRequest {
   std::string uid;
   std::string container;
   int64_t containerStartedAtNs = 0;  // which instance
-  std::optional<runtime::HandlerSpec> preStop;
+  std::optional<probe::HandlerSpec> preStop;
   int64_t graceSeconds = 30;
 };
 
@@ -38,7 +38,7 @@ class ContainerStopper {
   static constexpr int64_t kMinGraceAfterPreStopNs = 2 * kNsPerSec;
 
   // runner: for preStop hooks; without one (nullptr) requests carry none.
-  ContainerStopper(runtime::ContainerRuntime& runtime, runtime::HandlerRunner* runner,
+  ContainerStopper(runtime::ContainerRuntime& runtime, probe::HandlerRunner* runner,
                    const Clock& clock, std::function<void(const std::string& key)> requeue,
                    EventFn event);
   ~ContainerStopper();
@@ -58,7 +58,7 @@ class ContainerStopper {
   struct Stop {
     StopRequest request;
     int64_t graceEndNs = 0;
-    std::optional<runtime::HandlerRunner::Id> hook;
+    std::optional<probe::HandlerRunner::Id> hook;
     bool hookRan = false;
     std::optional<int64_t> sigtermAtNs;
     std::optional<int64_t> killedAtNs;
@@ -66,10 +66,10 @@ class ContainerStopper {
   using Id = std::pair<std::string, std::string>;
 
   void begin(Stop& s);
-  void hookDone(const Id& id, int64_t startedAtNs, runtime::HandlerResult r);
+  void hookDone(const Id& id, int64_t startedAtNs, probe::HandlerResult r);
 
   runtime::ContainerRuntime& runtime_;
-  runtime::HandlerRunner* runner_;
+  probe::HandlerRunner* runner_;
   const Clock& clock_;
   std::function<void(const std::string&)> requeue_;
   EventFn event_;

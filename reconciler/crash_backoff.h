@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "reconciler/clock.h"
+#include "common/clock.h"
 
 namespace podkeeper::reconciler {
 

@@ -22,13 +22,6 @@ std::string hexEscape(const char* prefix, unsigned value, int width) {
   return buf;
 }
 
-const manifests::Container* findContainer(const manifests::PodSpec& spec, const std::string& name) {
-  for (const auto* list : {&spec.initContainers, &spec.containers})
-    for (const auto& c : *list)
-      if (c.name == name) return &c;
-  return nullptr;
-}
-
 }  // namespace
 
 std::string goQuote(const std::string& s) {
@@ -109,7 +102,7 @@ Result<std::vector<runtime::DownwardAPIFile>> renderDownwardAPIVolume(
         f.content = manifests::fieldValue(pod, uid, path, node);
     } else if (item.resourceFieldRef) {
       const auto& ref = *item.resourceFieldRef;
-      const manifests::Container* c = findContainer(pod.spec, ref.containerName);
+      const manifests::Container* c = manifests::findContainer(pod.spec, ref.containerName);
       if (c == nullptr) {
         return failMsg("downwardAPI item \"" + item.path + "\": resourceFieldRef.containerName \"" +
                        ref.containerName + "\" is not a container of the pod");

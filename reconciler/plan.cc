@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "reconciler/pod_phase.h"
 #include "reconciler/storage_eviction.h"
+#include "status/pod_phase.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -179,7 +179,7 @@ Plan planPod(const PlanInput& in) {
   // Past activeDeadlineSeconds, or evicted, the pod is Failed for good: everything stops,
   // nothing starts, until its spec changes.
   const auto deadline = activeDeadlineNs(in);
-  if (const auto* stop = terminalStop(in.observed)) {
+  if (const auto* stop = status::terminalStop(in.observed)) {
     Plan p = planStop(in, false);
     p.stopReason = stop->reason;
     p.stopMessage = stop->message;

@@ -10,13 +10,9 @@ namespace podkeeper::reconciler {
 namespace {
 
 using manifests::Container;
+using manifests::effectiveRequest;
 using manifests::PodSpec;
 namespace cg = runtime::cgroup;
-
-std::optional<int64_t> effectiveRequest(std::optional<int64_t> request,
-                                        std::optional<int64_t> limit) {
-  return request ? request : limit;
-}
 
 // Sums one resource over the regular containers, takes the max with the init containers;
 // nullopt when any container lacks it (only when requireAll).
@@ -51,47 +47,7 @@ std::optional<int64_t> cpuRequest(const Container& c) {
 std::optional<int64_t> cpuLimit(const Container& c) { return c.resources.limits.cpuMilli; }
 std::optional<int64_t> memoryLimit(const Container& c) { return c.resources.limits.memoryBytes; }
 
-bool isGuaranteed(const Container& c) {
-  const auto& r = c.resources;
-  if (!r.limits.cpuMilli || !r.limits.memoryBytes) return false;
-  return effectiveRequest(r.requests.cpuMilli, r.limits.cpuMilli) == r.limits.cpuMilli &&
-         effectiveRequest(r.requests.memoryBytes, r.limits.memoryBytes) == r.limits.memoryBytes;
-}
-
-bool hasAny(const Container& c) {
-  const auto& r = c.resources;
-  return r.requests.cpuMilli || r.requests.memoryBytes || r.limits.cpuMilli || r.limits.memoryBytes;
-}
-
-std::vector<const Container*> allContainers(const PodSpec& spec) {
-  std::vector<const Container*> all;
-  for (const auto& c : spec.initContainers) all.push_back(&c);
-  for (const auto& c : spec.containers) all.push_back(&c);
-  return all;
-}
-
 }  // namespace
-
-const char* toString(QosClass q) {
-  switch (q) {
-    case QosClass::Guaranteed:
-      return "Guaranteed";
-    case QosClass::Burstable:
-      return "Burstable";
-    case QosClass::BestEffort:
-      return "BestEffort";
-  }
-  return "Unknown";
-}
-
-QosClass qosClass(const PodSpec& spec) {
-  auto all = allContainers(spec);
-  if (std::none_of(all.begin(), all.end(), [](auto* c) { return hasAny(*c); }))
-    return QosClass::BestEffort;
-  if (std::all_of(all.begin(), all.end(), [](auto* c) { return isGuaranteed(*c); }))
-    return QosClass::Guaranteed;
-  return QosClass::Burstable;
-}
 
 cg::CgroupPath podCgroupPath(const std::string& cgroupRoot, QosClass qos, const std::string& uid) {
   switch (qos) {

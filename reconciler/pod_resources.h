@@ -3,17 +3,13 @@
 #include <string>
 
 #include "manifests/pod.h"
+#include "manifests/qos.h"
 #include "runtime/cgroup/cgroup_manager.h"
 
 // Pure mapping from the Pod model to cgroup layout and limits (DESIGN.md 4.4).
 namespace podkeeper::reconciler {
 
-enum class QosClass { Guaranteed, Burstable, BestEffort };
-const char* toString(QosClass q);
-
-// Guaranteed: every container has cpu and memory limits equal to its requests (a missing
-// request defaults to the limit, as the API server does). BestEffort: nothing set anywhere.
-QosClass qosClass(const manifests::PodSpec& spec);
+using manifests::QosClass;
 
 // <root>/pod<uid> (Guaranteed), <root>/burstable/pod<uid>, <root>/besteffort/pod<uid>.
 runtime::cgroup::CgroupPath podCgroupPath(const std::string& cgroupRoot, QosClass qos,

@@ -3,7 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "reconciler/clock.h"
+#include "common/clock.h"
 #include "reconciler/reconciler.h"
 
 namespace podkeeper::reconciler {

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "manifests/identity.h"
+
 namespace podkeeper::reconciler {
 
 ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler,
@@ -82,7 +84,7 @@ void ReconcileLoop::runOne() {
 
 void ReconcileLoop::watchShims(const std::string& key) {
   for (const auto& [uid, sandbox] : reconciler_.observed()) {
-    if (podKey(sandbox.namespace_, sandbox.name) != key) continue;
+    if (manifests::podKey(sandbox.namespace_, sandbox.name) != key) continue;
     for (const auto& c : sandbox.containers) {
       std::string id = uid + "/" + c.name;
       if (!c.shimAlive || shimWatches_.contains(id)) continue;

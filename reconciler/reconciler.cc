@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <exception>
 
+#include "manifests/identity.h"
 #include "reconciler/support.h"
-#include "runtime/image_store.h"
+#include "runtime/image/image_store.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -16,11 +17,11 @@ bool sameDesired(const manifests::DecodedPod& a, const manifests::DecodedPod& b)
   return a.uid == b.uid && a.specHash == b.specHash && a.pod.metadata == b.pod.metadata;
 }
 
-std::string keyOf(const runtime::SandboxState& s) { return podKey(s.namespace_, s.name); }
+std::string keyOf(const runtime::SandboxState& s) {
+  return manifests::podKey(s.namespace_, s.name);
+}
 
 }  // namespace
-
-std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
 const manifests::AdmitResult* Reconciler::refusal(const std::string& key) const {
   auto it = refused_.find(key);
@@ -28,7 +29,7 @@ const manifests::AdmitResult* Reconciler::refusal(const std::string& key) const 
 }
 
 Reconciler::Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
-                       ReconcileHooks hooks, runtime::HandlerRunner* handlers)
+                       ReconcileHooks hooks, probe::HandlerRunner* handlers)
     : runtime_(runtime),
       clock_(clock),
       paths_(std::move(paths)),
@@ -190,7 +191,7 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   auto stops = driveContainerStops(desired, uid);
   if (!stops) return fail(stops.error());
   in.nowNs = clock_.nowNs();
-  const ProbeStatus probed = probeStatus(uid);  // sidecars with a startup probe gate on it
+  const status::ProbeStatus probed = probeStatus(uid);  // sidecars with a startup probe gate on it
   in.startupProbeSucceeded = &probed.started;
   if (auto used = storageUsage_.find(uid);
       desired && used != storageUsage_.end() && used->second.specHash == desired->specHash)
@@ -205,8 +206,9 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
 Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* desired,
                                  const std::string& uid) {
   const runtime::SandboxState* obs = observed_.contains(uid) ? &observed_.at(uid) : nullptr;
-  std::string key = desired ? podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name)
-                            : (obs ? keyOf(*obs) : uid);
+  std::string key =
+      desired ? manifests::podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name)
+              : (obs ? keyOf(*obs) : uid);
   auto exitOf = [&](const std::string& name) -> std::optional<runtime::ExitRecord> {
     if (obs)
       for (const auto& c : obs->containers)
@@ -307,7 +309,7 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
   for (const auto* list : {&pod.pod.spec.initContainers, &pod.pod.spec.containers})
     for (const auto& c : *list)
       if (c.name == name) it = &c;
-  std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
   auto found = runtime::findImageRootfs(paths_.imageDir, it->image);
   if (!found) {
     event(key, "Warning", "ErrImageNeverPull", found.error().message, name);
@@ -365,7 +367,7 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
 }
 
 void Reconciler::noteStarted(const manifests::DecodedPod& pod) {
-  std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
   auto since = desiredSinceNs_.find(key);
   auto obs = observed_.find(pod.uid);
   if (since == desiredSinceNs_.end() || obs == observed_.end()) return;
@@ -384,7 +386,7 @@ void Reconciler::noteStarted(const manifests::DecodedPod& pod) {
 
 void Reconciler::event(const std::string& key, const std::string& type, const std::string& reason,
                        const std::string& message, const std::string& container) {
-  events_.record(key, PodEvent{clock_.nowNs(), 0, 1, type, reason, message, container});
+  events_.record(key, status::PodEvent{clock_.nowNs(), 0, 1, type, reason, message, container});
 }
 
 }  // namespace podkeeper::reconciler

@@ -8,20 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "manifests/decode.h"
-#include "reconciler/clock.h"
+#include "probe/handler_runner.h"
+#include "probe/post_start.h"
+#include "probe/prober.h"
 #include "reconciler/container_stop.h"
 #include "reconciler/crash_backoff.h"
-#include "reconciler/events.h"
 #include "reconciler/plan.h"
-#include "reconciler/pod_status.h"
-#include "reconciler/post_start.h"
-#include "reconciler/prober.h"
 #include "reconciler/runtime_specs.h"
 #include "reconciler/storage_eviction.h"
 #include "runtime/container_runtime.h"
-#include "runtime/handler_runner.h"
+#include "status/events.h"
+#include "status/pod_status.h"
 
 namespace podkeeper::reconciler {
 
@@ -49,7 +49,7 @@ class Reconciler {
   // Probes and lifecycle hooks run through `handlers`; without one, pods that have any are
   // refused (as unsupported) rather than run without them.
   Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
-             ReconcileHooks hooks = {}, runtime::HandlerRunner* handlers = nullptr);
+             ReconcileHooks hooks = {}, probe::HandlerRunner* handlers = nullptr);
   ~Reconciler();
 
   // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
@@ -78,7 +78,7 @@ class Reconciler {
   }
   // Why the last reconcile of a pod failed (e.g. a missing image), by key; cleared on success.
   const std::map<std::string, std::string>& lastErrors() const { return lastErrors_; }
-  const EventLog& events() const { return events_; }
+  const status::EventLog& events() const { return events_; }
   // Why the node refused a desired pod at admission (manifests/admission.h); null when it
   // was admitted or is not desired. A refused pod is never handed to the runtime.
   const manifests::AdmitResult* refusal(const std::string& key) const;
@@ -93,7 +93,7 @@ class Reconciler {
   std::optional<int64_t> probeDueNs() const;
   void runDueProbes();
   // Readiness and started of a pod's running containers as probes and hooks have them.
-  ProbeStatus probeStatus(const std::string& uid) const;
+  status::ProbeStatus probeStatus(const std::string& uid) const;
 
  private:
   struct Worker {
@@ -147,15 +147,13 @@ class Reconciler {
   std::map<std::string, manifests::AdmitResult> refused_;  // key -> why admission refused it
   // uid -> the downwardAPI volumes as last written, so unchanged metadata writes nothing
   std::map<std::string, std::vector<runtime::DownwardAPIVolume>> downwardWritten_;
-  EventLog events_;
-  runtime::HandlerRunner* handlers_;
+  status::EventLog events_;
+  probe::HandlerRunner* handlers_;
   std::map<std::string, manifests::DecodedPod> accepted_;  // uid -> spec its sandbox runs
-  std::unique_ptr<ProbeManager> probes_;                   // set when there is a runner
-  std::unique_ptr<PostStartHooks> postStart_;              // set when there is a runner
+  std::unique_ptr<probe::ProbeManager> probes_;            // set when there is a runner
+  std::unique_ptr<probe::PostStartHooks> postStart_;       // set when there is a runner
   std::unique_ptr<ContainerStopper> stopper_;
   std::map<std::string, PodStorageUsage> storageUsage_;  // uid -> as last measured
 };
-
-std::string podKey(const std::string& ns, const std::string& name);
 
 }  // namespace podkeeper::reconciler

@@ -2,7 +2,8 @@
 // and ContainerStopper during a reconcile. All of it is state on the loop; nothing here blocks.
 #include <spdlog/spdlog.h>
 
-#include "reconciler/handler_specs.h"
+#include "manifests/identity.h"
+#include "probe/handler_specs.h"
 #include "reconciler/reconciler.h"
 
 namespace podkeeper::reconciler {
@@ -29,8 +30,8 @@ void Reconciler::initProbesAndHooks() {
   };
   stopper_ = std::make_unique<ContainerStopper>(runtime_, handlers_, clock_, requeue, recordEvent);
   if (!handlers_) return;
-  postStart_ = std::make_unique<PostStartHooks>(*handlers_, requeue, recordEvent);
-  ProbeManager::Hooks probeHooks;
+  postStart_ = std::make_unique<probe::PostStartHooks>(*handlers_, requeue, recordEvent);
+  probe::ProbeManager::Hooks probeHooks;
   probeHooks.requeue = requeue;
   probeHooks.event = recordEvent;
   probeHooks.result = [this](const std::string& ns, const std::string& pod,
@@ -41,7 +42,7 @@ void Reconciler::initProbesAndHooks() {
   probeHooks.scheduleChanged = [this] {
     if (hooks_.probeScheduleChanged) hooks_.probeScheduleChanged();
   };
-  probes_ = std::make_unique<ProbeManager>(*handlers_, clock_, paths_.hostIP, probeHooks);
+  probes_ = std::make_unique<probe::ProbeManager>(*handlers_, clock_, paths_.hostIP, probeHooks);
 }
 
 const manifests::DecodedPod* Reconciler::acceptedSpec(const std::string& uid) const {
@@ -53,10 +54,10 @@ StopRequest Reconciler::stopRequest(const std::string& key, const std::string& u
                                     const runtime::ContainerState& c, int64_t graceSeconds) const {
   StopRequest r{key, uid, c.name, c.startedAtNs, std::nullopt, graceSeconds};
   const auto* spec = acceptedSpec(uid);
-  const auto* container = spec ? findContainer(*spec, c.name) : nullptr;
+  const auto* container = spec ? manifests::findContainer(spec->pod.spec, c.name) : nullptr;
   if (container && container->lifecycle && container->lifecycle->preStop)
-    r.preStop = lifecycleHandlerSpec(*container->lifecycle->preStop, *container, *spec,
-                                     paths_.hostIP, timeoutMsFromSeconds(graceSeconds));
+    r.preStop = probe::lifecycleHandlerSpec(*container->lifecycle->preStop, *container, *spec,
+                                            paths_.hostIP, timeoutMsFromSeconds(graceSeconds));
   return r;
 }
 
@@ -89,7 +90,8 @@ Result<std::optional<int64_t>> Reconciler::driveContainerStops(const manifests::
 
   // Restarts the pod's own probes and postStart hooks ask for (the pod itself stays).
   if (desired && obs->specHash == desired->specHash) {
-    const std::string key = podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name);
+    const std::string key =
+        manifests::podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name);
     for (const auto& c : obs->containers) {
       if (!c.running || stopper_->stopping(uid, c.name)) continue;
       int64_t grace = obs->terminationGracePeriodSeconds;
@@ -119,13 +121,13 @@ Result<std::optional<int64_t>> Reconciler::driveContainerStops(const manifests::
 void Reconciler::startPostStart(const manifests::DecodedPod& pod, const manifests::Container& c,
                                 const runtime::ContainerState& started) {
   if (!postStart_ || !c.lifecycle || !c.lifecycle->postStart) return;
-  const std::string key = podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  const std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
   spdlog::info("pod {}: container {}: running its postStart hook ({})", key, c.name,
                c.lifecycle->postStart->exec      ? "exec"
                : c.lifecycle->postStart->httpGet ? "httpGet"
                                                  : "sleep");
   postStart_->start(key, c.name, started.startedAtNs,
-                    lifecycleHandlerSpec(*c.lifecycle->postStart, c, pod, paths_.hostIP, 0));
+                    probe::lifecycleHandlerSpec(*c.lifecycle->postStart, c, pod, paths_.hostIP, 0));
 }
 
 bool Reconciler::postStartHolds(const std::string& uid) const {
@@ -161,13 +163,13 @@ void Reconciler::runDueProbes() {
   if (probes_) probes_->runDue();
 }
 
-ProbeStatus Reconciler::probeStatus(const std::string& uid) const {
-  ProbeStatus out;
+status::ProbeStatus Reconciler::probeStatus(const std::string& uid) const {
+  status::ProbeStatus out;
   auto obs = observed_.find(uid);
   const auto* spec = acceptedSpec(uid);
   if (obs == observed_.end() || !spec) return out;
   for (const auto& c : obs->second.containers) {
-    const auto* want = findContainer(*spec, c.name);
+    const auto* want = manifests::findContainer(spec->pod.spec, c.name);
     if (!c.running || !want) continue;
     const bool hooked =
         (postStart_ && postStart_->running(uid, c.name)) || stopper_->stopping(uid, c.name);

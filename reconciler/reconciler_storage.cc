@@ -1,7 +1,7 @@
 #include <filesystem>
 
-#include "reconciler/pod_phase.h"
 #include "reconciler/reconciler.h"
+#include "status/pod_phase.h"
 
 // The reconciler's side of local-storage eviction: what to measure, and what was measured.
 namespace podkeeper::reconciler {
@@ -11,7 +11,7 @@ std::vector<StorageRequest> Reconciler::storageRequests() const {
   for (const auto& [key, pod] : desired_) {
     auto obs = observed_.find(pod.uid);
     if (obs == observed_.end() || obs->second.specHash != pod.specHash) continue;
-    if (terminalStop(&obs->second) || !limitsLocalStorage(pod.pod.spec)) continue;
+    if (status::terminalStop(&obs->second) || !limitsLocalStorage(pod.pod.spec)) continue;
     StorageRequest r{key, pod.uid, pod.specHash, {}, {}};
     for (const auto& c : obs->second.containers) {
       const auto log = std::filesystem::path(containerLogPath(paths_.logDir, pod, c.name, 0));

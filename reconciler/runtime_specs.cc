@@ -8,8 +8,8 @@
 #include "manifests/names.h"
 #include "reconciler/downward_api_volume.h"
 #include "reconciler/pod_resources.h"
-#include "runtime/image_store.h"
-#include "runtime/image_user.h"
+#include "runtime/image/image_store.h"
+#include "runtime/image/image_user.h"
 
 namespace podkeeper::reconciler {
 namespace {

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/file_tree.h"
+#include "runtime/sys/file_tree.h"
 
 namespace podkeeper::reconciler {
 namespace {

@@ -1,13 +1,13 @@
 #include "agent/api/event_list.h"
 
-#include "reconciler/kube_time.h"
+#include "status/kube_time.h"
 
 namespace podkeeper::api {
 namespace {
 
 using nlohmann::json;
 
-json involvedObject(const manifests::DecodedPod& pod, const reconciler::PodEvent& e) {
+json involvedObject(const manifests::DecodedPod& pod, const status::PodEvent& e) {
   json o = {{"apiVersion", "v1"},
             {"kind", "Pod"},
             {"namespace", pod.pod.metadata.namespace_},
@@ -17,7 +17,7 @@ json involvedObject(const manifests::DecodedPod& pod, const reconciler::PodEvent
   return o;
 }
 
-json event(const manifests::DecodedPod& pod, const reconciler::PodEvent& e, size_t index,
+json event(const manifests::DecodedPod& pod, const status::PodEvent& e, size_t index,
            const std::string& nodeName) {
   json source = {{"component", "kubelet"}};
   if (!nodeName.empty()) source["host"] = nodeName;
@@ -29,16 +29,16 @@ json event(const manifests::DecodedPod& pod, const reconciler::PodEvent& e, size
           {"reason", e.reason},
           {"message", e.message},
           {"count", e.count},
-          {"firstTimestamp", reconciler::kubeTime(e.timeNs)},
-          {"lastTimestamp", reconciler::kubeTime(e.lastTimeNs ? e.lastTimeNs : e.timeNs)},
+          {"firstTimestamp", status::kubeTime(e.timeNs)},
+          {"lastTimestamp", status::kubeTime(e.lastTimeNs ? e.lastTimeNs : e.timeNs)},
           {"source", std::move(source)},
           {"reportingComponent", "podkeeper"}};
 }
 
 }  // namespace
 
-json eventListJson(const manifests::DecodedPod& pod,
-                   const std::vector<reconciler::PodEvent>& events, const std::string& nodeName) {
+json eventListJson(const manifests::DecodedPod& pod, const std::vector<status::PodEvent>& events,
+                   const std::string& nodeName) {
   json items = json::array();
   for (size_t i = 0; i < events.size(); ++i) items.push_back(event(pod, events[i], i, nodeName));
   return {{"apiVersion", "v1"},

@@ -9,6 +9,7 @@
 #include "agent/api/log_location.h"
 #include "agent/api/pod_lookup.h"
 #include "agent/api/pod_view.h"
+#include "manifests/identity.h"
 
 namespace podkeeper::api {
 namespace {
@@ -58,7 +59,7 @@ class PodApi {
  private:
   HttpResponse events(const KnownPod& known) const {
     const auto& meta = known.pod.pod.metadata;
-    auto events = r_.events().forPod(reconciler::podKey(meta.namespace_, meta.name));
+    auto events = r_.events().forPod(manifests::podKey(meta.namespace_, meta.name));
     return jsonResponse(eventListJson(known.pod, events, options_.nodeName));
   }
 
@@ -85,7 +86,7 @@ class PodApi {
 
 void addPodRoutes(http::Router& router, const reconciler::Reconciler& reconciler,
                   PodApiOptions options) {
-  if (!options.nowNs) options.nowNs = [] { return reconciler::SystemClock().nowNs(); };
+  if (!options.nowNs) options.nowNs = [] { return podkeeper::SystemClock().nowNs(); };
   auto api = std::make_shared<const PodApi>(reconciler, std::move(options));
   router.add("GET", "/pods", [api](const HttpRequest& r) { return api->list(r); });
   router.add("GET", "/pods/*", [api](const HttpRequest& r) { return api->one(r); });

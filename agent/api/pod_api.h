@@ -31,7 +31,7 @@ struct PodApiOptions {
   bool serveLogPaths = false;
   // What probes and hooks say about a pod's containers (by uid). Unset, or nullopt for a pod:
   // a running container counts as ready and started.
-  std::function<std::optional<reconciler::ProbeStatus>(const std::string& uid)> probes;
+  std::function<std::optional<status::ProbeStatus>(const std::string& uid)> probes;
   ExecTargetLoader execTarget = {};  // unset: no exec route
 };
 

@@ -4,7 +4,8 @@
 #include <tuple>
 
 #include "agent/api/pod_view.h"
-#include "reconciler/pod_status.h"
+#include "manifests/identity.h"
+#include "status/pod_status.h"
 
 namespace podkeeper::api {
 namespace {
@@ -15,11 +16,11 @@ auto valueOr(const Map& m, const std::string& key) -> typename Map::mapped_type 
   return it == m.end() ? typename Map::mapped_type{} : it->second;
 }
 
-reconciler::PodStatusInput statusInput(const reconciler::Reconciler& r, const KnownPod& known,
-                                       const PodApiOptions& options) {
+status::PodStatusInput statusInput(const reconciler::Reconciler& r, const KnownPod& known,
+                                   const PodApiOptions& options) {
   const auto& pod = known.pod;
-  const std::string key = reconciler::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
-  reconciler::PodStatusInput in;
+  const std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
+  status::PodStatusInput in;
   in.pod = &pod;
   auto obs = r.observed().find(pod.uid);
   in.observed = obs == r.observed().end() ? nullptr : &obs->second;
@@ -38,7 +39,7 @@ reconciler::PodStatusInput statusInput(const reconciler::Reconciler& r, const Kn
 
 std::optional<KnownPod> findPod(const reconciler::Reconciler& r, const std::string& ns,
                                 const std::string& name) {
-  const std::string key = reconciler::podKey(ns, name);
+  const std::string key = manifests::podKey(ns, name);
   if (auto it = r.desired().find(key); it != r.desired().end()) return KnownPod{it->second, false};
   for (const auto& [uid, sandbox] : r.observed())
     if (sandbox.namespace_ == ns && sandbox.name == name)
@@ -50,7 +51,7 @@ std::vector<KnownPod> allPods(const reconciler::Reconciler& r) {
   std::vector<KnownPod> pods;
   for (const auto& [key, pod] : r.desired()) pods.push_back({pod, false});
   for (const auto& [uid, sandbox] : r.observed())
-    if (!r.desired().contains(reconciler::podKey(sandbox.namespace_, sandbox.name)))
+    if (!r.desired().contains(manifests::podKey(sandbox.namespace_, sandbox.name)))
       pods.push_back({podFromObserved(sandbox), true});
   std::sort(pods.begin(), pods.end(), [](const KnownPod& a, const KnownPod& b) {
     const auto &x = a.pod.pod.metadata, &y = b.pod.pod.metadata;
@@ -64,7 +65,7 @@ nlohmann::json podView(const reconciler::Reconciler& r, const KnownPod& known,
   PodViewExtras extras;
   extras.nodeName = options.nodeName;
   if (known.deleting) extras.deletingSinceNs = options.nowNs();
-  return podJson(known.pod, reconciler::podStatus(statusInput(r, known, options)), extras);
+  return podJson(known.pod, status::podStatus(statusInput(r, known, options)), extras);
 }
 
 }  // namespace podkeeper::api

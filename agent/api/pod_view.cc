@@ -1,7 +1,7 @@
 #include "agent/api/pod_view.h"
 
 #include "manifests/pod_json.h"
-#include "reconciler/kube_time.h"
+#include "status/kube_time.h"
 
 namespace podkeeper::api {
 
@@ -16,8 +16,7 @@ json podJson(const manifests::DecodedPod& pod, json status, const PodViewExtras&
   meta["annotations"]["kubernetes.io/config.hash"] = pod.specHash;
   // The agent does not record when the manifest went away; the time it is asked is the
   // closest honest value (deletion happened no later than that).
-  if (extras.deletingSinceNs)
-    meta["deletionTimestamp"] = reconciler::kubeTime(*extras.deletingSinceNs);
+  if (extras.deletingSinceNs) meta["deletionTimestamp"] = status::kubeTime(*extras.deletingSinceNs);
   if (!extras.nodeName.empty()) j["spec"]["nodeName"] = extras.nodeName;
   j["status"] = std::move(status);
   return j;

@@ -4,9 +4,10 @@
 #include <ostream>
 
 #include "runtime/cgroup/cgroup_manager.h"
-#include "runtime/container_exec.h"
-#include "runtime/exec_target.h"
-#include "runtime/sealed_binary.h"
+#include "runtime/cgroup/select/make_manager.h"
+#include "runtime/exec/container_exec.h"
+#include "runtime/exec/exec_target.h"
+#include "runtime/sys/sealed_binary.h"
 
 namespace podkeeper::cli {
 namespace {

@@ -111,22 +111,9 @@ struct CgroupConfig {
   std::string mountinfoPath = "/proc/self/mountinfo";
 };
 
-// Detects the mode (statfs on mountRoot, plus mountinfo) and builds the matching driver.
-Result<std::unique_ptr<CgroupManager>> makeCgroupManager(const CgroupConfig& config);
-
 // statfs(path).f_type (CGROUP2_SUPER_MAGIC, TMPFS_MAGIC, ...). Injectable so tests can run
 // mode detection on a fixture directory tree.
 using FsProbe = std::function<Result<int64_t>(const std::string& path)>;
 Result<int64_t> statfsMagic(const std::string& path);
-
-class ProcessSignaller;  // runtime/cgroup/process_signaller.h
-
-// The same with the OS seams passed in: probe replaces statfs; signaller (nullptr = the real
-// one) replaces kill(2) and the waits of killAll/remove. With a fixture mountRoot, a
-// mountinfoPath listing mounts under it and a probe answering TMPFS_MAGIC (v1/hybrid) or
-// CGROUP2_SUPER_MAGIC (v2), this builds a real driver over plain directories.
-Result<std::unique_ptr<CgroupManager>> makeCgroupManager(
-    const CgroupConfig& config, const FsProbe& probe,
-    std::shared_ptr<ProcessSignaller> signaller = nullptr);
 
 }  // namespace podkeeper::runtime::cgroup

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cri_log.h"
-#include "runtime/proc.h"
+#include "runtime/logs/cri_log.h"
+#include "runtime/sys/proc.h"
 
 namespace podkeeper::runtime::shim {
 

@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <string>
 
-#include "runtime/container_command.h"
-#include "runtime/join_plan.h"
+#include "runtime/exec/join_plan.h"
+#include "runtime/init/container_command.h"
 
 namespace podkeeper::runtime::shim {
 namespace {

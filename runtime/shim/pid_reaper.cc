@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "runtime/process_identity.h"
-#include "runtime/shim_protocol.h"
-#include "runtime/syscalls.h"
+#include "runtime/bundle/shim_protocol.h"
+#include "runtime/init/process_identity.h"
+#include "runtime/sys/syscalls.h"
 
 namespace podkeeper::runtime::shim {
 namespace {

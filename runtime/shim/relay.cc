@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <chrono>
 
-#include "runtime/cri_log.h"
-#include "runtime/proc.h"
+#include "runtime/logs/cri_log.h"
+#include "runtime/sys/proc.h"
 
 namespace podkeeper::runtime::shim {
 namespace {

@@ -3,7 +3,7 @@
 #include <signal.h>
 
 #include "common/error.h"
-#include "runtime/cri_log_writer.h"
+#include "runtime/logs/cri_log_writer.h"
 #include "runtime/shim/diagnostics.h"
 #include "runtime/shim/spawn.h"
 

@@ -6,14 +6,15 @@
 
 #include <cerrno>
 
-#include "runtime/atomic_file.h"
+#include "runtime/bundle/shim_protocol.h"
+#include "runtime/bundle/state_json.h"
+#include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exit_status.h"
-#include "runtime/proc.h"
 #include "runtime/shim/diagnostics.h"
 #include "runtime/shim/relay.h"
 #include "runtime/shim/spawn.h"
-#include "runtime/shim_protocol.h"
-#include "runtime/state_json.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/proc.h"
 
 namespace podkeeper::runtime::shim {
 namespace {

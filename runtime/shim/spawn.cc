@@ -9,12 +9,12 @@
 #include <cerrno>
 #include <optional>
 
-#include "runtime/atomic_file.h"
 #include "runtime/cgroup/mountinfo.h"
-#include "runtime/cgroup_mounts.h"
-#include "runtime/container_init.h"
-#include "runtime/proc.h"
-#include "runtime/syscalls.h"
+#include "runtime/init/cgroup_mounts.h"
+#include "runtime/init/container_init.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/proc.h"
+#include "runtime/sys/syscalls.h"
 
 namespace podkeeper::runtime::shim {
 namespace {

@@ -7,9 +7,9 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "runtime/bundle/shim_config.h"
+#include "runtime/bundle/state_dir.h"
 #include "runtime/cgroup/cgroup_manager.h"
-#include "runtime/shim_config.h"
-#include "runtime/state_dir.h"
 
 namespace podkeeper::runtime::shim {
 

@@ -12,8 +12,8 @@
 #include "manifests/pod_json.h"
 #include "manifests/utf8.h"
 #include "reconciler/runtime_specs.h"
-#include "runtime/container_config.h"
-#include "runtime/shim_config.h"
+#include "runtime/bundle/container_config.h"
+#include "runtime/bundle/shim_config.h"
 
 namespace pm = podkeeper::manifests;
 namespace pr = podkeeper::reconciler;

@@ -26,6 +26,7 @@
 #include "file_floor.h"
 #include "harness.h"
 #include "metrics/exporter.h"
+#include "runtime/cgroup/select/make_manager.h"
 
 namespace {
 

@@ -14,9 +14,10 @@
 #include <functional>
 
 #include "runtime/cgroup/cgroup_manager.h"
-#include "runtime/cgroup/devices_v2.h"
 #include "runtime/cgroup/process_signaller.h"
-#include "runtime/cgroup/v2_manager.h"
+#include "runtime/cgroup/select/make_manager.h"
+#include "runtime/cgroup/v2/devices_v2.h"
+#include "runtime/cgroup/v2/v2_manager.h"
 #include "test_support.h"
 
 namespace podkeeper::runtime::cgroup {

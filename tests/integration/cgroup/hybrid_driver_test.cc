@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/select/make_manager.h"
 #include "test_support.h"
 
 namespace podkeeper::runtime::cgroup {

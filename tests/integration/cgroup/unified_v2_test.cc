@@ -10,7 +10,7 @@
 #include <algorithm>
 
 #include "runtime/cgroup/process_signaller.h"
-#include "runtime/cgroup/v2_manager.h"
+#include "runtime/cgroup/v2/v2_manager.h"
 #include "test_support.h"
 
 namespace podkeeper::runtime::cgroup {

@@ -7,7 +7,7 @@
 #include "runtime/cgroup/cgroup_dir.h"
 #include "runtime/cgroup/layout.h"
 #include "runtime/cgroup/process_signaller.h"
-#include "runtime/cgroup/v1_manager.h"
+#include "runtime/cgroup/v1/v1_manager.h"
 #include "test_support.h"
 
 namespace podkeeper::runtime::cgroup {

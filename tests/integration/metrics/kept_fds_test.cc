@@ -8,6 +8,7 @@
 
 #include "metrics/exporter.h"
 #include "real_cgroups.h"
+#include "runtime/cgroup/select/make_manager.h"
 #include "runtime/cgroup/stat_file_cache.h"
 
 namespace podkeeper::metrics {

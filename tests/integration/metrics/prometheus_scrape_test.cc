@@ -19,6 +19,7 @@
 #include "metrics/exporter.h"
 #include "prometheus_server.h"
 #include "real_cgroups.h"
+#include "runtime/cgroup/select/make_manager.h"
 
 namespace podkeeper::metrics {
 namespace {

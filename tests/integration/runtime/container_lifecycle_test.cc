@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "runtime/proc.h"
+#include "runtime/sys/proc.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <thread>
 
-#include "runtime/container_exec.h"
-#include "runtime/exec_target.h"
-#include "runtime/sealed_binary.h"
+#include "runtime/exec/container_exec.h"
+#include "runtime/exec/exec_target.h"
+#include "runtime/sys/sealed_binary.h"
 #include "runtime_fixture.h"
 
 // Every caller of the one join-and-exec path (exec probes on the loop, the blocking exec the

@@ -1,7 +1,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/image_store.h"
+#include "runtime/image/image_store.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/cgroup/select/make_manager.h"
+
 namespace podkeeper::runtime::testing {
 namespace fs = std::filesystem;
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "runtime/cgroup/cgroup_manager.h"
-#include "runtime/linux_runtime.h"
+#include "runtime/linux/linux_runtime.h"
 
 namespace podkeeper::runtime::testing {
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "runtime/proc.h"
+#include "runtime/sys/proc.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {

@@ -8,10 +8,10 @@
 #include <map>
 #include <sstream>
 
-#include "runtime/capabilities.h"
-#include "runtime/seccomp_compile.h"
-#include "runtime/seccomp_default.h"
-#include "runtime/seccomp_filter.h"
+#include "runtime/seccomp/seccomp_compile.h"
+#include "runtime/seccomp/seccomp_default.h"
+#include "runtime/seccomp/seccomp_filter.h"
+#include "runtime/sys/capabilities.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {

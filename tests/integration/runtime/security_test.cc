@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "runtime/sealed_binary.h"
+#include "runtime/sys/sealed_binary.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {

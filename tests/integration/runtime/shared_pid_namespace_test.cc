@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "runtime/atomic_file.h"
-#include "runtime/proc.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/proc.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {

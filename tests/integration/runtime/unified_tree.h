@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "runtime/cgroup/cgroup_manager.h"
-#include "runtime/cgroup/v2_manager.h"
+#include "runtime/cgroup/v2/v2_manager.h"
 
 namespace podkeeper::runtime::testing {
 

@@ -1,6 +1,6 @@
 // The device program's encoding, and what it decides, run on a small interpreter of the
 // instructions it uses (tests/integration/cgroup loads it into the kernel's verifier).
-#include "runtime/cgroup/device_filter.h"
+#include "runtime/cgroup/v2/device_filter.h"
 
 #include <gtest/gtest.h>
 

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/cgroup/cpu_v2.h"
-#include "runtime/cgroup/cpuacct_v1.h"
-#include "runtime/cgroup/memory_v2.h"
+#include "runtime/cgroup/v1/cpuacct_v1.h"
+#include "runtime/cgroup/v2/cpu_v2.h"
+#include "runtime/cgroup/v2/memory_v2.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {

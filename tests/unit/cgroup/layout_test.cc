@@ -5,6 +5,7 @@
 #include <linux/magic.h>
 
 #include "fixture_tree.h"
+#include "runtime/cgroup/select/make_manager.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {

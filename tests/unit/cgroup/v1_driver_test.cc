@@ -6,6 +6,7 @@
 
 #include "fixture_tree.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/select/make_manager.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {

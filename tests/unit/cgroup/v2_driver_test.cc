@@ -8,6 +8,7 @@
 #include "common/unique_fd.h"
 #include "fixture_tree.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/select/make_manager.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {

@@ -8,8 +8,8 @@
 
 #include "exposition_checker.h"
 #include "metrics/agent_metrics.h"
-#include "mock_cgroup_manager.h"
 #include "sample_builders.h"
+#include "tests/support/mock_cgroup_manager.h"
 
 namespace podkeeper::metrics {
 namespace {

@@ -14,6 +14,7 @@
 #include "exposition_checker.h"
 #include "metrics/exporter.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/select/make_manager.h"
 
 namespace podkeeper::metrics {
 namespace {

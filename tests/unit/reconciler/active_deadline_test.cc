@@ -1,6 +1,6 @@
-#include "lifecycle_fixture.h"
-#include "reconciler/pod_phase.h"
-#include "reconciler/pod_status.h"
+#include "status/pod_phase.h"
+#include "status/pod_status.h"
+#include "tests/support/lifecycle_fixture.h"
 
 // activeDeadlineSeconds: counted from the sandbox's creation, which survives the agent.
 namespace podkeeper::reconciler {
@@ -37,11 +37,11 @@ TEST_F(ActiveDeadline, PodPastItsDeadlineIsStoppedWithItsGracePeriodAndFailed) {
   EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"signal uid-web/app 15"}));
   EXPECT_TRUE(hasEvent("DeadlineExceeded"));
   const auto& obs = runtime_.sandboxes.at("uid-web");
-  EXPECT_EQ(podPhase(p, &obs), "Failed");
-  PodStatusInput in;
+  EXPECT_EQ(status::podPhase(p, &obs), "Failed");
+  status::PodStatusInput in;
   in.pod = &p;
   in.observed = &obs;
-  auto status = podStatus(in);
+  auto status = status::podStatus(in);
   EXPECT_EQ(status["reason"], "DeadlineExceeded");
   EXPECT_EQ(status["message"], "Pod was active on the node longer than the specified deadline");
   advanceTo(t0 + 35 * kSec);

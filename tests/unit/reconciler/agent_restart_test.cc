@@ -1,4 +1,4 @@
-#include "lifecycle_fixture.h"
+#include "tests/support/lifecycle_fixture.h"
 
 // What a restarted agent (a fresh Reconciler over the same machine) must carry on with.
 namespace podkeeper::reconciler {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_pods.h"
+#include "tests/support/test_pods.h"
 
 namespace podkeeper::reconciler {
 namespace {

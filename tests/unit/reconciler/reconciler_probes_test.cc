@@ -2,10 +2,11 @@
 
 #include <filesystem>
 
-#include "fake_handlers.h"
-#include "fake_runtime.h"
+#include "manifests/identity.h"
 #include "reconciler/reconciler.h"
-#include "test_pods.h"
+#include "tests/support/fake_handlers.h"
+#include "tests/support/fake_runtime.h"
+#include "tests/support/test_pods.h"
 
 // The reconciler with probes and lifecycle hooks: a fake runtime, a fake handler runner the
 // test answers, and a fake clock.
@@ -13,8 +14,8 @@ namespace podkeeper::reconciler {
 namespace {
 
 namespace fs = std::filesystem;
-using runtime::HandlerKind;
-using runtime::HandlerOutcome;
+using probe::HandlerKind;
+using probe::HandlerOutcome;
 using testing::container;
 constexpr int64_t kSec = kNsPerSec;
 
@@ -56,7 +57,7 @@ class ReconcilerProbesTest : public ::testing::Test {
 
   void want(std::vector<manifests::DecodedPod> pods) {
     std::map<std::string, manifests::DecodedPod> m;
-    for (auto& p : pods) m[podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
+    for (auto& p : pods) m[manifests::podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
     reconciler_->setDesired(std::move(m));
   }
   Reconciler::Outcome reconcileAt(int64_t t) {
@@ -97,7 +98,7 @@ class ReconcilerProbesTest : public ::testing::Test {
     reconcileAt(t0_);
     probesAt(t0_ + 10 * kSec);
     ASSERT_EQ(handlers_.pendingCount(), 1u);
-    handlers_.answer(HandlerOutcome::Failure, "unhealthy\n");
+    handlers_.answer(probe::HandlerOutcome::Failure, "unhealthy\n");
     ASSERT_EQ(requeued_, std::vector<std::string>{"default/web"});
   }
 
@@ -191,7 +192,7 @@ TEST_F(ReconcilerProbesTest, PreStopRunsBeforeSigtermWhenThePodIsDeleted) {
   reconcileAt(t0_ + 2 * kSec);  // a resync meanwhile changes nothing
   EXPECT_EQ(callIndex("signal uid-web/app 15"), SIZE_MAX);
   clock_.now = t0_ + 3 * kSec;
-  handlers_.answer(HandlerOutcome::Success);
+  handlers_.answer(probe::HandlerOutcome::Success);
   EXPECT_EQ(requeued_, std::vector<std::string>{"default/web"});
   reconcileAt(t0_ + 3 * kSec);
   EXPECT_NE(callIndex("signal uid-web/app 15"), SIZE_MAX);
@@ -229,7 +230,7 @@ TEST_F(ReconcilerProbesTest, FailedPreStopIsAnEventAndTheStopGoesOn) {
   reconcileAt(t0_);
   want({});
   reconcileAt(t0_ + kSec);
-  handlers_.answer(HandlerOutcome::Failure, "bad");
+  handlers_.answer(probe::HandlerOutcome::Failure, "bad");
   reconcileAt(t0_ + kSec);
   EXPECT_TRUE(hasEvent("FailedPreStopHook: PreStopHook failed: bad"));
   EXPECT_NE(callIndex("signal uid-web/app 15"), SIZE_MAX);
@@ -245,7 +246,7 @@ TEST_F(ReconcilerProbesTest, SleepPreStopIsASleepHandlerOfItsSeconds) {
   want({});
   reconcileAt(t0_ + kSec);
   ASSERT_EQ(handlers_.pendingCount(), 1u);
-  EXPECT_EQ(handlers_.pending()[0]->spec.kind, HandlerKind::Sleep);
+  EXPECT_EQ(handlers_.pending()[0]->spec.kind, probe::HandlerKind::Sleep);
   EXPECT_EQ(handlers_.pending()[0]->spec.sleepMs, 4000);
 }
 
@@ -262,7 +263,7 @@ TEST_F(ReconcilerProbesTest, PostStartHoldsTheNextContainerUntilItIsDone) {
   EXPECT_FALSE(reconciler_->probeStatus("uid-web").ready.at("first"));
   reconcileAt(t0_ + kSec);
   EXPECT_EQ(callIndex("start uid-web/second"), SIZE_MAX);
-  handlers_.answer(HandlerOutcome::Success);
+  handlers_.answer(probe::HandlerOutcome::Success);
   EXPECT_EQ(requeued_, std::vector<std::string>{"default/web"});
   reconcileAt(t0_ + 2 * kSec);
   EXPECT_NE(callIndex("start uid-web/second"), SIZE_MAX);
@@ -274,7 +275,7 @@ TEST_F(ReconcilerProbesTest, FailedPostStartKillsTheContainerWhichRestartsPerPol
   pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{execHook("exit 1"), std::nullopt};
   want({pod});
   reconcileAt(t0_);
-  handlers_.answer(HandlerOutcome::Failure, "setup failed\n");
+  handlers_.answer(probe::HandlerOutcome::Failure, "setup failed\n");
   EXPECT_TRUE(hasEvent("FailedPostStartHook: PostStartHook failed: setup failed"));
   reconcileAt(t0_ + kSec);
   EXPECT_TRUE(hasEvent("Killing: FailedPostStartHook"));
@@ -294,11 +295,11 @@ TEST_F(ReconcilerProbesTest, ReadinessProbeDrivesReadyInProbeStatus) {
   EXPECT_FALSE(status.ready.at("app"));
   EXPECT_TRUE(status.ready.at("plain"));
   probesAt(t0_ + kSec);
-  handlers_.answer(HandlerOutcome::Success);
+  handlers_.answer(probe::HandlerOutcome::Success);
   EXPECT_TRUE(reconciler_->probeStatus("uid-web").ready.at("app"));
   EXPECT_EQ(reconciler_->probeStatus("uid-web").readinessChangedNs.at("app"), t0_ + kSec);
   probesAt(t0_ + 11 * kSec);
-  handlers_.answer(HandlerOutcome::Failure, "503");
+  handlers_.answer(probe::HandlerOutcome::Failure, "503");
   EXPECT_FALSE(reconciler_->probeStatus("uid-web").ready.at("app"));
   EXPECT_TRUE(requeued_.empty());  // readiness restarts nothing
   EXPECT_EQ(callIndex("signal uid-web/app 15"), SIZE_MAX);
@@ -315,7 +316,7 @@ TEST_F(ReconcilerProbesTest, StartupProbeMakesStartedFalseUntilItPasses) {
   EXPECT_FALSE(reconciler_->probeStatus("uid-web").ready.at("app"));
   probesAt(t0_ + kSec);
   ASSERT_EQ(handlers_.pendingCount(), 1u);  // only the startup probe
-  handlers_.answer(HandlerOutcome::Success);
+  handlers_.answer(probe::HandlerOutcome::Success);
   EXPECT_TRUE(reconciler_->probeStatus("uid-web").started.at("app"));
   EXPECT_TRUE(reconciler_->probeStatus("uid-web").ready.at("app"));
 }

@@ -5,8 +5,9 @@
 #include <filesystem>
 #include <limits>
 
-#include "fake_runtime.h"
-#include "test_pods.h"
+#include "manifests/identity.h"
+#include "tests/support/fake_runtime.h"
+#include "tests/support/test_pods.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -30,7 +31,7 @@ class ReconcilerTest : public ::testing::Test {
 
   void want(std::vector<manifests::DecodedPod> pods) {
     std::map<std::string, manifests::DecodedPod> m;
-    for (auto& p : pods) m[podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
+    for (auto& p : pods) m[manifests::podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
     reconciler_->setDesired(std::move(m));
   }
   Reconciler::Outcome reconcile(const std::string& key = "default/web") {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "manifests/admission.h"
-#include "test_pods.h"
+#include "tests/support/test_pods.h"
 
 namespace podkeeper::reconciler {
 namespace {

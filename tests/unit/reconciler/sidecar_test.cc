@@ -1,6 +1,6 @@
-#include "lifecycle_fixture.h"
-#include "reconciler/pod_phase.h"
-#include "reconciler/pod_status.h"
+#include "status/pod_phase.h"
+#include "status/pod_status.h"
+#include "tests/support/lifecycle_fixture.h"
 
 // Sidecar init containers (restartPolicy Always on an init container), driven through the
 // reconciler with the fake runtime and clock.
@@ -104,7 +104,7 @@ TEST_F(Sidecars, PodWhoseAppCompletedIsSucceededAndItsSidecarIsStopped) {
   reconcile();
   EXPECT_EQ(runtime_.calls.size(), 1u) << "the stopped sidecar was restarted";
   const auto& obs = runtime_.sandboxes.at("uid-web");
-  EXPECT_EQ(podPhase(p, &obs), "Succeeded");
+  EXPECT_EQ(status::podPhase(p, &obs), "Succeeded");
 }
 
 TEST_F(Sidecars, OnDeletionSidecarsStopAfterTheRegularContainersInReverseOrder) {
@@ -139,10 +139,10 @@ TEST_F(Sidecars, StatusCountsTheSidecarAsStartedAndReadyAndThePodInitialized) {
   reconcile();
   runtime_.exitContainer("uid-web", "setup", 0);
   reconcile();
-  PodStatusInput in;
+  status::PodStatusInput in;
   in.pod = &p;
   in.observed = &runtime_.sandboxes.at("uid-web");
-  auto status = podStatus(in);
+  auto status = status::podStatus(in);
   EXPECT_EQ(status["phase"], "Running");
   const auto& proxy = status["initContainerStatuses"][0];
   EXPECT_EQ(proxy["name"], "proxy");

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "lifecycle_fixture.h"
-#include "reconciler/pod_phase.h"
-#include "reconciler/pod_status.h"
-#include "test_pods.h"
+#include "status/pod_phase.h"
+#include "status/pod_status.h"
+#include "tests/support/lifecycle_fixture.h"
+#include "tests/support/test_pods.h"
 
 // Local-storage eviction as the kubelet's eviction manager decides it: usage against the
 // emptyDir sizeLimit, the pod's total ephemeral-storage limit and each container's own.
@@ -93,11 +93,11 @@ TEST_F(StorageEvictionReconcile, PodOverItsLimitIsStoppedFailedEvictedAndStaysSo
   EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"signal uid-web/app 15"}));
   EXPECT_TRUE(hasEvent("Evicted"));
   const auto& obs = runtime_.sandboxes.at("uid-web");
-  EXPECT_EQ(podPhase(p, &obs), "Failed");
-  PodStatusInput in;
+  EXPECT_EQ(status::podPhase(p, &obs), "Failed");
+  status::PodStatusInput in;
   in.pod = &p;
   in.observed = &obs;
-  auto status = podStatus(in);
+  auto status = status::podStatus(in);
   EXPECT_EQ(status["reason"], "Evicted");
   // One container: the pod's total limit is its limit, and the pod is checked first.
   EXPECT_EQ(status["message"],
@@ -119,7 +119,7 @@ TEST_F(StorageEvictionReconcile, UsageOfAnEarlierSpecIsIgnored) {
   runtime_.calls.clear();
   reconcile();
   EXPECT_FALSE(hasEvent("Evicted"));
-  EXPECT_EQ(podPhase(p, &runtime_.sandboxes.at("uid-web")), "Running");
+  EXPECT_EQ(status::podPhase(p, &runtime_.sandboxes.at("uid-web")), "Running");
 }
 
 }  // namespace

@@ -2,11 +2,11 @@
 
 #include <filesystem>
 
-#include "fake_runtime.h"
 #include "manifests/admission.h"
 #include "reconciler/reconciler.h"
 #include "reconciler/runtime_specs.h"
-#include "test_pods.h"
+#include "tests/support/fake_runtime.h"
+#include "tests/support/test_pods.h"
 
 // Volumes as the reconciler maps and drives them: subPath(Expr), fsGroup, hostPath checks
 // before anything starts, downwardAPI files kept up to date with the pod's metadata.

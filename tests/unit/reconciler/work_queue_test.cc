@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reconciler/clock.h"
+#include "common/clock.h"
 
 namespace podkeeper::reconciler {
 namespace {

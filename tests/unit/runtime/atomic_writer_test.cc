@@ -1,4 +1,4 @@
-#include "runtime/atomic_writer.h"
+#include "runtime/sandbox/atomic_writer.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "runtime/cri_log.h"
+#include "runtime/logs/cri_log.h"
 
 #include <gtest/gtest.h>
 

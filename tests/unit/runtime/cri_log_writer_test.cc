@@ -1,4 +1,4 @@
-#include "runtime/cri_log_writer.h"
+#include "runtime/logs/cri_log_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "runtime/atomic_file.h"
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::runtime {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/exec_target.h"
+#include "runtime/exec/exec_target.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/file_tree.h"
+#include "runtime/sys/file_tree.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "common/unique_fd.h"
-#include "runtime/fs_group.h"
+#include "runtime/sandbox/fs_group.h"
 
 // Walks of trees a container may have built: iterative and bounded.
 namespace podkeeper::runtime {

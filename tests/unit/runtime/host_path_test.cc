@@ -1,4 +1,4 @@
-#include "runtime/host_path.h"
+#include "runtime/sandbox/host_path.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "runtime/image_user.h"
+#include "runtime/image/image_user.h"
 
 #include <gtest/gtest.h>
 

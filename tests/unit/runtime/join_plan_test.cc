@@ -1,4 +1,4 @@
-#include "runtime/join_plan.h"
+#include "runtime/exec/join_plan.h"
 
 #include <gtest/gtest.h>
 

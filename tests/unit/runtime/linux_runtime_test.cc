@@ -1,4 +1,4 @@
-#include "runtime/linux_runtime.h"
+#include "runtime/linux/linux_runtime.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "fake_cgroup_manager.h"
-#include "runtime/atomic_file.h"
-#include "runtime/proc.h"
-#include "runtime/state_json.h"
+#include "runtime/bundle/state_json.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/proc.h"
+#include "tests/support/fake_cgroup_manager.h"
 
 namespace podkeeper::runtime::testing {
 namespace {

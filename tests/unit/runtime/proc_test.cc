@@ -1,4 +1,4 @@
-#include "runtime/proc.h"
+#include "runtime/sys/proc.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

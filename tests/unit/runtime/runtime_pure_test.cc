@@ -2,17 +2,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "runtime/capabilities.h"
-#include "runtime/cgroup_mounts.h"
-#include "runtime/container_config.h"
-#include "runtime/container_init.h"
+#include "runtime/bundle/container_config.h"
+#include "runtime/bundle/shim_protocol.h"
+#include "runtime/bundle/state_dir.h"
+#include "runtime/bundle/state_json.h"
 #include "runtime/exit_status.h"
-#include "runtime/namespace_pins.h"
-#include "runtime/rootfs.h"
-#include "runtime/sandbox_files.h"
-#include "runtime/shim_protocol.h"
-#include "runtime/state_dir.h"
-#include "runtime/state_json.h"
+#include "runtime/init/cgroup_mounts.h"
+#include "runtime/init/container_init.h"
+#include "runtime/init/rootfs.h"
+#include "runtime/sandbox/namespace_pins.h"
+#include "runtime/sandbox/sandbox_files.h"
+#include "runtime/sys/capabilities.h"
 
 namespace podkeeper::runtime {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/sealed_binary.h"
+#include "runtime/sys/sealed_binary.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "runtime/seccomp_profile.h"
+#include "runtime/seccomp/seccomp_profile.h"
 
 #include <gtest/gtest.h>
 #include <linux/capability.h>
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/seccomp_compile.h"
-#include "runtime/seccomp_default.h"
+#include "runtime/seccomp/seccomp_compile.h"
+#include "runtime/seccomp/seccomp_default.h"
 
 namespace podkeeper::runtime {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/small_file.h"
+#include "runtime/sys/small_file.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/image_store.h"
+#include "runtime/image/image_store.h"
 
 // The one way to read a small file something untrusted placed: bounded, non-blocking, no
 // symlink out of its tree.

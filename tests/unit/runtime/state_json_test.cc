@@ -1,8 +1,8 @@
-#include "runtime/state_json.h"
+#include "runtime/bundle/state_json.h"
 
 #include <gtest/gtest.h>
 
-#include "runtime/shim_config.h"
+#include "runtime/bundle/shim_config.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -25,7 +25,9 @@ TEST(SandboxRecordJson, CreationTimeAndSidecarsRoundTrip) {
 }
 
 TEST(StopRecordJson, RoundTrips) {
-  const StopRecord r{1'700'000'006'000'000'000, {"app", "proxy"}, "DeadlineExceeded",
+  const StopRecord r{1'700'000'006'000'000'000,
+                     {"app", "proxy"},
+                     "DeadlineExceeded",
                      "Pod was active on the node longer than the specified deadline"};
   auto back = decodeStopRecord(encodeStopRecord(r), "stop.json");
   ASSERT_TRUE(back) << back.error().message;

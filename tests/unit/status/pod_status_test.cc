@@ -1,16 +1,16 @@
-#include "reconciler/pod_status.h"
+#include "status/pod_status.h"
 
 #include <gtest/gtest.h>
 
-#include "reconciler/clock.h"
-#include "reconciler/kube_time.h"
-#include "tests/unit/reconciler/test_pods.h"
+#include "common/clock.h"
+#include "status/kube_time.h"
+#include "tests/support/test_pods.h"
 
-namespace podkeeper::reconciler {
+namespace podkeeper::status {
 namespace {
 
 using nlohmann::json;
-using testing::container;
+using reconciler::testing::container;
 constexpr int64_t kT0 = 1'700'000'000 * kNsPerSec;  // 2023-11-14T22:13:20Z
 
 runtime::ContainerState running(const std::string& name, int64_t startedAt = kT0,
@@ -46,7 +46,7 @@ class PodStatusTest : public ::testing::Test {
     return nullptr;
   }
 
-  manifests::DecodedPod pod_ = testing::pod("web", {container("app")});
+  manifests::DecodedPod pod_ = reconciler::testing::pod("web", {container("app")});
   runtime::SandboxState sandbox_;
   PodStatusInput in_ = [this] {
     PodStatusInput in;
@@ -215,9 +215,9 @@ TEST_F(PodStatusTest, PodIpIsTheHostsWhenThePodHasNoneOfItsOwn) {
 }
 
 TEST_F(PodStatusTest, QosClassFollowsTheResources) {
-  pod_ = testing::pod("web", {container("app", 500, 500, 1 << 20, 1 << 20)});
+  pod_ = reconciler::testing::pod("web", {container("app", 500, 500, 1 << 20, 1 << 20)});
   EXPECT_EQ(podStatus(in_)["qosClass"], "Guaranteed");
-  pod_ = testing::pod("web", {container("app")});
+  pod_ = reconciler::testing::pod("web", {container("app")});
   EXPECT_EQ(podStatus(in_)["qosClass"], "BestEffort");
 }
 
@@ -247,4 +247,4 @@ TEST_F(PodStatusTest, ConditionsComeInTheKubeletsOrder) {
 }
 
 }  // namespace
-}  // namespace podkeeper::reconciler
+}  // namespace podkeeper::status

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+
+#include "probe/handler_runner.h"
+#include "runtime/container_runtime.h"
+
+// The operations behind AsioHandlerRunner, one per handler kind. Each keeps itself alive
+// (shared_from_this in its handlers) until its last handler ran, so an abandoned exec is
+// still reaped.
+namespace podkeeper::probe::detail {
+
+class AsyncOp {
+ public:
+  virtual ~AsyncOp() = default;
+  virtual void begin() = 0;
+  // Stops the operation; complete is not called afterwards.
+  virtual void abort() = 0;
+  std::function<void(HandlerResult)> complete;
+};
+
+// Exec output kept for the result (the kubelet reads at most 10 KiB).
+inline constexpr size_t kMaxExecOutputBytes = 10 * 1024;
+
+std::shared_ptr<AsyncOp> makeExecOp(boost::asio::io_context& io, runtime::ContainerRuntime& runtime,
+                                    const HandlerSpec& spec);
+std::shared_ptr<AsyncOp> makeSocketOp(boost::asio::io_context& io,
+                                      runtime::ContainerRuntime& runtime, const HandlerSpec& spec);
+std::shared_ptr<AsyncOp> makeSleepOp(boost::asio::io_context& io, const HandlerSpec& spec);
+
+}  // namespace podkeeper::probe::detail

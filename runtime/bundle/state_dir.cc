@@ -1,0 +1,97 @@
+#include "runtime/bundle/state_dir.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <memory>
+
+namespace podkeeper::runtime {
+
+Result<void> checkPathComponent(const std::string& what, const std::string& value) {
+  if (value.empty() || value == "." || value == ".." || value.find('/') != std::string::npos ||
+      value.find('\0') != std::string::npos) {
+    return failMsg(what + " \"" + value + "\" is not a valid path component");
+  }
+  return {};
+}
+
+Result<void> checkCgroupPath(const std::string& what, const std::string& path) {
+  const auto bad = [&] { return failMsg(what + " \"" + path + "\" is not a usable cgroup path"); };
+  if (path.empty() || path.front() == '/' || path.back() == '/') return bad();
+  size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? slash : slash - start);
+    if (part.empty() || part == "." || part == "..") return bad();
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> listSubdirs(const std::string& dir) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) {
+    if (errno == ENOENT) return std::vector<std::string>{};
+    return failSys(errno, "opendir " + dir);
+  }
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d.get())) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::stat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<void> makeDirs(const std::string& path, mode_t mode) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    const std::string prefix = path.substr(0, pos);
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+      return failSys(errno, "mkdir " + prefix);
+    }
+  }
+  return {};
+}
+
+Result<void> makePrivateDir(const std::string& path) {
+  if (auto r = makeDirs(path, 0700); !r) return r;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return failSys(errno, "open directory " + path);
+  if (::fchmod(fd.get(), 0700) != 0) return failSys(errno, "chmod 0700 " + path);
+  return {};
+}
+
+Result<StateDirLock> StateDirLock::acquire(const std::string& lockFile) {
+  UniqueFd fd(::open(lockFile.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return failSys(errno, "open " + lockFile);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return failSys(errno, "lock " + lockFile);
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+    long pid = 0;
+    if (n > 0) std::from_chars(buf, buf + n, pid);
+    const auto slash = lockFile.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : lockFile.substr(0, slash);
+    return failMsg("state directory " + dir + " is in use by another podkeeper (pid " +
+                   (pid > 0 ? std::to_string(pid) : std::string("unknown")) + ", holding " +
+                   lockFile + "); stop it or give this one another --state-dir");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return failSys(errno, "write pid to " + lockFile);
+  }
+  return StateDirLock(std::move(fd));
+}
+
+}  // namespace podkeeper::runtime

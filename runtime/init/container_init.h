@@ -1,0 +1,43 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/init/container_command.h"
+#include "runtime/init/process_identity.h"
+#include "runtime/init/rootfs.h"
+
+// The container's init, between clone3 and exec. Runs in the shim's child, in the new pid,
+// mount (and cgroup) namespaces.
+namespace podkeeper::runtime {
+
+struct InitPlan {
+  RootfsPlan rootfs;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "K=V"
+  std::string workingDir = "/";
+  std::string hostname;
+  ProcessIdentity identity;
+
+  int placedFd = -1;             // read end: one byte once the shim has placed and set us up
+  bool unshareCgroupNs = false;  // true when placed after birth: the cgroup ns root must be ours
+  struct PodNamespace {
+    int fd;
+    int type;  // CLONE_NEWNET, CLONE_NEWIPC or CLONE_NEWUTS
+    std::string kind;
+  };
+  std::vector<PodNamespace> podNamespaces;  // the pod's pinned ones; host ones are not listed
+  bool newPidNamespace = true;              // false for hostPID pods
+  int stdoutFd = -1;
+  int stderrFd = -1;
+  int execErrorFd = -1;  // CLOEXEC: EOF on exec, an ExecFailure otherwise
+};
+
+// Never returns: execs the command or reports why not and exits 127.
+[[noreturn]] void runContainerInit(const InitPlan& plan);
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,339 @@
+#include "runtime/init/rootfs.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "runtime/sys/syscalls.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+constexpr const char* kMaskedPaths[] = {"/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/proc/scsi",
+                                        "/sys/firmware",
+                                        "/sys/devices/virtual/powercap"};
+constexpr const char* kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                          "/proc/sysrq-trigger"};
+
+struct Device {
+  const char* name;
+  unsigned major, minor;
+};
+constexpr Device kDevices[] = {{"null", 1, 3}, {"zero", 1, 5},   {"full", 1, 7},
+                               {"tty", 5, 0},  {"random", 1, 8}, {"urandom", 1, 9}};
+constexpr std::pair<const char*, const char*> kDevLinks[] = {
+    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},         {"core", "/proc/kcore"}};
+
+std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+Result<void> mountAt(const char* source, int targetFd, const char* fstype, unsigned long flags,
+                     const char* data, const std::string& what) {
+  if (::mount(source, fdPath(targetFd).c_str(), fstype, flags, data) != 0) {
+    return failSys(errno, "mount " + what);
+  }
+  return {};
+}
+
+Result<UniqueFd> openInRoot(int rootFd, const std::string& path, int flags) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const std::string rel = path.starts_with("/") ? path.substr(1) : path;
+  UniqueFd fd(sys::openat2(rootFd, rel.c_str(), how));
+  if (!fd.valid()) return failSys(errno, "open " + path + " in the container rootfs");
+  return fd;
+}
+
+Result<void> mountDev(int rootFd) {
+  auto dev = openDirInRoot(rootFd, "/dev");
+  if (!dev) return fail(dev.error());
+  if (auto r = mountAt("tmpfs", dev->get(), "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                       "mode=755,size=65536k", "/dev");
+      !r) {
+    return r;
+  }
+  auto devFd = openInRoot(rootFd, "/dev", O_DIRECTORY);  // the new tmpfs, not what it covers
+  if (!devFd) return fail(devFd.error());
+  for (const auto& d : kDevices) {
+    if (::mknodat(devFd->get(), d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
+      return failSys(errno, std::string("mknod /dev/") + d.name);
+    }
+  }
+  for (const auto& [name, target] : kDevLinks) {
+    if (::symlinkat(target, devFd->get(), name) != 0) {
+      return failSys(errno, std::string("symlink /dev/") + name);
+    }
+  }
+  struct Sub {
+    const char* dir;
+    const char* fstype;
+    unsigned long flags;
+    const char* data;
+  };
+  const Sub subs[] = {
+      {"pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+      {"shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"},
+      {"mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr}};
+  for (const auto& s : subs) {
+    auto dir = openDirInRoot(rootFd, std::string("/dev/") + s.dir);
+    if (!dir) return fail(dir.error());
+    if (auto r =
+            mountAt(s.fstype, dir->get(), s.fstype, s.flags, s.data, std::string("/dev/") + s.dir);
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> bindPodFiles(int rootFd, const std::string& sandboxDir) {
+  for (const char* name : {"hostname", "hosts", "resolv.conf"}) {
+    const std::string source = sandboxDir + "/" + name;
+    if (::access(source.c_str(), R_OK) != 0) continue;
+    auto target = openFileInRoot(rootFd, std::string("/etc/") + name);
+    if (!target) return fail(target.error());
+    if (auto r = mountAt(source.c_str(), target->get(), nullptr, MS_BIND, nullptr,
+                         std::string("/etc/") + name);
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+// Read-only from here on, through the mount (the superblock is the host's).
+Result<void> remountReadOnly(int rootFd, const std::string& path) {
+  auto mounted = openInRoot(rootFd, path, O_PATH);
+  if (!mounted) return fail(mounted.error());
+  return mountAt(nullptr, mounted->get(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr,
+                 path + " read-only");
+}
+
+// The host's cgroup layout at /sys/fs/cgroup, each hierarchy rooted at the container's
+// cgroup by its cgroup namespace; a tmpfs holds them when there are several.
+Result<void> mountCgroups(int rootFd, const std::vector<ContainerCgroupMount>& mounts,
+                          bool privileged) {
+  if (mounts.empty()) return {};
+  const std::string base = "/sys/fs/cgroup";
+  const unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+  auto baseFd = openDirInRoot(rootFd, base);
+  if (!baseFd) return fail(baseFd.error());
+  const bool single = mounts.size() == 1 && mounts[0].name.empty();
+  if (!single) {
+    if (auto r = mountAt("tmpfs", baseFd->get(), "tmpfs", flags, "mode=755", base); !r) return r;
+  }
+  for (const auto& m : mounts) {
+    const std::string path = single ? base : base + "/" + m.name;
+    auto dir = openDirInRoot(rootFd, path);
+    if (!dir) return fail(dir.error());
+    const char* data = m.options.empty() ? nullptr : m.options.c_str();
+    if (auto r = mountAt(m.fsType.c_str(), dir->get(), m.fsType.c_str(), flags, data, path); !r) {
+      return r;
+    }
+    if (!privileged) {
+      if (auto r = remountReadOnly(rootFd, path); !r) return r;
+    }
+  }
+  if (single) return {};
+  auto tmpfs = openInRoot(rootFd, base, O_DIRECTORY);
+  if (!tmpfs) return fail(tmpfs.error());
+  for (const auto& m : mounts) {  // "cpu" and "cpuacct" lead to "cpu,cpuacct"
+    if (m.name.find(',') == std::string::npos) continue;
+    size_t start = 0;
+    while (start < m.name.size()) {
+      const auto comma = m.name.find(',', start);
+      const std::string part = m.name.substr(start, comma - start);
+      (void)::symlinkat(m.name.c_str(), tmpfs->get(), part.c_str());
+      start = comma == std::string::npos ? m.name.size() : comma + 1;
+    }
+  }
+  return privileged ? Result<void>{} : remountReadOnly(rootFd, base);
+}
+
+Result<void> mountKernelFs(int rootFd, bool privileged) {
+  auto proc = openDirInRoot(rootFd, "/proc");
+  if (!proc) return fail(proc.error());
+  if (auto r =
+          mountAt("proc", proc->get(), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, nullptr, "/proc");
+      !r) {
+    return r;
+  }
+  auto sys = openDirInRoot(rootFd, "/sys");
+  if (!sys) return fail(sys.error());
+  const unsigned long roFlag = privileged ? 0 : MS_RDONLY;
+  return mountAt("sysfs", sys->get(), "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | roFlag, nullptr,
+                 "/sys");
+}
+
+// The container's own /dev/null, checked before it serves as the mask of kernel paths: a bind
+// of anything else (a symlink, a file, a volume) over /proc paths would expose that file
+// where the kernel's is expected (CVE-2025-31133). Opened from the /dev tmpfs just made, before
+// any volume can be mounted over /dev, and bound from this fd, never by path.
+Result<UniqueFd> openNullDevice(int rootFd) {
+  auto fd = openInRoot(rootFd, "/dev/null", O_PATH | O_NOFOLLOW);
+  if (!fd) return fail(fd.error().context("mask source"));
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return failSys(errno, "stat /dev/null in the container rootfs");
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+    char mode[16];
+    ::snprintf(mode, sizeof mode, "0%o", st.st_mode);
+    return failMsg("/dev/null in the container rootfs is not the null device (char 1:3): mode " +
+                   std::string(mode) + ", device " + std::to_string(major(st.st_rdev)) + ":" +
+                   std::to_string(minor(st.st_rdev)) + "; refusing to mask kernel paths with it");
+  }
+  return fd;
+}
+
+// A directory gets a read-only tmpfs, anything else the verified null device.
+Result<void> maskPath(int rootFd, int nullFd, const std::string& path) {
+  auto target = openInRoot(rootFd, path, O_PATH | O_NOFOLLOW);
+  if (!target && target.error().code == ENOENT) return {};  // not on this kernel
+  if (!target) return fail(target.error());
+  struct stat st {};
+  if (::fstat(target->get(), &st) != 0) return failSys(errno, "stat " + path);
+  if (S_ISDIR(st.st_mode)) {
+    return mountAt("tmpfs", target->get(), "tmpfs", MS_RDONLY, nullptr, "mask " + path);
+  }
+  return mountAt(fdPath(nullFd).c_str(), target->get(), nullptr, MS_BIND, nullptr, "mask " + path);
+}
+
+Result<void> bindReadOnly(int rootFd, const std::string& path) {
+  auto target = openInRoot(rootFd, path, O_PATH | O_NOFOLLOW);
+  if (!target && target.error().code == ENOENT) return {};
+  if (!target) return fail(target.error());
+  if (auto r = mountAt(fdPath(target->get()).c_str(), target->get(), nullptr, MS_BIND | MS_REC,
+                       nullptr, path + " onto itself");
+      !r) {
+    return r;
+  }
+  auto mounted = openInRoot(rootFd, path, O_PATH | O_NOFOLLOW);  // the bind just made
+  if (!mounted) return fail(mounted.error());
+  return mountAt(nullptr, mounted->get(), nullptr,
+                 MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
+                 path + " read-only");
+}
+
+// Masked and read-only kernel paths, as runc's defaults. Done through the root fd before
+// pivoting and before the pod's volumes are mounted, so no volume can stand in for /dev/null
+// or cover a path before it is masked.
+Result<void> maskKernelPaths(int rootFd) {
+  auto null = openNullDevice(rootFd);
+  if (!null) return fail(null.error());
+  for (const char* path : kMaskedPaths) {
+    if (auto r = maskPath(rootFd, null->get(), path); !r) return r;
+  }
+  for (const char* path : kReadonlyPaths) {
+    if (auto r = bindReadOnly(rootFd, path); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path) {
+  std::string prefix;
+  UniqueFd current(::dup(rootFd));
+  size_t pos = 0;
+  while (pos < path.size()) {
+    const auto next = path.find('/', pos);
+    const std::string name = path.substr(pos, next == path.npos ? path.npos : next - pos);
+    pos = next == path.npos ? path.size() : next + 1;
+    if (name.empty()) continue;
+    prefix += "/" + name;
+    auto fd = openInRoot(rootFd, prefix, O_PATH | O_DIRECTORY);
+    if (!fd && fd.error().code == ENOENT) {
+      if (::mkdirat(current.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return failSys(errno, "mkdir " + prefix + " in the container rootfs");
+      }
+      fd = openInRoot(rootFd, prefix, O_PATH | O_DIRECTORY);
+    }
+    if (!fd) return fail(fd.error());
+    current = std::move(*fd);
+  }
+  return current;
+}
+
+Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path) {
+  auto existing = openInRoot(rootFd, path, O_PATH);
+  if (existing || existing.error().code != ENOENT) return existing;
+  const auto slash = path.rfind('/');
+  auto dir = openDirInRoot(rootFd, path.substr(0, slash));
+  if (!dir) return fail(dir.error());
+  UniqueFd created(::openat(dir->get(), path.substr(slash + 1).c_str(),
+                            O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!created.valid()) return failSys(errno, "create " + path + " in the container rootfs");
+  return openInRoot(rootFd, path, O_PATH);
+}
+
+Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
+                                   const std::string& work) {
+  // overlayfs splits options on ',' and lower layers on ':'; a backslash escapes both.
+  auto escape = [](const std::string& path) {
+    std::string out;
+    for (char c : path) {
+      if (c == ',' || c == ':' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  };
+  return "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
+}
+
+Result<void> prepareRootfs(const RootfsPlan& plan) {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    return failSys(errno, "make / rslave");
+  }
+  auto opts = overlayOptions(plan.lowerDir, plan.upperDir, plan.workDir);
+  if (!opts) return fail(opts.error());
+  if (::mount("overlay", plan.mergedDir.c_str(), "overlay", 0, opts->c_str()) != 0) {
+    return failSys(errno, "mount overlay on " + plan.mergedDir + " (" + *opts + ")");
+  }
+  UniqueFd root(::open(plan.mergedDir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return failSys(errno, "open " + plan.mergedDir);
+  if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
+  if (auto r = mountCgroups(root.get(), plan.cgroupMounts, plan.privileged); !r) return r;
+  if (auto r = mountDev(root.get()); !r) return r;
+  if (!plan.privileged) {
+    if (auto r = maskKernelPaths(root.get()); !r) return r;
+  }
+  if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
+  if (auto r = bindVolumes(root.get(), plan.mounts); !r) return r;
+  auto cwd = openDirInRoot(root.get(), plan.workingDir);
+  if (!cwd) return fail(cwd.error().context("workingDir"));
+  return {};
+}
+
+Result<void> pivotInto(const std::string& mergedDir) {
+  if (::chdir(mergedDir.c_str()) != 0) return failSys(errno, "chdir " + mergedDir);
+  if (sys::pivotRoot(".", ".") != 0) return failSys(errno, "pivot_root " + mergedDir);
+  // The old root now sits on top of "."; keep its unmount from reaching the host.
+  if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+    return failSys(errno, "make old root rslave");
+  }
+  if (::umount2(".", MNT_DETACH) != 0) return failSys(errno, "unmount old root");
+  if (::chdir("/") != 0) return failSys(errno, "chdir /");
+  return {};
+}
+
+Result<void> remountRootReadOnly() {
+  if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+    return failSys(errno, "remount / read-only");
+  }
+  return {};
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+#include "runtime/init/cgroup_mounts.h"
+#include "runtime/init/volume_mounts.h"
+
+// The container's filesystem, set up by its init inside its own mount namespace, so every
+// mount disappears with the container. Mount targets inside the rootfs are opened with
+// RESOLVE_IN_ROOT and mounted through /proc/self/fd, so a symlink in the image cannot
+// redirect a mount to the host.
+namespace podkeeper::runtime {
+
+struct RootfsPlan {
+  std::string lowerDir;  // image rootfs
+  std::string upperDir;
+  std::string workDir;
+  std::string mergedDir;                           // overlay mount point, becomes "/"
+  std::string sandboxDir;                          // hostname, hosts, resolv.conf to bind over /etc
+  std::string workingDir = "/";                    // created when missing, as runc does
+  std::vector<VolumeBind> mounts;                  // volumes, in order
+  bool readOnly = false;                           // remount / read-only after pivoting
+  std::vector<ContainerCgroupMount> cgroupMounts;  // at /sys/fs/cgroup, read-only
+  bool privileged = false;
+};
+
+// The overlay mount options, with ',' ':' and '\\' in paths escaped as overlayfs expects.
+Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
+                                   const std::string& work);
+
+// / rslave, overlay, /proc, /sys, /dev (+pts, shm, mqueue, devices, links), then (unless
+// privileged) the masked and read-only kernel paths, then the /etc files and the volumes.
+Result<void> prepareRootfs(const RootfsPlan& plan);
+
+// pivot_root(".", ".") then a lazy unmount of the old root, as runc does.
+Result<void> pivotInto(const std::string& mergedDir);
+
+// After pivoting: the container's / read-only (readOnlyRootFilesystem); volumes, /dev,
+// /proc and the rest stay as they are.
+Result<void> remountRootReadOnly();
+
+// Opens (creating directories as needed) a directory below rootFd without leaving it.
+Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path);
+
+// Opens O_PATH a file below rootFd, creating it empty (and its directories) when missing.
+Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path);
+
+}  // namespace podkeeper::runtime

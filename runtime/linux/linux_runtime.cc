@@ -1,0 +1,405 @@
+#include "runtime/linux/linux_runtime.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include "runtime/bundle/container_config.h"
+#include "runtime/bundle/shim_config.h"
+#include "runtime/bundle/shim_launcher.h"
+#include "runtime/cgroup/device_rules.h"
+#include "runtime/exec/container_exec.h"
+#include "runtime/exec/exec_target.h"
+#include "runtime/image/image_store.h"
+#include "runtime/image/image_user.h"
+#include "runtime/init/container_init.h"
+#include "runtime/init/process_identity.h"
+#include "runtime/sandbox/host_path.h"
+#include "runtime/sandbox/pid_reaper.h"
+#include "runtime/sandbox/sandbox.h"
+#include "runtime/seccomp/container_seccomp.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/capabilities.h"
+#include "runtime/sys/file_tree.h"
+#include "runtime/sys/netns_socket.h"
+#include "runtime/sys/proc.h"
+#include "runtime/sys/syscalls.h"
+#include "runtime/sys/wait.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+constexpr auto kShimExitWait = std::chrono::seconds(2);
+constexpr auto kCgroupEmptyWait = std::chrono::seconds(5);
+
+std::string parentOf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Result<void> checkNames(const std::string& uid, const std::string& name) {
+  if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
+  return checkPathComponent("container name", name);
+}
+
+// Removes a cgroup whose processes were just killed; rmdir says EBUSY until they are gone.
+Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
+  if (!cgroups.exists(path)) return {};
+  Result<void> removed;
+  waitFor(kCgroupEmptyWait, [&] {
+    removed = cgroups.remove(path);
+    return removed.has_value() || removed.error().code != EBUSY;
+  });
+  return removed;
+}
+
+// runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
+// as runc does: uid, gid, the groups listing the user, and HOME when env has none.
+Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
+  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : spec.imageUser;
+  auto passwd = readImageFile(spec.rootfs, "etc/passwd");
+  if (!passwd) return fail(passwd.error());
+  auto group = readImageFile(spec.rootfs, "etc/group");
+  if (!group) return fail(group.error());
+  auto resolved = resolveUser(user, parsePasswd(*passwd), parseGroup(*group));
+  if (!resolved) return fail(resolved.error().context("the image's user"));
+  if (!user.empty() || spec.runAsGroup) {
+    cfg.runAsUser = resolved->uid;
+    cfg.runAsGroup = spec.runAsGroup.value_or(resolved->gid);
+  }
+  cfg.supplementalGroups.assign(resolved->additionalGids.begin(), resolved->additionalGids.end());
+  cfg.supplementalGroups.insert(cfg.supplementalGroups.end(), spec.supplementalGroups.begin(),
+                                spec.supplementalGroups.end());
+  const bool hasHome = std::any_of(cfg.env.begin(), cfg.env.end(),
+                                   [](const std::string& kv) { return kv.starts_with("HOME="); });
+  if (!hasHome) cfg.env.push_back("HOME=" + resolved->home);
+  return {};
+}
+
+std::string seccompName(const ContainerSpec& spec) {
+  if (spec.privileged) return "none (privileged)";
+  switch (spec.seccomp.kind) {
+    case SeccompSpec::Kind::Unconfined:
+      return "Unconfined";
+    case SeccompSpec::Kind::RuntimeDefault:
+      return "RuntimeDefault";
+    case SeccompSpec::Kind::Localhost:
+      return "Localhost " + spec.seccomp.localhostProfile;
+  }
+  return "?";
+}
+
+}  // namespace
+
+LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
+    : config_(std::move(config)), layout_(config_.stateDir, config_.rootDir), cgroups_(cgroups) {}
+
+Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
+  auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
+  if (r && spec.shareProcessNamespace) {
+    auto sealed = shim();
+    r = sealed ? ensurePidReaper(layout_, spec.uid, **sealed, cgroups_,
+                                 config_.cgroupRoot + "/shims", config_.startTimeout)
+               : Result<void>(fail(sealed.error()));
+  }
+  if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
+  return r;
+}
+
+Result<void> LinuxRuntime::prepareVolumes(const SandboxSpec& spec) {
+  for (const auto& v : spec.hostPaths) {
+    if (auto r = prepareHostPath(v.path, v.type); !r) {
+      return fail(r.error().context("MountVolume.SetUp failed for volume \"" + v.name + "\""));
+    }
+  }
+  return {};
+}
+
+Result<void> LinuxRuntime::updateDownwardAPI(const SandboxSpec& spec) {
+  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
+  if (::access(layout_.sandboxFile(spec.uid).c_str(), F_OK) != 0) return {};
+  auto wrote = writeDownwardAPIVolumes(layout_, spec, realtimeNs());
+  if (!wrote) return fail(wrote.error().context("pod " + spec.namespace_ + "/" + spec.name));
+  if (*wrote) {
+    spdlog::info("pod {}/{}: downwardAPI volumes updated", spec.namespace_, spec.name);
+  }
+  return {};
+}
+
+Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopRecord& stop) {
+  if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
+  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0) return {};  // already gone
+  return writeFileAtomic(layout_.stopFile(sandboxUid), encodeStopRecord(stop));
+}
+
+Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
+  return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
+}
+
+Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
+  const std::string who = "container " + spec.sandboxUid + "/" + spec.name;
+  if (auto r = checkNames(spec.sandboxUid, spec.name); !r) return fail(r.error());
+  auto sandbox = loadSandbox(spec.sandboxUid);
+  if (!sandbox) return fail(sandbox.error().context(who + ": sandbox not ready"));
+  const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  if (::access(paths.dir.c_str(), F_OK) == 0) {
+    return failMsg(who + ": already exists in " + paths.dir + "; remove it first");
+  }
+  const cgroup::CgroupPath cgroupPath =
+      spec.cgroupPath.empty() ? sandbox->cgroupParent + "/" + spec.name : spec.cgroupPath;
+  if (auto r = checkCgroupPath("cgroupPath", cgroupPath); !r) return fail(r.error().context(who));
+  auto state = launch(spec, *sandbox, cgroupPath);
+  if (!state) return fail(state.error().context(who));
+  spdlog::info("pod {}/{}: container {} started (pid {}, shim {}, seccomp {})", sandbox->namespace_,
+               sandbox->name, spec.name, state->pid, state->shimPid, seccompName(spec));
+  if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
+    for (const auto& w : rec->warnings) {
+      spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
+    }
+  }
+  return state;
+}
+
+Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
+                                            const cgroup::CgroupPath& cgroupPath) {
+  auto cfg = shimConfigFor(spec, sandbox, cgroupPath);
+  if (!cfg) return fail(cfg.error());
+  const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  auto seccomp = containerSeccompProgram(spec.seccomp, cfg->capabilities, spec.privileged);
+  if (!seccomp) return fail(seccomp.error());
+  if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
+  pid_t shimPid = 0;
+  auto started = [&]() -> Result<ShimStarted> {
+    // A writable layer left by an earlier instance that was not removed: a new one is empty.
+    if (auto r = removeTree(paths.dataDir); !r) return fail(r.error());
+    for (const auto& dir : {paths.upper(), paths.work(), paths.rootfs()}) {
+      if (auto r = makeDirs(dir, 0711); !r) return fail(r.error());
+    }
+    if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
+    if (!spec.terminationMessagePath.empty()) {
+      // Writable by whatever user the container runs as, as the kubelet makes it.
+      if (auto r = writeFileAtomic(paths.terminationLog(), "", 0666); !r) return fail(r.error());
+      if (::chmod(paths.terminationLog().c_str(), 0666) != 0) {
+        return failSys(errno, "chmod " + paths.terminationLog());
+      }
+    }
+    if (*seccomp) {
+      const auto& program = **seccomp;
+      const std::string bytes(reinterpret_cast<const char*>(program.data()),
+                              program.size() * sizeof(sock_filter));
+      if (auto r = writeFileAtomic(paths.seccompProgram(), bytes, 0600); !r) {
+        return fail(r.error());
+      }
+    }
+    if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
+    // The device allowlist goes in before any process joins (runc's default; CAP_MKNOD would
+    // otherwise let the container open any host device).
+    cgroup::Resources resources = spec.resources;
+    resources.devices = cgroup::containerDeviceRules(spec.privileged);
+    if (auto r = cgroups_.apply(cgroupPath, resources); !r) return fail(r.error());
+    if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
+      return fail(r.error());
+    }
+    auto sealed = shim();
+    if (!sealed) return fail(sealed.error());
+    return launchShim(**sealed, paths.dir, config_.startTimeout, shimPid);
+  }();
+  if (!started) {
+    discardContainer(paths, cgroupPath, shimPid);
+    return fail(started.error());
+  }
+  return observeContainer(spec.sandboxUid, spec.name);
+}
+
+Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& spec) const {
+  std::vector<ShimMount> out;
+  for (const auto& m : spec.mounts) {
+    const std::string what = "volume mount " + m.destination;
+    if (m.destination.empty() || m.destination.front() != '/') {
+      return failMsg(what + ": destination must be an absolute path");
+    }
+    std::string source = m.source;
+    if (!m.emptyDir.empty()) {
+      if (auto r = checkPathComponent("emptyDir", m.emptyDir); !r) return fail(r.error());
+      source = layout_.emptyDir(spec.sandboxUid, m.emptyDir);
+    }
+    struct stat st {};
+    if (source.empty() || ::stat(source.c_str(), &st) != 0) {
+      return failMsg(what + ": source \"" + source + "\" does not exist");
+    }
+    out.push_back({source, m.destination, m.readOnly, m.subPath, m.volume});
+  }
+  return out;
+}
+
+Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
+                                               const SandboxRecord& sandbox,
+                                               const cgroup::CgroupPath& cgroupPath) const {
+  if (spec.argv.empty()) return failMsg("no command to run");
+  if (spec.logPath.empty() || spec.logPath.front() != '/') {
+    return failMsg("log path \"" + spec.logPath + "\" is not absolute");
+  }
+  auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
+  if (!caps) return fail(caps.error());
+  struct stat st {};
+  if (::stat(spec.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return failMsg("image \"" + spec.image + "\" rootfs " + spec.rootfs + " does not exist");
+  }
+  auto mounts = resolveMounts(spec);
+  if (!mounts) return fail(mounts.error());
+  const auto paths = layout_.container(spec.sandboxUid, spec.name);
+  if (!spec.terminationMessagePath.empty()) {
+    if (spec.terminationMessagePath.front() != '/') {
+      return failMsg("terminationMessagePath \"" + spec.terminationMessagePath +
+                     "\" is not absolute");
+    }
+    mounts->push_back({paths.terminationLog(), spec.terminationMessagePath, false});
+  }
+  ShimConfig cfg = shimConfigFromSpec(spec);
+  cfg.upperDir = paths.upper();
+  cfg.workDir = paths.work();
+  cfg.sandboxDir = layout_.podDir(spec.sandboxUid);
+  cfg.logMaxBytes = config_.logMaxBytes;
+  cfg.logMaxFiles = config_.logMaxFiles;
+  cfg.cgroupPath = cgroupPath;
+  cfg.shimCgroup = config_.cgroupRoot + "/shims";
+  cfg.cgroupMountRoot = config_.cgroupConfig.mountRoot;
+  cfg.cgroupMountinfoPath = config_.cgroupConfig.mountinfoPath;
+  cfg.capabilities = *caps;
+  if (auto r = applyUser(spec, cfg); !r) return fail(r.error());
+  cfg.namespaces = podNamespaceKinds(sandbox);
+  cfg.hostPID = sandbox.hostPID;
+  cfg.sharedPidNamespace = sandbox.shareProcessNamespace;
+  cfg.mounts = std::move(*mounts);
+  return cfg;
+}
+
+// Undoes a failed start so the next attempt starts clean.
+void LinuxRuntime::discardContainer(const ContainerPaths& paths,
+                                    const cgroup::CgroupPath& cgroupPath, pid_t shimPid) {
+  if (shimPid > 0) {
+    UniqueFd shim(sys::pidfdOpen(shimPid));
+    if (shim.valid() && !waitReadable(shim.get(), kShimExitWait)) {
+      sys::pidfdSendSignal(shim.get(), SIGKILL);
+    }
+  }
+  if (checkCgroupPath("cgroupPath", cgroupPath) && cgroups_.exists(cgroupPath)) {
+    if (auto r = cgroups_.killAll(cgroupPath); !r) {
+      spdlog::warn("container dir {}: kill cgroup: {}", paths.dir, r.error().message);
+    }
+    if (auto r = removeCgroup(cgroups_, cgroupPath); !r) {
+      spdlog::warn("container dir {}: remove cgroup: {}", paths.dir, r.error().message);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(paths.dir, ec);
+  if (auto r = removeTree(paths.dataDir); !r) {
+    spdlog::warn("container dir {}: {}", paths.dir, r.error().message);
+  }
+}
+
+Result<void> LinuxRuntime::signalContainer(const std::string& sandboxUid, const std::string& name,
+                                           int sig) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto rec = loadContainer(sandboxUid, name);
+  if (!rec) return fail(rec.error().context(who));
+  auto pidfd = openCheckedPidfd(rec->pid, rec->pidStartTime);
+  if (!pidfd) return fail(pidfd.error().context(who + ": not running"));
+  if (sys::pidfdSendSignal(pidfd->get(), sig) != 0) {
+    return failSys(errno, who + ": signal " + std::to_string(sig));
+  }
+  spdlog::info("pod {}: container {}: sent signal {}", podName(sandboxUid), name, sig);
+  return {};
+}
+
+Result<void> LinuxRuntime::killContainer(const std::string& sandboxUid, const std::string& name) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto path = containerCgroup(sandboxUid, name);
+  if (!path) return fail(path.error().context(who));
+  if (auto r = checkCgroupPath("cgroupPath", *path); !r) return fail(r.error().context(who));
+  if (!cgroups_.exists(*path)) return {};
+  if (auto r = cgroups_.killAll(*path); !r) return fail(r.error().context(who));
+  spdlog::info("pod {}: container {}: killed every process in {}", podName(sandboxUid), name,
+               *path);
+  return {};
+}
+
+Result<void> LinuxRuntime::removeContainer(const std::string& sandboxUid, const std::string& name) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  if (auto r = checkNames(sandboxUid, name); !r) return fail(r.error());
+  const auto paths = layout_.container(sandboxUid, name);
+  if (::access(paths.dir.c_str(), F_OK) != 0) return {};
+  const ContainerState state = observeContainer(sandboxUid, name);
+  if (state.running)
+    return failSys(EBUSY, who + ": still running (pid " + std::to_string(state.pid) + ")");
+  discardContainer(paths, state.cgroupPath, state.shimAlive ? state.shimPid : 0);
+  if (::access(paths.dir.c_str(), F_OK) == 0)
+    return failMsg(who + ": could not remove " + paths.dir);
+  spdlog::info("pod {}: container {}: removed", podName(sandboxUid), name);
+  return {};
+}
+
+Result<ExecTarget> LinuxRuntime::execTarget(const std::string& sandboxUid,
+                                            const std::string& name) const {
+  return loadExecTarget(layout_, sandboxUid, name);
+}
+
+Result<const SealedBinary*> LinuxRuntime::shim() {
+  if (!shim_) {
+    auto copy = SealedBinary::copyOf(config_.shimPath);
+    if (!copy) return fail(copy.error().context("podkeeper-shim"));
+    shim_.emplace(std::move(*copy));
+  }
+  return &*shim_;
+}
+
+Result<ExecResult> LinuxRuntime::execInContainer(const std::string& sandboxUid,
+                                                 const std::string& name,
+                                                 const std::vector<std::string>& argv,
+                                                 int64_t timeoutMs) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto target = execTarget(sandboxUid, name);
+  if (!target) return fail(target.error().context(who));
+  auto sealed = shim();
+  if (!sealed) return fail(sealed.error().context(who));
+  auto r = runInContainer(**sealed, *target, argv, std::chrono::milliseconds(timeoutMs), cgroups_);
+  if (!r) return fail(r.error().context(who));
+  return r;
+}
+
+Result<StartedExec> LinuxRuntime::startExec(const std::string& sandboxUid, const std::string& name,
+                                            const std::vector<std::string>& argv) {
+  const std::string who = "container " + sandboxUid + "/" + name;
+  auto target = execTarget(sandboxUid, name);
+  if (!target) return fail(target.error().context(who));
+  auto sealed = shim();
+  if (!sealed) return fail(sealed.error().context(who));
+  auto r = startInContainer(**sealed, *target, argv, cgroups_);
+  if (!r) return fail(r.error().context(who));
+  return r;
+}
+
+Result<int> LinuxRuntime::openPodSocket(const std::string& sandboxUid, int family) {
+  auto sandbox = loadSandbox(sandboxUid);
+  if (!sandbox) return fail(sandbox.error());
+  if (sandbox->hostNetwork) {
+    const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return failSys(errno, "socket");
+    return fd;
+  }
+  return openSocketInNetns(layout_.nsPin(sandboxUid, "net"), family);
+}
+
+Result<int> LinuxRuntime::openShimPidfd(const std::string& sandboxUid, const std::string& name) {
+  auto rec = loadContainer(sandboxUid, name);
+  if (!rec) return fail(rec.error());
+  auto fd = openCheckedPidfd(rec->shimPid, rec->shimStartTime);
+  if (!fd) return fail(fd.error().context("shim of container " + sandboxUid + "/" + name));
+  return fd->release();
+}
+
+}  // namespace podkeeper::runtime

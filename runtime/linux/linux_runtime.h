@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/bundle/shim_config.h"
+#include "runtime/bundle/state_dir.h"
+#include "runtime/bundle/state_json.h"
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_runtime.h"
+#include "runtime/exec/container_exec.h"
+#include "runtime/sandbox/sandbox_files.h"
+#include "runtime/sys/sealed_binary.h"
+
+namespace podkeeper::runtime {
+
+struct RuntimeConfig {
+  std::string stateDir = "/run/podkeeper";
+  std::string rootDir = "/var/lib/podkeeper";  // writable layers and emptyDirs (state_dir.h)
+  std::string shimPath;  // the podkeeper-shim binary; run from a sealed copy made once
+  std::string cgroupRoot = "podkeeper";  // shims live in <cgroupRoot>/shims
+  cgroup::CgroupConfig cgroupConfig;     // handed to the shims, which build their own driver
+  NodeFiles nodeFiles;                   // the node's resolv.conf and hosts, inherited by pods
+  uint64_t logMaxBytes = 10 * 1024 * 1024;
+  int logMaxFiles = 5;
+  std::chrono::milliseconds startTimeout{10000};
+};
+
+// ContainerRuntime on Linux: per container a podkeeper-shim (the init's parent), state in
+// the state directory, limits through the CgroupManager.
+class LinuxRuntime final : public ContainerRuntime {
+ public:
+  LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups);
+
+  Result<void> prepareVolumes(const SandboxSpec& spec) override;
+  Result<void> ensureSandbox(const SandboxSpec& spec) override;
+  Result<void> updateDownwardAPI(const SandboxSpec& spec) override;
+  Result<ContainerState> startContainer(const ContainerSpec& spec) override;
+  Result<void> signalContainer(const std::string& sandboxUid, const std::string& name,
+                               int sig) override;
+  Result<void> killContainer(const std::string& sandboxUid, const std::string& name) override;
+  Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) override;
+  Result<void> recordStop(const std::string& sandboxUid, const StopRecord& stop) override;
+  Result<void> removeSandbox(const std::string& sandboxUid) override;
+  Result<std::vector<SandboxState>> list() override;
+  Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) override;
+  Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) override;
+  Result<ExecResult> execInContainer(const std::string& sandboxUid, const std::string& name,
+                                     const std::vector<std::string>& argv,
+                                     int64_t timeoutMs) override;
+  Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
+                                const std::vector<std::string>& argv) override;
+  Result<int> openPodSocket(const std::string& sandboxUid, int family) override;
+  std::string writableLayerDir(const std::string& sandboxUid,
+                               const std::string& name) const override {
+    return layout_.container(sandboxUid, name).upper();
+  }
+  std::string volumeDir(const std::string& sandboxUid, const std::string& volume) const override {
+    return layout_.emptyDir(sandboxUid, volume);
+  }
+
+  const StateLayout& layout() const { return layout_; }
+
+ private:
+  Result<ContainerState> launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
+                                const cgroup::CgroupPath& cgroupPath);
+  Result<ShimConfig> shimConfigFor(const ContainerSpec& spec, const SandboxRecord& sandbox,
+                                   const cgroup::CgroupPath& cgroupPath) const;
+  Result<std::vector<ShimMount>> resolveMounts(const ContainerSpec& spec) const;
+  Result<SandboxRecord> loadSandbox(const std::string& uid) const;
+  Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
+  Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;
+  Result<ExecTarget> execTarget(const std::string& sandboxUid, const std::string& name) const;
+  // The sealed copy of shimPath every shim, reaper and joiner is exec'd from (see
+  // sealed_binary.h), made at first use: an upgrade of the file on disk takes effect when the
+  // agent restarts, as for the agent itself.
+  Result<const SealedBinary*> shim();
+  std::string podName(const std::string& uid) const;  // "ns/name (uid)" for log lines
+  ContainerState observeContainer(const std::string& uid, const std::string& name) const;
+  void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
+                        pid_t shimPid);
+
+  RuntimeConfig config_;
+  StateLayout layout_;
+  cgroup::CgroupManager& cgroups_;
+  std::optional<SealedBinary> shim_;
+};
+
+}  // namespace podkeeper::runtime

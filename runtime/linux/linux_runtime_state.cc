@@ -1,0 +1,159 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "runtime/bundle/shim_config.h"
+#include "runtime/bundle/shim_launcher.h"
+#include "runtime/linux/linux_runtime.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/proc.h"
+#include "runtime/sys/small_file.h"
+
+// The read side of LinuxRuntime: the state directory plus liveness checked now.
+namespace podkeeper::runtime {
+namespace {
+
+// The kubelet reads at most 4 KiB of a termination message. The file is the container's to
+// write: read it as untrusted (no FIFO can block the read, no symlink redirect it).
+std::string readTerminationMessage(const ContainerPaths& paths) {
+  auto text = readSmallFile(paths.dataDir, "termination-log", {.maxBytes = 4096, .truncate = true});
+  if (!text && text.error().code != ENOENT) {
+    spdlog::warn("container dir {}: termination message: {}", paths.dir, text.error().message);
+  }
+  return text ? *text : "";
+}
+
+// The pods known on the node: those with a state directory, and those with only data left in
+// the root directory (the state directory is a tmpfs: after a reboot only the data is left),
+// which show without a record and are removed.
+Result<std::vector<std::string>> knownPods(const StateLayout& layout) {
+  auto uids = listSubdirs(layout.podsDir());
+  if (!uids) return fail(uids.error());
+  auto data = listSubdirs(layout.dataRoot() + "/pods");
+  if (!data) return fail(data.error());
+  uids->insert(uids->end(), data->begin(), data->end());
+  std::sort(uids->begin(), uids->end());
+  uids->erase(std::unique(uids->begin(), uids->end()), uids->end());
+  return uids;
+}
+
+}  // namespace
+
+Result<SandboxRecord> LinuxRuntime::loadSandbox(const std::string& uid) const {
+  if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
+  const std::string file = layout_.sandboxFile(uid);
+  auto text = readWholeFile(file);
+  if (!text) return fail(text.error());
+  return decodeSandboxRecord(*text, file);
+}
+
+Result<ContainerRecord> LinuxRuntime::loadContainer(const std::string& uid,
+                                                    const std::string& name) const {
+  if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
+  if (auto r = checkPathComponent("container name", name); !r) return fail(r.error());
+  const std::string file = layout_.container(uid, name).state();
+  auto text = readWholeFile(file);
+  if (!text) return fail(text.error());
+  return decodeContainerRecord(*text, file);
+}
+
+std::string LinuxRuntime::podName(const std::string& uid) const {
+  auto rec = loadSandbox(uid);
+  return rec ? rec->namespace_ + "/" + rec->name + " (" + uid + ")" : uid;
+}
+
+Result<cgroup::CgroupPath> LinuxRuntime::containerCgroup(const std::string& uid,
+                                                         const std::string& name) const {
+  if (auto rec = loadContainer(uid, name)) return rec->cgroupPath;
+  const std::string file = layout_.container(uid, name).config();
+  auto text = readWholeFile(file);
+  if (!text) return fail(text.error());
+  auto cfg = decodeShimConfig(*text, file);
+  if (!cfg) return fail(cfg.error());
+  return cfg->cgroupPath;
+}
+
+// A container without state.json never finished starting: pid 0, not running, no exit.
+ContainerState LinuxRuntime::observeContainer(const std::string& uid,
+                                              const std::string& name) const {
+  const auto paths = layout_.container(uid, name);
+  ContainerState s;
+  s.name = name;
+  if (auto text = readWholeFile(paths.config())) {
+    if (auto cfg = decodeShimConfig(*text, paths.config())) {
+      s.image = cfg->image;
+      s.cgroupPath = cfg->cgroupPath;
+      s.restartCount = cfg->restartCount;
+    }
+  }
+  if (auto rec = loadContainer(uid, name)) {
+    s.image = rec->image;
+    s.cgroupPath = rec->cgroupPath;
+    s.shimPid = rec->shimPid;
+    s.pid = rec->pid;
+    s.startedAtNs = rec->startedAtNs;
+    s.restartCount = rec->restartCount;
+    s.running = processAlive(rec->pid, rec->pidStartTime);
+    s.shimAlive = processAlive(rec->shimPid, rec->shimStartTime);
+  } else if (rec.error().code != ENOENT) {
+    spdlog::warn("sandbox {}: container {}: {}", uid, name, rec.error().message);
+  } else {
+    // Not started yet: a shim may still be starting it (the agent was killed mid-start).
+    s.shimAlive = shimHoldsBundle(paths.dir);
+  }
+  if (auto text = readWholeFile(paths.exit())) {
+    auto exit = decodeExitRecord(*text, paths.exit());
+    if (exit) {
+      s.exit = *exit;
+      s.terminationMessage = readTerminationMessage(paths);
+    } else {
+      spdlog::warn("sandbox {}: container {}: {}", uid, name, exit.error().message);
+    }
+  }
+  return s;
+}
+
+Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& sandboxUid) {
+  if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
+  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0 &&
+      ::access(layout_.podDataDir(sandboxUid).c_str(), F_OK) != 0) {
+    return std::optional<SandboxState>();
+  }
+  SandboxState s;
+  s.uid = sandboxUid;
+  if (auto rec = loadSandbox(sandboxUid)) {
+    s.name = rec->name;
+    s.namespace_ = rec->namespace_;
+    s.specHash = rec->specHash;
+    s.cgroupParent = rec->cgroupParent;
+    s.terminationGracePeriodSeconds = rec->terminationGracePeriodSeconds;
+    s.createdAtNs = rec->createdAtNs;
+    s.sidecars = rec->sidecars;
+  } else {
+    spdlog::warn("sandbox {}: {}", sandboxUid, rec.error().message);
+  }
+  if (auto text = readWholeFile(layout_.stopFile(sandboxUid))) {
+    if (auto stop = decodeStopRecord(*text, layout_.stopFile(sandboxUid)))
+      s.stop = *stop;
+    else
+      spdlog::warn("sandbox {}: {}", sandboxUid, stop.error().message);
+  }
+  auto names = listSubdirs(layout_.containersDir(sandboxUid));
+  if (!names) return fail(names.error());
+  for (const auto& name : *names) s.containers.push_back(observeContainer(sandboxUid, name));
+  return std::optional<SandboxState>(std::move(s));
+}
+
+Result<std::vector<SandboxState>> LinuxRuntime::list() {
+  auto uids = knownPods(layout_);
+  if (!uids) return fail(uids.error());
+  std::vector<SandboxState> out;
+  for (const auto& uid : *uids) {
+    auto s = inspect(uid);
+    if (!s) return fail(s.error());
+    if (*s) out.push_back(std::move(**s));
+  }
+  return out;
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,233 @@
+#include "runtime/sandbox/namespace_pins.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "common/unique_fd.h"
+#include "runtime/bundle/state_dir.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+constexpr long kNsfsMagic = 0x6e736673;
+
+// What the helper child reports when a step fails: the step, its errno, and for sysctls
+// which one.
+struct HelperFailure {
+  int step = 0;
+  int err = 0;
+  size_t index = 0;
+};
+constexpr const char* kHelperSteps[] = {"", "unshare", "sethostname", "bring up lo",
+                                        "write sysctl"};
+
+// Everything the helper does, prepared before fork so the child only makes system calls.
+struct HelperPlan {
+  int unshareFlags = 0;
+  std::string hostname;  // set when the uts namespace is new
+  bool loopback = false;
+  std::vector<std::pair<std::string, std::string>> sysctlWrites;  // path, value
+};
+
+int writeSysctl(const std::string& path, const std::string& value) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const ssize_t n = ::write(fd, value.data(), value.size());
+  const int err = n < 0 ? errno : 0;
+  ::close(fd);
+  return err;
+}
+
+int bringUpLoopback() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return errno;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) return errno;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) return errno;
+  return 0;
+}
+
+// Runs in the forked child: only system calls. Reports a failure (or step 0 for ready)
+// on `report`, then waits for `release` to close before exiting.
+[[noreturn]] void helperMain(int report, int release, const HelperPlan& plan) {
+  HelperFailure f;
+  if (::unshare(plan.unshareFlags) != 0) {
+    f = {1, errno, 0};
+  } else if (!plan.hostname.empty() &&
+             ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
+    f = {2, errno, 0};
+  } else if (int err = plan.loopback ? bringUpLoopback() : 0; err != 0) {
+    f = {3, err, 0};
+  } else {
+    for (size_t i = 0; i < plan.sysctlWrites.size(); ++i) {
+      const auto& [path, value] = plan.sysctlWrites[i];
+      if (int e = writeSysctl(path, value); e != 0) {
+        f = {4, e, i};
+        break;
+      }
+    }
+  }
+  (void)!::write(report, &f, sizeof f);
+  char c;
+  (void)!::read(release, &c, 1);
+  ::_exit(0);
+}
+
+// The helper child: killed and reaped when this goes out of scope.
+class NamespaceHelper {
+ public:
+  static Result<NamespaceHelper> start(const HelperPlan& plan) {
+    int report[2], release[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) return failSys(errno, "pipe");
+    UniqueFd reportRead(report[0]), reportWrite(report[1]);
+    if (::pipe2(release, O_CLOEXEC) != 0) return failSys(errno, "pipe");
+    UniqueFd releaseRead(release[0]), releaseWrite(release[1]);
+    const pid_t pid = ::fork();
+    if (pid < 0) return failSys(errno, "fork namespace helper");
+    if (pid == 0) helperMain(reportWrite.get(), releaseRead.get(), plan);
+    NamespaceHelper helper(pid, std::move(releaseWrite));
+    reportWrite.reset();
+    HelperFailure f;
+    if (::read(reportRead.get(), &f, sizeof f) != sizeof f) {
+      return failMsg("namespace helper died before reporting");
+    }
+    if (f.step == 4) {
+      const auto& [path, value] = plan.sysctlWrites[f.index];
+      return failSys(f.err, "sysctl " + path + " = \"" + value + "\"");
+    }
+    if (f.step != 0)
+      return failSys(f.err, std::string("namespace helper: ") + kHelperSteps[f.step]);
+    return helper;
+  }
+  NamespaceHelper(NamespaceHelper&& o) noexcept
+      : pid_(std::exchange(o.pid_, -1)), release_(std::move(o.release_)) {}
+  NamespaceHelper& operator=(NamespaceHelper&&) = delete;
+  ~NamespaceHelper() {
+    if (pid_ <= 0) return;
+    release_.reset();
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  NamespaceHelper(pid_t pid, UniqueFd release) : pid_(pid), release_(std::move(release)) {}
+  pid_t pid_;
+  UniqueFd release_;
+};
+
+}  // namespace
+
+bool isMountRoot(const std::string& path) {
+  struct statx stx {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) != 0) {
+    return false;
+  }
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+Result<void> makeSharedSelfBind(const std::string& dir) {
+  if (!isMountRoot(dir) && ::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return failSys(errno, "bind mount " + dir + " onto itself");
+  }
+  if (::mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr) != 0) {
+    return failSys(errno, "make " + dir + " shared");
+  }
+  return {};
+}
+
+Result<void> unmountAll(const std::string& path) {
+  for (int i = 0; i < 16; ++i) {
+    if (::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
+      if (errno == EINVAL || errno == ENOENT) return {};
+      return failSys(errno, "umount " + path);
+    }
+  }
+  return failMsg("umount " + path + ": still mounted after 16 unmounts");
+}
+
+Result<std::string> sysctlPath(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
+      name.front() == '.' || name.back() == '.') {
+    return failMsg("sysctl name \"" + name + "\" is not valid");
+  }
+  std::string path = "/proc/sys/" + name;
+  for (size_t i = 10; i < path.size(); ++i) {
+    if (path[i] == '.') path[i] = '/';
+  }
+  return path;
+}
+
+Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
+                              const std::string& hostname, const Sysctls& sysctls) {
+  HelperPlan plan;
+  for (const auto& kind : kinds) {
+    if (kind == "net") plan.unshareFlags |= CLONE_NEWNET;
+    if (kind == "ipc") plan.unshareFlags |= CLONE_NEWIPC;
+    if (kind == "uts") plan.unshareFlags |= CLONE_NEWUTS;
+  }
+  if (plan.unshareFlags & CLONE_NEWUTS) plan.hostname = hostname;
+  plan.loopback = plan.unshareFlags & CLONE_NEWNET;
+  for (const auto& [name, value] : sysctls) {
+    const std::string ns = sysctlNamespace(name);
+    if (ns.empty())
+      return failMsg("sysctl " + name + " is not namespaced: it would change the node");
+    if (std::find(kinds.begin(), kinds.end(), ns) == kinds.end()) {
+      return failMsg("sysctl " + name + " would change the node: the pod shares the host's " + ns +
+                     " namespace");
+    }
+    auto path = sysctlPath(name);
+    if (!path) return fail(path.error());
+    plan.sysctlWrites.emplace_back(*path, value);
+  }
+  if (plan.unshareFlags == 0) return {};
+  if (auto r = makeDirs(nsDir, 0711); !r) return r;
+  if (auto r = makeSharedSelfBind(nsDir); !r) return r;
+  auto helper = NamespaceHelper::start(plan);
+  if (!helper) return fail(helper.error());
+  for (const auto& kind : kinds) {
+    const std::string pin = nsDir + "/" + kind;
+    UniqueFd file(::open(pin.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444));
+    if (!file.valid()) return failSys(errno, "create pin " + pin);
+    const std::string source = "/proc/" + std::to_string(helper->pid()) + "/ns/" + kind;
+    if (::mount(source.c_str(), pin.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      return failSys(errno, "bind mount " + source + " onto " + pin);
+    }
+  }
+  return {};
+}
+
+bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds) {
+  for (const auto& kind : kinds) {
+    struct statfs sfs {};
+    if (::statfs((nsDir + "/" + kind).c_str(), &sfs) != 0) return false;
+    if (static_cast<long>(sfs.f_type) != kNsfsMagic) return false;
+  }
+  return true;
+}
+
+Result<void> unpinNamespaces(const std::string& nsDir) {
+  for (const char* kind : kPinnedNamespaces) {
+    if (auto r = unmountAll(nsDir + "/" + kind); !r) return r;
+  }
+  return unmountAll(nsDir);
+}
+
+}  // namespace podkeeper::runtime

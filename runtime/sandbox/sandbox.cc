@@ -1,0 +1,192 @@
+#include "runtime/sandbox/sandbox.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <vector>
+
+#include "runtime/bundle/state_json.h"
+#include "runtime/sandbox/namespace_pins.h"
+#include "runtime/sandbox/pid_reaper.h"
+#include "runtime/sys/atomic_file.h"
+#include "runtime/sys/file_tree.h"
+#include "runtime/sys/proc.h"
+#include "runtime/sys/syscalls.h"
+#include "runtime/sys/wait.h"
+
+namespace podkeeper::runtime {
+namespace {
+
+constexpr auto kStopTimeout = std::chrono::seconds(5);
+
+// Pidfds of the shims recorded in the pod's containers, for waiting on them.
+std::vector<UniqueFd> openShimPidfds(const StateLayout& layout, const std::string& uid) {
+  std::vector<UniqueFd> fds;
+  auto names = listSubdirs(layout.containersDir(uid));
+  if (!names) return fds;
+  for (const auto& name : *names) {
+    const auto paths = layout.container(uid, name);
+    auto text = readWholeFile(paths.state());
+    if (!text) continue;
+    auto rec = decodeContainerRecord(*text, paths.state());
+    if (!rec) continue;
+    if (auto fd = openCheckedPidfd(rec->shimPid, rec->shimStartTime)) fds.push_back(std::move(*fd));
+  }
+  return fds;
+}
+
+void stopShims(std::vector<UniqueFd>& shims, const std::string& uid) {
+  for (auto& fd : shims) {
+    if (waitReadable(fd.get(), kStopTimeout)) continue;
+    spdlog::warn("sandbox {}: shim did not exit after its container; killing it", uid);
+    sys::pidfdSendSignal(fd.get(), SIGKILL);
+    waitReadable(fd.get(), kStopTimeout);
+  }
+}
+
+Result<void> removePodCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
+  if (auto r = checkCgroupPath("cgroupParent", path); !r) return r;
+  if (!cgroups.exists(path)) return {};
+  if (auto r = cgroups.killAll(path); !r) return r;
+  // The kernel empties a cgroup shortly after SIGKILL; rmdir says EBUSY until then.
+  Result<void> removed;
+  waitFor(kStopTimeout, [&] {
+    removed = cgroups.remove(path);
+    return removed.has_value() || removed.error().code != EBUSY;
+  });
+  return removed;
+}
+
+// The pod's log directory, with its containers' current, previous and rotated logs, as the
+// kubelet removes it with the pod. Only a directory named for this pod's uid is removed.
+Result<void> removePodLogs(const SandboxRecord& record) {
+  const std::string& dir = record.logDir;
+  if (dir.empty()) return {};
+  const std::string suffix = "_" + record.uid;
+  if (dir.front() != '/' || !dir.ends_with(suffix) || dir.find("/../") != std::string::npos) {
+    return failMsg("sandbox.json: field \"logDir\": \"" + dir +
+                   "\" is not an absolute directory named for uid " + record.uid);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) return failSys(ec.value(), "remove pod logs " + dir);
+  return {};
+}
+
+// The pod's hostname, or the node's when it shares the node's uts namespace.
+std::string podHostname(const SandboxSpec& spec) {
+  if (spec.hostNetwork) {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+  }
+  return truncateHostname(spec.hostname.empty() ? spec.name : spec.hostname);
+}
+
+}  // namespace
+
+int64_t realtimeNs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                           const SandboxSpec& spec, const NodeFiles& node) {
+  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
+  if (auto r = checkCgroupPath("cgroupParent", spec.cgroupParent); !r) return r;
+  const std::string podDir = layout.podDir(spec.uid);
+  const std::string hostname = podHostname(spec);
+  if (auto r = makePrivateDir(podDir); !r) return r;
+  if (auto r = makeDirs(layout.containersDir(spec.uid), 0700); !r) return r;
+  if (auto r = makePrivateDir(layout.dataRoot()); !r) return r;
+  if (auto r = makePrivateDir(layout.podDataDir(spec.uid)); !r) return r;
+
+  SandboxRecord record{spec.uid,
+                       spec.name,
+                       spec.namespace_,
+                       hostname,
+                       spec.specHash,
+                       spec.cgroupParent,
+                       spec.terminationGracePeriodSeconds};
+  record.hostNetwork = spec.hostNetwork;
+  record.hostIPC = spec.hostIPC;
+  record.hostPID = spec.hostPID;
+  record.shareProcessNamespace = spec.shareProcessNamespace;
+  record.sidecars = spec.sidecars;
+  record.createdAtNs = spec.createdAtNs;
+  record.logDir = spec.logDir;
+  if (auto old = readWholeFile(layout.sandboxFile(spec.uid))) {
+    auto previous = decodeSandboxRecord(*old, layout.sandboxFile(spec.uid));
+    if (previous && previous->createdAtNs > 0) record.createdAtNs = previous->createdAtNs;
+  }
+  if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
+    return r;
+  }
+  if (auto r = writePodFiles(podDir, spec, hostname, node); !r) return r;
+  if (auto r = ensureEmptyDirs(layout, spec); !r) return r;
+  if (auto r = writeDownwardAPIVolumes(layout, spec, realtimeNs()); !r) return fail(r.error());
+
+  if (auto r = cgroups.create(spec.cgroupParent); !r) return fail(r.error().context("pod cgroup"));
+  if (auto r = cgroups.apply(spec.cgroupParent, spec.resources); !r) {
+    return fail(r.error().context("pod cgroup limits"));
+  }
+
+  const std::string nsDir = layout.nsDir(spec.uid);
+  const auto kinds = podNamespaceKinds(record);
+  if (namespacePinsValid(nsDir, kinds)) return {};
+  if (auto r = unpinNamespaces(nsDir); !r) return r;
+  if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls); !r) {
+    return fail(r.error().context("pin namespaces"));
+  }
+  spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}", spec.namespace_, spec.name,
+               spec.uid, spec.cgroupParent);
+  return {};
+}
+
+Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                           const std::string& uid) {
+  if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
+  const std::string podDir = layout.podDir(uid);
+  if (!std::filesystem::exists(podDir) && !std::filesystem::exists(layout.podDataDir(uid))) {
+    return {};
+  }
+
+  auto shims = openShimPidfds(layout, uid);
+  auto text = readWholeFile(layout.sandboxFile(uid));
+  auto record = text ? decodeSandboxRecord(*text, layout.sandboxFile(uid))
+                     : Result<SandboxRecord>(fail(text.error()));
+  if (record) {
+    if (auto r = removePodCgroup(cgroups, record->cgroupParent); !r) {
+      return fail(r.error().context("sandbox " + uid + ": remove cgroup " + record->cgroupParent));
+    }
+  } else {
+    spdlog::warn("sandbox {}: no readable sandbox.json ({}); its cgroup is left alone", uid,
+                 record.error().message);
+  }
+  stopShims(shims, uid);
+  stopPidReaper(layout, uid);
+  if (auto r = unpinNamespaces(layout.nsDir(uid)); !r) {
+    return fail(r.error().context("sandbox " + uid));
+  }
+  if (auto r = unmountEmptyDirs(layout, uid); !r) return fail(r.error().context("sandbox " + uid));
+  if (record) {
+    if (auto r = removePodLogs(*record); !r) return fail(r.error().context("sandbox " + uid));
+  }
+  if (auto r = removeTree(layout.podDataDir(uid)); !r) {
+    return fail(r.error().context("sandbox " + uid));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(podDir, ec);
+  if (ec) return failSys(ec.value(), "sandbox " + uid + ": remove " + podDir);
+  spdlog::info("pod {}: sandbox removed",
+               record ? record->namespace_ + "/" + record->name + " (" + uid + ")" : uid);
+  return {};
+}
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include "common/error.h"
+#include "runtime/bundle/state_dir.h"
+#include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_runtime.h"
+#include "runtime/sandbox/sandbox_files.h"
+
+// A sandbox is a pod's state directory, its cgroup and its pinned net/ipc/uts namespaces.
+namespace podkeeper::runtime {
+
+// Creates what is missing and verifies what exists: pins that are intact are kept.
+Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                           const SandboxSpec& spec, const NodeFiles& node);
+
+// CLOCK_REALTIME now: names the versions of downwardAPI volumes.
+int64_t realtimeNs();
+
+// Kills every process of the pod, waits for its shims, unpins the namespaces and removes
+// the cgroups and the state directory. Idempotent.
+Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                           const std::string& uid);
+
+}  // namespace podkeeper::runtime

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "manifests/identity.h"
+#include "reconciler/reconciler.h"
+// After the reconciler: the fake relies on its Clock.
+#include "tests/support/fake_runtime.h"
+#include "tests/support/test_pods.h"
+
+// A reconciler over the fake runtime and fake clock, for tests that drive a pod through its
+// lifecycle (sidecars, deadlines, agent restarts).
+namespace podkeeper::reconciler::testing {
+
+class LifecycleFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    imageDir_ = std::filesystem::temp_directory_path() /
+                ("pk-lifecycle-test-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(imageDir_ / "busybox/latest/rootfs");
+    reconciler_ = freshReconciler();
+  }
+  void TearDown() override { std::filesystem::remove_all(imageDir_); }
+
+  // A new agent: same machine (runtime), nothing in memory.
+  std::unique_ptr<Reconciler> freshReconciler() {
+    return std::make_unique<Reconciler>(
+        runtime_, clock_,
+        NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+  }
+  void want(std::vector<manifests::DecodedPod> pods) {
+    std::map<std::string, manifests::DecodedPod> m;
+    for (auto& p : pods) m[manifests::podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
+    reconciler_->setDesired(std::move(m));
+  }
+  Reconciler::Outcome reconcile(const std::string& key = "default/web") {
+    runtime_.nowNs = clock_.now;
+    auto r = reconciler_->reconcile(key);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    return r.value_or(Reconciler::Outcome{});
+  }
+  void advanceTo(int64_t t) {
+    clock_.now = t;
+    runtime_.nowNs = t;
+  }
+  const runtime::ContainerState* observed(const std::string& uid, const std::string& name) {
+    for (const auto& c : runtime_.sandboxes.at(uid).containers)
+      if (c.name == name) return &c;
+    return nullptr;
+  }
+
+  std::filesystem::path imageDir_;
+  FakeRuntime runtime_;
+  FakeClock clock_;
+  std::unique_ptr<Reconciler> reconciler_;
+};
+
+}  // namespace podkeeper::reconciler::testing

@@ -117,6 +117,21 @@ Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
   return n;
 }
 
+Result<Stats> statsWithTaskCounts(StatFileCache& files, const std::string& dir,
+                                  const char* threadsFile) {
+  auto tasks = countTasksInTree(files, dir, threadsFile, files.buffer());
+  if (!tasks) return fail(tasks.error());
+  Stats s;
+  s.processes = tasks->processes;
+  s.threads = tasks->threads;
+  return s;
+}
+
+bool isDirectory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 Result<void> removeTree(const std::string& dir, ProcessSignaller& signaller) {
   auto d = CgroupDir::open(dir);
   if (!d && d.error().code == ENOENT) return {};

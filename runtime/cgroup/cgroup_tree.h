@@ -30,6 +30,13 @@ Result<std::vector<pid_t>> pidsInTree(const std::string& dir, const char* file);
 // count each container once. Fails with ENOENT when dir is gone.
 Result<TaskCount> countTasksInTree(StatFileCache& files, const std::string& dir,
                                    const char* threadsFile, std::string& buf);
+// Stats with processes and threads counted by countTasksInTree (through files' buffer), for a
+// driver's statsThrough to fill in the rest. Fails with ENOENT when dir is gone.
+Result<Stats> statsWithTaskCounts(StatFileCache& files, const std::string& dir,
+                                  const char* threadsFile);
+
+// Whether path is a directory: a cgroup that exists in that hierarchy.
+bool isDirectory(const std::string& path);
 
 // rmdir of dir's descendants, then dir, retrying EBUSY while tasks finish exiting.
 // A dir that does not exist is already removed.

@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <functional>
+#include <vector>
 
 #include "runtime/cgroup/cgroup_tree.h"
 
@@ -32,10 +34,22 @@ Result<bool> killRound(const std::vector<pid_t>& pids, const TreeFreezer* freeze
   return frozen;
 }
 
-Error remaining(const std::string& dir, size_t n) {
-  return Error::sys(EBUSY, "kill all in " + dir + ": " + std::to_string(n) +
-                               " processes remain after " + std::to_string(kPollAttempts) +
-                               " rounds");
+// Polls dir's tree, bounded to kPollAttempts rounds, calling onRound with the pids left and
+// pausing after it, until the tree is empty or gone. Fails with EBUSY naming what remains.
+Result<void> pollUntilEmpty(const std::string& dir, ProcessSignaller& signaller,
+                            const std::function<Result<void>(const std::vector<pid_t>&)>& onRound) {
+  size_t left = 0;
+  for (int round = 0; round < kPollAttempts; ++round) {
+    auto pids = pidsInTree(dir, "cgroup.procs");
+    if (!pids && pids.error().code == ENOENT) return {};
+    if (!pids) return fail(pids.error());
+    if (pids->empty()) return {};
+    left = pids->size();
+    if (auto r = onRound(*pids); !r) return r;
+    signaller.pause(kPollInterval);
+  }
+  return failSys(EBUSY, "kill all in " + dir + ": " + std::to_string(left) +
+                            " processes remain after " + std::to_string(kPollAttempts) + " rounds");
 }
 
 }  // namespace
@@ -43,32 +57,17 @@ Error remaining(const std::string& dir, size_t n) {
 Result<void> killUntilEmpty(const std::string& dir, const std::optional<TreeFreezer>& freezer,
                             ProcessSignaller& signaller) {
   const TreeFreezer* freezing = freezer ? &*freezer : nullptr;
-  size_t left = 0;
-  for (int round = 0; round < kPollAttempts; ++round) {
-    auto pids = pidsInTree(dir, "cgroup.procs");
-    if (!pids && pids.error().code == ENOENT) return {};
-    if (!pids) return fail(pids.error());
-    if (pids->empty()) return {};
-    left = pids->size();
-    auto frozen = killRound(*pids, freezing, signaller);
+  return pollUntilEmpty(dir, signaller, [&](const std::vector<pid_t>& pids) -> Result<void> {
+    auto frozen = killRound(pids, freezing, signaller);
     if (!frozen) return fail(frozen.error());
     if (!*frozen) freezing = nullptr;  // do not wait on a freeze that cannot complete again
-    signaller.pause(kPollInterval);
-  }
-  return fail(remaining(dir, left));
+    return {};
+  });
 }
 
 Result<void> waitUntilEmpty(const std::string& dir, ProcessSignaller& signaller) {
-  size_t left = 0;
-  for (int round = 0; round < kPollAttempts; ++round) {
-    auto pids = pidsInTree(dir, "cgroup.procs");
-    if (!pids && pids.error().code == ENOENT) return {};
-    if (!pids) return fail(pids.error());
-    if (pids->empty()) return {};
-    left = pids->size();
-    signaller.pause(kPollInterval);
-  }
-  return fail(remaining(dir, left));
+  return pollUntilEmpty(dir, signaller,
+                        [](const std::vector<pid_t>&) -> Result<void> { return {}; });
 }
 
 }  // namespace podkeeper::runtime::cgroup

@@ -1,6 +1,5 @@
 #include "runtime/cgroup/v1/v1_manager.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,11 +24,6 @@ namespace {
 
 constexpr std::array<std::string_view, 9> kUsedControllers = {
     "cpu", "cpuacct", "memory", "pids", "freezer", "cpuset", "devices", "blkio", "name=systemd"};
-
-bool isDir(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 bool isUsed(const Hierarchy& h) {
   return std::any_of(kUsedControllers.begin(), kUsedControllers.end(),
@@ -140,13 +134,10 @@ Result<Stats> V1Manager::stats(const CgroupPath& path) const {
 }
 
 Result<Stats> V1Manager::statsThrough(const CgroupPath& path, StatFileCache& files) const {
-  Stats s;
-  std::string& buf = files.buffer();
   const std::string primaryDir = primary().dir(path);
-  auto tasks = countTasksInTree(files, primaryDir, "tasks", buf);
-  if (!tasks) return fail(tasks.error());
-  s.processes = tasks->processes;
-  s.threads = tasks->threads;
+  auto s = statsWithTaskCounts(files, primaryDir, "tasks");
+  if (!s) return s;
+  std::string& buf = files.buffer();
   // The walk validated the primary directory; the other hierarchies' directories of the same
   // cgroup are tied to it (created and removed together), which saves a stat() each.
   auto validated = files.dir(primaryDir);
@@ -160,11 +151,11 @@ Result<Stats> V1Manager::statsThrough(const CgroupPath& path, StatFileCache& fil
     return dir ? *dir : nullptr;
   };
   StatDir* cpu = open(cpu_);
-  if (cpu) readCpuV1(*cpu, buf, s);
+  if (cpu) readCpuV1(*cpu, buf, *s);
   StatDir* cpuacct = open(cpuacct_);
-  if (cpuacct) readCpuacctV1(*cpuacct, buf, ticksPerSecond_, s.cpu);
+  if (cpuacct) readCpuacctV1(*cpuacct, buf, ticksPerSecond_, s->cpu);
   StatDir* memory = open(memory_);
-  if (memory) readMemoryV1(*memory, buf, pageSize_, s);
+  if (memory) readMemoryV1(*memory, buf, pageSize_, *s);
   const auto gone = [](const StatDir* d) { return d && d->gone(); };
   if (gone(cpu) || gone(cpuacct) || gone(memory))
     return failSys(ENOENT, "cgroup " + path + " removed while reading it");
@@ -173,7 +164,7 @@ Result<Stats> V1Manager::statsThrough(const CgroupPath& path, StatFileCache& fil
 
 Result<void> V1Manager::killAll(const CgroupPath& path) {
   std::optional<TreeFreezer> freezer;
-  if (const Hierarchy* h = find("freezer"); h && isDir(h->dir(path))) {
+  if (const Hierarchy* h = find("freezer"); h && isDirectory(h->dir(path))) {
     freezer = freezerV1(h->dir(path), *signaller_);
   }
   return killUntilEmpty(primary().dir(path), freezer, *signaller_);
@@ -187,6 +178,6 @@ Result<void> V1Manager::remove(const CgroupPath& path) {
   return {};
 }
 
-bool V1Manager::exists(const CgroupPath& path) const { return isDir(primary().dir(path)); }
+bool V1Manager::exists(const CgroupPath& path) const { return isDirectory(primary().dir(path)); }
 
 }  // namespace podkeeper::runtime::cgroup

@@ -1,7 +1,6 @@
 #include "runtime/cgroup/v2/v2_manager.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 
@@ -89,17 +88,13 @@ Result<Stats> V2Manager::stats(const CgroupPath& path) const {
 }
 
 Result<Stats> V2Manager::statsThrough(const CgroupPath& path, StatFileCache& files) const {
-  Stats s;
-  std::string& buf = files.buffer();
   const std::string dirPath = unified_.dir(path);
-  auto tasks = countTasksInTree(files, dirPath, "cgroup.threads", buf);
-  if (!tasks) return fail(tasks.error());
-  s.processes = tasks->processes;
-  s.threads = tasks->threads;
+  auto s = statsWithTaskCounts(files, dirPath, "cgroup.threads");
+  if (!s) return s;
   auto dir = files.dir(dirPath);
   if (!dir) return fail(dir.error());
-  readCpuV2(**dir, buf, s);
-  readMemoryV2(**dir, buf, s);
+  readCpuV2(**dir, files.buffer(), *s);
+  readMemoryV2(**dir, files.buffer(), *s);
   if ((*dir)->gone()) return failSys(ENOENT, "cgroup " + path + " removed while reading it");
   return s;
 }
@@ -118,9 +113,6 @@ Result<void> V2Manager::remove(const CgroupPath& path) {
   return removeTree(unified_.dir(path), *signaller_);
 }
 
-bool V2Manager::exists(const CgroupPath& path) const {
-  struct stat st {};
-  return ::stat(unified_.dir(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
+bool V2Manager::exists(const CgroupPath& path) const { return isDirectory(unified_.dir(path)); }
 
 }  // namespace podkeeper::runtime::cgroup

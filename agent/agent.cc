@@ -186,8 +186,8 @@ struct Agent {
     addRoutes(unixRouter, true);
   }
 
-  // Health and metrics on both; the pod API (specs carry env values, DESIGN.md 4.8) only on
-  // the unix socket, never on the plain TCP port. Nothing on either changes state.
+  // Health and metrics on both; the pod API (specs carry env values) only on the unix socket,
+  // never on the plain TCP port. Nothing on either changes state (docs/architecture.md).
   void addRoutes(http::Router& to, bool local) {
     if (local) addPodRoutes(to);
     addHealthAndMetricsRoutes(to);

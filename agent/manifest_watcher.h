@@ -15,9 +15,9 @@
 
 namespace podkeeper::agent {
 
-// The manifest source (DESIGN.md 4.1): inotify on one directory through the loop, plus a full
-// relist on a timer as the safety net. Reads files and feeds the ManifestSet; publishes a
-// snapshot whenever what the directory asks for may have changed.
+// The manifest source (docs/architecture.md#manifest-files): inotify on one directory through
+// the loop, plus a full relist on a timer as the safety net. Reads files and feeds the
+// ManifestSet; publishes a snapshot whenever what the directory asks for may have changed.
 class ManifestWatcher {
  public:
   struct Published {

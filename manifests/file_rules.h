@@ -6,7 +6,7 @@
 
 #include "manifests/manifest_set.h"  // FileKind, classifyFileName
 
-// What the directory watcher may read (DESIGN.md 4.1).
+// What the directory watcher may read (docs/architecture.md#manifest-files).
 namespace podkeeper::manifests {
 
 // A manifest larger than this is refused without being read whole.

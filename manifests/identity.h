@@ -5,8 +5,9 @@
 
 #include "manifests/pod.h"
 
-// Pod identity and spec hash (DESIGN.md 4.1). Both are part of podkeeper's on-disk contract:
-// the UID names state directories and cgroups, the hash decides whether a pod is recreated.
+// Pod identity and spec hash (docs/architecture.md#manifest-files). Both are part of
+// podkeeper's on-disk contract: the UID names state directories and cgroups, the hash decides
+// whether a pod is recreated.
 // Changing either encoding restarts every pod on upgrade, so both carry a version.
 namespace podkeeper::manifests {
 

@@ -9,7 +9,7 @@ DecodeResult ManifestSet::update(const std::string& file, std::string_view conte
   if (result.ok()) {
     state.lastGood = result.pods;
   } else {
-    // The last good pods keep running (DESIGN.md 4.1); only the errors are new.
+    // The last good pods keep running; only the errors are new (docs/architecture.md).
     for (const auto& d : result.diagnostics) {
       if (d.severity == Diagnostic::Severity::Error) state.latestErrors.push_back(d);
     }

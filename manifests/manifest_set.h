@@ -11,8 +11,9 @@ namespace podkeeper::manifests {
 
 // What a directory of manifest files currently asks for, fed by the watcher (which does the
 // I/O) and read as a snapshot by the reconciler. No I/O here.
-// Rules (DESIGN.md 4.1): a file that fails to decode keeps its last good pods; two files
-// naming the same namespace/name: the one whose path sorts first wins, the other is reported.
+// Rules (docs/architecture.md#manifest-files): a file that fails to decode keeps its last good
+// pods; two files naming the same namespace/name: the one whose path sorts first wins, the
+// other is reported.
 class ManifestSet {
  public:
   struct Problem {

@@ -38,7 +38,7 @@ void forEachElement(DecodeContext& ctx, const YAML::Node& node, const std::strin
                     const std::function<void(const YAML::Node&, const std::string&)>& each);
 
 // Reads the keys of one mapping. Keys not taken by the time finish() runs are reported as
-// unknown fields (a warning, as DESIGN.md 4.1 asks).
+// unknown fields: a warning, not an error (docs/architecture.md#manifest-files).
 class MapReader {
  public:
   MapReader(DecodeContext& ctx, const YAML::Node& node, std::string path);

@@ -6,7 +6,7 @@
 #include "manifests/qos.h"
 #include "runtime/cgroup/cgroup_manager.h"
 
-// Pure mapping from the Pod model to cgroup layout and limits (DESIGN.md 4.4).
+// Pure mapping from the Pod model to cgroup layout and limits (docs/architecture.md#cgroups).
 namespace podkeeper::reconciler {
 
 using manifests::QosClass;

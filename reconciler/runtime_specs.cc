@@ -141,7 +141,7 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
     s.capAdd = sc.capabilities->add;
     s.capDrop = sc.capabilities->drop;
   }
-  // DESIGN 4.5: no_new_privs unless allowPrivilegeEscalation is true (or privileged).
+  // As containerd and runc: no_new_privs unless allowPrivilegeEscalation is true (or privileged).
   s.allowPrivilegeEscalation = s.privileged || sc.allowPrivilegeEscalation.value_or(false);
   s.runAsUser = sc.runAsUser ? sc.runAsUser : psc.runAsUser;
   s.runAsGroup = sc.runAsGroup ? sc.runAsGroup : psc.runAsGroup;

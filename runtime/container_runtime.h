@@ -157,7 +157,7 @@ struct ExecResult {
 
 // A command started in a running container and not yet awaited (exec probes and hooks run
 // on the agent's loop). Whoever holds it must see the joiner reaped: finishExec after the
-// pidfd turns readable, or killExec then finishExec (runtime/container_exec.h).
+// pidfd turns readable, or killExec then finishExec (runtime/exec/container_exec.h).
 struct StartedExec {
   pid_t joiner = -1;     // the agent's child that joined the container and forked the command
   UniqueFd joinerPidfd;  // readable once the joiner exited
@@ -243,7 +243,7 @@ class ContainerRuntime {
     return failMsg("exec in a container is not supported by this runtime");
   }
   // Added for probes and hooks: starts argv in a running container as execInContainer does
-  // but returns at once; the caller awaits it (runtime/async_handlers.h).
+  // but returns at once; the caller awaits it (probe/async_handlers.h).
   virtual Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
                                         const std::vector<std::string>& argv) {
     (void)sandboxUid, (void)name, (void)argv;

@@ -10,7 +10,8 @@
 #include "agent/http/router.h"
 #include "reconciler/reconciler.h"
 
-// The read-only pod API (DESIGN.md 4.8), in the shapes kubectl and client libraries know:
+// The read-only pod API (docs/architecture.md#http-the-api-and-the-cli), in the shapes
+// kubectl and client libraries know:
 //   GET /pods                              PodList (every namespace)
 //   GET /pods/<namespace>/<name>           Pod
 //   GET /pods/<namespace>/<name>/events    EventList

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-// Reading the CRI log files the shim writes (runtime/cri_log.h):
+// Reading the CRI log files the shim writes (runtime/logs/cri_log.h):
 //   <RFC3339Nano> <stdout|stderr> <F|P> <text>
 namespace podkeeper::cli {
 

@@ -20,7 +20,7 @@ int usage() {
 
 }  // namespace
 
-// Started by the agent from a sealed copy of this binary (runtime/sealed_binary.h): one per
+// Started by the agent from a sealed copy of this binary (runtime/sys/sealed_binary.h): one per
 // container (--bundle, sync pipe on fd 3), the init of a pod's shared pid namespace
 // (--pid-reaper), or a command run in a running container (--join).
 int main(int argc, char** argv) {

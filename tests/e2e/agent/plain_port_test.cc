@@ -5,7 +5,7 @@
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_yaml.h"
 
-// The plain TCP port serves health and metrics only (DESIGN.md 4.8): pod specs carry env
+// The plain TCP port serves health and metrics only (docs/architecture.md): pod specs carry env
 // values, so the pod API is on the unix socket (mode 0600) and nowhere else.
 namespace podkeeper::e2e {
 namespace {

@@ -64,7 +64,7 @@ TEST_F(ContainerDevices, ACharDeviceOutsideTheListCanBeMadeButNotOpened) {
 }
 
 TEST_F(ContainerDevices, TheHostDiskCanBeMadeButNotOpened) {
-  // This VM refuses the open even on the host (DESIGN.md 5): on a normal host it is the device
+  // This VM refuses the open even on the host, even for root: on a normal host it is the device
   // cgroup's refusal; DevicesListIsTheDefaultAllowlist checks the rule itself.
   struct stat root {};
   ASSERT_EQ(::stat("/", &root), 0);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "report.h"
 #include "runc_peer.h"
 
 using namespace pkbench;

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 // A test's own cgroup root, looked at and cleaned up from outside the driver under test:

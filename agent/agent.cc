@@ -14,6 +14,7 @@
 #include "agent/api/pod_api.h"
 #include "agent/fd_limit.h"
 #include "agent/http/http_server.h"
+#include "agent/http/metrics_routes.h"
 #include "agent/http/router.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
@@ -21,7 +22,6 @@
 #include "agent/sd_notify.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/exporter.h"
-#include "metrics/exposition.h"
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
 #include "probe/async_handlers.h"
@@ -81,11 +81,6 @@ reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
   p.podPidsLimit = c.podPidsLimit;
   p.admission = c.admission;
   return p;
-}
-
-http::HttpResponse exposition(std::string body) {
-  return http::HttpResponse::text(200, std::move(body),
-                                  std::string(metrics::kExpositionContentType));
 }
 
 metrics::ExporterOptions exporterOptions(size_t keptFds) {
@@ -222,22 +217,8 @@ struct Agent {
       return ready ? http::HttpResponse::text(200, "ok\n")
                    : http::HttpResponse::text(503, "starting\n");
     });
-    to.add("GET", "/metrics", [this](const http::HttpRequest&) {
-      agentMetrics.setPodsByPhase(podsByPhase(reconciler));
-      std::string body;
-      exporter.renderAgent({&registry, &processCollector}, body);
-      return exposition(std::move(body));
-    });
-    to.add("GET", "/metrics/cadvisor", [this](const http::HttpRequest&) {
-      std::string body;
-      exporter.renderCadvisor(body);
-      return exposition(std::move(body));
-    });
-    to.add("GET", "/metrics/resource", [this](const http::HttpRequest&) {
-      std::string body;
-      exporter.renderResource(body);
-      return exposition(std::move(body));
-    });
+    http::addMetricsRoutes(to, exporter, {&registry, &processCollector},
+                           [this] { agentMetrics.setPodsByPhase(podsByPhase(reconciler)); });
     to.onResponse([this](const std::string& pattern, int status) {
       agentMetrics.httpRequest(pattern, status);
     });

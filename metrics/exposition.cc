@@ -4,6 +4,24 @@
 #include <cmath>
 
 namespace podkeeper::metrics {
+namespace {
+
+// The text format's escapes: backslash and newline always, the double quote only where the
+// text stands inside quotes (label values; HELP text is not quoted).
+void appendEscaped(std::string& out, std::string_view text, bool quoted) {
+  for (char c : text) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quoted)
+      out += "\\\"";
+    else
+      out += c;
+  }
+}
+
+}  // namespace
 
 void appendLabelValue(std::string& out, std::string_view value) {
   // Almost every value needs no escape: one append instead of one per character.
@@ -11,37 +29,10 @@ void appendLabelValue(std::string& out, std::string_view value) {
     out += value;
     return;
   }
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
+  appendEscaped(out, value, true);
 }
 
-void appendHelp(std::string& out, std::string_view help) {
-  for (char c : help) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
+void appendHelp(std::string& out, std::string_view help) { appendEscaped(out, help, false); }
 
 void appendValue(std::string& out, double value) {
   if (std::isnan(value)) {

@@ -3,12 +3,13 @@
 #include <unistd.h>
 
 #include "metrics/proc_files.h"
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::metrics {
 namespace {
 
 std::string firstLine(const std::string& path) {
-  auto text = readSmallFile(path);
+  auto text = runtime::readWholeFile(path);
   if (!text) return "";
   return text->substr(0, text->find('\n'));
 }
@@ -17,7 +18,7 @@ std::string firstLine(const std::string& path) {
 
 Result<MachineInfo> readMachineInfo(const MachinePaths& paths) {
   const std::string meminfoPath = paths.procRoot + "/meminfo";
-  auto meminfo = readSmallFile(meminfoPath);
+  auto meminfo = runtime::readWholeFile(meminfoPath);
   if (!meminfo) return fail(meminfo.error());
   auto total = meminfoBytes(*meminfo, "MemTotal");
   if (!total) return failMsg(meminfoPath + ": no MemTotal line");
@@ -52,9 +53,9 @@ ProcNodeUsageReader::ProcNodeUsageReader(std::string procRoot)
     : procRoot_(std::move(procRoot)), ticksPerSecond_(::sysconf(_SC_CLK_TCK)) {}
 
 Result<NodeUsage> ProcNodeUsageReader::read() const {
-  auto stat = readSmallFile(procRoot_ + "/stat");
+  auto stat = runtime::readWholeFile(procRoot_ + "/stat");
   if (!stat) return fail(stat.error());
-  auto meminfo = readSmallFile(procRoot_ + "/meminfo");
+  auto meminfo = runtime::readWholeFile(procRoot_ + "/meminfo");
   if (!meminfo) return fail(meminfo.error());
   auto u = nodeUsageFrom(*stat, *meminfo, ticksPerSecond_);
   if (!u) return fail(u.error().context(procRoot_));

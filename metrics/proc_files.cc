@@ -1,13 +1,7 @@
 #include "metrics/proc_files.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <vector>
-
-#include "common/unique_fd.h"
 
 namespace podkeeper::metrics {
 namespace {
@@ -40,23 +34,6 @@ std::optional<std::string_view> lineStartingWith(std::string_view text, std::str
 }
 
 }  // namespace
-
-Result<std::string> readSmallFile(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return failSys(errno, "open " + path);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return failSys(errno, "read " + path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
 
 std::optional<uint64_t> meminfoBytes(std::string_view meminfo, std::string_view key) {
   std::string prefix(key);

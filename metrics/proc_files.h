@@ -5,13 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/error.h"
-
-// Pure parsers for the /proc files the metrics layer reads, plus one small file reader.
+// Pure parsers for the /proc files the metrics layer reads (read with runtime::readWholeFile).
 namespace podkeeper::metrics {
-
-// Reads a whole (small, virtual) file; the error names the path.
-Result<std::string> readSmallFile(const std::string& path);
 
 // A "Key:   123 kB" line of /proc/meminfo, in bytes.
 std::optional<uint64_t> meminfoBytes(std::string_view meminfo, std::string_view key);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "metrics/proc_files.h"
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::metrics {
 namespace {
@@ -46,7 +47,7 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   using prometheus::MetricType;
   std::vector<prometheus::MetricFamily> out;
   const std::string base = procRoot_ + "/" + pid_;
-  auto statText = readSmallFile(base + "/stat");
+  auto statText = runtime::readWholeFile(base + "/stat");
   auto stat = statText ? parseProcPidStat(*statText) : std::nullopt;
   if (stat) {
     const double hz = static_cast<double>(ticksPerSecond_);
@@ -54,7 +55,7 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
                          "Total user and system CPU time spent in seconds.", MetricType::Counter,
                          static_cast<double>(stat->utimeTicks + stat->stimeTicks) / hz));
   }
-  auto limits = readSmallFile(base + "/limits");
+  auto limits = runtime::readWholeFile(base + "/limits");
   if (auto max = limits ? maxOpenFiles(*limits) : std::nullopt) {
     out.push_back(single("process_max_fds", "Maximum number of open file descriptors.",
                          MetricType::Gauge, static_cast<double>(*max)));
@@ -67,7 +68,7 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     out.push_back(single("process_resident_memory_bytes", "Resident memory size in bytes.",
                          MetricType::Gauge,
                          static_cast<double>(stat->rssPages) * static_cast<double>(pageSize_)));
-    auto procStat = readSmallFile(procRoot_ + "/stat");
+    auto procStat = runtime::readWholeFile(procRoot_ + "/stat");
     if (auto btime = procStat ? procStatBootTime(*procStat) : std::nullopt) {
       out.push_back(single("process_start_time_seconds",
                            "Start time of the process since unix epoch in seconds.",

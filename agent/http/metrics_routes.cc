@@ -26,14 +26,18 @@ Handler expositionHandler(Render render) {
 }  // namespace
 
 void addMetricsRoutes(Router& router, metrics::Exporter& exporter,
-                      std::vector<const prometheus::Collectable*> agentCollectables) {
+                      std::vector<const prometheus::Collectable*> agentCollectables,
+                      std::function<void()> beforeAgentRender) {
   router.add("GET", "/metrics/cadvisor",
              expositionHandler([&exporter](std::string& out) { exporter.renderCadvisor(out); }));
   router.add("GET", "/metrics/resource",
              expositionHandler([&exporter](std::string& out) { exporter.renderResource(out); }));
   router.add("GET", "/metrics",
-             expositionHandler([&exporter, collectables = std::move(agentCollectables)](
-                                   std::string& out) { exporter.renderAgent(collectables, out); }));
+             expositionHandler([&exporter, collectables = std::move(agentCollectables),
+                                before = std::move(beforeAgentRender)](std::string& out) {
+               if (before) before();
+               exporter.renderAgent(collectables, out);
+             }));
 }
 
 }  // namespace podkeeper::http

@@ -34,7 +34,6 @@ namespace podkeeper::runtime {
 namespace {
 
 constexpr auto kShimExitWait = std::chrono::seconds(2);
-constexpr auto kCgroupEmptyWait = std::chrono::seconds(5);
 
 std::string parentOf(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -44,17 +43,6 @@ std::string parentOf(const std::string& path) {
 Result<void> checkNames(const std::string& uid, const std::string& name) {
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
   return checkPathComponent("container name", name);
-}
-
-// Removes a cgroup whose processes were just killed; rmdir says EBUSY until they are gone.
-Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
-  if (!cgroups.exists(path)) return {};
-  Result<void> removed;
-  waitFor(kCgroupEmptyWait, [&] {
-    removed = cgroups.remove(path);
-    return removed.has_value() || removed.error().code != EBUSY;
-  });
-  return removed;
 }
 
 // runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
@@ -291,7 +279,7 @@ void LinuxRuntime::discardContainer(const ContainerPaths& paths,
     if (auto r = cgroups_.killAll(cgroupPath); !r) {
       spdlog::warn("container dir {}: kill cgroup: {}", paths.dir, r.error().message);
     }
-    if (auto r = removeCgroup(cgroups_, cgroupPath); !r) {
+    if (auto r = removeKilledCgroup(cgroups_, cgroupPath); !r) {
       spdlog::warn("container dir {}: remove cgroup: {}", paths.dir, r.error().message);
     }
   }

@@ -53,13 +53,7 @@ Result<void> removePodCgroup(cgroup::CgroupManager& cgroups, const cgroup::Cgrou
   if (auto r = checkCgroupPath("cgroupParent", path); !r) return r;
   if (!cgroups.exists(path)) return {};
   if (auto r = cgroups.killAll(path); !r) return r;
-  // The kernel empties a cgroup shortly after SIGKILL; rmdir says EBUSY until then.
-  Result<void> removed;
-  waitFor(kStopTimeout, [&] {
-    removed = cgroups.remove(path);
-    return removed.has_value() || removed.error().code != EBUSY;
-  });
-  return removed;
+  return removeKilledCgroup(cgroups, path);
 }
 
 // The pod's log directory, with its containers' current, previous and rotated logs, as the
@@ -187,6 +181,16 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   spdlog::info("pod {}: sandbox removed",
                record ? record->namespace_ + "/" + record->name + " (" + uid + ")" : uid);
   return {};
+}
+
+Result<void> removeKilledCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
+  if (!cgroups.exists(path)) return {};
+  Result<void> removed;
+  waitFor(kStopTimeout, [&] {
+    removed = cgroups.remove(path);
+    return removed.has_value() || removed.error().code != EBUSY;
+  });
+  return removed;
 }
 
 }  // namespace podkeeper::runtime

@@ -23,4 +23,9 @@ int64_t realtimeNs();
 Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                            const std::string& uid);
 
+// Removes a cgroup whose processes were just killed. The kernel empties it shortly after
+// SIGKILL and rmdir says EBUSY until then, so that is retried for up to 5 s. Nothing to do
+// when it does not exist.
+Result<void> removeKilledCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path);
+
 }  // namespace podkeeper::runtime

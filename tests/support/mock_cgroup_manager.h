@@ -4,8 +4,9 @@
 
 #include "runtime/cgroup/cgroup_manager.h"
 
-namespace podkeeper::metrics::testing {
+namespace podkeeper::support {
 
+// The one gMock double of the cgroup driver, for the runtime's and the metrics' unit tests.
 class MockCgroupManager : public runtime::cgroup::CgroupManager {
  public:
   using CgroupPath = runtime::cgroup::CgroupPath;
@@ -22,4 +23,4 @@ class MockCgroupManager : public runtime::cgroup::CgroupManager {
   MOCK_METHOD(bool, exists, (const CgroupPath&), (const, override));
 };
 
-}  // namespace podkeeper::metrics::testing
+}  // namespace podkeeper::support

@@ -13,12 +13,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "harness.h"
+#include "report.h"
 #include "runc_peer.h"
 
 using namespace pkbench;
@@ -185,14 +185,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   installInterruptHandlers();
-  std::vector<std::string> args(argv, argv + argc);
-  std::time_t now = std::time(nullptr);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  std::printf("podkeeper churn  %s  %ld CPUs  loadavg %s\n", when, ::sysconf(_SC_NPROCESSORS_ONLN),
-              loadavg().c_str());
-  if (!o.invocation.empty()) std::printf("command: %s\n", o.invocation.c_str());
-  std::printf("binary:  %s\n", shellQuote(args).c_str());
+  printReportHeader("podkeeper churn", "", o, {argv, argv + argc});
   std::printf(
       "pods: busybox [sleep 3600], BestEffort, terminationGracePeriodSeconds %d (sleep as pid 1 "
       "ignores SIGTERM)\nrunning = agent log \"all containers running\"; gone = pods/ empty, "
@@ -200,13 +193,10 @@ int main(int argc, char** argv) {
       o.grace);
   std::fflush(stdout);
 
-  int status = 0;
-  try {
+  return runReport("pk-bench-churn", [&] {
     Workspace ws(o.workDir, o.cgroupRoot);
     ws.keepAgentLog(o.agentLog);
-    std::string rootfs = o.imageDir + "/busybox/latest/rootfs";
-    if (!exists(rootfs + "/bin/busybox")) throw std::runtime_error("no busybox in " + rootfs);
-    RuncPeer runc(ws, o.runc, rootfs);
+    RuncPeer runc(ws, o.runc, busyboxRootfs(o));
     ws.startAgent(o.podkeeper, o.imageDir);
     LineCounter lines(ws.agentLog(), {"all containers running", ": removed (uid "});
     sleepUs(500'000);
@@ -294,13 +284,5 @@ int main(int argc, char** argv) {
           "process\n",
           o.runcJobs, upFail, downFail);
     std::printf("  loadavg at end: %s\n", loadavg().c_str());
-  } catch (const Interrupted&) {
-    std::printf("\nINTERRUPTED: the tables above are all there is\n");
-    std::fprintf(stderr, "\ninterrupted; cleaned up\n");
-    status = 130;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\npk-bench-churn: %s\n", e.what());
-    status = 1;
-  }
-  return status;
+  });
 }

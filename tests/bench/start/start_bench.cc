@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "report.h"
 #include "runc_peer.h"
 
 using namespace pkbench;
@@ -327,27 +328,18 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   installInterruptHandlers();
-  std::vector<std::string> args(argv, argv + argc);
   utsname u{};
   ::uname(&u);
-  std::time_t now = std::time(nullptr);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  std::printf("podkeeper start/stop latency  %s  kernel %s  %ld CPUs  loadavg %s\n", when,
-              u.release, ::sysconf(_SC_NPROCESSORS_ONLN), loadavg().c_str());
-  if (!o.invocation.empty()) std::printf("command: %s\n", o.invocation.c_str());
-  std::printf("binary:  %s\n", shellQuote(args).c_str());
+  printReportHeader("podkeeper start/stop latency", std::string("kernel ") + u.release + "  ", o,
+                    {argv, argv + argc});
   std::printf("container command (both): sh -c \"%s\"; poll interval %d us; runs interleaved\n",
               kScript, o.pollUs);
   std::fflush(stdout);
 
-  int status = 0;
-  try {
+  return runReport("pk-bench-start", [&] {
     Workspace ws(o.workDir, o.cgroupRoot);
     ws.keepAgentLog(o.agentLog);
-    std::string rootfs = o.imageDir + "/busybox/latest/rootfs";
-    if (!exists(rootfs + "/bin/busybox")) throw std::runtime_error("no busybox in " + rootfs);
-    RuncPeer runc(ws, o.runc, rootfs);
+    RuncPeer runc(ws, o.runc, busyboxRootfs(o));
     std::vector<std::string> cmd{"sh", "-c", kScript};
     runc.makeBundle("single", cmd);
     for (const auto& b : {"pair-a", "pair-b"}) runc.makeBundle(b, cmd, runc.bundleDir("shared"));
@@ -361,13 +353,5 @@ int main(int argc, char** argv) {
                     {"pair-a", "pair-b"}, o.pairRuns);
     std::printf("\nloadavg at end: %s\n", loadavg().c_str());
     if (!o.rawFile.empty()) writeFile(o.rawFile, "run,side,index,utc,ms,ms2\n" + rawRows);
-  } catch (const Interrupted&) {
-    std::printf("\nINTERRUPTED: the tables above are all there is\n");
-    std::fprintf(stderr, "\ninterrupted; cleaned up\n");
-    status = 130;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\npk-bench-start: %s\n", e.what());
-    status = 1;
-  }
-  return status;
+  });
 }

@@ -1,31 +1,23 @@
 #include "tests/e2e/agent/agent_harness.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "tests/e2e/agent/machine_probe.h"
+#include "tests/support/command.h"
+#include "tests/support/text.h"
 
 namespace podkeeper::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
 int counter = 0;
@@ -42,21 +34,7 @@ void run(const std::string& cmd) {
 
 }  // namespace
 
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string readFile(const std::string& path) { return support::readText(path); }
 
 bool exists(const std::string& path) { return fs::exists(path); }
 
@@ -82,18 +60,7 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
       "--root-dir",  rootDir_,  "--listen",       "127.0.0.1:0", "--relist",      "2",
       "--resync",    "2",       "--log-level",    "debug"};
   args.insert(args.end(), extraFlags.begin(), extraFlags.end());
-  std::string logPath = base_ + "/agent.log";
-  agentPid_ = ::fork();
-  if (agentPid_ == 0) {
-    int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
+  agentPid_ = support::spawnLogged(args, base_ + "/agent.log", support::LogMode::Append);
   // The agent logs the real port when asked for port 0; a restart logs a new line, and the
   // newest line is the live one.
   std::regex portLine(R"(\(port (\d+)\))");
@@ -115,9 +82,7 @@ void AgentHarness::stop() {
   if (agentPid_ <= 0) return;
   ::kill(agentPid_, SIGTERM);
   int status = 0;
-  for (int i = 0; i < 500 && ::waitpid(agentPid_, &status, WNOHANG) == 0; ++i)
-    std::this_thread::sleep_for(20ms);
-  if (::waitpid(agentPid_, &status, WNOHANG) == 0) {
+  if (!waitFor([&] { return ::waitpid(agentPid_, &status, WNOHANG) != 0; }, 10s)) {
     ::kill(agentPid_, SIGKILL);
     ::waitpid(agentPid_, &status, 0);
   }
@@ -139,45 +104,14 @@ void AgentHarness::removeManifest(const std::string& name) {
   fs::remove(manifestDir_ + "/" + name);
 }
 
-namespace {
-
-template <class Socket>
-HttpResult getOver(Socket& socket, const std::string& path) {
-  http::request<http::empty_body> req{http::verb::get, path, 11};
-  req.set(http::field::host, "localhost");
-  req.set(http::field::connection, "close");
-  http::write(socket, req);
-  boost::beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  http::read(socket, buffer, parser);
-  return {int(parser.get().result_int()), parser.get().body()};
-}
-
-}  // namespace
-
 HttpResult AgentHarness::get(const std::string& path) const {
   if (port_ == 0) return {};
-  try {
-    boost::asio::io_context io;
-    boost::asio::local::stream_protocol::socket socket(io);
-    socket.connect({stateDir_ + "/podkeeper.sock"});
-    return getOver(socket, path);
-  } catch (const std::exception&) {
-    return {};
-  }
+  return support::httpGetUnix(stateDir_ + "/podkeeper.sock", path);
 }
 
 HttpResult AgentHarness::getTcp(const std::string& path) const {
   if (port_ == 0) return {};
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket(io);
-    socket.connect({boost::asio::ip::make_address("127.0.0.1"), uint16_t(port_)});
-    return getOver(socket, path);
-  } catch (const std::exception&) {
-    return {};
-  }
+  return support::httpGetLoopback(uint16_t(port_), path);
 }
 
 std::string AgentHarness::agentLog() const { return readFile(base_ + "/agent.log"); }

@@ -5,15 +5,17 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "tests/support/http_get.h"
+#include "tests/support/wait_for.h"
 
 // Runs the real podkeeper binary with private directories and a private cgroup root, and
 // cleans up after it whatever happens: pods, processes, mounts, cgroups, files.
 namespace podkeeper::e2e {
 
-struct HttpResult {
-  int status = 0;  // 0: no answer
-  std::string body;
-};
+using support::HttpResult;
+using support::waitFor;
 
 class AgentHarness {
  public:
@@ -57,9 +59,6 @@ class AgentHarness {
   int port_ = 0;
   pid_t agentPid_ = -1;
 };
-
-// Polls cond every 20 ms until it holds or the timeout passes; returns whether it held.
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
 std::string readFile(const std::string& path);
 bool exists(const std::string& path);

@@ -7,6 +7,7 @@
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/machine_probe.h"
+#include "tests/e2e/agent/pod_probe.h"
 #include "tests/e2e/agent/pod_yaml.h"
 
 namespace podkeeper::e2e {
@@ -14,19 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// The container's init as seen from the host: the process in the cgroup whose PID in its
-// own namespace is 1.
-pid_t initPid(const std::string& cgroupDir) {
-  for (pid_t p : pidsIn(cgroupDir)) {
-    std::ifstream status("/proc/" + std::to_string(p) + "/status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("NSpid:", 0) == 0 && line.size() > 2 &&
-          line.substr(line.find_last_of("\t ") + 1) == "1")
-        return p;
-  }
-  return 0;
-}
 
 class Lifecycle : public ::testing::Test {
  protected:

@@ -5,17 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cgroup_tree.h"
+
 // Looks at the machine from outside the agent: processes, namespaces, mounts and cgroups.
 namespace podkeeper::e2e {
 
-// Processes in one cgroup directory (cgroup.procs), not recursive.
-std::vector<pid_t> pidsIn(const std::string& cgroupDir);
-// Every cgroup hierarchy mounted under /sys/fs/cgroup (v1 controllers and unified).
-std::vector<std::string> cgroupHierarchies();
-// SIGKILLs every process under <hierarchy>/<root> in every hierarchy.
-void killCgroupTree(const std::string& root);
-// rmdir bottom-up of <hierarchy>/<root> in every hierarchy.
-void removeCgroupTree(const std::string& root);
+using support::cgroupHierarchies;
+using support::killCgroupTree;
+using support::pidsIn;
+using support::removeCgroupTree;
+
 // Whether any hierarchy still has <root>/<relative>.
 bool cgroupExistsAnywhere(const std::string& root, const std::string& relative);
 // umount2(MNT_DETACH) of every mount at or under prefix, deepest first.

@@ -1,8 +1,5 @@
 #include "tests/e2e/agent/pod_probe.h"
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <fstream>
 
 #include "tests/e2e/agent/machine_probe.h"
@@ -37,16 +34,8 @@ pid_t initPid(const std::string& cgroupDir) {
 }
 
 CliRun runCli(const AgentHarness& agent, const std::string& args) {
-  std::string cmd = std::string(PK_AGENT_PATH) + " " + args + " --socket " + agent.stateDir() +
-                    "/podkeeper.sock 2>&1";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return support::runShell(std::string(PK_AGENT_PATH) + " " + args + " --socket " +
+                           agent.stateDir() + "/podkeeper.sock 2>&1");
 }
 
 }  // namespace podkeeper::e2e

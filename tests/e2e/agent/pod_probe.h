@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tests/e2e/agent/agent_harness.h"
+#include "tests/support/command.h"
 
 // Reads pods through the agent's API and their containers from the machine.
 namespace podkeeper::e2e {
@@ -19,10 +20,7 @@ nlohmann::json containerStatus(const nlohmann::json& pod, const std::string& con
 // in its own namespace is 1; 0 when there is none.
 pid_t initPid(const std::string& cgroupDir);
 // Runs the podkeeper CLI with args against the agent's socket; stdout and stderr together.
-struct CliRun {
-  int exitCode = -1;
-  std::string output;
-};
+using CliRun = support::CommandResult;
 CliRun runCli(const AgentHarness& agent, const std::string& args);
 
 }  // namespace podkeeper::e2e

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/agent/agent_harness.h"
+#include "tests/e2e/agent/pod_probe.h"
 #include "tests/e2e/agent/pod_yaml.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::e2e {
 namespace {
@@ -25,18 +27,9 @@ std::string seccompPod(const std::string& name, const std::string& uid, const st
 
 class SeccompE2e : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/pk-e2e-seccomp-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    profiles_ = tmpl;
-    agent.start({"--seccomp-profile-root", profiles_});
-  }
-  void TearDown() override { std::filesystem::remove_all(profiles_); }
+  void SetUp() override { agent.start({"--seccomp-profile-root", profiles_}); }
 
-  json podJson(const std::string& name) {
-    auto r = agent.get("/pods/default/" + name);
-    return r.status == 200 ? json::parse(r.body, nullptr, false) : json();
-  }
+  json podJson(const std::string& name) { return e2e::podJson(agent, name); }
   json containerState(const std::string& name) {
     const json pod = podJson(name);
     if (!pod.is_object() || !pod.contains("status")) return json();
@@ -44,7 +37,8 @@ class SeccompE2e : public ::testing::Test {
     return statuses.empty() ? json() : statuses[0].value("state", json());
   }
 
-  std::string profiles_;
+  support::TempDir profilesTmp_{"pk-e2e-seccomp"};
+  const std::string profiles_ = profilesTmp_.path();
   AgentHarness agent;
 };
 

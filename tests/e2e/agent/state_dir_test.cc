@@ -1,4 +1,3 @@
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -13,6 +12,7 @@
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_yaml.h"
+#include "tests/support/command.h"
 
 // The state directory belongs to one agent and to root: a second agent on it stops at once,
 // and nothing in it (socket, pod directories, container configs) is open to local users.
@@ -55,17 +55,7 @@ Exited runSecondAgent(const AgentHarness& first, const std::string& base) {
                                    "--log-dir",      base + "/logs",
                                    "--cgroup-root",  "pk-e2e-second-" + std::to_string(::getpid()),
                                    "--listen",       "127.0.0.1:0"};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
+  const pid_t pid = support::spawnLogged(args, out, support::LogMode::Truncate);
   Exited result;
   int status = 0;
   result.exited = waitFor([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 5s);

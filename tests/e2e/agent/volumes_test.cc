@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "tests/e2e/agent/agent_harness.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::e2e {
 namespace {
@@ -22,16 +23,7 @@ std::string startedAtOf(const std::string& podJson) {
 // A hostPath directory of the test's own, removed afterwards.
 class Volumes : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/pk-e2e-hostpath-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    hostDir = tmpl;
-    agent.start();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(hostDir, ec);
-  }
+  void SetUp() override { agent.start(); }
 
   std::string manifest(const std::string& labels, const std::string& hostPathType) const {
     return R"yaml(apiVersion: v1
@@ -72,8 +64,10 @@ spec:
     return readFile(agent.rootDir() + "/pods/e2e-vol-1/volumes/podinfo/labels");
   }
 
+  // Declared before the agent, so its pods are gone before the directory is removed.
+  support::TempDir hostTmp_{"pk-e2e-hostpath"};
+  const std::string hostDir = hostTmp_.path();
   AgentHarness agent;
-  std::string hostDir;
 };
 
 TEST_F(Volumes, SubPathExprAndDownwardAPIVolumeAreSeenByTheContainerAndLabelsUpdateInPlace) {

@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/agent/agent_harness.h"
+#include "tests/e2e/agent/pod_probe.h"
 #include "tests/e2e/agent/pod_yaml.h"
 
 // `podkeeper get pods | describe pod | logs` against a running agent, over its unix socket.
@@ -13,33 +12,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CliResult {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr
-};
-
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override { agent.start(); }
 
-  CliResult cli(const std::string& args) {
-    std::string cmd = std::string(PK_AGENT_PATH) + " " + args + " --socket " + agent.stateDir() +
-                      "/podkeeper.sock 2>&1";
-    CliResult r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
-    int status = ::pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  CliRun cli(const std::string& args) { return runCli(agent, args); }
   bool cliShows(const std::string& args, const std::string& text) {
     return waitFor([&] { return cli(args).output.find(text) != std::string::npos; }, 30s);
-  }
-  nlohmann::json podJson(const std::string& name) {
-    auto r = agent.get("/pods/default/" + name);
-    return nlohmann::json::parse(r.body, nullptr, false);
   }
 
   AgentHarness agent;
@@ -81,7 +60,7 @@ TEST_F(Cli, PreviousLogsAreTheCrashedInstancesOutput) {
   agent.dropManifest("web.yaml", pod.str());
   ASSERT_TRUE(waitFor(
       [&] {
-        auto p = podJson("web");
+        auto p = podJson(agent, "web");
         return p.is_object() && p["status"]["containerStatuses"][0].value("restartCount", 0) >= 1;
       },
       40s))

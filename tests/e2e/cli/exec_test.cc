@@ -1,21 +1,14 @@
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cstdio>
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_yaml.h"
+#include "tests/support/command.h"
 
 // `podkeeper exec` against a running agent: output, exit codes, stdin, -c, errors.
 namespace podkeeper::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct ExecRun {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr
-};
 
 const char* kTwoContainers = R"(apiVersion: v1
 kind: Pod
@@ -34,18 +27,11 @@ class Exec : public ::testing::Test {
   void SetUp() override { agent.start(); }
 
   // stdinText is piped into the command; "" leaves stdin at /dev/null.
-  ExecRun exec(const std::string& args, const std::string& stdinText = "") {
+  support::CommandResult exec(const std::string& args, const std::string& stdinText = "") {
     std::string cmd = std::string(PK_AGENT_PATH) + " exec --socket " + agent.stateDir() +
                       "/podkeeper.sock " + args + " 2>&1";
     cmd = stdinText.empty() ? cmd + " </dev/null" : "printf '" + stdinText + "' | " + cmd;
-    ExecRun r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
-    int status = ::pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return support::runShell(cmd);
   }
   void startWeb() {
     agent.dropManifest("web.yaml", PodYaml{}.str());
@@ -122,7 +108,7 @@ TEST_F(Exec, PodNotFoundOrContainerNotRunningIsAnErrorWithExitCode1) {
   done.restartPolicy = "Never";
   done.script = "exit 0";
   agent.dropManifest("web.yaml", done.str());
-  ExecRun r;
+  support::CommandResult r;
   ASSERT_TRUE(waitFor(
       [&] {
         r = exec("web -- true");

@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <functional>
 
 #include "runtime/cgroup/cgroup_manager.h"
@@ -19,6 +18,8 @@
 #include "runtime/cgroup/v2/devices_v2.h"
 #include "runtime/cgroup/v2/v2_manager.h"
 #include "test_support.h"
+#include "tests/support/cgroup_tree.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
@@ -74,7 +75,6 @@ class HybridDevices : public ::testing::Test {
     if (mgr_->mode() != Mode::Hybrid) GTEST_SKIP() << "needs a hybrid cgroup host";
     ASSERT_TRUE(mgr_->create(ctr_).has_value());
   }
-  void TearDown() override { testing::sweepCgroupRoot(root_); }
 
   void applyDevices(const std::vector<DeviceRule>& rules) {
     Resources r;
@@ -87,6 +87,7 @@ class HybridDevices : public ::testing::Test {
   }
 
   const std::string root_ = testing::uniqueRoot("devices");
+  const support::CgroupRootGuard rootGuard_{root_};
   const std::string ctr_ = root_ + "/pod/ctr";
   std::unique_ptr<CgroupManager> mgr_;
 };
@@ -135,19 +136,11 @@ class UnifiedDevices : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(mgr_.create(path_).has_value());
     ASSERT_TRUE(mgr_.create(open_).has_value());
-    char dir[] = "/tmp/pk-devices-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    nodes_ = dir;
-  }
-  void TearDown() override {
-    testing::sweepCgroupRoot(root_);
-    std::error_code ec;
-    if (!nodes_.empty()) std::filesystem::remove_all(nodes_, ec);
   }
 
   // A character node of ours for major:minor, as a container with CAP_MKNOD can make one.
   std::string node(unsigned major, unsigned minor) const {
-    const std::string path = nodes_ + "/c" + std::to_string(major) + "-" + std::to_string(minor);
+    const std::string path = nodes_.file("c") + std::to_string(major) + "-" + std::to_string(minor);
     EXPECT_EQ(::mknod(path.c_str(), S_IFCHR | 0600, makedev(major, minor)), 0) << path;
     return path;
   }
@@ -160,10 +153,11 @@ class UnifiedDevices : public ::testing::Test {
   std::string dir(const CgroupPath& p) const { return "/sys/fs/cgroup/unified/" + p; }
 
   const std::string root_ = testing::uniqueRoot("bpf");
+  const support::CgroupRootGuard rootGuard_{root_};
   const std::string path_ = root_ + "/ctr";
   const std::string open_ = root_ + "/unconfined";
   V2Manager mgr_{Hierarchy{"/sys/fs/cgroup/unified", "/", {}}, systemSignaller(), {}};
-  std::string nodes_;
+  const support::TempDir nodes_{"pk-devices"};
 };
 
 TEST_F(UnifiedDevices, TheVerifierAcceptsTheDefaultProgramAndItIsAttached) {
@@ -207,7 +201,7 @@ TEST_F(UnifiedDevices, DevNullOpensFromTheCgroup) {
 TEST_F(UnifiedDevices, MknodIsAllowedForAnyBlockDevice) {
   ASSERT_TRUE(mgr_.applyDevices(path_, defaultDeviceRules()).has_value());
   int status = -1;
-  const std::string path = nodes_ + "/b8-0";
+  const std::string path = nodes_.file("b8-0");
   int go[2];
   ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
   const pid_t pid = ::fork();

@@ -8,6 +8,7 @@
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/cgroup/select/make_manager.h"
 #include "test_support.h"
+#include "tests/support/cgroup_tree.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
@@ -26,7 +27,6 @@ class HybridDriverTest : public ::testing::Test {
     ASSERT_TRUE(mgr_->create(ctr_).has_value());
   }
   // Cleans up even when a test failed half-way, independently of the driver.
-  void TearDown() override { testing::sweepCgroupRoot(root_); }
 
   std::string v1(const std::string& controller, const std::string& file = "") const {
     return "/sys/fs/cgroup/" + controller + "/" + ctr_ + (file.empty() ? "" : "/" + file);
@@ -36,6 +36,7 @@ class HybridDriverTest : public ::testing::Test {
   }
 
   const std::string root_ = testing::uniqueRoot("hybrid");
+  const support::CgroupRootGuard rootGuard_{root_};
   const std::string ctr_ = root_ + "/pod/ctr";
   std::unique_ptr<CgroupManager> mgr_;
 };

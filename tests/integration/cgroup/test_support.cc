@@ -7,49 +7,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "tests/support/text.h"
+
 namespace podkeeper::runtime::cgroup::testing {
-namespace fs = std::filesystem;
 
 std::string uniqueRoot(const std::string& suffix) {
   return "pk-test-cgroup-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
-std::string readFileOrEmpty(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string readFileOrEmpty(const std::string& path) { return support::readText(path); }
 
 bool dirExists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-void sweepCgroupRoot(const std::string& root) {
-  std::error_code ec;
-  for (const auto& mount : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-    const fs::path top = mount.path() / root;
-    if (!dirExists(top)) continue;
-    std::vector<fs::path> dirs{top};
-    for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::end(it);
-         it.increment(ec)) {
-      if (it->is_directory(ec)) dirs.push_back(it->path());
-    }
-    for (const fs::path& d : dirs) {
-      std::istringstream procs(readFileOrEmpty(d / "cgroup.procs"));
-      for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
-    }
-    for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-      for (int i = 0; i < 100 && ::rmdir(it->c_str()) != 0 && errno == EBUSY; ++i) {
-        ::usleep(10000);
-      }
-    }
-  }
 }
 
 namespace {

@@ -10,11 +10,9 @@
 namespace podkeeper::runtime::cgroup::testing {
 
 // "pk-test-cgroup-<pid>-<suffix>": unique per test process, so parallel runs never collide.
+// Fixtures hold it in a support::CgroupRootGuard, which removes it after each test without
+// using the driver under test.
 std::string uniqueRoot(const std::string& suffix);
-
-// Removes <mount>/<root> bottom-up in every cgroup mount under /sys/fs/cgroup after
-// SIGKILLing whatever is left in it, without using the driver under test.
-void sweepCgroupRoot(const std::string& root);
 
 // Owns a forked child: it waits on a pipe until released, optionally burns CPU, reports
 // that it did, then pause()s until killed, or, with forkForever, forks without end (every

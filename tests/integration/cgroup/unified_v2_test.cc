@@ -12,6 +12,7 @@
 #include "runtime/cgroup/process_signaller.h"
 #include "runtime/cgroup/v2/v2_manager.h"
 #include "test_support.h"
+#include "tests/support/cgroup_tree.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
@@ -22,9 +23,9 @@ using testing::readFileOrEmpty;
 class UnifiedV2Test : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(mgr_.create(path_).has_value()); }
-  void TearDown() override { testing::sweepCgroupRoot(root_); }
 
   const std::string root_ = testing::uniqueRoot("v2");
+  const support::CgroupRootGuard rootGuard_{root_};
   const std::string path_ = root_ + "/ctr";
   V2Manager mgr_{Hierarchy{"/sys/fs/cgroup/unified", "/", {}}, systemSignaller()};
 };

@@ -9,6 +9,7 @@
 #include "runtime/cgroup/process_signaller.h"
 #include "runtime/cgroup/v1/v1_manager.h"
 #include "test_support.h"
+#include "tests/support/cgroup_tree.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
@@ -42,9 +43,9 @@ class FreezerWitness final : public ProcessSignaller {
 class RealV1DriverTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(mgr_.create(path_).has_value()); }
-  void TearDown() override { testing::sweepCgroupRoot(root_); }
 
   const std::string root_ = testing::uniqueRoot("v1");
+  const support::CgroupRootGuard rootGuard_{root_};
   const std::string path_ = root_ + "/ctr";
   std::shared_ptr<FreezerWitness> witness_ =
       std::make_shared<FreezerWitness>("/sys/fs/cgroup/freezer/" + root_ + "/freezer.state");

@@ -2,20 +2,16 @@
 // through the kept fds, a removed and recreated cgroup is read afresh, and a stopped
 // container's fds close with its series. Needs root.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "metrics/exporter.h"
 #include "real_cgroups.h"
-#include "runtime/cgroup/select/make_manager.h"
 #include "runtime/cgroup/stat_file_cache.h"
 
 namespace podkeeper::metrics {
 namespace {
 
-using testing::RealPod;
-using testing::RealPodTargets;
 using testing::sampleValue;
 using testing::WorkloadChild;
 namespace cg = runtime::cgroup;
@@ -33,39 +29,17 @@ size_t openFds(const std::string& part = "") {
   return n;
 }
 
-class KeptFdsTest : public ::testing::Test {
+class KeptFdsTest : public testing::RealPodTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root for cgroups";
-    auto m = cg::makeCgroupManager(cg::CgroupConfig{});
-    ASSERT_TRUE(m) << m.error().message;
-    cgroups = std::move(*m);
-    pod = std::make_unique<RealPod>(*cgroups, "team", "kept");
-    targets = std::make_unique<RealPodTargets>(*pod);
-    auto machine = readMachineInfo();
-    ASSERT_TRUE(machine) << machine.error().message;
-    ExporterOptions options;
-    options.keptFds = 1000;
-    exporter = std::make_unique<Exporter>(*targets, *cgroups, *machine, options);
-  }
-  void TearDown() override {
-    exporter.reset();
-    targets.reset();
-    pod.reset();
-  }
-  std::string scrape() {
-    std::string out;
-    exporter->renderCadvisor(out);
-    return out;
+  KeptFdsTest() : RealPodTest("team", "kept", keptFdsOptions()) {}
+  static ExporterOptions keptFdsOptions() {
+    ExporterOptions o;
+    o.keptFds = 1000;
+    return o;
   }
   static std::string series(const std::string& family, const std::string& container) {
     return family + "{container=\"" + container + "\"";
   }
-
-  std::unique_ptr<cg::CgroupManager> cgroups;
-  std::unique_ptr<RealPod> pod;
-  std::unique_ptr<RealPodTargets> targets;
-  std::unique_ptr<Exporter> exporter;
 };
 
 TEST_F(KeptFdsTest, ValuesChangeThroughTheKeptFdsFromOneScrapeToTheNext) {

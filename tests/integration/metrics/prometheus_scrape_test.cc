@@ -3,7 +3,6 @@
 // Bounded: 1 s scrape interval, each wait at most ~30 s. Needs root (cgroups).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -19,14 +18,12 @@
 #include "metrics/exporter.h"
 #include "prometheus_server.h"
 #include "real_cgroups.h"
-#include "runtime/cgroup/select/make_manager.h"
+#include "tests/support/wait_for.h"
 
 namespace podkeeper::metrics {
 namespace {
 
 using testing::PrometheusServer;
-using testing::RealPod;
-using testing::RealPodTargets;
 using testing::WorkloadChild;
 namespace cg = runtime::cgroup;
 namespace asio = boost::asio;
@@ -35,13 +32,13 @@ namespace asio = boost::asio;
 template <class Accept>
 nlohmann::json waitFor(PrometheusServer& prom, const std::string& promql, Accept accept,
                        std::chrono::seconds limit = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
   nlohmann::json last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    last = prom.query(promql);
-    if (last.is_array() && accept(last)) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  support::waitFor(
+      [&] {
+        last = prom.query(promql);
+        return last.is_array() && accept(last);
+      },
+      limit, std::chrono::milliseconds(500));
   return last;
 }
 
@@ -51,14 +48,12 @@ std::set<std::string> containersOf(const nlohmann::json& result) {
   return out;
 }
 
-class PrometheusScrapeTest : public ::testing::Test {
+class PrometheusScrapeTest : public testing::RealPodTest {
  protected:
+  PrometheusScrapeTest() : RealPodTest("shop", "web-0") {}
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root for cgroups";
-    auto m = cg::makeCgroupManager(cg::CgroupConfig{});
-    ASSERT_TRUE(m) << m.error().message;
-    cgroups = std::move(*m);
-    pod = std::make_unique<RealPod>(*cgroups, "shop", "web-0");
+    RealPodTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     cg::Resources cpu;
     cpu.cpuQuotaUs = 50000;
     pod->addContainer("app", "registry.local/app:1", cpu, WorkloadChild::Kind::BurnCpu);
@@ -66,10 +61,6 @@ class PrometheusScrapeTest : public ::testing::Test {
     mem.memoryLimitBytes = 256 << 20;
     pod->addContainer("cache", "registry.local/cache:2", mem, WorkloadChild::Kind::HoldMemory,
                       40 << 20);
-    targets = std::make_unique<RealPodTargets>(*pod);
-    auto machine = readMachineInfo();
-    ASSERT_TRUE(machine) << machine.error().message;
-    exporter = std::make_unique<Exporter>(*targets, *cgroups, *machine);
     agent = std::make_unique<AgentMetrics>(registry);
     http::addMetricsRoutes(router, *exporter, {&registry});
     server = std::make_unique<http::HttpServer>(io, router.handler());
@@ -88,14 +79,9 @@ class PrometheusScrapeTest : public ::testing::Test {
       loop.join();
     }
     server.reset();
-    exporter.reset();
-    pod.reset();
+    RealPodTest::TearDown();
   }
 
-  std::unique_ptr<cg::CgroupManager> cgroups;
-  std::unique_ptr<RealPod> pod;
-  std::unique_ptr<RealPodTargets> targets;
-  std::unique_ptr<Exporter> exporter;
   prometheus::Registry registry;
   std::unique_ptr<AgentMetrics> agent;
   http::Router router;

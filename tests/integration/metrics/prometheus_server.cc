@@ -1,41 +1,18 @@
 #include "prometheus_server.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
-#include <thread>
+
+#include "agent/cli/unix_http_client.h"
+#include "tests/support/command.h"
+#include "tests/support/http_get.h"
+#include "tests/support/text.h"
+#include "tests/support/wait_for.h"
 
 namespace podkeeper::metrics::testing {
-namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-
-std::string urlEncode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 PrometheusServer::PrometheusServer(const std::string& target, const std::string& metricsPath)
     : port_(freeLoopbackPort()) {
@@ -48,16 +25,9 @@ PrometheusServer::PrometheusServer(const std::string& target, const std::string&
   const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
   const std::string data = "--storage.tsdb.path=" + dir_.path() + "/data";
   const std::string cfg = "--config.file=" + config;
-  pid_ = ::fork();
+  pid_ = support::spawnLogged({"/usr/bin/prometheus", cfg, data, listen, "--log.level=warn"}, log,
+                              support::LogMode::Truncate);
   if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    ::execl("/usr/bin/prometheus", "prometheus", cfg.c_str(), data.c_str(), listen.c_str(),
-            "--log.level=warn", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
 }
 
 PrometheusServer::~PrometheusServer() {
@@ -68,46 +38,23 @@ PrometheusServer::~PrometheusServer() {
 }
 
 std::string PrometheusServer::get(const std::string& target) {
-  asio::io_context io;
-  asio::ip::tcp::socket s(io);
-  beast::error_code ec;
-  s.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-  if (ec) return {};
-  timeval tv{5, 0};
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  beast::http::request<beast::http::empty_body> req{beast::http::verb::get, target, 11};
-  req.set(beast::http::field::host, "127.0.0.1");
-  beast::http::write(s, req, ec);
-  if (ec) return {};
-  beast::flat_buffer buf;
-  beast::http::response<beast::http::string_body> res;
-  beast::http::read(s, buf, res, ec);
-  if (ec || res.result_int() != 200) return {};
-  return res.body();
+  auto r = support::httpGetLoopback(port_, target);
+  return r.status == 200 ? r.body : "";
 }
 
 bool PrometheusServer::waitReady(std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!get("/-/ready").empty()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
+  return support::waitFor([&] { return !get("/-/ready").empty(); }, limit,
+                          std::chrono::milliseconds(200));
 }
 
 nlohmann::json PrometheusServer::query(const std::string& promql) {
-  std::string body = get("/api/v1/query?query=" + urlEncode(promql));
+  std::string body = get("/api/v1/query?query=" + cli::urlEncode(promql));
   if (body.empty()) return nullptr;
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || j.value("status", "") != "success") return nullptr;
   return j["data"]["result"];
 }
 
-std::string PrometheusServer::log() const {
-  std::ifstream in(dir_.path() + "/prometheus.log");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string PrometheusServer::log() const { return support::readText(dir_.file("prometheus.log")); }
 
 }  // namespace podkeeper::metrics::testing

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::metrics::testing {
 
@@ -30,7 +31,7 @@ class PrometheusServer {
  private:
   std::string get(const std::string& target);
 
-  TempDir dir_;
+  support::TempDir dir_;
   uint16_t port_;
   pid_t pid_ = -1;
 };

@@ -12,13 +12,13 @@
 
 #include "metrics/agent_metrics.h"
 #include "metrics/process_collector.h"
-#include "support.h"
+#include "tests/support/command.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::metrics {
 namespace {
 
-using testing::runCapture;
-using testing::TempDir;
+using support::TempDir;
 
 const std::set<std::string> kCadvisorBaseline = {
     "container_memory_failcnt counter metrics should have \"_total\" suffix",
@@ -31,8 +31,8 @@ struct Lint {
 };
 
 Lint promtool(const std::string& file) {
-  auto c = runCapture("/usr/bin/promtool check metrics", file);
-  Lint l{c.status, {}};
+  auto c = support::runShell("/usr/bin/promtool check metrics < '" + file + "' 2>&1");
+  Lint l{c.exitCode, {}};
   std::istringstream lines(c.output);
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty()) l.findings.insert(line);
@@ -41,7 +41,7 @@ Lint promtool(const std::string& file) {
 }
 
 std::string writeTemp(const TempDir& dir, const std::string& name, const std::string& text) {
-  std::string path = dir.path() + "/" + name;
+  std::string path = dir.file(name);
   std::ofstream(path) << text;
   return path;
 }

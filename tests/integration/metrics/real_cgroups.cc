@@ -5,6 +5,9 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "metrics/machine.h"
+#include "runtime/cgroup/select/make_manager.h"
+
 namespace podkeeper::metrics::testing {
 namespace {
 
@@ -22,7 +25,7 @@ void check(const Result<void>& r, const std::string& what) {
 RealPod::RealPod(runtime::cgroup::CgroupManager& cgroups, std::string ns, std::string pod)
     : cgroups_(cgroups),
       root_("pk-test-metrics-" + std::to_string(::getpid())),
-      podCgroup_(root_ + "/pod" + pod) {
+      podCgroup_(root_.root() + "/pod" + pod) {
   check(cgroups_.create(podCgroup_), "create " + podCgroup_);
   podTarget_ = ContainerTarget{ns, pod, "uid-" + pod, "", "", podCgroup_, nowSeconds()};
 }
@@ -30,8 +33,6 @@ RealPod::RealPod(runtime::cgroup::CgroupManager& cgroups, std::string ns, std::s
 RealPod::~RealPod() {
   std::lock_guard lock(mu_);
   for (auto& c : containers_) c.child->kill();
-  (void)cgroups_.killAll(root_);
-  (void)cgroups_.remove(root_);
 }
 
 void RealPod::addContainer(const std::string& name, const std::string& image,
@@ -64,6 +65,30 @@ std::vector<ContainerTarget> RealPod::targets() const {
   std::lock_guard lock(mu_);
   std::vector<ContainerTarget> out{podTarget_};
   for (const auto& c : containers_) out.push_back(c.target);
+  return out;
+}
+
+void RealPodTest::SetUp() {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root for cgroups";
+  auto m = runtime::cgroup::makeCgroupManager(runtime::cgroup::CgroupConfig{});
+  ASSERT_TRUE(m) << m.error().message;
+  cgroups = std::move(*m);
+  pod = std::make_unique<RealPod>(*cgroups, ns_, podName_);
+  targets = std::make_unique<RealPodTargets>(*pod);
+  auto machine = readMachineInfo();
+  ASSERT_TRUE(machine) << machine.error().message;
+  exporter = std::make_unique<Exporter>(*targets, *cgroups, *machine, options_);
+}
+
+void RealPodTest::TearDown() {
+  exporter.reset();
+  targets.reset();
+  pod.reset();
+}
+
+std::string RealPodTest::scrape() {
+  std::string out;
+  exporter->renderCadvisor(out);
   return out;
 }
 

@@ -1,13 +1,17 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "metrics/exporter.h"
 #include "metrics/targets.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "support.h"
+#include "tests/support/cgroup_tree.h"
 
 namespace podkeeper::metrics::testing {
 
@@ -36,7 +40,7 @@ class RealPod {
     std::unique_ptr<WorkloadChild> child;
   };
   runtime::cgroup::CgroupManager& cgroups_;
-  std::string root_;
+  support::CgroupRootGuard root_;
   std::string podCgroup_;
   ContainerTarget podTarget_;
   mutable std::mutex mu_;  // targets() runs on the server's loop thread
@@ -50,6 +54,27 @@ class RealPodTargets : public TargetSource {
 
  private:
   const RealPod& pod_;
+};
+
+// A fixture: the machine's cgroup driver, one RealPod (namespace ns, name pod) and an
+// Exporter over it. Skips without root. TearDown drops the exporter before the pod.
+class RealPodTest : public ::testing::Test {
+ protected:
+  RealPodTest(std::string ns, std::string pod, ExporterOptions options = {})
+      : ns_(std::move(ns)), podName_(std::move(pod)), options_(std::move(options)) {}
+  void SetUp() override;
+  void TearDown() override;
+  // The /metrics/cadvisor body.
+  std::string scrape();
+
+  std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
+  std::unique_ptr<RealPod> pod;
+  std::unique_ptr<RealPodTargets> targets;
+  std::unique_ptr<Exporter> exporter;
+
+ private:
+  std::string ns_, podName_;
+  ExporterOptions options_;
 };
 
 }  // namespace podkeeper::metrics::testing

@@ -1,53 +1,24 @@
 // The exporter over real cgroups (this machine's hybrid mode) with real workloads: the
 // numbers it reports must be the ones the kernel enforces. Needs root.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
 #include "metrics/exporter.h"
 #include "real_cgroups.h"
-#include "runtime/cgroup/select/make_manager.h"
 
 namespace podkeeper::metrics {
 namespace {
 
-using testing::RealPod;
-using testing::RealPodTargets;
 using testing::sampleValue;
 using testing::WorkloadChild;
 namespace cg = runtime::cgroup;
 constexpr size_t kMiB = 1 << 20;
 
-class RealNumbersTest : public ::testing::Test {
+class RealNumbersTest : public testing::RealPodTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root for cgroups";
-    auto m = cg::makeCgroupManager(cg::CgroupConfig{});
-    ASSERT_TRUE(m) << m.error().message;
-    cgroups = std::move(*m);
-    pod = std::make_unique<RealPod>(*cgroups, "team", "load");
-    targets = std::make_unique<RealPodTargets>(*pod);
-    auto machine = readMachineInfo();
-    ASSERT_TRUE(machine) << machine.error().message;
-    exporter = std::make_unique<Exporter>(*targets, *cgroups, *machine);
-  }
-  void TearDown() override {
-    exporter.reset();
-    targets.reset();
-    pod.reset();
-  }
-  std::string scrape() {
-    std::string out;
-    exporter->renderCadvisor(out);
-    return out;
-  }
-
-  std::unique_ptr<cg::CgroupManager> cgroups;
-  std::unique_ptr<RealPod> pod;
-  std::unique_ptr<RealPodTargets> targets;
-  std::unique_ptr<Exporter> exporter;
+  RealNumbersTest() : RealPodTest("team", "load") {}
 };
 
 TEST_F(RealNumbersTest, BusyContainerUnderHalfACpuShowsRateNearHalfAndThrottling) {

@@ -7,25 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <stdexcept>
-#include <vector>
+
+#include "tests/support/text.h"
 
 namespace podkeeper::metrics::testing {
-
-TempDir::TempDir() {
-  std::string tmpl = "/tmp/pk-test-metrics-XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 WorkloadChild::WorkloadChild(Kind kind, size_t allocBytes) {
   int go[2], ready[2];
@@ -70,26 +58,8 @@ void WorkloadChild::kill() {
   pid_ = -1;
 }
 
-Captured runCapture(const std::string& command, const std::string& inputFile) {
-  Captured c;
-  std::string cmd = command + " < '" + inputFile + "' 2>&1";
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return c;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) c.output.append(buf, n);
-  int status = ::pclose(f);
-  c.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return c;
-}
-
 std::optional<double> sampleValue(std::string_view text, std::string_view seriesPrefix) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (std::string_view line : support::splitLines(text)) {
     if (!line.starts_with(seriesPrefix)) continue;
     size_t close = line.rfind('}');
     size_t space = line.find(' ', close == std::string_view::npos ? 0 : close);

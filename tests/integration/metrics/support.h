@@ -10,19 +10,6 @@
 
 namespace podkeeper::metrics::testing {
 
-// A temporary directory, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // A forked child that waits until released (after the test placed it in a cgroup), then
 // either spins on the CPU or touches `allocBytes` of memory and sleeps, until killed.
 // The destructor SIGKILLs and reaps it.
@@ -44,13 +31,6 @@ class WorkloadChild {
   UniqueFd go_;
   UniqueFd ready_;
 };
-
-// Runs argv (no shell) with stdin from inputFile, returns exit status and combined output.
-struct Captured {
-  int status = -1;
-  std::string output;
-};
-Captured runCapture(const std::string& command, const std::string& inputFile);
 
 // The value of the first sample whose line starts with `seriesPrefix` (name plus labels up
 // to where the caller stops), e.g. `container_cpu_usage_seconds_total{container="app"`.

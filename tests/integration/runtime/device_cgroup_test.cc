@@ -16,6 +16,13 @@ bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
+// The log of a script that made a device node and tried to open it: made, open refused.
+void expectMadeButNotOpened(const std::string& log) {
+  EXPECT_TRUE(contains(log, "F mknod=ok\n")) << log;
+  EXPECT_TRUE(contains(log, "Operation not permitted")) << log;
+  EXPECT_FALSE(contains(log, "F open=ok\n")) << log;
+}
+
 class ContainerDevices : public RuntimeFixture {
  protected:
   // The v1 devices.list of a container's cgroup; skips on a host without v1 devices.
@@ -58,9 +65,7 @@ TEST_F(ContainerDevices, ACharDeviceOutsideTheListCanBeMadeButNotOpened) {
   const auto log = run("devfuse",
                        "mknod /dev/pk-fuse c 10 229 && echo mknod=ok; "
                        "(exec 3<>/dev/pk-fuse) 2>&1 && echo open=ok");
-  EXPECT_TRUE(contains(log, "F mknod=ok\n")) << log;
-  EXPECT_TRUE(contains(log, "Operation not permitted")) << log;
-  EXPECT_FALSE(contains(log, "F open=ok\n")) << log;
+  expectMadeButNotOpened(log);
 }
 
 TEST_F(ContainerDevices, TheHostDiskCanBeMadeButNotOpened) {
@@ -73,9 +78,7 @@ TEST_F(ContainerDevices, TheHostDiskCanBeMadeButNotOpened) {
   const auto log =
       run("devdisk", "mknod /dev/pk-disk b " + majMin +
                          " && echo mknod=ok; (exec 3</dev/pk-disk) 2>&1 && echo open=ok");
-  EXPECT_TRUE(contains(log, "F mknod=ok\n")) << log;
-  EXPECT_TRUE(contains(log, "Operation not permitted")) << log;
-  EXPECT_FALSE(contains(log, "F open=ok\n")) << log;
+  expectMadeButNotOpened(log);
 }
 
 TEST_F(ContainerDevices, StandardDevicesOpenForReadAndWrite) {
@@ -109,30 +112,13 @@ TEST_F(ContainerDevices, PrivilegedContainerOpensADeviceOutsideTheList) {
 
 // A container on the cgroup v2 path (only the unified tree, init cloned into its cgroup):
 // the BPF device program alone confines it.
-class ContainerDevicesOnV2 : public ContainerDevices {
- protected:
-  cgroup::CgroupConfig cgroupConfig() const override {
-    cgroup::CgroupConfig c;
-    c.mountRoot = kUnified;
-    return c;
-  }
-  std::unique_ptr<cgroup::CgroupManager> agentDriver(
-      std::unique_ptr<cgroup::CgroupManager> detected) override {
-    return std::make_unique<UnifiedTreeDriver>(std::move(detected));
-  }
-  void SetUp() override {
-    if (!unifiedTreeMounted()) GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
-    ContainerDevices::SetUp();
-  }
-};
+class ContainerDevicesOnV2 : public OnUnifiedTree<ContainerDevices> {};
 
 TEST_F(ContainerDevicesOnV2, ACharDeviceOutsideTheListCanBeMadeButNotOpened) {
   const auto log = run("v2fuse",
                        "mknod /dev/pk-fuse c 10 229 && echo mknod=ok; "
                        "(exec 3<>/dev/pk-fuse) 2>&1 && echo open=ok");
-  EXPECT_TRUE(contains(log, "F mknod=ok\n")) << log;
-  EXPECT_TRUE(contains(log, "Operation not permitted")) << log;
-  EXPECT_FALSE(contains(log, "F open=ok\n")) << log;
+  expectMadeButNotOpened(log);
 }
 
 TEST_F(ContainerDevicesOnV2, StandardDevicesOpenForReadAndWrite) {

@@ -10,6 +10,7 @@
 #include "runtime/exec/exec_target.h"
 #include "runtime/sys/sealed_binary.h"
 #include "runtime_fixture.h"
+#include "tests/support/wait_for.h"
 
 // Every caller of the one join-and-exec path (exec probes on the loop, the blocking exec the
 // runtime offers, `podkeeper exec`) gets the container's whole identity and nothing of the
@@ -93,10 +94,7 @@ class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterfac
   // Whether the container wrote /<name> (seen in its upper layer) within 5 s.
   bool waitForFileInContainer(const ContainerSpec& spec, const std::string& name) {
     const auto path = runtime_->layout().container(spec.sandboxUid, spec.name).upper() + "/" + name;
-    for (int i = 0; i < 250 && !fs::exists(path); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return fs::exists(path);
+    return support::waitFor([&] { return fs::exists(path); }, std::chrono::seconds(5));
   }
 
   // A sandbox and the spec of its container "app" (sleeps), to adjust and start.

@@ -5,32 +5,31 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "runtime/cgroup/select/make_manager.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace podkeeper::runtime::testing {
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 namespace {
-std::string g_tempRoot;
-}
+// The suite's temp dir (images, state, logs), made once per test suite.
+std::unique_ptr<support::TempDir> g_tempRoot;
+}  // namespace
 
-std::string RuntimeFixture::tempRoot() { return g_tempRoot; }
-std::string RuntimeFixture::imageDir() { return g_tempRoot + "/images"; }
+std::string RuntimeFixture::tempRoot() { return g_tempRoot ? g_tempRoot->path() : ""; }
+std::string RuntimeFixture::imageDir() { return tempRoot() + "/images"; }
 
 void RuntimeFixture::SetUpTestSuite() {
   if (::geteuid() != 0) return;
-  char tmpl[] = "/tmp/pk-test-rt-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  g_tempRoot = tmpl;
+  g_tempRoot = std::make_unique<support::TempDir>("pk-test-rt");
   const std::string cmd = std::string(PK_BUILD_IMAGE_SCRIPT) + " " + imageDir() + " >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }
 
-void RuntimeFixture::TearDownTestSuite() {
-  if (!g_tempRoot.empty()) fs::remove_all(g_tempRoot);
-}
+void RuntimeFixture::TearDownTestSuite() { g_tempRoot.reset(); }
 
 void RuntimeFixture::SetUp() {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
@@ -55,10 +54,7 @@ void RuntimeFixture::TearDown() {
   }
   if (cgroups_->exists(cgroupRoot_)) {
     (void)cgroups_->killAll(cgroupRoot_);
-    for (int i = 0; i < 100; ++i) {
-      if (cgroups_->remove(cgroupRoot_)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    support::waitFor([&] { return cgroups_->remove(cgroupRoot_).has_value(); }, 2s);
     EXPECT_FALSE(cgroups_->exists(cgroupRoot_));
   }
   fs::remove_all(stateDir());
@@ -116,26 +112,27 @@ ContainerState RuntimeFixture::observe(const std::string& uid, const std::string
 std::string RuntimeFixture::waitForLog(const ContainerSpec& spec,
                                        const std::function<bool(const std::string&)>& pred,
                                        std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string text;
-  while (std::chrono::steady_clock::now() < deadline) {
-    text = readFileOr(spec.logPath);
-    if (pred(text)) return text;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  support::waitFor(
+      [&] {
+        text = readFileOr(spec.logPath);
+        return pred(text);
+      },
+      timeout);
   return text;
 }
 
 std::optional<ExitRecord> RuntimeFixture::waitForExit(const std::string& uid,
                                                       const std::string& name,
                                                       std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto s = observe(uid, name);
-    if (s.exit) return s.exit;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return std::nullopt;
+  std::optional<ExitRecord> record;
+  support::waitFor(
+      [&] {
+        record = observe(uid, name).exit;
+        return record.has_value();
+      },
+      timeout);
+  return record;
 }
 
 std::string readFileOr(const std::string& path, const std::string& fallback) {

@@ -8,6 +8,7 @@
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
 #include "runtime_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace podkeeper::runtime::testing {
 namespace {
@@ -98,9 +99,8 @@ TEST_F(SharedPidNamespace, ADeadReaperIsReplacedOnTheNextEnsure) {
   const auto sb = makeSharedSandbox("spndead");
   const pid_t reaper = reaperPid(sb.uid);
   ASSERT_EQ(::kill(reaper, SIGKILL), 0);
-  for (int i = 0; i < 100 && ::kill(reaper, 0) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  support::waitFor([&] { return ::kill(reaper, 0) != 0; }, std::chrono::seconds(1),
+                   std::chrono::milliseconds(10));
   ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
   EXPECT_NE(reaperPid(sb.uid), reaper);
   const auto app = start(container(sb, "app", {"sleep", "30"}));

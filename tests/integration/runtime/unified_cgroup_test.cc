@@ -6,22 +6,7 @@ namespace {
 
 // The cgroup v2 path: the runtime given only the unified tree, where the shim clones the
 // init straight into its cgroup (CLONE_INTO_CGROUP) with no sync-pipe placement.
-class UnifiedOnly : public RuntimeFixture {
- protected:
-  cgroup::CgroupConfig cgroupConfig() const override {
-    cgroup::CgroupConfig c;
-    c.mountRoot = kUnified;
-    return c;
-  }
-  std::unique_ptr<cgroup::CgroupManager> agentDriver(
-      std::unique_ptr<cgroup::CgroupManager> detected) override {
-    return std::make_unique<UnifiedTreeDriver>(std::move(detected));
-  }
-  void SetUp() override {
-    if (!unifiedTreeMounted()) GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
-    RuntimeFixture::SetUp();
-  }
-};
+class UnifiedOnly : public OnUnifiedTree<RuntimeFixture> {};
 
 TEST_F(UnifiedOnly, InitIsBornInItsCgroupWithItsOwnCgroupNamespace) {
   ASSERT_EQ(cgroups_->mode(), cgroup::Mode::V2);

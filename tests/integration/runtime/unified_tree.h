@@ -2,6 +2,7 @@
 
 // Running the runtime on the unified tree alone, on a hybrid machine whose cgroup2 mount has
 // none of the cpu, memory or pids controllers.
+#include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
 
@@ -51,6 +52,26 @@ class UnifiedTreeDriver : public cgroup::CgroupManager {
 
  private:
   std::unique_ptr<cgroup::CgroupManager> real_;
+};
+
+// A runtime fixture (Base: RuntimeFixture or a subclass) given only the unified tree, with
+// UnifiedTreeDriver as the agent's driver; skipped where that tree is not a cgroup2 mount.
+template <class Base>
+class OnUnifiedTree : public Base {
+ protected:
+  cgroup::CgroupConfig cgroupConfig() const override {
+    cgroup::CgroupConfig c;
+    c.mountRoot = kUnified;
+    return c;
+  }
+  std::unique_ptr<cgroup::CgroupManager> agentDriver(
+      std::unique_ptr<cgroup::CgroupManager> detected) override {
+    return std::make_unique<UnifiedTreeDriver>(std::move(detected));
+  }
+  void SetUp() override {
+    if (!unifiedTreeMounted()) GTEST_SKIP() << kUnified << " is not a cgroup2 mount";
+    Base::SetUp();
+  }
 };
 
 }  // namespace podkeeper::runtime::testing

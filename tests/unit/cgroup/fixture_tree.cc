@@ -1,25 +1,12 @@
 #include "fixture_tree.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <stdexcept>
+
+#include "tests/support/text.h"
 
 namespace podkeeper::runtime::cgroup::testing {
 namespace fs = std::filesystem;
-
-FixtureTree::FixtureTree() {
-  std::string tmpl = (fs::temp_directory_path() / "pk-cgroup-fixture-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp " + tmpl);
-  root_ = tmpl;
-}
-
-FixtureTree::~FixtureTree() {
-  std::error_code ec;
-  fs::remove_all(root_, ec);
-}
 
 void FixtureTree::write(const std::string& rel, const std::string& content) const {
   const fs::path p = path(rel);
@@ -28,12 +15,7 @@ void FixtureTree::write(const std::string& rel, const std::string& content) cons
   out << content;
 }
 
-std::string FixtureTree::read(const std::string& rel) const {
-  std::ifstream in(path(rel));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string FixtureTree::read(const std::string& rel) const { return support::readText(path(rel)); }
 
 void FixtureTree::mkdirs(const std::string& rel) const { fs::create_directories(path(rel)); }
 

@@ -9,19 +9,15 @@
 #include <vector>
 
 #include "runtime/cgroup/process_signaller.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::runtime::cgroup::testing {
 
 // A temporary directory standing in for a cgroup filesystem; removed on destruction.
 class FixtureTree {
  public:
-  FixtureTree();
-  ~FixtureTree();
-  FixtureTree(const FixtureTree&) = delete;
-  FixtureTree& operator=(const FixtureTree&) = delete;
-
-  const std::string& root() const { return root_; }
-  std::string path(const std::string& rel) const { return root_ + "/" + rel; }
+  const std::string& root() const { return dir_.path(); }
+  std::string path(const std::string& rel) const { return dir_.file(rel); }
   // Creates the file and its parent directories.
   void write(const std::string& rel, const std::string& content) const;
   std::string read(const std::string& rel) const;
@@ -29,7 +25,7 @@ class FixtureTree {
   bool exists(const std::string& rel) const;
 
  private:
-  std::string root_;
+  support::TempDir dir_{"pk-cgroup-fixture"};
 };
 
 // One /proc/self/mountinfo line.

@@ -7,28 +7,16 @@
 #include <set>
 
 #include "fd_census.h"
-#include "fixture_tree.h"
 #include "runtime/cgroup/stat_file_cache.h"
+#include "stat_file_fixture.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
 
 using testing::fdsUnder;
-using testing::FixtureTree;
 namespace fs = std::filesystem;
 
-class StatFileBudgetTest : public ::testing::Test {
- protected:
-  std::optional<std::string> read(StatFileCache& cache, const std::string& rel, const char* file) {
-    auto d = cache.dir(tree_.path(rel));
-    if (!d) return std::nullopt;
-    auto text = (*d)->tryRead(file, buf_);
-    return text ? std::optional<std::string>(*text) : std::nullopt;
-  }
-
-  FixtureTree tree_;
-  std::string buf_;
-};
+class StatFileBudgetTest : public testing::StatFileFixture {};
 
 TEST_F(StatFileBudgetTest, BeyondTheBudgetFilesAreReadWithOpenReadClose) {
   for (const char* f : {"a", "b", "c", "d"}) {

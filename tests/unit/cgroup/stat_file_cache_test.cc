@@ -11,30 +11,18 @@
 #include <filesystem>
 
 #include "fd_census.h"
-#include "fixture_tree.h"
 #include "runtime/cgroup/cgroup_tree.h"
+#include "stat_file_fixture.h"
 
 namespace podkeeper::runtime::cgroup {
 namespace {
 
-using testing::FixtureTree;
 namespace fs = std::filesystem;
 
 using testing::fdsUnder;
 using testing::FdsUnder;
 
-class StatFileCacheTest : public ::testing::Test {
- protected:
-  std::optional<std::string> read(StatFileCache& cache, const std::string& rel, const char* file) {
-    auto d = cache.dir(tree_.path(rel));
-    if (!d) return std::nullopt;
-    auto text = (*d)->tryRead(file, buf_);
-    return text ? std::optional<std::string>(*text) : std::nullopt;
-  }
-
-  FixtureTree tree_;
-  std::string buf_;
-};
+class StatFileCacheTest : public testing::StatFileFixture {};
 
 TEST_F(StatFileCacheTest, ReadsTheCurrentContentThroughTheKeptFd) {
   tree_.write("pk/c1/memory.usage_in_bytes", "100\n");

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "agent/http/router.h"
+#include "tests/support/temp_dir.h"
 
 // Real loopback sockets against a server on its own loop thread. Every client read has a
 // 5 s socket timeout, so a broken server fails a test instead of hanging it.
@@ -66,6 +67,13 @@ class HttpServerTest : public ::testing::Test {
   void runLoop() {
     loop = std::thread([this] { io.run(); });
   }
+  // startServer, listening on an ephemeral 127.0.0.1 port, with its loop running.
+  void serveOnLoopback(HttpServerLimits limits = {}) {
+    startServer(limits);
+    ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
+    port = server->tcpPort();
+    runLoop();
+  }
   tcp::socket connect() {
     tcp::socket s(client);
     s.connect({asio::ip::make_address("127.0.0.1"), port});
@@ -102,29 +110,20 @@ TEST_F(HttpServerTest, ServesHealthzOnAnEphemeralTcpPort) {
 }
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");
 }
 
 TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   roundTrip(s, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(closedByServer(s));
 }
 
 TEST_F(HttpServerTest, HeadSendsContentLengthWithoutBody) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   Response r = roundTrip(s, "HEAD /big HTTP/1.1\r\nHost: x\r\n\r\n", true);
   EXPECT_EQ(r[beast::http::field::content_length], "100000");
@@ -134,10 +133,7 @@ TEST_F(HttpServerTest, HeadSendsContentLengthWithoutBody) {
 }
 
 TEST_F(HttpServerTest, GzipOverTheWire) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   Response r = roundTrip(s, "GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
   EXPECT_EQ(r[beast::http::field::content_encoding], "gzip");
@@ -145,10 +141,7 @@ TEST_F(HttpServerTest, GzipOverTheWire) {
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIs431) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   std::string raw =
       "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'p') + "\r\n\r\n";
@@ -157,10 +150,7 @@ TEST_F(HttpServerTest, OversizedHeaderIs431) {
 }
 
 TEST_F(HttpServerTest, OversizedBodyIs413) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   std::string raw =
       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'b');
@@ -168,19 +158,13 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
 }
 
 TEST_F(HttpServerTest, GarbageIs400) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   EXPECT_EQ(roundTrip(s, "HELLO\r\n\r\n").result_int(), 400);
 }
 
 TEST_F(HttpServerTest, IdleConnectionIsClosedAfterTheTimeout) {
-  startServer({.idleTimeout = std::chrono::milliseconds(200)});
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback({.idleTimeout = std::chrono::milliseconds(200)}));
   auto s = connect();
   auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(closedByServer(s));
@@ -188,20 +172,14 @@ TEST_F(HttpServerTest, IdleConnectionIsClosedAfterTheTimeout) {
 }
 
 TEST_F(HttpServerTest, SlowClientSendingPartialHeadersIsDropped) {
-  startServer({.idleTimeout = std::chrono::milliseconds(200)});
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback({.idleTimeout = std::chrono::milliseconds(200)}));
   auto s = connect();
   asio::write(s, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHo")));
   EXPECT_TRUE(closedByServer(s));
 }
 
 TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
-  startServer({.maxConnections = 2});
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback({.maxConnections = 2}));
   auto a = connect();
   auto b = connect();
   // Round trips prove both are accepted sessions before the third arrives.
@@ -213,10 +191,7 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
 }
 
 TEST_F(HttpServerTest, StopClosesOpenConnections) {
-  startServer();
-  ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-  port = server->tcpPort();
-  runLoop();
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();
   ASSERT_EQ(roundTrip(s, kHealthz).body(), "ok");
   asio::post(io, [this] { server->stop(); });
@@ -225,9 +200,8 @@ TEST_F(HttpServerTest, StopClosesOpenConnections) {
 
 TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
   startServer();
-  char dir[] = "/tmp/pk-http-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/podkeeper.sock";
+  const support::TempDir dir("pk-http-test");
+  const std::string path = dir.file("podkeeper.sock");
   ASSERT_TRUE(server->listenUnix(path, 0600));
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
@@ -244,20 +218,18 @@ TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
   });
   stopped.get_future().wait();
   EXPECT_NE(::access(path.c_str(), F_OK), 0);  // socket file removed
-  ::rmdir(dir);
 }
 
 // Bound elsewhere and renamed into place with its mode set: the socket's name never exists
 // with the mode the umask would give a socket created where it lies.
 TEST_F(HttpServerTest, UnixSocketArrivesByRenameNeverCreatedInPlace) {
   startServer();
-  char dir[] = "/tmp/pk-http-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const support::TempDir dir("pk-http-test");
   const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ASSERT_GE(watch, 0);
-  ASSERT_GE(::inotify_add_watch(watch, dir, IN_CREATE | IN_MOVED_TO), 0);
+  ASSERT_GE(::inotify_add_watch(watch, dir.path().c_str(), IN_CREATE | IN_MOVED_TO), 0);
   const mode_t old = ::umask(0);
-  const std::string path = std::string(dir) + "/podkeeper.sock";
+  const std::string path = dir.file("podkeeper.sock");
   const bool listening = server->listenUnix(path, 0600).has_value();
   ::umask(old);
   ASSERT_TRUE(listening);
@@ -279,14 +251,13 @@ TEST_F(HttpServerTest, UnixSocketArrivesByRenameNeverCreatedInPlace) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   server->stop();
-  EXPECT_EQ(::rmdir(dir), 0);  // nothing but the socket was left there
+  EXPECT_EQ(::rmdir(dir.path().c_str()), 0);  // nothing but the socket was left there
 }
 
 TEST_F(HttpServerTest, UnixSocketServedByAnotherServerIsNotTakenOver) {
   startServer();
-  char dir[] = "/tmp/pk-http-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/podkeeper.sock";
+  const support::TempDir dir("pk-http-test");
+  const std::string path = dir.file("podkeeper.sock");
   ASSERT_TRUE(server->listenUnix(path, 0600));
   struct stat before {};
   ASSERT_EQ(::stat(path.c_str(), &before), 0);
@@ -299,7 +270,6 @@ TEST_F(HttpServerTest, UnixSocketServedByAnotherServerIsNotTakenOver) {
   ASSERT_EQ(::stat(path.c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, before.st_ino);
   server->stop();
-  ::rmdir(dir);
 }
 
 TEST_F(HttpServerTest, ServesOnIpv6Loopback) {

@@ -5,39 +5,16 @@
 #include <prometheus/registry.h>
 
 #include "metrics/agent_metrics.h"
+#include "tests/support/mock_cgroup_manager.h"
 
 namespace podkeeper::http {
 namespace {
 
+using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::Return;
 namespace cg = runtime::cgroup;
-
-// Only stats() is used by the exporter; every other verb fails loudly if called.
-class StatsOnlyCgroups : public cg::CgroupManager {
- public:
-  cg::Mode mode() const override { return cg::Mode::V1; }
-  Result<void> create(const cg::CgroupPath&) override { return failMsg("unused"); }
-  Result<void> apply(const cg::CgroupPath&, const cg::Resources&) override {
-    return failMsg("unused");
-  }
-  Result<void> addProcess(const cg::CgroupPath&, pid_t) override { return failMsg("unused"); }
-  Result<std::optional<int>> openForCloneInto(const cg::CgroupPath&) override {
-    return failMsg("unused");
-  }
-  Result<std::vector<pid_t>> pids(const cg::CgroupPath&) const override {
-    return failMsg("unused");
-  }
-  Result<cg::Stats> stats(const cg::CgroupPath&) const override {
-    cg::Stats s;
-    s.cpu.usageNs = 3000000000;
-    s.memory.usageBytes = 4096;
-    return s;
-  }
-  Result<void> killAll(const cg::CgroupPath&) override { return failMsg("unused"); }
-  Result<void> remove(const cg::CgroupPath&) override { return failMsg("unused"); }
-  bool exists(const cg::CgroupPath&) const override { return true; }
-};
 
 class OneContainer : public metrics::TargetSource {
  public:
@@ -57,6 +34,12 @@ class MetricsRoutesTest : public ::testing::Test {
       : exporter(targets, cgroups, metrics::MachineInfo{2, 1024, "", "", ""},
                  metrics::ExporterOptions{&node, [] { return 1700000001.0; }}),
         agent(registry) {
+    // Only stats() is used by the exporter; the strict mock fails the test loudly if any
+    // other verb is called.
+    cg::Stats s;
+    s.cpu.usageNs = 3000000000;
+    s.memory.usageBytes = 4096;
+    EXPECT_CALL(cgroups, stats(_)).WillRepeatedly(Return(s));
     addMetricsRoutes(router, exporter, {&registry});
   }
   HttpResponse get(const std::string& path, const std::string& method = "GET") {
@@ -67,7 +50,7 @@ class MetricsRoutesTest : public ::testing::Test {
   }
 
   OneContainer targets;
-  StatsOnlyCgroups cgroups;
+  ::testing::StrictMock<support::MockCgroupManager> cgroups;
   NodeUsage node;
   metrics::Exporter exporter;
   prometheus::Registry registry;

@@ -7,13 +7,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using ::testing::Contains;
-using testing::decode;
-using ::testing::ElementsAre;
-using testing::errors;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using testing::kMinimalPod;
+using namespace testing::decoder_names;
 
 std::string withContainerLines(const std::string& lines) {
   return std::string(kMinimalPod) + lines;

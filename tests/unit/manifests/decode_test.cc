@@ -8,13 +8,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using testing::decode;
-using ::testing::ElementsAre;
-using testing::errors;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using testing::kMinimalPod;
-using testing::printed;
+using namespace testing::decoder_names;
 
 TEST(Decode, MinimalPodGetsKubernetesDefaults) {
   DecodeResult r = decode(kMinimalPod);

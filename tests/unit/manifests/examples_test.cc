@@ -10,11 +10,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using ::testing::ElementsAre;
-using testing::errors;
-using ::testing::IsEmpty;
-using testing::printed;
-using testing::readFile;
+using namespace testing::decoder_names;
 
 DecodeResult decodeFile(const std::string& path) { return decodeManifest(path, readFile(path)); }
 
@@ -34,8 +30,8 @@ TEST(Examples, EveryDocumentationShapedExampleValidatesWithoutWarnings) {
 }
 
 TEST(Examples, KubeadmEtcdManifestDecodesItsControlPlaneFields) {
-  DecodeResult r =
-      decodeFile(PK_SOURCE_DIR "/manifests/examples/kubernetes-docs/k8s-doc-static-control-plane.yaml");
+  DecodeResult r = decodeFile(
+      PK_SOURCE_DIR "/manifests/examples/kubernetes-docs/k8s-doc-static-control-plane.yaml");
   ASSERT_TRUE(r.ok());
   const Pod& p = r.pods[0].pod;
   EXPECT_EQ(p.metadata.namespace_, "kube-system");

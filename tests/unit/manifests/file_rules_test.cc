@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_dir.h"
+
 namespace podkeeper::manifests {
 namespace {
 
@@ -38,18 +40,13 @@ TEST(FileRules, OtherExtensionsAreIgnoredIncludingLeftOverCopies) {
 
 class ReadManifestFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/pk-manifests-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string write(const std::string& name, size_t bytes) {
     std::string path = dir_ + "/" + name;
     std::ofstream(path) << std::string(bytes, '#');
     return path;
   }
-  std::string dir_;
+  support::TempDir tmp_{"pk-manifests-test"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(ReadManifestFile, ReadsAFileUpToTheCap) {

@@ -10,13 +10,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using ::testing::Contains;
-using testing::decode;
-using ::testing::ElementsAre;
-using testing::errors;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using testing::kMinimalPod;
+using namespace testing::decoder_names;
 
 // Nested Lists of Pods are the one shape the decoder walks to any depth: nine aliases per
 // level, ten levels, is 9^10 pods if walked.

@@ -11,10 +11,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using testing::decode;
-using testing::kMinimalPod;
-using testing::printed;
-using testing::readFile;
+using namespace testing::decoder_names;
 
 std::string hashOf(const std::string& yaml) {
   DecodeResult r = decode(yaml);
@@ -48,8 +45,8 @@ TEST(SpecHash, GoldenValuesAreStable) {
   EXPECT_EQ(hashOf(kMinimalPod),
             "v1:eb6ae1768840deb65248129ec4f70cecd29e74d6ea23855cea684c21a7c567da");
   EXPECT_EQ(hashOf(kFull), "v1:7ec531407a72e2d6e83d96e1753f8927e824cedf46179cf925cee3f6a36cd2b7");
-  DecodeResult etcd =
-      decode(readFile(PK_SOURCE_DIR "/manifests/examples/kubernetes-docs/k8s-doc-static-control-plane.yaml"));
+  DecodeResult etcd = decode(readFile(
+      PK_SOURCE_DIR "/manifests/examples/kubernetes-docs/k8s-doc-static-control-plane.yaml"));
   ASSERT_TRUE(etcd.ok());
   EXPECT_EQ(etcd.pods[0].specHash,
             "v1:fcaaa21b1ccb310d3b658e9f2053ea3b983ca3c2974ea9004b58dc0a9985b38c");

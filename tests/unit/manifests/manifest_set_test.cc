@@ -8,11 +8,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using testing::kMinimalPod;
-using ::testing::Not;
+using namespace testing::decoder_names;
 
 std::string pod(const std::string& name, const std::string& image = "busybox:1.36") {
   return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +

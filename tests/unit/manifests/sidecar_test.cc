@@ -9,10 +9,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using testing::decode;
-using ::testing::ElementsAre;
-using testing::errors;
-using ::testing::HasSubstr;
+using namespace testing::decoder_names;
 
 std::string podWithInit(const std::string& initLines, const std::string& appLines = "") {
   return R"(apiVersion: v1
@@ -40,9 +37,10 @@ TEST(Sidecar, InitContainerWithRestartPolicyAlwaysIsASidecar) {
 
 TEST(Sidecar, OtherRestartPoliciesOnAnInitContainerAreRejectedNamingFileFieldAndValue) {
   DecodeResult r = decode(podWithInit("    restartPolicy: OnFailure\n"), "/m/web.yaml");
-  EXPECT_THAT(errors(r), ElementsAre(HasSubstr(
-                             "/m/web.yaml:8:20: spec.initContainers[0].restartPolicy: \"OnFailure\" "
-                             "is not supported; supported values: \"Always\"")));
+  EXPECT_THAT(
+      errors(r),
+      ElementsAre(HasSubstr("/m/web.yaml:8:20: spec.initContainers[0].restartPolicy: \"OnFailure\" "
+                            "is not supported; supported values: \"Always\"")));
   EXPECT_TRUE(r.pods.empty());
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 
-#include <fstream>
-#include <sstream>
+#include <gmock/gmock.h>
+
 #include <string>
 #include <vector>
 
 #include "manifests/decode.h"
+#include "tests/support/text.h"
 
 namespace podkeeper::manifests::testing {
 
@@ -28,12 +29,7 @@ inline std::vector<std::string> errors(const DecodeResult& r) {
   return out;
 }
 
-inline std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+inline std::string readFile(const std::string& path) { return support::readText(path); }
 
 // A valid pod to start from; tests append or replace lines.
 inline const char* kMinimalPod = R"(apiVersion: v1
@@ -47,3 +43,20 @@ spec:
 )";
 
 }  // namespace podkeeper::manifests::testing
+
+// The names decoder tests use, taken in with `using namespace testing::decoder_names;`: the
+// helpers above and the gMock matchers that assertions on diagnostics use.
+namespace podkeeper::manifests::testing::decoder_names {
+
+using ::podkeeper::manifests::testing::decode;
+using ::podkeeper::manifests::testing::errors;
+using ::podkeeper::manifests::testing::kMinimalPod;
+using ::podkeeper::manifests::testing::printed;
+using ::podkeeper::manifests::testing::readFile;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+}  // namespace podkeeper::manifests::testing::decoder_names

@@ -10,12 +10,7 @@
 namespace podkeeper::manifests {
 namespace {
 
-using testing::decode;
-using ::testing::ElementsAre;
-using testing::errors;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using testing::kMinimalPod;
+using namespace testing::decoder_names;
 
 struct Utf8Case {
   const char* name;

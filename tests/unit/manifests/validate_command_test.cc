@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "test_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -18,12 +19,6 @@ using ::testing::HasSubstr;
 
 class RunValidate : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/pk-validate-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& contents) {
     std::string path = dir_ + "/" + name;
     std::ofstream(path) << contents;
@@ -32,7 +27,8 @@ class RunValidate : public ::testing::Test {
   int run(const std::vector<std::string>& files, bool json) {
     return runValidate(files, json, out_, err_);
   }
-  std::string dir_;
+  support::TempDir tmp_{"pk-validate-test"};
+  const std::string dir_ = tmp_.path();
   std::ostringstream out_, err_;
 };
 

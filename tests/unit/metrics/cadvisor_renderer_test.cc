@@ -11,12 +11,7 @@
 namespace podkeeper::metrics {
 namespace {
 
-using testing::containerTarget;
-using testing::fullStats;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
-using testing::podTarget;
+using namespace testing::sample_names;
 
 constexpr double kNow = 1700000123.75;
 const MachineInfo kMachine{2, 24ull << 30, "boot-1", "machine-1", ""};

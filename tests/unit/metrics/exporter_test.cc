@@ -14,14 +14,9 @@
 namespace podkeeper::metrics {
 namespace {
 
+using support::MockCgroupManager;
 using ::testing::_;
-using testing::containerTarget;
-using testing::fullStats;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using testing::MockCgroupManager;
-using ::testing::Not;
-using testing::podTarget;
+using namespace testing::sample_names;
 using ::testing::Return;
 
 class FakeTargets : public TargetSource {

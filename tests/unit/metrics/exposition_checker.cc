@@ -6,6 +6,8 @@
 #include <set>
 #include <utility>
 
+#include "tests/support/text.h"
+
 namespace podkeeper::metrics::testing {
 namespace {
 
@@ -96,12 +98,7 @@ std::vector<std::string> checkExposition(std::string_view text) {
   std::set<std::string> helps, finished, seenSeries;
   std::string current;
   size_t lineNo = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (std::string_view line : support::splitLines(text)) {
     ++lineNo;
     const std::string at = "line " + std::to_string(lineNo) + ": ";
     if (line.empty()) continue;

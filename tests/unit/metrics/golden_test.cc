@@ -15,6 +15,7 @@
 #include "metrics/exporter.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/cgroup/select/make_manager.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::metrics {
 namespace {
@@ -60,13 +61,6 @@ class FixedNodeUsage : public NodeUsageReader {
 
 class GoldenTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/pk-metrics-golden-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    tmp_ = dir;
-  }
-  void TearDown() override { fs::remove_all(tmp_); }
-
   std::unique_ptr<cg::CgroupManager> v1(bool hybrid) {
     const std::string root = kFixtures + "/v1";
     std::string mountinfo = mountLine(root, "tmpfs", "rw");
@@ -110,7 +104,8 @@ class GoldenTest : public ::testing::Test {
     }
   }
 
-  std::string tmp_;
+  support::TempDir tmpDir_{"pk-metrics-golden"};
+  const std::string tmp_ = tmpDir_.path();
 };
 
 TEST_F(GoldenTest, V1TreeRendersAsCadvisorDoes) {

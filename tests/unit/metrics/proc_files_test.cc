@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "metrics/machine.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::metrics {
 namespace {
@@ -79,17 +80,12 @@ namespace {
 
 class MachineFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/pk-metrics-machine-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    root = dir;
-  }
-  void TearDown() override { std::filesystem::remove_all(root); }
   void write(const std::string& rel, const std::string& text) {
     std::filesystem::create_directories(std::filesystem::path(root + "/" + rel).parent_path());
     std::ofstream(root + "/" + rel) << text;
   }
-  std::string root;
+  support::TempDir tmp_{"pk-metrics-machine"};
+  const std::string root = tmp_.path();
 };
 
 TEST_F(MachineFixture, MachineInfoReadsMemTotalAndIdentities) {

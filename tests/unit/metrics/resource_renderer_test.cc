@@ -9,12 +9,7 @@
 namespace podkeeper::metrics {
 namespace {
 
-using testing::containerTarget;
-using testing::fullStats;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
-using testing::podTarget;
+using namespace testing::sample_names;
 
 constexpr int64_t kTs = 1700000000123;
 

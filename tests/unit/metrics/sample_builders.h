@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gmock/gmock.h>
+
 #include <string>
 
 #include "metrics/target_sample.h"
@@ -42,3 +44,16 @@ inline runtime::cgroup::Stats fullStats() {
 }
 
 }  // namespace podkeeper::metrics::testing
+
+// The names renderer tests use, taken in with `using namespace testing::sample_names;`: the
+// builders above and the gMock matchers their assertions on exposition text use.
+namespace podkeeper::metrics::testing::sample_names {
+
+using ::podkeeper::metrics::testing::containerTarget;
+using ::podkeeper::metrics::testing::fullStats;
+using ::podkeeper::metrics::testing::podTarget;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+}  // namespace podkeeper::metrics::testing::sample_names

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/temp_dir.h"
+
 namespace podkeeper::runtime {
 namespace {
 
@@ -43,13 +45,8 @@ TEST(AtomicWriterPayload, RefusesAbsoluteDotDotReservedAndDuplicatePaths) {
 
 class AtomicWriterDir : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/pk-unit-aw-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir = fs::path(tmpl) / "vol";
-  }
-  void TearDown() override { fs::remove_all(dir.parent_path()); }
-  fs::path dir;
+  support::TempDir tmp_{"pk-unit-aw"};
+  fs::path dir = fs::path(tmp_.path()) / "vol";
 };
 
 TEST_F(AtomicWriterDir, WritesVersionDirDataLinkAndLinksThroughIt) {

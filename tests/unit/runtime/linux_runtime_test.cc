@@ -10,12 +10,13 @@
 #include "runtime/bundle/state_json.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
-#include "tests/support/fake_cgroup_manager.h"
+#include "tests/support/mock_cgroup_manager.h"
 
 namespace podkeeper::runtime::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using support::MockCgroupManager;
 using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::NiceMock;

@@ -10,6 +10,7 @@
 
 #include "runtime/seccomp/seccomp_compile.h"
 #include "runtime/seccomp/seccomp_default.h"
+#include "tests/support/temp_dir.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -151,16 +152,13 @@ TEST(RuntimeDefaultSeccomp, CapabilitiesBringTheirCalls) {
 class LocalhostProfile : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/pk-seccomp-unit-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     fs::create_directories(dir_ + "/root/sub");
     std::ofstream(dir_ + "/root/sub/ok.json") << R"({"defaultAction": "SCMP_ACT_ALLOW"})";
     std::ofstream(dir_ + "/outside.json") << R"({"defaultAction": "SCMP_ACT_ALLOW"})";
   }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string root() const { return dir_ + "/root"; }
-  std::string dir_;
+  support::TempDir tmp_{"pk-seccomp-unit"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(LocalhostProfile, ReadsAProfileBelowTheRoot) {

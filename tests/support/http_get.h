@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+// One blocking HTTP/1.1 GET per connection, for tests that talk to a real server: the agent
+// on its unix socket or TCP port, a Prometheus on loopback.
+namespace podkeeper::support {
+
+struct HttpResult {
+  int status = 0;  // 0: no answer (refused, reset, timed out, unparsable)
+  std::string body;
+};
+
+// GET target over the unix socket at socketPath.
+HttpResult httpGetUnix(const std::string& socketPath, const std::string& target);
+// GET target from 127.0.0.1:port.
+HttpResult httpGetLoopback(uint16_t port, const std::string& target);
+
+}  // namespace podkeeper::support

@@ -14,7 +14,6 @@
 #include "runtime/cgroup/device_rules.h"
 #include "runtime/exec/container_exec.h"
 #include "runtime/exec/exec_target.h"
-#include "runtime/image/image_store.h"
 #include "runtime/image/image_user.h"
 #include "runtime/init/container_init.h"
 #include "runtime/init/process_identity.h"
@@ -58,14 +57,12 @@ Result<void> removeCgroup(cgroup::CgroupManager& cgroups, const cgroup::CgroupPa
 }
 
 // runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
-// as runc does: uid, gid, the groups listing the user, and HOME when env has none.
+// (as the spec carries them) as runc does: uid, gid, the groups listing the user, and HOME
+// when env has none.
 Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
-  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : spec.imageUser;
-  auto passwd = readImageFile(spec.rootfs, "etc/passwd");
-  if (!passwd) return fail(passwd.error());
-  auto group = readImageFile(spec.rootfs, "etc/group");
-  if (!group) return fail(group.error());
-  auto resolved = resolveUser(user, parsePasswd(*passwd), parseGroup(*group));
+  const ResolvedImage& image = spec.resolvedImage;
+  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : image.user;
+  auto resolved = resolveUser(user, image.passwd, image.groups);
   if (!resolved) return fail(resolved.error().context("the image's user"));
   if (!user.empty() || spec.runAsGroup) {
     cfg.runAsUser = resolved->uid;
@@ -246,8 +243,9 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
   if (!caps) return fail(caps.error());
   struct stat st {};
-  if (::stat(spec.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return failMsg("image \"" + spec.image + "\" rootfs " + spec.rootfs + " does not exist");
+  const std::string& rootfs = spec.resolvedImage.rootfs;
+  if (::stat(rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return failMsg("image \"" + spec.image + "\" rootfs " + rootfs + " does not exist");
   }
   auto mounts = resolveMounts(spec);
   if (!mounts) return fail(mounts.error());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "runtime/cgroup/select/make_manager.h"
+#include "runtime/image/local_image_service.h"
 
 namespace podkeeper::runtime::testing {
 namespace fs = std::filesystem;
@@ -18,6 +19,12 @@ std::string g_tempRoot;
 
 std::string RuntimeFixture::tempRoot() { return g_tempRoot; }
 std::string RuntimeFixture::imageDir() { return g_tempRoot + "/images"; }
+
+ResolvedImage RuntimeFixture::resolveImage(const std::string& ref) {
+  auto image = LocalImageService(imageDir()).resolve(ref);
+  EXPECT_TRUE(image.has_value()) << image.error().message;
+  return image.value_or(ResolvedImage{});
+}
 
 void RuntimeFixture::SetUpTestSuite() {
   if (::geteuid() != 0) return;
@@ -91,7 +98,7 @@ ContainerSpec RuntimeFixture::container(const SandboxSpec& sb, const std::string
   c.sandboxUid = sb.uid;
   c.name = name;
   c.image = "busybox";
-  c.rootfs = imageDir() + "/busybox/latest/rootfs";
+  c.resolvedImage = resolveImage("busybox");
   c.argv = std::move(argv);
   c.logPath =
       tempRoot() + "/logs/" + sb.namespace_ + "_" + sb.name + "_" + sb.uid + "/" + name + "/0.log";

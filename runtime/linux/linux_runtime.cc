@@ -95,8 +95,23 @@ std::string seccompName(const ContainerSpec& spec) {
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
     : config_(std::move(config)), layout_(config_.stateDir, config_.rootDir), cgroups_(cgroups) {}
 
+// Asked before every container start. A container restarting in its pod asks under the same
+// spec: the record written last time tells runtime::ensureSandbox so, which then neither checks
+// the namespace pins again nor rewrites sandbox.json. What can change under a running pod is
+// still seen to on every call: the emptyDirs' fsGroup ownership (runtime::ensureSandbox), the
+// pid namespace's reaper (a process: a pid namespace whose init died takes no new container),
+// and the hostPath checks (prepareVolumes).
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
-  auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
+  const auto known = written_.find(spec.uid);
+  auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
+                                       known == written_.end() ? nullptr : &known->second);
+  Result<void> r;
+  if (record) {
+    written_.insert_or_assign(spec.uid, std::move(*record));
+  } else {
+    written_.erase(spec.uid);
+    r = fail(record.error());
+  }
   if (r && spec.shareProcessNamespace) {
     auto sealed = shim();
     r = sealed ? ensurePidReaper(layout_, spec.uid, **sealed, cgroups_,
@@ -134,6 +149,7 @@ Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopR
 }
 
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
+  written_.erase(sandboxUid);
   return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
 }
 

@@ -40,6 +40,7 @@ Result<std::vector<std::string>> knownPods(const StateLayout& layout) {
 }  // namespace
 
 Result<SandboxRecord> LinuxRuntime::loadSandbox(const std::string& uid) const {
+  if (auto known = written_.find(uid); known != written_.end()) return known->second;
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
   const std::string file = layout_.sandboxFile(uid);
   auto text = readWholeFile(file);

@@ -39,11 +39,11 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
 Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifests::DecodedPod& pod,
                                                                    const NodePaths& paths);
 
-// argv and env (downward API and $(VAR) expansion), security settings, volume mounts, cgroup
-// and log path, with the image the ImageService resolved for the container carried as is
-// (an empty one, the default, is a root-user image with no rootfs: specs tested alone).
-// Refuses a container that must not run as root (runAsNonRoot) but would, with the kubelet's
-// messages.
+// What the runtime is asked to run for one container: argv and env (downward API and $(VAR)
+// expansion), security settings, volume mounts, cgroup and log path, and the image as the
+// ImageService resolved it, carried as is (the default, an empty one, is a root image with no
+// rootfs: for specs tested alone). Refuses a container that must not run as root
+// (runAsNonRoot) but would, with the kubelet's messages.
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& container,
                                              const NodePaths& paths, int restartCount,

@@ -32,6 +32,7 @@
 #include "runtime/cgroup/resources.h"
 #include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exec/exec_target.h"
+#include "runtime/image/local_image_service.h"
 #include "runtime/linux/linux_runtime.h"
 #include "status/pod_phase.h"
 
@@ -69,7 +70,6 @@ runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
 reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
                                 const metrics::MachineInfo& machine) {
   reconciler::NodePaths p;
-  p.imageDir = c.imageDir;
   p.logDir = c.logDir;
   p.cgroupRoot = c.cgroupRoot;
   p.nodeName = node.name;
@@ -137,10 +137,12 @@ struct Agent {
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
+        images(c.imageDir),
         handlers(io, runtime),
         agentMetrics(registry),
         node(readNodeIdentity()),
-        reconciler(runtime, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers),
+        reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(),
+                   &handlers),
         loop(io, reconciler, runtime, clock, {c.resyncInterval}),
         probeTimer(io, reconciler, clock),
         watcher(io, c.manifestDir, c.relistInterval,
@@ -268,6 +270,7 @@ struct Agent {
   podkeeper::SystemClock clock;
   std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
   runtime::LinuxRuntime runtime;
+  runtime::LocalImageService images;  // --image-dir
   probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;

@@ -4,11 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <exception>
 
 #include "manifests/identity.h"
 #include "reconciler/support.h"
-#include "runtime/image/image_store.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -28,9 +28,11 @@ const manifests::AdmitResult* Reconciler::refusal(const std::string& key) const 
   return it == refused_.end() ? nullptr : &it->second;
 }
 
-Reconciler::Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
-                       ReconcileHooks hooks, probe::HandlerRunner* handlers)
+Reconciler::Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService& images,
+                       const Clock& clock, NodePaths paths, ReconcileHooks hooks,
+                       probe::HandlerRunner* handlers)
     : runtime_(runtime),
+      images_(images),
       clock_(clock),
       paths_(std::move(paths)),
       hooks_(std::move(hooks)),
@@ -310,17 +312,15 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
     for (const auto& c : *list)
       if (c.name == name) it = &c;
   std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
-  auto found = runtime::findImageRootfs(paths_.imageDir, it->image);
-  if (!found) {
-    event(key, "Warning", "ErrImageNeverPull", found.error().message, name);
-    return fail(found.error().context("pod " + key + " container " + name));
+  // Resolved once per start; the spec carries it to the runtime. An image not on the node is
+  // the kubelet's ErrImageNeverPull (nothing is pulled); one there but unreadable, Failed.
+  auto image = images_.resolve(it->image);
+  if (!image) {
+    const char* reason = image.error().code == ENOENT ? "ErrImageNeverPull" : "Failed";
+    event(key, "Warning", reason, image.error().message, name);
+    return fail(image.error().context("pod " + key + " container " + name));
   }
-  auto imageUser = runtime::readImageUser(*found);
-  if (!imageUser) {
-    event(key, "Warning", "Failed", imageUser.error().message, name);
-    return fail(imageUser.error().context("pod " + key + " container " + name));
-  }
-  auto spec = containerSpec(pod, *it, paths_, restartCount, *imageUser);
+  auto spec = containerSpec(pod, *it, paths_, restartCount, *image);
   if (!spec) {
     event(key, "Warning", "Failed", "Error: " + spec.error().message, name);
     return fail(spec.error());

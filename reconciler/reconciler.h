@@ -20,6 +20,7 @@
 #include "reconciler/runtime_specs.h"
 #include "reconciler/storage_eviction.h"
 #include "runtime/container_runtime.h"
+#include "runtime/image/image_service.h"
 #include "status/events.h"
 #include "status/pod_status.h"
 
@@ -46,10 +47,11 @@ struct ReconcileHooks {
 // key now, plans, and acts. It never looks at the event that queued the key. Idempotent.
 class Reconciler {
  public:
-  // Probes and lifecycle hooks run through `handlers`; without one, pods that have any are
-  // refused (as unsupported) rather than run without them.
-  Reconciler(runtime::ContainerRuntime& runtime, const Clock& clock, NodePaths paths,
-             ReconcileHooks hooks = {}, probe::HandlerRunner* handlers = nullptr);
+  // Containers' images are resolved through `images`, once per start. Probes and lifecycle
+  // hooks run through `handlers`; without one, pods that have any are refused (as
+  // unsupported) rather than run without them.
+  Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService& images, const Clock& clock,
+             NodePaths paths, ReconcileHooks hooks = {}, probe::HandlerRunner* handlers = nullptr);
   ~Reconciler();
 
   // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
@@ -131,6 +133,7 @@ class Reconciler {
   const manifests::DecodedPod* acceptedSpec(const std::string& uid) const;
 
   runtime::ContainerRuntime& runtime_;
+  runtime::ImageService& images_;
   const Clock& clock_;
   NodePaths paths_;
   ReconcileHooks hooks_;

@@ -8,7 +8,6 @@
 #include "manifests/names.h"
 #include "reconciler/downward_api_volume.h"
 #include "reconciler/pod_resources.h"
-#include "runtime/image/image_store.h"
 #include "runtime/image/image_user.h"
 
 namespace podkeeper::reconciler {
@@ -122,9 +121,10 @@ Result<void> verifyRunAsNonRoot(const manifests::DecodedPod& pod, const manifest
     if (*s.runAsUser == 0) return failMsg("container's runAsUser breaks non-root policy " + who);
     return {};
   }
-  const auto uid = runtime::numericImageUid(s.imageUser);
+  const std::string& imageUser = s.resolvedImage.user;
+  const auto uid = runtime::numericImageUid(imageUser);
   if (!uid) {
-    return failMsg("container has runAsNonRoot and image has non-numeric user (" + s.imageUser +
+    return failMsg("container has runAsNonRoot and image has non-numeric user (" + imageUser +
                    "), cannot verify user is non-root " + who);
   }
   if (*uid == 0) return failMsg("container has runAsNonRoot and image will run as root " + who);
@@ -239,18 +239,16 @@ int oomScoreAdj(const manifests::DecodedPod& pod, const manifests::Container& c,
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& written,
                                              const NodePaths& paths, int restartCount,
-                                             const std::string& imageUser) {
+                                             const runtime::ResolvedImage& image) {
   const manifests::Container container =
       manifests::resolveContainer(pod.pod, pod.uid, written, nodeFacts(paths));
   auto where = [&] { return "pod " + podKey(pod) + " container " + container.name; };
-  auto rootfs = runtime::resolveImageRootfs(paths.imageDir, container.image);
-  if (!rootfs) return fail(rootfs.error().context(where()));
 
   runtime::ContainerSpec s;
   s.sandboxUid = pod.uid;
   s.name = container.name;
   s.image = container.image;
-  s.rootfs = *rootfs;
+  s.resolvedImage = image;
   s.argv = container.command;
   s.argv.insert(s.argv.end(), container.args.begin(), container.args.end());
   if (s.argv.empty())
@@ -269,7 +267,6 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   s.restartCount = restartCount;
   s.terminationMessagePath = container.terminationMessagePath;
   s.oomScoreAdj = oomScoreAdj(pod, container, paths.memoryBytes);
-  s.imageUser = imageUser;
   if (auto r = applySecurity(pod, container, paths, s); !r) return fail(r.error().context(where()));
   if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));
   return s;

@@ -12,7 +12,6 @@
 namespace podkeeper::reconciler {
 
 struct NodePaths {
-  std::string imageDir;
   std::string logDir;
   std::string cgroupRoot;
   // Facts for the downward API (env valueFrom); pods have no address of their own yet, so
@@ -40,14 +39,15 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
 Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifests::DecodedPod& pod,
                                                                    const NodePaths& paths);
 
-// Resolves the image (without checking it exists), argv and env (downward API and $(VAR)
-// expansion), security settings, volume mounts, cgroup and log path. Refuses a container
-// that must not run as root (runAsNonRoot) but would, with the kubelet's messages; imageUser
-// is the image config's User ("" = root).
+// What the runtime is asked to run for one container: argv and env (downward API and $(VAR)
+// expansion), security settings, volume mounts, cgroup and log path, and the image as the
+// ImageService resolved it, carried as is (the default, an empty one, is a root image with no
+// rootfs: for specs tested alone). Refuses a container that must not run as root
+// (runAsNonRoot) but would, with the kubelet's messages.
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& container,
                                              const NodePaths& paths, int restartCount,
-                                             const std::string& imageUser = "");
+                                             const runtime::ResolvedImage& image = {});
 
 // <logDir>/<namespace>_<name>_<uid>: removed with the pod's sandbox.
 std::string podLogDir(const std::string& logDir, const manifests::DecodedPod& pod);

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/image/image_service.h"
 
 // What the reconciler asks of the machine. No pods in the Kubernetes sense here: a sandbox is
 // a set of pinned namespaces and a parent cgroup; a container is a process tree in it.
@@ -103,8 +104,8 @@ struct SandboxSpec {
 struct ContainerSpec {
   std::string sandboxUid;
   std::string name;
-  std::string image;   // as written in the manifest (for metrics labels and status)
-  std::string rootfs;  // resolved image rootfs directory (read-only lower layer)
+  std::string image;            // as written in the manifest (for metrics labels and status)
+  ResolvedImage resolvedImage;  // what the ImageService found for it: rootfs, user, passwd
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "K=V"
   std::string workingDir;        // "" = "/"
@@ -112,17 +113,16 @@ struct ContainerSpec {
   std::string logPath;  // CRI log file the shim writes
   int restartCount = 0;
   // Added by the runtime layer (all optional):
-  cgroup::CgroupPath cgroupPath;  // "" = <sandbox cgroupParent>/<name>
-  std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
-  bool privileged = false;                   // all capabilities, no masked paths, /sys rw
-  bool allowPrivilegeEscalation = false;     // false sets no_new_privs
+  cgroup::CgroupPath cgroupPath;                 // "" = <sandbox cgroupParent>/<name>
+  std::vector<std::string> capAdd, capDrop;      // securityContext.capabilities, e.g. "NET_ADMIN"
+  bool privileged = false;                       // all capabilities, no masked paths, /sys rw
+  bool allowPrivilegeEscalation = false;         // false sets no_new_privs
   std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's user
-  std::string imageUser;  // image config User ("name", "uid", "name:group", "uid:gid"); "" = root
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
   std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
   std::vector<BindMount> mounts;            // volumeMounts, in order
   bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
-  std::string terminationMessagePath;  // e.g. "/dev/termination-log"; "" = none
+  std::string terminationMessagePath;       // e.g. "/dev/termination-log"; "" = none
   SeccompSpec seccomp;
 };
 
@@ -214,8 +214,7 @@ class ContainerRuntime {
   // SIGKILL to every process in the container's cgroup.
   virtual Result<void> killContainer(const std::string& sandboxUid, const std::string& name) = 0;
   // After the container is gone: removes its cgroup, writable layer and state.
-  virtual Result<void> removeContainer(const std::string& sandboxUid,
-                                       const std::string& name) = 0;
+  virtual Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) = 0;
   // Remembers that the sandbox is being stopped (SandboxState::stop).
   virtual Result<void> recordStop(const std::string& sandboxUid, const StopRecord& stop) = 0;
   // Kills whatever is left, unpins the namespaces, removes cgroups and state. Idempotent.

@@ -7,6 +7,23 @@ namespace podkeeper::runtime {
 
 using nlohmann::json;
 
+SandboxRecord sandboxRecordFor(const SandboxSpec& spec, std::string hostname) {
+  return {.uid = spec.uid,
+          .name = spec.name,
+          .namespace_ = spec.namespace_,
+          .hostname = std::move(hostname),
+          .specHash = spec.specHash,
+          .cgroupParent = spec.cgroupParent,
+          .terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds,
+          .hostNetwork = spec.hostNetwork,
+          .hostIPC = spec.hostIPC,
+          .hostPID = spec.hostPID,
+          .shareProcessNamespace = spec.shareProcessNamespace,
+          .createdAtNs = spec.createdAtNs,
+          .sidecars = spec.sidecars,
+          .logDir = spec.logDir};
+}
+
 std::vector<std::string> podNamespaceKinds(const SandboxRecord& r) {
   std::vector<std::string> kinds;
   if (!r.hostNetwork) kinds.push_back("net");

@@ -49,6 +49,9 @@ struct ContainerRecord {
   bool operator==(const ContainerRecord&) const = default;
 };
 
+// The record of the sandbox made from spec, with the hostname its containers see.
+SandboxRecord sandboxRecordFor(const SandboxSpec& spec, std::string hostname);
+
 // The namespaces a sandbox pins and its containers join: net and uts unless hostNetwork,
 // ipc unless hostIPC.
 std::vector<std::string> podNamespaceKinds(const SandboxRecord& r);

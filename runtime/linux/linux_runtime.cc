@@ -14,13 +14,9 @@
 #include "runtime/cgroup/device_rules.h"
 #include "runtime/exec/container_exec.h"
 #include "runtime/exec/exec_target.h"
-#include "runtime/image/image_store.h"
 #include "runtime/image/image_user.h"
 #include "runtime/init/container_init.h"
 #include "runtime/init/process_identity.h"
-#include "runtime/sandbox/host_path.h"
-#include "runtime/sandbox/pid_reaper.h"
-#include "runtime/sandbox/sandbox.h"
 #include "runtime/seccomp/container_seccomp.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/capabilities.h"
@@ -46,14 +42,12 @@ Result<void> checkNames(const std::string& uid, const std::string& name) {
 }
 
 // runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
-// as runc does: uid, gid, the groups listing the user, and HOME when env has none.
+// (as the spec carries them) as runc does: uid, gid, the groups listing the user, and HOME
+// when env has none.
 Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
-  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : spec.imageUser;
-  auto passwd = readImageFile(spec.rootfs, "etc/passwd");
-  if (!passwd) return fail(passwd.error());
-  auto group = readImageFile(spec.rootfs, "etc/group");
-  if (!group) return fail(group.error());
-  auto resolved = resolveUser(user, parsePasswd(*passwd), parseGroup(*group));
+  const ResolvedImage& image = spec.resolvedImage;
+  const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : image.user;
+  auto resolved = resolveUser(user, image.passwd, image.groups);
   if (!resolved) return fail(resolved.error().context("the image's user"));
   if (!user.empty() || spec.runAsGroup) {
     cfg.runAsUser = resolved->uid;
@@ -85,48 +79,6 @@ std::string seccompName(const ContainerSpec& spec) {
 
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
     : config_(std::move(config)), layout_(config_.stateDir, config_.rootDir), cgroups_(cgroups) {}
-
-Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
-  auto r = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles);
-  if (r && spec.shareProcessNamespace) {
-    auto sealed = shim();
-    r = sealed ? ensurePidReaper(layout_, spec.uid, **sealed, cgroups_,
-                                 config_.cgroupRoot + "/shims", config_.startTimeout)
-               : Result<void>(fail(sealed.error()));
-  }
-  if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
-  return r;
-}
-
-Result<void> LinuxRuntime::prepareVolumes(const SandboxSpec& spec) {
-  for (const auto& v : spec.hostPaths) {
-    if (auto r = prepareHostPath(v.path, v.type); !r) {
-      return fail(r.error().context("MountVolume.SetUp failed for volume \"" + v.name + "\""));
-    }
-  }
-  return {};
-}
-
-Result<void> LinuxRuntime::updateDownwardAPI(const SandboxSpec& spec) {
-  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
-  if (::access(layout_.sandboxFile(spec.uid).c_str(), F_OK) != 0) return {};
-  auto wrote = writeDownwardAPIVolumes(layout_, spec, realtimeNs());
-  if (!wrote) return fail(wrote.error().context("pod " + spec.namespace_ + "/" + spec.name));
-  if (*wrote) {
-    spdlog::info("pod {}/{}: downwardAPI volumes updated", spec.namespace_, spec.name);
-  }
-  return {};
-}
-
-Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopRecord& stop) {
-  if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
-  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0) return {};  // already gone
-  return writeFileAtomic(layout_.stopFile(sandboxUid), encodeStopRecord(stop));
-}
-
-Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
-  return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
-}
 
 Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   const std::string who = "container " + spec.sandboxUid + "/" + spec.name;
@@ -234,8 +186,9 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
   if (!caps) return fail(caps.error());
   struct stat st {};
-  if (::stat(spec.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return failMsg("image \"" + spec.image + "\" rootfs " + spec.rootfs + " does not exist");
+  const std::string& rootfs = spec.resolvedImage.rootfs;
+  if (::stat(rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return failMsg("image \"" + spec.image + "\" rootfs " + rootfs + " does not exist");
   }
   auto mounts = resolveMounts(spec);
   if (!mounts) return fail(mounts.error());

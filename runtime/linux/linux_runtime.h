@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -69,6 +70,7 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<ShimConfig> shimConfigFor(const ContainerSpec& spec, const SandboxRecord& sandbox,
                                    const cgroup::CgroupPath& cgroupPath) const;
   Result<std::vector<ShimMount>> resolveMounts(const ContainerSpec& spec) const;
+  // sandbox.json: as this runtime last wrote it, else read from the state directory.
   Result<SandboxRecord> loadSandbox(const std::string& uid) const;
   Result<ContainerRecord> loadContainer(const std::string& uid, const std::string& name) const;
   Result<cgroup::CgroupPath> containerCgroup(const std::string& uid, const std::string& name) const;
@@ -86,6 +88,10 @@ class LinuxRuntime final : public ContainerRuntime {
   StateLayout layout_;
   cgroup::CgroupManager& cgroups_;
   std::optional<SealedBinary> shim_;
+  // sandbox.json as this runtime last wrote it, by uid: used instead of reading the file back
+  // (the agent holds the state directory's lock, so nothing else writes it), and what tells
+  // a sandbox ensured again under the same spec from a new one. Dropped when it is removed.
+  std::map<std::string, SandboxRecord> written_;
 };
 
 }  // namespace podkeeper::runtime

@@ -37,9 +37,39 @@ Result<std::vector<std::string>> knownPods(const StateLayout& layout) {
   return uids;
 }
 
+// A container its shim started (state.json), with liveness checked now.
+ContainerState startedContainer(const std::string& name, const ContainerRecord& rec) {
+  return {.name = name,
+          .image = rec.image,
+          .cgroupPath = rec.cgroupPath,
+          .shimPid = rec.shimPid,
+          .pid = rec.pid,
+          .startedAtNs = rec.startedAtNs,
+          .restartCount = rec.restartCount,
+          .running = processAlive(rec.pid, rec.pidStartTime),
+          .shimAlive = processAlive(rec.shimPid, rec.shimStartTime),
+          .exit = std::nullopt,  // these two from exit.json, read by observeContainer
+          .terminationMessage = ""};
+}
+
+// A container with no (readable) state.json: what its config.json says it was to be.
+ContainerState unstartedContainer(const std::string& name, const ContainerPaths& paths) {
+  ContainerState s;
+  s.name = name;
+  auto text = readWholeFile(paths.config());
+  if (!text) return s;
+  if (auto cfg = decodeShimConfig(*text, paths.config())) {
+    s.image = cfg->image;
+    s.cgroupPath = cfg->cgroupPath;
+    s.restartCount = cfg->restartCount;
+  }
+  return s;
+}
+
 }  // namespace
 
 Result<SandboxRecord> LinuxRuntime::loadSandbox(const std::string& uid) const {
+  if (auto known = written_.find(uid); known != written_.end()) return known->second;
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
   const std::string file = layout_.sandboxFile(uid);
   auto text = readWholeFile(file);
@@ -77,27 +107,11 @@ Result<cgroup::CgroupPath> LinuxRuntime::containerCgroup(const std::string& uid,
 ContainerState LinuxRuntime::observeContainer(const std::string& uid,
                                               const std::string& name) const {
   const auto paths = layout_.container(uid, name);
-  ContainerState s;
-  s.name = name;
-  if (auto text = readWholeFile(paths.config())) {
-    if (auto cfg = decodeShimConfig(*text, paths.config())) {
-      s.image = cfg->image;
-      s.cgroupPath = cfg->cgroupPath;
-      s.restartCount = cfg->restartCount;
-    }
-  }
-  if (auto rec = loadContainer(uid, name)) {
-    s.image = rec->image;
-    s.cgroupPath = rec->cgroupPath;
-    s.shimPid = rec->shimPid;
-    s.pid = rec->pid;
-    s.startedAtNs = rec->startedAtNs;
-    s.restartCount = rec->restartCount;
-    s.running = processAlive(rec->pid, rec->pidStartTime);
-    s.shimAlive = processAlive(rec->shimPid, rec->shimStartTime);
-  } else if (rec.error().code != ENOENT) {
+  auto rec = loadContainer(uid, name);
+  ContainerState s = rec ? startedContainer(name, *rec) : unstartedContainer(name, paths);
+  if (!rec && rec.error().code != ENOENT) {
     spdlog::warn("sandbox {}: container {}: {}", uid, name, rec.error().message);
-  } else {
+  } else if (!rec) {
     // Not started yet: a shim may still be starting it (the agent was killed mid-start).
     s.shimAlive = shimHoldsBundle(paths.dir);
   }

@@ -82,6 +82,29 @@ std::string podHostname(const SandboxSpec& spec) {
   return truncateHostname(spec.hostname.empty() ? spec.name : spec.hostname);
 }
 
+// The pod's state directory and its data directory on disk.
+Result<void> makeSandboxDirs(const StateLayout& layout, const SandboxSpec& spec) {
+  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
+  if (auto r = checkCgroupPath("cgroupParent", spec.cgroupParent); !r) return r;
+  if (auto r = makePrivateDir(layout.podDir(spec.uid)); !r) return r;
+  if (auto r = makeDirs(layout.containersDir(spec.uid), 0700); !r) return r;
+  if (auto r = makePrivateDir(layout.dataRoot()); !r) return r;
+  return makePrivateDir(layout.podDataDir(spec.uid));
+}
+
+// status.startTime: the first ensureSandbox's, as `known` or sandbox.json keeps it (an agent
+// restarted meanwhile has only the file), else the spec's.
+int64_t firstCreatedAtNs(const StateLayout& layout, const SandboxSpec& spec,
+                         const SandboxRecord* known) {
+  if (known) return known->createdAtNs > 0 ? known->createdAtNs : spec.createdAtNs;
+  const std::string file = layout.sandboxFile(spec.uid);
+  if (auto old = readWholeFile(file)) {
+    auto previous = decodeSandboxRecord(*old, file);
+    if (previous && previous->createdAtNs > 0) return previous->createdAtNs;
+  }
+  return spec.createdAtNs;
+}
+
 }  // namespace
 
 int64_t realtimeNs() {
@@ -90,57 +113,40 @@ int64_t realtimeNs() {
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
-                           const SandboxSpec& spec, const NodeFiles& node) {
-  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
-  if (auto r = checkCgroupPath("cgroupParent", spec.cgroupParent); !r) return r;
+Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                                    const SandboxSpec& spec, const NodeFiles& node,
+                                    const SandboxRecord* known) {
+  if (auto r = makeSandboxDirs(layout, spec); !r) return fail(r.error());
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
-  if (auto r = makePrivateDir(podDir); !r) return r;
-  if (auto r = makeDirs(layout.containersDir(spec.uid), 0700); !r) return r;
-  if (auto r = makePrivateDir(layout.dataRoot()); !r) return r;
-  if (auto r = makePrivateDir(layout.podDataDir(spec.uid)); !r) return r;
-
-  SandboxRecord record{spec.uid,
-                       spec.name,
-                       spec.namespace_,
-                       hostname,
-                       spec.specHash,
-                       spec.cgroupParent,
-                       spec.terminationGracePeriodSeconds};
-  record.hostNetwork = spec.hostNetwork;
-  record.hostIPC = spec.hostIPC;
-  record.hostPID = spec.hostPID;
-  record.shareProcessNamespace = spec.shareProcessNamespace;
-  record.sidecars = spec.sidecars;
-  record.createdAtNs = spec.createdAtNs;
-  record.logDir = spec.logDir;
-  if (auto old = readWholeFile(layout.sandboxFile(spec.uid))) {
-    auto previous = decodeSandboxRecord(*old, layout.sandboxFile(spec.uid));
-    if (previous && previous->createdAtNs > 0) record.createdAtNs = previous->createdAtNs;
+  SandboxRecord record = sandboxRecordFor(spec, hostname);
+  record.createdAtNs = firstCreatedAtNs(layout, spec, known);
+  const bool unchanged = known && *known == record;
+  if (!unchanged) {
+    if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
+      return fail(r.error());
+    }
   }
-  if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
-    return r;
-  }
-  if (auto r = writePodFiles(podDir, spec, hostname, node); !r) return r;
-  if (auto r = ensureEmptyDirs(layout, spec); !r) return r;
+  if (auto r = writePodFiles(podDir, spec, hostname, node); !r) return fail(r.error());
+  if (auto r = ensureEmptyDirs(layout, spec); !r) return fail(r.error());
   if (auto r = writeDownwardAPIVolumes(layout, spec, realtimeNs()); !r) return fail(r.error());
 
   if (auto r = cgroups.create(spec.cgroupParent); !r) return fail(r.error().context("pod cgroup"));
   if (auto r = cgroups.apply(spec.cgroupParent, spec.resources); !r) {
     return fail(r.error().context("pod cgroup limits"));
   }
+  if (unchanged) return record;
 
   const std::string nsDir = layout.nsDir(spec.uid);
   const auto kinds = podNamespaceKinds(record);
-  if (namespacePinsValid(nsDir, kinds)) return {};
-  if (auto r = unpinNamespaces(nsDir); !r) return r;
+  if (namespacePinsValid(nsDir, kinds)) return record;
+  if (auto r = unpinNamespaces(nsDir); !r) return fail(r.error());
   if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls); !r) {
     return fail(r.error().context("pin namespaces"));
   }
   spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}", spec.namespace_, spec.name,
                spec.uid, spec.cgroupParent);
-  return {};
+  return record;
 }
 
 Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "runtime/bundle/state_dir.h"
+#include "runtime/bundle/state_json.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
 #include "runtime/sandbox/sandbox_files.h"
@@ -11,9 +12,14 @@
 // A sandbox is a pod's state directory, its cgroup and its pinned net/ipc/uts namespaces.
 namespace podkeeper::runtime {
 
-// Creates what is missing and verifies what exists: pins that are intact are kept.
-Result<void> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
-                           const SandboxSpec& spec, const NodeFiles& node);
+// Creates what is missing and verifies what exists: pins that are intact are kept. `known` is
+// the record the caller last had this write for the sandbox (nullptr when it has none, e.g.
+// after the agent restarted). When the record is the same, the sandbox was made under this
+// very spec (a container restarting in its pod): sandbox.json is neither read nor rewritten
+// and the pins are not checked again. Returns the record sandbox.json holds.
+Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                                    const SandboxSpec& spec, const NodeFiles& node,
+                                    const SandboxRecord* known);
 
 // CLOCK_REALTIME now: names the versions of downwardAPI volumes.
 int64_t realtimeNs();

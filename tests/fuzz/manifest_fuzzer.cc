@@ -14,6 +14,7 @@
 #include "reconciler/runtime_specs.h"
 #include "runtime/bundle/container_config.h"
 #include "runtime/bundle/shim_config.h"
+#include "runtime/image/image_store.h"
 
 namespace pm = podkeeper::manifests;
 namespace pr = podkeeper::reconciler;
@@ -43,7 +44,6 @@ void encodeShimConfig(const rt::ContainerSpec& spec) {
 
 void toRuntime(const pm::DecodedPod& pod) {
   pr::NodePaths paths;
-  paths.imageDir = "/images";
   paths.logDir = "/var/log/pods";
   paths.cgroupRoot = "pk";
   paths.nodeName = "node";
@@ -55,7 +55,10 @@ void toRuntime(const pm::DecodedPod& pod) {
   (void)pr::downwardAPIVolumes(pod, paths);
   for (const auto* list : {&pod.pod.spec.initContainers, &pod.pod.spec.containers})
     for (const auto& c : *list) {
-      auto spec = pr::containerSpec(pod, c, paths, 0, "");
+      // The reference as an ImageService over --image-dir maps it (without the filesystem).
+      auto rootfs = rt::resolveImageRootfs("/images", c.image);
+      if (!rootfs) continue;
+      auto spec = pr::containerSpec(pod, c, paths, 0, rt::ResolvedImage{*rootfs, "", {}, {}});
       if (spec) encodeShimConfig(*spec);
     }
 }

@@ -1,13 +1,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 
 #include "manifests/identity.h"
 #include "reconciler/reconciler.h"
+#include "tests/support/fake_image_service.h"
 // After the reconciler: the fake relies on its Clock.
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
@@ -18,20 +17,13 @@ namespace podkeeper::reconciler::testing {
 
 class LifecycleFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    imageDir_ = std::filesystem::temp_directory_path() /
-                ("pk-lifecycle-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(imageDir_ / "busybox/latest/rootfs");
-    reconciler_ = freshReconciler();
-  }
-  void TearDown() override { std::filesystem::remove_all(imageDir_); }
+  void SetUp() override { reconciler_ = freshReconciler(); }
 
   // A new agent: same machine (runtime), nothing in memory.
   std::unique_ptr<Reconciler> freshReconciler() {
     return std::make_unique<Reconciler>(
-        runtime_, clock_,
-        NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+        runtime_, images_, clock_,
+        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   }
   void want(std::vector<manifests::DecodedPod> pods) {
     std::map<std::string, manifests::DecodedPod> m;
@@ -54,8 +46,8 @@ class LifecycleFixture : public ::testing::Test {
     return nullptr;
   }
 
-  std::filesystem::path imageDir_;
   FakeRuntime runtime_;
+  FakeImageService images_;
   FakeClock clock_;
   std::unique_ptr<Reconciler> reconciler_;
 };

@@ -1,7 +1,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/image/image_store.h"
 #include "runtime_fixture.h"
 
 namespace podkeeper::runtime::testing {
@@ -18,7 +17,8 @@ class ImageUser : public RuntimeFixture {
  protected:
   void SetUp() override {
     RuntimeFixture::SetUp();
-    image_ = imageDir() + "/users-" + std::to_string(::getpid()) + "/latest";
+    ref_ = "users-" + std::to_string(::getpid());
+    image_ = imageDir() + "/" + ref_ + "/latest";
     fs::create_directories(image_);
     fs::copy(imageDir() + "/busybox/latest/rootfs", image_ + "/rootfs",
              fs::copy_options::recursive | fs::copy_options::copy_symlinks);
@@ -36,10 +36,7 @@ class ImageUser : public RuntimeFixture {
     std::ofstream(image_ + "/config.json") << R"({"config": {"User": ")" + user + R"("}})";
     auto spec = container(
         sb, name, {"sh", "-c", "echo uid=$(id -u) gid=$(id -g) groups=\"$(id -G)\" home=$HOME"});
-    spec.rootfs = image_ + "/rootfs";
-    auto user_ = readImageUser(spec.rootfs);
-    EXPECT_TRUE(user_.has_value());
-    spec.imageUser = user_.value_or("");
+    spec.resolvedImage = resolveImage(ref_);
     return spec;
   }
   std::string run(const ContainerSpec& spec) {
@@ -47,7 +44,8 @@ class ImageUser : public RuntimeFixture {
     EXPECT_TRUE(waitForExit(spec.sandboxUid, spec.name).has_value());
     return readFileOr(spec.logPath);
   }
-  std::string image_;
+  std::string ref_;    // the image's reference: users-<pid>
+  std::string image_;  // its directory
 };
 
 TEST_F(ImageUser, ImageUserNameIsResolvedThroughTheImagesPasswdAndGroup) {

@@ -75,7 +75,7 @@ TEST_F(MaskSource, ImageWithDevNullAsSymlinkStillMasksWithTheNullDevice) {
   fs::create_symlink(hostFile(), image + "/dev/null");
   const auto sb = makeSandbox("nulllink");
   auto spec = container(sb, "app", kShowMasks);
-  spec.rootfs = image;
+  spec.resolvedImage = resolveImage("devlink");
   start(spec);
   ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
   const auto log = readFileOr(spec.logPath);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "runtime/cgroup/select/make_manager.h"
+#include "runtime/image/local_image_service.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
@@ -21,6 +22,12 @@ std::unique_ptr<support::TempDir> g_tempRoot;
 
 std::string RuntimeFixture::tempRoot() { return g_tempRoot ? g_tempRoot->path() : ""; }
 std::string RuntimeFixture::imageDir() { return tempRoot() + "/images"; }
+
+ResolvedImage RuntimeFixture::resolveImage(const std::string& ref) {
+  auto image = LocalImageService(imageDir()).resolve(ref);
+  EXPECT_TRUE(image.has_value()) << image.error().message;
+  return image.value_or(ResolvedImage{});
+}
 
 void RuntimeFixture::SetUpTestSuite() {
   if (::geteuid() != 0) return;
@@ -87,7 +94,7 @@ ContainerSpec RuntimeFixture::container(const SandboxSpec& sb, const std::string
   c.sandboxUid = sb.uid;
   c.name = name;
   c.image = "busybox";
-  c.rootfs = imageDir() + "/busybox/latest/rootfs";
+  c.resolvedImage = resolveImage("busybox");
   c.argv = std::move(argv);
   c.logPath =
       tempRoot() + "/logs/" + sb.namespace_ + "_" + sb.name + "_" + sb.uid + "/" + name + "/0.log";

@@ -47,6 +47,8 @@ class RuntimeFixture : public ::testing::Test {
       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   static std::string imageDir();
+  // An image of imageDir() as the agent's ImageService resolves it for a start.
+  static ResolvedImage resolveImage(const std::string& ref);
   static std::string tempRoot();
   std::string cgroupRoot() const { return cgroupRoot_; }
   std::string stateDir() const { return tempRoot() + "/state"; }

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -105,6 +106,26 @@ TEST_F(Sandbox, EnsureSandboxTwiceKeepsThePinnedNamespaces) {
   ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
   const auto b = start(container(sb, "b", {"sleep", "30"}));
   EXPECT_EQ(nsInode(a.pid, "net"), nsInode(b.pid, "net"));
+}
+
+TEST_F(Sandbox, EnsuredAgainUnderTheSameSpecItsRecordIsKeptAndANewSpecRewritesIt) {
+  auto sb = makeSandbox("again");
+  const std::string file = runtime_->layout().sandboxFile(sb.uid);
+  auto inode = [&] {
+    struct stat st {};
+    return ::stat(file.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  const auto first = inode();
+  ASSERT_NE(first, 0u);
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());  // a container restarting in it
+  EXPECT_EQ(inode(), first) << "sandbox.json rewritten though nothing changed";
+  start(container(sb, "a", {"sleep", "30"}));
+  sb.specHash = "changed";
+  ASSERT_TRUE(runtime_->ensureSandbox(sb).has_value());
+  EXPECT_NE(inode(), first);
+  auto state = runtime_->inspect(sb.uid);
+  ASSERT_TRUE(state.has_value() && state->has_value());
+  EXPECT_EQ((*state)->specHash, "changed");
 }
 
 TEST_F(Sandbox, HostnameAndEtcFilesAreThePods) {

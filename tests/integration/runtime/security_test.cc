@@ -187,7 +187,7 @@ TEST_F(ContainerSecurity, ImageFromARegistryWithAPortRuns) {
   std::filesystem::remove(dir + "/rootfs");
   std::filesystem::create_directory_symlink(imageDir() + "/busybox/latest/rootfs", dir + "/rootfs");
   auto spec = container(sb, "app", {"sh", "-c", "echo from-port"});
-  spec.rootfs = dir + "/rootfs";
+  spec.resolvedImage = resolveImage("localhost:5000/bb:1");
   start(spec);
   const auto exit = waitForExit(sb.uid, "app");
   ASSERT_TRUE(exit.has_value());

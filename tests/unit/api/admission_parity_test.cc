@@ -10,6 +10,7 @@
 #include "manifests/manifest_set.h"
 #include "reconciler/reconciler.h"
 #include "tests/support/fake_handlers.h"
+#include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 
 namespace podkeeper::agent {
@@ -53,12 +54,12 @@ class ValidateAndAgent : public ::testing::TestWithParam<ParityCase> {
     set.update(file, text);
     auto snap = set.snapshot();
     reconciler::testing::FakeRuntime runtime;
+    reconciler::testing::FakeImageService images;
     reconciler::testing::FakeClock clock;
     reconciler::testing::FakeHandlers handlers;
-    reconciler::NodePaths paths{dir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1",
-                                2000,          1 << 30};
+    reconciler::NodePaths paths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30};
     paths.admission = policy;
-    reconciler::Reconciler r(runtime, clock, paths, {}, &handlers);
+    reconciler::Reconciler r(runtime, images, clock, paths, {}, &handlers);
     for (const auto& key : r.setDesired(snap.pods)) (void)r.reconcile(key);
     return !runtime.ensured.empty();
   }

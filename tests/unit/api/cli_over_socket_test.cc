@@ -12,6 +12,7 @@
 #include "agent/cli/logs.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/http/http_server.h"
+#include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
 
@@ -29,12 +30,11 @@ class CliOverSocketTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("pk-cli-test-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_ / "images/busybox/latest/rootfs");
+    fs::create_directories(dir_);
     reconciler::NodePaths paths;
-    paths.imageDir = (dir_ / "images").string();
     paths.logDir = (dir_ / "logs").string();
     paths.cgroupRoot = "pk";
-    reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, clock_, paths);
+    reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, images_, clock_, paths);
     std::map<std::string, manifests::DecodedPod> pods{
         {"default/web", reconciler::testing::pod("web", {container("app")})}};
     reconciler_->setDesired(pods);
@@ -55,6 +55,7 @@ class CliOverSocketTest : public ::testing::Test {
 
   fs::path dir_;
   reconciler::testing::FakeRuntime runtime_;
+  reconciler::testing::FakeImageService images_;
   reconciler::testing::FakeClock clock_;
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   http::Router router_;

@@ -2,17 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "agent/api/api_response.h"
 #include "manifests/identity.h"
+#include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
 
 namespace podkeeper::api {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 using reconciler::testing::container;
 constexpr int64_t kSec = podkeeper::kNsPerSec;
@@ -20,19 +18,13 @@ constexpr int64_t kSec = podkeeper::kNsPerSec;
 class PodApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    imageDir_ = fs::temp_directory_path() /
-                ("pk-status-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(imageDir_ / "busybox/latest/rootfs");
     reconciler::NodePaths paths;
-    paths.imageDir = imageDir_.string();
     paths.logDir = "/var/log/pods";
     paths.cgroupRoot = "pk";
-    reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, clock_, paths);
+    reconciler_ = std::make_unique<reconciler::Reconciler>(runtime_, images_, clock_, paths);
     addPodRoutes(router_, *reconciler_,
                  {"192.0.2.10", "node1", "/var/log/pods", [this] { return clock_.now; }, true, {}});
   }
-  void TearDown() override { fs::remove_all(imageDir_); }
 
   void run(std::vector<manifests::DecodedPod> pods) {
     std::map<std::string, manifests::DecodedPod> m;
@@ -56,8 +48,8 @@ class PodApiTest : public ::testing::Test {
     return json::parse(r.body);
   }
 
-  fs::path imageDir_;
   reconciler::testing::FakeRuntime runtime_;
+  reconciler::testing::FakeImageService images_;
   reconciler::testing::FakeClock clock_;
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   http::Router router_;

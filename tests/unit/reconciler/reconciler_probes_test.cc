@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "manifests/identity.h"
 #include "reconciler/reconciler.h"
 #include "tests/support/fake_handlers.h"
+#include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
 
@@ -13,7 +12,6 @@
 namespace podkeeper::reconciler {
 namespace {
 
-namespace fs = std::filesystem;
 using probe::HandlerKind;
 using probe::HandlerOutcome;
 using testing::container;
@@ -35,10 +33,6 @@ manifests::LifecycleHandler execHook(const std::string& what) {
 class ReconcilerProbesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    imageDir_ = fs::temp_directory_path() /
-                ("pk-reconciler-probes-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(imageDir_ / "busybox/latest/rootfs");
     ReconcileHooks hooks;
     hooks.requeue = [this](const std::string& key) { requeued_.push_back(key); };
     hooks.probeResult = [this](const std::string&, const std::string&, const std::string& c,
@@ -46,14 +40,10 @@ class ReconcilerProbesTest : public ::testing::Test {
       results_.push_back(c + " " + type + " " + result);
     };
     reconciler_ = std::make_unique<Reconciler>(
-        runtime_, clock_,
-        NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
-        hooks, &handlers_);
+        runtime_, images_, clock_,
+        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30}, hooks, &handlers_);
   }
-  void TearDown() override {
-    reconciler_.reset();
-    fs::remove_all(imageDir_);
-  }
+  void TearDown() override { reconciler_.reset(); }
 
   void want(std::vector<manifests::DecodedPod> pods) {
     std::map<std::string, manifests::DecodedPod> m;
@@ -103,8 +93,8 @@ class ReconcilerProbesTest : public ::testing::Test {
   }
 
   const int64_t t0_ = 1'000 * kSec;
-  fs::path imageDir_;
   testing::FakeRuntime runtime_;
+  testing::FakeImageService images_;
   testing::FakeClock clock_;
   testing::FakeHandlers handlers_;
   std::unique_ptr<Reconciler> reconciler_;
@@ -336,8 +326,9 @@ TEST_F(ReconcilerProbesTest, DeletingThePodCancelsItsProbes) {
 
 TEST(ReconcilerWithoutHandlers, RefusesPodsWithProbesNamingTheField) {
   testing::FakeRuntime runtime;
+  testing::FakeImageService images;
   testing::FakeClock clock;
-  Reconciler r(runtime, clock, NodePaths{"/nonexistent", "/var/log/pods", "pk", "n", "", 1, 1});
+  Reconciler r(runtime, images, clock, NodePaths{"/var/log/pods", "pk", "n", "", 1, 1});
   auto pod = testing::pod("web", {container("app")});
   pod.pod.spec.containers[0].readinessProbe = failingFast();
   r.setDesired({{"default/web", pod}});

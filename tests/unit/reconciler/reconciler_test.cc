@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "manifests/identity.h"
+#include "runtime/image/local_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
 
@@ -23,9 +24,10 @@ class ReconcilerTest : public ::testing::Test {
                 ("pk-reconciler-test-" + std::to_string(::getpid()) + "-" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(imageDir_ / "busybox/latest/rootfs");
+    images_ = std::make_unique<runtime::LocalImageService>(imageDir_.string());
     reconciler_ = std::make_unique<Reconciler>(
-        runtime_, clock_,
-        NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+        runtime_, *images_, clock_,
+        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   }
   void TearDown() override { fs::remove_all(imageDir_); }
 
@@ -46,6 +48,7 @@ class ReconcilerTest : public ::testing::Test {
   }
 
   fs::path imageDir_;
+  std::unique_ptr<runtime::LocalImageService> images_;  // over imageDir_
   testing::FakeRuntime runtime_;
   testing::FakeClock clock_;
   std::unique_ptr<Reconciler> reconciler_;
@@ -59,7 +62,8 @@ TEST_F(ReconcilerTest, NewPodGetsASandboxAndItsContainers) {
   EXPECT_EQ(runtime_.ensured[0].cgroupParent, "pk/burstable/poduid-web");
   EXPECT_EQ(runtime_.started[0].argv, (std::vector<std::string>{"sleep", "3600"}));
   EXPECT_EQ(runtime_.started[0].logPath, "/var/log/pods/default_web_uid-web/app/0.log");
-  EXPECT_EQ(runtime_.started[0].rootfs, (imageDir_ / "busybox/latest/rootfs").string());
+  EXPECT_EQ(runtime_.started[0].resolvedImage.rootfs,
+            (imageDir_ / "busybox/latest/rootfs").string());
   EXPECT_EQ(runtime_.started[0].resources.cpuQuotaUs, 50000);
 }
 
@@ -187,9 +191,8 @@ TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
   want({p});
   reconcile();
   // A new agent: same runtime state, fresh reconciler.
-  Reconciler fresh(
-      runtime_, clock_,
-      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+  Reconciler fresh(runtime_, *images_, clock_,
+                   NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   fresh.setDesired({{"default/web", p}});
   ASSERT_TRUE(fresh.observeAll());
   runtime_.calls.clear();
@@ -200,9 +203,8 @@ TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
 TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
   want({testing::pod("web", {container("app")})});
   reconcile();
-  Reconciler fresh(
-      runtime_, clock_,
-      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+  Reconciler fresh(runtime_, *images_, clock_,
+                   NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   ASSERT_TRUE(fresh.observeAll());
   EXPECT_EQ(fresh.keys(), (std::vector<std::string>{"default/web"}));
   ASSERT_TRUE(fresh.reconcile("default/web"));
@@ -212,10 +214,9 @@ TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
 
 TEST_F(ReconcilerTest, PodStartLatencyIsReportedOnceAllContainersRun) {
   std::vector<double> latencies;
-  Reconciler r(
-      runtime_, clock_,
-      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
-      ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
+  Reconciler r(runtime_, *images_, clock_,
+               NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
+               ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
   auto p = testing::pod("web", {container("app")});
   r.setDesired({{"default/web", p}});
   advanceTo(clock_.now + 3 * kSec);
@@ -229,10 +230,9 @@ TEST_F(ReconcilerTest, AdoptedPodReportsNoStartLatency) {
   want({p});
   reconcile();
   std::vector<double> latencies;
-  Reconciler fresh(
-      runtime_, clock_,
-      NodePaths{imageDir_.string(), "/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
-      ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
+  Reconciler fresh(runtime_, *images_, clock_,
+                   NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
+                   ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
   fresh.setDesired({{"default/web", p}});
   ASSERT_TRUE(fresh.observeAll());
   ASSERT_TRUE(fresh.reconcile("default/web"));

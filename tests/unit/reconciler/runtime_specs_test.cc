@@ -10,8 +10,11 @@ namespace {
 
 using testing::container;
 
-NodePaths paths() {
-  return {"/images", "/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8) << 30};
+NodePaths paths() { return {"/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8) << 30}; }
+
+// An image as the ImageService resolves it, run as `user`.
+runtime::ResolvedImage imageRunAs(const std::string& user) {
+  return {"/images/busybox/latest/rootfs", user, {{"app", 1000, 1000, "/home/app"}}, {}};
 }
 
 TEST(SandboxSpec, PodPidsLimitGoesToThePodCgroup) {
@@ -122,27 +125,35 @@ TEST(ContainerSpec, RunAsNonRootRefusesImageRootWithTheKubeletsMessage) {
   pod.pod.spec.securityContext.runAsNonRoot = true;
   const auto& c = pod.pod.spec.containers[0];
   const std::string who = "(pod: \"web_default(" + pod.uid + ")\", container: app)";
-  auto spec = containerSpec(pod, c, paths(), 0, "0:0");
+  auto spec = containerSpec(pod, c, paths(), 0, imageRunAs("0:0"));
   ASSERT_FALSE(spec);
   EXPECT_NE(
       spec.error().message.find("container has runAsNonRoot and image will run as root " + who),
       std::string::npos)
       << spec.error().message;
-  spec = containerSpec(pod, c, paths(), 0, "app");
+  spec = containerSpec(pod, c, paths(), 0, imageRunAs("app"));
   ASSERT_FALSE(spec);
   EXPECT_NE(spec.error().message.find("container has runAsNonRoot and image has non-numeric user "
                                       "(app), cannot verify user is non-root " +
                                       who),
             std::string::npos)
       << spec.error().message;
-  spec = containerSpec(pod, c, paths(), 0, "1000:1000");
+  spec = containerSpec(pod, c, paths(), 0, imageRunAs("1000:1000"));
   ASSERT_TRUE(spec) << spec.error().message;
-  EXPECT_EQ(spec->imageUser, "1000:1000");
+  EXPECT_EQ(spec->resolvedImage.user, "1000:1000");
   pod.pod.spec.securityContext.runAsUser = 0;
-  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0, "1000");
+  spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0, imageRunAs("1000"));
   ASSERT_FALSE(spec);
   EXPECT_NE(spec.error().message.find("container's runAsUser breaks non-root policy " + who),
             std::string::npos);
+}
+
+TEST(ContainerSpec, CarriesTheResolvedImageAsIsForTheRuntime) {
+  auto pod = testing::pod("web", {container("app")});
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0, imageRunAs("app"));
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->image, "busybox");
+  EXPECT_EQ(spec->resolvedImage, imageRunAs("app"));
 }
 
 TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {

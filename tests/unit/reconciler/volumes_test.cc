@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "manifests/admission.h"
 #include "reconciler/reconciler.h"
 #include "reconciler/runtime_specs.h"
+#include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
 
@@ -13,12 +12,9 @@
 namespace podkeeper::reconciler {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::container;
 
-NodePaths paths() {
-  return {"/images", "/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8) << 30};
-}
+NodePaths paths() { return {"/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8) << 30}; }
 
 manifests::DecodedPod podWithVolume(manifests::VolumeMount mount) {
   auto pod = testing::pod("web", {container("app")});
@@ -122,15 +118,8 @@ TEST(UnsupportedFields, VolumeFeaturesAreNoLongerRefused) {
 class ReconcilerVolumes : public ::testing::Test {
  protected:
   void SetUp() override {
-    imageDir_ = fs::temp_directory_path() /
-                ("pk-reconciler-volumes-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(imageDir_ / "busybox/latest/rootfs");
-    auto p = paths();
-    p.imageDir = imageDir_.string();
-    reconciler_ = std::make_unique<Reconciler>(runtime_, clock_, p);
+    reconciler_ = std::make_unique<Reconciler>(runtime_, images_, clock_, paths());
   }
-  void TearDown() override { fs::remove_all(imageDir_); }
 
   void want(const manifests::DecodedPod& pod) { reconciler_->setDesired({{"default/web", pod}}); }
   bool reconcile() { return reconciler_->reconcile("default/web").has_value(); }
@@ -144,8 +133,8 @@ class ReconcilerVolumes : public ::testing::Test {
     return pod;
   }
 
-  fs::path imageDir_;
   testing::FakeRuntime runtime_;
+  testing::FakeImageService images_;
   testing::FakeClock clock_;
   std::unique_ptr<Reconciler> reconciler_;
 };

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/image/image_user.h"
+
+// The seam between a container start and where its image comes from: the reconciler resolves
+// the image once per start and the runtime uses what the ContainerSpec carries, never reading
+// the image itself. An image store that pulls would be another ImageService.
+namespace podkeeper::runtime {
+
+// What a start needs of an image.
+struct ResolvedImage {
+  std::string rootfs;  // the image's root directory, the read-only lower layer
+  std::string user;    // config User ("name", "uid", "name:group", "uid:gid"); "" = root
+  // The image's /etc/passwd and /etc/group (empty when it has none), for resolving the user
+  // the container runs as (resolveUser), as runc resolves it from the image and not the host.
+  std::vector<PasswdEntry> passwd;
+  std::vector<GroupEntry> groups;
+  bool operator==(const ResolvedImage&) const = default;
+};
+
+class ImageService {
+ public:
+  virtual ~ImageService() = default;
+
+  // The image a container names, ready to start. Errors name the image. An image that is not
+  // on the node (or a reference that cannot name one) fails with code ENOENT (the kubelet's
+  // ErrImageNeverPull); an image that is there but cannot be read fails with another code.
+  virtual Result<ResolvedImage> resolve(const std::string& imageRef) = 0;
+};
+
+}  // namespace podkeeper::runtime

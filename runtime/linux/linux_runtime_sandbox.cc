@@ -1,0 +1,72 @@
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "runtime/bundle/state_json.h"
+#include "runtime/linux/linux_runtime.h"
+#include "runtime/sandbox/host_path.h"
+#include "runtime/sandbox/pid_reaper.h"
+#include "runtime/sandbox/sandbox.h"
+#include "runtime/sys/atomic_file.h"
+
+// LinuxRuntime's sandbox calls: made, volumes prepared and refreshed, stop recorded, removed.
+namespace podkeeper::runtime {
+
+// Asked before every container start. A container restarting in its pod asks under the same
+// spec: the record written last time tells runtime::ensureSandbox so, which then neither checks
+// the namespace pins again nor rewrites sandbox.json. What can change under a running pod is
+// still seen to on every call: the emptyDirs' fsGroup ownership (runtime::ensureSandbox), the
+// pid namespace's reaper (a process: a pid namespace whose init died takes no new container),
+// and the hostPath checks (prepareVolumes).
+Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
+  const auto known = written_.find(spec.uid);
+  auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
+                                       known == written_.end() ? nullptr : &known->second);
+  Result<void> r;
+  if (record) {
+    written_.insert_or_assign(spec.uid, std::move(*record));
+  } else {
+    written_.erase(spec.uid);
+    r = fail(record.error());
+  }
+  if (r && spec.shareProcessNamespace) {
+    auto sealed = shim();
+    r = sealed ? ensurePidReaper(layout_, spec.uid, **sealed, cgroups_,
+                                 config_.cgroupRoot + "/shims", config_.startTimeout)
+               : Result<void>(fail(sealed.error()));
+  }
+  if (!r) return fail(r.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
+  return r;
+}
+
+Result<void> LinuxRuntime::prepareVolumes(const SandboxSpec& spec) {
+  for (const auto& v : spec.hostPaths) {
+    if (auto r = prepareHostPath(v.path, v.type); !r) {
+      return fail(r.error().context("MountVolume.SetUp failed for volume \"" + v.name + "\""));
+    }
+  }
+  return {};
+}
+
+Result<void> LinuxRuntime::updateDownwardAPI(const SandboxSpec& spec) {
+  if (auto r = checkPathComponent("sandbox uid", spec.uid); !r) return r;
+  if (::access(layout_.sandboxFile(spec.uid).c_str(), F_OK) != 0) return {};
+  auto wrote = writeDownwardAPIVolumes(layout_, spec, realtimeNs());
+  if (!wrote) return fail(wrote.error().context("pod " + spec.namespace_ + "/" + spec.name));
+  if (*wrote) {
+    spdlog::info("pod {}/{}: downwardAPI volumes updated", spec.namespace_, spec.name);
+  }
+  return {};
+}
+
+Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopRecord& stop) {
+  if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
+  if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0) return {};  // already gone
+  return writeFileAtomic(layout_.stopFile(sandboxUid), encodeStopRecord(stop));
+}
+
+Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
+  written_.erase(sandboxUid);
+  return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
+}
+
+}  // namespace podkeeper::runtime

@@ -8,7 +8,7 @@
 
 #include "agent/api/exec_target_loader.h"
 #include "agent/http/router.h"
-#include "reconciler/reconciler.h"
+#include "status/pod_reader.h"
 
 // The read-only pod API (DESIGN.md 4.8), in the shapes kubectl and client libraries know:
 //   GET /pods                              PodList (every namespace)
@@ -35,8 +35,7 @@ struct PodApiOptions {
   ExecTargetLoader execTarget = {};  // unset: no exec route
 };
 
-// The handlers read the reconciler when called: call them on the loop that runs it.
-void addPodRoutes(http::Router& router, const reconciler::Reconciler& reconciler,
-                  PodApiOptions options);
+// The handlers read `pods` when called: call them on the loop that writes it (the reconciler's).
+void addPodRoutes(http::Router& router, const status::PodReader& pods, PodApiOptions options);
 
 }  // namespace podkeeper::api

@@ -6,6 +6,7 @@
 
 #include "agent/api/api_response.h"
 #include "manifests/identity.h"
+#include "reconciler/reconciler.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"
 

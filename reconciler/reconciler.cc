@@ -101,14 +101,15 @@ std::vector<const runtime::SandboxState*> Reconciler::observedSandboxes() const 
 std::vector<std::string> Reconciler::keys() const {
   std::set<std::string> keys;
   for (const auto& [key, pod] : desired_) keys.insert(key);
-  for (const auto* s : observedSandboxes()) keys.insert(keyOf(*s));
+  for (const auto& [uid, pod] : pods_)
+    if (pod.observed) keys.insert(keyOf(*pod.observed));
   return {keys.begin(), keys.end()};
 }
 
 std::vector<std::string> Reconciler::observedUidsFor(const std::string& key) const {
   std::vector<std::string> uids;
-  for (const auto* s : observedSandboxes())
-    if (keyOf(*s) == key) uids.push_back(s->uid);
+  for (const auto& [uid, pod] : pods_)
+    if (pod.observed && keyOf(*pod.observed) == key) uids.push_back(uid);
   return uids;
 }
 

@@ -17,8 +17,8 @@ namespace podkeeper::reconciler {
 
 struct PodState {
   std::optional<runtime::SandboxState> observed;  // as of the last reconcile or observeAll
-  // The spec the sandbox runs, once seen running it: preStop hooks and probes come from it
-  // after the manifest is gone or changed.
+  // The desired spec the sandbox runs (taken while the two agree): preStop hooks and probe
+  // status come from it after the manifest is gone or changed.
   std::optional<manifests::DecodedPod> accepted;
   std::optional<runtime::StopRecord> stop;  // the stop in progress; also on disk
   // The downwardAPI volumes as last written, so unchanged metadata writes nothing.

@@ -261,6 +261,29 @@ TEST_F(ReconcilerTest, RestartedContainerKeepsItsPreviousExitAsLastState) {
   EXPECT_EQ(reconciler_->status().lastTerminated().at("uid-web").at("app").exitCode, 3);
 }
 
+TEST_F(ReconcilerTest, RemovedPodLeavesNoStateOrStatusBehind) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  advanceTo(clock_.now + 2 * kSec);
+  runtime_.exitContainer("uid-web", "app", 1);
+  advanceTo(*reconcile().requeueAtNs);
+  reconcile();  // restarted: the first instance is its lastState
+  runtime_.exitContainer("uid-web", "app", 1);
+  reconcile();  // waiting to restart again
+  ASSERT_TRUE(reconciler_->status().waiting().contains("uid-web"));
+  ASSERT_TRUE(reconciler_->status().lastTerminated().contains("uid-web"));
+  want({});
+  for (int i = 0; i < 5 && reconciler_->observed("uid-web"); ++i) {
+    reconcile();
+    advanceTo(clock_.now + 60 * kSec);
+  }
+  EXPECT_EQ(reconciler_->observed("uid-web"), nullptr);
+  EXPECT_TRUE(reconciler_->keys().empty());
+  EXPECT_FALSE(reconciler_->status().waiting().contains("uid-web"));
+  EXPECT_FALSE(reconciler_->status().lastTerminated().contains("uid-web"));
+  EXPECT_TRUE(reconciler_->status().events().forPod("default/web").empty());
+}
+
 TEST_F(ReconcilerTest, FailedReconcileIsRememberedUntilItSucceeds) {
   auto p = testing::pod("web", {container("app")});
   p.pod.spec.containers[0].image = "missing:1";

@@ -55,6 +55,7 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
         gone->second.desiredSinceNs.reset();
     }
   }
+  // A key with nothing left to remember goes; an empty entry and none mean the same.
   std::erase_if(keyStates_, [](const auto& entry) { return entry.second.empty(); });
   desired_ = std::move(pods);
   std::map<std::string, manifests::AdmitResult> refused;

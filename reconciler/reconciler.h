@@ -26,7 +26,7 @@
 
 namespace podkeeper::reconciler {
 
-// Hooks for what the reconciler learns; the agent connects metrics and status here.
+// Hooks for what the reconciler learns; the agent connects metrics and its loop here.
 // Every hook defaults to none, so callers name only those they use.
 struct ReconcileHooks {
   std::function<void(double seconds)> podStarted = {};  // desired first seen -> all containers up
@@ -66,11 +66,11 @@ class Reconciler final : public status::PodReader {
 
   // Every key known as desired or observed.
   std::vector<std::string> keys() const;
+  // status::PodReader: the desired pods, the sandboxes as last observed, and the status store
+  // (a pod refused at admission there is never handed to the runtime).
   const std::map<std::string, manifests::DecodedPod>& desired() const override { return desired_; }
   const runtime::SandboxState* observed(const std::string& uid) const override;
   std::vector<const runtime::SandboxState*> observedSandboxes() const override;
-  // Events, waiting reasons, previous instances, last errors, admission refusals (a refused
-  // pod is never handed to the runtime) and probe results.
   const status::StatusStore& status() const override { return status_; }
 
   // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits

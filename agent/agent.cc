@@ -35,6 +35,7 @@
 #include "runtime/image/local_image_service.h"
 #include "runtime/linux/linux_runtime.h"
 #include "status/pod_phase.h"
+#include "status/pod_reader.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -103,15 +104,14 @@ size_t keptFdsForExporter() {
   return budget;
 }
 
-std::map<std::string, int> podsByPhase(const reconciler::Reconciler& r) {
+std::map<std::string, int> podsByPhase(const status::PodReader& r) {
   std::map<std::string, int> counts;
   for (const auto& [key, pod] : r.desired()) {
-    auto obs = r.observed().find(pod.uid);
-    if (r.refusal(key)) {
+    if (r.status().refusal(key)) {
       counts["Failed"]++;
       continue;
     }
-    counts[status::podPhase(pod, obs == r.observed().end() ? nullptr : &obs->second)]++;
+    counts[status::podPhase(pod, r.observed(pod.uid))]++;
   }
   return counts;
 }
@@ -198,7 +198,7 @@ struct Agent {
     pods.nowNs = [this] { return clock.nowNs(); };
     pods.serveLogPaths = true;
     pods.probes = [this](const std::string& uid) {
-      return std::optional<status::ProbeStatus>(reconciler.probeStatus(uid));
+      return std::optional<status::ProbeStatus>(reconciler.status().probeStatus(uid));
     };
     // The CLI joins the container itself with what this returns.
     pods.execTarget = [this](const std::string& uid,

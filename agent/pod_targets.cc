@@ -4,14 +4,14 @@ namespace podkeeper::agent {
 
 std::vector<metrics::ContainerTarget> PodTargets::targets() const {
   std::vector<metrics::ContainerTarget> out;
-  for (const auto& [uid, sandbox] : reconciler_.observed()) {
+  for (const auto* sandbox : pods_.observedSandboxes()) {
     metrics::ContainerTarget pod;
-    pod.namespace_ = sandbox.namespace_;
-    pod.pod = sandbox.name;
-    pod.podUid = uid;
-    pod.cgroupPath = sandbox.cgroupParent;
+    pod.namespace_ = sandbox->namespace_;
+    pod.pod = sandbox->name;
+    pod.podUid = sandbox->uid;
+    pod.cgroupPath = sandbox->cgroupParent;
     double earliest = 0;
-    for (const auto& c : sandbox.containers) {
+    for (const auto& c : sandbox->containers) {
       if (!c.running) continue;
       metrics::ContainerTarget row = pod;
       row.container = c.name;

@@ -21,7 +21,7 @@ ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler
 
 void ReconcileLoop::start() {
   if (auto r = reconciler_.observeAll(); !r) spdlog::error("{}", r.error().message);
-  size_t adopted = reconciler_.observed().size();
+  size_t adopted = reconciler_.observedSandboxes().size();
   if (adopted > 0) spdlog::info("found {} pod sandboxes from an earlier run", adopted);
   for (const auto& key : reconciler_.keys()) enqueue(key);
   armResync();
@@ -83,9 +83,10 @@ void ReconcileLoop::runOne() {
 }
 
 void ReconcileLoop::watchShims(const std::string& key) {
-  for (const auto& [uid, sandbox] : reconciler_.observed()) {
-    if (manifests::podKey(sandbox.namespace_, sandbox.name) != key) continue;
-    for (const auto& c : sandbox.containers) {
+  for (const auto* sandbox : reconciler_.observedSandboxes()) {
+    if (manifests::podKey(sandbox->namespace_, sandbox->name) != key) continue;
+    const std::string& uid = sandbox->uid;
+    for (const auto& c : sandbox->containers) {
       std::string id = uid + "/" + c.name;
       if (!c.shimAlive || shimWatches_.contains(id)) continue;
       auto fd = runtime_.openShimPidfd(uid, c.name);

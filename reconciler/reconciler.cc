@@ -1,11 +1,12 @@
 #include "reconciler/reconciler.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <set>
+#include <utility>
 
 #include "manifests/identity.h"
 #include "reconciler/support.h"
@@ -23,11 +24,6 @@ std::string keyOf(const runtime::SandboxState& s) {
 
 }  // namespace
 
-const manifests::AdmitResult* Reconciler::refusal(const std::string& key) const {
-  auto it = refused_.find(key);
-  return it == refused_.end() ? nullptr : &it->second;
-}
-
 Reconciler::Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService& images,
                        const Clock& clock, NodePaths paths, ReconcileHooks hooks,
                        probe::HandlerRunner* handlers)
@@ -38,6 +34,7 @@ Reconciler::Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService
       hooks_(std::move(hooks)),
       handlers_(handlers) {
   initProbesAndHooks();
+  status_.setProbeSource([this](const std::string& uid) { return probeStatus(uid); });
 }
 
 Reconciler::~Reconciler() = default;
@@ -48,43 +45,74 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
     auto old = desired_.find(key);
     if (old == desired_.end() || !sameDesired(old->second, pod)) changed.push_back(key);
     if (old == desired_.end() || old->second.specHash != pod.specHash) {
-      desiredSinceNs_[key] = clock_.nowNs();
-      startedByUs_.erase(key);
+      auto& since = keyStates_[key];
+      since.desiredSinceNs = clock_.nowNs();
+      since.startedByUs = false;
     }
   }
   for (const auto& [key, pod] : desired_) {
     if (!pods.contains(key)) {
       changed.push_back(key);
-      desiredSinceNs_.erase(key);
+      if (auto gone = keyStates_.find(key); gone != keyStates_.end())
+        gone->second.desiredSinceNs.reset();
     }
   }
+  // A key with nothing left to remember goes; an empty entry and none mean the same.
+  std::erase_if(keyStates_, [](const auto& entry) { return entry.second.empty(); });
   desired_ = std::move(pods);
-  refused_.clear();
+  std::map<std::string, manifests::AdmitResult> refused;
   for (const auto& [key, pod] : desired_)
     if (auto verdict = manifests::admit(pod.pod, paths_.admission); !verdict.admitted())
-      refused_[key] = std::move(verdict);
+      refused[key] = std::move(verdict);
+  status_.setRefusals(std::move(refused));
   return changed;
 }
 
 Result<void> Reconciler::observeAll() {
   auto all = runtime_.list();
   if (!all) return fail(all.error().context("reading the state directory"));
-  observed_.clear();
-  for (auto& s : *all) observed_[s.uid] = std::move(s);
+  for (auto& [uid, pod] : pods_) pod.observed.reset();
+  for (auto& s : *all) {
+    auto& pod = pods_[s.uid];
+    pod.observed = std::move(s);
+  }
   return {};
+}
+
+PodState* Reconciler::podState(const std::string& uid) {
+  auto it = pods_.find(uid);
+  return it == pods_.end() ? nullptr : &it->second;
+}
+
+const PodState* Reconciler::podState(const std::string& uid) const {
+  auto it = pods_.find(uid);
+  return it == pods_.end() ? nullptr : &it->second;
+}
+
+const runtime::SandboxState* Reconciler::observed(const std::string& uid) const {
+  const auto* pod = podState(uid);
+  return pod && pod->observed ? &*pod->observed : nullptr;
+}
+
+std::vector<const runtime::SandboxState*> Reconciler::observedSandboxes() const {
+  std::vector<const runtime::SandboxState*> out;
+  for (const auto& [uid, pod] : pods_)
+    if (pod.observed) out.push_back(&*pod.observed);
+  return out;
 }
 
 std::vector<std::string> Reconciler::keys() const {
   std::set<std::string> keys;
   for (const auto& [key, pod] : desired_) keys.insert(key);
-  for (const auto& [uid, s] : observed_) keys.insert(keyOf(s));
+  for (const auto& [uid, pod] : pods_)
+    if (pod.observed) keys.insert(keyOf(*pod.observed));
   return {keys.begin(), keys.end()};
 }
 
 std::vector<std::string> Reconciler::observedUidsFor(const std::string& key) const {
   std::vector<std::string> uids;
-  for (const auto& [uid, s] : observed_)
-    if (keyOf(s) == key) uids.push_back(uid);
+  for (const auto& [uid, pod] : pods_)
+    if (pod.observed && keyOf(*pod.observed) == key) uids.push_back(uid);
   return uids;
 }
 
@@ -92,9 +120,9 @@ Result<void> Reconciler::refreshObserved(const std::string& uid) {
   auto state = runtime_.inspect(uid);
   if (!state) return fail(state.error());
   if (*state)
-    observed_[uid] = std::move(**state);
-  else
-    observed_.erase(uid);
+    pods_[uid].observed = std::move(**state);
+  else if (auto* pod = podState(uid))
+    pod->observed.reset();
   return {};
 }
 
@@ -110,9 +138,9 @@ Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
     result = failMsg("pod " + key + ": " + why);
   }
   if (result)
-    lastErrors_.erase(key);
+    status_.clearLastError(key);
   else
-    lastErrors_[key] = result.error().message;
+    status_.setLastError(key, result.error().message);
   return result;
 }
 
@@ -121,9 +149,9 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
   if (desired) {
     // Refused before anything is touched: what runs under an accepted spec stays.
-    if (const auto* refused = refusal(key)) {
-      if (refusedHash_[key] != desired->specHash) {
-        refusedHash_[key] = desired->specHash;
+    if (const auto* refused = status_.refusal(key)) {
+      if (auto& refusedHash = keyStates_[key].refusedHash; refusedHash != desired->specHash) {
+        refusedHash = desired->specHash;
         spdlog::error("pod {}: rejected at admission ({}): {}", key, refused->reason(),
                       refused->message());
         event(key, "Warning", refused->reason(), refused->message());
@@ -134,13 +162,13 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
     if (!problems.empty()) {
       std::string all;
       for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-      if (refusedHash_[key] != desired->specHash) {
-        refusedHash_[key] = desired->specHash;
+      if (auto& refusedHash = keyStates_[key].refusedHash; refusedHash != desired->specHash) {
+        refusedHash = desired->specHash;
         event(key, "Warning", "FailedValidation", all);
       }
       return failMsg("pod " + key + " not started: " + all);
     }
-    refusedHash_.erase(key);
+    if (auto it = keyStates_.find(key); it != keyStates_.end()) it->second.refusedHash.clear();
   }
 
   std::vector<std::string> uids = observedUidsFor(key);
@@ -158,18 +186,18 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   // starts: never two pods of one name at once.
   bool othersLeft = false;
   for (const auto& uid : uids) {
-    if (!observed_.contains(uid) || (desired && uid == desired->uid)) continue;
+    if (!observed(uid) || (desired && uid == desired->uid)) continue;
     auto plan = reconcileSandbox(nullptr, uid);
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);
-    othersLeft = othersLeft || observed_.contains(uid);
+    othersLeft = othersLeft || observed(uid);
   }
   if (desired && !othersLeft) {
-    bool existed = observed_.contains(desired->uid);
+    const bool existed = observed(desired->uid);
     auto plan = reconcileSandbox(desired, desired->uid);
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);
-    if (existed && !observed_.contains(desired->uid)) out.requeueAtNs = clock_.nowNs();
+    if (existed && !observed(desired->uid)) out.requeueAtNs = clock_.nowNs();
     if (auto r = refreshDownwardAPI(*desired); !r) return fail(r.error().context("pod " + key));
     noteStarted(*desired);
   }
@@ -178,12 +206,12 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
 
 Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
                                           const std::string& uid) {
-  auto obs = observed_.find(uid);
+  PodState& pod = pods_[uid];
   PlanInput in;
   in.desired = desired;
-  in.observed = obs == observed_.end() ? nullptr : &obs->second;
+  in.observed = pod.observed ? &*pod.observed : nullptr;
   // The stop in progress: this agent's, or one an agent before it began (read from disk).
-  auto& stop = workers_[uid].stop;
+  auto& stop = pod.stop;
   if (!stop && in.observed && in.observed->stop) stop = in.observed->stop;
   if (stop) {
     in.killDeadlineNs = stop->killDeadlineNs;
@@ -195,114 +223,13 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.nowNs = clock_.nowNs();
   const status::ProbeStatus probed = probeStatus(uid);  // sidecars with a startup probe gate on it
   in.startupProbeSucceeded = &probed.started;
-  if (auto used = storageUsage_.find(uid);
-      desired && used != storageUsage_.end() && used->second.specHash == desired->specHash)
-    in.evictionMessage = storageEvictionMessage(desired->pod.spec, used->second);
+  if (const auto& used = pod.storageUsage; desired && used && used->specHash == desired->specHash)
+    in.evictionMessage = storageEvictionMessage(desired->pod.spec, *used);
   Plan plan = planPod(in);
   if (*stops && (!plan.requeueAtNs || **stops < *plan.requeueAtNs)) plan.requeueAtNs = *stops;
   if (auto r = execute(plan, desired, uid); !r) return fail(r.error());
   syncProbes(desired, uid);
   return plan;
-}
-
-Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* desired,
-                                 const std::string& uid) {
-  const runtime::SandboxState* obs = observed_.contains(uid) ? &observed_.at(uid) : nullptr;
-  std::string key =
-      desired ? manifests::podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name)
-              : (obs ? keyOf(*obs) : uid);
-  auto exitOf = [&](const std::string& name) -> std::optional<runtime::ExitRecord> {
-    if (obs)
-      for (const auto& c : obs->containers)
-        if (c.name == name) return c.exit;
-    return std::nullopt;
-  };
-
-  for (const auto& a : plan.actions) {
-    Result<void> r;
-    // A postStart hook of the pod is running: its later containers wait, as in the kubelet.
-    const bool held =
-        (a.kind == ActionKind::StartContainer || a.kind == ActionKind::RemoveContainer) &&
-        postStartHolds(uid);
-    if (held) continue;
-    switch (a.kind) {
-      case ActionKind::EnsureSandbox:
-        r = ensureSandbox(*desired, key);
-        break;
-      case ActionKind::DiscardContainer:
-        spdlog::warn("pod {}: container {} was never started (agent stopped mid-start); again", key,
-                     a.container);
-        r = runtime_.removeContainer(uid, a.container);
-        break;
-      case ActionKind::StartContainer:
-        r = startContainer(*desired, a.container, a.restartCount);
-        break;
-      case ActionKind::RemoveContainer: {
-        auto exit = exitOf(a.container);
-        r = runtime_.removeContainer(uid, a.container);
-        if (r && exit) lastTerminated_[uid][a.container] = *exit;
-        if (r && desired) {
-          backoff_.recordRestart(backoffKey(uid, a.container, desired->specHash),
-                                 exit ? exit->finishedAtNs : clock_.nowNs());
-          spdlog::info("pod {}: restarting container {} (exit code {})", key, a.container,
-                       exit ? exit->exitCode : -1);
-          if (hooks_.containerRestarted)
-            hooks_.containerRestarted(desired->pod.metadata.namespace_, desired->pod.metadata.name,
-                                      a.container);
-        }
-        break;
-      }
-      case ActionKind::StopContainer:
-        spdlog::info("pod {}: stopping container {} (SIGTERM, grace {}s)", key, a.container,
-                     obs ? obs->terminationGracePeriodSeconds : 0);
-        event(key, "Normal", "Killing", "Stopping container " + a.container, a.container);
-        r = stopGracefully(key, uid, a.container);
-        break;
-      case ActionKind::KillContainer:
-        if (stopper_->stopping(uid, a.container)) {  // its grace may outlast the pod's deadline
-          r = stopGracefully(key, uid, a.container);
-          break;
-        }
-        spdlog::warn("pod {}: killing container {} (SIGKILL)", key, a.container);
-        event(key, "Normal", "Killing", "Killing container " + a.container + " (SIGKILL)",
-              a.container);
-        r = runtime_.killContainer(uid, a.container);
-        break;
-      case ActionKind::RemoveSandbox:
-        r = runtime_.removeSandbox(uid);
-        if (r) {
-          spdlog::info("pod {}: removed (uid {})", key, uid);
-          if (!desired) {
-            events_.forget(key);
-            if (hooks_.podRemoved && obs) hooks_.podRemoved(obs->namespace_, obs->name);
-          }
-          observed_.erase(uid);  // obs dangles from here on
-          downwardWritten_.erase(uid);
-          workers_.erase(uid);
-          forgetSandbox(uid);
-          waiting_.erase(uid);
-          lastTerminated_.erase(uid);
-          return {};
-        }
-        break;
-    }
-    if (!r && r.error().code != ESRCH)  // ESRCH: it exited on its own meanwhile
-      return fail(r.error());
-  }
-  if (obs) recordStop(plan, key, uid, *obs);
-  for (const auto& [container, reason] : plan.waiting)
-    if (desired && !waiting_[uid].contains(container))
-      event(key, "Warning", "BackOff",
-            "Back-off restarting failed container " + container + " in pod " +
-                desired->pod.metadata.name + "_" + desired->pod.metadata.namespace_ + "(" + uid +
-                ")",
-            container);
-  if (plan.waiting.empty())
-    waiting_.erase(uid);
-  else
-    waiting_[uid] = plan.waiting;
-  if (plan.actions.empty()) return {};
-  return refreshObserved(uid);
 }
 
 Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const std::string& name,
@@ -330,7 +257,7 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
     event(key, "Warning", "Failed", "Error: " + started.error().message, name);
     return fail(started.error().context("pod " + key + " container " + name));
   }
-  startedByUs_.insert(key);
+  keyStates_[key].startedByUs = true;
   event(key, "Normal", "Created", "Created container " + name, name);
   event(key, "Normal", "Started", "Started container " + name, name);
   startPostStart(pod, *it, *started);
@@ -341,7 +268,7 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
 // sent SIGTERM, and why the pod stops (an agent restarted meanwhile carries on from there).
 void Reconciler::recordStop(const Plan& plan, const std::string& key, const std::string& uid,
                             const runtime::SandboxState& obs) {
-  auto& stop = workers_[uid].stop;
+  auto& stop = pods_[uid].stop;
   std::optional<runtime::StopRecord> next = stop;
   if (!next && (plan.startsGracePeriod || !plan.stopReason.empty())) {
     next = runtime::StopRecord{};
@@ -368,17 +295,18 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
 
 void Reconciler::noteStarted(const manifests::DecodedPod& pod) {
   std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
-  auto since = desiredSinceNs_.find(key);
-  auto obs = observed_.find(pod.uid);
-  if (since == desiredSinceNs_.end() || obs == observed_.end()) return;
+  auto since = keyStates_.find(key);
+  const auto* obs = observed(pod.uid);
+  if (since == keyStates_.end() || !since->second.desiredSinceNs || !obs) return;
   for (const auto& want : pod.pod.spec.containers) {
-    bool up = std::any_of(obs->second.containers.begin(), obs->second.containers.end(),
+    bool up = std::any_of(obs->containers.begin(), obs->containers.end(),
                           [&](const auto& c) { return c.name == want.name && c.running; });
     if (!up) return;
   }
-  double seconds = double(clock_.nowNs() - since->second) / kNsPerSec;
-  desiredSinceNs_.erase(since);
-  if (!startedByUs_.erase(key)) return;  // adopted from an earlier run: not a start
+  double seconds = double(clock_.nowNs() - *since->second.desiredSinceNs) / kNsPerSec;
+  since->second.desiredSinceNs.reset();
+  const bool startedByUs = std::exchange(since->second.startedByUs, false);
+  if (!startedByUs) return;  // adopted from an earlier run: not a start
   spdlog::info("pod {}: all containers running ({:.3f}s after the manifest was seen)", key,
                seconds);
   if (hooks_.podStarted) hooks_.podStarted(seconds);
@@ -386,7 +314,8 @@ void Reconciler::noteStarted(const manifests::DecodedPod& pod) {
 
 void Reconciler::event(const std::string& key, const std::string& type, const std::string& reason,
                        const std::string& message, const std::string& container) {
-  events_.record(key, status::PodEvent{clock_.nowNs(), 0, 1, type, reason, message, container});
+  status_.recordEvent(key,
+                      status::PodEvent{clock_.nowNs(), 0, 1, type, reason, message, container});
 }
 
 }  // namespace podkeeper::reconciler

@@ -4,7 +4,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -17,16 +16,18 @@
 #include "reconciler/container_stop.h"
 #include "reconciler/crash_backoff.h"
 #include "reconciler/plan.h"
+#include "reconciler/pod_state.h"
 #include "reconciler/runtime_specs.h"
 #include "reconciler/storage_eviction.h"
 #include "runtime/container_runtime.h"
 #include "runtime/image/image_service.h"
-#include "status/events.h"
+#include "status/pod_reader.h"
 #include "status/pod_status.h"
+#include "status/status_store.h"
 
 namespace podkeeper::reconciler {
 
-// Hooks for what the reconciler learns; the agent connects metrics and status here.
+// Hooks for what the reconciler learns; the agent connects metrics and its loop here.
 // Every hook defaults to none, so callers name only those they use.
 struct ReconcileHooks {
   std::function<void(double seconds)> podStarted = {};  // desired first seen -> all containers up
@@ -45,14 +46,14 @@ struct ReconcileHooks {
 
 // Level-triggered: reconcile(key) reads the desired pod and what the runtime reports for the
 // key now, plans, and acts. It never looks at the event that queued the key. Idempotent.
-class Reconciler {
+class Reconciler final : public status::PodReader {
  public:
   // Containers' images are resolved through `images`, once per start. Probes and lifecycle
   // hooks run through `handlers`; without one, pods that have any are refused (as
   // unsupported) rather than run without them.
   Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService& images, const Clock& clock,
              NodePaths paths, ReconcileHooks hooks = {}, probe::HandlerRunner* handlers = nullptr);
-  ~Reconciler();
+  ~Reconciler() override;
 
   // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
   // or a different spec hash or metadata).
@@ -67,23 +68,12 @@ class Reconciler {
 
   // Every key known as desired or observed.
   std::vector<std::string> keys() const;
-  const std::map<std::string, manifests::DecodedPod>& desired() const { return desired_; }
-  // Observed sandboxes by uid, as of the last reconcile or observeAll.
-  const std::map<std::string, runtime::SandboxState>& observed() const { return observed_; }
-  // Containers waiting to restart, by uid then container name -> reason.
-  const std::map<std::string, std::map<std::string, std::string>>& waiting() const {
-    return waiting_;
-  }
-  // The previous instance of each restarted container, by uid then name (status lastState).
-  const std::map<std::string, std::map<std::string, runtime::ExitRecord>>& lastTerminated() const {
-    return lastTerminated_;
-  }
-  // Why the last reconcile of a pod failed (e.g. a missing image), by key; cleared on success.
-  const std::map<std::string, std::string>& lastErrors() const { return lastErrors_; }
-  const status::EventLog& events() const { return events_; }
-  // Why the node refused a desired pod at admission (manifests/admission.h); null when it
-  // was admitted or is not desired. A refused pod is never handed to the runtime.
-  const manifests::AdmitResult* refusal(const std::string& key) const;
+  // status::PodReader: the desired pods, the sandboxes as last observed, and the status store
+  // (a pod refused at admission there is never handed to the runtime).
+  const std::map<std::string, manifests::DecodedPod>& desired() const override { return desired_; }
+  const runtime::SandboxState* observed(const std::string& uid) const override;
+  std::vector<const runtime::SandboxState*> observedSandboxes() const override;
+  const status::StatusStore& status() const override { return status_; }
 
   // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits
   // it), and their usage once measured off the loop; an outgrown limit evicts at the next
@@ -94,12 +84,14 @@ class Reconciler {
   // Probes (reconciler_probes.cc): when the next one is due, and sending those due now.
   std::optional<int64_t> probeDueNs() const;
   void runDueProbes();
-  // Readiness and started of a pod's running containers as probes and hooks have them.
-  status::ProbeStatus probeStatus(const std::string& uid) const;
 
  private:
-  struct Worker {
-    std::optional<runtime::StopRecord> stop;  // also on disk (SandboxState::stop)
+  // What execute() carries out one plan's actions with.
+  struct Step {
+    const manifests::DecodedPod* desired;  // null: the pod is not wanted
+    const std::string& uid;
+    std::string key;
+    const runtime::SandboxState* observed;  // null: nothing on the machine
   };
 
   Result<Outcome> reconcileKey(const std::string& key);
@@ -107,6 +99,13 @@ class Reconciler {
   Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
   Result<void> execute(const Plan& plan, const manifests::DecodedPod* desired,
                        const std::string& uid);
+  Result<void> runAction(const Step& step, const Action& action);
+  Result<void> discardContainer(const Step& step, const std::string& container);
+  Result<void> removeExited(const Step& step, const std::string& container);
+  Result<void> stopContainer(const Step& step, const std::string& container);
+  Result<void> killContainer(const Step& step, const std::string& container);
+  Result<void> removeSandbox(const Step& step);
+  void publishWaiting(const Step& step, const Plan& plan);
   Result<void> ensureSandbox(const manifests::DecodedPod& pod, const std::string& key);
   Result<void> refreshDownwardAPI(const manifests::DecodedPod& pod);
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
@@ -129,8 +128,12 @@ class Reconciler {
                       const runtime::ContainerState& started);
   bool postStartHolds(const std::string& uid) const;
   void syncProbes(const manifests::DecodedPod* desired, const std::string& uid);
+  // Readiness and started of a pod's running containers as probes and hooks have them.
+  status::ProbeStatus probeStatus(const std::string& uid) const;
   void forgetSandbox(const std::string& uid);
   const manifests::DecodedPod* acceptedSpec(const std::string& uid) const;
+  PodState* podState(const std::string& uid);
+  const PodState* podState(const std::string& uid) const;
 
   runtime::ContainerRuntime& runtime_;
   runtime::ImageService& images_;
@@ -138,25 +141,14 @@ class Reconciler {
   NodePaths paths_;
   ReconcileHooks hooks_;
   CrashBackoff backoff_;
-  std::map<std::string, manifests::DecodedPod> desired_;   // key -> pod
-  std::map<std::string, int64_t> desiredSinceNs_;          // key -> when first seen (start latency)
-  std::map<std::string, runtime::SandboxState> observed_;  // uid -> state
-  std::map<std::string, Worker> workers_;                  // uid -> worker state
-  std::set<std::string> startedByUs_;  // keys with a container start since desired changed
-  std::map<std::string, std::map<std::string, std::string>> waiting_;
-  std::map<std::string, std::map<std::string, runtime::ExitRecord>> lastTerminated_;
-  std::map<std::string, std::string> lastErrors_;
-  std::map<std::string, std::string> refusedHash_;         // key -> spec hash refused (event sent)
-  std::map<std::string, manifests::AdmitResult> refused_;  // key -> why admission refused it
-  // uid -> the downwardAPI volumes as last written, so unchanged metadata writes nothing
-  std::map<std::string, std::vector<runtime::DownwardAPIVolume>> downwardWritten_;
-  status::EventLog events_;
+  std::map<std::string, manifests::DecodedPod> desired_;  // key -> pod
+  std::map<std::string, PodState> pods_;                  // uid -> what is known of its sandbox
+  std::map<std::string, KeyState> keyStates_;             // key -> what outlives a uid
+  status::StatusStore status_;
   probe::HandlerRunner* handlers_;
-  std::map<std::string, manifests::DecodedPod> accepted_;  // uid -> spec its sandbox runs
-  std::unique_ptr<probe::ProbeManager> probes_;            // set when there is a runner
-  std::unique_ptr<probe::PostStartHooks> postStart_;       // set when there is a runner
+  std::unique_ptr<probe::ProbeManager> probes_;       // set when there is a runner
+  std::unique_ptr<probe::PostStartHooks> postStart_;  // set when there is a runner
   std::unique_ptr<ContainerStopper> stopper_;
-  std::map<std::string, PodStorageUsage> storageUsage_;  // uid -> as last measured
 };
 
 }  // namespace podkeeper::reconciler

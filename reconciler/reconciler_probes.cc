@@ -46,8 +46,8 @@ void Reconciler::initProbesAndHooks() {
 }
 
 const manifests::DecodedPod* Reconciler::acceptedSpec(const std::string& uid) const {
-  auto it = accepted_.find(uid);
-  return it == accepted_.end() ? nullptr : &it->second;
+  const auto* pod = podState(uid);
+  return pod && pod->accepted ? &*pod->accepted : nullptr;
 }
 
 StopRequest Reconciler::stopRequest(const std::string& key, const std::string& uid,
@@ -63,11 +63,11 @@ StopRequest Reconciler::stopRequest(const std::string& key, const std::string& u
 
 Result<void> Reconciler::stopGracefully(const std::string& key, const std::string& uid,
                                         const std::string& container) {
-  auto obs = observed_.find(uid);
-  if (obs == observed_.end()) return {};
-  for (const auto& c : obs->second.containers) {
+  const auto* obs = observed(uid);
+  if (!obs) return {};
+  for (const auto& c : obs->containers) {
     if (c.name != container || !c.running) continue;
-    auto r = stopper_->drive(stopRequest(key, uid, c, obs->second.terminationGracePeriodSeconds));
+    auto r = stopper_->drive(stopRequest(key, uid, c, obs->terminationGracePeriodSeconds));
     if (!r) return fail(r.error());
   }
   return {};
@@ -75,12 +75,11 @@ Result<void> Reconciler::stopGracefully(const std::string& key, const std::strin
 
 Result<std::optional<int64_t>> Reconciler::driveContainerStops(const manifests::DecodedPod* desired,
                                                                const std::string& uid) {
-  auto it = observed_.find(uid);
-  const runtime::SandboxState* obs = it == observed_.end() ? nullptr : &it->second;
+  const runtime::SandboxState* obs = observed(uid);
   if (desired && (!obs || obs->specHash == desired->specHash)) {
-    auto accepted = accepted_.find(uid);
-    if (accepted == accepted_.end() || accepted->second.specHash != desired->specHash)
-      accepted_[uid] = *desired;  // the spec preStop hooks come from once it is gone
+    auto& accepted = pods_[uid].accepted;
+    if (!accepted || accepted->specHash != desired->specHash)
+      accepted = *desired;  // the spec preStop hooks come from once it is gone
   }
   for (const auto& stop : stopper_->underway(uid))
     if (!runningInstance(obs, stop.container, stop.containerStartedAtNs))
@@ -136,13 +135,13 @@ bool Reconciler::postStartHolds(const std::string& uid) const {
 
 void Reconciler::syncProbes(const manifests::DecodedPod* desired, const std::string& uid) {
   if (!probes_) return;
-  auto obs = observed_.find(uid);
+  const auto* obs = observed(uid);
   // Only the pod's accepted spec is probed; a pod being stopped or replaced is not.
-  if (obs == observed_.end() || !desired || obs->second.specHash != desired->specHash) {
+  if (!obs || !desired || obs->specHash != desired->specHash) {
     probes_->forget(uid);
     return;
   }
-  probes_->sync(*desired, obs->second, [&](const std::string& name) {
+  probes_->sync(*desired, *obs, [&](const std::string& name) {
     return !postStart_->running(uid, name) && !stopper_->stopping(uid, name);
   });
 }
@@ -151,8 +150,8 @@ void Reconciler::forgetSandbox(const std::string& uid) {
   if (probes_) probes_->forget(uid);
   if (postStart_) postStart_->sync(uid, nullptr);
   stopper_->forgetPod(uid);
-  accepted_.erase(uid);
-  storageUsage_.erase(uid);
+  pods_.erase(uid);
+  status_.forgetSandbox(uid);
 }
 
 std::optional<int64_t> Reconciler::probeDueNs() const {
@@ -165,10 +164,10 @@ void Reconciler::runDueProbes() {
 
 status::ProbeStatus Reconciler::probeStatus(const std::string& uid) const {
   status::ProbeStatus out;
-  auto obs = observed_.find(uid);
+  const auto* obs = observed(uid);
   const auto* spec = acceptedSpec(uid);
-  if (obs == observed_.end() || !spec) return out;
-  for (const auto& c : obs->second.containers) {
+  if (!obs || !spec) return out;
+  for (const auto& c : obs->containers) {
     const auto* want = manifests::findContainer(spec->pod.spec, c.name);
     if (!c.running || !want) continue;
     const bool hooked =

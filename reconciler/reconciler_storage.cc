@@ -9,11 +9,11 @@ namespace podkeeper::reconciler {
 std::vector<StorageRequest> Reconciler::storageRequests() const {
   std::vector<StorageRequest> out;
   for (const auto& [key, pod] : desired_) {
-    auto obs = observed_.find(pod.uid);
-    if (obs == observed_.end() || obs->second.specHash != pod.specHash) continue;
-    if (status::terminalStop(&obs->second) || !limitsLocalStorage(pod.pod.spec)) continue;
+    const auto* obs = observed(pod.uid);
+    if (!obs || obs->specHash != pod.specHash) continue;
+    if (status::terminalStop(obs) || !limitsLocalStorage(pod.pod.spec)) continue;
     StorageRequest r{key, pod.uid, pod.specHash, {}, {}};
-    for (const auto& c : obs->second.containers) {
+    for (const auto& c : obs->containers) {
       const auto log = std::filesystem::path(containerLogPath(paths_.logDir, pod, c.name, 0));
       auto& dirs = r.containers[c.name];
       dirs.push_back(log.parent_path().string());
@@ -30,9 +30,9 @@ std::vector<StorageRequest> Reconciler::storageRequests() const {
 }
 
 void Reconciler::noteStorageUsage(const std::string& uid, PodStorageUsage usage) {
-  auto obs = observed_.find(uid);
-  if (obs == observed_.end() || obs->second.specHash != usage.specHash) return;  // replaced
-  storageUsage_[uid] = std::move(usage);
+  auto* pod = podState(uid);
+  if (!pod || !pod->observed || pod->observed->specHash != usage.specHash) return;  // replaced
+  pod->storageUsage = std::move(usage);
 }
 
 }  // namespace podkeeper::reconciler

@@ -19,7 +19,7 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
     return fail(r.error().context("pod " + key));
   }
   if (auto r = runtime_.ensureSandbox(spec); !r) return r;
-  downwardWritten_[pod.uid] = std::move(spec.downwardAPIs);
+  pods_[pod.uid].downwardWritten = std::move(spec.downwardAPIs);
   return {};
 }
 
@@ -27,17 +27,15 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
 // gets its downwardAPI files rewritten. Rendering is in memory; the runtime is only asked when
 // the files differ from what was last written.
 Result<void> Reconciler::refreshDownwardAPI(const manifests::DecodedPod& pod) {
-  auto obs = observed_.find(pod.uid);
-  if (obs == observed_.end() || obs->second.specHash != pod.specHash) return {};
+  const auto* obs = observed(pod.uid);
+  if (!obs || obs->specHash != pod.specHash) return {};
   auto downward = downwardAPIVolumes(pod, paths_);
   if (!downward) return fail(downward.error());
-  auto written = downwardWritten_.find(pod.uid);
-  if (downward->empty() || (written != downwardWritten_.end() && written->second == *downward))
-    return {};
+  if (downward->empty() || pods_[pod.uid].downwardWritten == *downward) return {};
   runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
   spec.downwardAPIs = std::move(*downward);
   if (auto r = runtime_.updateDownwardAPI(spec); !r) return r;
-  downwardWritten_[pod.uid] = std::move(spec.downwardAPIs);
+  pods_[pod.uid].downwardWritten = std::move(spec.downwardAPIs);
   return {};
 }
 

@@ -20,7 +20,7 @@ bool inSpec(const manifests::PodSpec& spec, const std::string& name) {
 
 }  // namespace
 
-Result<nlohmann::json> execLocation(const reconciler::Reconciler& r, const KnownPod& known,
+Result<nlohmann::json> execLocation(const status::PodReader& r, const KnownPod& known,
                                     const std::string& requested, const ExecTargetLoader& load) {
   const auto& pod = known.pod.pod;
   std::string container = requested, defaulted;
@@ -36,8 +36,8 @@ Result<nlohmann::json> execLocation(const reconciler::Reconciler& r, const Known
   if (!inSpec(pod.spec, container))
     return failMsg("container " + container + " is not valid for pod " + pod.metadata.name);
   bool running = false;
-  if (auto sandbox = r.observed().find(known.pod.uid); sandbox != r.observed().end())
-    for (const auto& c : sandbox->second.containers)
+  if (const auto* sandbox = r.observed(known.pod.uid))
+    for (const auto& c : sandbox->containers)
       if (c.name == container) running = c.running;
   if (!running)
     return failMsg("container " + container + " in pod " + pod.metadata.name + " is not running");

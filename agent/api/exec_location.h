@@ -11,7 +11,7 @@ namespace podkeeper::api {
 
 // {"container", "defaulted" (kubectl's note, "" when -c was given or the pod has one
 // container), "target"}; the error message is for a 400 answer.
-Result<nlohmann::json> execLocation(const reconciler::Reconciler& r, const KnownPod& known,
+Result<nlohmann::json> execLocation(const status::PodReader& r, const KnownPod& known,
                                     const std::string& requested, const ExecTargetLoader& load);
 
 }  // namespace podkeeper::api

@@ -30,18 +30,18 @@ Result<std::string> chooseContainer(const manifests::Pod& pod, const std::string
                  ", choose one of: [" + list + "]");
 }
 
-const runtime::ContainerState* observedContainer(const reconciler::Reconciler& r,
-                                                 const std::string& uid, const std::string& name) {
-  auto sandbox = r.observed().find(uid);
-  if (sandbox == r.observed().end()) return nullptr;
-  for (const auto& c : sandbox->second.containers)
+const runtime::ContainerState* observedContainer(const status::PodReader& r, const std::string& uid,
+                                                 const std::string& name) {
+  const auto* sandbox = r.observed(uid);
+  if (!sandbox) return nullptr;
+  for (const auto& c : sandbox->containers)
     if (c.name == name) return &c;
   return nullptr;
 }
 
 }  // namespace
 
-Result<nlohmann::json> logLocation(const reconciler::Reconciler& r, const KnownPod& known,
+Result<nlohmann::json> logLocation(const status::PodReader& r, const KnownPod& known,
                                    const LogRequest& request, const std::string& logDir) {
   const auto& pod = known.pod;
   auto container = chooseContainer(pod.pod, request.container);

@@ -16,7 +16,7 @@ struct LogRequest {
 };
 
 // {"path", "container", "restartCount", "running"}; the error message is for a 400 answer.
-Result<nlohmann::json> logLocation(const reconciler::Reconciler& r, const KnownPod& known,
+Result<nlohmann::json> logLocation(const status::PodReader& r, const KnownPod& known,
                                    const LogRequest& request, const std::string& logDir);
 
 }  // namespace podkeeper::api

@@ -9,6 +9,7 @@
 #include "agent/api/log_location.h"
 #include "agent/api/pod_lookup.h"
 #include "agent/api/pod_view.h"
+#include "common/clock.h"
 #include "manifests/identity.h"
 
 namespace podkeeper::api {
@@ -34,8 +35,7 @@ HttpResponse notFound(const std::string& ns, const std::string& name) {
 
 class PodApi {
  public:
-  PodApi(const reconciler::Reconciler& r, PodApiOptions options)
-      : r_(r), options_(std::move(options)) {}
+  PodApi(const status::PodReader& r, PodApiOptions options) : r_(r), options_(std::move(options)) {}
 
   HttpResponse list(const HttpRequest&) const {
     nlohmann::json items = nlohmann::json::array();
@@ -59,7 +59,7 @@ class PodApi {
  private:
   HttpResponse events(const KnownPod& known) const {
     const auto& meta = known.pod.pod.metadata;
-    auto events = r_.events().forPod(manifests::podKey(meta.namespace_, meta.name));
+    auto events = r_.status().events().forPod(manifests::podKey(meta.namespace_, meta.name));
     return jsonResponse(eventListJson(known.pod, events, options_.nodeName));
   }
 
@@ -78,16 +78,15 @@ class PodApi {
     return jsonResponse(*location);
   }
 
-  const reconciler::Reconciler& r_;
+  const status::PodReader& r_;
   PodApiOptions options_;
 };
 
 }  // namespace
 
-void addPodRoutes(http::Router& router, const reconciler::Reconciler& reconciler,
-                  PodApiOptions options) {
+void addPodRoutes(http::Router& router, const status::PodReader& pods, PodApiOptions options) {
   if (!options.nowNs) options.nowNs = [] { return podkeeper::SystemClock().nowNs(); };
-  auto api = std::make_shared<const PodApi>(reconciler, std::move(options));
+  auto api = std::make_shared<const PodApi>(pods, std::move(options));
   router.add("GET", "/pods", [api](const HttpRequest& r) { return api->list(r); });
   router.add("GET", "/pods/*", [api](const HttpRequest& r) { return api->one(r); });
 }

@@ -8,7 +8,7 @@
 
 #include "agent/api/exec_target_loader.h"
 #include "agent/http/router.h"
-#include "reconciler/reconciler.h"
+#include "status/pod_reader.h"
 
 // The read-only pod API (docs/architecture.md#http-the-api-and-the-cli), in the shapes
 // kubectl and client libraries know:
@@ -36,8 +36,7 @@ struct PodApiOptions {
   ExecTargetLoader execTarget = {};  // unset: no exec route
 };
 
-// The handlers read the reconciler when called: call them on the loop that runs it.
-void addPodRoutes(http::Router& router, const reconciler::Reconciler& reconciler,
-                  PodApiOptions options);
+// The handlers read `pods` when called: call them on the loop that writes it (the reconciler's).
+void addPodRoutes(http::Router& router, const status::PodReader& pods, PodApiOptions options);
 
 }  // namespace podkeeper::api

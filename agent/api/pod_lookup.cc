@@ -16,43 +16,43 @@ auto valueOr(const Map& m, const std::string& key) -> typename Map::mapped_type 
   return it == m.end() ? typename Map::mapped_type{} : it->second;
 }
 
-status::PodStatusInput statusInput(const reconciler::Reconciler& r, const KnownPod& known,
+status::PodStatusInput statusInput(const status::PodReader& r, const KnownPod& known,
                                    const PodApiOptions& options) {
   const auto& pod = known.pod;
   const std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
   status::PodStatusInput in;
   in.pod = &pod;
-  auto obs = r.observed().find(pod.uid);
-  in.observed = obs == r.observed().end() ? nullptr : &obs->second;
-  in.waiting = valueOr(r.waiting(), pod.uid);
-  in.lastTerminated = valueOr(r.lastTerminated(), pod.uid);
-  in.lastError = valueOr(r.lastErrors(), key);
+  const status::StatusStore& store = r.status();
+  in.observed = r.observed(pod.uid);
+  in.waiting = valueOr(store.waiting(), pod.uid);
+  in.lastTerminated = valueOr(store.lastTerminated(), pod.uid);
+  in.lastError = valueOr(store.lastErrors(), key);
   in.hostIP = options.hostIP;
-  if (!known.deleting) in.refusal = r.refusal(key);
+  if (!known.deleting) in.refusal = store.refusal(key);
   if (options.probes) in.probes = options.probes(pod.uid);
-  auto events = r.events().forPod(key);
+  auto events = store.events().forPod(key);
   if (!events.empty()) in.firstSeenNs = events.front().timeNs;
   return in;
 }
 
 }  // namespace
 
-std::optional<KnownPod> findPod(const reconciler::Reconciler& r, const std::string& ns,
+std::optional<KnownPod> findPod(const status::PodReader& r, const std::string& ns,
                                 const std::string& name) {
   const std::string key = manifests::podKey(ns, name);
   if (auto it = r.desired().find(key); it != r.desired().end()) return KnownPod{it->second, false};
-  for (const auto& [uid, sandbox] : r.observed())
-    if (sandbox.namespace_ == ns && sandbox.name == name)
-      return KnownPod{podFromObserved(sandbox), true};
+  for (const auto* sandbox : r.observedSandboxes())
+    if (sandbox->namespace_ == ns && sandbox->name == name)
+      return KnownPod{podFromObserved(*sandbox), true};
   return std::nullopt;
 }
 
-std::vector<KnownPod> allPods(const reconciler::Reconciler& r) {
+std::vector<KnownPod> allPods(const status::PodReader& r) {
   std::vector<KnownPod> pods;
   for (const auto& [key, pod] : r.desired()) pods.push_back({pod, false});
-  for (const auto& [uid, sandbox] : r.observed())
-    if (!r.desired().contains(manifests::podKey(sandbox.namespace_, sandbox.name)))
-      pods.push_back({podFromObserved(sandbox), true});
+  for (const auto* sandbox : r.observedSandboxes())
+    if (!r.desired().contains(manifests::podKey(sandbox->namespace_, sandbox->name)))
+      pods.push_back({podFromObserved(*sandbox), true});
   std::sort(pods.begin(), pods.end(), [](const KnownPod& a, const KnownPod& b) {
     const auto &x = a.pod.pod.metadata, &y = b.pod.pod.metadata;
     return std::tie(x.namespace_, x.name) < std::tie(y.namespace_, y.name);
@@ -60,7 +60,7 @@ std::vector<KnownPod> allPods(const reconciler::Reconciler& r) {
   return pods;
 }
 
-nlohmann::json podView(const reconciler::Reconciler& r, const KnownPod& known,
+nlohmann::json podView(const status::PodReader& r, const KnownPod& known,
                        const PodApiOptions& options) {
   PodViewExtras extras;
   extras.nodeName = options.nodeName;

@@ -6,9 +6,9 @@
 
 #include "agent/api/pod_api.h"
 #include "manifests/decode.h"
-#include "reconciler/reconciler.h"
+#include "status/pod_reader.h"
 
-// Finds pods in the reconciler's state and renders them as Pod JSON.
+// Finds pods in what the reconciler desires and observes and renders them as Pod JSON.
 namespace podkeeper::api {
 
 // A pod the agent knows: desired (with its manifest) or only observed (manifest gone,
@@ -18,11 +18,11 @@ struct KnownPod {
   bool deleting = false;
 };
 
-std::optional<KnownPod> findPod(const reconciler::Reconciler& r, const std::string& ns,
+std::optional<KnownPod> findPod(const status::PodReader& r, const std::string& ns,
                                 const std::string& name);
-std::vector<KnownPod> allPods(const reconciler::Reconciler& r);
+std::vector<KnownPod> allPods(const status::PodReader& r);
 
-nlohmann::json podView(const reconciler::Reconciler& r, const KnownPod& known,
+nlohmann::json podView(const status::PodReader& r, const KnownPod& known,
                        const PodApiOptions& options);
 
 }  // namespace podkeeper::api

@@ -17,6 +17,7 @@
 #include "runtime/image/image_user.h"
 #include "runtime/init/container_init.h"
 #include "runtime/init/process_identity.h"
+#include "runtime/sandbox/sandbox.h"
 #include "runtime/seccomp/container_seccomp.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/capabilities.h"

@@ -12,6 +12,7 @@
 #include "agent/cli/logs.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/http/http_server.h"
+#include "reconciler/reconciler.h"
 #include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"

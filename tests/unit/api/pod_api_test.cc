@@ -4,6 +4,7 @@
 
 #include "agent/api/api_response.h"
 #include "manifests/identity.h"
+#include "reconciler/reconciler.h"
 #include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
 #include "tests/support/test_pods.h"

@@ -18,7 +18,7 @@ class ActiveDeadline : public testing::LifecycleFixture {
     return p;
   }
   bool hasEvent(const std::string& reason) {
-    for (const auto& e : reconciler_->events().forPod("default/web"))
+    for (const auto& e : reconciler_->status().events().forPod("default/web"))
       if (e.reason == reason) return true;
     return false;
   }

@@ -50,7 +50,8 @@ TEST_F(AgentRestart, HalfStartedContainerIsStartedAgainWithItsRestartCount) {
   EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"ensure uid-web", "remove uid-web/app",
                                                       "start uid-web/app"}));
   EXPECT_EQ(runtime_.started.back().restartCount, 0);
-  EXPECT_TRUE(reconciler_->lastTerminated().empty()) << "a start that never ran is no restart";
+  EXPECT_TRUE(reconciler_->status().lastTerminated().empty())
+      << "a start that never ran is no restart";
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ class ReconcilerProbesTest : public ::testing::Test {
   }
   std::vector<std::string> eventLines() const {
     std::vector<std::string> out;
-    for (const auto& e : reconciler_->events().forPod("default/web"))
+    for (const auto& e : reconciler_->status().events().forPod("default/web"))
       out.push_back(e.reason + ": " + e.message);
     return out;
   }
@@ -250,14 +250,14 @@ TEST_F(ReconcilerProbesTest, PostStartHoldsTheNextContainerUntilItIsDone) {
   ASSERT_EQ(handlers_.pendingCount(), 1u);
   EXPECT_EQ(handlers_.pending()[0]->spec.container, "first");
   EXPECT_EQ(handlers_.pending()[0]->spec.timeoutMs, 0);  // none, as the kubelet
-  EXPECT_FALSE(reconciler_->probeStatus("uid-web").ready.at("first"));
+  EXPECT_FALSE(reconciler_->status().probeStatus("uid-web").ready.at("first"));
   reconcileAt(t0_ + kSec);
   EXPECT_EQ(callIndex("start uid-web/second"), SIZE_MAX);
   handlers_.answer(probe::HandlerOutcome::Success);
   EXPECT_EQ(requeued_, std::vector<std::string>{"default/web"});
   reconcileAt(t0_ + 2 * kSec);
   EXPECT_NE(callIndex("start uid-web/second"), SIZE_MAX);
-  EXPECT_TRUE(reconciler_->probeStatus("uid-web").ready.at("first"));
+  EXPECT_TRUE(reconciler_->status().probeStatus("uid-web").ready.at("first"));
 }
 
 TEST_F(ReconcilerProbesTest, FailedPostStartKillsTheContainerWhichRestartsPerPolicy) {
@@ -281,16 +281,16 @@ TEST_F(ReconcilerProbesTest, ReadinessProbeDrivesReadyInProbeStatus) {
   pod.pod.spec.containers[0].readinessProbe = failingFast();
   want({pod});
   reconcileAt(t0_);
-  auto status = reconciler_->probeStatus("uid-web");
+  auto status = reconciler_->status().probeStatus("uid-web");
   EXPECT_FALSE(status.ready.at("app"));
   EXPECT_TRUE(status.ready.at("plain"));
   probesAt(t0_ + kSec);
   handlers_.answer(probe::HandlerOutcome::Success);
-  EXPECT_TRUE(reconciler_->probeStatus("uid-web").ready.at("app"));
-  EXPECT_EQ(reconciler_->probeStatus("uid-web").readinessChangedNs.at("app"), t0_ + kSec);
+  EXPECT_TRUE(reconciler_->status().probeStatus("uid-web").ready.at("app"));
+  EXPECT_EQ(reconciler_->status().probeStatus("uid-web").readinessChangedNs.at("app"), t0_ + kSec);
   probesAt(t0_ + 11 * kSec);
   handlers_.answer(probe::HandlerOutcome::Failure, "503");
-  EXPECT_FALSE(reconciler_->probeStatus("uid-web").ready.at("app"));
+  EXPECT_FALSE(reconciler_->status().probeStatus("uid-web").ready.at("app"));
   EXPECT_TRUE(requeued_.empty());  // readiness restarts nothing
   EXPECT_EQ(callIndex("signal uid-web/app 15"), SIZE_MAX);
 }
@@ -302,13 +302,13 @@ TEST_F(ReconcilerProbesTest, StartupProbeMakesStartedFalseUntilItPasses) {
   pod.pod.spec.containers[0].livenessProbe = failingFast();
   want({pod});
   reconcileAt(t0_);
-  EXPECT_FALSE(reconciler_->probeStatus("uid-web").started.at("app"));
-  EXPECT_FALSE(reconciler_->probeStatus("uid-web").ready.at("app"));
+  EXPECT_FALSE(reconciler_->status().probeStatus("uid-web").started.at("app"));
+  EXPECT_FALSE(reconciler_->status().probeStatus("uid-web").ready.at("app"));
   probesAt(t0_ + kSec);
   ASSERT_EQ(handlers_.pendingCount(), 1u);  // only the startup probe
   handlers_.answer(probe::HandlerOutcome::Success);
-  EXPECT_TRUE(reconciler_->probeStatus("uid-web").started.at("app"));
-  EXPECT_TRUE(reconciler_->probeStatus("uid-web").ready.at("app"));
+  EXPECT_TRUE(reconciler_->status().probeStatus("uid-web").started.at("app"));
+  EXPECT_TRUE(reconciler_->status().probeStatus("uid-web").ready.at("app"));
 }
 
 TEST_F(ReconcilerProbesTest, DeletingThePodCancelsItsProbes) {

@@ -132,7 +132,7 @@ TEST_F(ReconcilerTest, CrashingContainerRestartsAfterOneThenTenThenTwentySeconds
     int64_t exitedAt = clock_.now;
     auto out = reconcile();
     ASSERT_TRUE(out.requeueAtNs);
-    EXPECT_EQ(reconciler_->waiting().at("uid-web").at("app"), "CrashLoopBackOff");
+    EXPECT_EQ(reconciler_->status().waiting().at("uid-web").at("app"), "CrashLoopBackOff");
     advanceTo(*out.requeueAtNs);
     reconcile();
     waits.push_back((clock_.now - exitedAt) / kSec);
@@ -246,7 +246,8 @@ TEST_F(ReconcilerTest, StartsAndBackOffAreRecordedAsEvents) {
   runtime_.exitContainer("uid-web", "app", 1);
   reconcile();
   std::vector<std::string> reasons;
-  for (const auto& e : reconciler_->events().forPod("default/web")) reasons.push_back(e.reason);
+  for (const auto& e : reconciler_->status().events().forPod("default/web"))
+    reasons.push_back(e.reason);
   EXPECT_EQ(reasons, (std::vector<std::string>{"Created", "Started", "BackOff"}));
 }
 
@@ -257,7 +258,30 @@ TEST_F(ReconcilerTest, RestartedContainerKeepsItsPreviousExitAsLastState) {
   runtime_.exitContainer("uid-web", "app", 3);
   advanceTo(clock_.now + 5 * kSec);
   reconcile();
-  EXPECT_EQ(reconciler_->lastTerminated().at("uid-web").at("app").exitCode, 3);
+  EXPECT_EQ(reconciler_->status().lastTerminated().at("uid-web").at("app").exitCode, 3);
+}
+
+TEST_F(ReconcilerTest, RemovedPodLeavesNoStateOrStatusBehind) {
+  want({testing::pod("web", {container("app")})});
+  reconcile();
+  advanceTo(clock_.now + 2 * kSec);
+  runtime_.exitContainer("uid-web", "app", 1);
+  advanceTo(*reconcile().requeueAtNs);
+  reconcile();  // restarted: the first instance is its lastState
+  runtime_.exitContainer("uid-web", "app", 1);
+  reconcile();  // waiting to restart again
+  ASSERT_TRUE(reconciler_->status().waiting().contains("uid-web"));
+  ASSERT_TRUE(reconciler_->status().lastTerminated().contains("uid-web"));
+  want({});
+  for (int i = 0; i < 5 && reconciler_->observed("uid-web"); ++i) {
+    reconcile();
+    advanceTo(clock_.now + 60 * kSec);
+  }
+  EXPECT_EQ(reconciler_->observed("uid-web"), nullptr);
+  EXPECT_TRUE(reconciler_->keys().empty());
+  EXPECT_FALSE(reconciler_->status().waiting().contains("uid-web"));
+  EXPECT_FALSE(reconciler_->status().lastTerminated().contains("uid-web"));
+  EXPECT_TRUE(reconciler_->status().events().forPod("default/web").empty());
 }
 
 TEST_F(ReconcilerTest, FailedReconcileIsRememberedUntilItSucceeds) {
@@ -265,10 +289,11 @@ TEST_F(ReconcilerTest, FailedReconcileIsRememberedUntilItSucceeds) {
   p.pod.spec.containers[0].image = "missing:1";
   want({p});
   EXPECT_FALSE(reconciler_->reconcile("default/web"));
-  EXPECT_NE(reconciler_->lastErrors().at("default/web").find("missing:1"), std::string::npos);
+  EXPECT_NE(reconciler_->status().lastErrors().at("default/web").find("missing:1"),
+            std::string::npos);
   want({testing::pod("web", {container("app")})});
   reconcile();
-  EXPECT_FALSE(reconciler_->lastErrors().contains("default/web"));
+  EXPECT_FALSE(reconciler_->status().lastErrors().contains("default/web"));
 }
 
 TEST_F(ReconcilerTest, HugeGracePeriodWaitsInsteadOfWrappingToAnImmediateKill) {
@@ -307,9 +332,9 @@ TEST_F(ReconcilerTest, ThrowingActionFailsThatPodsReconcileOnlyWithAnEvent) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message.find("pod default/bad"), std::string::npos) << bad.error().message;
   EXPECT_NE(bad.error().message.find("injected failure"), std::string::npos);
-  EXPECT_NE(reconciler_->lastErrors().at("default/bad").find("injected failure"),
+  EXPECT_NE(reconciler_->status().lastErrors().at("default/bad").find("injected failure"),
             std::string::npos);
-  auto events = reconciler_->events().forPod("default/bad");
+  auto events = reconciler_->status().events().forPod("default/bad");
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().reason, "FailedSync");
   EXPECT_EQ(events.back().type, "Warning");

@@ -82,7 +82,7 @@ TEST_F(Sidecars, ASidecarIsRestartedEvenUnderRestartPolicyNeverWithBackOff) {
   advanceTo(clock_.now + 2 * kSec);
   reconcile();
   EXPECT_FALSE(observed("uid-web", "proxy")->running);
-  EXPECT_EQ(reconciler_->waiting().at("uid-web").at("proxy"), "CrashLoopBackOff");
+  EXPECT_EQ(reconciler_->status().waiting().at("uid-web").at("proxy"), "CrashLoopBackOff");
   EXPECT_TRUE(observed("uid-web", "app")->running) << "a crashing sidecar holds the app back";
   advanceTo(clock_.now + 10 * kSec);
   reconcile();

@@ -75,7 +75,7 @@ TEST(StorageEviction, EmptyDirIsCheckedBeforeThePodAndTheContainers) {
 class StorageEvictionReconcile : public testing::LifecycleFixture {
  protected:
   bool hasEvent(const std::string& reason) {
-    for (const auto& e : reconciler_->events().forPod("default/web"))
+    for (const auto& e : reconciler_->status().events().forPod("default/web"))
       if (e.reason == reason) return true;
     return false;
   }

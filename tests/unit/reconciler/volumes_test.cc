@@ -148,7 +148,7 @@ TEST_F(ReconcilerVolumes, FailedHostPathCheckStartsNothingAndIsAFailedMountEvent
       "directory");
   EXPECT_FALSE(reconcile());
   EXPECT_TRUE(runtime_.calls.empty()) << runtime_.calls[0];
-  const auto events = reconciler_->events().forPod("default/web");
+  const auto events = reconciler_->status().events().forPod("default/web");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].reason, "FailedMount");
   EXPECT_EQ(events[0].type, "Warning");

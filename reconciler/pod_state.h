@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manifests/decode.h"
+#include "reconciler/storage_eviction.h"
+#include "runtime/container_runtime.h"
+
+// What the reconciler remembers between reconciles, in the manner of the kubelet's pod
+// workers: one PodState per sandbox uid (removing a sandbox is one erase) and one KeyState
+// per pod key "namespace/name" for what outlives a uid (a manifest moved to a new uid).
+// What the API shows (events, waiting reasons, errors) is in status::StatusStore instead.
+namespace podkeeper::reconciler {
+
+struct PodState {
+  std::optional<runtime::SandboxState> observed;  // as of the last reconcile or observeAll
+  // The desired spec the sandbox runs (taken while the two agree): preStop hooks and probe
+  // status come from it after the manifest is gone or changed.
+  std::optional<manifests::DecodedPod> accepted;
+  std::optional<runtime::StopRecord> stop;  // the stop in progress; also on disk
+  // The downwardAPI volumes as last written, so unchanged metadata writes nothing.
+  std::vector<runtime::DownwardAPIVolume> downwardWritten;
+  std::optional<PodStorageUsage> storageUsage;  // as last measured
+};
+
+struct KeyState {
+  std::optional<int64_t> desiredSinceNs;  // when this spec was first seen (start latency)
+  bool startedByUs = false;               // a container was started since the desired spec changed
+  std::string refusedHash;                // the spec hash refused (its event sent); "" when none
+  bool empty() const { return !desiredSinceNs && !startedByUs && refusedHash.empty(); }
+};
+
+}  // namespace podkeeper::reconciler

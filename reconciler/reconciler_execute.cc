@@ -1,0 +1,141 @@
+// The Reconciler's executor: a plan's actions carried out against the runtime, one small
+// function per action kind, and what the pod's status learns from them.
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+
+#include "manifests/identity.h"
+#include "reconciler/reconciler.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+std::optional<runtime::ExitRecord> exitOf(const runtime::SandboxState* obs,
+                                          const std::string& name) {
+  if (obs)
+    for (const auto& c : obs->containers)
+      if (c.name == name) return c.exit;
+  return std::nullopt;
+}
+
+// The pod's key from its manifest, else from its sandbox, else (nothing known) its uid.
+std::string keyOf(const manifests::DecodedPod* desired, const runtime::SandboxState* obs,
+                  const std::string& uid) {
+  if (desired)
+    return manifests::podKey(desired->pod.metadata.namespace_, desired->pod.metadata.name);
+  return obs ? manifests::podKey(obs->namespace_, obs->name) : uid;
+}
+
+}  // namespace
+
+Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* desired,
+                                 const std::string& uid) {
+  const runtime::SandboxState* obs = observed(uid);
+  const Step step{desired, uid, keyOf(desired, obs, uid), obs};
+  for (const auto& a : plan.actions) {
+    // A postStart hook of the pod is running: its later containers wait, as in the kubelet.
+    const bool held =
+        (a.kind == ActionKind::StartContainer || a.kind == ActionKind::RemoveContainer) &&
+        postStartHolds(uid);
+    if (held) continue;
+    auto r = runAction(step, a);
+    if (r && a.kind == ActionKind::RemoveSandbox) return {};  // the pod's state went with it
+    if (!r && r.error().code != ESRCH)  // ESRCH: it exited on its own meanwhile
+      return fail(r.error());
+  }
+  if (obs) recordStop(plan, step.key, uid, *obs);
+  publishWaiting(step, plan);
+  if (plan.actions.empty()) return {};
+  return refreshObserved(uid);
+}
+
+Result<void> Reconciler::runAction(const Step& step, const Action& a) {
+  switch (a.kind) {
+    case ActionKind::EnsureSandbox:
+      return ensureSandbox(*step.desired, step.key);
+    case ActionKind::DiscardContainer:
+      return discardContainer(step, a.container);
+    case ActionKind::StartContainer:
+      return startContainer(*step.desired, a.container, a.restartCount);
+    case ActionKind::RemoveContainer:
+      return removeExited(step, a.container);
+    case ActionKind::StopContainer:
+      return stopContainer(step, a.container);
+    case ActionKind::KillContainer:
+      return killContainer(step, a.container);
+    case ActionKind::RemoveSandbox:
+      return removeSandbox(step);
+  }
+  return failMsg(std::string("unknown action ") + toString(a.kind));
+}
+
+Result<void> Reconciler::discardContainer(const Step& step, const std::string& container) {
+  spdlog::warn("pod {}: container {} was never started (agent stopped mid-start); again", step.key,
+               container);
+  return runtime_.removeContainer(step.uid, container);
+}
+
+// An exited instance goes before its restart: it becomes the container's lastState, the
+// crash back-off counts it, and the restart metric moves.
+Result<void> Reconciler::removeExited(const Step& step, const std::string& container) {
+  auto exit = exitOf(step.observed, container);
+  auto r = runtime_.removeContainer(step.uid, container);
+  if (!r) return r;
+  if (exit) status_.noteTerminated(step.uid, container, *exit);
+  if (!step.desired) return {};
+  const auto& meta = step.desired->pod.metadata;
+  backoff_.recordRestart(backoffKey(step.uid, container, step.desired->specHash),
+                         exit ? exit->finishedAtNs : clock_.nowNs());
+  spdlog::info("pod {}: restarting container {} (exit code {})", step.key, container,
+               exit ? exit->exitCode : -1);
+  if (hooks_.containerRestarted) hooks_.containerRestarted(meta.namespace_, meta.name, container);
+  return {};
+}
+
+Result<void> Reconciler::stopContainer(const Step& step, const std::string& container) {
+  spdlog::info("pod {}: stopping container {} (SIGTERM, grace {}s)", step.key, container,
+               step.observed ? step.observed->terminationGracePeriodSeconds : 0);
+  event(step.key, "Normal", "Killing", "Stopping container " + container, container);
+  return stopGracefully(step.key, step.uid, container);
+}
+
+Result<void> Reconciler::killContainer(const Step& step, const std::string& container) {
+  if (stopper_->stopping(step.uid, container))  // its grace may outlast the pod's deadline
+    return stopGracefully(step.key, step.uid, container);
+  spdlog::warn("pod {}: killing container {} (SIGKILL)", step.key, container);
+  event(step.key, "Normal", "Killing", "Killing container " + container + " (SIGKILL)", container);
+  return runtime_.killContainer(step.uid, container);
+}
+
+// A removed sandbox takes everything known of it along; a pod no longer desired also loses
+// its events and its metrics.
+Result<void> Reconciler::removeSandbox(const Step& step) {
+  auto r = runtime_.removeSandbox(step.uid);
+  if (!r) return r;
+  spdlog::info("pod {}: removed (uid {})", step.key, step.uid);
+  if (!step.desired) {
+    status_.forgetPod(step.key);
+    if (hooks_.podRemoved && step.observed)
+      hooks_.podRemoved(step.observed->namespace_, step.observed->name);
+  }
+  forgetSandbox(step.uid);  // step.observed dangles from here on
+  return {};
+}
+
+// The plan's waiting containers become the pod's waiting reasons; one that starts waiting
+// gets the kubelet's BackOff event.
+void Reconciler::publishWaiting(const Step& step, const Plan& plan) {
+  if (step.desired) {
+    auto was = status_.waiting().find(step.uid);
+    const auto& meta = step.desired->pod.metadata;
+    for (const auto& [container, reason] : plan.waiting)
+      if (was == status_.waiting().end() || !was->second.contains(container))
+        event(step.key, "Warning", "BackOff",
+              "Back-off restarting failed container " + container + " in pod " + meta.name + "_" +
+                  meta.namespace_ + "(" + step.uid + ")",
+              container);
+  }
+  status_.setWaiting(step.uid, plan.waiting);
+}
+
+}  // namespace podkeeper::reconciler

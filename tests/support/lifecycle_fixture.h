@@ -12,7 +12,7 @@
 #include "tests/support/test_pods.h"
 
 // A reconciler over the fake runtime and fake clock, for tests that drive a pod through its
-// lifecycle (sidecars, deadlines, agent restarts).
+// lifecycle (sidecars, deadlines, agent restarts) or through one reconcile.
 namespace podkeeper::reconciler::testing {
 
 class LifecycleFixture : public ::testing::Test {
@@ -22,7 +22,7 @@ class LifecycleFixture : public ::testing::Test {
   // A new agent: same machine (runtime), nothing in memory.
   std::unique_ptr<Reconciler> freshReconciler() {
     return std::make_unique<Reconciler>(
-        runtime_, images_, clock_,
+        runtime_, *imageService_, clock_,
         NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   }
   void want(std::vector<manifests::DecodedPod> pods) {
@@ -48,6 +48,9 @@ class LifecycleFixture : public ::testing::Test {
 
   FakeRuntime runtime_;
   FakeImageService images_;
+  // What the reconciler resolves images through: the fake, unless a test sets another before
+  // SetUp.
+  runtime::ImageService* imageService_ = &images_;
   FakeClock clock_;
   std::unique_ptr<Reconciler> reconciler_;
 };

@@ -7,7 +7,7 @@
 
 #include "manifests/identity.h"
 #include "runtime/image/local_image_service.h"
-#include "tests/support/fake_runtime.h"
+#include "tests/support/lifecycle_fixture.h"
 #include "tests/support/test_pods.h"
 
 namespace podkeeper::reconciler {
@@ -17,41 +17,23 @@ namespace fs = std::filesystem;
 using testing::container;
 constexpr int64_t kSec = kNsPerSec;
 
-class ReconcilerTest : public ::testing::Test {
+// Over a real image directory (LocalImageService), so the missing-image tests see its
+// messages and paths.
+class ReconcilerTest : public testing::LifecycleFixture {
  protected:
   void SetUp() override {
     imageDir_ = fs::temp_directory_path() /
                 ("pk-reconciler-test-" + std::to_string(::getpid()) + "-" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(imageDir_ / "busybox/latest/rootfs");
-    images_ = std::make_unique<runtime::LocalImageService>(imageDir_.string());
-    reconciler_ = std::make_unique<Reconciler>(
-        runtime_, *images_, clock_,
-        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+    localImages_ = std::make_unique<runtime::LocalImageService>(imageDir_.string());
+    imageService_ = localImages_.get();
+    LifecycleFixture::SetUp();
   }
   void TearDown() override { fs::remove_all(imageDir_); }
 
-  void want(std::vector<manifests::DecodedPod> pods) {
-    std::map<std::string, manifests::DecodedPod> m;
-    for (auto& p : pods) m[manifests::podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
-    reconciler_->setDesired(std::move(m));
-  }
-  Reconciler::Outcome reconcile(const std::string& key = "default/web") {
-    runtime_.nowNs = clock_.now;
-    auto r = reconciler_->reconcile(key);
-    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
-    return r.value_or(Reconciler::Outcome{});
-  }
-  void advanceTo(int64_t t) {
-    clock_.now = t;
-    runtime_.nowNs = t;
-  }
-
   fs::path imageDir_;
-  std::unique_ptr<runtime::LocalImageService> images_;  // over imageDir_
-  testing::FakeRuntime runtime_;
-  testing::FakeClock clock_;
-  std::unique_ptr<Reconciler> reconciler_;
+  std::unique_ptr<runtime::LocalImageService> localImages_;  // over imageDir_
 };
 
 TEST_F(ReconcilerTest, NewPodGetsASandboxAndItsContainers) {
@@ -191,7 +173,7 @@ TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
   want({p});
   reconcile();
   // A new agent: same runtime state, fresh reconciler.
-  Reconciler fresh(runtime_, *images_, clock_,
+  Reconciler fresh(runtime_, *localImages_, clock_,
                    NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   fresh.setDesired({{"default/web", p}});
   ASSERT_TRUE(fresh.observeAll());
@@ -203,7 +185,7 @@ TEST_F(ReconcilerTest, SandboxFromAnEarlierRunIsAdoptedNotRestarted) {
 TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
   want({testing::pod("web", {container("app")})});
   reconcile();
-  Reconciler fresh(runtime_, *images_, clock_,
+  Reconciler fresh(runtime_, *localImages_, clock_,
                    NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
   ASSERT_TRUE(fresh.observeAll());
   EXPECT_EQ(fresh.keys(), (std::vector<std::string>{"default/web"}));
@@ -214,7 +196,7 @@ TEST_F(ReconcilerTest, SandboxNoLongerWantedAfterARestartIsRemoved) {
 
 TEST_F(ReconcilerTest, PodStartLatencyIsReportedOnceAllContainersRun) {
   std::vector<double> latencies;
-  Reconciler r(runtime_, *images_, clock_,
+  Reconciler r(runtime_, *localImages_, clock_,
                NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
                ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
   auto p = testing::pod("web", {container("app")});
@@ -230,7 +212,7 @@ TEST_F(ReconcilerTest, AdoptedPodReportsNoStartLatency) {
   want({p});
   reconcile();
   std::vector<double> latencies;
-  Reconciler fresh(runtime_, *images_, clock_,
+  Reconciler fresh(runtime_, *localImages_, clock_,
                    NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
                    ReconcileHooks{[&](double s) { latencies.push_back(s); }, {}, {}});
   fresh.setDesired({{"default/web", p}});

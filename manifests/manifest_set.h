@@ -21,9 +21,9 @@ class ManifestSet {
     std::vector<Diagnostic> diagnostics;  // the errors of the file's latest version
   };
   struct Snapshot {
-    std::map<std::string, DecodedPod> pods;  // key "namespace/name"
+    std::map<std::string, DecodedPod> pods;       // key "namespace/name"
     std::map<std::string, std::string> sourceOf;  // key -> file
-    std::vector<Problem> problems;  // files whose latest version failed (last good kept)
+    std::vector<Problem> problems;       // files whose latest version failed (last good kept)
     std::vector<Diagnostic> duplicates;  // one per losing document, naming both files
   };
 

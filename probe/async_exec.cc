@@ -6,7 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "probe/async_ops.h"
-#include "runtime/exec/container_exec.h"
+#include "runtime/container_runtime.h"
 
 namespace podkeeper::probe::detail {
 namespace {
@@ -34,7 +34,7 @@ class ExecOp final : public AsyncOp, public std::enable_shared_from_this<ExecOp>
   ~ExecOp() override {
     if (exec_.joiner > 0) {  // abandoned while running: kill it and reap the joiner
       kill();
-      (void)runtime::finishExec(exec_, "", true);
+      (void)runtime_.finishExec(exec_, "", true);
     }
   }
 
@@ -81,7 +81,7 @@ class ExecOp final : public AsyncOp, public std::enable_shared_from_this<ExecOp>
   void kill() {
     if (killed_) return;
     killed_ = true;
-    runtime::killExec(exec_);
+    runtime_.killExec(exec_);
   }
 
   void readMore() {
@@ -117,7 +117,7 @@ class ExecOp final : public AsyncOp, public std::enable_shared_from_this<ExecOp>
     finished_ = true;
     timer_.cancel();
     pidfd_.close();
-    auto r = runtime::finishExec(exec_, std::move(text_), timedOut_);
+    auto r = runtime_.finishExec(exec_, std::move(text_), timedOut_);
     if (aborted_) return;
     if (!r) {
       complete({HandlerOutcome::Error, r.error().message});

@@ -157,7 +157,7 @@ struct ExecResult {
 
 // A command started in a running container and not yet awaited (exec probes and hooks run
 // on the agent's loop). Whoever holds it must see the joiner reaped: finishExec after the
-// pidfd turns readable, or killExec then finishExec (runtime/exec/container_exec.h).
+// pidfd turns readable, or killExec then finishExec (ContainerRuntime, below).
 struct StartedExec {
   pid_t joiner = -1;     // the agent's child that joined the container and forked the command
   UniqueFd joinerPidfd;  // readable once the joiner exited
@@ -246,6 +246,14 @@ class ContainerRuntime {
   virtual Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
                                         const std::vector<std::string>& argv) {
     (void)sandboxUid, (void)name, (void)argv;
+    return failMsg("exec in a container is not supported by this runtime");
+  }
+  // An exec started by startExec: killExec kills its command (or the joiner, before it
+  // reported the command); finishExec reaps the joiner once its pidfd is readable (waiting
+  // for it otherwise) and says how the command ended. Every StartedExec is finished.
+  virtual void killExec(StartedExec& exec) { (void)exec; }
+  virtual Result<ExecResult> finishExec(StartedExec& exec, std::string output, bool timedOut) {
+    (void)exec, (void)output, (void)timedOut;
     return failMsg("exec in a container is not supported by this runtime");
   }
   // Added for probes and hooks: a non-blocking, close-on-exec TCP socket of the given family

@@ -325,6 +325,12 @@ Result<StartedExec> LinuxRuntime::startExec(const std::string& sandboxUid, const
   return r;
 }
 
+void LinuxRuntime::killExec(StartedExec& exec) { runtime::killExec(exec); }
+
+Result<ExecResult> LinuxRuntime::finishExec(StartedExec& exec, std::string output, bool timedOut) {
+  return runtime::finishExec(exec, std::move(output), timedOut);
+}
+
 Result<int> LinuxRuntime::openPodSocket(const std::string& sandboxUid, int family) {
   auto sandbox = loadSandbox(sandboxUid);
   if (!sandbox) return fail(sandbox.error());

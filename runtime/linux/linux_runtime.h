@@ -53,6 +53,8 @@ class LinuxRuntime final : public ContainerRuntime {
                                      int64_t timeoutMs) override;
   Result<StartedExec> startExec(const std::string& sandboxUid, const std::string& name,
                                 const std::vector<std::string>& argv) override;
+  void killExec(StartedExec& exec) override;
+  Result<ExecResult> finishExec(StartedExec& exec, std::string output, bool timedOut) override;
   Result<int> openPodSocket(const std::string& sandboxUid, int family) override;
   std::string writableLayerDir(const std::string& sandboxUid,
                                const std::string& name) const override {

@@ -1,5 +1,6 @@
 #include <set>
 
+#include "common/image_reference.h"
 #include "manifests/names.h"
 #include "manifests/quantity.h"
 #include "manifests/validate.h"
@@ -124,7 +125,11 @@ void validateSecurity(const SecurityContext& s, const std::string& field, Report
 
 void validateOne(const Container& c, bool init, const PodSpec& spec, const std::string& field,
                  Reporter& r) {
-  if (c.image.empty()) r.error(field + ".image", "is required (images are local; name one)");
+  if (c.image.empty()) {
+    r.error(field + ".image", "is required (images are local; name one)");
+  } else if (auto ref = parseImageReference(c.image); !ref) {
+    r.error(field + ".image", ref.error().message);
+  }
   if (c.imagePullPolicy != "Always" && c.imagePullPolicy != "IfNotPresent" &&
       c.imagePullPolicy != "Never") {
     r.error(field + ".imagePullPolicy",

@@ -65,6 +65,27 @@ spec:
                              "node agent has no API server to resolve it"));
 }
 
+TEST(DecodeErrors, ImageReferenceOutsideTheDockerGrammarNamesFieldAndValue) {
+  auto r = decode(R"(apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - {name: a, image: Nginx:1.27}
+  - {name: b, image: "busybox:"}
+  - {name: c, image: "host:5000/app@sha256:abc"}
+  - {name: d, image: "registry.example:5000/team/app:v1"}
+)");
+  auto errs = errors(r);
+  EXPECT_EQ(errs.size(), 3u) << ::testing::PrintToString(errs);
+  EXPECT_THAT(errs, Contains("pod.yaml:6:22: spec.containers[0].image: invalid reference format: "
+                             "repository name must be lowercase (\"Nginx:1.27\")"));
+  EXPECT_THAT(errs, Contains(HasSubstr("spec.containers[1].image: invalid reference format: tag "
+                                       "\"\" must be")));
+  EXPECT_THAT(errs, Contains(HasSubstr("spec.containers[2].image: invalid reference format: digest "
+                                       "sha256 must be 64 lowercase hex characters")));
+}
+
 TEST(DecodeErrors, RequestAboveLimitIsRejected) {
   DecodeResult r = decode(
       withContainerLines("    resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}\n"));

@@ -204,7 +204,9 @@ TEST_F(AsyncHandlers, HttpServerThatNeverAnswersFailsAfterTheTimeout) {
   auto probe = connectTo(sb.uid, probe::HandlerKind::HttpGet, 9090, "/");
   probe.timeoutMs = 300;
   std::optional<probe::HandlerResult> r;
-  for (int attempt = 0; attempt < 20; ++attempt) {  // until nc listens
+  // Until nc listens: "ready" is echoed before nc starts, and on a loaded machine nc can take
+  // over a second to bind.
+  for (int attempt = 0; attempt < 200; ++attempt) {
     r = run(probe);
     if (r && r->message.find("refused") == std::string::npos) break;
     io_.run_for(50ms);

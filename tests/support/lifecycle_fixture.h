@@ -6,6 +6,7 @@
 
 #include "manifests/identity.h"
 #include "reconciler/reconciler.h"
+#include "status/pod_status.h"
 #include "tests/support/fake_image_service.h"
 // After the reconciler: the fake relies on its Clock.
 #include "tests/support/fake_runtime.h"
@@ -39,6 +40,19 @@ class LifecycleFixture : public ::testing::Test {
   void advanceTo(int64_t t) {
     clock_.now = t;
     runtime_.nowNs = t;
+  }
+  // Whether the pod default/web has an event with this reason.
+  bool hasEvent(const std::string& reason) const {
+    for (const auto& e : reconciler_->status().events().forPod("default/web"))
+      if (e.reason == reason) return true;
+    return false;
+  }
+  // The pod's status as the API shows it, over its sandbox as the runtime has it now.
+  nlohmann::json statusOf(const manifests::DecodedPod& p) const {
+    status::PodStatusInput in;
+    in.pod = &p;
+    in.observed = &runtime_.sandboxes.at(p.uid);
+    return status::podStatus(in);
   }
   const runtime::ContainerState* observed(const std::string& uid, const std::string& name) {
     for (const auto& c : runtime_.sandboxes.at(uid).containers)

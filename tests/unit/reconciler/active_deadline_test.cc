@@ -17,11 +17,6 @@ class ActiveDeadline : public testing::LifecycleFixture {
     p.pod.spec.terminationGracePeriodSeconds = 5;
     return p;
   }
-  bool hasEvent(const std::string& reason) {
-    for (const auto& e : reconciler_->status().events().forPod("default/web"))
-      if (e.reason == reason) return true;
-    return false;
-  }
 };
 
 TEST_F(ActiveDeadline, PodPastItsDeadlineIsStoppedWithItsGracePeriodAndFailed) {
@@ -38,10 +33,7 @@ TEST_F(ActiveDeadline, PodPastItsDeadlineIsStoppedWithItsGracePeriodAndFailed) {
   EXPECT_TRUE(hasEvent("DeadlineExceeded"));
   const auto& obs = runtime_.sandboxes.at("uid-web");
   EXPECT_EQ(status::podPhase(p, &obs), "Failed");
-  status::PodStatusInput in;
-  in.pod = &p;
-  in.observed = &obs;
-  auto status = status::podStatus(in);
+  auto status = statusOf(p);
   EXPECT_EQ(status["reason"], "DeadlineExceeded");
   EXPECT_EQ(status["message"], "Pod was active on the node longer than the specified deadline");
   advanceTo(t0 + 35 * kSec);

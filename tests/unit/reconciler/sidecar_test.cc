@@ -139,10 +139,7 @@ TEST_F(Sidecars, StatusCountsTheSidecarAsStartedAndReadyAndThePodInitialized) {
   reconcile();
   runtime_.exitContainer("uid-web", "setup", 0);
   reconcile();
-  status::PodStatusInput in;
-  in.pod = &p;
-  in.observed = &runtime_.sandboxes.at("uid-web");
-  auto status = status::podStatus(in);
+  auto status = statusOf(p);
   EXPECT_EQ(status["phase"], "Running");
   const auto& proxy = status["initContainerStatuses"][0];
   EXPECT_EQ(proxy["name"], "proxy");

@@ -72,14 +72,7 @@ TEST(StorageEviction, EmptyDirIsCheckedBeforeThePodAndTheContainers) {
             "Usage of EmptyDir volume \"scratch\" exceeds the limit \"1Mi\". ");
 }
 
-class StorageEvictionReconcile : public testing::LifecycleFixture {
- protected:
-  bool hasEvent(const std::string& reason) {
-    for (const auto& e : reconciler_->status().events().forPod("default/web"))
-      if (e.reason == reason) return true;
-    return false;
-  }
-};
+class StorageEvictionReconcile : public testing::LifecycleFixture {};
 
 TEST_F(StorageEvictionReconcile, PodOverItsLimitIsStoppedFailedEvictedAndStaysSo) {
   auto p = testing::pod("web", {container("app")});
@@ -94,10 +87,7 @@ TEST_F(StorageEvictionReconcile, PodOverItsLimitIsStoppedFailedEvictedAndStaysSo
   EXPECT_TRUE(hasEvent("Evicted"));
   const auto& obs = runtime_.sandboxes.at("uid-web");
   EXPECT_EQ(status::podPhase(p, &obs), "Failed");
-  status::PodStatusInput in;
-  in.pod = &p;
-  in.observed = &obs;
-  auto status = status::podStatus(in);
+  auto status = statusOf(p);
   EXPECT_EQ(status["reason"], "Evicted");
   // One container: the pod's total limit is its limit, and the pod is checked first.
   EXPECT_EQ(status["message"],

@@ -2,6 +2,7 @@
 
 #include "common/json_text.h"
 #include "runtime/bundle/json_fields.h"
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::runtime {
 
@@ -120,6 +121,12 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   if (c.argv.empty()) return failMsg(file + ": field \"argv\": empty command");
   if (c.logMaxFiles < 1) return failMsg(file + ": field \"logMaxFiles\": must be at least 1");
   return c;
+}
+
+Result<ShimConfig> readShimConfig(const std::string& file) {
+  auto text = readWholeFile(file);
+  if (!text) return fail(text.error());
+  return decodeShimConfig(*text, file);
 }
 
 }  // namespace podkeeper::runtime

@@ -65,5 +65,7 @@ struct ShimConfig {
 
 std::string encodeShimConfig(const ShimConfig& c);
 Result<ShimConfig> decodeShimConfig(std::string_view json, const std::string& file);
+// A bundle's config.json read from `file` and decoded.
+Result<ShimConfig> readShimConfig(const std::string& file);
 
 }  // namespace podkeeper::runtime

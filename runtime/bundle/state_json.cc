@@ -2,6 +2,7 @@
 
 #include "common/json_text.h"
 #include "runtime/bundle/json_fields.h"
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::runtime {
 
@@ -148,6 +149,12 @@ Result<ExitRecord> decodeExitRecord(std::string_view text, const std::string& fi
   r.finishedAtNs = f.get<int64_t>("finishedAtNs");
   if (f.error()) return fail(*f.error());
   return r;
+}
+
+Result<ContainerRecord> readContainerRecord(const std::string& file) {
+  auto text = readWholeFile(file);
+  if (!text) return fail(text.error());
+  return decodeContainerRecord(*text, file);
 }
 
 }  // namespace podkeeper::runtime

@@ -61,6 +61,8 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view json, const std::stri
 
 std::string encodeContainerRecord(const ContainerRecord& r);
 Result<ContainerRecord> decodeContainerRecord(std::string_view json, const std::string& file);
+// A container's state.json read from `file` and decoded.
+Result<ContainerRecord> readContainerRecord(const std::string& file);
 
 // <state>/pods/<uid>/stop.json
 std::string encodeStopRecord(const StopRecord& r);

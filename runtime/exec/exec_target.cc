@@ -51,13 +51,9 @@ Result<ExecTarget> loadExecTarget(const StateLayout& layout, const std::string& 
   if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
   if (auto r = checkPathComponent("container name", name); !r) return fail(r.error());
   const auto paths = layout.container(sandboxUid, name);
-  auto state = readWholeFile(paths.state());
-  if (!state) return fail(state.error());
-  auto rec = decodeContainerRecord(*state, paths.state());
+  auto rec = readContainerRecord(paths.state());
   if (!rec) return fail(rec.error());
-  auto config = readWholeFile(paths.config());
-  if (!config) return fail(config.error());
-  auto cfg = decodeShimConfig(*config, paths.config());
+  auto cfg = readShimConfig(paths.config());
   if (!cfg) return fail(cfg.error());
   auto identity = identityFor(*cfg);
   if (!identity) return fail(identity.error());

@@ -56,9 +56,7 @@ ContainerState startedContainer(const std::string& name, const ContainerRecord& 
 ContainerState unstartedContainer(const std::string& name, const ContainerPaths& paths) {
   ContainerState s;
   s.name = name;
-  auto text = readWholeFile(paths.config());
-  if (!text) return s;
-  if (auto cfg = decodeShimConfig(*text, paths.config())) {
+  if (auto cfg = readShimConfig(paths.config())) {
     s.image = cfg->image;
     s.cgroupPath = cfg->cgroupPath;
     s.restartCount = cfg->restartCount;
@@ -81,10 +79,7 @@ Result<ContainerRecord> LinuxRuntime::loadContainer(const std::string& uid,
                                                     const std::string& name) const {
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
   if (auto r = checkPathComponent("container name", name); !r) return fail(r.error());
-  const std::string file = layout_.container(uid, name).state();
-  auto text = readWholeFile(file);
-  if (!text) return fail(text.error());
-  return decodeContainerRecord(*text, file);
+  return readContainerRecord(layout_.container(uid, name).state());
 }
 
 std::string LinuxRuntime::podName(const std::string& uid) const {
@@ -95,10 +90,7 @@ std::string LinuxRuntime::podName(const std::string& uid) const {
 Result<cgroup::CgroupPath> LinuxRuntime::containerCgroup(const std::string& uid,
                                                          const std::string& name) const {
   if (auto rec = loadContainer(uid, name)) return rec->cgroupPath;
-  const std::string file = layout_.container(uid, name).config();
-  auto text = readWholeFile(file);
-  if (!text) return fail(text.error());
-  auto cfg = decodeShimConfig(*text, file);
+  auto cfg = readShimConfig(layout_.container(uid, name).config());
   if (!cfg) return fail(cfg.error());
   return cfg->cgroupPath;
 }

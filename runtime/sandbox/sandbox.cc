@@ -31,9 +31,7 @@ std::vector<UniqueFd> openShimPidfds(const StateLayout& layout, const std::strin
   if (!names) return fds;
   for (const auto& name : *names) {
     const auto paths = layout.container(uid, name);
-    auto text = readWholeFile(paths.state());
-    if (!text) continue;
-    auto rec = decodeContainerRecord(*text, paths.state());
+    auto rec = readContainerRecord(paths.state());
     if (!rec) continue;
     if (auto fd = openCheckedPidfd(rec->shimPid, rec->shimStartTime)) fds.push_back(std::move(*fd));
   }

@@ -123,9 +123,7 @@ int runShim(const std::string& bundle) {
   ::signal(SIGPIPE, SIG_IGN);
   AgentPipe agent;
   const ContainerPaths paths{bundle, ""};  // the writable layer comes from the config
-  auto text = readWholeFile(paths.config());
-  auto cfg =
-      text ? decodeShimConfig(*text, paths.config()) : Result<ShimConfig>(fail(text.error()));
+  auto cfg = readShimConfig(paths.config());
   if (!cfg) {
     agent.send(formatShimError(cfg.error().message));
     return 1;

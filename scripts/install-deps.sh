@@ -8,6 +8,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libseccomp-dev
   clang libclang-rt-14-dev clang-16 libclang-rt-16-dev
   busybox-static runc prometheus iproute2 curl
+  libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev openssl
+  docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables
 )
 
 missing=()
@@ -22,7 +24,12 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# The Debian prometheus package starts a server on :9090; the tests start their own.
-if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
-  systemctl disable --now prometheus >/dev/null 2>&1 || true
+# The Debian prometheus and docker-registry packages start servers on :9090 and :5000 where
+# systemd runs; the tests start their own on free loopback ports.
+if command -v systemctl >/dev/null; then
+  for unit in prometheus docker-registry; do
+    if systemctl is-active --quiet "$unit" 2>/dev/null; then
+      systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+  done
 fi

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <utility>
 #include <vector>
@@ -39,28 +38,24 @@ StorageMonitor::StorageMonitor(boost::asio::io_context& io, Reconciler& reconcil
                                std::function<void(const std::string& key)> requeue)
     : io_(io), reconciler_(reconciler), requeue_(std::move(requeue)) {}
 
-StorageMonitor::~StorageMonitor() {
-  *alive_ = false;
-  worker_.join();
-}
-
 void StorageMonitor::measure() {
   if (running_) return;
   auto requests = reconciler_.storageRequests();
   if (requests.empty()) return;
   running_ = true;
-  boost::asio::post(worker_, [this, alive = alive_, requests = std::move(requests)] {
-    std::vector<std::pair<StorageRequest, PodStorageUsage>> measured;
-    for (const auto& r : requests) measured.emplace_back(r, measureStorage(r));
-    boost::asio::post(io_, [this, alive, measured = std::move(measured)]() mutable {
-      if (!*alive) return;
-      running_ = false;
-      for (auto& [request, usage] : measured) {
-        reconciler_.noteStorageUsage(request.uid, std::move(usage));
-        requeue_(request.key);
-      }
-    });
-  });
+  worker_.run(
+      [requests = std::move(requests)] {
+        std::vector<std::pair<StorageRequest, PodStorageUsage>> measured;
+        for (const auto& r : requests) measured.emplace_back(r, measureStorage(r));
+        return measured;
+      },
+      [this](std::vector<std::pair<StorageRequest, PodStorageUsage>> measured) {
+        running_ = false;
+        for (auto& [request, usage] : measured) {
+          reconciler_.noteStorageUsage(request.uid, std::move(usage));
+          requeue_(request.key);
+        }
+      });
 }
 
 }  // namespace podkeeper::reconciler

@@ -1,11 +1,11 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "common/background_work.h"
 #include "reconciler/reconciler.h"
 #include "reconciler/storage_eviction.h"
 
@@ -23,7 +23,6 @@ class StorageMonitor {
  public:
   StorageMonitor(boost::asio::io_context& io, Reconciler& reconciler,
                  std::function<void(const std::string& key)> requeue);
-  ~StorageMonitor();  // waits for a measurement in progress
   StorageMonitor(const StorageMonitor&) = delete;
   StorageMonitor& operator=(const StorageMonitor&) = delete;
 
@@ -34,8 +33,7 @@ class StorageMonitor {
   Reconciler& reconciler_;
   std::function<void(const std::string&)> requeue_;
   bool running_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  boost::asio::thread_pool worker_{1};
+  BackgroundWork worker_{io_, 1};  // destroyed first: waits for a measurement in progress
 };
 
 }  // namespace podkeeper::reconciler

@@ -14,7 +14,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: podkeeper-shim --bundle <container state dir>\n"
                "       podkeeper-shim --pid-reaper <pod namespace dir>\n"
-               "       podkeeper-shim --join   (plan on fd 3; see runtime/join_plan.h)\n");
+               "       podkeeper-shim --join   (plan on fd 3; see runtime/exec/join_plan.h)\n");
   return 2;
 }
 

@@ -61,8 +61,8 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
       "--root-dir",  rootDir_,  "--listen",       "127.0.0.1:0", "--relist",      "2",
       "--resync",    "2",       "--log-level",    "debug"};
   // The HTTPS port is off unless a test asks for one (tests run side by side).
-  if (std::find(extraFlags.begin(), extraFlags.end(), "--port") == extraFlags.end())
-    args.insert(args.end(), {"--port", "0"});
+  const bool https = std::find(extraFlags.begin(), extraFlags.end(), "--port") != extraFlags.end();
+  if (!https) args.insert(args.end(), {"--port", "0"});
   args.insert(args.end(), extraFlags.begin(), extraFlags.end());
   agentPid_ = support::spawnLogged(args, base_ + "/agent.log", support::LogMode::Append);
   // The agent logs the real port when asked for port 0; a restart logs a new line, and the
@@ -79,6 +79,7 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
         std::smatch tls;
         if (std::regex_search(log, tls, std::regex(R"(\(port (\d+), TLS\))")))
           securePort_ = std::stoi(tls[1]);
+        if (https && securePort_ == 0) return false;
         return getTcp("/healthz").status == 200 && get("/healthz").status == 200;
       },
       10s);

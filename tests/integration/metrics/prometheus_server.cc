@@ -6,7 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "agent/cli/unix_http_client.h"
+#include "agent/cli/api_client.h"
 #include "tests/support/command.h"
 #include "tests/support/http_get.h"
 #include "tests/support/text.h"

@@ -209,6 +209,18 @@ TEST_F(HttpServerTest, AtTheLimitWithEveryConnectionBusyANewOneGets503) {
   EXPECT_EQ(parser.get().result_int(), 503u);
 }
 
+TEST_F(HttpServerTest, AThousandSlowClientsDoNotStopAScrape) {
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback({.maxConnections = 100}));
+  std::vector<tcp::socket> slow;
+  for (int i = 0; i < 1000; ++i) {
+    slow.push_back(connect());
+    // Each sends part of a request line and then stalls (slowloris).
+    asio::write(slow.back(), asio::buffer(std::string("GET /healthz HTTP/1.1\r\nX-a: ")));
+  }
+  auto scrape = connect();
+  EXPECT_EQ(roundTrip(scrape, kHealthz).body(), "ok");
+}
+
 TEST_F(HttpServerTest, StopClosesOpenConnections) {
   ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
   auto s = connect();

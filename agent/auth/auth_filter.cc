@@ -73,7 +73,8 @@ http::Handler requireAuth(http::Handler inner, AuthOptions o) {
     if (isHealthPath(request.path)) return inner(request);
     const auto resource = resourceOf(request.path);
     auto refuse = [&](std::string_view reason, const std::string& detail, HttpResponse r) {
-      spdlog::warn("http: {} {} {}: {}", r.status, request.method, request.path, detail);
+      spdlog::warn("http: {} {} {} from {}: {}", r.status, request.method, request.path,
+                   request.remote.empty() ? "?" : request.remote, detail);
       if (options->refused) options->refused(reason);
       return r;
     };

@@ -24,6 +24,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::optional<TlsPeer> peer;  // set on TLS connections with a verified client certificate
+  std::string remote;           // "10.0.0.3:51234" on TCP; "" on the unix socket
 
   // The first header of that name (case-insensitive), or "" when absent.
   std::string_view header(std::string_view name) const;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -54,6 +55,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     state_->closers[id_] = [weak] {
       if (auto s = weak.lock()) s->close();
     };
+    using Socket = std::remove_cvref_t<decltype(lowest().socket())>;
+    if constexpr (std::is_same_v<typename Socket::protocol_type, boost::asio::ip::tcp>) {
+      beast::error_code ec;
+      const auto ep = lowest().socket().remote_endpoint(ec);
+      if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
     if constexpr (kTls) {
       waitingForRequest(true);
       lowest().expires_after(state_->limits.handshakeTimeout);
@@ -114,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto& req = parser_->get();
     HttpRequest request = toHttpRequest(req);
     request.peer = peer_;
+    request.remote = remote_;
     HttpResponse response = state_->handler(request);
     send(std::move(response), req.keep_alive(), req.version());
   }
@@ -198,6 +206,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<ServerState> state_;
   uint64_t id_;
   std::optional<TlsPeer> peer_;
+  std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool lingerAfterWrite_ = false;

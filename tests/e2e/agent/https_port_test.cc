@@ -99,7 +99,8 @@ TEST_F(HttpsPort, EveryRouteByCredentialGetsItsExactStatus) {
   auto metrics = agent.getTcp("/metrics");
   EXPECT_NE(metrics.body.find("podkeeper_http_auth_refusals_total{reason=\"forbidden\"}"),
             std::string::npos);
-  EXPECT_NE(agent.agentLog().find("403 GET /pods: Forbidden (user=intern"), std::string::npos);
+  EXPECT_NE(agent.agentLog().find("403 GET /pods from 127.0.0.1:"), std::string::npos);
+  EXPECT_NE(agent.agentLog().find(": Forbidden (user=intern groups=[dev,qa,"), std::string::npos);
 }
 
 TEST_F(HttpsPort, PodListIsTheUnixSocketsAndThePlainPortHasNone) {

@@ -10,12 +10,18 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "agent/api/pod_api.h"
+#include "agent/auth/auth_filter.h"
+#include "agent/auth/token_file_source.h"
 #include "agent/fd_limit.h"
 #include "agent/http/http_server.h"
 #include "agent/http/metrics_routes.h"
 #include "agent/http/router.h"
+#include "agent/http/self_signed_cert.h"
+#include "agent/http/tls_context.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
@@ -151,6 +157,7 @@ struct Agent {
         machineCores(machine.cpuCores),
         exporter(targets, *cgroups, std::move(machine), exporterOptions(keptFds)),
         tcp(io, router.handler()),
+        secure(io, [this](const http::HttpRequest& r) { return secureHandler(r); }),
         unixServer(io, unixRouter.handler()),
         signals(io, SIGINT, SIGTERM) {}
 
@@ -179,28 +186,33 @@ struct Agent {
   }
 
   void addRoutes() {
-    addRoutes(router, false);
-    addRoutes(unixRouter, true);
+    addHealthAndMetricsRoutes(router);
+    addPodRoutes(secureRouter, false);
+    addHealthAndMetricsRoutes(secureRouter);
+    addPodRoutes(unixRouter, true);
+    addHealthAndMetricsRoutes(unixRouter);
   }
 
-  // Health and metrics on both; the pod API (specs carry env values) only on the unix socket,
-  // never on the plain TCP port. Nothing on either changes state (docs/architecture.md).
-  void addRoutes(http::Router& to, bool local) {
-    if (local) addPodRoutes(to);
-    addHealthAndMetricsRoutes(to);
-  }
-
-  void addPodRoutes(http::Router& to) {
+  // Health and metrics everywhere; the pod API (specs carry env values) on the unix socket
+  // and, behind authentication, on the HTTPS port; never on the plain TCP port. Log paths
+  // and exec targets (files and namespaces of this machine) only on the unix socket. Nothing
+  // on any of them changes state (docs/architecture.md).
+  void addPodRoutes(http::Router& to, bool local) {
     api::PodApiOptions pods;
     pods.hostIP = node.hostIP;
     pods.nodeName = node.name;
     pods.logDir = config.logDir;
     pods.nowNs = [this] { return clock.nowNs(); };
-    pods.serveLogPaths = true;
+    pods.serveLogPaths = local;
     pods.probes = [this](const std::string& uid) {
       return std::optional<status::ProbeStatus>(reconciler.status().probeStatus(uid));
     };
-    // The CLI joins the container itself with what this returns.
+    if (local) addExecTargets(pods);
+    api::addPodRoutes(to, reconciler, pods);
+  }
+
+  // The CLI joins the container itself with what this returns.
+  void addExecTargets(api::PodApiOptions& pods) {
     pods.execTarget = [this](const std::string& uid,
                              const std::string& container) -> Result<nlohmann::json> {
       auto target = runtime::loadExecTarget(runtime.layout(), uid, container);
@@ -210,7 +222,6 @@ struct Agent {
       j["shim"] = config.shimPath;
       return j;
     };
-    api::addPodRoutes(to, reconciler, pods);
   }
 
   void addHealthAndMetricsRoutes(http::Router& to) {
@@ -240,15 +251,7 @@ struct Agent {
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
     loop.onResync = [this] { storage.measure(); };
     loop.start();
-    if (auto r = tcp.listenTcp(config.listen); !r)
-      return fail(r.error().context("--listen " + config.listen));
-    std::string socket =
-        config.socketPath.empty() ? config.stateDir + "/podkeeper.sock" : config.socketPath;
-    if (auto r = unixServer.listenUnix(socket, 0600); !r) return fail(r.error().context(socket));
-    spdlog::info(
-        "serving /metrics, /metrics/cadvisor, /metrics/resource, /healthz, /readyz on {} (port "
-        "{}); those and the pod API on {}",
-        config.listen, tcp.tcpPort(), socket);
+    if (auto r = listen(); !r) return r;
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       spdlog::info("signal {}: stopping; containers keep running and are adopted next start", sig);
@@ -257,12 +260,82 @@ struct Agent {
       loop.stop();
       probeTimer.stop();
       tcp.stop();
+      secure.stop();
+      if (tokens) tokens->stop();
       unixServer.stop();
       io.stop();
     });
     ready = true;
     sdNotify("READY=1");
     return {};
+  }
+
+  Result<void> listen() {
+    const std::string plain = readOnlyListen(config);
+    if (!plain.empty()) {
+      if (auto r = tcp.listenTcp(plain); !r) return fail(r.error().context("read-only port"));
+      spdlog::info("serving /metrics*, /healthz, /readyz on {} (port {}, plain HTTP)", plain,
+                   tcp.tcpPort());
+    }
+    if (auto r = listenSecure(); !r) return r;
+    std::string socket =
+        config.socketPath.empty() ? config.stateDir + "/podkeeper.sock" : config.socketPath;
+    if (auto r = unixServer.listenUnix(socket, 0600); !r) return fail(r.error().context(socket));
+    spdlog::info("serving the pod API, log paths and exec targets on {}", socket);
+    return {};
+  }
+
+  // The HTTPS port: TLS from the flags' files or a self-signed certificate, then the
+  // authentication and authorization chain in front of secureRouter.
+  Result<void> listenSecure() {
+    const std::string address = secureListen(config);
+    if (address.empty()) return {};
+    http::TlsServerFiles files{config.tlsCertFile, config.tlsPrivateKeyFile, config.clientCaFile};
+    if (files.certFile.empty()) {
+      std::vector<std::string> ips{node.hostIP};
+      if (config.address != "0.0.0.0" && config.address != "::") ips.push_back(config.address);
+      auto made = http::ensureSelfSignedCert(config.rootDir + "/pki", node.name, ips);
+      if (!made) return fail(made.error().context("self-signed serving certificate"));
+      spdlog::info("https: {} self-signed serving certificate {}",
+                   made->generated ? "made a" : "using the", made->certFile);
+      files.certFile = made->certFile;
+      files.keyFile = made->keyFile;
+    }
+    auto tls = http::makeServerTlsContext(files);
+    if (!tls) return fail(tls.error());
+    auth::AuthOptions options;
+    if (!config.tokenAuthFile.empty()) {
+      tokens = std::make_unique<auth::TokenFileSource>(io, config.tokenAuthFile);
+      if (auto r = tokens->load(); !r) return r;
+      tokens->startWatching();
+      options.tokens = [this] { return tokens->table(); };
+    }
+    if (!config.authorizationPolicyFile.empty()) {
+      auto policy = loadPolicy(config.authorizationPolicyFile);
+      if (!policy) return fail(policy.error());
+      options.policy = std::make_shared<const auth::AuthorizationPolicy>(std::move(*policy));
+    } else {
+      spdlog::warn(
+          "https: no --authorization-policy-file: every authenticated user may read "
+          "everything");
+    }
+    options.anonymousMetrics = config.anonymousMetrics;
+    options.refused = [this](std::string_view reason) {
+      agentMetrics.httpAuthRefused(std::string(reason));
+    };
+    secureHandler = auth::requireAuth(secureRouter.handler(), std::move(options));
+    if (auto r = secure.listenTls(address, *tls); !r) return fail(r.error().context("--port"));
+    spdlog::info("serving the pod API, /metrics*, /healthz, /readyz on {} (port {}, HTTPS)",
+                 address, secure.tcpPort());
+    return {};
+  }
+
+  static Result<auth::AuthorizationPolicy> loadPolicy(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return failMsg("--authorization-policy-file " + path + ": cannot be read");
+    return auth::parsePolicy(text.str(), path);
   }
 
   AgentConfig config;
@@ -287,7 +360,11 @@ struct Agent {
   metrics::Exporter exporter;
   http::Router router;
   http::Router unixRouter;
+  http::Router secureRouter;
+  std::unique_ptr<auth::TokenFileSource> tokens;
+  http::Handler secureHandler;  // the auth chain in front of secureRouter
   http::HttpServer tcp;
+  http::HttpServer secure;
   http::HttpServer unixServer;
   boost::asio::signal_set signals;
   bool ready = false;

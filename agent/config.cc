@@ -1,5 +1,6 @@
 #include "agent/config.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 
 #include "manifests/quantity.h"
@@ -33,6 +34,31 @@ Result<void> validCgroupRoot(const std::string& root) {
   return {};
 }
 
+std::string hostPort(const std::string& address, int port) {
+  const bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+Result<void> validPorts(const AgentConfig& c) {
+  for (auto [flag, port] : {std::pair{"--port", c.port}, {"--read-only-port", c.readOnlyPort}})
+    if (port < 0 || port > 65535)
+      return failMsg(std::string(flag) + ": " + std::to_string(port) +
+                     " is not a port from 0 (off) to 65535");
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(c.address, ec);
+  if (ec) return failMsg("--address: \"" + c.address + "\" is not an IP address");
+  if (c.tlsCertFile.empty() != c.tlsPrivateKeyFile.empty())
+    return failMsg("--tls-cert-file and --tls-private-key-file go together");
+  for (auto [flag, path] : {std::pair{"--tls-cert-file", &c.tlsCertFile},
+                            {"--tls-private-key-file", &c.tlsPrivateKeyFile},
+                            {"--client-ca-file", &c.clientCaFile},
+                            {"--token-auth-file", &c.tokenAuthFile},
+                            {"--authorization-policy-file", &c.authorizationPolicyFile}})
+    if (!path->empty())
+      if (auto r = absolute(flag, *path); !r) return r;
+  return {};
+}
+
 Result<void> validListen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
@@ -61,7 +87,9 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (!c.shimPath.empty())
     if (auto r = absolute("--shim", c.shimPath); !r) return r;
   if (auto r = validCgroupRoot(c.cgroupRoot); !r) return r;
-  if (auto r = validListen(c.listen); !r) return r;
+  if (!c.listen.empty())
+    if (auto r = validListen(c.listen); !r) return r;
+  if (auto r = validPorts(c); !r) return r;
   if (c.podPidsLimit == 0 || c.podPidsLimit < -1)
     return failMsg("--pod-pids-limit: " + std::to_string(c.podPidsLimit) +
                    " is neither -1 (unlimited) nor a positive number");
@@ -78,6 +106,15 @@ Result<void> validateConfig(const AgentConfig& c) {
       !why.empty())
     return failMsg(why);
   return {};
+}
+
+std::string readOnlyListen(const AgentConfig& c) {
+  if (!c.listen.empty()) return c.listen;
+  return c.readOnlyPort == 0 ? "" : hostPort(c.address, c.readOnlyPort);
+}
+
+std::string secureListen(const AgentConfig& c) {
+  return c.port == 0 ? "" : hostPort(c.address, c.port);
 }
 
 uint64_t containerLogMaxBytes(const AgentConfig& c) {

@@ -17,8 +17,20 @@ struct AgentConfig {
   std::string rootDir = "/var/lib/podkeeper";  // writable layers, emptyDirs (on disk, 0700)
   std::string logDir = "/var/log/pods";
   std::string cgroupRoot = "podkeeper";
-  std::string listen = "0.0.0.0:10255";
-  std::string socketPath;  // "" = <stateDir>/podkeeper.sock
+  // The kubelet's ports: --address for both, --port the HTTPS API (0 = off),
+  // --read-only-port plain HTTP with metrics and health only (0 = off). --listen HOST:PORT,
+  // when given, is the plain listener instead of address:read-only-port.
+  std::string address = "0.0.0.0";
+  int port = 10250;
+  int readOnlyPort = 10255;
+  std::string listen;
+  std::string tlsCertFile;  // "" (with the key): self-signed in <root-dir>/pki
+  std::string tlsPrivateKeyFile;
+  std::string clientCaFile;             // "" = no client certificates
+  std::string tokenAuthFile;            // "" = no bearer tokens
+  std::string authorizationPolicyFile;  // "" = every authenticated user may do everything
+  bool anonymousMetrics = false;        // /metrics* on the HTTPS port without credentials
+  std::string socketPath;               // "" = <stateDir>/podkeeper.sock
   std::string cgroupMount = "/sys/fs/cgroup";
   std::string shimPath;  // "" = podkeeper-shim next to the podkeeper binary
   std::chrono::milliseconds resyncInterval{10'000};
@@ -40,6 +52,11 @@ struct AgentConfig {
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of
 // plain names, a listen address of the form HOST:PORT.
 Result<void> validateConfig(const AgentConfig& config);
+
+// HOST:PORT of the plain listener, "" when it is off.
+std::string readOnlyListen(const AgentConfig& config);
+// HOST:PORT of the HTTPS listener, "" when it is off.
+std::string secureListen(const AgentConfig& config);
 
 // --container-log-max-size in bytes (validateConfig has checked it).
 uint64_t containerLogMaxBytes(const AgentConfig& config);

@@ -40,9 +40,29 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
       ->capture_default_str();
   run.add_option("--log-dir", c.logDir, "Container logs (CRI format)")->capture_default_str();
   run.add_option("--cgroup-root", c.cgroupRoot, "Parent cgroup of all pods")->capture_default_str();
-  run.add_option("--listen", c.listen,
-                 "HOST:PORT for /metrics, /healthz, /readyz (the pod API is on --socket only)")
+  run.add_option("--address", c.address, "IP address of the HTTPS and the read-only port")
       ->capture_default_str();
+  run.add_option("--port", c.port,
+                 "HTTPS port: the API, logs and metrics behind authentication (0 = off)")
+      ->capture_default_str();
+  run.add_option("--read-only-port", c.readOnlyPort,
+                 "Plain HTTP port: /metrics*, /healthz, /readyz only (0 = off)")
+      ->capture_default_str();
+  run.add_option("--listen", c.listen,
+                 "HOST:PORT of the plain read-only listener (instead of --address and "
+                 "--read-only-port)");
+  run.add_option("--tls-cert-file", c.tlsCertFile,
+                 "Serving certificate (PEM); default: self-signed in ROOT-DIR/pki");
+  run.add_option("--tls-private-key-file", c.tlsPrivateKeyFile, "Key of --tls-cert-file (PEM)");
+  run.add_option("--client-ca-file", c.clientCaFile,
+                 "CA bundle for client certificates (user = CN, groups = O)");
+  run.add_option("--token-auth-file", c.tokenAuthFile,
+                 "Bearer tokens, CSV token,user,uid,\"group1,group2\" (reloaded on change)");
+  run.add_option("--authorization-policy-file", c.authorizationPolicyFile,
+                 "YAML rules: users/groups -> metrics, pods, log, exec (default: every "
+                 "authenticated user may do everything)");
+  run.add_flag("--anonymous-metrics", c.anonymousMetrics,
+               "Serve /metrics* on the HTTPS port without credentials");
   run.add_option("--socket", c.socketPath,
                  "Unix socket for the API (default STATE-DIR/podkeeper.sock)");
   run.add_option("--cgroup-mount", c.cgroupMount, "Where cgroupfs is mounted")

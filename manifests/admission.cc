@@ -68,18 +68,12 @@ bool isIpLiteral(const std::string& host) {
          ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
 }
 
-// What this node cannot do for a container: it has no TLS client, resolves no names, and
-// always masks /proc.
+// What this node cannot do for a container: it resolves no names, and always masks /proc.
 void admitContainer(const Container& c, const std::string& path, AdmitResult& out) {
   auto refuse = [&](const std::string& field, const std::string& message) {
     out.problems.push_back({kUnsupported, path + "." + field, message});
   };
-  auto checkTarget = [&](const std::string& field, const std::string& host,
-                         const std::string& scheme) {
-    if (scheme == "HTTPS")
-      refuse(field + ".scheme",
-             "HTTPS is not supported by podkeeper (it has no TLS client); use HTTP, a tcpSocket "
-             "or an exec probe");
+  auto checkTarget = [&](const std::string& field, const std::string& host) {
     if (!host.empty() && host != "localhost" && !isIpLiteral(host))
       refuse(
           field + ".host",
@@ -90,15 +84,14 @@ void admitContainer(const Container& c, const std::string& path, AdmitResult& ou
                                      std::pair{"startupProbe", &c.startupProbe}}) {
     if (!*probe) continue;
     const auto& h = (*probe)->handler;
-    if (h.httpGet) checkTarget(std::string(field) + ".httpGet", h.httpGet->host, h.httpGet->scheme);
-    if (h.tcpSocket) checkTarget(std::string(field) + ".tcpSocket", h.tcpSocket->host, "");
+    if (h.httpGet) checkTarget(std::string(field) + ".httpGet", h.httpGet->host);
+    if (h.tcpSocket) checkTarget(std::string(field) + ".tcpSocket", h.tcpSocket->host);
   }
   if (c.lifecycle)
     for (const auto& [field, hook] : {std::pair{"lifecycle.postStart", &c.lifecycle->postStart},
                                       std::pair{"lifecycle.preStop", &c.lifecycle->preStop}})
       if (*hook && (*hook)->httpGet)
-        checkTarget(std::string(field) + ".httpGet", (*hook)->httpGet->host,
-                    (*hook)->httpGet->scheme);
+        checkTarget(std::string(field) + ".httpGet", (*hook)->httpGet->host);
   if (c.securityContext && c.securityContext->procMount == "Unmasked")
     refuse("securityContext.procMount", "an unmasked /proc is not supported by this podkeeper yet");
 }

@@ -55,7 +55,11 @@ AgentMetrics::AgentMetrics(prometheus::Registry& registry)
       httpRequests_(prometheus::BuildCounter()
                         .Name("podkeeper_http_requests_total")
                         .Help("HTTP requests served, by route and status code.")
-                        .Register(registry)) {
+                        .Register(registry)),
+      httpAuthRefusals_(prometheus::BuildCounter()
+                            .Name("podkeeper_http_auth_refusals_total")
+                            .Help("Requests the HTTPS port refused (401, 403), by reason.")
+                            .Register(registry)) {
   prometheus::BuildGauge()
       .Name("podkeeper_build_info")
       .Help("A metric with a constant '1' value labeled by the podkeeper version.")
@@ -99,6 +103,10 @@ void AgentMetrics::httpRequest(const std::string& path, int status) {
   // "" is the Router's "no route": one series for every unknown path.
   httpRequests_.Add({{"path", path.empty() ? "unmatched" : path}, {"code", std::to_string(status)}})
       .Increment();
+}
+
+void AgentMetrics::httpAuthRefused(const std::string& reason) {
+  httpAuthRefusals_.Add({{"reason", reason}}).Increment();
 }
 
 void AgentMetrics::forgetPod(const std::string& ns, const std::string& pod) {

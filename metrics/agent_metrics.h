@@ -33,6 +33,8 @@ class AgentMetrics {
   // path: the matched route pattern (Router::onResponse), not the raw target, to bound
   // cardinality; "" (no route) is counted as "unmatched".
   void httpRequest(const std::string& path, int status);
+  // A request the HTTPS port refused; reason: anonymous, invalid_token, forbidden.
+  void httpAuthRefused(const std::string& reason);
   // Drops the per-pod series (restarts, probes) of a deleted pod so none lingers.
   void forgetPod(const std::string& ns, const std::string& pod);
 
@@ -49,6 +51,7 @@ class AgentMetrics {
   prometheus::Family<prometheus::Gauge>& podsByPhase_;
   prometheus::Family<prometheus::Counter>& probes_;
   prometheus::Family<prometheus::Counter>& httpRequests_;
+  prometheus::Family<prometheus::Counter>& httpAuthRefusals_;
   std::map<PodKey, std::vector<prometheus::Counter*>> restartSeries_;
   std::map<PodKey, std::vector<prometheus::Counter*>> probeSeries_;
 };

@@ -39,7 +39,12 @@ std::shared_ptr<AsyncOp> makeSleepOp(boost::asio::io_context& io, const HandlerS
 
 AsioHandlerRunner::AsioHandlerRunner(boost::asio::io_context& io,
                                      runtime::ContainerRuntime& runtime)
-    : io_(io), runtime_(runtime) {}
+    : io_(io), runtime_(runtime), tls_(boost::asio::ssl::context::tls_client) {
+  // The kubelet's prober: TLS 1.2 or newer, and no verification of the container's
+  // certificate (InsecureSkipVerify), which is usually self-signed.
+  SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
+  tls_.set_verify_mode(boost::asio::ssl::verify_none);
+}
 
 AsioHandlerRunner::~AsioHandlerRunner() {
   *alive_ = false;
@@ -54,7 +59,7 @@ HandlerRunner::Id AsioHandlerRunner::start(const HandlerSpec& spec, Done done) {
       break;
     case HandlerKind::HttpGet:
     case HandlerKind::TcpSocket:
-      op = detail::makeSocketOp(io_, runtime_, spec);
+      op = detail::makeSocketOp(io_, runtime_, spec, tls_);
       break;
     case HandlerKind::Sleep:
       op = detail::makeSleepOp(io_, spec);

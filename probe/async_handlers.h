@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <map>
 #include <memory>
 
@@ -38,6 +39,7 @@ class AsioHandlerRunner final : public HandlerRunner {
 
   boost::asio::io_context& io_;
   runtime::ContainerRuntime& runtime_;
+  boost::asio::ssl::context tls_;  // HTTPS probes and hooks
   Id next_ = 0;
   std::map<Id, Running> ops_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

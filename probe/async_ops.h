@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
 
@@ -26,8 +27,10 @@ inline constexpr size_t kMaxExecOutputBytes = 10 * 1024;
 
 std::shared_ptr<AsyncOp> makeExecOp(boost::asio::io_context& io, runtime::ContainerRuntime& runtime,
                                     const HandlerSpec& spec);
+// tls: the client context of HTTPS probes (no certificate verification, as the kubelet).
 std::shared_ptr<AsyncOp> makeSocketOp(boost::asio::io_context& io,
-                                      runtime::ContainerRuntime& runtime, const HandlerSpec& spec);
+                                      runtime::ContainerRuntime& runtime, const HandlerSpec& spec,
+                                      boost::asio::ssl::context& tls);
 std::shared_ptr<AsyncOp> makeSleepOp(boost::asio::io_context& io, const HandlerSpec& spec);
 
 }  // namespace podkeeper::probe::detail

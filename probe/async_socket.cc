@@ -3,10 +3,13 @@
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "probe/async_ops.h"
 #include "probe/http_probe.h"
@@ -16,12 +19,16 @@ namespace {
 
 using boost::asio::ip::tcp;
 
+namespace ssl = boost::asio::ssl;
+
 // tcpSocket: a connect that succeeds passes. httpGet: GET, then the status line and headers
-// and up to 10 KiB of body are read. Messages follow the kubelet's (Go's net/http) wording.
+// and up to 10 KiB of body are read; with HTTPS the same inside TLS, after a handshake that
+// does not verify the certificate. Messages follow the kubelet's (Go's net/http) wording.
 class SocketOp final : public AsyncOp, public std::enable_shared_from_this<SocketOp> {
  public:
-  SocketOp(boost::asio::io_context& io, runtime::ContainerRuntime& runtime, HandlerSpec spec)
-      : runtime_(runtime), spec_(std::move(spec)), socket_(io), timer_(io) {}
+  SocketOp(boost::asio::io_context& io, runtime::ContainerRuntime& runtime, HandlerSpec spec,
+           ssl::context& tls)
+      : runtime_(runtime), spec_(std::move(spec)), socket_(io), timer_(io), tlsContext_(tls) {}
 
   void begin() override {
     if (aborted_) return;
@@ -54,8 +61,7 @@ class SocketOp final : public AsyncOp, public std::enable_shared_from_this<Socke
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& e) {
       if (e || self->done_) return;
       self->timedOut_ = true;
-      boost::system::error_code ignored;
-      self->socket_.close(ignored);  // the pending operation ends with operation_aborted
+      self->closeSocket();  // the pending operation ends with operation_aborted
     });
   }
 
@@ -63,8 +69,7 @@ class SocketOp final : public AsyncOp, public std::enable_shared_from_this<Socke
     aborted_ = true;
     done_ = true;
     timer_.cancel();
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    closeSocket();
   }
 
  private:
@@ -85,18 +90,54 @@ class SocketOp final : public AsyncOp, public std::enable_shared_from_this<Socke
       return fail(HandlerOutcome::Failure,
                   (http() ? get() : "") + dial() + ": connect: " + ec.message());
     if (!http()) return finish({HandlerOutcome::Success, ""});
+    if (!spec_.https) return sendRequest();
+    tls_.emplace(std::move(socket_), tlsContext_);
+    const std::string sni = probeServerName(spec_);
+    if (!sni.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), sni.c_str());
+    tls_->async_handshake(ssl::stream_base::client,
+                          [self = shared_from_this()](const boost::system::error_code& e) {
+                            if (self->done_) return;
+                            if (e) return self->failRead(e);
+                            self->sendRequest();
+                          });
+  }
+
+  // The plain socket, or the TLS stream over it.
+  template <class Operation>
+  void withStream(Operation&& op) {
+    if (tls_)
+      op(*tls_);
+    else
+      op(socket_);
+  }
+
+  tcp::socket& lowest() { return tls_ ? tls_->next_layer() : socket_; }
+
+  void closeSocket() {
+    boost::system::error_code ignored;
+    lowest().close(ignored);
+  }
+
+  void sendRequest() {
     request_ = httpProbeRequest(spec_);
-    boost::asio::async_write(
-        socket_, boost::asio::buffer(request_),
-        [self = shared_from_this()](const boost::system::error_code& e, size_t) {
-          if (self->done_) return;
-          if (e) return self->failRead(e);
-          self->readMore();
-        });
+    withStream([&](auto& stream) {
+      boost::asio::async_write(
+          stream, boost::asio::buffer(request_),
+          [self = shared_from_this()](const boost::system::error_code& e, size_t) {
+            if (self->done_) return;
+            if (e) return self->failRead(e);
+            self->readMore();
+          });
+    });
   }
 
   void readMore() {
-    socket_.async_read_some(
+    withStream([&](auto& stream) { readSome(stream); });
+  }
+
+  template <class Stream>
+  void readSome(Stream& stream) {
+    stream.async_read_some(
         boost::asio::buffer(buf_),
         [self = shared_from_this()](const boost::system::error_code& e, size_t n) {
           if (self->done_) return;
@@ -121,7 +162,8 @@ class SocketOp final : public AsyncOp, public std::enable_shared_from_this<Socke
       return fail(
           HandlerOutcome::Failure,
           get() + "context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
-    fail(HandlerOutcome::Failure, get() + (e == boost::asio::error::eof ? "EOF" : e.message()));
+    const bool eof = e == boost::asio::error::eof || e == ssl::error::stream_truncated;
+    fail(HandlerOutcome::Failure, get() + (eof ? "EOF" : e.message()));
   }
 
   void fail(HandlerOutcome outcome, std::string message) { finish({outcome, std::move(message)}); }
@@ -130,15 +172,16 @@ class SocketOp final : public AsyncOp, public std::enable_shared_from_this<Socke
     if (done_) return;
     done_ = true;
     timer_.cancel();
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    closeSocket();
     complete(std::move(r));
   }
 
   runtime::ContainerRuntime& runtime_;
   HandlerSpec spec_;
-  tcp::socket socket_;
+  tcp::socket socket_;  // moved into tls_ for HTTPS
   boost::asio::steady_timer timer_;
+  ssl::context& tlsContext_;
+  std::optional<ssl::stream<tcp::socket>> tls_;
   std::string request_, data_;
   std::array<char, 4096> buf_{};
   bool aborted_ = false, timedOut_ = false, done_ = false;
@@ -147,8 +190,9 @@ class SocketOp final : public AsyncOp, public std::enable_shared_from_this<Socke
 }  // namespace
 
 std::shared_ptr<AsyncOp> makeSocketOp(boost::asio::io_context& io,
-                                      runtime::ContainerRuntime& runtime, const HandlerSpec& spec) {
-  return std::make_shared<SocketOp>(io, runtime, spec);
+                                      runtime::ContainerRuntime& runtime, const HandlerSpec& spec,
+                                      ssl::context& tls) {
+  return std::make_shared<SocketOp>(io, runtime, spec, tls);
 }
 
 }  // namespace podkeeper::probe::detail

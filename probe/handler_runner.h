@@ -22,7 +22,11 @@ struct HandlerSpec {
   bool podNetwork = true;
   std::string address = "127.0.0.1";  // an IPv4 or IPv6 literal
   int port = 0;
-  std::string path = "/";                                    // HttpGet
+  std::string path = "/";  // HttpGet
+  // HttpGet scheme HTTPS: TLS without certificate verification, as the kubelet probes; SNI
+  // is the Host header's host when given, else serverName (a host field that is a name).
+  bool https = false;
+  std::string serverName;
   std::vector<std::pair<std::string, std::string>> headers;  // HttpGet, as written
   int64_t sleepMs = 0;                                       // Sleep
   // Exec, HttpGet, TcpSocket: the attempt fails after this (an exec'd command is killed).

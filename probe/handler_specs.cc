@@ -30,6 +30,8 @@ void setHttpGet(HandlerSpec& s, const manifests::HTTPGetAction& h, const manifes
                 const manifests::DecodedPod& pod, const std::string& hostIP) {
   s.kind = HandlerKind::HttpGet;
   setTarget(s, h.host, h.port, c, pod, hostIP);
+  s.https = h.scheme == "HTTPS";
+  if (h.host == "localhost") s.serverName = h.host;
   s.path = h.path.empty() ? "/" : h.path;
   for (const auto& header : h.httpHeaders) s.headers.emplace_back(header.name, header.value);
 }

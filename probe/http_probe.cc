@@ -33,7 +33,21 @@ std::string hostPort(const HandlerSpec& spec) {
 
 }  // namespace
 
-std::string probeUrl(const HandlerSpec& spec) { return "http://" + hostPort(spec) + spec.path; }
+std::string probeUrl(const HandlerSpec& spec) {
+  return (spec.https ? "https://" : "http://") + hostPort(spec) + spec.path;
+}
+
+std::string probeServerName(const HandlerSpec& spec) {
+  std::string host = spec.serverName;
+  for (const auto& [name, value] : spec.headers)
+    if (equalsIgnoringCase(name, "Host")) host = std::string(trim(value));
+  if (host.starts_with('[')) return "";  // [v6]:port
+  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(':') == colon)
+    host.resize(colon);
+  const bool ip = !host.empty() && (host.find(':') != std::string::npos ||
+                                    host.find_first_not_of("0123456789.") == std::string::npos);
+  return ip ? "" : host;
+}
 
 std::string httpProbeRequest(const HandlerSpec& spec) {
   std::string r = "GET " + (spec.path.empty() ? std::string("/") : spec.path) + " HTTP/1.1\r\n";

@@ -8,7 +8,7 @@
 #include "probe/handler_runner.h"
 
 // The HTTP side of an httpGet probe or hook, as pure functions: the request the kubelet sends
-// and how it judges the answer (pkg/probe/http). No TLS: HTTPS is refused at validation.
+// and how it judges the answer (pkg/probe/http). HTTPS is the same exchange inside TLS.
 namespace podkeeper::probe {
 
 // The kubelet's User-Agent is kube-probe/<its major.minor>; podkeeper models this release.
@@ -18,8 +18,13 @@ inline constexpr size_t kMaxProbeBodyBytes = 10 * 1024;
 // A response whose status line and headers are longer than this fails the probe.
 inline constexpr size_t kMaxProbeHeadBytes = 64 * 1024;
 
-// "http://127.0.0.1:8080/healthz" (IPv6 addresses in brackets), for messages.
+// "http://127.0.0.1:8080/healthz" (https:// for HTTPS; IPv6 addresses in brackets), for
+// messages.
 std::string probeUrl(const HandlerSpec& spec);
+
+// The TLS server name (SNI) of an HTTPS probe: the Host header's host when the spec sets one,
+// else spec.serverName; "" for an IP address (no SNI is sent for those, as in Go).
+std::string probeServerName(const HandlerSpec& spec);
 
 // GET with Host (address:port unless a Host header is given), the kubelet's User-Agent and
 // Accept (each unless given), Connection: close, then the spec's headers as written.

@@ -211,12 +211,12 @@ std::string describePod(const json& pod, const json& eventList, int64_t nowNs) {
 
 int runDescribePod(const DescribePodOptions& o, std::ostream& out, std::ostream& err) {
   std::string path = "/pods/" + urlEncode(o.namespace_) + "/" + urlEncode(o.name);
-  auto pod = getJson(o.socketPath, path);
+  auto pod = getJson(o.endpoint, path);
   if (!pod) {
     err << pod.error().message << "\n";
     return 1;
   }
-  auto events = getJson(o.socketPath, path + "/events");
+  auto events = getJson(o.endpoint, path + "/events");
   if (!events) {
     err << events.error().message << "\n";
     return 1;

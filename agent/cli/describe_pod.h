@@ -5,12 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "agent/cli/unix_http_client.h"
+#include "agent/cli/api_client.h"
 
 namespace podkeeper::cli {
 
 struct DescribePodOptions {
-  std::string socketPath = kDefaultSocket;
+  ApiEndpoint endpoint;  // --socket, or --server with credentials
   std::string namespace_ = "default";
   std::string name;
 };

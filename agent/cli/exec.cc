@@ -20,7 +20,7 @@ std::string execTarget(const ExecOptions& o) {
 }  // namespace
 
 int runExec(const ExecOptions& o, std::ostream& err) {
-  auto location = getJson(o.socketPath, execTarget(o));
+  auto location = getJson(o.endpoint, execTarget(o));
   if (!location) {
     err << location.error().message << "\n";
     return 1;

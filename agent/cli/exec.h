@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "agent/cli/unix_http_client.h"
+#include "agent/cli/api_client.h"
 
 namespace podkeeper::cli {
 
 struct ExecOptions {
-  std::string socketPath = kDefaultSocket;
+  ApiEndpoint endpoint;  // --socket, or --server with credentials
   std::string namespace_ = "default";
   std::string name;
   std::string container;             // -c; "" = the pod's default container

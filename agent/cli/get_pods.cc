@@ -67,7 +67,7 @@ Result<std::string> formatPods(const json& podList, const GetPodsOptions& o, int
 }
 
 int runGetPods(const GetPodsOptions& options, std::ostream& out, std::ostream& err) {
-  auto list = getJson(options.socketPath, "/pods");
+  auto list = getJson(options.endpoint, "/pods");
   if (!list) {
     err << list.error().message << "\n";
     return 1;

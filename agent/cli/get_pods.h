@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "agent/cli/unix_http_client.h"
+#include "agent/cli/api_client.h"
 #include "common/error.h"
 
 namespace podkeeper::cli {
 
 struct GetPodsOptions {
-  std::string socketPath = kDefaultSocket;
+  ApiEndpoint endpoint;                // --socket, or --server with credentials
   std::string namespace_ = "default";  // -n
   bool allNamespaces = false;          // -A
   std::string output;                  // "" | wide | json | yaml

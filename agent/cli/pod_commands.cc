@@ -3,8 +3,21 @@
 namespace podkeeper::cli {
 namespace {
 
-void addSocket(CLI::App& cmd, std::string& socketPath) {
-  cmd.add_option("--socket", socketPath, "Unix socket of the agent")->capture_default_str();
+void addSocket(CLI::App& cmd, ApiEndpoint& e) {
+  cmd.add_option("--socket", e.socketPath, "Unix socket of the agent")->capture_default_str();
+}
+
+// Another node's HTTPS port instead of the local socket (get and describe).
+void addServer(CLI::App& cmd, ApiEndpoint& e) {
+  addSocket(cmd, e);
+  cmd.add_option("--server", e.server, "https://HOST[:PORT] of a node (default port 10250)");
+  cmd.add_option("--token", e.token, "Bearer token for --server");
+  cmd.add_option("--token-file", e.tokenFile, "File holding the bearer token for --server");
+  cmd.add_option("--cert", e.certFile, "Client certificate (PEM) for --server");
+  cmd.add_option("--key", e.keyFile, "Key of --cert (PEM)");
+  cmd.add_option("--ca", e.caFile, "CA bundle that verifies --server (default: system CAs)");
+  cmd.add_flag("--insecure-skip-tls-verify", e.insecureSkipTlsVerify,
+               "Do not verify --server's certificate (its traffic can then be read)");
 }
 
 void addNamespace(CLI::App& cmd, std::string& ns) {
@@ -30,7 +43,7 @@ void PodCommands::addGet(CLI::App& app) {
       ->check(CLI::IsMember({"wide", "json", "yaml"}));
   addNamespace(*getPods_, get_.namespace_);
   getPods_->add_flag("-A,--all-namespaces", get_.allNamespaces, "Pods of every namespace");
-  addSocket(*getPods_, get_.socketPath);
+  addServer(*getPods_, get_.endpoint);
 }
 
 void PodCommands::addDescribe(CLI::App& app) {
@@ -40,7 +53,7 @@ void PodCommands::addDescribe(CLI::App& app) {
   describePod_->alias("pods")->alias("po");
   describePod_->add_option("name", describe_.name, "Pod name")->required();
   addNamespace(*describePod_, describe_.namespace_);
-  addSocket(*describePod_, describe_.socketPath);
+  addServer(*describePod_, describe_.endpoint);
 }
 
 void PodCommands::addLogs(CLI::App& app) {
@@ -54,7 +67,7 @@ void PodCommands::addLogs(CLI::App& app) {
   logs_->add_option("--tail", logsOptions_.tail, "Only the last N lines (-1: all)")
       ->capture_default_str();
   addNamespace(*logs_, logsOptions_.namespace_);
-  addSocket(*logs_, logsOptions_.socketPath);
+  addServer(*logs_, logsOptions_.endpoint);
 }
 
 void PodCommands::addExec(CLI::App& app) {
@@ -65,7 +78,7 @@ void PodCommands::addExec(CLI::App& app) {
   exec_->add_option("-c,--container", execOptions_.container,
                     "Container (default: the pod's default or first container)");
   addNamespace(*exec_, execOptions_.namespace_);
-  addSocket(*exec_, execOptions_.socketPath);
+  addSocket(*exec_, execOptions_.endpoint);
 }
 
 bool PodCommands::parsed() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,6 +10,12 @@
 // Plain request/response values, so handlers and routing are tested without sockets.
 namespace podkeeper::http {
 
+// The subject of a client certificate that the TLS handshake verified against the client CA.
+struct TlsPeer {
+  std::string commonName;                  // CN: the user
+  std::vector<std::string> organizations;  // O: the groups
+};
+
 struct HttpRequest {
   std::string method;                                        // "GET", "HEAD", ...
   std::string target;                                        // as sent: "/metrics?x=1"
@@ -16,6 +23,8 @@ struct HttpRequest {
   std::string query;                                         // "x=1"
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  std::optional<TlsPeer> peer;  // set on TLS connections with a verified client certificate
+  std::string remote;           // "10.0.0.3:51234" on TCP; "" on the unix socket
 
   // The first header of that name (case-insensitive), or "" when absent.
   std::string_view header(std::string_view name) const;

@@ -10,6 +10,8 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
+#include <string_view>
+#include <type_traits>
 
 #include "agent/http/http_session.h"
 #include "agent/http/listen_address.h"
@@ -37,12 +39,14 @@ HttpRequest toHttpRequest(const bhttp::request<bhttp::string_body>& req) {
 
 namespace {
 
-// Accepts connections forever (until closed), handing each to a Session.
+// Accepts connections forever (until closed), handing each to a Session (TLS when a context
+// is given).
 template <class Protocol>
 class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
  public:
-  Listener(asio::io_context& io, std::shared_ptr<ServerState> state)
-      : acceptor_(io), retry_(io), state_(std::move(state)) {}
+  Listener(asio::io_context& io, std::shared_ptr<ServerState> state,
+           std::shared_ptr<asio::ssl::context> tls = nullptr)
+      : acceptor_(io), retry_(io), state_(std::move(state)), tls_(std::move(tls)) {}
 
   typename Protocol::acceptor& acceptor() { return acceptor_; }
 
@@ -71,24 +75,60 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
       });
       return;
     }
-    if (state_->active >= state_->limits.maxConnections) {
-      if (!state_->atLimitLogged) {
-        spdlog::warn("http: {} connections open, refusing new ones until some close",
-                     state_->active);
-        state_->atLimitLogged = true;
-      }
-      beast::error_code ignored;
-      socket.close(ignored);
+    if (state_->active >= state_->limits.maxConnections && !makeRoom()) {
+      refuse(socket);
     } else {
       state_->atLimitLogged = false;
-      std::make_shared<Session<Protocol>>(std::move(socket), state_)->start();
+      start(std::move(socket));
     }
     accept();
+  }
+
+  // Closes the session that has waited longest for a request; false when none waits.
+  bool makeRoom() {
+    if (state_->waiting.empty()) return false;
+    auto oldest = state_->waiting.begin();
+    auto close = std::move(oldest->second);
+    state_->waiting.erase(oldest);
+    close();
+    return true;
+  }
+
+  void refuse(typename Protocol::socket& socket) {
+    ++state_->refused;
+    if (!state_->atLimitLogged) {
+      spdlog::warn("http: {} connections open and all busy, refusing new ones until some close",
+                   state_->active);
+      state_->atLimitLogged = true;
+    }
+    beast::error_code ignored;
+    if (!tls_) {
+      // A fresh socket's send buffer is empty: this small write does not block.
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 5\r\n"
+          "Retry-After: 1\r\n\r\nbusy\n";
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(kBusy), ignored);
+      socket.shutdown(asio::socket_base::shutdown_send, ignored);
+    }
+    socket.close(ignored);
+  }
+
+  void start(typename Protocol::socket socket) {
+    if constexpr (std::is_same_v<Protocol, asio::ip::tcp>) {
+      if (tls_) {
+        std::make_shared<Session<TlsStream>>(state_, beast::tcp_stream(std::move(socket)), *tls_)
+            ->start();
+        return;
+      }
+    }
+    std::make_shared<Session<PlainStream<Protocol>>>(state_, std::move(socket))->start();
   }
 
   typename Protocol::acceptor acceptor_;
   asio::steady_timer retry_;
   std::shared_ptr<ServerState> state_;
+  std::shared_ptr<asio::ssl::context> tls_;  // kept alive by the listener; sessions use it
 };
 
 template <class Protocol, class Endpoint>
@@ -130,17 +170,23 @@ HttpServer::HttpServer(asio::io_context& io, Handler handler, HttpServerLimits l
 HttpServer::~HttpServer() { stop(); }
 
 Result<void> HttpServer::listenTcp(const std::string& hostPort) {
+  return listenTls(hostPort, nullptr);
+}
+
+Result<void> HttpServer::listenTls(const std::string& hostPort,
+                                   std::shared_ptr<asio::ssl::context> tls) {
   auto address = parseListenAddress(hostPort);
   if (!address) return fail(address.error());
-  auto listener = std::make_shared<Listener<asio::ip::tcp>>(io_, state_);
+  const bool secure = tls != nullptr;
+  auto listener = std::make_shared<Listener<asio::ip::tcp>>(io_, state_, std::move(tls));
   asio::ip::tcp::endpoint ep(address->address, address->port);
   if (auto r = openAcceptor<asio::ip::tcp>(listener->acceptor(), ep, true, hostPort); !r) {
     return r;
   }
   listener->accept();
   listeners_->tcp.push_back(listener);
-  spdlog::info("http: listening on {} (port {})", hostPort,
-               listener->acceptor().local_endpoint().port());
+  spdlog::info("http: listening on {} (port {}{})", hostPort,
+               listener->acceptor().local_endpoint().port(), secure ? ", TLS" : "");
   return {};
 }
 
@@ -194,6 +240,8 @@ uint16_t HttpServer::tcpPort() const {
 }
 
 size_t HttpServer::activeConnections() const { return state_->active; }
+
+uint64_t HttpServer::refusedConnections() const { return state_->refused; }
 
 void HttpServer::stop() {
   for (auto& l : listeners_->tcp) l->close();

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,11 +16,16 @@
 namespace podkeeper::http {
 
 struct HttpServerLimits {
-  // Every read and write re-arms this; a client silent (or too slow) this long is dropped.
+  // A whole request (or a response) must pass within this; a client silent or too slow
+  // this long is dropped. Re-armed for each request.
   std::chrono::milliseconds idleTimeout{30000};
-  uint32_t headerLimit = 8 * 1024;  // bytes of request line and headers
+  std::chrono::milliseconds handshakeTimeout{10000};  // TLS
+  uint32_t headerLimit = 8 * 1024;                    // bytes of request line and headers
   uint64_t bodyLimit = 64 * 1024;
-  size_t maxConnections = 100;  // further connections are closed at once
+  // At the limit, the connection that has waited longest for a request is closed to make
+  // room (so 1,000 slow clients cannot lock out a scrape); when every connection is busy
+  // answering, the new one is refused (plain: a 503 answer; TLS: closed).
+  size_t maxConnections = 100;
 };
 
 struct ServerState;
@@ -35,12 +41,16 @@ class HttpServer {
 
   // "0.0.0.0:10255", "127.0.0.1:0", "[::1]:0". May be called more than once.
   Result<void> listenTcp(const std::string& hostPort);
+  // The same, over TLS with this context (see tls_context.h).
+  Result<void> listenTls(const std::string& hostPort,
+                         std::shared_ptr<boost::asio::ssl::context> tls);
   // Replaces a stale socket file, but not one a live process serves; the socket is bound in
   // a private directory and has `mode` (e.g. 0600) before it appears at path.
   Result<void> listenUnix(const std::string& path, mode_t mode);
   // Port of the first TCP listener (the real one when asked for port 0); 0 when none.
   uint16_t tcpPort() const;
   size_t activeConnections() const;
+  uint64_t refusedConnections() const;
   // Closes listeners and every open connection; removes unix socket files.
   void stop();
 

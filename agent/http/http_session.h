@@ -4,13 +4,18 @@
 
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "agent/http/server_state.h"
+#include "agent/http/tls_context.h"
 
 namespace podkeeper::http {
 
@@ -19,20 +24,30 @@ namespace bhttp = boost::beast::http;
 
 HttpRequest toHttpRequest(const bhttp::request<bhttp::string_body>& req);
 
-// One connection: read a request (timeout re-armed), answer it, repeat while keep-alive.
 template <class Protocol>
-class Session : public std::enable_shared_from_this<Session<Protocol>> {
- public:
-  using Stream =
-      beast::basic_stream<Protocol, boost::asio::any_io_executor, beast::unlimited_rate_policy>;
+using PlainStream =
+    beast::basic_stream<Protocol, boost::asio::any_io_executor, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-  Session(typename Protocol::socket socket, std::shared_ptr<ServerState> state)
-      : stream_(std::move(socket)), state_(std::move(state)), id_(state_->nextSessionId++) {
+// One connection: (TLS handshake,) read a request (timeout re-armed), answer it, repeat while
+// keep-alive. One implementation for the unix socket, plain TCP and TLS: Stream is a
+// PlainStream or a TlsStream.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  template <class... StreamArgs>
+  Session(std::shared_ptr<ServerState> state, StreamArgs&&... args)
+      : stream_(std::forward<StreamArgs>(args)...),
+        state_(std::move(state)),
+        id_(state_->nextSessionId++) {
     ++state_->active;
   }
   ~Session() {
     --state_->active;
     state_->closers.erase(id_);
+    state_->waiting.erase(id_);
   }
 
   void start() {
@@ -40,31 +55,74 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     state_->closers[id_] = [weak] {
       if (auto s = weak.lock()) s->close();
     };
-    readRequest();
+    using Socket = std::remove_cvref_t<decltype(lowest().socket())>;
+    if constexpr (std::is_same_v<typename Socket::protocol_type, boost::asio::ip::tcp>) {
+      beast::error_code ec;
+      const auto ep = lowest().socket().remote_endpoint(ec);
+      if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+    if constexpr (kTls) {
+      waitingForRequest(true);
+      lowest().expires_after(state_->limits.handshakeTimeout);
+      stream_.async_handshake(
+          boost::asio::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
+    } else {
+      readRequest();
+    }
   }
 
  private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Sessions waiting for a request (or a handshake) are the ones closed first when the
+  // server is at its connection limit: a slow or idle client gives way to a new one.
+  void waitingForRequest(bool waiting) {
+    if (!waiting) {
+      state_->waiting.erase(id_);
+      return;
+    }
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    state_->waiting[id_] = [weak] {
+      if (auto s = weak.lock()) s->close();
+    };
+  }
+
+  void onHandshake(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("http: TLS handshake failed: {}", ec.message());
+      return close();
+    }
+    if constexpr (kTls) peer_ = verifiedPeer(stream_.native_handle());
+    readRequest();
+  }
+
   void readRequest() {
+    waitingForRequest(true);
     parser_.emplace();
     parser_->header_limit(state_->limits.headerLimit);
     parser_->body_limit(state_->limits.bodyLimit);
-    stream_.expires_after(state_->limits.idleTimeout);
+    lowest().expires_after(state_->limits.idleTimeout);
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
+    waitingForRequest(false);
     if (ec == bhttp::error::header_limit) return reject(431, "request header too large\n");
     if (ec == bhttp::error::body_limit) return reject(413, "request body too large\n");
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == boost::asio::error::operation_aborted || ec == boost::asio::error::eof ||
-        ec == boost::asio::error::connection_reset) {
+        ec == boost::asio::error::connection_reset || closed_) {
       return close();
     }
     if (ec) return reject(400, "bad request\n");
     const auto& req = parser_->get();
-    HttpResponse response = state_->handler(toHttpRequest(req));
+    HttpRequest request = toHttpRequest(req);
+    request.peer = peer_;
+    request.remote = remote_;
+    HttpResponse response = state_->handler(request);
     send(std::move(response), req.keep_alive(), req.version());
   }
 
@@ -99,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
 
   template <class Message>
   void write(std::shared_ptr<Message> msg) {
-    stream_.expires_after(state_->limits.idleTimeout);
+    lowest().expires_after(state_->limits.idleTimeout);
     bhttp::async_write(stream_, *msg,
                        [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
                          self->onWrite(ec, msg->need_eof());
@@ -108,7 +166,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
 
   void onWrite(beast::error_code ec, bool closeAfter) {
     if (!ec && lingerAfterWrite_) return linger();
-    if (ec || closeAfter) return close();
+    if (ec || closeAfter || closed_) return close();
     readRequest();
   }
 
@@ -117,35 +175,42 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   // reads it. So stop sending, and drain (bounded in time and bytes) until the client closes.
   void linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(Protocol::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTime);
+    lowest().socket().shutdown(boost::asio::socket_base::shutdown_send, ignored);
+    lowest().expires_after(kLingerTime);
     drain();
   }
 
   void drain() {
-    stream_.async_read_some(boost::asio::buffer(scratch_),
-                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ > kLingerBytes) return self->close();
-                              self->drain();
-                            });
+    lowest().async_read_some(boost::asio::buffer(scratch_),
+                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                               self->drained_ += n;
+                               if (ec || self->drained_ > kLingerBytes) return self->close();
+                               self->drain();
+                             });
   }
 
   static constexpr auto kLingerTime = std::chrono::seconds(2);
   static constexpr size_t kLingerBytes = 4 << 20;
 
+  // Closes the socket under the TLS layer too (no close_notify: the client may be gone, and
+  // waiting for it would hold the session).
   void close() {
+    closed_ = true;
+    state_->waiting.erase(id_);
     beast::error_code ignored;
-    stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(boost::asio::socket_base::shutdown_both, ignored);
+    lowest().close();
   }
 
   Stream stream_;
   std::shared_ptr<ServerState> state_;
   uint64_t id_;
+  std::optional<TlsPeer> peer_;
+  std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool lingerAfterWrite_ = false;
+  bool closed_ = false;
   size_t drained_ = 0;
   std::array<char, 16384> scratch_{};
 };

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <unordered_map>
 
 #include "agent/http/http_message.h"
@@ -18,6 +19,9 @@ struct ServerState {
   bool atLimitLogged = false;
   uint64_t nextSessionId = 0;
   std::unordered_map<uint64_t, std::function<void()>> closers;  // open sessions
+  // Sessions waiting for a request or a TLS handshake, oldest (lowest id) first.
+  std::map<uint64_t, std::function<void()>> waiting;
+  uint64_t refused = 0;  // connections refused at the limit
 };
 
 }  // namespace podkeeper::http

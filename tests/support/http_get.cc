@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -14,17 +15,22 @@ namespace {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 
 constexpr uint64_t kBodyLimit = 64u << 20;
 
 // Connected socket in, answer out; a server that stops talking fails the read after 30 s
 // instead of hanging the test.
-template <class Socket>
-HttpResult getOver(Socket& socket, const std::string& target) {
+void boundReads(int fd) {
   timeval tv{30, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+template <class Stream>
+HttpResult getOver(Stream& socket, const std::string& target, const std::string& token = "") {
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, "localhost");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   req.set(http::field::connection, "close");
   boost::beast::error_code ec;
   http::write(socket, req, ec);
@@ -45,6 +51,7 @@ HttpResult httpGetUnix(const std::string& socketPath, const std::string& target)
   boost::beast::error_code ec;
   socket.connect({socketPath}, ec);
   if (ec) return {};
+  boundReads(socket.native_handle());
   return getOver(socket, target);
 }
 
@@ -54,7 +61,30 @@ HttpResult httpGetLoopback(uint16_t port, const std::string& target) {
   boost::beast::error_code ec;
   socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return {};
+  boundReads(socket.native_handle());
   return getOver(socket, target);
+}
+
+HttpResult httpsGetLoopback(uint16_t port, const std::string& target, const HttpsCredentials& c) {
+  asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  boost::beast::error_code ec;
+  if (!c.caFile.empty()) {
+    ctx.load_verify_file(c.caFile, ec);
+    ctx.set_verify_mode(ssl::verify_peer);
+  }
+  if (!c.certFile.empty()) {
+    ctx.use_certificate_chain_file(c.certFile, ec);
+    ctx.use_private_key_file(c.keyFile, ssl::context::pem, ec);
+  }
+  if (ec) return {};
+  ssl::stream<asio::ip::tcp::socket> stream(io, ctx);
+  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {};
+  boundReads(stream.next_layer().native_handle());
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return {};
+  return getOver(stream, target, c.bearerToken);
 }
 
 }  // namespace podkeeper::support

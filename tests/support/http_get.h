@@ -17,4 +17,16 @@ HttpResult httpGetUnix(const std::string& socketPath, const std::string& target)
 // GET target from 127.0.0.1:port.
 HttpResult httpGetLoopback(uint16_t port, const std::string& target);
 
+// What an HTTPS GET presents and trusts. Without caFile the server is not verified.
+struct HttpsCredentials {
+  std::string bearerToken{};  // Authorization: Bearer ...
+  std::string certFile{};     // client certificate and its key
+  std::string keyFile{};
+  std::string caFile{};
+};
+
+// GET target from https://127.0.0.1:port; status 0 also when the handshake fails.
+HttpResult httpsGetLoopback(uint16_t port, const std::string& target,
+                            const HttpsCredentials& credentials = {});
+
 }  // namespace podkeeper::support

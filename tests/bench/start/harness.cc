@@ -390,7 +390,7 @@ void Workspace::startAgent(const std::string& binary, const std::string& imageDi
   if (log < 0) die("open " + agentLog());
   agentPid_ = spawn({binary, "run", "--manifest-dir", manifests(), "--state-dir", state(),
                      "--image-dir", imageDir, "--log-dir", logs(), "--cgroup-root", cgroupRoot_,
-                     "--listen", "127.0.0.1:0", "--socket", state() + "/pk.sock"},
+                     "--listen", "127.0.0.1:0", "--port", "0", "--socket", state() + "/pk.sock"},
                     log, log);
   ::close(log);
   LineCounter ready(agentLog(), {"serving /metrics"});

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -59,6 +60,9 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
       "--image-dir", imageDir_, "--log-dir",      logDir_,       "--cgroup-root", cgroupRoot_,
       "--root-dir",  rootDir_,  "--listen",       "127.0.0.1:0", "--relist",      "2",
       "--resync",    "2",       "--log-level",    "debug"};
+  // The HTTPS port is off unless a test asks for one (tests run side by side).
+  const bool https = std::find(extraFlags.begin(), extraFlags.end(), "--port") != extraFlags.end();
+  if (!https) args.insert(args.end(), {"--port", "0"});
   args.insert(args.end(), extraFlags.begin(), extraFlags.end());
   agentPid_ = support::spawnLogged(args, base_ + "/agent.log", support::LogMode::Append);
   // The agent logs the real port when asked for port 0; a restart logs a new line, and the
@@ -72,6 +76,10 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
           found = std::stoi((*it)[1]);
         if (found == 0) return false;
         port_ = found;
+        std::smatch tls;
+        if (std::regex_search(log, tls, std::regex(R"(\(port (\d+), TLS\))")))
+          securePort_ = std::stoi(tls[1]);
+        if (https && securePort_ == 0) return false;
         return getTcp("/healthz").status == 200 && get("/healthz").status == 200;
       },
       10s);
@@ -88,6 +96,7 @@ void AgentHarness::stop() {
   }
   agentPid_ = -1;
   port_ = 0;
+  securePort_ = 0;
 }
 
 void AgentHarness::dropManifest(const std::string& name, const std::string& yaml) {

@@ -39,6 +39,8 @@ class AgentHarness {
   // The read API lives on the unix socket; the plain TCP port serves health and metrics only.
   HttpResult get(const std::string& path) const;
   HttpResult getTcp(const std::string& path) const;
+  // The HTTPS port when the agent was started with --port (0 otherwise); the first start's.
+  int securePort() const { return securePort_; }
   std::string agentLog() const;
 
   const std::string& cgroupRoot() const { return cgroupRoot_; }
@@ -57,6 +59,7 @@ class AgentHarness {
 
   std::string base_, manifestDir_, stateDir_, rootDir_, imageDir_, logDir_, cgroupRoot_;
   int port_ = 0;
+  int securePort_ = 0;
   pid_t agentPid_ = -1;
 };
 

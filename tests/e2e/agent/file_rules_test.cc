@@ -66,11 +66,12 @@ TEST_F(FileRules, MultiDocumentYamlAndJsonFilesEachRunTheirPods) {
 TEST_F(FileRules, UnsupportedFieldIsRefusedByPathWithoutStartingThePod) {
   PodYaml pod;
   pod.uid = "probed";
-  std::string yaml = pod.str() + "    livenessProbe:\n      httpGet: {port: 80, scheme: HTTPS}\n";
+  std::string yaml =
+      pod.str() + "    livenessProbe:\n      httpGet: {port: 80, host: db.example}\n";
   agent.dropManifest("web.yaml", yaml);
   ASSERT_TRUE(waitFor(
       [&] {
-        return agent.agentLog().find("spec.containers[0].livenessProbe.httpGet.scheme") !=
+        return agent.agentLog().find("spec.containers[0].livenessProbe.httpGet.host") !=
                std::string::npos;
       },
       8s))

@@ -54,7 +54,8 @@ Exited runSecondAgent(const AgentHarness& first, const std::string& base) {
                                    "--image-dir",    base + "/images",
                                    "--log-dir",      base + "/logs",
                                    "--cgroup-root",  "pk-e2e-second-" + std::to_string(::getpid()),
-                                   "--listen",       "127.0.0.1:0"};
+                                   "--listen",       "127.0.0.1:0",
+                                   "--port",         "0"};
   const pid_t pid = support::spawnLogged(args, out, support::LogMode::Truncate);
   Exited result;
   int status = 0;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "agent/cli/unix_http_client.h"
+#include "agent/cli/api_client.h"
 #include "tests/support/command.h"
 #include "tests/support/http_get.h"
 #include "tests/support/text.h"
@@ -15,12 +15,14 @@
 namespace podkeeper::metrics::testing {
 
 PrometheusServer::PrometheusServer(const std::string& target, const std::string& metricsPath)
-    : port_(freeLoopbackPort()) {
+    : PrometheusServer("  - job_name: podkeeper\n    metrics_path: " + metricsPath +
+                       "\n    static_configs:\n      - targets: ['" + target + "']\n") {}
+
+PrometheusServer::PrometheusServer(const std::string& scrapeConfigs) : port_(freeLoopbackPort()) {
   const std::string config = dir_.path() + "/prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                        << "scrape_configs:\n  - job_name: podkeeper\n"
-                        << "    metrics_path: " << metricsPath << "\n"
-                        << "    static_configs:\n      - targets: ['" << target << "']\n";
+                        << "scrape_configs:\n"
+                        << scrapeConfigs;
   const std::string log = dir_.path() + "/prometheus.log";
   const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
   const std::string data = "--storage.tsdb.path=" + dir_.path() + "/data";

@@ -17,6 +17,9 @@ namespace podkeeper::metrics::testing {
 class PrometheusServer {
  public:
   PrometheusServer(const std::string& target, const std::string& metricsPath);
+  // With these scrape_configs (a YAML list, indented by two spaces), e.g. HTTPS jobs with
+  // tls_config and authorization.
+  explicit PrometheusServer(const std::string& scrapeConfigs);
   ~PrometheusServer();
   PrometheusServer(const PrometheusServer&) = delete;
   PrometheusServer& operator=(const PrometheusServer&) = delete;

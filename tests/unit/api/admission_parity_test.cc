@@ -103,8 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "    sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}]\n",
                    {},
                    false},
-        ParityCase{
-            "https_probe", "    livenessProbe: {httpGet: {port: 80, scheme: HTTPS}}\n", {}, false},
+        ParityCase{"https_probe", "    livenessProbe: {httpGet: {port: 80, scheme: HTTPS}}\n"},
         ParityCase{"http_probe", "    livenessProbe: {httpGet: {port: 80}}\n"},
         ParityCase{"probe_host_name",
                    "    readinessProbe: {tcpSocket: {port: 80, host: db.example}}\n",

@@ -7,14 +7,17 @@
 #include <thread>
 
 #include "agent/api/pod_api.h"
+#include "agent/auth/auth_filter.h"
 #include "agent/cli/describe_pod.h"
 #include "agent/cli/get_pods.h"
 #include "agent/cli/logs.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/http/http_server.h"
+#include "agent/http/tls_context.h"
 #include "reconciler/reconciler.h"
 #include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_pods.h"
 
 // The CLI commands against the real HTTP server on a unix socket, serving the pod API over a
@@ -46,10 +49,25 @@ class CliOverSocketTest : public ::testing::Test {
         {"192.0.2.10", "node1", (dir_ / "logs").string(), [this] { return clock_.now; }, true, {}});
     socket_ = (dir_ / "pk.sock").string();
     ASSERT_TRUE(server_.listenUnix(socket_, 0600));
+    // The same routes on HTTPS behind the agent's auth chain, for --server.
+    pki_ = std::make_unique<support::TestPki>(dir_.string());
+    auto entries = auth::parseTokenFile("pods-token,oncall,1\n", "tokens");
+    ASSERT_TRUE(entries);
+    tokens_ = auth::TokenTable(*entries);
+    auth::AuthOptions options;
+    options.tokens = [this] { return &tokens_; };
+    auto tls = http::makeServerTlsContext({pki_->serverCert(), pki_->serverKey(), pki_->caFile()});
+    ASSERT_TRUE(tls);
+    ASSERT_TRUE(tlsServer_.listenTls("127.0.0.1:0", *tls));
+    server = "https://127.0.0.1:" + std::to_string(tlsServer_.tcpPort());
+    secure_ = auth::requireAuth(router_.handler(), std::move(options));
     loop_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
-    boost::asio::post(io_, [this] { server_.stop(); });
+    boost::asio::post(io_, [this] {
+      server_.stop();
+      tlsServer_.stop();
+    });
     loop_.join();
     fs::remove_all(dir_);
   }
@@ -62,6 +80,11 @@ class CliOverSocketTest : public ::testing::Test {
   http::Router router_;
   boost::asio::io_context io_;
   http::HttpServer server_{io_, router_.handler()};
+  std::unique_ptr<support::TestPki> pki_;
+  auth::TokenTable tokens_;
+  http::Handler secure_;
+  http::HttpServer tlsServer_{io_, [this](const http::HttpRequest& r) { return secure_(r); }};
+  std::string server;
   std::string socket_;
   std::thread loop_;
 };
@@ -69,7 +92,7 @@ class CliOverSocketTest : public ::testing::Test {
 TEST_F(CliOverSocketTest, GetPodsPrintsTheTable) {
   std::ostringstream out, err;
   GetPodsOptions o;
-  o.socketPath = socket_;
+  o.endpoint.socketPath = socket_;
   EXPECT_EQ(runGetPods(o, out, err), 0) << err.str();
   EXPECT_TRUE(
       out.str().starts_with("NAME   READY   STATUS    RESTARTS   AGE\n"
@@ -79,7 +102,10 @@ TEST_F(CliOverSocketTest, GetPodsPrintsTheTable) {
 
 TEST_F(CliOverSocketTest, DescribeOfAnUnknownPodFailsWithTheServersMessage) {
   std::ostringstream out, err;
-  EXPECT_EQ(runDescribePod({socket_, "default", "nope"}, out, err), 1);
+  DescribePodOptions o;
+  o.endpoint.socketPath = socket_;
+  o.name = "nope";
+  EXPECT_EQ(runDescribePod(o, out, err), 1);
   EXPECT_EQ(err.str(),
             "Error from server (NotFound): pods \"nope\" not found in namespace default\n");
 }
@@ -90,7 +116,7 @@ TEST_F(CliOverSocketTest, LogsPrintTheTailOfTheCriFileAsPlainText) {
   std::ofstream(logs / "0.log") << "T stdout F one\nT stderr P tw\nT stderr F o\n";
   std::ostringstream out, err;
   LogsOptions o;
-  o.socketPath = socket_;
+  o.endpoint.socketPath = socket_;
   o.name = "web";
   o.tail = 1;
   EXPECT_EQ(runLogs(o, out, err), 0) << err.str();
@@ -100,7 +126,7 @@ TEST_F(CliOverSocketTest, LogsPrintTheTailOfTheCriFileAsPlainText) {
 TEST_F(CliOverSocketTest, NoAgentListeningIsAClearError) {
   std::ostringstream out, err;
   GetPodsOptions o;
-  o.socketPath = (dir_ / "absent.sock").string();
+  o.endpoint.socketPath = (dir_ / "absent.sock").string();
   EXPECT_EQ(runGetPods(o, out, err), 1);
   EXPECT_NE(err.str().find("is podkeeper running?"), std::string::npos) << err.str();
 }
@@ -127,6 +153,62 @@ TEST_F(CliOverSocketTest, LogsCommandLineTakesContainerAndTail) {
   std::ostringstream out, err;
   EXPECT_EQ(commands.run(out, err), 0) << err.str();
   EXPECT_EQ(out.str(), "two\n");
+}
+
+TEST_F(CliOverSocketTest, GetPodsOverHttpsWithATokenOrAClientCertificate) {
+  std::ostringstream out, err;
+  GetPodsOptions o;
+  o.endpoint.server = server;
+  o.endpoint.token = "pods-token";
+  o.endpoint.caFile = pki_->caFile();
+  EXPECT_EQ(runGetPods(o, out, err), 0) << err.str();
+  EXPECT_TRUE(out.str().find("web    1/1     Running") != std::string::npos) << out.str();
+  auto cert = pki_->client("admin", {"ops"});
+  GetPodsOptions withCert;
+  withCert.endpoint.server = server;
+  withCert.endpoint.certFile = cert.certFile;
+  withCert.endpoint.keyFile = cert.keyFile;
+  withCert.endpoint.insecureSkipTlsVerify = true;
+  std::ostringstream out2;
+  EXPECT_EQ(runGetPods(withCert, out2, err), 0) << err.str();
+  EXPECT_EQ(out2.str().substr(0, 4), "NAME");
+}
+
+TEST_F(CliOverSocketTest, DescribeOverHttpsReadsTheTokenFromAFile) {
+  std::ofstream(dir_ / "token") << "pods-token\n";
+  DescribePodOptions o;
+  o.endpoint.server = server;
+  o.endpoint.tokenFile = (dir_ / "token").string();
+  o.endpoint.caFile = pki_->caFile();
+  o.name = "web";
+  std::ostringstream out, err;
+  EXPECT_EQ(runDescribePod(o, out, err), 0) << err.str();
+  EXPECT_TRUE(out.str().starts_with("Name:")) << out.str();
+}
+
+TEST_F(CliOverSocketTest, HttpsRefusalsAndUntrustedServersAreClearErrors) {
+  GetPodsOptions o;
+  o.endpoint.server = server;
+  o.endpoint.caFile = pki_->caFile();
+  o.endpoint.token = "wrong";
+  std::ostringstream out, err;
+  EXPECT_EQ(runGetPods(o, out, err), 1);
+  EXPECT_NE(err.str().find("Unauthorized"), std::string::npos) << err.str();
+  GetPodsOptions untrusted;
+  untrusted.endpoint.server = server;
+  untrusted.endpoint.token = "pods-token";
+  std::ostringstream err2;
+  EXPECT_EQ(runGetPods(untrusted, out, err2), 1);  // system CAs do not know the test CA
+  EXPECT_NE(err2.str().find("TLS with https://127.0.0.1:"), std::string::npos) << err2.str();
+}
+
+TEST(ServerUrl, HostAndPortWithTheKubeletsDefault) {
+  EXPECT_EQ(parseServerUrl("https://node-a")->port, "10250");
+  EXPECT_EQ(parseServerUrl("https://node-a:8443")->host, "node-a");
+  EXPECT_EQ(parseServerUrl("https://[fd00::1]:10250")->host, "fd00::1");
+  EXPECT_EQ(parseServerUrl("https://10.0.0.5:1/")->port, "1");
+  EXPECT_FALSE(parseServerUrl("http://node-a:10255"));
+  EXPECT_FALSE(parseServerUrl("https://node-a:x"));
 }
 
 }  // namespace

@@ -78,3 +78,26 @@ TEST(HttpProbeResult, BodyIsCutAtTenKiB) {
 
 }  // namespace
 }  // namespace podkeeper::probe
+
+namespace podkeeper::probe {
+namespace {
+
+TEST(ProbeServerName, IsTheHostHeadersHostElseTheNamedHostAndNoneForAddresses) {
+  HandlerSpec s;
+  s.https = true;
+  EXPECT_EQ(probeServerName(s), "");
+  s.serverName = "localhost";
+  EXPECT_EQ(probeServerName(s), "localhost");
+  s.headers = {{"host", "api.example:6443"}};
+  EXPECT_EQ(probeServerName(s), "api.example");
+  s.headers = {{"Host", "etcd.example"}};
+  EXPECT_EQ(probeServerName(s), "etcd.example");
+  s.headers = {{"Host", "10.0.0.10:6443"}};
+  EXPECT_EQ(probeServerName(s), "");
+  s.headers = {{"Host", "[::1]:6443"}};
+  EXPECT_EQ(probeServerName(s), "");
+  EXPECT_EQ(probeUrl(s), "https://127.0.0.1:0/");
+}
+
+}  // namespace
+}  // namespace podkeeper::probe

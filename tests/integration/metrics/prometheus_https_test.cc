@@ -1,0 +1,119 @@
+// A real Prometheus scrapes the HTTPS port as it scrapes kubelets: TLS verified against a CA
+// made in the test with openssl, once with a bearer token and once with a client certificate,
+// through the same authentication and authorization chain as the agent's; a job without
+// credentials is refused (up == 0). Needs root (cgroups) and /usr/bin/prometheus.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "agent/auth/auth_filter.h"
+#include "agent/http/http_server.h"
+#include "agent/http/metrics_routes.h"
+#include "agent/http/router.h"
+#include "agent/http/tls_context.h"
+#include "metrics/agent_metrics.h"
+#include "metrics/exporter.h"
+#include "prometheus_server.h"
+#include "real_cgroups.h"
+#include "tests/support/test_pki.h"
+#include "tests/support/wait_for.h"
+
+namespace podkeeper::metrics {
+namespace {
+
+using testing::PrometheusServer;
+namespace asio = boost::asio;
+
+class PrometheusHttpsTest : public testing::RealPodTest {
+ protected:
+  PrometheusHttpsTest() : RealPodTest("tls", "scraped-0") {}
+  void SetUp() override {
+    RealPodTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    pod->addContainer("app", "registry.local/app:1", {}, testing::WorkloadChild::Kind::BurnCpu);
+    agent = std::make_unique<AgentMetrics>(registry);
+    http::addMetricsRoutes(router, *exporter, {&registry});
+    auto entries = auth::parseTokenFile("scrape-token,prometheus,1\n", "tokens");
+    ASSERT_TRUE(entries);
+    tokens = auth::TokenTable(*entries);
+    auto policy = auth::parsePolicy(
+        "rules:\n- users: [prometheus]\n  groups: [system:monitoring]\n  resources: [metrics]\n",
+        "policy");
+    ASSERT_TRUE(policy);
+    auth::AuthOptions options;
+    options.tokens = [this] { return &tokens; };
+    options.policy = std::make_shared<const auth::AuthorizationPolicy>(*policy);
+    options.refused = [this](std::string_view reason) {
+      agent->httpAuthRefused(std::string(reason));
+    };
+    auto tls = http::makeServerTlsContext({pki.serverCert(), pki.serverKey(), pki.caFile()});
+    ASSERT_TRUE(tls) << tls.error().message;
+    server = std::make_unique<http::HttpServer>(
+        io, auth::requireAuth(router.handler(), std::move(options)));
+    ASSERT_TRUE(server->listenTls("127.0.0.1:0", *tls));
+    loop = std::thread([this] { io.run(); });
+  }
+  void TearDown() override {
+    if (loop.joinable()) {
+      std::promise<void> done;
+      asio::post(io, [&] {
+        server->stop();
+        done.set_value();
+      });
+      done.get_future().wait();
+      io.stop();
+      loop.join();
+    }
+    server.reset();
+    RealPodTest::TearDown();
+  }
+  std::string job(const std::string& name, const std::string& tlsExtra,
+                  const std::string& authorization = "") {
+    return "  - job_name: " + name + "\n    scheme: https\n    metrics_path: /metrics\n" +
+           authorization + "    tls_config:\n      ca_file: " + pki.caFile() + "\n" + tlsExtra +
+           "    static_configs:\n      - targets: ['127.0.0.1:" +
+           std::to_string(server->tcpPort()) + "']\n";
+  }
+
+  support::TempDir dir{"pk-prom-tls"};
+  support::TestPki pki{dir.path()};
+  auth::TokenTable tokens;
+  prometheus::Registry registry;
+  std::unique_ptr<AgentMetrics> agent;
+  http::Router router;
+  asio::io_context io;
+  std::unique_ptr<http::HttpServer> server;
+  std::thread loop;
+};
+
+TEST_F(PrometheusHttpsTest, ScrapesWithABearerTokenAndWithAClientCertificate) {
+  auto scraper = pki.client("scraper", {"system:monitoring"});
+  std::ofstream(dir.file("token")) << "scrape-token\n";
+  PrometheusServer prom(
+      job("token", "", "    authorization:\n      credentials_file: " + dir.file("token") + "\n") +
+      job("cert",
+          "      cert_file: " + scraper.certFile + "\n      key_file: " + scraper.keyFile + "\n") +
+      job("anonymous", ""));
+  ASSERT_TRUE(prom.waitReady(std::chrono::seconds(20))) << prom.log();
+  nlohmann::json last;
+  const bool scraped = support::waitFor(
+      [&] {
+        last = prom.query("count by (job) (container_cpu_usage_seconds_total{container=\"app\"})");
+        return last.is_array() && last.size() == 2;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(500));
+  ASSERT_TRUE(scraped) << last.dump() << prom.log();
+  std::set<std::string> jobs;
+  for (const auto& s : last) jobs.insert(s["metric"].value("job", ""));
+  EXPECT_EQ(jobs, (std::set<std::string>{"token", "cert"}));
+  auto refused = prom.query("up{job=\"anonymous\"} == 0");
+  ASSERT_TRUE(refused.is_array());
+  EXPECT_EQ(refused.size(), 1u) << refused.dump();
+}
+
+}  // namespace
+}  // namespace podkeeper::metrics

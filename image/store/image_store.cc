@@ -168,17 +168,19 @@ Result<std::optional<StoredImage>> ImageStore::find(const std::string& normalize
 
 Result<std::vector<ImageRecord>> ImageStore::list() const { return readIndex(); }
 
-Result<void> ImageStore::markUsed(const std::string& normalizedRef) {
+Result<void> ImageStore::markUsed(const std::map<std::string, int64_t>& lastUsed) {
+  if (lastUsed.empty()) return {};
   auto idxLock = FileLock::acquire(root_ + "/index.lock", true);
   if (!idxLock) return fail(idxLock.error());
   auto images = readIndex();
   if (!images) return fail(images.error());
+  bool changed = false;
   for (auto& r : *images)
-    if (r.reference == normalizedRef) {
-      r.lastUsed = clock_.nowNs() / kNsPerSec;
-      return writeIndex(*images);
+    if (auto it = lastUsed.find(r.reference); it != lastUsed.end() && it->second > r.lastUsed) {
+      r.lastUsed = it->second;
+      changed = true;
     }
-  return {};
+  return changed ? writeIndex(*images) : Result<void>{};
 }
 
 Result<RemoveResult> ImageStore::remove(const std::vector<std::string>& refs) {

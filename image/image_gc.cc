@@ -54,7 +54,10 @@ Result<ImageGcResult> collectImageGarbage(ImageStore& store, StoreImageService& 
   if (!doomed.empty()) {
     auto removed = store.remove(doomed);
     if (!removed) return fail(removed.error());
-    out.removed = removed->removedImages;
+    for (const auto& ref : doomed)  // in the plan's order
+      if (std::find(removed->removedImages.begin(), removed->removedImages.end(), ref) !=
+          removed->removedImages.end())
+        out.removed.push_back(ref);
     images = store.list();
     if (!images) return fail(images.error());
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 
 #include "image/oci/digest.h"
 #include "image/oci/manifest.h"
@@ -27,7 +28,9 @@ ImageStore::ImageStore(std::string root, ContentStore content, SnapshotStore sna
 
 Result<std::unique_ptr<ImageStore>> ImageStore::open(const std::string& root, const Clock& clock,
                                                      Platform platform) {
-  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + root);
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) return fail(Error{ec.value(), "mkdir " + root + ": " + ec.message()});
   // Cleaning ingest/ and staging must not race a writer in another process.
   auto lock = FileLock::acquire(root + "/gc.lock", true);
   if (!lock) return fail(lock.error());

@@ -27,3 +27,18 @@ rm -rf "$OUT/bundle" "$OUT/src"
 skopeo --insecure-policy copy -q "oci:$L:busybox" "oci-archive:$OUT/busybox.oci.tar:busybox:oci"
 skopeo --insecure-policy copy -q "oci:$L:busybox" \
   "docker-archive:$OUT/busybox.docker.tar:busybox:docker"
+# LAYERS=N: also busybox:many (OUT/busybox-many.oci.tar), the same image with N more layers,
+# each adding /layer-<i>.
+if [ "${LAYERS:-0}" -gt 0 ]; then
+  # umoci repack writes each change as a new layer (umoci insert writes truncated tars).
+  umoci unpack --image "$L:busybox" "$OUT/many" >/dev/null
+  i=1
+  while [ "$i" -le "$LAYERS" ]; do
+    echo "layer $i" >"$OUT/many/rootfs/layer-$i"
+    umoci repack --refresh-bundle --image "$L:busybox" "$OUT/many" >/dev/null
+    i=$((i + 1))
+  done
+  rm -rf "$OUT/many"
+  skopeo --insecure-policy copy -q "oci:$L:busybox" \
+    "oci-archive:$OUT/busybox-many.oci.tar:busybox:many"
+fi

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "image/oci/digest.h"
 #include "image/oci/image_config.h"
 #include "image/oci/manifest.h"
@@ -167,6 +169,14 @@ TEST(EntryPath, ClassifiesWhiteouts) {
   EXPECT_EQ(classifyWhiteout("foo").kind, WhiteoutKind::kNone);
   EXPECT_EQ(classifyWhiteout(".wh..wh.plnk").kind, WhiteoutKind::kNone);
   EXPECT_TRUE(isAufsMeta(".wh..wh.plnk"));
+}
+
+TEST(ImageConfig, StopSignalByNameOrNumber) {
+  EXPECT_EQ(*parseStopSignal("SIGQUIT"), SIGQUIT);
+  EXPECT_EQ(*parseStopSignal("USR1"), SIGUSR1);
+  EXPECT_EQ(*parseStopSignal("9"), SIGKILL);
+  EXPECT_FALSE(parseStopSignal("SIGNOPE"));
+  EXPECT_FALSE(parseStopSignal("0"));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "agent/http/router.h"
 #include "agent/http/self_signed_cert.h"
 #include "agent/http/tls_context.h"
+#include "agent/image_gc_runner.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
@@ -38,7 +39,6 @@
 #include "runtime/cgroup/resources.h"
 #include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exec/exec_target.h"
-#include "runtime/image/local_image_service.h"
 #include "runtime/linux/linux_runtime.h"
 #include "status/pod_phase.h"
 #include "status/pod_reader.h"
@@ -139,11 +139,13 @@ void runLoop(boost::asio::io_context& io) {
 // Everything the agent is made of, in construction order; members are destroyed in reverse.
 struct Agent {
   explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
-                 metrics::MachineInfo machine, size_t keptFds)
+                 metrics::MachineInfo machine, size_t keptFds,
+                 std::unique_ptr<image::ImageStore> store)
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
-        images(c.imageDir),
+        imageStore(std::move(store)),
+        images(c.imageDir, *imageStore, clock),
         handlers(io, runtime),
         agentMetrics(registry),
         node(readNodeIdentity()),
@@ -249,7 +251,10 @@ struct Agent {
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
-    loop.onResync = [this] { storage.measure(); };
+    loop.onResync = [this] {
+      storage.measure();
+      imageGc.run(imagesInUse(reconciler));
+    };
     loop.start();
     if (auto r = listen(); !r) return r;
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -343,7 +348,8 @@ struct Agent {
   podkeeper::SystemClock clock;
   std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
   runtime::LinuxRuntime runtime;
-  runtime::LocalImageService images;  // --image-dir
+  std::unique_ptr<image::ImageStore> imageStore;  // <image-dir>/.store
+  image::StoreImageService images;                // directory images, then the store
   probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
@@ -353,6 +359,11 @@ struct Agent {
   reconciler::ReconcileLoop loop;
   reconciler::StorageMonitor storage{io, reconciler,
                                      [this](const std::string& key) { loop.enqueue(key); }};
+  ImageGcRunner imageGc{io,
+                        *imageStore,
+                        images,
+                        {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
+                        registry};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
   PodTargets targets;
@@ -388,8 +399,11 @@ Result<void> runAgent(const AgentConfig& config) {
   auto machine = metrics::readMachineInfo();
   if (!machine) return fail(machine.error().context("reading machine facts"));
 
+  static const podkeeper::SystemClock storeClock;
+  auto store = image::ImageStore::open(imageStoreRoot(config), storeClock);
+  if (!store) return fail(store.error().context("image store"));
   auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
-                                       keptFdsForExporter());
+                                       keptFdsForExporter(), std::move(*store));
   if (auto r = agent->start(); !r) return r;
   runLoop(agent->io);
   spdlog::info("stopped");

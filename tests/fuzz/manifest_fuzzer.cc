@@ -58,7 +58,7 @@ void toRuntime(const pm::DecodedPod& pod) {
       // The reference as an ImageService over --image-dir maps it (without the filesystem).
       auto rootfs = rt::resolveImageRootfs("/images", c.image);
       if (!rootfs) continue;
-      auto spec = pr::containerSpec(pod, c, paths, 0, rt::ResolvedImage{*rootfs, "", {}, {}});
+      auto spec = pr::containerSpec(pod, c, paths, 0, rt::ResolvedImage{{*rootfs}, "", {}, {}});
       if (spec) encodeShimConfig(*spec);
     }
 }

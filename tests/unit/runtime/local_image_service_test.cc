@@ -35,7 +35,7 @@ TEST_F(LocalImages, ResolvesRootfsUserAndTheImagesUsersAndGroups) {
   write("rootfs/etc/group", "root:x:0:\nextra:x:1700:app\n");
   auto image = LocalImageService(dir_.string()).resolve("app:1.0");
   ASSERT_TRUE(image.has_value()) << image.error().message;
-  EXPECT_EQ(image->rootfs, (dir_ / "app/1.0/rootfs").string());
+  EXPECT_EQ(image->layers, std::vector<std::string>{(dir_ / "app/1.0/rootfs").string()});
   EXPECT_EQ(image->user, "app");
   EXPECT_EQ(image->passwd,
             (std::vector<PasswdEntry>{{"root", 0, 0, "/root"}, {"app", 1500, 1600, "/home/app"}}));

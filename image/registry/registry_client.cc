@@ -125,12 +125,14 @@ RegistryEndpoint RegistryClient::endpoint(const std::string& domain) const {
 
 Result<FetchedManifest> RegistryClient::fetchManifest(const ImageReference& image,
                                                       const std::string& reference) {
-  const std::string what = image.name() + ":" + reference;
+  const std::string what =
+      image.name() + (reference.starts_with("sha256:") ? "@" : ":") + reference;
   auto r = request(image, "/manifests/" + reference, {{"Accept", kManifestAccept}}, nullptr,
                    options_.maxManifestBytes);
   if (!r)
     return fail(r.error().context(image.name() + (reference.starts_with("sha256:") ? "@" : ":") +
                                   reference));
+  if (r->status != 200) return fail(statusError(what, *r));
   if (r->bodyTruncated)
     return fail(Error{EFBIG, what + ": manifest larger than the limit of " +
                                  std::to_string(options_.maxManifestBytes) + " bytes"});

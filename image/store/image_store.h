@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/image_reference.h"
+#include "image/oci/descriptor.h"
+#include "image/oci/image_config.h"
+#include "image/oci/platform.h"
+#include "image/store/content_store.h"
+#include "image/store/image_index.h"
+#include "image/store/snapshots.h"
+
+// The image store under one root (<image-dir>/.store):
+//   content/blobs/sha256/<hex>   blobs (ContentStore); content/ingest/ blobs being written
+//   snapshots/<chain hex>/       one unpacked layer per chain ID (SnapshotStore)
+//   images.json                  reference -> manifest digest (ImageRecord), written whole
+//   gc.lock, index.lock          flock(2): adds share gc.lock, removals hold it alone;
+//                                index.lock serializes read-modify-write of images.json
+// An image is in images.json only after all its snapshots are in place, and it leaves
+// images.json before any of them is removed: a crash leaves the old state or the new one.
+// Thread-safe and safe between processes (the agent and `podkeeper image`).
+namespace podkeeper::image {
+
+struct StoredImage {
+  ImageRecord record;
+  std::string manifestDigest;  // the image manifest (the platform's, when record names an index)
+  std::string configDigest;
+  ImageConfig config;
+  std::vector<Descriptor> layers;     // base first
+  std::vector<std::string> chainIds;  // base first, one per layer
+  std::vector<std::string> blobs;     // every blob the image uses (index, manifest, config, layers)
+};
+
+struct RemoveResult {
+  std::vector<std::string> removedImages;
+  size_t removedSnapshots = 0;
+  size_t removedBlobs = 0;
+};
+
+class ImageStore {
+ public:
+  // Creates the layout; removes what a crash left in ingest/ and snapshot staging.
+  static Result<std::unique_ptr<ImageStore>> open(const std::string& root, const Clock& clock,
+                                                  Platform platform = hostPlatform());
+
+  ContentStore& content() { return content_; }
+  const ContentStore& content() const { return content_; }
+  const SnapshotStore& snapshots() const { return snapshots_; }
+  const std::string& root() const { return root_; }
+
+  // After every blob of an image is in the content store: parses the manifest (an index
+  // selects this node's platform) and config, unpacks each missing layer into its snapshot,
+  // then records ref -> manifestDigest atomically. A reference with a digest must name it.
+  Result<StoredImage> addImage(const ImageReference& ref, const std::string& manifestDigest);
+  // The image a normalized reference names; nullopt when the store has no such reference.
+  Result<std::optional<StoredImage>> find(const std::string& normalizedRef) const;
+  Result<std::vector<ImageRecord>> list() const;
+  // The manifest, config and layers of a record, with a check that its snapshots exist.
+  Result<StoredImage> load(const ImageRecord& record) const;
+  Result<void> markUsed(const std::string& normalizedRef);
+  // Removes references, then the snapshots and blobs no remaining image uses.
+  Result<RemoveResult> remove(const std::vector<std::string>& normalizedRefs);
+  // The overlay lower directories of an image, top layer first.
+  std::vector<std::string> lowerDirs(const StoredImage& image) const;
+
+ private:
+  ImageStore(std::string root, ContentStore content, SnapshotStore snapshots, const Clock& clock,
+             Platform platform);
+  Result<StoredImage> resolveManifest(const std::string& digest) const;
+  Result<std::vector<ImageRecord>> readIndex() const;
+  Result<void> writeIndex(const std::vector<ImageRecord>& images) const;
+
+  std::string root_;
+  ContentStore content_;
+  SnapshotStore snapshots_;
+  const Clock& clock_;
+  Platform platform_;
+};
+
+}  // namespace podkeeper::image

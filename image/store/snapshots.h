@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+// One unpacked directory per layer, keyed by the layer's chain ID (containerd's overlayfs
+// snapshotter): <root>/<chain hex>, shared by every image whose layers chain the same way.
+// A snapshot is unpacked into <root>/.staging-* and renamed into place whole, so a snapshot
+// directory that exists is complete; staging left by a crash is removed at open.
+namespace podkeeper::image {
+
+class SnapshotStore {
+ public:
+  static Result<SnapshotStore> open(const std::string& root);
+
+  std::string path(const std::string& chainId) const;
+  bool has(const std::string& chainId) const;
+  // Unpacks the layer blob at blobPath into the snapshot chainId unless it exists. The bytes
+  // read must hash to layerDigest (the blob is checked again as it is unpacked).
+  Result<void> unpack(const std::string& chainId, const std::string& blobPath,
+                      const std::string& layerDigest);
+  Result<void> remove(const std::string& chainId);
+  // The chain IDs present.
+  Result<std::vector<std::string>> list() const;
+  const std::string& root() const { return root_; }
+
+ private:
+  explicit SnapshotStore(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace podkeeper::image

@@ -1,0 +1,114 @@
+#include "image/store/image_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "image/oci/digest.h"
+#include "image_fixture.h"
+#include "tests/support/fake_runtime.h"
+#include "tests/support/temp_dir.h"
+
+namespace podkeeper::image {
+namespace {
+
+using testing::buildTar;
+using testing::TarEntry;
+using testing::TestImage;
+using testing::writeImage;
+
+ImageReference imageRef(const std::string& s) { return *parseImageReference(s); }
+
+class ImageStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = ImageStore::open(dir_.file("store"), clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  support::TempDir dir_;
+  reconciler::testing::FakeClock clock_;
+  std::unique_ptr<ImageStore> store_;
+};
+
+const std::string kBase = buildTar({{.type = TarEntry::kDir, .name = "bin/", .mode = 0755},
+                                    {.name = "bin/tool", .data = "base", .mode = 0755}});
+
+TEST_F(ImageStoreTest, AddImageUnpacksLayersAndRecordsTheReference) {
+  const auto top = buildTar({{.name = "etc/app.conf", .data = "conf"}});
+  const auto w = writeImage(store_->content(),
+                            {.layers = {kBase, top}, .configJson = R"({"Cmd":["/bin/tool"]})"});
+  auto img = store_->addImage(imageRef("app:1"), w.manifestDigest);
+  ASSERT_TRUE(img) << img.error().message;
+  EXPECT_EQ(img->config.cmd, std::vector<std::string>{"/bin/tool"});
+  const auto lowers = store_->lowerDirs(*img);
+  ASSERT_EQ(lowers.size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(lowers[0] + "/etc/app.conf"));  // top first
+  EXPECT_TRUE(std::filesystem::exists(lowers[1] + "/bin/tool"));
+  auto found = store_->find("docker.io/library/app:1");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->manifestDigest, w.manifestDigest);
+  EXPECT_FALSE(*store_->find("docker.io/library/other:1"));
+}
+
+TEST_F(ImageStoreTest, ImagesShareTheSnapshotOfACommonBaseLayerUntilTheLastGoes) {
+  const auto a = writeImage(store_->content(), {.layers = {kBase, buildTar({{.name = "a"}})}});
+  const auto b = writeImage(store_->content(), {.layers = {kBase, buildTar({{.name = "b"}})}});
+  auto ia = store_->addImage(imageRef("a:1"), a.manifestDigest);
+  auto ib = store_->addImage(imageRef("b:1"), b.manifestDigest);
+  ASSERT_TRUE(ia && ib);
+  EXPECT_EQ(ia->chainIds[0], ib->chainIds[0]);
+  EXPECT_EQ(store_->snapshots().list()->size(), 3u);
+  auto r = store_->remove({"docker.io/library/a:1"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->removedSnapshots, 1u);
+  EXPECT_TRUE(store_->snapshots().has(ib->chainIds[0]));
+  EXPECT_FALSE(store_->content().has(a.manifestDigest));
+  ASSERT_TRUE(store_->remove({"docker.io/library/b:1"}));
+  EXPECT_TRUE(store_->snapshots().list()->empty());
+  EXPECT_TRUE(store_->content().list()->empty());
+  EXPECT_TRUE(store_->list()->empty());
+}
+
+TEST_F(ImageStoreTest, AHostileLayerFailsTheImageAndLeavesNoSnapshotOrReference) {
+  const auto w = writeImage(store_->content(),
+                            {.layers = {kBase, buildTar({{.name = "../../x", .data = "x"}})}});
+  auto img = store_->addImage(imageRef("bad:1"), w.manifestDigest);
+  ASSERT_FALSE(img);
+  EXPECT_NE(img.error().message.find(w.layerDigests[1]), std::string::npos);
+  EXPECT_NE(img.error().message.find("../../x"), std::string::npos);
+  EXPECT_TRUE(store_->list()->empty());
+  EXPECT_EQ(store_->snapshots().list()->size(), 1u);  // the good base layer only
+  for (const auto& e : std::filesystem::directory_iterator(store_->snapshots().root()))
+    EXPECT_FALSE(e.path().filename().string().starts_with(".staging")) << e.path();
+}
+
+TEST_F(ImageStoreTest, AReferenceWithADigestMustNameTheManifest) {
+  const auto w = writeImage(store_->content(), {.layers = {kBase}});
+  auto r = store_->addImage(imageRef("app@" + sha256Digest("other")), w.manifestDigest);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find(w.manifestDigest), std::string::npos);
+}
+
+TEST_F(ImageStoreTest, StagingLeftByACrashIsRemovedAtOpen) {
+  const std::string staging = store_->snapshots().root() + "/.staging-1-1";
+  std::filesystem::create_directories(staging + "/half/applied");
+  store_.reset();
+  auto s = ImageStore::open(dir_.file("store"), clock_);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(std::filesystem::exists(staging));
+}
+
+TEST_F(ImageStoreTest, MissingLayerBlobIsAnErrorAndNoReference) {
+  const auto w = writeImage(store_->content(), {.layers = {kBase}});
+  ASSERT_TRUE(store_->content().removeBlob(w.layerDigests[0]));
+  auto r = store_->addImage(imageRef("app:1"), w.manifestDigest);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find(w.layerDigests[0]), std::string::npos);
+  EXPECT_TRUE(store_->list()->empty());
+}
+
+}  // namespace
+}  // namespace podkeeper::image

@@ -1,35 +1,20 @@
 #include "image/registry/registry_client.h"
 
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-namespace podkeeper::image::registry {
+#include "image/oci/digest.h"
+#include "image/oci/media_types.h"
 
-const char* const kManifestAccept =
-    "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json, "
-    "application/vnd.docker.distribution.manifest.v2+json";
+namespace podkeeper::image::registry {
 
 namespace {
 
 constexpr size_t kMaxErrorBody = 64 << 10;
 constexpr int kMaxRedirects = 5;
-
-std::string sha256Digest(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned char b : md) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
 
 std::string percentEncode(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
@@ -127,8 +112,9 @@ Result<FetchedManifest> RegistryClient::fetchManifest(const ImageReference& imag
                                                       const std::string& reference) {
   const std::string what =
       image.name() + (reference.starts_with("sha256:") ? "@" : ":") + reference;
-  auto r = request(image, "/manifests/" + reference, {{"Accept", kManifestAccept}}, nullptr,
-                   options_.maxManifestBytes);
+  auto r =
+      request(image, "/manifests/" + reference, {{"Accept", std::string(media::kManifestAccept)}},
+              nullptr, options_.maxManifestBytes);
   if (!r)
     return fail(r.error().context(image.name() + (reference.starts_with("sha256:") ? "@" : ":") +
                                   reference));

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/image_reference.h"
+#include "image/oci/manifest.h"
 #include "image/registry/auth_challenge.h"
 #include "image/registry/auth_file.h"
 #include "image/registry/http_client.h"
@@ -91,8 +92,5 @@ class RegistryClient {
 // The registry's error body ({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest
 // unknown"}]}) as "manifest unknown (MANIFEST_UNKNOWN)", or "" when it has none.
 std::string registryErrorText(std::string_view body);
-
-// The Accept header of a manifest request.
-extern const char* const kManifestAccept;
 
 }  // namespace podkeeper::image::registry

@@ -130,7 +130,10 @@ std::string buildBusyboxOci(const std::string& layoutDir, const std::string& tag
   if (!extraFile.empty()) writeText(rootfs + "/etc/extra", extraFile);
   mustRun("test -d " + layoutDir + " || umoci init --layout " + layoutDir);
   mustRun("umoci new --image " + layoutDir + ":" + tag);
-  mustRun("umoci insert --image " + layoutDir + ":" + tag + " " + rootfs + " /");
+  // Entries named relative to the root ("bin/busybox"), as docker and buildah write them.
+  mustRun("cd " + rootfs +
+          " && tar --numeric-owner -cf ../layer.tar * && umoci raw add-layer --image " + layoutDir +
+          ":" + tag + " ../layer.tar");
   std::string config = "umoci config --image " + layoutDir + ":" + tag;
   for (const auto& f : configFlags) config += " '" + f + "'";
   if (!configFlags.empty()) mustRun(config);

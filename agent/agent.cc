@@ -16,12 +16,14 @@
 #include "agent/http/http_server.h"
 #include "agent/http/metrics_routes.h"
 #include "agent/http/router.h"
+#include "agent/image_pulling.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/exporter.h"
+#include "metrics/image_pull_metrics.h"
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
 #include "probe/async_handlers.h"
@@ -133,16 +135,20 @@ void runLoop(boost::asio::io_context& io) {
 // Everything the agent is made of, in construction order; members are destroyed in reverse.
 struct Agent {
   explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
-                 metrics::MachineInfo machine, size_t keptFds)
+                 metrics::MachineInfo machine, size_t keptFds,
+                 std::unique_ptr<image::ImageStore> store, image::registry::AuthFile auth)
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
         images(c.imageDir),
         handlers(io, runtime),
         agentMetrics(registry),
+        pullMetrics(registry),
+        imageStore(std::move(store)),
+        pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir),
         node(readNodeIdentity()),
-        reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(),
-                   &handlers),
+        reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers,
+                   &pulling.source()),
         loop(io, reconciler, runtime, clock, {c.resyncInterval}),
         probeTimer(io, reconciler, clock),
         watcher(io, c.manifestDir, c.relistInterval,
@@ -170,6 +176,9 @@ struct Agent {
       agentMetrics.probeResult(ns, pod, ct, type, result);
     };
     h.probeScheduleChanged = [this] { probeTimer.rearm(); };
+    h.imagePulled = [this](double seconds, const Error* failure) {
+      pullMetrics.observe(seconds, failure ? image::registry::pullErrorReason(*failure) : "");
+    };
     return h;
   }
 
@@ -274,6 +283,9 @@ struct Agent {
   probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
+  metrics::ImagePullMetrics pullMetrics;
+  std::unique_ptr<image::ImageStore> imageStore;  // <image-dir>/.store
+  ImagePulling pulling;                           // registries into imageStore, off the loop
   metrics::ProcessCollector processCollector;
   NodeIdentity node;
   reconciler::Reconciler reconciler;
@@ -311,8 +323,14 @@ Result<void> runAgent(const AgentConfig& config) {
   auto machine = metrics::readMachineInfo();
   if (!machine) return fail(machine.error().context("reading machine facts"));
 
+  static const podkeeper::SystemClock storeClock;
+  auto store = image::ImageStore::open(config.imageDir + "/.store", storeClock);
+  if (!store) return fail(store.error().context("image store"));
+  auto auth = image::registry::loadRegistryAuth(config.registry, std::getenv("XDG_RUNTIME_DIR"),
+                                                std::getenv("HOME"));
+  if (!auth) return fail(auth.error());
   auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
-                                       keptFdsForExporter());
+                                       keptFdsForExporter(), std::move(*store), std::move(*auth));
   if (auto r = agent->start(); !r) return r;
   runLoop(agent->io);
   spdlog::info("stopped");

@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include "agent/agent.h"
+#include "agent/cli/image_pull.h"
 #include "agent/cli/pod_commands.h"
+#include "agent/cli/registry_flags.h"
 #include "agent/validate_command.h"
 #include "metrics/agent_metrics.h"
 
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run the pods of the manifest directory (foreground)");
   addRunFlags(*run, config, resyncSeconds, relistSeconds);
   addAdmissionFlags(*run, config.admission);
+  podkeeper::cli::addRegistryFlags(*run, config.registry);
 
   std::vector<std::string> files;
   std::string output;
@@ -96,10 +99,17 @@ int main(int argc, char** argv) {
   addAdmissionFlags(*validate, validatePolicy);
 
   podkeeper::cli::PodCommands podCommands(app);
+  // `image pull` works on the store directly (--image-dir); the other image commands join it.
+  auto* image = app.add_subcommand("image", "Images: pull");
+  image->require_subcommand(1);
+  podkeeper::cli::ImagePullArgs pullArgs;
+  auto* pull = podkeeper::cli::addImagePullCommand(*image, pullArgs);
 
   CLI11_PARSE(app, argc, argv);
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
+  if (pull->parsed())
+    return podkeeper::cli::runImagePull(pullArgs, std::cout, std::cerr, ::isatty(1) == 1);
 
   if (validate->parsed()) {
     if (auto why =

@@ -12,8 +12,10 @@ PODKEEPER=${PODKEEPER:-$REPO/build/bin/podkeeper}
 TMP=$(mktemp -d /var/tmp/pk-bench-pull.XXXXXX)
 REG_PID=
 cleanup() {
+  set +e
   [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
   rm -rf "$TMP"
+  return 0
 }
 trap cleanup EXIT INT TERM HUP
 

@@ -16,6 +16,7 @@
 #include "agent/http/http_server.h"
 #include "agent/http/metrics_routes.h"
 #include "agent/http/router.h"
+#include "agent/image_gc_runner.h"
 #include "agent/image_pulling.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
@@ -34,7 +35,6 @@
 #include "runtime/cgroup/resources.h"
 #include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exec/exec_target.h"
-#include "runtime/image/local_image_service.h"
 #include "runtime/linux/linux_runtime.h"
 #include "status/pod_phase.h"
 #include "status/pod_reader.h"
@@ -140,11 +140,11 @@ struct Agent {
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
-        images(c.imageDir),
+        imageStore(std::move(store)),
+        images(c.imageDir, *imageStore, clock),
         handlers(io, runtime),
         agentMetrics(registry),
         pullMetrics(registry),
-        imageStore(std::move(store)),
         pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir),
         node(readNodeIdentity()),
         reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers,
@@ -247,7 +247,10 @@ struct Agent {
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
-    loop.onResync = [this] { storage.measure(); };
+    loop.onResync = [this] {
+      storage.measure();
+      imageGc.run(imagesInUse(reconciler));
+    };
     loop.start();
     if (auto r = tcp.listenTcp(config.listen); !r)
       return fail(r.error().context("--listen " + config.listen));
@@ -279,19 +282,24 @@ struct Agent {
   podkeeper::SystemClock clock;
   std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
   runtime::LinuxRuntime runtime;
-  runtime::LocalImageService images;  // --image-dir
+  std::unique_ptr<image::ImageStore> imageStore;  // <image-dir>/.store
+  image::StoreImageService images;                // directory images, then the store
   probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
   metrics::ImagePullMetrics pullMetrics;
-  std::unique_ptr<image::ImageStore> imageStore;  // <image-dir>/.store
-  ImagePulling pulling;                           // registries into imageStore, off the loop
+  ImagePulling pulling;  // registries into imageStore, off the loop
   metrics::ProcessCollector processCollector;
   NodeIdentity node;
   reconciler::Reconciler reconciler;
   reconciler::ReconcileLoop loop;
   reconciler::StorageMonitor storage{io, reconciler,
                                      [this](const std::string& key) { loop.enqueue(key); }};
+  ImageGcRunner imageGc{io,
+                        *imageStore,
+                        images,
+                        {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
+                        registry};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
   PodTargets targets;
@@ -324,7 +332,7 @@ Result<void> runAgent(const AgentConfig& config) {
   if (!machine) return fail(machine.error().context("reading machine facts"));
 
   static const podkeeper::SystemClock storeClock;
-  auto store = image::ImageStore::open(config.imageDir + "/.store", storeClock);
+  auto store = image::ImageStore::open(imageStoreRoot(config), storeClock);
   if (!store) return fail(store.error().context("image store"));
   auto auth = image::registry::loadRegistryAuth(config.registry, std::getenv("XDG_RUNTIME_DIR"),
                                                 std::getenv("HOME"));

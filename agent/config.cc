@@ -65,6 +65,14 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (c.podPidsLimit == 0 || c.podPidsLimit < -1)
     return failMsg("--pod-pids-limit: " + std::to_string(c.podPidsLimit) +
                    " is neither -1 (unlimited) nor a positive number");
+  if (c.imageGcHighThresholdPercent < 0 || c.imageGcHighThresholdPercent > 100 ||
+      c.imageGcLowThresholdPercent < 0 ||
+      c.imageGcLowThresholdPercent > c.imageGcHighThresholdPercent)
+    return failMsg(
+        "--image-gc-low-threshold must be from 0 to --image-gc-high-threshold, and "
+        "that at most 100 (they are " +
+        std::to_string(c.imageGcLowThresholdPercent) + " and " +
+        std::to_string(c.imageGcHighThresholdPercent) + ")");
   if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
     return failMsg("--resync and --relist must be positive");
   const auto size = manifests::parseBytes(c.containerLogMaxSize);
@@ -83,5 +91,7 @@ Result<void> validateConfig(const AgentConfig& c) {
 uint64_t containerLogMaxBytes(const AgentConfig& c) {
   return static_cast<uint64_t>(manifests::parseBytes(c.containerLogMaxSize).value.value_or(0));
 }
+
+std::string imageStoreRoot(const AgentConfig& config) { return config.imageDir + "/.store"; }
 
 }  // namespace podkeeper::agent

@@ -37,7 +37,14 @@ struct AgentConfig {
   // -1). 4096, as OpenShift sets it, keeps a fork bomb inside its pod and stays far above
   // what ordinary pods use (each thread counts).
   int64_t podPidsLimit = 4096;
+  // The kubelet's imageGCHighThresholdPercent and imageGCLowThresholdPercent: above high %
+  // of the image filesystem used, unused images are removed (LRU) down to low %.
+  int imageGcHighThresholdPercent = 85;
+  int imageGcLowThresholdPercent = 80;
 };
+
+// The image store's root inside --image-dir (NAME/TAG directory images sit beside it).
+std::string imageStoreRoot(const AgentConfig& config);
 
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of
 // plain names, a listen address of the form HOST:PORT.

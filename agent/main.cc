@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "agent/agent.h"
+#include "agent/cli/image_commands.h"
 #include "agent/cli/image_pull.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/cli/registry_flags.h"
@@ -38,7 +39,8 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--state-dir", c.stateDir, "Runtime state (tmpfs)")->capture_default_str();
   run.add_option("--root-dir", c.rootDir, "Writable layers and emptyDirs (on disk)")
       ->capture_default_str();
-  run.add_option("--image-dir", c.imageDir, "Unpacked images: <dir>/NAME/TAG/rootfs")
+  run.add_option("--image-dir", c.imageDir,
+                 "Images: directory images <dir>/NAME/TAG/rootfs and the image store <dir>/.store")
       ->capture_default_str();
   run.add_option("--log-dir", c.logDir, "Container logs (CRI format)")->capture_default_str();
   run.add_option("--cgroup-root", c.cgroupRoot, "Parent cgroup of all pods")->capture_default_str();
@@ -70,6 +72,12 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--pod-pids-limit", c.podPidsLimit,
                  "Most processes and threads a pod may have (pids.max); -1 = unlimited")
       ->capture_default_str();
+  run.add_option("--image-gc-high-threshold", c.imageGcHighThresholdPercent,
+                 "Percent of the image filesystem used above which unused images are removed")
+      ->capture_default_str();
+  run.add_option("--image-gc-low-threshold", c.imageGcLowThresholdPercent,
+                 "Percent of the image filesystem the image GC frees down to")
+      ->capture_default_str();
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -99,17 +107,17 @@ int main(int argc, char** argv) {
   addAdmissionFlags(*validate, validatePolicy);
 
   podkeeper::cli::PodCommands podCommands(app);
-  // `image pull` works on the store directly (--image-dir); the other image commands join it.
-  auto* image = app.add_subcommand("image", "Images: pull");
-  image->require_subcommand(1);
+  podkeeper::cli::ImageCommands imageCommands(app);
+  // `image pull` joins the other image commands (it works on the store directly too).
   podkeeper::cli::ImagePullArgs pullArgs;
-  auto* pull = podkeeper::cli::addImagePullCommand(*image, pullArgs);
+  auto* pull = podkeeper::cli::addImagePullCommand(*app.get_subcommand("image"), pullArgs);
 
   CLI11_PARSE(app, argc, argv);
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
   if (pull->parsed())
     return podkeeper::cli::runImagePull(pullArgs, std::cout, std::cerr, ::isatty(1) == 1);
+  if (imageCommands.parsed()) return imageCommands.run(std::cout, std::cerr);
 
   if (validate->parsed()) {
     if (auto why =

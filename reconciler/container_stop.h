@@ -1,5 +1,6 @@
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,6 +28,7 @@ struct StopRequest {
   int64_t containerStartedAtNs = 0;  // which instance
   std::optional<probe::HandlerSpec> preStop;
   int64_t graceSeconds = 30;
+  int stopSignal = SIGTERM;  // the image's StopSignal
 };
 
 class ContainerStopper {

@@ -52,7 +52,7 @@ const manifests::DecodedPod* Reconciler::acceptedSpec(const std::string& uid) co
 
 StopRequest Reconciler::stopRequest(const std::string& key, const std::string& uid,
                                     const runtime::ContainerState& c, int64_t graceSeconds) const {
-  StopRequest r{key, uid, c.name, c.startedAtNs, std::nullopt, graceSeconds};
+  StopRequest r{key, uid, c.name, c.startedAtNs, std::nullopt, graceSeconds, c.stopSignal};
   const auto* spec = acceptedSpec(uid);
   const auto* container = spec ? manifests::findContainer(spec->pod.spec, c.name) : nullptr;
   if (container && container->lifecycle && container->lifecycle->preStop)

@@ -236,6 +236,40 @@ int oomScoreAdj(const manifests::DecodedPod& pod, const manifests::Container& c,
 
 }  // namespace
 
+std::vector<std::string> containerArgv(const std::vector<std::string>& command,
+                                       const std::vector<std::string>& args,
+                                       const runtime::ResolvedImage& image) {
+  std::vector<std::string> argv = command.empty() ? image.entrypoint : command;
+  const auto& rest = !args.empty() || !command.empty() ? args : image.cmd;
+  argv.insert(argv.end(), rest.begin(), rest.end());
+  return argv;
+}
+
+std::vector<std::string> containerEnv(
+    const std::vector<std::string>& imageEnv,
+    const std::vector<std::pair<std::string, std::string>>& containerEnv) {
+  std::vector<std::string> env;
+  auto set = [&](const std::string& name, const std::string& value) {
+    const std::string prefix = name + "=";
+    for (auto& e : env)
+      if (e.starts_with(prefix)) {
+        e = prefix + value;
+        return;
+      }
+    env.push_back(prefix + value);
+  };
+  bool hasPath = false;
+  for (const auto& e : imageEnv) hasPath = hasPath || e.starts_with("PATH=");
+  for (const auto& [name, value] : containerEnv) hasPath = hasPath || name == "PATH";
+  if (!hasPath) env.push_back(kDefaultPath);
+  for (const auto& e : imageEnv) {
+    const auto eq = e.find('=');
+    if (eq != std::string::npos && eq > 0) set(e.substr(0, eq), e.substr(eq + 1));
+  }
+  for (const auto& [name, value] : containerEnv) set(name, value);
+  return env;
+}
+
 Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const manifests::Container& written,
                                              const NodePaths& paths, int restartCount,
@@ -249,19 +283,19 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   s.name = container.name;
   s.image = container.image;
   s.resolvedImage = image;
-  s.argv = container.command;
-  s.argv.insert(s.argv.end(), container.args.begin(), container.args.end());
+  s.argv = containerArgv(container.command, container.args, image);
   if (s.argv.empty())
     return failMsg("pod " + podKey(pod) + " container " + container.name +
-                   ": no command: images are plain directories without an entrypoint, so "
-                   "spec.containers[].command must be set");
-  bool setsPath = false;
-  for (const auto& e : container.env) setsPath = setsPath || e.name == "PATH";
-  if (!setsPath) s.env.push_back(kDefaultPath);
+                   ": no command: neither spec.containers[].command nor the image's "
+                   "Entrypoint or Cmd (image \"" +
+                   container.image + "\")");
   const auto& spec = pod.pod.spec;
-  s.env.push_back("HOSTNAME=" + (spec.hostname.empty() ? pod.pod.metadata.name : spec.hostname));
-  for (const auto& e : container.env) s.env.push_back(e.name + "=" + e.value);
-  s.workingDir = container.workingDir;
+  std::vector<std::pair<std::string, std::string>> podEnv;
+  podEnv.emplace_back("HOSTNAME", spec.hostname.empty() ? pod.pod.metadata.name : spec.hostname);
+  for (const auto& e : container.env) podEnv.emplace_back(e.name, e.value);
+  s.env = containerEnv(image.env, podEnv);
+  s.workingDir = container.workingDir.empty() ? image.workingDir : container.workingDir;
+  if (image.stopSignal > 0) s.stopSignal = image.stopSignal;
   s.resources = containerResources(container);
   s.logPath = containerLogPath(paths.logDir, pod, container.name, restartCount);
   s.restartCount = restartCount;

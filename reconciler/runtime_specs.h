@@ -49,6 +49,18 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                                              const NodePaths& paths, int restartCount,
                                              const runtime::ResolvedImage& image = {});
 
+// The process a container runs, as Kubernetes builds it from the image: `command` replaces
+// the image's Entrypoint and drops its Cmd; `args` replaces Cmd; empty when neither the
+// container nor the image names anything to run.
+std::vector<std::string> containerArgv(const std::vector<std::string>& command,
+                                       const std::vector<std::string>& args,
+                                       const runtime::ResolvedImage& image);
+// The image's Env is the base; the container's (name, value) pairs override it by name, in
+// order; PATH gets the runtime default when neither sets it.
+std::vector<std::string> containerEnv(
+    const std::vector<std::string>& imageEnv,
+    const std::vector<std::pair<std::string, std::string>>& containerEnv);
+
 // <logDir>/<namespace>_<name>_<uid>: removed with the pod's sandbox.
 std::string podLogDir(const std::string& logDir, const manifests::DecodedPod& pod);
 // /var/log/pods/<namespace>_<name>_<uid>/<container>/<restartCount>.log

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -109,6 +110,7 @@ struct ContainerSpec {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "K=V"
   std::string workingDir;        // "" = "/"
+  int stopSignal = SIGTERM;      // what a graceful stop sends (the image's StopSignal)
   cgroup::Resources resources;
   std::string logPath;  // CRI log file the shim writes
   int restartCount = 0;
@@ -142,6 +144,7 @@ struct ContainerState {
   pid_t pid = 0;  // container init, as seen from the host
   int64_t startedAtNs = 0;
   int restartCount = 0;
+  int stopSignal = SIGTERM;        // what a graceful stop sends
   bool running = false;            // the init process is alive
   bool shimAlive = false;          // the shim is alive (it writes exit.json, then exits)
   std::optional<ExitRecord> exit;  // set once the shim wrote it

@@ -1,7 +1,10 @@
 #include "image/oci/image_config.h"
 
 #include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "image/oci/digest.h"
 #include "image/oci/manifest.h"
@@ -92,6 +95,27 @@ Result<ImageConfig> parseImageConfig(std::string_view content, const std::string
     return fail(bad(name, "rootfs", "missing"));
   }
   return c;
+}
+
+Result<int> parseStopSignal(std::string_view signal) {
+  static constexpr std::pair<std::string_view, int> kSignals[] = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+      {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},
+      {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+      {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT},
+      {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+      {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},
+      {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+      {"IO", SIGIO},     {"PWR", SIGPWR},       {"SYS", SIGSYS}};
+  std::string_view name = signal;
+  if (name.starts_with("SIG")) name.remove_prefix(3);
+  for (const auto& [n, v] : kSignals)
+    if (n == name) return v;
+  int num = 0;
+  const auto [end, ec] = std::from_chars(signal.data(), signal.data() + signal.size(), num);
+  if (ec == std::errc() && end == signal.data() + signal.size() && num > 0 && num < NSIG)
+    return num;
+  return fail(Error{EINVAL, "StopSignal \"" + std::string(signal) + "\" is not a signal"});
 }
 
 std::vector<std::string> chainIds(const std::vector<std::string>& diffIds) {

@@ -29,6 +29,10 @@ struct ImageConfig {
 Result<ImageConfig> parseImageConfig(std::string_view content, const std::string& name,
                                      bool requireDiffIds = true);
 
+// An image's StopSignal as a number: "SIGQUIT", "QUIT" or "3" (as containerd's
+// ParseSignal reads it). EINVAL naming the value for anything else.
+Result<int> parseStopSignal(std::string_view signal);
+
 // containerd's chain IDs: chain(0) = diff(0); chain(n) = sha256(chain(n-1) + " " + diff(n)).
 std::vector<std::string> chainIds(const std::vector<std::string>& diffIds);
 

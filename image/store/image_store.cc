@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 
 #include "image/oci/digest.h"
 #include "image/oci/manifest.h"
@@ -27,7 +28,9 @@ ImageStore::ImageStore(std::string root, ContentStore content, SnapshotStore sna
 
 Result<std::unique_ptr<ImageStore>> ImageStore::open(const std::string& root, const Clock& clock,
                                                      Platform platform) {
-  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + root);
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) return fail(Error{ec.value(), "mkdir " + root + ": " + ec.message()});
   // Cleaning ingest/ and staging must not race a writer in another process.
   auto lock = FileLock::acquire(root + "/gc.lock", true);
   if (!lock) return fail(lock.error());
@@ -168,17 +171,19 @@ Result<std::optional<StoredImage>> ImageStore::find(const std::string& normalize
 
 Result<std::vector<ImageRecord>> ImageStore::list() const { return readIndex(); }
 
-Result<void> ImageStore::markUsed(const std::string& normalizedRef) {
+Result<void> ImageStore::markUsed(const std::map<std::string, int64_t>& lastUsed) {
+  if (lastUsed.empty()) return {};
   auto idxLock = FileLock::acquire(root_ + "/index.lock", true);
   if (!idxLock) return fail(idxLock.error());
   auto images = readIndex();
   if (!images) return fail(images.error());
+  bool changed = false;
   for (auto& r : *images)
-    if (r.reference == normalizedRef) {
-      r.lastUsed = clock_.nowNs() / kNsPerSec;
-      return writeIndex(*images);
+    if (auto it = lastUsed.find(r.reference); it != lastUsed.end() && it->second > r.lastUsed) {
+      r.lastUsed = it->second;
+      changed = true;
     }
-  return {};
+  return changed ? writeIndex(*images) : Result<void>{};
 }
 
 Result<RemoveResult> ImageStore::remove(const std::vector<std::string>& refs) {

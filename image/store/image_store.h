@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -64,7 +65,8 @@ class ImageStore {
   Result<std::vector<ImageRecord>> list() const;
   // The manifest, config and layers of a record, with a check that its snapshots exist.
   Result<StoredImage> load(const ImageRecord& record) const;
-  Result<void> markUsed(const std::string& normalizedRef);
+  // Sets lastUsed of the references named (normalized -> unix seconds); others are unknown.
+  Result<void> markUsed(const std::map<std::string, int64_t>& lastUsed);
   // Removes references, then the snapshots and blobs no remaining image uses.
   Result<RemoveResult> remove(const std::vector<std::string>& normalizedRefs);
   // The overlay lower directories of an image, top layer first.

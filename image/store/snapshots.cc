@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 
 #include "common/unique_fd.h"
 #include "image/oci/digest.h"
@@ -26,8 +28,17 @@ Result<SnapshotStore> SnapshotStore::open(const std::string& root) {
   DIR* d = ::opendir(root.c_str());
   if (d == nullptr) return failSys(errno, "open " + root);
   std::vector<std::string> staging;
-  while (const dirent* e = ::readdir(d))
-    if (std::string_view(e->d_name).starts_with(kStagingPrefix)) staging.emplace_back(e->d_name);
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view n = e->d_name;
+    if (!n.starts_with(kStagingPrefix)) continue;
+    // ".staging-<pid>-<n>" of a live process other than this one is an unpack under way.
+    const std::string rest(n.substr(kStagingPrefix.size()));
+    char* end = nullptr;
+    const long pid = std::strtol(rest.c_str(), &end, 10);
+    const bool live = end != rest.c_str() && *end == '-' && pid > 0 && pid != ::getpid() &&
+                      (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    if (!live) staging.emplace_back(n);
+  }
   ::closedir(d);
   for (const auto& s : staging)
     if (auto r = runtime::removeTree(root + "/" + s); !r) return fail(r.error());

@@ -11,7 +11,8 @@ ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
   cfg.argv = spec.argv;
   cfg.env = spec.env;
   cfg.workingDir = spec.workingDir.empty() ? "/" : spec.workingDir;
-  cfg.lowerDir = spec.resolvedImage.rootfs;
+  cfg.lowerDirs = spec.resolvedImage.layers;
+  cfg.stopSignal = spec.stopSignal;
   cfg.logPath = spec.logPath;
   cfg.oomScoreAdj = spec.oomScoreAdj;
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;

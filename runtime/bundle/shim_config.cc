@@ -50,7 +50,8 @@ std::string encodeShimConfig(const ShimConfig& c) {
               {"argv", c.argv},
               {"env", c.env},
               {"workingDir", c.workingDir},
-              {"lowerDir", c.lowerDir},
+              {"lowerDirs", c.lowerDirs},
+              {"stopSignal", c.stopSignal},
               {"upperDir", c.upperDir},
               {"workDir", c.workDir},
               {"sandboxDir", c.sandboxDir},
@@ -89,7 +90,12 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.argv = f.required<Strings>("argv");
   c.env = f.get<Strings>("env");
   c.workingDir = f.get<std::string>("workingDir", "/");
-  c.lowerDir = f.required<std::string>("lowerDir");
+  // "lowerDir" (one directory) is what agents before layered images wrote.
+  if (j->contains("lowerDir"))
+    c.lowerDirs = {f.required<std::string>("lowerDir")};
+  else
+    c.lowerDirs = f.required<Strings>("lowerDirs");
+  c.stopSignal = f.get<int>("stopSignal", SIGTERM);
   c.upperDir = f.get<std::string>("upperDir");
   c.workDir = f.get<std::string>("workDir");
   c.sandboxDir = f.required<std::string>("sandboxDir");

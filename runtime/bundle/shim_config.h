@@ -1,5 +1,6 @@
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,11 +32,12 @@ struct ShimConfig {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "K=V"
   std::string workingDir = "/";
+  int stopSignal = SIGTERM;  // what a graceful stop sends (the image's StopSignal)
 
-  std::string lowerDir;    // image rootfs, read-only
-  std::string upperDir;    // the writable layer, on disk under the root dir
-  std::string workDir;     // overlayfs's work dir, beside it
-  std::string sandboxDir;  // holds hostname, hosts, resolv.conf and ns/<net|ipc|uts>
+  std::vector<std::string> lowerDirs;  // image layers, read-only, top first
+  std::string upperDir;                // the writable layer, on disk under the root dir
+  std::string workDir;                 // overlayfs's work dir, beside it
+  std::string sandboxDir;              // holds hostname, hosts, resolv.conf and ns/<net|ipc|uts>
 
   std::string logPath;
   uint64_t logMaxBytes = 10 * 1024 * 1024;

@@ -84,6 +84,7 @@ std::string encodeContainerRecord(const ContainerRecord& r) {
               {"pidStartTime", r.pidStartTime},
               {"startedAtNs", r.startedAtNs},
               {"restartCount", r.restartCount},
+              {"stopSignal", r.stopSignal},
               {"warnings", r.warnings}};
   return dumpJson(record);
 }
@@ -102,6 +103,7 @@ Result<ContainerRecord> decodeContainerRecord(std::string_view text, const std::
   r.pidStartTime = f.get<uint64_t>("pidStartTime");
   r.startedAtNs = f.get<int64_t>("startedAtNs");
   r.restartCount = f.get<int>("restartCount");
+  r.stopSignal = f.get<int>("stopSignal", SIGTERM);
   r.warnings = f.get<std::vector<std::string>>("warnings");
   if (f.error()) return fail(*f.error());
   return r;

@@ -45,6 +45,7 @@ struct ContainerRecord {
   uint64_t pidStartTime = 0;
   int64_t startedAtNs = 0;
   int restartCount = 0;
+  int stopSignal = SIGTERM;           // from the config: what a graceful stop sends
   std::vector<std::string> warnings;  // what the kernel did not allow (e.g. oom_score_adj)
   bool operator==(const ContainerRecord&) const = default;
 };

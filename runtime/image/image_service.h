@@ -13,12 +13,21 @@ namespace podkeeper::runtime {
 
 // What a start needs of an image.
 struct ResolvedImage {
-  std::string rootfs;  // the image's root directory, the read-only lower layer
-  std::string user;    // config User ("name", "uid", "name:group", "uid:gid"); "" = root
+  // The read-only lower directories of the container's overlay, top layer first. A directory
+  // image is one: its rootfs; a layered image has one snapshot per layer.
+  std::vector<std::string> layers;
+  std::string user;  // config User ("name", "uid", "name:group", "uid:gid"); "" = root
   // The image's /etc/passwd and /etc/group (empty when it has none), for resolving the user
   // the container runs as (resolveUser), as runc resolves it from the image and not the host.
   std::vector<PasswdEntry> passwd;
   std::vector<GroupEntry> groups;
+  // The image config's process defaults (OCI image config "config"), applied as Kubernetes
+  // applies them (reconciler/runtime_specs.h).
+  std::vector<std::string> entrypoint{};
+  std::vector<std::string> cmd{};
+  std::vector<std::string> env{};  // "NAME=value"
+  std::string workingDir{};
+  int stopSignal = 0;  // 0: none given (SIGTERM)
   bool operator==(const ResolvedImage&) const = default;
 };
 

@@ -16,7 +16,7 @@ Result<ResolvedImage> LocalImageService::resolve(const std::string& imageRef) {
   if (!passwd) return fail(passwd.error().context(image));
   auto group = readImageFile(*rootfs, "etc/group");
   if (!group) return fail(group.error().context(image));
-  return ResolvedImage{*rootfs, *user, parsePasswd(*passwd), parseGroup(*group)};
+  return ResolvedImage{{*rootfs}, *user, parsePasswd(*passwd), parseGroup(*group)};
 }
 
 }  // namespace podkeeper::runtime

@@ -279,10 +279,11 @@ Result<UniqueFd> openFileInRoot(int rootFd, const std::string& path) {
   return openInRoot(rootFd, path, O_PATH);
 }
 
-Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
-                                   const std::string& work) {
+Result<OverlayMount> overlayOptions(const std::vector<std::string>& lowers,
+                                    const std::string& upper, const std::string& work) {
+  if (lowers.empty()) return failMsg("overlay: no lower directory");
   // overlayfs splits options on ',' and lower layers on ':'; a backslash escapes both.
-  auto escape = [](const std::string& path) {
+  auto escape = [](std::string_view path) {
     std::string out;
     for (char c : path) {
       if (c == ',' || c == ':' || c == '\\') out += '\\';
@@ -290,17 +291,39 @@ Result<std::string> overlayOptions(const std::string& lower, const std::string& 
     }
     return out;
   };
-  return "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
+  auto build = [&](size_t strip) {
+    std::string opts = "lowerdir=";
+    for (size_t i = 0; i < lowers.size(); ++i) {
+      if (i > 0) opts += ':';
+      opts += escape(std::string_view(lowers[i]).substr(strip));
+    }
+    return opts + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
+  };
+  OverlayMount m{build(0), ""};
+  if (m.options.size() <= kMountOptionsMax) return m;
+  // The longest directory prefix ("/a/b/") every lower shares, when each is below it.
+  std::string common = lowers[0].substr(0, lowers[0].rfind('/') + 1);
+  for (const auto& l : lowers)
+    while (!common.empty() && !l.starts_with(common))
+      common = common.substr(0, common.rfind('/', common.size() - 2) + 1);
+  if (common.size() > 1) {
+    m = {build(common.size()), common.substr(0, common.size() - 1)};
+    if (m.options.size() <= kMountOptionsMax) return m;
+  }
+  return failMsg("overlay: " + std::to_string(lowers.size()) + " layers need " +
+                 std::to_string(m.options.size()) + " bytes of mount options, more than a page");
 }
 
 Result<void> prepareRootfs(const RootfsPlan& plan) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
     return failSys(errno, "make / rslave");
   }
-  auto opts = overlayOptions(plan.lowerDir, plan.upperDir, plan.workDir);
+  auto opts = overlayOptions(plan.lowerDirs, plan.upperDir, plan.workDir);
   if (!opts) return fail(opts.error());
-  if (::mount("overlay", plan.mergedDir.c_str(), "overlay", 0, opts->c_str()) != 0) {
-    return failSys(errno, "mount overlay on " + plan.mergedDir + " (" + *opts + ")");
+  if (!opts->chdir.empty() && ::chdir(opts->chdir.c_str()) != 0)
+    return failSys(errno, "chdir " + opts->chdir + " for the overlay's lower directories");
+  if (::mount("overlay", plan.mergedDir.c_str(), "overlay", 0, opts->options.c_str()) != 0) {
+    return failSys(errno, "mount overlay on " + plan.mergedDir + " (" + opts->options + ")");
   }
   UniqueFd root(::open(plan.mergedDir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return failSys(errno, "open " + plan.mergedDir);

@@ -15,7 +15,7 @@
 namespace podkeeper::runtime {
 
 struct RootfsPlan {
-  std::string lowerDir;  // image rootfs
+  std::vector<std::string> lowerDirs;  // image layers, top first
   std::string upperDir;
   std::string workDir;
   std::string mergedDir;                           // overlay mount point, becomes "/"
@@ -28,8 +28,16 @@ struct RootfsPlan {
 };
 
 // The overlay mount options, with ',' ':' and '\\' in paths escaped as overlayfs expects.
-Result<std::string> overlayOptions(const std::string& lower, const std::string& upper,
-                                   const std::string& work);
+// The options must fit in one page: when many layers with long paths would not, the lower
+// directories are named relative to their common parent and the mount is made from there
+// (`chdir`), as containerd does; "" when absolute paths fit.
+struct OverlayMount {
+  std::string options;
+  std::string chdir;
+};
+inline constexpr size_t kMountOptionsMax = 4095;  // a page, less the NUL
+Result<OverlayMount> overlayOptions(const std::vector<std::string>& lowers,
+                                    const std::string& upper, const std::string& work);
 
 // / rslave, overlay, /proc, /sys, /dev (+pts, shm, mqueue, devices, links), then (unless
 // privileged) the masked and read-only kernel paths, then the /etc files and the volumes.

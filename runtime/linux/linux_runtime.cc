@@ -187,9 +187,12 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   auto caps = containerCapabilities(spec.capAdd, spec.capDrop, spec.privileged);
   if (!caps) return fail(caps.error());
   struct stat st {};
-  const std::string& rootfs = spec.resolvedImage.rootfs;
-  if (::stat(rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return failMsg("image \"" + spec.image + "\" rootfs " + rootfs + " does not exist");
+  if (spec.resolvedImage.layers.empty())
+    return failMsg("image \"" + spec.image + "\" has no layers");
+  for (const auto& layer : spec.resolvedImage.layers) {
+    if (::stat(layer.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return failMsg("image \"" + spec.image + "\" layer " + layer + " does not exist");
+    }
   }
   auto mounts = resolveMounts(spec);
   if (!mounts) return fail(mounts.error());

@@ -46,6 +46,7 @@ ContainerState startedContainer(const std::string& name, const ContainerRecord& 
           .pid = rec.pid,
           .startedAtNs = rec.startedAtNs,
           .restartCount = rec.restartCount,
+          .stopSignal = rec.stopSignal,
           .running = processAlive(rec.pid, rec.pidStartTime),
           .shimAlive = processAlive(rec.shimPid, rec.shimStartTime),
           .exit = std::nullopt,  // these two from exit.json, read by observeContainer
@@ -60,6 +61,7 @@ ContainerState unstartedContainer(const std::string& name, const ContainerPaths&
     s.image = cfg->image;
     s.cgroupPath = cfg->cgroupPath;
     s.restartCount = cfg->restartCount;
+    s.stopSignal = cfg->stopSignal;
   }
   return s;
 }

@@ -66,6 +66,7 @@ ContainerRecord stateFor(const ShimConfig& cfg, const RunningContainer& c) {
   rec.pidStartTime = readProcStartTime(c.pid).value_or(0);
   rec.startedAtNs = c.startedAtNs;
   rec.restartCount = cfg.restartCount;
+  rec.stopSignal = cfg.stopSignal;
   rec.warnings = c.warnings;
   return rec;
 }

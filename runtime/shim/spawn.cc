@@ -112,7 +112,7 @@ std::vector<ContainerCgroupMount> cgroupMountsFor(const ShimConfig& config) {
 InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
                      ProcessIdentity identity) {
   InitPlan plan;
-  plan.rootfs.lowerDir = config.lowerDir;
+  plan.rootfs.lowerDirs = config.lowerDirs;
   plan.rootfs.upperDir = config.upperDir;
   plan.rootfs.workDir = config.workDir;
   plan.rootfs.mergedDir = paths.rootfs();

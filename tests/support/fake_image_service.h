@@ -15,7 +15,7 @@ namespace podkeeper::reconciler::testing {
 class FakeImageService : public runtime::ImageService {
  public:
   std::map<std::string, runtime::ResolvedImage> images = {
-      {"busybox", {"/images/busybox/latest/rootfs", "", {}, {}}}};
+      {"busybox", {{"/images/busybox/latest/rootfs"}, "", {}, {}}}};
   std::vector<std::string> resolved;  // every reference asked for, in order
   std::optional<Error> failure;       // set: every resolve fails with it
 

@@ -74,6 +74,7 @@ class FakeRuntime : public runtime::ContainerRuntime {
     c.shimPid = nextPid++;
     c.startedAtNs = nowNs;
     c.restartCount = spec.restartCount;
+    c.stopSignal = spec.stopSignal;
     c.running = true;
     c.shimAlive = true;
     sandboxes.at(spec.sandboxUid).containers.push_back(c);

@@ -45,6 +45,7 @@ class AgentHarness {
   const std::string& stateDir() const { return stateDir_; }
   const std::string& rootDir() const { return rootDir_; }
   const std::string& logDir() const { return logDir_; }
+  const std::string& imageDir() const { return imageDir_; }
   // <log-dir>/<ns>_<name>_<uid>/<container>/<restart>.log
   std::string logFile(const std::string& ns, const std::string& pod, const std::string& uid,
                       const std::string& container, int restart) const;

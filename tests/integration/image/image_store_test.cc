@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -93,7 +94,9 @@ TEST_F(ImageStoreTest, AReferenceWithADigestMustNameTheManifest) {
 }
 
 TEST_F(ImageStoreTest, StagingLeftByACrashIsRemovedAtOpen) {
-  const std::string staging = store_->snapshots().root() + "/.staging-1-1";
+  // Its pid is this process: not an unpack under way in another one.
+  const std::string staging =
+      store_->snapshots().root() + "/.staging-" + std::to_string(::getpid()) + "-999";
   std::filesystem::create_directories(staging + "/half/applied");
   store_.reset();
   auto s = ImageStore::open(dir_.file("store"), clock_);

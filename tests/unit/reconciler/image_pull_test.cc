@@ -28,7 +28,7 @@ class FakePullSource : public ImagePullSource {
   void finish(Result<PulledImage> r) {
     auto [image, done] = std::move(pending.front());
     pending.erase(pending.begin());
-    if (r) images->images[image] = {"/store/" + image, "", {}, {}};
+    if (r) images->images[image] = {{"/store/" + image}, "", {}, {}};
     done(std::move(r));
   }
 };
@@ -86,21 +86,21 @@ TEST_F(ImagePull, AnImageOnlyInTheRegistryIsPulledOnceForTwoPodsThenBothStart) {
   reconcile("default/web");
   reconcile("default/api");
   EXPECT_EQ(runtime_.started.size(), 2u);
-  EXPECT_EQ(runtime_.started[0].resolvedImage.rootfs, "/store/reg:5000/app:1");
+  EXPECT_EQ(runtime_.started[0].resolvedImage.layers.front(), "/store/reg:5000/app:1");
   EXPECT_EQ(source_.asked.size(), 1u);
 }
 
 TEST_F(ImagePull, IfNotPresentDoesNotPullAnImageOnTheNode) {
-  images_.images["reg/app:1"] = {"/store/old", "", {}, {}};
+  images_.images["reg/app:1"] = {{"/store/old"}, "", {}, {}};
   want({podWith("web", "reg/app:1", "IfNotPresent")});
   reconcile();
   EXPECT_TRUE(source_.asked.empty());
   ASSERT_EQ(runtime_.started.size(), 1u);
-  EXPECT_EQ(runtime_.started[0].resolvedImage.rootfs, "/store/old");
+  EXPECT_EQ(runtime_.started[0].resolvedImage.layers.front(), "/store/old");
 }
 
 TEST_F(ImagePull, AlwaysPullsBeforeTheStartEvenWhenTheImageIsOnTheNode) {
-  images_.images["reg/app:latest"] = {"/store/old", "", {}, {}};
+  images_.images["reg/app:latest"] = {{"/store/old"}, "", {}, {}};
   want({podWith("web", "reg/app:latest", "Always")});
   reconcile();
   EXPECT_TRUE(runtime_.started.empty());
@@ -108,7 +108,7 @@ TEST_F(ImagePull, AlwaysPullsBeforeTheStartEvenWhenTheImageIsOnTheNode) {
   source_.finish(PulledImage{"sha256:new", 1});
   reconcile();
   ASSERT_EQ(runtime_.started.size(), 1u);
-  EXPECT_EQ(runtime_.started[0].resolvedImage.rootfs, "/store/reg/app:latest");
+  EXPECT_EQ(runtime_.started[0].resolvedImage.layers.front(), "/store/reg/app:latest");
 }
 
 TEST_F(ImagePull, ADirectoryImageIsNeverPulledWhateverThePolicy) {

@@ -44,8 +44,8 @@ TEST_F(ReconcilerTest, NewPodGetsASandboxAndItsContainers) {
   EXPECT_EQ(runtime_.ensured[0].cgroupParent, "pk/burstable/poduid-web");
   EXPECT_EQ(runtime_.started[0].argv, (std::vector<std::string>{"sleep", "3600"}));
   EXPECT_EQ(runtime_.started[0].logPath, "/var/log/pods/default_web_uid-web/app/0.log");
-  EXPECT_EQ(runtime_.started[0].resolvedImage.rootfs,
-            (imageDir_ / "busybox/latest/rootfs").string());
+  EXPECT_EQ(runtime_.started[0].resolvedImage.layers,
+            std::vector<std::string>{(imageDir_ / "busybox/latest/rootfs").string()});
   EXPECT_EQ(runtime_.started[0].resources.cpuQuotaUs, 50000);
 }
 

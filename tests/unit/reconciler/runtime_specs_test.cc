@@ -14,7 +14,7 @@ NodePaths paths() { return {"/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8)
 
 // An image as the ImageService resolves it, run as `user`.
 runtime::ResolvedImage imageRunAs(const std::string& user) {
-  return {"/images/busybox/latest/rootfs", user, {{"app", 1000, 1000, "/home/app"}}, {}};
+  return {{"/images/busybox/latest/rootfs"}, user, {{"app", 1000, 1000, "/home/app"}}, {}};
 }
 
 TEST(SandboxSpec, PodPidsLimitGoesToThePodCgroup) {

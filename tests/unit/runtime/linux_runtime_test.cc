@@ -64,7 +64,7 @@ class LinuxRuntimeTest : public ::testing::Test {
     s.sandboxUid = uid;
     s.name = name;
     s.image = "busybox";
-    s.resolvedImage.rootfs = dir_.string();  // any existing directory
+    s.resolvedImage.layers = {dir_.string()};  // any existing directory
     s.argv = {"true"};
     s.logPath = (dir_ / "logs" / name / "0.log").string();
     return s;

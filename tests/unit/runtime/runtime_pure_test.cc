@@ -134,12 +134,29 @@ TEST(ExecutableCandidates, SearchesTheContainersPath) {
 }
 
 TEST(OverlayOptions, NamesTheThreeLayers) {
-  EXPECT_EQ(*overlayOptions("/l", "/u", "/w"), "lowerdir=/l,upperdir=/u,workdir=/w");
+  EXPECT_EQ(overlayOptions({"/l"}, "/u", "/w")->options, "lowerdir=/l,upperdir=/u,workdir=/w");
+  EXPECT_EQ(overlayOptions({"/l2", "/l1"}, "/u", "/w")->options,
+            "lowerdir=/l2:/l1,upperdir=/u,workdir=/w");
+  EXPECT_FALSE(overlayOptions({}, "/u", "/w"));
 }
 
 TEST(OverlayOptions, EscapesSeparatorsInPaths) {
-  EXPECT_EQ(*overlayOptions("/img/localhost:5000/x/1/rootfs", "/u,1", "/w"),
+  EXPECT_EQ(overlayOptions({"/img/localhost:5000/x/1/rootfs"}, "/u,1", "/w")->options,
             "lowerdir=/img/localhost\\:5000/x/1/rootfs,upperdir=/u\\,1,workdir=/w");
+}
+
+TEST(OverlayOptions, ManyLongLayersAreNamedFromTheirCommonParent) {
+  std::vector<std::string> lowers;
+  const std::string root = "/var/lib/podkeeper/images/.store/snapshots/";
+  for (int i = 0; i < 60; ++i)
+    lowers.push_back(root + std::string(63, 'a') + std::to_string(i % 10));
+  auto m = overlayOptions(lowers, "/u", "/w");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->chdir, "/var/lib/podkeeper/images/.store/snapshots");
+  EXPECT_LE(m->options.size(), kMountOptionsMax);
+  EXPECT_TRUE(m->options.starts_with("lowerdir=" + std::string(63, 'a') + "0:"));
+  lowers.resize(200, lowers[0]);
+  EXPECT_FALSE(overlayOptions(lowers, "/u", "/w"));
 }
 
 TEST(PodHostsFile, MapsThePodsHostname) {

@@ -95,7 +95,7 @@ TEST(ShimConfigJson, RoundTrips) {
   c.argv = {"sh", "-c", "echo hi"};
   c.env = {"A=1", "PATH=/bin"};
   c.workingDir = "/tmp";
-  c.lowerDir = "/img/busybox/latest/rootfs";
+  c.lowerDirs = {"/img/busybox/latest/rootfs"};
   c.sandboxDir = "/run/pk/pods/u1";
   c.logPath = "/var/log/pods/x/app/2.log";
   c.logMaxBytes = 1024;
@@ -122,7 +122,8 @@ TEST(ShimConfigJson, UnsetOptionalsStayUnset) {
   ShimConfig c;
   c.containerName = "app";
   c.argv = {"true"};
-  c.lowerDir = c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
+  c.lowerDirs = {"x"};
+  c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
   auto back = decodeShimConfig(encodeShimConfig(c), "config.json");
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_FALSE(back->runAsUser.has_value());
@@ -141,7 +142,8 @@ TEST(ShimConfigJson, MountWithoutDestinationIsNamed) {
 TEST(ShimConfigJson, EmptyCommandIsRefused) {
   ShimConfig c;
   c.containerName = "app";
-  c.lowerDir = c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
+  c.lowerDirs = {"x"};
+  c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
   auto r = decodeShimConfig(encodeShimConfig(c), "/b/config.json");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "/b/config.json: field \"argv\": empty command");
@@ -152,7 +154,8 @@ TEST(ShimConfigJson, EnvValueThatIsNotUtf8IsWrittenReplacedNotThrown) {
   ShimConfig c;
   c.containerName = "app";
   c.argv = {"true"};
-  c.lowerDir = c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
+  c.lowerDirs = {"x"};
+  c.sandboxDir = c.logPath = c.cgroupPath = c.shimCgroup = "x";
   c.env = {"CITY=M\xfcnchen"};  // ü in Latin-1
   std::string text;
   ASSERT_NO_THROW(text = encodeShimConfig(c));

@@ -23,12 +23,14 @@
 #include "agent/http/self_signed_cert.h"
 #include "agent/http/tls_context.h"
 #include "agent/image_gc_runner.h"
+#include "agent/image_pulling.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/exporter.h"
+#include "metrics/image_pull_metrics.h"
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
 #include "probe/async_handlers.h"
@@ -140,7 +142,7 @@ void runLoop(boost::asio::io_context& io) {
 struct Agent {
   explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
                  metrics::MachineInfo machine, size_t keptFds,
-                 std::unique_ptr<image::ImageStore> store)
+                 std::unique_ptr<image::ImageStore> store, image::registry::AuthFile auth)
       : config(c),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
@@ -148,9 +150,11 @@ struct Agent {
         images(c.imageDir, *imageStore, clock),
         handlers(io, runtime),
         agentMetrics(registry),
+        pullMetrics(registry),
+        pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir),
         node(readNodeIdentity()),
-        reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(),
-                   &handlers),
+        reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers,
+                   &pulling.source()),
         loop(io, reconciler, runtime, clock, {c.resyncInterval}),
         probeTimer(io, reconciler, clock),
         watcher(io, c.manifestDir, c.relistInterval,
@@ -179,6 +183,9 @@ struct Agent {
       agentMetrics.probeResult(ns, pod, ct, type, result);
     };
     h.probeScheduleChanged = [this] { probeTimer.rearm(); };
+    h.imagePulled = [this](double seconds, const Error* failure) {
+      pullMetrics.observe(seconds, failure ? image::registry::pullErrorReason(*failure) : "");
+    };
     return h;
   }
 
@@ -353,6 +360,8 @@ struct Agent {
   probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
+  metrics::ImagePullMetrics pullMetrics;
+  ImagePulling pulling;  // registries into imageStore, off the loop
   metrics::ProcessCollector processCollector;
   NodeIdentity node;
   reconciler::Reconciler reconciler;
@@ -402,8 +411,11 @@ Result<void> runAgent(const AgentConfig& config) {
   static const podkeeper::SystemClock storeClock;
   auto store = image::ImageStore::open(imageStoreRoot(config), storeClock);
   if (!store) return fail(store.error().context("image store"));
+  auto auth = image::registry::loadRegistryAuth(config.registry, std::getenv("XDG_RUNTIME_DIR"),
+                                                std::getenv("HOME"));
+  if (!auth) return fail(auth.error());
   auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
-                                       keptFdsForExporter(), std::move(*store));
+                                       keptFdsForExporter(), std::move(*store), std::move(*auth));
   if (auto r = agent->start(); !r) return r;
   runLoop(agent->io);
   spdlog::info("stopped");

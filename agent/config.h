@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "image/registry/registry_config.h"
 #include "manifests/admission.h"
 
 namespace podkeeper::agent {
@@ -37,8 +38,9 @@ struct AgentConfig {
   std::chrono::milliseconds relistInterval{20'000};
   std::string logLevel = "info";
   std::string seccompProfileRoot = "/var/lib/podkeeper/seccomp";  // Localhost profiles
-  bool seccompDefault = false;           // RuntimeDefault when pod and container say nothing
-  manifests::AdmissionPolicy admission;  // --allowed-unsafe-sysctls
+  bool seccompDefault = false;               // RuntimeDefault when pod and container say nothing
+  image::registry::RegistryConfig registry;  // auth.json, certs.d, insecure registries
+  manifests::AdmissionPolicy admission;      // --allowed-unsafe-sysctls
   // The kubelet's containerLogMaxSize (a quantity) and containerLogMaxFiles: a container's log
   // is rotated past the size, keeping that many files.
   std::string containerLogMaxSize = "10Mi";

@@ -7,7 +7,9 @@
 
 #include "agent/agent.h"
 #include "agent/cli/image_commands.h"
+#include "agent/cli/image_pull.h"
 #include "agent/cli/pod_commands.h"
+#include "agent/cli/registry_flags.h"
 #include "agent/validate_command.h"
 #include "metrics/agent_metrics.h"
 
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run the pods of the manifest directory (foreground)");
   addRunFlags(*run, config, resyncSeconds, relistSeconds);
   addAdmissionFlags(*run, config.admission);
+  podkeeper::cli::addRegistryFlags(*run, config.registry);
 
   std::vector<std::string> files;
   std::string output;
@@ -125,10 +128,15 @@ int main(int argc, char** argv) {
 
   podkeeper::cli::PodCommands podCommands(app);
   podkeeper::cli::ImageCommands imageCommands(app);
+  // `image pull` joins the other image commands (it works on the store directly too).
+  podkeeper::cli::ImagePullArgs pullArgs;
+  auto* pull = podkeeper::cli::addImagePullCommand(*app.get_subcommand("image"), pullArgs);
 
   CLI11_PARSE(app, argc, argv);
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
+  if (pull->parsed())
+    return podkeeper::cli::runImagePull(pullArgs, std::cout, std::cerr, ::isatty(1) == 1);
   if (imageCommands.parsed()) return imageCommands.run(std::cout, std::cerr);
 
   if (validate->parsed()) {

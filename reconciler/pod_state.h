@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct PodState {
   // The downwardAPI volumes as last written, so unchanged metadata writes nothing.
   std::vector<runtime::DownwardAPIVolume> downwardWritten;
   std::optional<PodStorageUsage> storageUsage;  // as last measured
+  // Containers waiting for their image: ErrImagePull, ImagePullBackOff (reconciler_images.cc).
+  std::map<std::string, std::string> imageWaiting;
 };
 
 struct KeyState {

@@ -26,14 +26,16 @@ std::string keyOf(const runtime::SandboxState& s) {
 
 Reconciler::Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService& images,
                        const Clock& clock, NodePaths paths, ReconcileHooks hooks,
-                       probe::HandlerRunner* handlers)
+                       probe::HandlerRunner* handlers, ImagePullSource* pulls)
     : runtime_(runtime),
       images_(images),
       clock_(clock),
       paths_(std::move(paths)),
       hooks_(std::move(hooks)),
-      handlers_(handlers) {
+      handlers_(handlers),
+      pullSource_(pulls) {
   initProbesAndHooks();
+  initImagePulls();
   status_.setProbeSource([this](const std::string& uid) { return probeStatus(uid); });
 }
 
@@ -178,6 +180,7 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
     if (auto r = refreshObserved(uid); !r) return fail(r.error().context("pod " + key));
 
   Outcome out;
+  imageRecheckAtNs_.reset();
   auto merge = [&](const Plan& p) {
     if (p.requeueAtNs && (!out.requeueAtNs || *p.requeueAtNs < *out.requeueAtNs))
       out.requeueAtNs = p.requeueAtNs;
@@ -201,6 +204,8 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
     if (auto r = refreshDownwardAPI(*desired); !r) return fail(r.error().context("pod " + key));
     noteStarted(*desired);
   }
+  if (imageRecheckAtNs_ && (!out.requeueAtNs || *imageRecheckAtNs_ < *out.requeueAtNs))
+    out.requeueAtNs = imageRecheckAtNs_;
   return out;
 }
 
@@ -239,15 +244,12 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
     for (const auto& c : *list)
       if (c.name == name) it = &c;
   std::string key = manifests::podKey(pod.pod.metadata.namespace_, pod.pod.metadata.name);
-  // Resolved once per start; the spec carries it to the runtime. An image not on the node is
-  // the kubelet's ErrImageNeverPull (nothing is pulled); one there but unreadable, Failed.
-  auto image = images_.resolve(it->image);
-  if (!image) {
-    const char* reason = image.error().code == ENOENT ? "ErrImageNeverPull" : "Failed";
-    event(key, "Warning", reason, image.error().message, name);
-    return fail(image.error().context("pod " + key + " container " + name));
-  }
-  auto spec = containerSpec(pod, *it, paths_, restartCount, *image);
+  // Resolved once per start (pulled first as the policy says); the spec carries it to the
+  // runtime.
+  auto image = imageForStart(key, pod.uid, *it);
+  if (!image) return fail(image.error());
+  if (!*image) return {};  // waiting for the image: its reason is in the pod's status
+  auto spec = containerSpec(pod, *it, paths_, restartCount, **image);
   if (!spec) {
     event(key, "Warning", "Failed", "Error: " + spec.error().message, name);
     return fail(spec.error());

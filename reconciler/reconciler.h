@@ -15,6 +15,7 @@
 #include "probe/prober.h"
 #include "reconciler/container_stop.h"
 #include "reconciler/crash_backoff.h"
+#include "reconciler/image_pulls.h"
 #include "reconciler/plan.h"
 #include "reconciler/pod_state.h"
 #include "reconciler/runtime_specs.h"
@@ -42,17 +43,21 @@ struct ReconcileHooks {
       probeResult = {};
   // A probe was added or answered: probeDueNs() may have moved.
   std::function<void()> probeScheduleChanged = {};
+  // An image pull ended after `seconds`; failure is null on success.
+  std::function<void(double seconds, const Error* failure)> imagePulled = {};
 };
 
 // Level-triggered: reconcile(key) reads the desired pod and what the runtime reports for the
 // key now, plans, and acts. It never looks at the event that queued the key. Idempotent.
 class Reconciler final : public status::PodReader {
  public:
-  // Containers' images are resolved through `images`, once per start. Probes and lifecycle
-  // hooks run through `handlers`; without one, pods that have any are refused (as
-  // unsupported) rather than run without them.
+  // Containers' images are resolved through `images`, once per start, and pulled through
+  // `pulls` as their imagePullPolicy says (without one, an image not on the node is
+  // ErrImageNeverPull). Probes and lifecycle hooks run through `handlers`; without one, pods
+  // that have any are refused (as unsupported) rather than run without them.
   Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService& images, const Clock& clock,
-             NodePaths paths, ReconcileHooks hooks = {}, probe::HandlerRunner* handlers = nullptr);
+             NodePaths paths, ReconcileHooks hooks = {}, probe::HandlerRunner* handlers = nullptr,
+             ImagePullSource* pulls = nullptr);
   ~Reconciler() override;
 
   // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
@@ -116,8 +121,14 @@ class Reconciler final : public status::PodReader {
   void event(const std::string& key, const std::string& type, const std::string& reason,
              const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;
+  // The image a start needs, pulled first when its policy says so (reconciler_images.cc):
+  // nullopt while the container waits for it (the reason is in PodState::imageWaiting).
+  Result<std::optional<runtime::ResolvedImage>> imageForStart(const std::string& key,
+                                                              const std::string& uid,
+                                                              const manifests::Container& c);
   // Probes and hooks (reconciler_probes.cc).
   void initProbesAndHooks();
+  void initImagePulls();
   Result<std::optional<int64_t>> driveContainerStops(const manifests::DecodedPod* desired,
                                                      const std::string& uid);
   Result<void> stopGracefully(const std::string& key, const std::string& uid,
@@ -149,6 +160,9 @@ class Reconciler final : public status::PodReader {
   std::unique_ptr<probe::ProbeManager> probes_;       // set when there is a runner
   std::unique_ptr<probe::PostStartHooks> postStart_;  // set when there is a runner
   std::unique_ptr<ContainerStopper> stopper_;
+  ImagePullSource* pullSource_;
+  std::unique_ptr<ImagePulls> pulls_;        // set when there is a pull source
+  std::optional<int64_t> imageRecheckAtNs_;  // a pull back-off ends: reconcile the key then
 };
 
 }  // namespace podkeeper::reconciler

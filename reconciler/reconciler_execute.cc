@@ -125,6 +125,10 @@ Result<void> Reconciler::removeSandbox(const Step& step) {
 // The plan's waiting containers become the pod's waiting reasons; one that starts waiting
 // gets the kubelet's BackOff event.
 void Reconciler::publishWaiting(const Step& step, const Plan& plan) {
+  std::map<std::string, std::string> waiting = plan.waiting;
+  if (const PodState* pod = podState(step.uid))
+    for (const auto& [container, reason] : pod->imageWaiting)
+      waiting.try_emplace(container, reason);
   if (step.desired) {
     auto was = status_.waiting().find(step.uid);
     const auto& meta = step.desired->pod.metadata;
@@ -135,7 +139,7 @@ void Reconciler::publishWaiting(const Step& step, const Plan& plan) {
                   meta.namespace_ + "(" + step.uid + ")",
               container);
   }
-  status_.setWaiting(step.uid, plan.waiting);
+  status_.setWaiting(step.uid, std::move(waiting));
 }
 
 }  // namespace podkeeper::reconciler

@@ -148,6 +148,8 @@ void Reconciler::syncProbes(const manifests::DecodedPod* desired, const std::str
 
 void Reconciler::forgetSandbox(const std::string& uid) {
   if (probes_) probes_->forget(uid);
+  if (const PodState* pod = podState(uid); pulls_ && pod && pod->observed)
+    pulls_->forget(manifests::podKey(pod->observed->namespace_, pod->observed->name));
   if (postStart_) postStart_->sync(uid, nullptr);
   stopper_->forgetPod(uid);
   pods_.erase(uid);

@@ -67,6 +67,14 @@ std::string backOffMessage(const PodStatusInput& in, const std::string& containe
          meta.namespace_ + "(" + in.pod->uid + ")";
 }
 
+// The message beside a waiting reason the reconciler set: the kubelet's wording.
+std::string waitingMessage(const PodStatusInput& in, const manifests::Container& spec,
+                           const std::string& reason) {
+  if (reason == "ImagePullBackOff") return "Back-off pulling image \"" + spec.image + "\"";
+  if (reason == "ErrImagePull") return "";  // the registry's error is in the Failed event
+  return backOffMessage(in, spec.name);
+}
+
 struct States {
   json state;
   json lastState = json::object();
@@ -94,7 +102,7 @@ States containerStates(const PodStatusInput& in, const manifests::Container& spe
                  {"startedAt", kubeTime(have->startedAtNs)},
                  {"containerID", id}}}};
   } else if (waiting != in.waiting.end()) {
-    s.state = waitingState(waiting->second, backOffMessage(in, spec.name));
+    s.state = waitingState(waiting->second, waitingMessage(in, spec, waiting->second));
   } else {
     s.state = notCreatedState(in, spec, initializing);
   }

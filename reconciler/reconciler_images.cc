@@ -1,0 +1,78 @@
+// Images for container starts, as the kubelet's image manager: the pull policy, one pull per
+// image (ImagePulls), and the waiting reasons ErrImagePull and ImagePullBackOff.
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+
+#include "reconciler/reconciler.h"
+
+namespace podkeeper::reconciler {
+
+void Reconciler::initImagePulls() {
+  if (!pullSource_) return;
+  ImagePulls::Sinks sinks;
+  sinks.event = [this](const std::string& key, const std::string& type, const std::string& reason,
+                       const std::string& message, const std::string& container) {
+    if (type == "Warning")
+      spdlog::warn("pod {} container {}: {}", key, container, message);
+    else if (reason != "BackOff")
+      spdlog::info("pod {} container {}: {}", key, container, message);
+    event(key, type, reason, message, container);
+  };
+  sinks.requeue = [this](const std::string& key) {
+    if (hooks_.requeue) hooks_.requeue(key);
+  };
+  sinks.finished = [this](double seconds, const Error* failure) {
+    if (hooks_.imagePulled) hooks_.imagePulled(seconds, failure);
+  };
+  pulls_ = std::make_unique<ImagePulls>(*pullSource_, clock_, std::move(sinks));
+}
+
+Result<std::optional<runtime::ResolvedImage>> Reconciler::imageForStart(
+    const std::string& key, const std::string& uid, const manifests::Container& c) {
+  auto& waiting = pods_[uid].imageWaiting;
+  const std::string where = "pod " + key + " container " + c.name;
+  // A directory image is never pulled; without a pull source nothing is.
+  const bool pullable = pulls_ && !pullSource_->isLocal(c.image) && c.imagePullPolicy != "Never";
+  if (!pullable || c.imagePullPolicy != "Always") {
+    auto image = images_.resolve(c.image);
+    if (image) {
+      waiting.erase(c.name);
+      return std::optional(std::move(*image));
+    }
+    if (image.error().code != ENOENT || !pullable) {
+      // Not on the node and not to be pulled: the kubelet's ErrImageNeverPull (the status
+      // reads it from the error); there but unreadable: Failed.
+      const bool never = image.error().code == ENOENT;
+      std::string message = image.error().message;
+      if (never && c.imagePullPolicy == "Never")
+        message = "Container image \"" + c.image + "\" is not present with pull policy of Never";
+      event(key, "Warning", never ? "ErrImageNeverPull" : "Failed", message, c.name);
+      return fail(Error{image.error().code, where + ": " + message});
+    }
+  }
+  const ImagePulls::Gate gate = pulls_->need(c.image, key, c.name);
+  if (gate.retryAtNs && (!imageRecheckAtNs_ || *gate.retryAtNs < *imageRecheckAtNs_))
+    imageRecheckAtNs_ = gate.retryAtNs;
+  switch (gate.state) {
+    case ImagePulls::State::Pulling:
+      return std::optional<runtime::ResolvedImage>();
+    case ImagePulls::State::ErrImagePull:
+      waiting[c.name] = "ErrImagePull";
+      return std::optional<runtime::ResolvedImage>();
+    case ImagePulls::State::BackOff:
+      waiting[c.name] = "ImagePullBackOff";
+      return std::optional<runtime::ResolvedImage>();
+    case ImagePulls::State::Ready:
+      break;
+  }
+  auto image = images_.resolve(c.image);
+  if (!image) {
+    event(key, "Warning", "Failed", image.error().message, c.name);
+    return fail(image.error().context(where));
+  }
+  waiting.erase(c.name);
+  return std::optional(std::move(*image));
+}
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "common/clock.h"
+#include "image/oci/digest.h"
+#include "image/registry/image_puller.h"
+#include "tests/support/scripted_http_server.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_registry.h"
+
+// Pulls into a real image store: from a real registry, and from scripted hostile ones.
+namespace podkeeper::image::registry {
+namespace {
+
+using support::ScriptedHttpServer;
+using support::ScriptedReply;
+using support::ScriptedRequest;
+using support::TempDir;
+
+bool storeHasNoImageAndNoLayer(ImageStore& store, const std::string& ref,
+                               const std::string& layerDigest) {
+  auto found = store.find(ref);
+  return found && !found->has_value() && !store.content().has(layerDigest);
+}
+
+struct ImagePullTest : ::testing::Test {
+  TempDir dir{"pk-pull"};
+  SystemClock clock;
+  CurlHttpClient http;
+  std::unique_ptr<ImageStore> store = openStore(dir.file("store"));
+
+  std::unique_ptr<ImageStore> openStore(const std::string& root) {
+    auto s = ImageStore::open(root, clock);
+    if (!s) throw std::runtime_error(s.error().message);
+    return std::move(*s);
+  }
+  RegistryClient client(const std::string& host) {
+    RegistryOptions o;
+    o.hosts.insecure = {host};
+    o.hosts.certsDir = dir.file("certs.d");
+    o.retryBase = std::chrono::milliseconds(5);
+    return RegistryClient(http, o, AuthFile{}, clock);
+  }
+  ImageReference ref(const std::string& host, const std::string& path, const std::string& tag) {
+    return ImageReference{host, path, tag, ""};
+  }
+};
+
+TEST_F(ImagePullTest, AnImageFromARealRegistryLandsInTheStoreAndASecondPullFetchesNoBlob) {
+  support::TestRegistry reg(dir.file("reg"));
+  reg.push(support::buildBusyboxOci(dir.file("oci"), "1", {"--config.cmd=/bin/sh"}), "bb:1");
+  auto c = client(reg.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(reg.host(), "bb", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GT(r->downloadedBytes, 500'000);
+  EXPECT_EQ(r->image.config.cmd, std::vector<std::string>{"/bin/sh"});
+  auto lower = store->lowerDirs(r->image);
+  ASSERT_FALSE(lower.empty());
+  EXPECT_TRUE(std::filesystem::exists(lower.front() + "/bin/busybox"));
+  auto again = puller.pull(ref(reg.host(), "bb", "1"));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->downloadedBytes, 0);
+  EXPECT_EQ(again->image.record.manifestDigest, r->image.record.manifestDigest);
+}
+
+TEST_F(ImagePullTest, AMovedTagIsPulledAsTheNewImage) {
+  support::TestRegistry reg(dir.file("reg"));
+  reg.push(support::buildBusyboxOci(dir.file("oci"), "a"), "bb:1");
+  auto c = client(reg.host());
+  ImagePuller puller(c, *store);
+  auto first = puller.pull(ref(reg.host(), "bb", "1"));
+  ASSERT_TRUE(first) << first.error().message;
+  reg.push(support::buildBusyboxOci(dir.file("oci"), "b", {}, "moved\n"), "bb:1");
+  auto second = puller.pull(ref(reg.host(), "bb", "1"));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_NE(second->image.record.manifestDigest, first->image.record.manifestDigest);
+  EXPECT_TRUE(std::filesystem::exists(store->lowerDirs(second->image).front() + "/etc/extra"));
+}
+
+// A registry that serves one image whose layer is whatever the test says.
+struct ScriptedImage {
+  std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}})";
+  std::string layerDigest;
+  int64_t layerSize = 0;
+  std::string layerBody;
+  std::string manifest() const {
+    return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+           sha256Digest(config) + R"(","size":)" + std::to_string(config.size()) +
+           R"(},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")" +
+           layerDigest + R"(","size":)" + std::to_string(layerSize) + "}]}";
+  }
+  ScriptedReply reply(const ScriptedRequest& r) const {
+    if (r.target.find("/manifests/") != std::string::npos)
+      return {.status = 200,
+              .headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
+              .body = manifest()};
+    if (r.target.ends_with(sha256Digest(config)))
+      return {.status = 200, .headers = {}, .body = config};
+    return {.status = 200, .headers = {}, .body = layerBody};
+  }
+};
+
+TEST_F(ImagePullTest, ALayerWhoseBytesDoNotMatchItsDigestLeavesNoImageAndNoBlob) {
+  ScriptedImage img;
+  img.layerBody = std::string(10000, 'a');
+  img.layerDigest = sha256Digest(std::string(10000, 'b'));
+  img.layerSize = 10000;
+  ScriptedHttpServer s([&](const ScriptedRequest& r) { return img.reply(r); });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "evil/app", "1"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("digest mismatch"), std::string::npos) << r.error().message;
+  EXPECT_EQ(pullErrorReason(r.error()), "digest_mismatch");
+  EXPECT_TRUE(storeHasNoImageAndNoLayer(*store, s.host() + "/evil/app:1", img.layerDigest));
+}
+
+TEST_F(ImagePullTest, ALayerBiggerThanTheFreeSpaceIsRefusedBeforeItIsWrittenNamingWhy) {
+  const std::string small = dir.file("small");
+  ::mkdir(small.c_str(), 0700);
+  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m"), 0) << std::strerror(errno);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{small};
+  auto smallStore = openStore(small + "/store");
+  ScriptedImage img;
+  img.layerBody = std::string(4 << 20, 'z');
+  img.layerDigest = sha256Digest(img.layerBody);
+  img.layerSize = static_cast<int64_t>(img.layerBody.size());
+  ScriptedHttpServer s([&](const ScriptedRequest& r) { return img.reply(r); });
+  auto c = client(s.host());
+  ImagePuller puller(c, *smallStore);
+  auto r = puller.pull(ref(s.host(), "big/app", "1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ENOSPC);
+  EXPECT_NE(r.error().message.find("blob " + img.layerDigest + " needs 4194304 bytes"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_TRUE(storeHasNoImageAndNoLayer(*smallStore, s.host() + "/big/app:1", img.layerDigest));
+  for (const auto& e : s.requests()) EXPECT_FALSE(e.target.ends_with(img.layerDigest));
+}
+
+}  // namespace
+}  // namespace podkeeper::image::registry

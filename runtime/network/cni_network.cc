@@ -1,0 +1,59 @@
+#include "runtime/network/cni_network.h"
+
+namespace podkeeper::runtime::network {
+
+Result<std::string> CniNetwork::invoke(const NetworkConfigList& list, size_t index,
+                                       const std::string& command, const Attachment& a,
+                                       const nlohmann::json& prevResult) const {
+  const PluginConfig& p = list.plugins.at(index);
+  auto path = findPlugin(p.type, options_.binDirs);
+  if (!path) return fail(path.error());
+  CommandSpec spec{.path = *path,
+                   .argv = {*path},
+                   .env = pluginEnv(command, a, options_.binDirs),
+                   .input = pluginInput(list, index, prevResult, a.capabilityArgs).dump(),
+                   .timeout = options_.timeout};
+  auto r = run_(spec);
+  if (!r) return fail(r.error().context("plugin " + p.type + " " + command));
+  if (r->timedOut || r->exitCode != 0)
+    return failMsg(describeFailure(p.type, command, r->exitCode, r->timedOut, r->out, r->err));
+  return std::move(r->out);
+}
+
+Result<CniResult> CniNetwork::add(const NetworkConfigList& list, const Attachment& a) const {
+  nlohmann::json prev;  // null before the first plugin
+  CniResult last;
+  for (size_t i = 0; i < list.plugins.size(); ++i) {
+    auto out = invoke(list, i, "ADD", a, prev);
+    Result<CniResult> parsed =
+        out ? parseResult(*out) : Result<CniResult>(std::unexpected(out.error()));
+    if (!parsed) {
+      (void)del(list, a, prev);
+      return fail(parsed.error().context("network " + list.name));
+    }
+    prev = parsed->raw;
+    last = std::move(*parsed);
+  }
+  return last;
+}
+
+Result<void> CniNetwork::check(const NetworkConfigList& list, const Attachment& a,
+                               const nlohmann::json& cachedResult) const {
+  if (list.disableCheck || list.cniVersion.starts_with("0.3")) return {};
+  for (size_t i = 0; i < list.plugins.size(); ++i) {
+    auto out = invoke(list, i, "CHECK", a, cachedResult);
+    if (!out) return fail(out.error().context("network " + list.name));
+  }
+  return {};
+}
+
+Result<void> CniNetwork::del(const NetworkConfigList& list, const Attachment& a,
+                             const nlohmann::json& cachedResult) const {
+  for (size_t i = list.plugins.size(); i-- > 0;) {
+    auto out = invoke(list, i, "DEL", a, cachedResult);
+    if (!out) return fail(out.error().context("network " + list.name));
+  }
+  return {};
+}
+
+}  // namespace podkeeper::runtime::network

@@ -1,5 +1,7 @@
 #include "runtime/network/cni_network.h"
 
+#include <algorithm>
+
 namespace podkeeper::runtime::network {
 
 Result<std::string> CniNetwork::invoke(const NetworkConfigList& list, size_t index,
@@ -40,7 +42,14 @@ Result<CniResult> CniNetwork::add(const NetworkConfigList& list, const Attachmen
 Result<void> CniNetwork::check(const NetworkConfigList& list, const Attachment& a,
                                const nlohmann::json& cachedResult) const {
   if (list.disableCheck || list.cniVersion.starts_with("0.3")) return {};
+  auto parsed = parseResult(cachedResult.dump());
+  const bool hasV6 = parsed && std::ranges::any_of(parsed->ips, [](const IpConfig& ip) {
+                       return ip.address.find(':') != std::string::npos;
+                     });
   for (size_t i = 0; i < list.plugins.size(); ++i) {
+    // portmap before 1.2 fails CHECK looking for IPv6 rules it never made for an IPv4-only
+    // result (containernetworking/plugins#819); its rules are not what CHECK is for here.
+    if (list.plugins[i].type == "portmap" && !hasV6) continue;
     auto out = invoke(list, i, "CHECK", a, cachedResult);
     if (!out) return fail(out.error().context("network " + list.name));
   }

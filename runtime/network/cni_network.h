@@ -33,7 +33,8 @@ class CniNetwork {
   // fails, what the earlier ones did is undone with DEL (best effort) before the error returns.
   Result<CniResult> add(const NetworkConfigList& list, const Attachment& a) const;
   // CHECK through every plugin with the cached result (skipped for disableCheck lists and
-  // cniVersion before 0.4.0, as libcni does).
+  // cniVersion before 0.4.0, as libcni does; portmap is skipped for IPv4-only results, whose
+  // CHECK it fails before plugins 1.2).
   Result<void> check(const NetworkConfigList& list, const Attachment& a,
                      const nlohmann::json& cachedResult) const;
   // DEL through the plugins in reverse order with the cached result (null when ADD never

@@ -12,10 +12,10 @@
 namespace podkeeper::runtime {
 
 struct CommandSpec {
-  std::string path;               // the program, absolute
-  std::vector<std::string> argv;  // argv[0] included; empty = {path}
-  std::vector<std::string> env;   // "K=V": the whole environment of the child
-  std::string input;              // written to its stdin, then stdin is closed
+  std::string path = {};               // the program, absolute
+  std::vector<std::string> argv = {};  // argv[0] included; empty = {path}
+  std::vector<std::string> env = {};   // "K=V": the whole environment of the child
+  std::string input = {};              // written to its stdin, then stdin is closed
   std::chrono::milliseconds timeout{10000};
   size_t maxOutput = 1 << 20;  // bytes kept of stdout and of stderr each; the rest is dropped
 };

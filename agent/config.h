@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "manifests/admission.h"
@@ -35,6 +36,11 @@ struct AgentConfig {
   // -1). 4096, as OpenShift sets it, keeps a fork bomb inside its pod and stays far above
   // what ordinary pods use (each thread counts).
   int64_t podPidsLimit = 4096;
+  // CNI, as the kubelet/containerd take it: the first .conflist/.conf/.json of the conf dir;
+  // plugins from the bin dirs (the Debian package's path, then the upstream one). No
+  // configuration at all: pods keep a net namespace with only lo.
+  std::string cniConfDir = "/etc/cni/net.d";
+  std::vector<std::string> cniBinDirs = {"/usr/lib/cni", "/opt/cni/bin"};
 };
 
 // Checks values CLI11 cannot: absolute paths, a cgroup root that is a relative path of

@@ -16,6 +16,7 @@
 #include "reconciler/container_stop.h"
 #include "reconciler/crash_backoff.h"
 #include "reconciler/plan.h"
+#include "reconciler/pod_network.h"
 #include "reconciler/pod_state.h"
 #include "reconciler/runtime_specs.h"
 #include "reconciler/storage_eviction.h"
@@ -74,6 +75,12 @@ class Reconciler final : public status::PodReader {
   const runtime::SandboxState* observed(const std::string& uid) const override;
   std::vector<const runtime::SandboxState*> observedSandboxes() const override;
   const status::StatusStore& status() const override { return status_; }
+  std::vector<std::string> podIPs(const std::string& uid) const override {
+    return network_ ? network_->podIPs(uid) : std::vector<std::string>{};
+  }
+  // Pods' networks (CNI) go through this when set; without it a pod keeps a namespace with
+  // only lo, and its containers start once the sandbox exists.
+  void setPodNetwork(PodNetwork* network) { network_ = network; }
 
   // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits
   // it), and their usage once measured off the loop; an outgrown limit evicts at the next
@@ -107,6 +114,8 @@ class Reconciler final : public status::PodReader {
   Result<void> removeSandbox(const Step& step);
   void publishWaiting(const Step& step, const Plan& plan);
   Result<void> ensureSandbox(const manifests::DecodedPod& pod, const std::string& key);
+  // After ensureSandbox: whether the pod's network lets its containers start yet.
+  Result<bool> networkReady(const manifests::DecodedPod& pod, const std::string& key);
   Result<void> refreshDownwardAPI(const manifests::DecodedPod& pod);
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
                               int restartCount);
@@ -149,6 +158,7 @@ class Reconciler final : public status::PodReader {
   std::unique_ptr<probe::ProbeManager> probes_;       // set when there is a runner
   std::unique_ptr<probe::PostStartHooks> postStart_;  // set when there is a runner
   std::unique_ptr<ContainerStopper> stopper_;
+  PodNetwork* network_ = nullptr;
 };
 
 }  // namespace podkeeper::reconciler

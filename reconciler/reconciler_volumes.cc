@@ -23,6 +23,17 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
   return {};
 }
 
+Result<bool> Reconciler::networkReady(const manifests::DecodedPod& pod, const std::string& key) {
+  if (!network_) return true;
+  auto ready = network_->ready(pod, key);
+  if (!ready) {
+    event(key, "Warning", "NetworkNotReady", ready.error().message);
+    return fail(ready.error().context("pod " + key));
+  }
+  if (!ready->eventReason.empty()) event(key, "Warning", ready->eventReason, ready->eventMessage);
+  return ready->ready;
+}
+
 // A running pod whose labels or annotations changed (no restart: the spec hash is the same)
 // gets its downwardAPI files rewritten. Rendering is in memory; the runtime is only asked when
 // the files differ from what was last written.

@@ -17,6 +17,7 @@ struct JobResult {
   bool noConfig = false;
   std::vector<std::string> ips;
   std::string error;
+  bool unfinished = false;  // a record without a result: ADD never finished
 };
 
 // The kubelet's words for a network that cannot be set up.
@@ -157,7 +158,12 @@ void CniPodNetwork::adopt(const std::string& uid, const std::string& key, bool h
   work_.run(
       [this, record = options_.recordPath(uid)]() -> JobResult {
         auto result = net::recordedResult(record);
-        if (!result) return {true, !exists(record), {}, ""};  // no network of its own
+        // No record: started without a network of its own (no configuration then). A record
+        // without a result: ADD never finished; ready() tears it down and adds again.
+        if (!result) {
+          if (exists(record)) return {false, false, {}, "", true};
+          return {true, true, {}, ""};
+        }
         if (auto c = net::checkPod(cni_, record); !c)
           return {false, false, net::podIPs(*result), c.error().message};
         return {true, false, net::podIPs(*result), ""};
@@ -167,6 +173,10 @@ void CniPodNetwork::adopt(const std::string& uid, const std::string& key, bool h
         if (it == pods_.end() || it->second.phase != Phase::Checking) return;
         it->second.ips = std::move(r.ips);
         it->second.noted = true;
+        if (r.unfinished) {
+          pods_.erase(it);
+          return;
+        }
         if (r.ok) {
           it->second.phase = r.noConfig ? Phase::NoConfig : Phase::Ready;
           return;

@@ -29,8 +29,8 @@ class PodNetwork {
   // Before the sandbox is removed: true once nothing of the pod's network is left (DEL
   // succeeded, or there was nothing to do); false while DEL runs. An error is retried.
   virtual Result<bool> released(const std::string& uid, const std::string& key) = 0;
-  // A sandbox found on the machine (adoption, or each reconcile): learns its addresses and
-  // checks its network once, off the loop.
+  // A sandbox found on the machine whose containers were started (adoption, or each
+  // reconcile): learns its addresses and checks its network once, off the loop.
   virtual void adopt(const std::string& uid, const std::string& key, bool hostNetwork) = 0;
   // The pod's addresses from the CNI result, IPv4 first; empty when it has none of its own.
   virtual std::vector<std::string> podIPs(const std::string& uid) const = 0;

@@ -225,7 +225,8 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.startupProbeSucceeded = &probed.started;
   if (const auto& used = pod.storageUsage; desired && used && used->specHash == desired->specHash)
     in.evictionMessage = storageEvictionMessage(desired->pod.spec, *used);
-  if (network_ && desired && in.observed && in.observed->specHash == desired->specHash) {
+  if (network_ && desired && in.observed && in.observed->specHash == desired->specHash &&
+      !in.observed->containers.empty()) {
     network_->adopt(uid, manifests::podKey(in.observed->namespace_, in.observed->name),
                     desired->pod.spec.hostNetwork);
     in.sandboxChanged = network_->broken(uid);

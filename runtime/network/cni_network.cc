@@ -22,15 +22,19 @@ Result<std::string> CniNetwork::invoke(const NetworkConfigList& list, size_t ind
   return std::move(r->out);
 }
 
-Result<CniResult> CniNetwork::add(const NetworkConfigList& list, const Attachment& a) const {
+Result<CniResult> CniNetwork::add(const NetworkConfigList& list, const Attachment& a,
+                                  bool* undone) const {
   nlohmann::json prev;  // null before the first plugin
   CniResult last;
+  if (undone) *undone = false;
   for (size_t i = 0; i < list.plugins.size(); ++i) {
     auto out = invoke(list, i, "ADD", a, prev);
     Result<CniResult> parsed =
         out ? parseResult(*out) : Result<CniResult>(std::unexpected(out.error()));
     if (!parsed) {
-      (void)del(list, a, prev);
+      const bool ran = findPlugin(list.plugins[i].type, options_.binDirs).has_value();
+      const bool rolledBack = delFirst(list, ran ? i + 1 : i, a, prev).has_value();
+      if (undone) *undone = rolledBack;
       return fail(parsed.error().context("network " + list.name));
     }
     prev = parsed->raw;
@@ -58,7 +62,12 @@ Result<void> CniNetwork::check(const NetworkConfigList& list, const Attachment& 
 
 Result<void> CniNetwork::del(const NetworkConfigList& list, const Attachment& a,
                              const nlohmann::json& cachedResult) const {
-  for (size_t i = list.plugins.size(); i-- > 0;) {
+  return delFirst(list, list.plugins.size(), a, cachedResult);
+}
+
+Result<void> CniNetwork::delFirst(const NetworkConfigList& list, size_t count, const Attachment& a,
+                                  const nlohmann::json& cachedResult) const {
+  for (size_t i = std::min(count, list.plugins.size()); i-- > 0;) {
     auto out = invoke(list, i, "DEL", a, cachedResult);
     if (!out) return fail(out.error().context("network " + list.name));
   }

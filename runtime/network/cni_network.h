@@ -30,8 +30,11 @@ class CniNetwork {
       : options_(std::move(options)), run_(std::move(run)) {}
 
   // ADD through every plugin in order, each given the previous one's result. When a plugin
-  // fails, what the earlier ones did is undone with DEL (best effort) before the error returns.
-  Result<CniResult> add(const NetworkConfigList& list, const Attachment& a) const;
+  // fails, the plugins that ran (the failing one included, unless it could not be found) get
+  // DEL in reverse before the error returns; *undone says whether that DEL succeeded, so
+  // nothing of the attachment is left.
+  Result<CniResult> add(const NetworkConfigList& list, const Attachment& a,
+                        bool* undone = nullptr) const;
   // CHECK through every plugin with the cached result (skipped for disableCheck lists and
   // cniVersion before 0.4.0, as libcni does; portmap is skipped for IPv4-only results, whose
   // CHECK it fails before plugins 1.2).
@@ -41,6 +44,9 @@ class CniNetwork {
   // returned one). Plugins treat a missing attachment as done, so it is safe to repeat.
   Result<void> del(const NetworkConfigList& list, const Attachment& a,
                    const nlohmann::json& cachedResult) const;
+  // DEL through plugins [0, count) only, in reverse.
+  Result<void> delFirst(const NetworkConfigList& list, size_t count, const Attachment& a,
+                        const nlohmann::json& cachedResult) const;
 
   const CniOptions& options() const { return options_; }
 

@@ -62,8 +62,13 @@ Result<CniResult> attachPod(const CniNetwork& cni, const NetworkConfigList& list
                             const Attachment& a, const std::string& path) {
   NetworkRecord record{list, a, nullptr};
   if (auto w = writeFileAtomic(path, encodeNetworkRecord(record)); !w) return fail(w.error());
-  auto result = cni.add(list, a);
-  if (!result) return fail(result.error());
+  bool undone = false;
+  auto result = cni.add(list, a, &undone);
+  if (!result) {
+    // Nothing left to tear down: the record goes, so a later DEL does not need the plugins.
+    if (undone) ::unlink(path.c_str());
+    return fail(result.error());
+  }
   record.result = result->raw;
   if (auto w = writeFileAtomic(path, encodeNetworkRecord(record)); !w) return fail(w.error());
   return result;

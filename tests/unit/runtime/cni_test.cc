@@ -169,6 +169,7 @@ TEST(CniNetworkTest, AMissingPluginSaysWhereItLooked) {
   auto r = cni.add(shellList(), Attachment{});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "network n: CNI plugin \"true\" not found in /nowhere, /neither");
+  EXPECT_TRUE(fake.calls.empty());  // nothing ran, so nothing is undone
 }
 
 TEST(NetworkRecordTest, RoundTrips) {

@@ -191,6 +191,25 @@ TEST_F(Network, WithoutConfigurationPodsRunWithOnlyLoAndTheNodeSaysSo) {
             std::string::npos);
 }
 
+TEST_F(Network, ResolvConfFollowsDnsPolicy) {
+  start();
+  std::string none = podYaml("dns", "cat /etc/resolv.conf; sleep 1000");
+  none.insert(none.find("  containers:"),
+              "  dnsPolicy: None\n  dnsConfig:\n    nameservers: [192.0.2.10]\n"
+              "    searches: [a.example]\n    options: [{name: ndots, value: \"3\"}]\n");
+  agent_->dropManifest("dns.yaml", none);
+  const std::string log = agent_->logFile("default", "dns", "net-dns", "app", 0);
+  ASSERT_TRUE(
+      waitFor([&] { return readFile(log).find("options ndots:3") != std::string::npos; }, 20s))
+      << readFile(log) << agent_->agentLog();
+  EXPECT_NE(readFile(log).find("nameserver 192.0.2.10"), std::string::npos);
+  EXPECT_NE(readFile(log).find("search a.example"), std::string::npos);
+  // ClusterFirst (the default) falls back to the node's servers with the kubelet's event.
+  agent_->dropManifest("cf.yaml", podYaml("cf", "sleep 1000"));
+  ASSERT_TRUE(
+      waitFor([&] { return events("cf").find("MissingClusterDNS") != std::string::npos; }, 20s));
+}
+
 TEST_F(Network, AnAgentKilledAfterAddAdoptsThePodWithItsAddressAndStillReleasesIt) {
   start();
   agent_->dropManifest("web.yaml", podYaml("web", "sleep 1000"));

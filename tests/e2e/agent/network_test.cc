@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_probe.h"
@@ -136,6 +137,13 @@ TEST_F(Network, PodsReachEachOtherTheHostReachesThemAndHostPortsAreReleased) {
       << readFile(clientLog) << agent_->agentLog();
   EXPECT_EQ(allocations(), 2u);
   EXPECT_FALSE(natRulesOf("net-server").empty());
+  // The pod's row carries its eth0 counters, read from outside the pod, and they moved.
+  const std::string metrics = agent_->getTcp("/metrics/cadvisor").body;
+  const std::regex received(
+      R"re(container_network_receive_bytes_total\{[^}]*interface="eth0"[^}]*pod="server"\} ([0-9.e+]+))re");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics, m, received)) << metrics.substr(0, 2000);
+  EXPECT_GT(std::stod(m[1]), 1000.0);
 
   agent_->removeManifest("server.yaml");
   agent_->removeManifest("client.yaml");

@@ -159,5 +159,25 @@ TEST_F(CniPlugins, ABrokenNetnsIsSeenByCheck) {
   EXPECT_EQ(allocations(), 0u);
 }
 
+TEST_F(CniPlugins, AHangingPluginIsKilledAtTheTimeoutAndNamed) {
+  // A plugin in the test's own bin dir that never answers.
+  fs::create_directories(dir_.file("bin"));
+  {
+    std::ofstream script(dir_.file("bin/pk-hang"));
+    script << "#!/bin/sh\necho hanging >&2\nexec sleep 60\n";
+  }
+  fs::permissions(dir_.file("bin/pk-hang"), fs::perms::owner_all);
+  auto l = parseNetworkConfig(
+      "f", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"pk-hang"}]})", true);
+  ASSERT_TRUE(l);
+  CniNetwork cni(
+      CniOptions{.binDirs = {dir_.file("bin")}, .timeout = std::chrono::milliseconds(300)});
+  const auto started = std::chrono::steady_clock::now();
+  auto r = cni.add(*l, attachment());
+  ASSERT_FALSE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(r.error().message, "network n: plugin pk-hang ADD timed out and was killed: hanging");
+}
+
 }  // namespace
 }  // namespace podkeeper::runtime::network

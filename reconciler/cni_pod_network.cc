@@ -182,6 +182,7 @@ void CniPodNetwork::adopt(const std::string& uid, const std::string& key, bool h
           return;
         }
         it->second.phase = Phase::Broken;
+        it->second.broken = true;
         it->second.error = r.error;
         spdlog::warn("pod {}: network check failed, the sandbox is made again: {}", key, r.error);
         requeue_(key);
@@ -195,7 +196,7 @@ std::vector<std::string> CniPodNetwork::podIPs(const std::string& uid) const {
 
 bool CniPodNetwork::broken(const std::string& uid) const {
   auto it = pods_.find(uid);
-  return it != pods_.end() && it->second.phase == Phase::Broken;
+  return it != pods_.end() && it->second.broken;
 }
 
 size_t CniPodNetwork::podsWithoutNetwork() const {

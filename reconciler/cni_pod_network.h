@@ -61,7 +61,8 @@ class CniPodNetwork final : public PodNetwork {
     Phase phase = Phase::Adding;
     std::vector<std::string> ips;
     std::string error;
-    bool noted = false;  // its NoConfig event was sent
+    bool noted = false;   // its NoConfig event was sent
+    bool broken = false;  // failed its CHECK: kept through DEL until the sandbox is gone
   };
   void startAdd(const manifests::DecodedPod& pod, const std::string& key);
   void startDel(const std::string& uid, const std::string& key);

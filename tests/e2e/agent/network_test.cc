@@ -236,5 +236,27 @@ TEST_F(Network, AnAgentKilledAfterAddAdoptsThePodWithItsAddressAndStillReleasesI
   EXPECT_EQ(linksOnBridge(), "");
 }
 
+TEST_F(Network, AnAdoptedPodWhoseNetworkBrokeGetsANewSandbox) {
+  start();
+  agent_->dropManifest("web.yaml", podYaml("web", "sleep 1000"));
+  ASSERT_TRUE(waitFor([&] { return running("web") && !podIP("web").empty(); }, 20s));
+  agent_->stop();
+  // Its veth goes while no agent watches: CHECK at adoption fails.
+  support::runShell("nsenter --net=" + agent_->stateDir() +
+                    "/pods/net-web/ns/net ip link del eth0");
+  agent_->start({"--cni-conf-dir", dir_.file("cni")});
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return running("web") && !podIP("web").empty() &&
+               support::runShell("nsenter --net=" + agent_->stateDir() +
+                                 "/pods/net-web/ns/net ip -o link show eth0")
+                       .exitCode == 0;
+      },
+      30s))
+      << agent_->agentLog();
+  EXPECT_NE(agent_->agentLog().find("network check failed"), std::string::npos);
+  EXPECT_EQ(allocations(), 1u);
+}
+
 }  // namespace
 }  // namespace podkeeper::e2e

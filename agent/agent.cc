@@ -34,6 +34,7 @@
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
 #include "probe/async_handlers.h"
+#include "reconciler/cni_pod_network.h"
 #include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
 #include "reconciler/storage_monitor.h"
@@ -90,6 +91,16 @@ reconciler::NodePaths nodePaths(const AgentConfig& c, const NodeIdentity& node,
   p.podPidsLimit = c.podPidsLimit;
   p.admission = c.admission;
   return p;
+}
+
+reconciler::CniPodNetworkOptions networkOptions(const AgentConfig& c,
+                                                const runtime::StateLayout& layout) {
+  reconciler::CniPodNetworkOptions o;
+  o.confDir = c.cniConfDir;
+  o.cni.binDirs = c.cniBinDirs;
+  o.netnsPath = [layout](const std::string& uid) { return layout.nsPin(uid, "net"); };
+  o.recordPath = [layout](const std::string& uid) { return layout.networkFile(uid); };
+  return o;
 }
 
 metrics::ExporterOptions exporterOptions(size_t keptFds) {
@@ -165,7 +176,9 @@ struct Agent {
         tcp(io, router.handler()),
         secure(io, [this](const http::HttpRequest& r) { return secureHandler(r); }),
         unixServer(io, unixRouter.handler()),
-        signals(io, SIGINT, SIGTERM) {}
+        signals(io, SIGINT, SIGTERM) {
+    reconciler.setPodNetwork(&network);
+  }
 
   reconciler::ReconcileHooks reconcileHooks() {
     reconciler::ReconcileHooks h;
@@ -236,11 +249,18 @@ struct Agent {
   void addHealthAndMetricsRoutes(http::Router& to) {
     to.add("GET", "/healthz", http::healthz);
     to.add("GET", "/readyz", [this](const http::HttpRequest&) {
-      return ready ? http::HttpResponse::text(200, "ok\n")
-                   : http::HttpResponse::text(503, "starting\n");
+      if (!ready) return http::HttpResponse::text(503, "starting\n");
+      // Ready either way; a node without CNI configuration says so (pods get only lo).
+      if (network.lastFoundNoConfig())
+        return http::HttpResponse::text(200, "ok\nnetwork: no CNI configuration in " +
+                                                 network.confDir() +
+                                                 ": pods get a network namespace with only lo\n");
+      return http::HttpResponse::text(200, "ok\n");
     });
-    http::addMetricsRoutes(to, exporter, {&registry, &processCollector},
-                           [this] { agentMetrics.setPodsByPhase(podsByPhase(reconciler)); });
+    http::addMetricsRoutes(to, exporter, {&registry, &processCollector}, [this] {
+      agentMetrics.setPodsByPhase(podsByPhase(reconciler));
+      agentMetrics.setPodsWithoutNetwork(network.podsWithoutNetwork());
+    });
     to.onResponse([this](const std::string& pattern, int status) {
       agentMetrics.httpRequest(pattern, status);
     });
@@ -373,6 +393,9 @@ struct Agent {
                         images,
                         {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
                         registry};
+  // After the loop it queues keys on; destroyed first, waiting for plugins in progress.
+  reconciler::CniPodNetwork network{io, networkOptions(config, runtime.layout()),
+                                    [this](const std::string& key) { loop.enqueue(key); }};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
   PodTargets targets;

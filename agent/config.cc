@@ -80,12 +80,16 @@ Result<void> validateConfig(const AgentConfig& c) {
                             {"--root-dir", &c.rootDir},
                             {"--log-dir", &c.logDir},
                             {"--cgroup-mount", &c.cgroupMount},
-                            {"--seccomp-profile-root", &c.seccompProfileRoot}})
+                            {"--seccomp-profile-root", &c.seccompProfileRoot},
+                            {"--cni-conf-dir", &c.cniConfDir}})
     if (auto r = absolute(flag, *path); !r) return r;
   if (!c.socketPath.empty())
     if (auto r = absolute("--socket", c.socketPath); !r) return r;
   if (!c.shimPath.empty())
     if (auto r = absolute("--shim", c.shimPath); !r) return r;
+  if (c.cniBinDirs.empty()) return failMsg("--cni-bin-dir: at least one directory");
+  for (const auto& dir : c.cniBinDirs)
+    if (auto r = absolute("--cni-bin-dir", dir); !r) return r;
   if (auto r = validCgroupRoot(c.cgroupRoot); !r) return r;
   if (!c.listen.empty())
     if (auto r = validListen(c.listen); !r) return r;

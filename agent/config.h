@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "image/registry/registry_config.h"
@@ -53,6 +54,11 @@ struct AgentConfig {
   // of the image filesystem used, unused images are removed (LRU) down to low %.
   int imageGcHighThresholdPercent = 85;
   int imageGcLowThresholdPercent = 80;
+  // CNI, as the kubelet/containerd take it: the first .conflist/.conf/.json of the conf dir;
+  // plugins from the bin dirs (the Debian package's path, then the upstream one). No
+  // configuration at all: pods keep a net namespace with only lo.
+  std::string cniConfDir = "/etc/cni/net.d";
+  std::vector<std::string> cniBinDirs = {"/usr/lib/cni", "/opt/cni/bin"};
 };
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).

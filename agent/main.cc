@@ -98,6 +98,13 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--image-gc-low-threshold", c.imageGcLowThresholdPercent,
                  "Percent of the image filesystem the image GC frees down to")
       ->capture_default_str();
+  run.add_option("--cni-conf-dir", c.cniConfDir,
+                 "CNI network configuration: its first .conflist/.conf/.json in lexical order")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  run.add_option("--cni-bin-dir", c.cniBinDirs, "CNI plugin directories, comma-separated")
+      ->capture_default_str()
+      ->delimiter(',');
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -19,6 +19,7 @@ std::vector<metrics::ContainerTarget> PodTargets::targets() const {
       row.cgroupPath = c.cgroupPath;
       row.startTimeSeconds = double(c.startedAtNs) / 1e9;
       if (earliest == 0 || row.startTimeSeconds < earliest) earliest = row.startTimeSeconds;
+      if (pod.netPid == 0 && c.pid > 0) pod.netPid = c.pid;
       out.push_back(std::move(row));
     }
     pod.startTimeSeconds = earliest;

@@ -48,6 +48,12 @@ AgentMetrics::AgentMetrics(prometheus::Registry& registry)
                        .Name("podkeeper_pods")
                        .Help("Pods known to the agent, by phase.")
                        .Register(registry)),
+      podsWithoutNetwork_(prometheus::BuildGauge()
+                              .Name("podkeeper_pods_without_network")
+                              .Help("Pods with only a loopback interface because the node has "
+                                    "no CNI configuration.")
+                              .Register(registry)
+                              .Add({})),
       probes_(prometheus::BuildCounter()
                   .Name("podkeeper_probe_results_total")
                   .Help("Probe executions by probe type and result.")
@@ -85,6 +91,10 @@ void AgentMetrics::setManifestErrors(int files) { manifestErrors_.Set(files); }
 void AgentMetrics::setPodsByPhase(const std::map<std::string, int>& counts) {
   for (const char* phase : kPhases) podsByPhase_.Add({{"phase", phase}}).Set(0);
   for (const auto& [phase, n] : counts) podsByPhase_.Add({{"phase", phase}}).Set(n);
+}
+
+void AgentMetrics::setPodsWithoutNetwork(size_t pods) {
+  podsWithoutNetwork_.Set(static_cast<double>(pods));
 }
 
 void AgentMetrics::probeResult(const std::string& ns, const std::string& pod,

@@ -27,6 +27,8 @@ class AgentMetrics {
   void setManifestErrors(int files);
   // Phase -> count; phases missing from the map are set to 0.
   void setPodsByPhase(const std::map<std::string, int>& counts);
+  // Pods running with only lo because the node has no CNI configuration.
+  void setPodsWithoutNetwork(size_t pods);
   // probeType: liveness|readiness|startup; result: success|failure|error.
   void probeResult(const std::string& ns, const std::string& pod, const std::string& container,
                    const std::string& probeType, const std::string& result);
@@ -49,6 +51,7 @@ class AgentMetrics {
   prometheus::Family<prometheus::Gauge>& manifestErrorsFamily_;
   prometheus::Gauge& manifestErrors_;
   prometheus::Family<prometheus::Gauge>& podsByPhase_;
+  prometheus::Gauge& podsWithoutNetwork_;
   prometheus::Family<prometheus::Counter>& probes_;
   prometheus::Family<prometheus::Counter>& httpRequests_;
   prometheus::Family<prometheus::Counter>& httpAuthRefusals_;

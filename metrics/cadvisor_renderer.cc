@@ -98,7 +98,61 @@ std::string_view leafName(std::string_view cgroupPath) {
   return slash == std::string_view::npos ? cgroupPath : cgroupPath.substr(slash + 1);
 }
 
+struct NetworkFamily {
+  std::string_view name;
+  std::string_view help;
+  uint64_t InterfaceStats::*value;
+};
+
+// cAdvisor's network families, in name order.
+constexpr NetworkFamily kNetworkFamilies[] = {
+    {"container_network_receive_bytes_total", "Cumulative count of bytes received",
+     &InterfaceStats::rxBytes},
+    {"container_network_receive_errors_total",
+     "Cumulative count of errors encountered while receiving", &InterfaceStats::rxErrors},
+    {"container_network_receive_packets_dropped_total",
+     "Cumulative count of packets dropped while receiving", &InterfaceStats::rxDropped},
+    {"container_network_receive_packets_total", "Cumulative count of packets received",
+     &InterfaceStats::rxPackets},
+    {"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted",
+     &InterfaceStats::txBytes},
+    {"container_network_transmit_errors_total",
+     "Cumulative count of errors encountered while transmitting", &InterfaceStats::txErrors},
+    {"container_network_transmit_packets_dropped_total",
+     "Cumulative count of packets dropped while transmitting", &InterfaceStats::txDropped},
+    {"container_network_transmit_packets_total", "Cumulative count of packets transmitted",
+     &InterfaceStats::txPackets},
+};
+
 }  // namespace
+
+void CadvisorRenderer::renderNetwork(std::span<const TargetSample> samples, std::string& out) {
+  for (const auto& f : kNetworkFamilies) {
+    bool headerWritten = false;
+    for (size_t i : order_) {
+      const TargetSample& s = samples[i];
+      for (const auto& iface : s.network) {
+        if (!headerWritten) {
+          appendFamilyHeader(out, f.name, f.help, "counter");
+          headerWritten = true;
+        }
+        labelScratch_.clear();
+        labelScratch_ += '{';
+        appendLabel(labelScratch_, "container", "", true);
+        labelScratch_ += ",id=\"/";
+        appendLabelValue(labelScratch_, s.target.cgroupPath);
+        labelScratch_ += '"';
+        appendLabel(labelScratch_, "image", "", false);
+        appendLabel(labelScratch_, "interface", iface.name, false);
+        appendLabel(labelScratch_, "name", "", false);
+        appendLabel(labelScratch_, "namespace", s.target.namespace_, false);
+        appendLabel(labelScratch_, "pod", s.target.pod, false);
+        labelScratch_ += '}';
+        appendSample(out, f.name, labelScratch_, static_cast<double>(iface.*(f.value)));
+      }
+    }
+  }
+}
 
 void CadvisorRenderer::prepareRows(std::span<const TargetSample> samples) {
   arena_.clear();
@@ -156,7 +210,11 @@ void CadvisorRenderer::render(std::span<const TargetSample> samples, const Machi
       appendSample(out, f.name, labels, *v);
     }
   };
-  for (const auto& f : kFamilies) renderFamily(f);
+  for (const auto& f : kFamilies) {
+    // container_network_* sort between container_memory_* and container_oom_events_total.
+    if (f.name == "container_oom_events_total") renderNetwork(samples, out);
+    renderFamily(f);
+  }
 
   appendFamilyHeader(out, "container_scrape_error",
                      "1 if there was an error while getting container metrics, 0 otherwise",

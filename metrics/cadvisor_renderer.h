@@ -21,6 +21,8 @@ class CadvisorRenderer {
 
  private:
   void prepareRows(std::span<const TargetSample> samples);
+  // container_network_* of the pod rows, one series per interface.
+  void renderNetwork(std::span<const TargetSample> samples, std::string& out);
 
   // Per row, the rendered label blocks: {container,id,image,name,namespace,pod} and the same
   // with cpu="total", stored in one arena and addressed by offsets.
@@ -30,6 +32,7 @@ class CadvisorRenderer {
   std::string arena_;
   std::vector<RowLabels> labels_;
   std::vector<size_t> order_;
+  std::string labelScratch_;
 };
 
 }  // namespace podkeeper::metrics

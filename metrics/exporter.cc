@@ -73,8 +73,11 @@ bool Exporter::collect() {
       if (failed++ == 0) firstError = stats.error().message;
       continue;
     }
-    samples_.push_back({std::move(t), std::move(*stats)});
+    std::vector<InterfaceStats> network;
+    if (isPodRow(t) && t.netPid > 0) network = netDev_.read(t.podUid, t.netPid);
+    samples_.push_back({std::move(t), std::move(*stats), std::move(network)});
   }
+  netDev_.sweep();
   // Closes the fds of cgroups no longer listed (stopped containers) or found removed.
   files_.sweep();
   reportFdBudget();

@@ -67,6 +67,7 @@ class Exporter {
 
   std::vector<TargetSample> samples_;
   runtime::cgroup::StatFileCache files_;
+  NetDevFiles netDev_;  // /proc/<pid>/net/dev of each pod, kept open between scrapes
   size_t initialFdBudget_;
   bool reportedBudgetSpent_ = false;
   bool reportedBudgetLowered_ = false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "metrics/net_dev.h"
 #include "metrics/targets.h"
 #include "runtime/cgroup/cgroup_manager.h"
 
@@ -9,6 +10,7 @@ namespace podkeeper::metrics {
 struct TargetSample {
   ContainerTarget target;
   runtime::cgroup::Stats stats;
+  std::vector<InterfaceStats> network = {};  // pod rows only
 };
 
 inline bool isPodRow(const ContainerTarget& t) { return t.container.empty(); }

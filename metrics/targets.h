@@ -18,6 +18,9 @@ struct ContainerTarget {
   std::string image;
   runtime::cgroup::CgroupPath cgroupPath;
   double startTimeSeconds = 0;  // unix epoch
+  // Pod rows: a process in the pod's network namespace, whose /proc/<pid>/net/dev gives the
+  // container_network_* families; 0 = none.
+  int netPid = 0;
 
   bool operator==(const ContainerTarget&) const = default;
 };

@@ -174,7 +174,8 @@ Plan planPod(const PlanInput& in) {
     if (!in.observed) return {};
     return planStop(in, true);
   }
-  if (in.observed && in.observed->specHash != in.desired->specHash) return planStop(in, true);
+  if (in.observed && (in.observed->specHash != in.desired->specHash || in.sandboxChanged))
+    return planStop(in, true);
 
   // Past activeDeadlineSeconds, or evicted, the pod is Failed for good: everything stops,
   // nothing starts, until its spec changes.

@@ -230,6 +230,12 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.startupProbeSucceeded = &probed.started;
   if (const auto& used = pod.storageUsage; desired && used && used->specHash == desired->specHash)
     in.evictionMessage = storageEvictionMessage(desired->pod.spec, *used);
+  if (network_ && desired && in.observed && in.observed->specHash == desired->specHash &&
+      !in.observed->containers.empty()) {
+    network_->adopt(uid, manifests::podKey(in.observed->namespace_, in.observed->name),
+                    desired->pod.spec.hostNetwork);
+    in.sandboxChanged = network_->broken(uid);
+  }
   Plan plan = planPod(in);
   if (*stops && (!plan.requeueAtNs || **stops < *plan.requeueAtNs)) plan.requeueAtNs = *stops;
   if (auto r = execute(plan, desired, uid); !r) return fail(r.error());

@@ -17,6 +17,7 @@
 #include "reconciler/crash_backoff.h"
 #include "reconciler/image_pulls.h"
 #include "reconciler/plan.h"
+#include "reconciler/pod_network.h"
 #include "reconciler/pod_state.h"
 #include "reconciler/runtime_specs.h"
 #include "reconciler/storage_eviction.h"
@@ -79,6 +80,12 @@ class Reconciler final : public status::PodReader {
   const runtime::SandboxState* observed(const std::string& uid) const override;
   std::vector<const runtime::SandboxState*> observedSandboxes() const override;
   const status::StatusStore& status() const override { return status_; }
+  std::vector<std::string> podIPs(const std::string& uid) const override {
+    return network_ ? network_->podIPs(uid) : std::vector<std::string>{};
+  }
+  // Pods' networks (CNI) go through this when set; without it a pod keeps a namespace with
+  // only lo, and its containers start once the sandbox exists.
+  void setPodNetwork(PodNetwork* network) { network_ = network; }
 
   // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits
   // it), and their usage once measured off the loop; an outgrown limit evicts at the next
@@ -112,6 +119,8 @@ class Reconciler final : public status::PodReader {
   Result<void> removeSandbox(const Step& step);
   void publishWaiting(const Step& step, const Plan& plan);
   Result<void> ensureSandbox(const manifests::DecodedPod& pod, const std::string& key);
+  // After ensureSandbox: whether the pod's network lets its containers start yet.
+  Result<bool> networkReady(const manifests::DecodedPod& pod, const std::string& key);
   Result<void> refreshDownwardAPI(const manifests::DecodedPod& pod);
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
                               int restartCount);
@@ -163,6 +172,7 @@ class Reconciler final : public status::PodReader {
   ImagePullSource* pullSource_;
   std::unique_ptr<ImagePulls> pulls_;        // set when there is a pull source
   std::optional<int64_t> imageRecheckAtNs_;  // a pull back-off ends: reconcile the key then
+  PodNetwork* network_ = nullptr;
 };
 
 }  // namespace podkeeper::reconciler

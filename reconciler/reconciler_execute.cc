@@ -32,13 +32,19 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
                                  const std::string& uid) {
   const runtime::SandboxState* obs = observed(uid);
   const Step step{desired, uid, keyOf(desired, obs, uid), obs};
+  bool networkWaits = false;  // its network is being set up: containers start when it is
   for (const auto& a : plan.actions) {
     // A postStart hook of the pod is running: its later containers wait, as in the kubelet.
     const bool held =
         (a.kind == ActionKind::StartContainer || a.kind == ActionKind::RemoveContainer) &&
-        postStartHolds(uid);
+        (postStartHolds(uid) || networkWaits);
     if (held) continue;
     auto r = runAction(step, a);
+    if (r && a.kind == ActionKind::EnsureSandbox) {
+      auto ready = networkReady(*desired, step.key);
+      if (!ready) return fail(ready.error());
+      networkWaits = !*ready;
+    }
     if (r && a.kind == ActionKind::RemoveSandbox) return {};  // the pod's state went with it
     if (!r && r.error().code != ESRCH)  // ESRCH: it exited on its own meanwhile
       return fail(r.error());
@@ -110,6 +116,11 @@ Result<void> Reconciler::killContainer(const Step& step, const std::string& cont
 // A removed sandbox takes everything known of it along; a pod no longer desired also loses
 // its events and its metrics.
 Result<void> Reconciler::removeSandbox(const Step& step) {
+  if (network_) {  // DEL first, while the net namespace is still pinned
+    auto released = network_->released(step.uid, step.key);
+    if (!released) return fail(released.error());
+    if (!*released) return {};  // the key is queued again when DEL ends
+  }
   auto r = runtime_.removeSandbox(step.uid);
   if (!r) return r;
   spdlog::info("pod {}: removed (uid {})", step.key, step.uid);

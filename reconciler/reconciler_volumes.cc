@@ -1,7 +1,30 @@
 // The Reconciler's volume steps: what the kubelet's volume manager does for a pod.
+#include "reconciler/pod_dns.h"
 #include "reconciler/reconciler.h"
+#include "runtime/sys/small_file.h"
 
 namespace podkeeper::reconciler {
+namespace {
+
+// The node's resolv.conf; systemd-resolved's stub (127.0.0.53, unreachable from a pod's
+// network) is followed to the file listing the real servers, as kubeadm points the kubelet.
+std::string nodeResolvConf(const std::string& path) {
+  auto read = [](const std::string& p) {
+    auto text = runtime::readSmallFile(
+        "/", p,
+        runtime::SmallFileRead{
+            .maxBytes = 64 * 1024, .truncate = true, .followSymlinksInRoot = true});
+    return text ? *text : std::string();
+  };
+  std::string text = read(path);
+  if (isResolvedStub(text)) {
+    std::string real = read("/run/systemd/resolve/resolv.conf");
+    if (!real.empty()) return real;
+  }
+  return text;
+}
+
+}  // namespace
 
 // The kubelet mounts a pod's volumes before it makes anything else of the pod; a hostPath
 // that fails its type check stops here, with the kubelet's FailedMount event, and is retried.
@@ -14,13 +37,31 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
     return fail(downward.error());
   }
   spec.downwardAPIs = std::move(*downward);
+  const bool creating = observed(pod.uid) == nullptr;
+  auto dns = podResolvConf(pod.pod.spec, nodeResolvConf(paths_.resolvConfPath));
+  if (!pod.pod.spec.hostNetwork || pod.pod.spec.dnsPolicy == "ClusterFirstWithHostNet" ||
+      pod.pod.spec.dnsPolicy == "None" || pod.pod.spec.dnsConfig)
+    spec.resolvConf = dns.resolvConf;
   if (auto r = runtime_.prepareVolumes(spec); !r) {
     event(key, "Warning", "FailedMount", r.error().message);
     return fail(r.error().context("pod " + key));
   }
+  if (creating)
+    for (const auto& [reason, message] : dns.warnings) event(key, "Warning", reason, message);
   if (auto r = runtime_.ensureSandbox(spec); !r) return r;
   pods_[pod.uid].downwardWritten = std::move(spec.downwardAPIs);
   return {};
+}
+
+Result<bool> Reconciler::networkReady(const manifests::DecodedPod& pod, const std::string& key) {
+  if (!network_) return true;
+  auto ready = network_->ready(pod, key);
+  if (!ready) {
+    event(key, "Warning", "NetworkNotReady", ready.error().message);
+    return fail(ready.error().context("pod " + key));
+  }
+  if (!ready->eventReason.empty()) event(key, "Warning", ready->eventReason, ready->eventMessage);
+  return ready->ready;
 }
 
 // A running pod whose labels or annotations changed (no restart: the spec hash is the same)

@@ -26,6 +26,9 @@ struct NodePaths {
   bool seccompDefault = false;
   // pids.max of every pod cgroup (the kubelet's podPidsLimit); <= 0 = unlimited.
   int64_t podPidsLimit = -1;
+  // The node's resolver configuration, the base of pods' resolv.conf (dnsPolicy Default and
+  // the fallback of ClusterFirst); systemd-resolved's stub is followed to its real file.
+  std::string resolvConfPath = "/etc/resolv.conf";
   // What the node admits (--allowed-unsafe-sysctls): see manifests/admission.h.
   manifests::AdmissionPolicy admission{};
 };

@@ -90,10 +90,10 @@ struct SandboxSpec {
   // Added by the runtime layer (all optional):
   bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
   bool hostIPC = false;
-  bool hostPID = false;                // containers stay in the host's pid namespace
-  bool shareProcessNamespace = false;  // one pid namespace for all containers, init a reaper
-  std::vector<HostAlias> hostAliases;  // appended to the pod's /etc/hosts
-  std::string resolvConf;              // content of the pod's resolv.conf; "" = the node's
+  bool hostPID = false;                   // containers stay in the host's pid namespace
+  bool shareProcessNamespace = false;     // one pid namespace for all containers, init a reaper
+  std::vector<HostAlias> hostAliases;     // appended to the pod's /etc/hosts
+  std::optional<std::string> resolvConf;  // content of the pod's resolv.conf; nullopt = the node's
   std::vector<EmptyDirVolume> emptyDirs;
   std::vector<HostPathVolume> hostPaths;
   std::vector<DownwardAPIVolume> downwardAPIs;

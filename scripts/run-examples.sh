@@ -8,4 +8,11 @@ scripts/install-deps.sh
 scripts/build.sh
 image_dir=/var/lib/podkeeper/images
 sh scripts/build-busybox-image.sh "$image_dir"
+# Pods get a bridge network (README: Pod networking) unless the node already has a CNI
+# configuration of its own.
+cni_dir=/etc/cni/net.d
+if ! ls "$cni_dir"/*.conflist "$cni_dir"/*.conf "$cni_dir"/*.json >/dev/null 2>&1; then
+  install -D -m 0644 packaging/10-podkeeper.conflist "$cni_dir/10-podkeeper.conflist"
+  echo "installed the default CNI configuration $cni_dir/10-podkeeper.conflist"
+fi
 exec build/bin/podkeeper run --manifest-dir "$PWD/manifests/examples" --image-dir "$image_dir" "$@"

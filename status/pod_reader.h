@@ -22,6 +22,11 @@ class PodReader {
   // Every observed sandbox, in uid order.
   virtual std::vector<const runtime::SandboxState*> observedSandboxes() const = 0;
   virtual const StatusStore& status() const = 0;
+  // The pod's own addresses (CNI), IPv4 first; empty when it shares the host's or has none.
+  virtual std::vector<std::string> podIPs(const std::string& uid) const {
+    (void)uid;
+    return {};
+  }
 };
 
 }  // namespace podkeeper::status

@@ -281,10 +281,13 @@ json podStatus(const PodStatusInput& in) {
     status["hostIP"] = in.hostIP;
     status["hostIPs"] = ipList(in.hostIP);
   }
-  const std::string& podIP = in.podIP.empty() ? in.hostIP : in.podIP;
-  if (!podIP.empty()) {
-    status["podIP"] = podIP;
-    status["podIPs"] = ipList(podIP);
+  if (!in.podIPs.empty()) {
+    status["podIP"] = in.podIPs.front();
+    status["podIPs"] = json::array();
+    for (const auto& ip : in.podIPs) status["podIPs"].push_back({{"ip", ip}});
+  } else if (!in.hostIP.empty()) {
+    status["podIP"] = in.hostIP;
+    status["podIPs"] = ipList(in.hostIP);
   }
   if (auto t = startTime(in)) status["startTime"] = kubeTime(*t);
   if (!init.empty()) status["initContainerStatuses"] = std::move(init);

@@ -32,7 +32,8 @@ struct PodStatusInput {
   // a container without probes.
   std::optional<ProbeStatus> probes;
   std::string hostIP;
-  std::string podIP;                   // "" = the pod shares the host's address
+  // The pod's own addresses from its CNI result, IPv4 first; empty = the host's address.
+  std::vector<std::string> podIPs;
   std::optional<int64_t> firstSeenNs;  // earliest time the agent is known to have had the pod
   // Set when the node refused the pod at admission: it is Failed, with the kubelet's reason.
   const manifests::AdmitResult* refusal = nullptr;

@@ -28,6 +28,7 @@ status::PodStatusInput statusInput(const status::PodReader& r, const KnownPod& k
   in.lastTerminated = valueOr(store.lastTerminated(), pod.uid);
   in.lastError = valueOr(store.lastErrors(), key);
   in.hostIP = options.hostIP;
+  in.podIPs = r.podIPs(pod.uid);
   if (!known.deleting) in.refusal = store.refusal(key);
   if (options.probes) in.probes = options.probes(pod.uid);
   auto events = store.events().forPod(key);

@@ -64,6 +64,8 @@ class StateLayout {
   std::string reaperFile(const std::string& uid) const { return podDir(uid) + "/reaper.json"; }
   // Written once the pod is being stopped (StopRecord).
   std::string stopFile(const std::string& uid) const { return podDir(uid) + "/stop.json"; }
+  // The pod's CNI record (runtime/network/network_record.h): what DEL needs, kept until done.
+  std::string networkFile(const std::string& uid) const { return podDir(uid) + "/network.json"; }
   std::string nsDir(const std::string& uid) const { return podDir(uid) + "/ns"; }
   std::string nsPin(const std::string& uid, const std::string& ns) const {
     return nsDir(uid) + "/" + ns;

@@ -57,8 +57,7 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
       !r) {
     return r;
   }
-  if (!spec.resolvConf.empty())
-    return writeFileAtomic(podDir + "/resolv.conf", spec.resolvConf, 0644);
+  if (spec.resolvConf) return writeFileAtomic(podDir + "/resolv.conf", *spec.resolvConf, 0644);
   // Like the kubelet's dnsPolicy "Default": the pod resolves as the node does.
   auto resolv = readWholeFile(node.resolvConf);
   return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string(), 0644);

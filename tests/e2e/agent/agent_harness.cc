@@ -59,7 +59,10 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
       PK_AGENT_PATH, "run",     "--manifest-dir", manifestDir_,  "--state-dir",   stateDir_,
       "--image-dir", imageDir_, "--log-dir",      logDir_,       "--cgroup-root", cgroupRoot_,
       "--root-dir",  rootDir_,  "--listen",       "127.0.0.1:0", "--relist",      "2",
-      "--resync",    "2",       "--log-level",    "debug"};
+      "--resync",    "2",       "--log-level",    "debug",
+      // Its own (empty) CNI directory: the node's configuration never reaches a test's pods;
+      // network tests pass their own after this.
+      "--cni-conf-dir", base_ + "/cni"};
   // The HTTPS port is off unless a test asks for one (tests run side by side).
   const bool https = std::find(extraFlags.begin(), extraFlags.end(), "--port") != extraFlags.end();
   if (!https) args.insert(args.end(), {"--port", "0"});

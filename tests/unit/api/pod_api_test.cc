@@ -96,7 +96,9 @@ TEST_F(PodApiTest, MissingImageShowsAsErrImageNeverPull) {
 }
 
 TEST_F(PodApiTest, EventsAreAnEventListAboutThePodsContainers) {
-  run({reconciler::testing::pod("web", {container("app")})});
+  auto pod = reconciler::testing::pod("web", {container("app")});
+  pod.pod.spec.dnsPolicy = "Default";  // no MissingClusterDNS event: only the container's
+  run({pod});
   json events = getJson("/pods/default/web/events");
   EXPECT_EQ(events["kind"], "EventList");
   ASSERT_EQ(events["items"].size(), 2u);

@@ -230,7 +230,9 @@ TEST_F(ReconcilerTest, StartsAndBackOffAreRecordedAsEvents) {
   std::vector<std::string> reasons;
   for (const auto& e : reconciler_->status().events().forPod("default/web"))
     reasons.push_back(e.reason);
-  EXPECT_EQ(reasons, (std::vector<std::string>{"Created", "Started", "BackOff"}));
+  // ClusterFirst (the default) without cluster DNS: the kubelet's MissingClusterDNS first.
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"MissingClusterDNS", "Created", "Started", "BackOff"}));
 }
 
 TEST_F(ReconcilerTest, RestartedContainerKeepsItsPreviousExitAsLastState) {

@@ -210,8 +210,10 @@ TEST_F(PodStatusTest, PodIpIsTheHostsWhenThePodHasNoneOfItsOwn) {
   json s = podStatus(in_);
   EXPECT_EQ(s["hostIP"], "192.0.2.10");
   EXPECT_EQ(s["podIP"], "192.0.2.10");
-  in_.podIP = "10.88.0.5";
+  in_.podIPs = {"10.88.0.5", "fd00::5"};
+  EXPECT_EQ(podStatus(in_)["podIP"], "10.88.0.5");
   EXPECT_EQ(podStatus(in_)["podIPs"][0]["ip"], "10.88.0.5");
+  EXPECT_EQ(podStatus(in_)["podIPs"][1]["ip"], "fd00::5");
 }
 
 TEST_F(PodStatusTest, QosClassFollowsTheResources) {

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/background_work.h"
+#include "reconciler/pod_network.h"
+#include "runtime/network/cni_network.h"
+
+// PodNetwork through CNI plugins, as containerd's CRI plugin drives them: the configuration
+// is read from confDir at each ADD (first .conflist/.conf/.json in lexical order), the
+// pod's record (network.json in its state directory) keeps what DEL and CHECK need. Every
+// plugin run, file read and record write happens on background work; the loop only reads
+// the state here and starts jobs.
+namespace podkeeper::reconciler {
+
+struct CniPodNetworkOptions {
+  std::string confDir = "/etc/cni/net.d";  // --cni-conf-dir
+  runtime::network::CniOptions cni;        // --cni-bin-dir and the per-plugin timeout
+  // Where a pod's pinned net namespace and its record are.
+  std::function<std::string(const std::string& uid)> netnsPath;
+  std::function<std::string(const std::string& uid)> recordPath;
+};
+
+class CniPodNetwork final : public PodNetwork {
+ public:
+  CniPodNetwork(boost::asio::io_context& io, CniPodNetworkOptions options,
+                std::function<void(const std::string& key)> requeue);
+  CniPodNetwork(const CniPodNetwork&) = delete;
+  CniPodNetwork& operator=(const CniPodNetwork&) = delete;
+
+  Result<Readiness> ready(const manifests::DecodedPod& pod, const std::string& key) override;
+  Result<bool> released(const std::string& uid, const std::string& key) override;
+  void adopt(const std::string& uid, const std::string& key, bool hostNetwork) override;
+  std::vector<std::string> podIPs(const std::string& uid) const override;
+  bool broken(const std::string& uid) const override;
+
+  // For /readyz and the metric: whether the last ADD found no configuration at all, and how
+  // many pods run with only lo because of it.
+  bool lastFoundNoConfig() const { return noConfig_; }
+  size_t podsWithoutNetwork() const;
+  const std::string& confDir() const { return options_.confDir; }
+
+ private:
+  enum class Phase {
+    Adding,
+    Ready,
+    NoConfig,
+    Failed,
+    Deleting,
+    Released,
+    DelFailed,
+    Checking,
+    Broken
+  };
+  struct Entry {
+    Phase phase = Phase::Adding;
+    std::vector<std::string> ips;
+    std::string error;
+    bool noted = false;   // its NoConfig event was sent
+    bool broken = false;  // failed its CHECK: kept through DEL until the sandbox is gone
+  };
+  void startAdd(const manifests::DecodedPod& pod, const std::string& key);
+  void startDel(const std::string& uid, const std::string& key);
+  void noteNoConfig();
+
+  CniPodNetworkOptions options_;
+  runtime::network::CniNetwork cni_;
+  std::function<void(const std::string&)> requeue_;
+  std::map<std::string, Entry> pods_;  // uid -> its network as last known
+  bool noConfig_ = false;
+  bool noConfigLogged_ = false;
+  BackgroundWork work_;  // last: destroyed first, waiting for plugins in progress
+};
+
+}  // namespace podkeeper::reconciler

@@ -160,6 +160,9 @@ void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::stri
   m.refuse("volumeDevices", "is not supported: raw block volumes need a PersistentVolumeClaim");
   m.refuse("resizePolicy", "is not supported; a resource change recreates the pod");
   m.string("restartPolicy", out.restartPolicy);  // validated: only Always, only on init
+  m.refuse("restartPolicyRules",
+           "is not supported: per-exit-code restart rules (the ContainerRestartRules feature) "
+           "are not implemented; use the pod's restartPolicy");
   m.finish();
 }
 

@@ -9,6 +9,11 @@ const Container* findContainer(const PodSpec& spec, const std::string& name) {
   return nullptr;
 }
 
+std::string podHostname(const Pod& pod) {
+  if (pod.spec.hostnameOverride) return *pod.spec.hostnameOverride;
+  return pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname;
+}
+
 const char* toString(RestartPolicy p) {
   switch (p) {
     case RestartPolicy::Always:

@@ -277,6 +277,12 @@ struct PodSpec {
   bool shareProcessNamespace = false;
   std::string hostname;
   std::string subdomain;
+  // Replaces the pod's hostname (and drops the subdomain) in its UTS namespace, as the
+  // kubelet does with the HostnameOverride feature.
+  std::optional<std::string> hostnameOverride;
+  // The pod's own field (the downward API reads it); no ServiceAccount object and no token.
+  std::string serviceAccountName;
+  std::optional<bool> automountServiceAccountToken;
   std::vector<HostAlias> hostAliases;
   std::string dnsPolicy = "ClusterFirst";
   std::optional<PodDNSConfig> dnsConfig;
@@ -305,6 +311,9 @@ struct Pod {
 };
 
 const char* toString(RestartPolicy p);
+
+// The hostname the pod's containers see: hostnameOverride, else hostname, else the pod's name.
+std::string podHostname(const Pod& pod);
 
 // The init or regular container of that name, or nullptr.
 const Container* findContainer(const PodSpec& spec, const std::string& name);

@@ -242,6 +242,9 @@ json specToJson(const PodSpec& s) {
   if (s.shareProcessNamespace) j["shareProcessNamespace"] = true;
   put(j, "hostname", s.hostname);
   put(j, "subdomain", s.subdomain);
+  put(j, "hostnameOverride", s.hostnameOverride);
+  put(j, "serviceAccountName", s.serviceAccountName);
+  put(j, "automountServiceAccountToken", s.automountServiceAccountToken);
   putList(j, "hostAliases", s.hostAliases, [](const HostAlias& a) {
     json x = {{"ip", a.ip}};
     put(x, "hostnames", a.hostnames);

@@ -29,7 +29,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.uid = pod.uid;
   s.name = meta.name;
   s.namespace_ = meta.namespace_;
-  s.hostname = spec.hostname.empty() ? meta.name : spec.hostname;
+  s.hostname = manifests::podHostname(pod.pod);
   s.hostNetwork = spec.hostNetwork;
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
@@ -258,8 +258,7 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   bool setsPath = false;
   for (const auto& e : container.env) setsPath = setsPath || e.name == "PATH";
   if (!setsPath) s.env.push_back(kDefaultPath);
-  const auto& spec = pod.pod.spec;
-  s.env.push_back("HOSTNAME=" + (spec.hostname.empty() ? pod.pod.metadata.name : spec.hostname));
+  s.env.push_back("HOSTNAME=" + manifests::podHostname(pod.pod));
   for (const auto& e : container.env) s.env.push_back(e.name + "=" + e.value);
   s.workingDir = container.workingDir;
   s.resources = containerResources(container);

@@ -118,8 +118,7 @@ TEST(DecodeErrors, ClusterReferencesAreRefusedWithTheReason) {
     const char* field;
   };
   for (const Case& c :
-       {Case{"  serviceAccountName: builder\n", "spec.serviceAccountName"},
-        Case{"    envFrom: [{configMapRef: {name: x}}]\n", "spec.containers[0].envFrom"},
+       {Case{"    envFrom: [{configMapRef: {name: x}}]\n", "spec.containers[0].envFrom"},
         Case{"    env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n",
              "spec.containers[0].env[0].valueFrom.secretKeyRef"},
         Case{"  volumes: [{name: d, persistentVolumeClaim: {claimName: c}}]\n",

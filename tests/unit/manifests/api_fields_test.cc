@@ -1,0 +1,91 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "manifests/decode.h"
+#include "manifests/env_expansion.h"
+#include "test_util.h"
+
+// Every field of the core/v1 Pod is either decoded or refused by name: none is dropped as
+// "unknown".
+namespace podkeeper::manifests {
+namespace {
+
+using namespace testing::decoder_names;
+
+std::string withLines(const std::string& specLines, const std::string& containerLines = "") {
+  std::string pod = kMinimalPod;
+  return pod + containerLines + specLines;
+}
+
+TEST(ApiFields, NoFieldOfTheCoreV1PodIsReportedAsUnknown) {
+  const std::string path = PK_TESTDATA_DIR "/every-core-v1-field.yaml";
+  DecodeResult r = decodeManifest(path, readFile(path));
+  EXPECT_THAT(printed(r), Not(Contains(HasSubstr("unknown field"))));
+  EXPECT_FALSE(r.diagnostics.empty());  // the cluster-only fields are still refused
+}
+
+TEST(ApiFields, ContainerRestartPolicyRulesIsRefusedByName) {
+  DecodeResult r = decode(withLines(
+      "",
+      "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]\n"));
+  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.containers[0].restartPolicyRules: is not "
+                                               "supported: per-exit-code restart rules")));
+}
+
+TEST(ApiFields, HostnameOverrideReplacesTheHostname) {
+  DecodeResult r =
+      decode(withLines("  hostname: h\n  subdomain: s\n  hostnameOverride: node-a.x\n"));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  EXPECT_EQ(podHostname(r.pods[0].pod), "node-a.x");
+  r = decode(withLines("  hostname: h\n"));
+  EXPECT_EQ(podHostname(r.pods[0].pod), "h");
+  r = decode(withLines(""));
+  EXPECT_EQ(podHostname(r.pods[0].pod), "web");
+}
+
+TEST(ApiFields, HostnameOverrideIsValidatedAsTheApiServerDoes) {
+  EXPECT_THAT(errors(decode(withLines("  hostnameOverride: Bad_Name\n"))),
+              ElementsAre(HasSubstr("spec.hostnameOverride: \"Bad_Name\"")));
+  std::string long65;
+  while (long65.size() < 63) long65 += "ab.";
+  long65 += "ab";
+  EXPECT_THAT(errors(decode(withLines("  hostnameOverride: " + long65 + "\n"))),
+              ElementsAre(HasSubstr("must be no more than 64 characters")));
+  EXPECT_THAT(errors(decode(withLines("  hostNetwork: true\n  hostnameOverride: a\n"))),
+              ElementsAre(HasSubstr("may not be set when hostNetwork is true")));
+}
+
+TEST(ApiFields, ServiceAccountNameIsThePodsOwnFieldAndTheDownwardApiReadsIt) {
+  DecodeResult r = decode(withLines(
+      "  serviceAccountName: builder\n  automountServiceAccountToken: false\n",
+      "    env: [{name: SA, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}]\n"));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  EXPECT_THAT(printed(r), IsEmpty());
+  const Pod& pod = r.pods[0].pod;
+  Container c = resolveContainer(pod, "uid", pod.spec.containers[0], NodeFacts{});
+  EXPECT_EQ(c.env[0].value, "builder");
+}
+
+TEST(ApiFields, DeprecatedServiceAccountIsCopiedAndATokenIsNeverMounted) {
+  DecodeResult r = decode(withLines("  serviceAccount: old\n"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.pods[0].pod.spec.serviceAccountName, "old");
+  EXPECT_THAT(printed(r), ElementsAre(HasSubstr("no ServiceAccount token is mounted")));
+  EXPECT_THAT(errors(decode(withLines("  automountServiceAccountToken: true\n"))),
+              ElementsAre(HasSubstr("ServiceAccount token")));
+}
+
+TEST(ApiFields, DefaultValuedFieldsOfUnsupportedFeaturesAreAccepted) {
+  DecodeResult r =
+      decode(withLines("  hostUsers: true\n  setHostnameAsFQDN: false\n  os: {name: linux}\n"));
+  EXPECT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  EXPECT_THAT(errors(decode(withLines("  hostUsers: false\n"))),
+              ElementsAre(HasSubstr("spec.hostUsers: false is not supported")));
+  EXPECT_THAT(errors(decode(withLines("  os: {name: windows}\n"))),
+              ElementsAre(HasSubstr("spec.os.name: \"windows\": podkeeper runs Linux pods only")));
+  EXPECT_THAT(errors(decode(withLines("  setHostnameAsFQDN: true\n"))),
+              ElementsAre(HasSubstr("spec.setHostnameAsFQDN: true is not supported")));
+}
+
+}  // namespace
+}  // namespace podkeeper::manifests

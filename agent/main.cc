@@ -28,6 +28,15 @@ void addAdmissionFlags(CLI::App& cmd, podkeeper::manifests::AdmissionPolicy& pol
                  "Comma-separated namespaced sysctls or prefixes (net.core.*) pods may set "
                  "besides the safe ones, as the kubelet's flag")
       ->delimiter(',');
+  cmd.add_option_function<std::vector<std::string>>(
+      "--extended-resource",
+      [&policy](const std::vector<std::string>& flags) {
+        for (const auto& f : flags)
+          if (auto why = podkeeper::manifests::addExtendedResource(f, policy); !why.empty())
+            throw CLI::ValidationError(why);
+      },
+      "NAME=QUANTITY: an extended resource the node advertises (example.com/dongle=4); "
+      "repeatable. Pods requesting more than is left are refused with OutOf<NAME>");
 }
 
 void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistSeconds) {

@@ -124,7 +124,6 @@ void markClusterOnlyFields(MapReader& m) {
   m.boolean("hostUsers", hostUsers);
   if (!hostUsers)
     m.ctx().error(m.child("hostUsers"), "false is not supported: user namespaces are not used");
-  m.refuse("resources", "pod-level resources are not supported; set them per container");
   bool fqdn = false;
   m.boolean("setHostnameAsFQDN", fqdn);
   if (fqdn)
@@ -182,6 +181,10 @@ void decodePodSpec(DecodeContext& ctx, const YAML::Node& node, PodSpec& out) {
   }
   if (auto n = m.take("securityContext")) {
     decodePodSecurityContext(ctx, *n, m.child("securityContext"), out.securityContext);
+  }
+  if (auto n = m.take("resources")) {
+    out.resources = ResourceRequirements{};
+    decodeResources(ctx, *n, m.child("resources"), *out.resources);
   }
   m.boolean("enableServiceLinks", out.enableServiceLinks);
   m.integer32("priority", out.priority);

@@ -16,6 +16,8 @@ struct ResourceList {
   std::optional<int64_t> cpuMilli;     // "500m" -> 500, "2" -> 2000
   std::optional<int64_t> memoryBytes;  // "64Mi" -> 67108864
   std::optional<int64_t> ephemeralStorageBytes;
+  // Extended resources the node may advertise (example.com/dongle: 2), whole numbers.
+  std::map<std::string, int64_t> extended;
   bool operator==(const ResourceList&) const = default;
 };
 
@@ -39,9 +41,20 @@ struct ResourceFieldSelector {
   bool operator==(const ResourceFieldSelector&) const = default;
 };
 
+// A key of an env file in an emptyDir volume (Kubernetes EnvFiles): read when the container
+// starts, so an init container can write the file.
+struct FileKeySelector {
+  std::string volumeName;
+  std::string path;  // relative to the volume
+  std::string key;
+  bool optional = false;  // true: a missing file or key leaves the variable unset
+  bool operator==(const FileKeySelector&) const = default;
+};
+
 struct EnvVarSource {
   std::optional<ObjectFieldSelector> fieldRef;
   std::optional<ResourceFieldSelector> resourceFieldRef;
+  std::optional<FileKeySelector> fileKeyRef;
   bool operator==(const EnvVarSource&) const = default;
 };
 
@@ -238,12 +251,31 @@ struct DownwardAPIVolumeSource {
   bool operator==(const DownwardAPIVolumeSource&) const = default;
 };
 
+struct DownwardAPIProjection {
+  std::vector<DownwardAPIVolumeFile> items;
+  bool operator==(const DownwardAPIProjection&) const = default;
+};
+
+// One source of a projected volume. Only downwardAPI can be served without an API server;
+// the other kinds (tokens, ConfigMaps, Secrets, ...) are refused when decoded.
+struct VolumeProjection {
+  std::optional<DownwardAPIProjection> downwardAPI;
+  bool operator==(const VolumeProjection&) const = default;
+};
+
+struct ProjectedVolumeSource {
+  std::vector<VolumeProjection> sources;
+  int32_t defaultMode = 0644;
+  bool operator==(const ProjectedVolumeSource&) const = default;
+};
+
 // Exactly one source is set after validation.
 struct Volume {
   std::string name;
   std::optional<EmptyDirVolumeSource> emptyDir;
   std::optional<HostPathVolumeSource> hostPath;
   std::optional<DownwardAPIVolumeSource> downwardAPI;
+  std::optional<ProjectedVolumeSource> projected;
   bool operator==(const Volume&) const = default;
 };
 
@@ -288,6 +320,8 @@ struct PodSpec {
   std::optional<PodDNSConfig> dnsConfig;
   std::vector<Volume> volumes;
   PodSecurityContext securityContext;
+  // Pod-level resources (cpu, memory): the pod cgroup's limits and the pod's QoS class.
+  std::optional<ResourceRequirements> resources;
   bool enableServiceLinks = true;
   std::optional<int32_t> priority;
   std::string priorityClassName;
@@ -311,6 +345,10 @@ struct Pod {
 };
 
 const char* toString(RestartPolicy p);
+
+// What a downwardAPI or a projected volume (the items of its sources, in order, with its
+// defaultMode) writes, as the kubelet projects it; nullopt for other volumes.
+std::optional<DownwardAPIVolumeSource> downwardAPIFiles(const Volume& v);
 
 // The hostname the pod's containers see: hostnameOverride, else hostname, else the pod's name.
 std::string podHostname(const Pod& pod);

@@ -112,6 +112,7 @@ void validatePodSpec(const PodSpec& spec, Reporter& r) {
   validateHostAliases(spec, r);
   validateDns(spec, r);
   validatePodSecurity(spec, r);
+  validatePodResources(spec, r);
 }
 
 }  // namespace podkeeper::manifests

@@ -64,8 +64,9 @@ Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifes
   std::vector<runtime::DownwardAPIVolume> out;
   for (size_t i = 0; i < pod.pod.spec.volumes.size(); ++i) {
     const auto& v = pod.pod.spec.volumes[i];
-    if (!v.downwardAPI) continue;
-    auto files = renderDownwardAPIVolume(pod.pod, pod.uid, *v.downwardAPI, nodeFacts(paths));
+    const auto source = manifests::downwardAPIFiles(v);
+    if (!source) continue;
+    auto files = renderDownwardAPIVolume(pod.pod, pod.uid, *source, nodeFacts(paths));
     if (!files) {
       return fail(files.error().context("pod " + podKey(pod) + " spec.volumes[" +
                                         std::to_string(i) + "] (" + v.name + ")"));
@@ -202,7 +203,7 @@ Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Cont
     b.volume = volume->name;
     if (volume->emptyDir) {
       b.emptyDir = volume->name;
-    } else if (volume->downwardAPI) {
+    } else if (volume->downwardAPI || volume->projected) {
       b.emptyDir = volume->name;
       b.readOnly = true;  // the kubelet mounts downwardAPI volumes read-only, always
     } else if (volume->hostPath) {

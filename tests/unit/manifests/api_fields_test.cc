@@ -87,5 +87,84 @@ TEST(ApiFields, DefaultValuedFieldsOfUnsupportedFeaturesAreAccepted) {
               ElementsAre(HasSubstr("spec.setHostnameAsFQDN: true is not supported")));
 }
 
+TEST(ApiFields, ProjectedVolumeOfDownwardApiSourcesIsServedAsOneDownwardApiVolume) {
+  DecodeResult r = decode(withLines(R"(  volumes:
+  - name: info
+    projected:
+      defaultMode: 0440
+      sources:
+      - downwardAPI: {items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}
+      - downwardAPI: {items: [{path: cpu, mode: 0400, resourceFieldRef: {containerName: app, resource: limits.cpu}}]}
+)",
+                                    "    volumeMounts: [{name: info, mountPath: /info}]\n"));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  EXPECT_THAT(printed(r), IsEmpty());
+  auto files = downwardAPIFiles(r.pods[0].pod.spec.volumes[0]);
+  ASSERT_TRUE(files);
+  EXPECT_EQ(files->defaultMode, 0440);
+  ASSERT_EQ(files->items.size(), 2u);
+  EXPECT_EQ(files->items[0].path, "name");
+  EXPECT_EQ(files->items[1].mode, 0400);
+}
+
+TEST(ApiFields, ProjectedPathsMustBeUniqueAcrossSources) {
+  DecodeResult r = decode(withLines(R"(  volumes:
+  - name: info
+    projected:
+      sources:
+      - downwardAPI: {items: [{path: a, fieldRef: {fieldPath: metadata.name}}]}
+      - downwardAPI: {items: [{path: a, fieldRef: {fieldPath: metadata.uid}}]}
+)"));
+  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.volumes[0].projected.sources[1].downwardAPI."
+                                               "items[0].path: \"a\" is used by another item")));
+}
+
+TEST(ApiFields, ProjectedTokensConfigMapsAndSecretsAreRefusedByName) {
+  for (const char* kind : {"serviceAccountToken: {path: token}", "configMap: {name: c}",
+                           "secret: {name: s}", "clusterTrustBundle: {path: b}"}) {
+    DecodeResult r = decode(withLines(std::string("  volumes:\n  - name: info\n    projected:\n"
+                                                  "      sources:\n      - downwardAPI: {}\n"
+                                                  "      - ") +
+                                      kind + "\n"));
+    const std::string key = std::string(kind).substr(0, std::string(kind).find(':'));
+    EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.volumes[0].projected.sources[1]." + key +
+                                                 ": refers to")))
+        << kind;
+  }
+}
+
+TEST(ApiFields, FileKeyRefOfTheDocumentationExampleDecodes) {
+  DecodeResult r = decode(withLines(
+      "  volumes: [{name: config, emptyDir: {}}]\n",
+      "    env: [{name: DB, valueFrom: {fileKeyRef: {path: config.env, volumeName: config, key: "
+      "DB_ADDRESS, optional: true}}}]\n"));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  const auto& ref = r.pods[0].pod.spec.containers[0].env[0].valueFrom->fileKeyRef;
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->volumeName, "config");
+  EXPECT_EQ(ref->path, "config.env");
+  EXPECT_EQ(ref->key, "DB_ADDRESS");
+  EXPECT_TRUE(ref->optional);
+}
+
+TEST(ApiFields, FileKeyRefIsValidatedAsTheApiServerDoes) {
+  auto refErrors = [](const std::string& volumes, const std::string& ref) {
+    return errors(
+        decode(withLines(volumes, "    env: [{name: A, valueFrom: {fileKeyRef: " + ref + "}}]\n")));
+  };
+  const std::string emptyDir = "  volumes: [{name: v, emptyDir: {}}]\n";
+  EXPECT_THAT(refErrors(emptyDir, "{volumeName: w, path: f, key: K}"),
+              ElementsAre(HasSubstr("fileKeyRef.volumeName: \"w\" is not declared")));
+  EXPECT_THAT(refErrors("  volumes: [{name: v, hostPath: {path: /tmp}}]\n",
+                        "{volumeName: v, path: f, key: K}"),
+              ElementsAre(HasSubstr("\"v\" must be an emptyDir volume")));
+  EXPECT_THAT(refErrors(emptyDir, "{volumeName: v, path: ../f, key: K}"),
+              ElementsAre(HasSubstr("fileKeyRef.path: \"../f\"")));
+  EXPECT_THAT(refErrors(emptyDir, "{volumeName: v, path: f, key: \"A=B\"}"),
+              ElementsAre(HasSubstr("printable ASCII characters except '='")));
+  EXPECT_THAT(refErrors(emptyDir, "{volumeName: v, path: f, key: " + std::string(129, 'K') + "}"),
+              ElementsAre(HasSubstr("must be no more than 128 characters")));
+}
+
 }  // namespace
 }  // namespace podkeeper::manifests

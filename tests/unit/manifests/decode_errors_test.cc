@@ -124,7 +124,8 @@ TEST(DecodeErrors, ClusterReferencesAreRefusedWithTheReason) {
         Case{"  volumes: [{name: d, persistentVolumeClaim: {claimName: c}}]\n",
              "spec.volumes[0].persistentVolumeClaim"},
         Case{"  volumes: [{name: d, secret: {secretName: c}}]\n", "spec.volumes[0].secret"},
-        Case{"  volumes: [{name: d, projected: {sources: []}}]\n", "spec.volumes[0].projected"}}) {
+        Case{"  volumes: [{name: d, projected: {sources: [{secret: {name: s}}]}}]\n",
+             "spec.volumes[0].projected.sources[0].secret"}}) {
     DecodeResult r = decode(withContainerLines(c.lines));
     EXPECT_THAT(errors(r), Contains(AllOf(HasSubstr(std::string(c.field) + ": refers to"),
                                           HasSubstr("no API server to resolve it"))))

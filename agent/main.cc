@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "agent/agent.h"
@@ -20,6 +21,13 @@ std::string defaultShimPath() {
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "/usr/local/bin/podkeeper-shim";
   return (self.parent_path() / "podkeeper-shim").string();
+}
+
+// As the kubelet's AppArmor host check: the module loaded and enabled.
+bool hostEnforcesAppArmor() {
+  std::ifstream enabled("/sys/module/apparmor/parameters/enabled");
+  std::string value;
+  return enabled && std::getline(enabled, value) && value == "Y";
 }
 
 // The same admission flags on `run` and `validate`, so both admit the same pods.
@@ -107,6 +115,7 @@ int main(int argc, char** argv) {
   podkeeper::cli::PodCommands podCommands(app);
 
   CLI11_PARSE(app, argc, argv);
+  config.admission.appArmorEnabled = validatePolicy.appArmorEnabled = hostEnforcesAppArmor();
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
 

@@ -20,6 +20,8 @@ struct AdmissionPolicy {
   std::vector<std::string> allowedUnsafeSysctls;
   // --extended-resource NAME=QUANTITY: what the node advertises (example.com/dongle=4).
   std::map<std::string, int64_t> extendedResources;
+  // Whether the host enforces AppArmor (/sys/module/apparmor/parameters/enabled is "Y").
+  bool appArmorEnabled = false;
 };
 
 // "NAME=QUANTITY" into policy.extendedResources; "" when valid, else why not, naming it.

@@ -88,7 +88,9 @@ void decodePodSecurityContext(DecodeContext& ctx, const YAML::Node& node, const 
   m.refuse("supplementalGroupsPolicy", "is not supported");
   m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
   m.refuse("seLinuxChangePolicy", "is not supported: SELinux labels are not applied");
-  m.refuse("appArmorProfile", "is not supported: AppArmor profiles are not applied");
+  if (auto n = m.take("appArmorProfile")) {
+    out.appArmorProfile = decodeAppArmorProfile(ctx, *n, m.child("appArmorProfile"));
+  }
   m.refuse("windowsOptions", "is not supported: podkeeper runs Linux containers");
   m.finish();
 }

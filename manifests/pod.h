@@ -165,6 +165,12 @@ struct SeccompProfile {
   bool operator==(const SeccompProfile&) const = default;
 };
 
+struct AppArmorProfile {
+  std::string type;  // RuntimeDefault, Unconfined, Localhost
+  std::string localhostProfile;
+  bool operator==(const AppArmorProfile&) const = default;
+};
+
 struct SecurityContext {
   std::optional<bool> privileged;
   std::optional<Capabilities> capabilities;
@@ -174,6 +180,7 @@ struct SecurityContext {
   std::optional<bool> runAsNonRoot;
   std::optional<bool> allowPrivilegeEscalation;
   std::optional<SeccompProfile> seccompProfile;
+  std::optional<AppArmorProfile> appArmorProfile;
   std::string procMount;  // "", Default, Unmasked
   bool operator==(const SecurityContext&) const = default;
 };
@@ -294,6 +301,7 @@ struct PodSecurityContext {
   std::string fsGroupChangePolicy;  // "", OnRootMismatch or Always ("" acts as Always)
   std::vector<Sysctl> sysctls;
   std::optional<SeccompProfile> seccompProfile;
+  std::optional<AppArmorProfile> appArmorProfile;
   bool operator==(const PodSecurityContext&) const = default;
 };
 

@@ -110,6 +110,12 @@ json lifecycleHandler(const LifecycleHandler& h) {
   return j;
 }
 
+json appArmor(const AppArmorProfile& p) {
+  json j = {{"type", p.type}};
+  put(j, "localhostProfile", p.localhostProfile);
+  return j;
+}
+
 json seccomp(const SeccompProfile& s) {
   json j = {{"type", s.type}};
   put(j, "localhostProfile", s.localhostProfile);
@@ -132,6 +138,7 @@ json securityContext(const SecurityContext& s) {
   put(j, "allowPrivilegeEscalation", s.allowPrivilegeEscalation);
   if (s.seccompProfile) j["seccompProfile"] = seccomp(*s.seccompProfile);
   put(j, "procMount", s.procMount);
+  if (s.appArmorProfile) j["appArmorProfile"] = appArmor(*s.appArmorProfile);
   return j;
 }
 
@@ -231,6 +238,7 @@ json podSecurityContext(const PodSecurityContext& s) {
     return json{{"name", x.name}, {"value", x.value}};
   });
   if (s.seccompProfile) j["seccompProfile"] = seccomp(*s.seccompProfile);
+  if (s.appArmorProfile) j["appArmorProfile"] = appArmor(*s.appArmorProfile);
   return j;
 }
 

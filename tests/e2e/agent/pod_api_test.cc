@@ -102,5 +102,21 @@ TEST_F(PodApi, PodLevelResourcesLimitThePodCgroupAndSetItsQosClass) {
   EXPECT_EQ(readFile(dir + "/memory.limit_in_bytes"), std::to_string(200 << 20) + "\n");
 }
 
+// This kernel has no AppArmor: as the kubelet, the pod is refused with reason AppArmor and
+// nothing of it runs.
+TEST_F(PodApi, AppArmorProfileIsRefusedOnAHostWithoutAppArmor) {
+  ASSERT_FALSE(std::filesystem::exists("/sys/module/apparmor/parameters/enabled") &&
+               readFile("/sys/module/apparmor/parameters/enabled") == "Y\n")
+      << "this test needs a host without AppArmor";
+  agent.dropManifest("apparmor.yaml", corpus("k8s-doc-apparmor.yaml"));
+  ASSERT_TRUE(waitFor([&] { return phase("hello-apparmor") == "Failed"; }, 20s))
+      << podJson(agent, "hello-apparmor").dump(2) << agent.agentLog();
+  auto pod = podJson(agent, "hello-apparmor");
+  EXPECT_EQ(pod["status"].value("reason", ""), "AppArmor") << pod.dump(2);
+  EXPECT_NE(pod["status"].value("message", "").find("AppArmor is not enabled on the host"),
+            std::string::npos)
+      << pod.dump(2);
+}
+
 }  // namespace
 }  // namespace podkeeper::e2e

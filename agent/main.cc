@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "agent/agent.h"
@@ -25,12 +26,28 @@ std::string defaultShimPath() {
   return (self.parent_path() / "podkeeper-shim").string();
 }
 
+// As the kubelet's AppArmor host check: the module loaded and enabled.
+bool hostEnforcesAppArmor() {
+  std::ifstream enabled("/sys/module/apparmor/parameters/enabled");
+  std::string value;
+  return enabled && std::getline(enabled, value) && value == "Y";
+}
+
 // The same admission flags on `run` and `validate`, so both admit the same pods.
 void addAdmissionFlags(CLI::App& cmd, podkeeper::manifests::AdmissionPolicy& policy) {
   cmd.add_option("--allowed-unsafe-sysctls", policy.allowedUnsafeSysctls,
                  "Comma-separated namespaced sysctls or prefixes (net.core.*) pods may set "
                  "besides the safe ones, as the kubelet's flag")
       ->delimiter(',');
+  cmd.add_option_function<std::vector<std::string>>(
+      "--extended-resource",
+      [&policy](const std::vector<std::string>& flags) {
+        for (const auto& f : flags)
+          if (auto why = podkeeper::manifests::addExtendedResource(f, policy); !why.empty())
+            throw CLI::ValidationError(why);
+      },
+      "NAME=QUANTITY: an extended resource the node advertises (example.com/dongle=4); "
+      "repeatable. Pods requesting more than is left are refused with OutOf<NAME>");
 }
 
 void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistSeconds) {
@@ -140,6 +157,7 @@ int main(int argc, char** argv) {
   auto* pull = podkeeper::cli::addImagePullCommand(*app.get_subcommand("image"), pullArgs);
 
   CLI11_PARSE(app, argc, argv);
+  config.admission.appArmorEnabled = validatePolicy.appArmorEnabled = hostEnforcesAppArmor();
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
   if (pull->parsed())

@@ -2,8 +2,12 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "common/sysctl_names.h"
+#include "manifests/apparmor.h"
 #include "manifests/names.h"
+#include "manifests/quantity.h"
 
 namespace podkeeper::manifests {
 namespace {
@@ -138,6 +142,76 @@ std::string AdmitResult::message() const {
   return out;
 }
 
+std::string addExtendedResource(const std::string& flag, AdmissionPolicy& policy) {
+  const size_t eq = flag.find('=');
+  const std::string name = flag.substr(0, eq);
+  if (eq == std::string::npos || name.find('/') == std::string::npos ||
+      !checkQualifiedName(name).empty() || name.find("kubernetes.io/") != std::string::npos)
+    return "--extended-resource: " + quoted(flag) +
+           " must be NAME=QUANTITY with a domain-qualified NAME outside kubernetes.io "
+           "(example.com/dongle=4)";
+  const auto milli = parseQuantity(flag.substr(eq + 1), 3);
+  if (!milli.value || *milli.value < 0 || *milli.value % 1000 != 0)
+    return "--extended-resource: " + quoted(flag) + ": the quantity must be a whole number";
+  policy.extendedResources[name] = *milli.value / 1000;
+  return "";
+}
+
+std::map<std::string, int64_t> podExtendedRequests(const PodSpec& spec) {
+  std::map<std::string, int64_t> sidecars, initPeak, total;
+  for (const auto& c : spec.initContainers) {
+    for (const auto& [name, v] : c.resources.requests.extended) {
+      if (isSidecar(c)) {
+        sidecars[name] += v;
+      } else {
+        initPeak[name] = std::max(initPeak[name], sidecars[name] + v);
+      }
+    }
+  }
+  for (const auto& c : spec.containers)
+    for (const auto& [name, v] : c.resources.requests.extended) total[name] += v;
+  for (const auto& [name, v] : sidecars) total[name] += v;
+  for (const auto& [name, v] : initPeak) total[name] = std::max(total[name], v);
+  return total;
+}
+
+namespace {
+
+// The kubelet's InsufficientResourceError, for one pod against what is left.
+void admitExtended(const PodSpec& spec, const AdmissionPolicy& policy,
+                   const std::map<std::string, int64_t>& used, AdmitResult& out) {
+  for (const auto& [name, requested] : podExtendedRequests(spec)) {
+    if (requested == 0) continue;
+    const auto cap = policy.extendedResources.find(name);
+    const int64_t capacity = cap == policy.extendedResources.end() ? 0 : cap->second;
+    const auto u = used.find(name);
+    const int64_t inUse = u == used.end() ? 0 : u->second;
+    if (requested + inUse <= capacity) continue;
+    out.problems.push_back(
+        {"OutOf" + name, "spec.containers[*].resources.requests." + name,
+         "Node didn't have enough resource: " + name + ", requested: " + std::to_string(requested) +
+             ", used: " + std::to_string(inUse) + ", capacity: " + std::to_string(capacity)});
+  }
+}
+
+}  // namespace
+
+std::vector<AdmitResult> admitAll(const std::vector<const Pod*>& pods,
+                                  const AdmissionPolicy& policy) {
+  std::vector<AdmitResult> out;
+  std::map<std::string, int64_t> used;
+  for (const Pod* pod : pods) {
+    AdmitResult verdict = admit(*pod, policy);
+    if (verdict.admitted()) {
+      admitExtended(pod->spec, policy, used, verdict);
+      if (verdict.admitted())
+        for (const auto& [name, v] : podExtendedRequests(pod->spec)) used[name] += v;
+    }
+    out.push_back(std::move(verdict));
+  }
+  return out;
+}
+
 AdmitResult admit(const Pod& pod, const AdmissionPolicy& policy) {
   AdmitResult out;
   admitSysctls(pod.spec, policy, out);
@@ -146,6 +220,16 @@ AdmitResult admit(const Pod& pod, const AdmissionPolicy& policy) {
     admitContainer(spec.initContainers[i], "spec.initContainers[" + std::to_string(i) + "]", out);
   for (size_t i = 0; i < spec.containers.size(); ++i)
     admitContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
+  // The kubelet's AppArmor admit handler: a profile other than Unconfined needs the host's.
+  // With AppArmor on the host the profile would have to be applied at exec, which this
+  // podkeeper does not do yet: refused rather than run unconfined.
+  if (appArmorRequired(pod))
+    out.problems.push_back(
+        {"AppArmor", "securityContext.appArmorProfile",
+         policy.appArmorEnabled
+             ? "Cannot enforce AppArmor: this podkeeper does not apply AppArmor profiles yet"
+             : "Cannot enforce AppArmor: AppArmor is not enabled on the host"});
+  if (out.admitted()) admitExtended(spec, policy, {}, out);
   return out;
 }
 

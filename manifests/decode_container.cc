@@ -1,4 +1,5 @@
 #include "manifests/decode_parts.h"
+#include "manifests/names.h"
 #include "manifests/quantity.h"
 
 namespace podkeeper::manifests::detail {
@@ -20,7 +21,18 @@ void decodeEnvVar(DecodeContext& ctx, const YAML::Node& node, const std::string&
       }
       f.refuse("configMapKeyRef", noApiServer("a ConfigMap"));
       f.refuse("secretKeyRef", noApiServer("a Secret"));
-      f.refuse("fileKeyRef", "is not supported");
+      if (auto n = f.take("fileKeyRef")) {
+        MapReader k(ctx, *n, f.child("fileKeyRef"));
+        if (k.valid()) {
+          FileKeySelector sel;
+          k.string("volumeName", sel.volumeName);
+          k.string("path", sel.path);
+          k.string("key", sel.key);
+          k.boolean("optional", sel.optional);
+          k.finish();
+          src.fileKeyRef = sel;
+        }
+      }
       f.finish();
       out.valueFrom = src;
     }
@@ -54,6 +66,15 @@ void decodeVolumeMount(DecodeContext& ctx, const YAML::Node& node, const std::st
   m.finish();
 }
 
+// A domain-qualified name outside kubernetes.io (the API's IsExtendedResourceName).
+bool isExtendedResourceName(const std::string& name) {
+  const size_t slash = name.find('/');
+  if (slash == std::string::npos || name.starts_with("requests.")) return false;
+  const std::string domain = name.substr(0, slash);
+  if (domain == "kubernetes.io" || domain.ends_with(".kubernetes.io")) return false;
+  return checkQualifiedName(name).empty();
+}
+
 void decodeQuantities(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
                       ResourceList& out) {
   MapReader m(ctx, node, path);
@@ -77,8 +98,23 @@ void decodeQuantities(DecodeContext& ctx, const YAML::Node& node, const std::str
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
     if (key.empty() || key == "cpu" || key == "memory" || key == "ephemeral-storage") continue;
-    m.refuse(key, "resource " + quoteValue(key) +
-                      " is not supported (only cpu, memory and ephemeral-storage)");
+    if (!isExtendedResourceName(key)) {
+      m.refuse(key, "resource " + quoteValue(key) +
+                        " is not supported (cpu, memory, ephemeral-storage and extended "
+                        "resources such as example.com/dongle are)");
+      continue;
+    }
+    auto n = m.take(key);
+    std::string text;
+    if (!n || !readScalarText(ctx, *n, m.child(key), text)) continue;
+    ScaledQuantity milli = parseQuantity(text, 3);
+    if (!milli.value) {
+      ctx.error(*n, m.child(key), quoteValue(text) + " " + milli.error);
+    } else if (*milli.value < 0 || *milli.value % 1000 != 0) {
+      ctx.error(*n, m.child(key), quoteValue(text) + " must be a whole number");
+    } else {
+      out.extended[key] = *milli.value / 1000;
+    }
   }
   m.finish();
 }
@@ -109,6 +145,7 @@ void decodeResources(DecodeContext& ctx, const YAML::Node& node, const std::stri
   if (!out.requests.ephemeralStorageBytes) {
     out.requests.ephemeralStorageBytes = out.limits.ephemeralStorageBytes;
   }
+  for (const auto& [name, limit] : out.limits.extended) out.requests.extended.emplace(name, limit);
 }
 
 void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
@@ -160,6 +197,9 @@ void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::stri
   m.refuse("volumeDevices", "is not supported: raw block volumes need a PersistentVolumeClaim");
   m.refuse("resizePolicy", "is not supported; a resource change recreates the pod");
   m.string("restartPolicy", out.restartPolicy);  // validated: only Always, only on init
+  m.refuse("restartPolicyRules",
+           "is not supported: per-exit-code restart rules (the ContainerRestartRules feature) "
+           "are not implemented; use the pod's restartPolicy");
   m.finish();
 }
 

@@ -27,6 +27,8 @@ std::optional<SecurityContext> decodeSecurityContext(DecodeContext& ctx, const Y
                                                      const std::string& path);
 std::optional<SeccompProfile> decodeSeccompProfile(DecodeContext& ctx, const YAML::Node& node,
                                                    const std::string& path);
+std::optional<AppArmorProfile> decodeAppArmorProfile(DecodeContext& ctx, const YAML::Node& node,
+                                                     const std::string& path);
 void decodeVolume(DecodeContext& ctx, const YAML::Node& node, const std::string& path, Volume& out);
 std::optional<ObjectFieldSelector> decodeFieldRef(DecodeContext& ctx, const YAML::Node& node,
                                                   const std::string& path);

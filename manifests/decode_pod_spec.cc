@@ -88,7 +88,9 @@ void decodePodSecurityContext(DecodeContext& ctx, const YAML::Node& node, const 
   m.refuse("supplementalGroupsPolicy", "is not supported");
   m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
   m.refuse("seLinuxChangePolicy", "is not supported: SELinux labels are not applied");
-  m.refuse("appArmorProfile", "is not supported: AppArmor profiles are not applied");
+  if (auto n = m.take("appArmorProfile")) {
+    out.appArmorProfile = decodeAppArmorProfile(ctx, *n, m.child("appArmorProfile"));
+  }
   m.refuse("windowsOptions", "is not supported: podkeeper runs Linux containers");
   m.finish();
 }
@@ -109,20 +111,43 @@ void markClusterOnlyFields(MapReader& m) {
         "preemptionPolicy", "schedulingGates", "runtimeClassName", "overhead", "readinessGates"}) {
     m.noEffect(key, scheduling);
   }
-  m.refuse("serviceAccountName", noApiServer("a ServiceAccount"));
-  m.refuse("serviceAccount", noApiServer("a ServiceAccount"));
   m.refuse("imagePullSecrets", noApiServer("Secrets") + "; images are local");
   m.refuse("resourceClaims", noApiServer("ResourceClaims"));
   m.refuse("ephemeralContainers", "is not supported: podkeeper has no attach");
-  m.refuse("os", "is not supported");
-  m.refuse("hostUsers", "is not supported: user namespaces are not used");
-  m.refuse("resources", "pod-level resources are not supported; set them per container");
-  m.refuse("setHostnameAsFQDN", "is not supported");
-  bool automount = false;
-  m.boolean("automountServiceAccountToken", automount);
-  if (automount) {
+  if (auto n = m.take("os")) {
+    MapReader os(m.ctx(), *n, m.child("os"));
+    std::string name;
+    if (os.valid()) os.string("name", name);
+    if (os.valid() && name != "linux")
+      m.ctx().error(os.child("name"), quoteValue(name) + ": podkeeper runs Linux pods only");
+    if (os.valid()) os.finish();
+  }
+  bool hostUsers = true;
+  m.boolean("hostUsers", hostUsers);
+  if (!hostUsers)
+    m.ctx().error(m.child("hostUsers"), "false is not supported: user namespaces are not used");
+  bool fqdn = false;
+  m.boolean("setHostnameAsFQDN", fqdn);
+  if (fqdn)
+    m.ctx().error(m.child("setHostnameAsFQDN"),
+                  "true is not supported: a node agent has no cluster domain to make an FQDN");
+}
+
+// serviceAccountName is the pod's own field (the downward API reads it); serviceAccount is its
+// deprecated alias, copied as the API server's defaulting does. A token is never mounted.
+void decodeServiceAccount(MapReader& m, PodSpec& out) {
+  m.string("serviceAccountName", out.serviceAccountName);
+  std::string alias;
+  m.string("serviceAccount", alias);
+  if (out.serviceAccountName.empty()) out.serviceAccountName = alias;
+  m.boolean("automountServiceAccountToken", out.automountServiceAccountToken);
+  if (out.automountServiceAccountToken.value_or(false)) {
     m.ctx().error(m.child("automountServiceAccountToken"),
                   noApiServer("a ServiceAccount token") + "; set it to false or remove it");
+  } else if (!out.serviceAccountName.empty() && !out.automountServiceAccountToken) {
+    m.ctx().warning(m.child("serviceAccountName"),
+                    "no ServiceAccount token is mounted (a node agent has no API server to "
+                    "issue one); set automountServiceAccountToken: false to say so");
   }
 }
 
@@ -142,6 +167,11 @@ void decodePodSpec(DecodeContext& ctx, const YAML::Node& node, PodSpec& out) {
   m.boolean("shareProcessNamespace", out.shareProcessNamespace);
   m.string("hostname", out.hostname);
   m.string("subdomain", out.subdomain);
+  if (auto n = m.take("hostnameOverride")) {
+    std::string h;
+    if (readString(ctx, *n, m.child("hostnameOverride"), h)) out.hostnameOverride = h;
+  }
+  decodeServiceAccount(m, out);
   decodeHostAliases(m, out.hostAliases);
   m.string("dnsPolicy", out.dnsPolicy);
   if (out.dnsPolicy.empty()) out.dnsPolicy = "ClusterFirst";
@@ -153,6 +183,10 @@ void decodePodSpec(DecodeContext& ctx, const YAML::Node& node, PodSpec& out) {
   }
   if (auto n = m.take("securityContext")) {
     decodePodSecurityContext(ctx, *n, m.child("securityContext"), out.securityContext);
+  }
+  if (auto n = m.take("resources")) {
+    out.resources = ResourceRequirements{};
+    decodeResources(ctx, *n, m.child("resources"), *out.resources);
   }
   m.boolean("enableServiceLinks", out.enableServiceLinks);
   m.integer32("priority", out.priority);

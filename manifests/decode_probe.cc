@@ -136,6 +136,17 @@ std::optional<SeccompProfile> decodeSeccompProfile(DecodeContext& ctx, const YAM
   return p;
 }
 
+std::optional<AppArmorProfile> decodeAppArmorProfile(DecodeContext& ctx, const YAML::Node& node,
+                                                     const std::string& path) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return std::nullopt;
+  AppArmorProfile p;
+  m.string("type", p.type);
+  m.string("localhostProfile", p.localhostProfile);
+  m.finish();
+  return p;
+}
+
 std::optional<SecurityContext> decodeSecurityContext(DecodeContext& ctx, const YAML::Node& node,
                                                      const std::string& path) {
   MapReader m(ctx, node, path);
@@ -161,7 +172,9 @@ std::optional<SecurityContext> decodeSecurityContext(DecodeContext& ctx, const Y
   }
   m.string("procMount", sc.procMount);
   m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
-  m.refuse("appArmorProfile", "is not supported: AppArmor profiles are not applied");
+  if (auto n = m.take("appArmorProfile")) {
+    sc.appArmorProfile = decodeAppArmorProfile(ctx, *n, m.child("appArmorProfile"));
+  }
   m.refuse("windowsOptions", "is not supported: podkeeper runs Linux containers");
   m.finish();
   return sc;

@@ -39,17 +39,13 @@ HostPathVolumeSource decodeHostPath(DecodeContext& ctx, const YAML::Node& node,
   return h;
 }
 
-DownwardAPIVolumeSource decodeDownwardAPI(DecodeContext& ctx, const YAML::Node& node,
-                                          const std::string& path) {
-  DownwardAPIVolumeSource d;
-  MapReader m(ctx, node, path);
-  if (!m.valid()) return d;
-  m.integer32("defaultMode", d.defaultMode);
+void decodeDownwardAPIItems(MapReader& m, std::vector<DownwardAPIVolumeFile>& out) {
+  DecodeContext& ctx = m.ctx();
   if (auto n = m.take("items")) {
     forEachElement(ctx, *n, m.child("items"), [&](const YAML::Node& e, const std::string& p) {
       MapReader item(ctx, e, p);
       if (!item.valid()) return;
-      DownwardAPIVolumeFile& f = d.items.emplace_back();
+      DownwardAPIVolumeFile& f = out.emplace_back();
       item.string("path", f.path);
       if (auto r = item.take("fieldRef"))
         f.fieldRef = decodeFieldRef(ctx, *r, item.child("fieldRef"));
@@ -60,8 +56,50 @@ DownwardAPIVolumeSource decodeDownwardAPI(DecodeContext& ctx, const YAML::Node& 
       item.finish();
     });
   }
+}
+
+DownwardAPIVolumeSource decodeDownwardAPI(DecodeContext& ctx, const YAML::Node& node,
+                                          const std::string& path) {
+  DownwardAPIVolumeSource d;
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return d;
+  m.integer32("defaultMode", d.defaultMode);
+  decodeDownwardAPIItems(m, d.items);
   m.finish();
   return d;
+}
+
+// A projected volume is served when all its sources are downwardAPI; each other kind is
+// refused by name.
+ProjectedVolumeSource decodeProjected(DecodeContext& ctx, const YAML::Node& node,
+                                      const std::string& path) {
+  ProjectedVolumeSource out;
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return out;
+  m.integer32("defaultMode", out.defaultMode);
+  if (auto n = m.take("sources")) {
+    forEachElement(ctx, *n, m.child("sources"), [&](const YAML::Node& e, const std::string& p) {
+      MapReader s(ctx, e, p);
+      if (!s.valid()) return;
+      VolumeProjection& source = out.sources.emplace_back();
+      if (auto d = s.take("downwardAPI")) {
+        MapReader dm(ctx, *d, s.child("downwardAPI"));
+        if (dm.valid()) {
+          source.downwardAPI = DownwardAPIProjection{};
+          decodeDownwardAPIItems(dm, source.downwardAPI->items);
+          dm.finish();
+        }
+      }
+      s.refuse("serviceAccountToken", noApiServer("a ServiceAccount token"));
+      s.refuse("configMap", noApiServer("a ConfigMap"));
+      s.refuse("secret", noApiServer("a Secret"));
+      s.refuse("clusterTrustBundle", noApiServer("a ClusterTrustBundle"));
+      s.refuse("podCertificate", noApiServer("a pod certificate signer"));
+      s.finish();
+    });
+  }
+  m.finish();
+  return out;
 }
 
 }  // namespace
@@ -82,8 +120,7 @@ void decodeVolume(DecodeContext& ctx, const YAML::Node& node, const std::string&
   m.refuse("configMap", noApiServer("a ConfigMap"));
   m.refuse("secret", noApiServer("a Secret"));
   m.refuse("persistentVolumeClaim", noApiServer("a PersistentVolumeClaim"));
-  m.refuse("projected", noApiServer("projected sources (service account tokens, ConfigMaps, "
-                                    "Secrets)"));
+  if (auto n = m.take("projected")) out.projected = decodeProjected(ctx, *n, m.child("projected"));
   m.refuse("ephemeral", noApiServer("a PersistentVolumeClaim template"));
   m.refuse("csi", "volumes of type csi are not supported: a node agent has no CSI drivers");
   m.refuse("image", "volumes of type image are not supported");
@@ -107,8 +144,10 @@ void decodeVolume(DecodeContext& ctx, const YAML::Node& node, const std::string&
                              "scaleIO",
                              "flocker",
                              "photonPersistentDisk"}) {
-    m.refuse(legacy, std::string("volumes of type ") + legacy +
-                         " are not supported (emptyDir, hostPath and downwardAPI are)");
+    m.refuse(
+        legacy,
+        std::string("volumes of type ") + legacy +
+            " are not supported (emptyDir, hostPath, downwardAPI and projected downwardAPI are)");
   }
   m.finish();
 }

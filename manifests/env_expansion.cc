@@ -27,6 +27,7 @@ std::string fieldValue(const Pod& pod, const std::string& uid, const std::string
   if (path == "metadata.namespace") return m.namespace_;
   if (path == "metadata.uid") return uid;
   if (path == "spec.nodeName") return node.nodeName;
+  if (path == "spec.serviceAccountName") return pod.spec.serviceAccountName;
   if (path == "status.podIP" || path == "status.podIPs") return node.podIP;
   if (path == "status.hostIP" || path == "status.hostIPs") return node.hostIP;
   if (auto k = subscript(path, "metadata.labels['")) return lookupIn(m.labels, *k);

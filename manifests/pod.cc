@@ -9,6 +9,23 @@ const Container* findContainer(const PodSpec& spec, const std::string& name) {
   return nullptr;
 }
 
+std::optional<DownwardAPIVolumeSource> downwardAPIFiles(const Volume& v) {
+  if (v.downwardAPI) return v.downwardAPI;
+  if (!v.projected) return std::nullopt;
+  DownwardAPIVolumeSource out;
+  out.defaultMode = v.projected->defaultMode;
+  for (const auto& source : v.projected->sources)
+    if (source.downwardAPI)
+      out.items.insert(out.items.end(), source.downwardAPI->items.begin(),
+                       source.downwardAPI->items.end());
+  return out;
+}
+
+std::string podHostname(const Pod& pod) {
+  if (pod.spec.hostnameOverride) return *pod.spec.hostnameOverride;
+  return pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname;
+}
+
 const char* toString(RestartPolicy p) {
   switch (p) {
     case RestartPolicy::Always:

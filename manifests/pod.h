@@ -16,6 +16,8 @@ struct ResourceList {
   std::optional<int64_t> cpuMilli;     // "500m" -> 500, "2" -> 2000
   std::optional<int64_t> memoryBytes;  // "64Mi" -> 67108864
   std::optional<int64_t> ephemeralStorageBytes;
+  // Extended resources the node may advertise (example.com/dongle: 2), whole numbers.
+  std::map<std::string, int64_t> extended;
   bool operator==(const ResourceList&) const = default;
 };
 
@@ -39,9 +41,20 @@ struct ResourceFieldSelector {
   bool operator==(const ResourceFieldSelector&) const = default;
 };
 
+// A key of an env file in an emptyDir volume (Kubernetes EnvFiles): read when the container
+// starts, so an init container can write the file.
+struct FileKeySelector {
+  std::string volumeName;
+  std::string path;  // relative to the volume
+  std::string key;
+  bool optional = false;  // true: a missing file or key leaves the variable unset
+  bool operator==(const FileKeySelector&) const = default;
+};
+
 struct EnvVarSource {
   std::optional<ObjectFieldSelector> fieldRef;
   std::optional<ResourceFieldSelector> resourceFieldRef;
+  std::optional<FileKeySelector> fileKeyRef;
   bool operator==(const EnvVarSource&) const = default;
 };
 
@@ -152,6 +165,12 @@ struct SeccompProfile {
   bool operator==(const SeccompProfile&) const = default;
 };
 
+struct AppArmorProfile {
+  std::string type;  // RuntimeDefault, Unconfined, Localhost
+  std::string localhostProfile;
+  bool operator==(const AppArmorProfile&) const = default;
+};
+
 struct SecurityContext {
   std::optional<bool> privileged;
   std::optional<Capabilities> capabilities;
@@ -161,6 +180,7 @@ struct SecurityContext {
   std::optional<bool> runAsNonRoot;
   std::optional<bool> allowPrivilegeEscalation;
   std::optional<SeccompProfile> seccompProfile;
+  std::optional<AppArmorProfile> appArmorProfile;
   std::string procMount;  // "", Default, Unmasked
   bool operator==(const SecurityContext&) const = default;
 };
@@ -238,12 +258,31 @@ struct DownwardAPIVolumeSource {
   bool operator==(const DownwardAPIVolumeSource&) const = default;
 };
 
+struct DownwardAPIProjection {
+  std::vector<DownwardAPIVolumeFile> items;
+  bool operator==(const DownwardAPIProjection&) const = default;
+};
+
+// One source of a projected volume. Only downwardAPI can be served without an API server;
+// the other kinds (tokens, ConfigMaps, Secrets, ...) are refused when decoded.
+struct VolumeProjection {
+  std::optional<DownwardAPIProjection> downwardAPI;
+  bool operator==(const VolumeProjection&) const = default;
+};
+
+struct ProjectedVolumeSource {
+  std::vector<VolumeProjection> sources;
+  int32_t defaultMode = 0644;
+  bool operator==(const ProjectedVolumeSource&) const = default;
+};
+
 // Exactly one source is set after validation.
 struct Volume {
   std::string name;
   std::optional<EmptyDirVolumeSource> emptyDir;
   std::optional<HostPathVolumeSource> hostPath;
   std::optional<DownwardAPIVolumeSource> downwardAPI;
+  std::optional<ProjectedVolumeSource> projected;
   bool operator==(const Volume&) const = default;
 };
 
@@ -262,6 +301,7 @@ struct PodSecurityContext {
   std::string fsGroupChangePolicy;  // "", OnRootMismatch or Always ("" acts as Always)
   std::vector<Sysctl> sysctls;
   std::optional<SeccompProfile> seccompProfile;
+  std::optional<AppArmorProfile> appArmorProfile;
   bool operator==(const PodSecurityContext&) const = default;
 };
 
@@ -277,11 +317,19 @@ struct PodSpec {
   bool shareProcessNamespace = false;
   std::string hostname;
   std::string subdomain;
+  // Replaces the pod's hostname (and drops the subdomain) in its UTS namespace, as the
+  // kubelet does with the HostnameOverride feature.
+  std::optional<std::string> hostnameOverride;
+  // The pod's own field (the downward API reads it); no ServiceAccount object and no token.
+  std::string serviceAccountName;
+  std::optional<bool> automountServiceAccountToken;
   std::vector<HostAlias> hostAliases;
   std::string dnsPolicy = "ClusterFirst";
   std::optional<PodDNSConfig> dnsConfig;
   std::vector<Volume> volumes;
   PodSecurityContext securityContext;
+  // Pod-level resources (cpu, memory): the pod cgroup's limits and the pod's QoS class.
+  std::optional<ResourceRequirements> resources;
   bool enableServiceLinks = true;
   std::optional<int32_t> priority;
   std::string priorityClassName;
@@ -305,6 +353,13 @@ struct Pod {
 };
 
 const char* toString(RestartPolicy p);
+
+// What a downwardAPI or a projected volume (the items of its sources, in order, with its
+// defaultMode) writes, as the kubelet projects it; nullopt for other volumes.
+std::optional<DownwardAPIVolumeSource> downwardAPIFiles(const Volume& v);
+
+// The hostname the pod's containers see: hostnameOverride, else hostname, else the pod's name.
+std::string podHostname(const Pod& pod);
 
 // The init or regular container of that name, or nullptr.
 const Container* findContainer(const PodSpec& spec, const std::string& name);

@@ -36,6 +36,7 @@ json resourceList(const ResourceList& r) {
   if (r.cpuMilli) j["cpu"] = formatCpuMilli(*r.cpuMilli);
   if (r.memoryBytes) j["memory"] = formatBytes(*r.memoryBytes);
   if (r.ephemeralStorageBytes) j["ephemeral-storage"] = formatBytes(*r.ephemeralStorageBytes);
+  for (const auto& [name, value] : r.extended) j[name] = std::to_string(value);
   return j;
 }
 
@@ -55,6 +56,10 @@ json envVar(const EnvVar& e) {
   if (e.valueFrom) {
     json from = json::object();
     if (e.valueFrom->fieldRef) from["fieldRef"] = fieldRef(*e.valueFrom->fieldRef);
+    if (const auto& k = e.valueFrom->fileKeyRef) {
+      from["fileKeyRef"] = {{"volumeName", k->volumeName}, {"path", k->path}, {"key", k->key}};
+      if (k->optional) from["fileKeyRef"]["optional"] = true;
+    }
     if (e.valueFrom->resourceFieldRef) {
       from["resourceFieldRef"] = resourceFieldRef(*e.valueFrom->resourceFieldRef);
     }
@@ -105,6 +110,12 @@ json lifecycleHandler(const LifecycleHandler& h) {
   return j;
 }
 
+json appArmor(const AppArmorProfile& p) {
+  json j = {{"type", p.type}};
+  put(j, "localhostProfile", p.localhostProfile);
+  return j;
+}
+
 json seccomp(const SeccompProfile& s) {
   json j = {{"type", s.type}};
   put(j, "localhostProfile", s.localhostProfile);
@@ -127,6 +138,7 @@ json securityContext(const SecurityContext& s) {
   put(j, "allowPrivilegeEscalation", s.allowPrivilegeEscalation);
   if (s.seccompProfile) j["seccompProfile"] = seccomp(*s.seccompProfile);
   put(j, "procMount", s.procMount);
+  if (s.appArmorProfile) j["appArmorProfile"] = appArmor(*s.appArmorProfile);
   return j;
 }
 
@@ -184,16 +196,32 @@ json volume(const Volume& v) {
     put(h, "type", v.hostPath->type);
     j["hostPath"] = h;
   }
-  if (v.downwardAPI) {
-    json d = {{"defaultMode", v.downwardAPI->defaultMode}};
-    putList(d, "items", v.downwardAPI->items, [](const DownwardAPIVolumeFile& f) {
+  auto items = [](json& d, const std::vector<DownwardAPIVolumeFile>& files) {
+    putList(d, "items", files, [](const DownwardAPIVolumeFile& f) {
       json x = {{"path", f.path}};
       if (f.fieldRef) x["fieldRef"] = fieldRef(*f.fieldRef);
       if (f.resourceFieldRef) x["resourceFieldRef"] = resourceFieldRef(*f.resourceFieldRef);
       put(x, "mode", f.mode);
       return x;
     });
+  };
+  if (v.downwardAPI) {
+    json d = {{"defaultMode", v.downwardAPI->defaultMode}};
+    items(d, v.downwardAPI->items);
     j["downwardAPI"] = d;
+  }
+  if (v.projected) {
+    json p = {{"defaultMode", v.projected->defaultMode}};
+    putList(p, "sources", v.projected->sources, [&](const VolumeProjection& s) {
+      json x = json::object();
+      if (s.downwardAPI) {
+        json d = json::object();
+        items(d, s.downwardAPI->items);
+        x["downwardAPI"] = d;
+      }
+      return x;
+    });
+    j["projected"] = p;
   }
   return j;
 }
@@ -210,6 +238,7 @@ json podSecurityContext(const PodSecurityContext& s) {
     return json{{"name", x.name}, {"value", x.value}};
   });
   if (s.seccompProfile) j["seccompProfile"] = seccomp(*s.seccompProfile);
+  if (s.appArmorProfile) j["appArmorProfile"] = appArmor(*s.appArmorProfile);
   return j;
 }
 
@@ -242,6 +271,9 @@ json specToJson(const PodSpec& s) {
   if (s.shareProcessNamespace) j["shareProcessNamespace"] = true;
   put(j, "hostname", s.hostname);
   put(j, "subdomain", s.subdomain);
+  put(j, "hostnameOverride", s.hostnameOverride);
+  put(j, "serviceAccountName", s.serviceAccountName);
+  put(j, "automountServiceAccountToken", s.automountServiceAccountToken);
   putList(j, "hostAliases", s.hostAliases, [](const HostAlias& a) {
     json x = {{"ip", a.ip}};
     put(x, "hostnames", a.hostnames);
@@ -250,6 +282,12 @@ json specToJson(const PodSpec& s) {
   if (s.dnsConfig) j["dnsConfig"] = dnsConfig(*s.dnsConfig);
   putList(j, "volumes", s.volumes, volume);
   putObject(j, "securityContext", podSecurityContext(s.securityContext));
+  if (s.resources) {
+    json resources = json::object();
+    putObject(resources, "requests", resourceList(s.resources->requests));
+    putObject(resources, "limits", resourceList(s.resources->limits));
+    j["resources"] = resources;
+  }
   put(j, "priority", s.priority);
   put(j, "priorityClassName", s.priorityClassName);
   return j;

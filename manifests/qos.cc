@@ -45,6 +45,17 @@ const char* toString(QosClass q) {
 }
 
 QosClass qosClass(const PodSpec& spec) {
+  // With pod-level cpu or memory set, the kubelet computes the class from those alone.
+  if (const auto& pod = spec.resources;
+      pod && (pod->requests.cpuMilli || pod->limits.cpuMilli || pod->requests.memoryBytes ||
+              pod->limits.memoryBytes)) {
+    const ResourceList& l = pod->limits;
+    const bool guaranteed =
+        l.cpuMilli && l.memoryBytes &&
+        effectiveRequest(pod->requests.cpuMilli, l.cpuMilli) == l.cpuMilli &&
+        effectiveRequest(pod->requests.memoryBytes, l.memoryBytes) == l.memoryBytes;
+    return guaranteed ? QosClass::Guaranteed : QosClass::Burstable;
+  }
   auto all = allContainers(spec);
   if (std::none_of(all.begin(), all.end(), [](auto* c) { return hasAny(*c); }))
     return QosClass::BestEffort;

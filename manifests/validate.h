@@ -20,12 +20,16 @@ void validateMetadata(const ObjectMeta& meta, Reporter& r);
 void validateContainers(const PodSpec& spec, Reporter& r);
 void validateVolumes(const PodSpec& spec, Reporter& r);
 void validatePodSpec(const PodSpec& spec, Reporter& r);  // pod-level fields only
+void validatePodResources(const PodSpec& spec, Reporter& r);
+
+void validateAppArmor(const Pod& pod, Reporter& r);
 
 inline void validatePod(const Pod& pod, Reporter& r) {
   validateMetadata(pod.metadata, r);
   validatePodSpec(pod.spec, r);
   validateVolumes(pod.spec, r);
   validateContainers(pod.spec, r);
+  validateAppArmor(pod, r);
 }
 
 }  // namespace podkeeper::manifests

@@ -56,10 +56,6 @@ void checkFieldRef(const ObjectFieldSelector& f, bool inVolume, const std::strin
       return;
     }
   }
-  if (p == "spec.serviceAccountName") {
-    r.error(pathField, "refers to a ServiceAccount; a node agent has no API server to resolve it");
-    return;
-  }
   if (inVolume ? !kVolumePaths.count(p) : !kEnvPaths.count(p)) {
     r.error(pathField,
             p.empty() ? std::string("is required") : quote(p) + " is not a supported field path");

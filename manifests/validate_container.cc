@@ -1,6 +1,7 @@
 #include <set>
 
 #include "common/image_reference.h"
+#include "manifests/env_file.h"
 #include "manifests/names.h"
 #include "manifests/quantity.h"
 #include "manifests/validate.h"
@@ -36,6 +37,37 @@ void validatePorts(const Container& c, const PodSpec& spec, const std::string& f
   }
 }
 
+// As the API server validates a FileKeySelector: an emptyDir volume of the pod, a relative
+// path without "..", a key of printable ASCII without '=' and at most 128 characters.
+void checkFileKeyRef(const FileKeySelector& k, const PodSpec& spec, const std::string& field,
+                     Reporter& r) {
+  const Volume* volume = nullptr;
+  for (const auto& v : spec.volumes)
+    if (v.name == k.volumeName) volume = &v;
+  if (k.volumeName.empty()) {
+    r.error(field + ".volumeName", "is required");
+  } else if (volume == nullptr) {
+    r.error(field + ".volumeName", quote(k.volumeName) + " is not declared in spec.volumes");
+  } else if (!volume->emptyDir) {
+    r.error(field + ".volumeName", quote(k.volumeName) + " must be an emptyDir volume");
+  }
+  if (k.path.empty()) {
+    r.error(field + ".path", "is required");
+  } else if (auto why = checkRelativePath(k.path); !why.empty()) {
+    r.error(field + ".path", quote(k.path) + " " + why);
+  }
+  bool printable = !k.key.empty();
+  for (char ch : k.key) printable = printable && ch > ' ' && ch < 0x7F && ch != '=';
+  if (k.key.empty()) {
+    r.error(field + ".key", "is required");
+  } else if (!printable) {
+    r.error(field + ".key",
+            quote(k.key) + " must consist of printable ASCII characters except '='");
+  } else if (k.key.size() > kMaxEnvFileKeyLength) {
+    r.error(field + ".key", "must be no more than 128 characters");
+  }
+}
+
 void validateEnv(const Container& c, const PodSpec& spec, const std::string& field, Reporter& r) {
   for (size_t i = 0; i < c.env.size(); ++i) {
     const EnvVar& e = c.env[i];
@@ -45,9 +77,12 @@ void validateEnv(const Container& c, const PodSpec& spec, const std::string& fie
     if (!e.valueFrom) continue;
     if (!e.value.empty()) r.error(f + ".valueFrom", "may not be set when value is not empty");
     const EnvVarSource& src = *e.valueFrom;
-    if (src.fieldRef.has_value() == src.resourceFieldRef.has_value()) {
-      r.error(f + ".valueFrom", "exactly one of fieldRef and resourceFieldRef is required");
+    if (src.fieldRef.has_value() + src.resourceFieldRef.has_value() + src.fileKeyRef.has_value() !=
+        1) {
+      r.error(f + ".valueFrom",
+              "exactly one of fieldRef, resourceFieldRef and fileKeyRef is required");
     }
+    if (src.fileKeyRef) checkFileKeyRef(*src.fileKeyRef, spec, f + ".valueFrom.fileKeyRef", r);
     if (src.fieldRef) checkFieldRef(*src.fieldRef, false, f + ".valueFrom.fieldRef", r);
     if (src.resourceFieldRef) {
       checkResourceFieldRef(*src.resourceFieldRef, spec, false, f + ".valueFrom.resourceFieldRef",
@@ -69,6 +104,18 @@ void validateResources(const Container& c, const std::string& field, Reporter& r
   notAbove("cpu", req.cpuMilli, lim.cpuMilli, formatCpuMilli);
   notAbove("memory", req.memoryBytes, lim.memoryBytes, formatBytes);
   notAbove("ephemeral-storage", req.ephemeralStorageBytes, lim.ephemeralStorageBytes, formatBytes);
+  // Extended resources cannot be overcommitted: a limit is required, and equals the request.
+  for (const auto& [name, value] : req.extended) {
+    auto limit = lim.extended.find(name);
+    if (limit == lim.extended.end()) {
+      r.error(field + ".resources.limits." + name,
+              "Limit must be set for non overcommitable resources");
+    } else if (limit->second != value) {
+      r.error(field + ".resources.requests." + name,
+              quote(std::to_string(value)) + " must be equal to " + name + " limit of " +
+                  quote(std::to_string(limit->second)));
+    }
+  }
 }
 
 void validateMounts(const Container& c, const PodSpec& spec, const std::string& field,

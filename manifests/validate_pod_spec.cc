@@ -91,12 +91,28 @@ void validatePodSpec(const PodSpec& spec, Reporter& r) {
       r.error("spec.subdomain", quote(spec.subdomain) + " " + why);
     }
   }
+  if (spec.hostnameOverride) {
+    const std::string& h = *spec.hostnameOverride;
+    if (auto why = checkDns1123Subdomain(h); !why.empty()) {
+      r.error("spec.hostnameOverride", quote(h) + " " + why);
+    } else if (h.size() > 64) {
+      r.error("spec.hostnameOverride", quote(h) + " must be no more than 64 characters");
+    }
+    if (spec.hostNetwork)
+      r.error("spec.hostnameOverride", "may not be set when hostNetwork is true");
+  }
+  if (!spec.serviceAccountName.empty()) {
+    if (auto why = checkDns1123Subdomain(spec.serviceAccountName); !why.empty()) {
+      r.error("spec.serviceAccountName", quote(spec.serviceAccountName) + " " + why);
+    }
+  }
   if (spec.shareProcessNamespace && spec.hostPID) {
     r.error("spec.shareProcessNamespace", "cannot be set together with hostPID");
   }
   validateHostAliases(spec, r);
   validateDns(spec, r);
   validatePodSecurity(spec, r);
+  validatePodResources(spec, r);
 }
 
 }  // namespace podkeeper::manifests

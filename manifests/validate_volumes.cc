@@ -25,14 +25,15 @@ void validateHostPath(const HostPathVolumeSource& h, const std::string& field, R
   }
 }
 
-void validateDownwardAPI(const DownwardAPIVolumeSource& d, const PodSpec& spec,
-                         const std::string& field, Reporter& r) {
-  if (d.defaultMode < 0 || d.defaultMode > 0777) {
-    r.error(field + ".defaultMode", "must be between 0 and 0777 (octal)");
-  }
-  std::set<std::string> paths;
-  for (size_t i = 0; i < d.items.size(); ++i) {
-    const DownwardAPIVolumeFile& f = d.items[i];
+void validateMode(int32_t mode, const std::string& field, Reporter& r) {
+  if (mode < 0 || mode > 0777) r.error(field, "must be between 0 and 0777 (octal)");
+}
+
+// paths: those of the volume so far (a projected volume's sources share one directory).
+void validateDownwardAPIItems(const std::vector<DownwardAPIVolumeFile>& items, const PodSpec& spec,
+                              const std::string& field, std::set<std::string>& paths, Reporter& r) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const DownwardAPIVolumeFile& f = items[i];
     const std::string item = at(field + ".items", i);
     if (f.path.empty()) {
       r.error(item + ".path", "is required");
@@ -48,9 +49,29 @@ void validateDownwardAPI(const DownwardAPIVolumeSource& d, const PodSpec& spec,
     if (f.resourceFieldRef) {
       checkResourceFieldRef(*f.resourceFieldRef, spec, true, item + ".resourceFieldRef", r);
     }
-    if (f.mode && (*f.mode < 0 || *f.mode > 0777)) {
-      r.error(item + ".mode", "must be between 0 and 0777 (octal)");
+    if (f.mode) validateMode(*f.mode, item + ".mode", r);
+  }
+}
+
+void validateDownwardAPI(const DownwardAPIVolumeSource& d, const PodSpec& spec,
+                         const std::string& field, Reporter& r) {
+  validateMode(d.defaultMode, field + ".defaultMode", r);
+  std::set<std::string> paths;
+  validateDownwardAPIItems(d.items, spec, field, paths, r);
+}
+
+void validateProjected(const ProjectedVolumeSource& p, const PodSpec& spec,
+                       const std::string& field, Reporter& r) {
+  validateMode(p.defaultMode, field + ".defaultMode", r);
+  std::set<std::string> paths;
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    const std::string source = at(field + ".sources", i);
+    if (!p.sources[i].downwardAPI) {
+      r.error(source, "a projection source is required (downwardAPI)");
+      continue;
     }
+    validateDownwardAPIItems(p.sources[i].downwardAPI->items, spec, source + ".downwardAPI", paths,
+                             r);
   }
 }
 
@@ -66,11 +87,12 @@ void validateVolumes(const PodSpec& spec, Reporter& r) {
     } else if (!names.insert(v.name).second) {
       r.error(field + ".name", quote(v.name) + " is already used by another volume");
     }
-    int sources = v.emptyDir.has_value() + v.hostPath.has_value() + v.downwardAPI.has_value();
+    int sources = v.emptyDir.has_value() + v.hostPath.has_value() + v.downwardAPI.has_value() +
+                  v.projected.has_value();
     if (sources != 1) {
-      r.error(field, sources == 0
-                         ? "a volume source is required (emptyDir, hostPath or downwardAPI)"
-                         : "must have exactly one volume source");
+      r.error(field, sources == 0 ? "a volume source is required (emptyDir, hostPath, "
+                                    "downwardAPI or projected)"
+                                  : "must have exactly one volume source");
     }
     if (v.emptyDir && !v.emptyDir->medium.empty() && v.emptyDir->medium != "Memory") {
       r.error(field + ".emptyDir.medium",
@@ -78,6 +100,7 @@ void validateVolumes(const PodSpec& spec, Reporter& r) {
     }
     if (v.hostPath) validateHostPath(*v.hostPath, field + ".hostPath", r);
     if (v.downwardAPI) validateDownwardAPI(*v.downwardAPI, spec, field + ".downwardAPI", r);
+    if (v.projected) validateProjected(*v.projected, spec, field + ".projected", r);
   }
 }
 

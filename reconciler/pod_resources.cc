@@ -75,11 +75,17 @@ std::optional<int64_t> podEphemeralStorageLimit(const PodSpec& spec) {
 }
 
 cg::Resources podResources(const PodSpec& spec) {
+  // Pod-level values win, resource by resource, over the containers' aggregate.
+  const manifests::ResourceList none;
+  const auto& podReq = spec.resources ? spec.resources->requests : none;
+  const auto& podLim = spec.resources ? spec.resources->limits : none;
   cg::Resources r;
-  r.cpuShares = cg::cpuSharesFromMilli(podTotal(spec, cpuRequest, false).value_or(0));
-  if (auto limit = podTotal(spec, cpuLimit, true))
-    r.cpuQuotaUs = cg::cpuQuotaFromMilli(*limit, r.cpuPeriodUs);
-  r.memoryLimitBytes = podTotal(spec, memoryLimit, true);
+  auto cpuReq = effectiveRequest(podReq.cpuMilli, podLim.cpuMilli);
+  if (!cpuReq) cpuReq = podTotal(spec, cpuRequest, false);
+  r.cpuShares = cg::cpuSharesFromMilli(cpuReq.value_or(0));
+  auto cpuLim = podLim.cpuMilli ? podLim.cpuMilli : podTotal(spec, cpuLimit, true);
+  if (cpuLim) r.cpuQuotaUs = cg::cpuQuotaFromMilli(*cpuLim, r.cpuPeriodUs);
+  r.memoryLimitBytes = podLim.memoryBytes ? podLim.memoryBytes : podTotal(spec, memoryLimit, true);
   return r;
 }
 

@@ -17,7 +17,8 @@ runtime::cgroup::CgroupPath podCgroupPath(const std::string& cgroupRoot, QosClas
 
 runtime::cgroup::Resources containerResources(const manifests::Container& c);
 
-// The kubelet's pod-level values: shares from the sum of cpu requests; quota and memory
+// The kubelet's pod-level values: spec.resources where set; otherwise shares from the sum of
+// cpu requests, and quota and memory
 // limit only when every container has one (sum of regular containers, or the largest init
 // container when that is larger).
 runtime::cgroup::Resources podResources(const manifests::PodSpec& spec);

@@ -8,8 +8,11 @@
 #include <set>
 #include <utility>
 
+#include "manifests/env_file.h"
 #include "manifests/identity.h"
+#include "reconciler/env_files.h"
 #include "reconciler/support.h"
+#include "runtime/sys/small_file.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -62,10 +65,18 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
   // A key with nothing left to remember goes; an empty entry and none mean the same.
   std::erase_if(keyStates_, [](const auto& entry) { return entry.second.empty(); });
   desired_ = std::move(pods);
-  std::map<std::string, manifests::AdmitResult> refused;
+  // Running pods keep what they hold (the kubelet admits in creation order): they count first.
+  std::vector<std::string> order;
   for (const auto& [key, pod] : desired_)
-    if (auto verdict = manifests::admit(pod.pod, paths_.admission); !verdict.admitted())
-      refused[key] = std::move(verdict);
+    if (observed(pod.uid)) order.push_back(key);
+  for (const auto& [key, pod] : desired_)
+    if (!observed(pod.uid)) order.push_back(key);
+  std::vector<const manifests::Pod*> inOrder;
+  for (const auto& key : order) inOrder.push_back(&desired_.at(key).pod);
+  auto verdicts = manifests::admitAll(inOrder, paths_.admission);
+  std::map<std::string, manifests::AdmitResult> refused;
+  for (size_t i = 0; i < order.size(); ++i)
+    if (!verdicts[i].admitted()) refused[order[i]] = std::move(verdicts[i]);
   status_.setRefusals(std::move(refused));
   return changed;
 }
@@ -255,7 +266,18 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
   auto image = imageForStart(key, pod.uid, *it);
   if (!image) return fail(image.error());
   if (!*image) return {};  // waiting for the image: its reason is in the pod's status
-  auto spec = containerSpec(pod, *it, paths_, restartCount, **image);
+  // fileKeyRef values are read now, after the init containers that write them have run.
+  auto withEnvFiles =
+      resolveFileKeyRefs(*it, [&](const std::string& volume, const std::string& path) {
+        const std::string dir = runtime_.volumeDir(pod.uid, volume);
+        if (dir.empty()) return Result<std::string>(failSys(ENOENT, "the volume has no directory"));
+        return runtime::readSmallFile(dir, path, {.maxBytes = manifests::kMaxEnvFileBytes});
+      });
+  if (!withEnvFiles) {
+    event(key, "Warning", "Failed", "Error: " + withEnvFiles.error().message, name);
+    return fail(withEnvFiles.error().context("pod " + key + " container " + name));
+  }
+  auto spec = containerSpec(pod, *withEnvFiles, paths_, restartCount, **image);
   if (!spec) {
     event(key, "Warning", "Failed", "Error: " + spec.error().message, name);
     return fail(spec.error());

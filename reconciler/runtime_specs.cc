@@ -29,7 +29,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.uid = pod.uid;
   s.name = meta.name;
   s.namespace_ = meta.namespace_;
-  s.hostname = spec.hostname.empty() ? meta.name : spec.hostname;
+  s.hostname = manifests::podHostname(pod.pod);
   s.hostNetwork = spec.hostNetwork;
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
@@ -64,8 +64,9 @@ Result<std::vector<runtime::DownwardAPIVolume>> downwardAPIVolumes(const manifes
   std::vector<runtime::DownwardAPIVolume> out;
   for (size_t i = 0; i < pod.pod.spec.volumes.size(); ++i) {
     const auto& v = pod.pod.spec.volumes[i];
-    if (!v.downwardAPI) continue;
-    auto files = renderDownwardAPIVolume(pod.pod, pod.uid, *v.downwardAPI, nodeFacts(paths));
+    const auto source = manifests::downwardAPIFiles(v);
+    if (!source) continue;
+    auto files = renderDownwardAPIVolume(pod.pod, pod.uid, *source, nodeFacts(paths));
     if (!files) {
       return fail(files.error().context("pod " + podKey(pod) + " spec.volumes[" +
                                         std::to_string(i) + "] (" + v.name + ")"));
@@ -202,7 +203,7 @@ Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Cont
     b.volume = volume->name;
     if (volume->emptyDir) {
       b.emptyDir = volume->name;
-    } else if (volume->downwardAPI) {
+    } else if (volume->downwardAPI || volume->projected) {
       b.emptyDir = volume->name;
       b.readOnly = true;  // the kubelet mounts downwardAPI volumes read-only, always
     } else if (volume->hostPath) {
@@ -291,7 +292,7 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                    container.image + "\")");
   const auto& spec = pod.pod.spec;
   std::vector<std::pair<std::string, std::string>> podEnv;
-  podEnv.emplace_back("HOSTNAME", spec.hostname.empty() ? pod.pod.metadata.name : spec.hostname);
+  podEnv.emplace_back("HOSTNAME", manifests::podHostname(pod.pod));
   for (const auto& e : container.env) podEnv.emplace_back(e.name, e.value);
   s.env = containerEnv(image.env, podEnv);
   s.workingDir = container.workingDir.empty() ? image.workingDir : container.workingDir;

@@ -33,7 +33,7 @@ TEST_P(AdmitSysctl, DecidesAsTheKubeletsAllowlist) {
   pod.spec.hostNetwork = c.hostNetwork;
   pod.spec.hostIPC = c.hostIPC;
   pod.spec.securityContext.sysctls = {{c.sysctl, "1"}};
-  auto verdict = admit(pod, AdmissionPolicy{c.allowedUnsafe});
+  auto verdict = admit(pod, AdmissionPolicy{c.allowedUnsafe, {}});
   if (c.refusal.empty()) {
     EXPECT_TRUE(verdict.admitted()) << verdict.message();
     return;

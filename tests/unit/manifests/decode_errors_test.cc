@@ -118,14 +118,14 @@ TEST(DecodeErrors, ClusterReferencesAreRefusedWithTheReason) {
     const char* field;
   };
   for (const Case& c :
-       {Case{"  serviceAccountName: builder\n", "spec.serviceAccountName"},
-        Case{"    envFrom: [{configMapRef: {name: x}}]\n", "spec.containers[0].envFrom"},
+       {Case{"    envFrom: [{configMapRef: {name: x}}]\n", "spec.containers[0].envFrom"},
         Case{"    env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n",
              "spec.containers[0].env[0].valueFrom.secretKeyRef"},
         Case{"  volumes: [{name: d, persistentVolumeClaim: {claimName: c}}]\n",
              "spec.volumes[0].persistentVolumeClaim"},
         Case{"  volumes: [{name: d, secret: {secretName: c}}]\n", "spec.volumes[0].secret"},
-        Case{"  volumes: [{name: d, projected: {sources: []}}]\n", "spec.volumes[0].projected"}}) {
+        Case{"  volumes: [{name: d, projected: {sources: [{secret: {name: s}}]}}]\n",
+             "spec.volumes[0].projected.sources[0].secret"}}) {
     DecodeResult r = decode(withContainerLines(c.lines));
     EXPECT_THAT(errors(r), Contains(AllOf(HasSubstr(std::string(c.field) + ": refers to"),
                                           HasSubstr("no API server to resolve it"))))

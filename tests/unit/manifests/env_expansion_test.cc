@@ -44,16 +44,21 @@ Pod samplePod() {
   Container c;
   c.name = "app";
   c.resources.limits.memoryBytes = 64LL << 20;
-  c.env = {
-      EnvVar{"NAME", "", EnvVarSource{ObjectFieldSelector{"metadata.name"}, std::nullopt}},
-      EnvVar{"TEAM", "",
-             EnvVarSource{ObjectFieldSelector{"metadata.labels['team']"}, std::nullopt}},
-      EnvVar{"IP", "", EnvVarSource{ObjectFieldSelector{"status.podIP"}, std::nullopt}},
-      EnvVar{"MEM", "",
-             EnvVarSource{std::nullopt, ResourceFieldSelector{"", "limits.memory", "1Mi"}}},
-      EnvVar{"CPU", "", EnvVarSource{std::nullopt, ResourceFieldSelector{"", "limits.cpu", "1m"}}},
-      EnvVar{"GREETING", "hi $(NAME) from $(TEAM), later $(LATER)", std::nullopt},
-      EnvVar{"LATER", "x", std::nullopt}};
+  c.env = {EnvVar{"NAME", "",
+                  EnvVarSource{ObjectFieldSelector{"metadata.name"}, std::nullopt, std::nullopt}},
+           EnvVar{"TEAM", "",
+                  EnvVarSource{ObjectFieldSelector{"metadata.labels['team']"}, std::nullopt,
+                               std::nullopt}},
+           EnvVar{"IP", "",
+                  EnvVarSource{ObjectFieldSelector{"status.podIP"}, std::nullopt, std::nullopt}},
+           EnvVar{"MEM", "",
+                  EnvVarSource{std::nullopt, ResourceFieldSelector{"", "limits.memory", "1Mi"},
+                               std::nullopt}},
+           EnvVar{"CPU", "",
+                  EnvVarSource{std::nullopt, ResourceFieldSelector{"", "limits.cpu", "1m"},
+                               std::nullopt}},
+           EnvVar{"GREETING", "hi $(NAME) from $(TEAM), later $(LATER)", std::nullopt},
+           EnvVar{"LATER", "x", std::nullopt}};
   c.command = {"echo", "$(GREETING)"};
   c.args = {"$(IP)", "$$(IP)"};
   pod.spec.containers = {c};
@@ -75,8 +80,8 @@ TEST(ResolveContainer, DownwardApiAndReferencesResolveInOrder) {
 
 TEST(ResolveContainer, MetadataUidIsThePodsEffectiveUid) {
   Pod pod = samplePod();
-  pod.spec.containers[0].env = {
-      EnvVar{"UID", "", EnvVarSource{ObjectFieldSelector{"metadata.uid"}, std::nullopt}}};
+  pod.spec.containers[0].env = {EnvVar{
+      "UID", "", EnvVarSource{ObjectFieldSelector{"metadata.uid"}, std::nullopt, std::nullopt}}};
   Container c = resolveContainer(pod, "derived-uid", pod.spec.containers[0], NodeFacts{});
   EXPECT_EQ(c.env[0].value, "derived-uid");
 }

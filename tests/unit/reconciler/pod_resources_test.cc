@@ -81,5 +81,20 @@ TEST(PodResources, LargerInitContainerLimitWins) {
   EXPECT_EQ(r.memoryLimitBytes, 50 * kMi);
 }
 
+TEST(PodResources, PodLevelValuesWinOverTheContainersAggregate) {
+  auto s = spec({container("a", 100, 200, 8 * kMi, 16 * kMi), container("b")});
+  s.resources = manifests::ResourceRequirements{};
+  s.resources->requests.cpuMilli = 1000;
+  s.resources->limits.cpuMilli = 1500;
+  s.resources->limits.memoryBytes = 256 * kMi;
+  auto r = podResources(s);
+  EXPECT_EQ(r.cpuShares, 1024u);
+  EXPECT_EQ(r.cpuQuotaUs, 150000);
+  EXPECT_EQ(r.memoryLimitBytes, 256 * kMi);
+  // Memory not set at pod level: the containers' aggregate (none: b has no limit).
+  s.resources->limits.memoryBytes.reset();
+  EXPECT_EQ(podResources(s).memoryLimitBytes, std::nullopt);
+}
+
 }  // namespace
 }  // namespace podkeeper::reconciler

@@ -158,8 +158,10 @@ TEST(ContainerSpec, CarriesTheResolvedImageAsIsForTheRuntime) {
 
 TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
   auto pod = testing::pod("web", {container("app")});
-  manifests::Volume scratch{"scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}};
-  manifests::Volume host{"host", {}, manifests::HostPathVolumeSource{"/var/data", "Directory"}, {}};
+  manifests::Volume scratch{
+      "scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}, {}};
+  manifests::Volume host{
+      "host", {}, manifests::HostPathVolumeSource{"/var/data", "Directory"}, {}, {}};
   pod.pod.spec.volumes = {scratch, host};
   pod.pod.spec.containers[0].volumeMounts = {{"scratch", "/scratch", false, "", ""},
                                              {"host", "/data", true, "", ""}};
@@ -198,6 +200,46 @@ TEST(SandboxSpec, HostnameAndHostNamespacesComeFromTheSpec) {
   EXPECT_TRUE(s.hostNetwork);
   ASSERT_EQ(s.hostAliases.size(), 1u);
   EXPECT_EQ(s.hostAliases[0].hostnames, (std::vector<std::string>{"db", "db.local"}));
+}
+
+TEST(SandboxSpec, HostnameOverrideWinsOverHostname) {
+  auto pod = testing::pod("web", {container("app")});
+  pod.pod.spec.hostname = "front";
+  pod.pod.spec.hostnameOverride = "node-a";
+  EXPECT_EQ(sandboxSpec(pod, paths()).hostname, "node-a");
+}
+
+TEST(DownwardAPIVolumes, ProjectedVolumeIsRenderedWithItsDefaultModeAndMountedReadOnly) {
+  auto pod = testing::pod("web", {container("app")});
+  manifests::DownwardAPIVolumeFile name;
+  name.path = "name";
+  name.fieldRef = manifests::ObjectFieldSelector{"metadata.name"};
+  manifests::DownwardAPIVolumeFile uid = name;
+  uid.path = "dir/uid";
+  uid.fieldRef = manifests::ObjectFieldSelector{"metadata.uid"};
+  uid.mode = 0400;
+  manifests::Volume v;
+  v.name = "info";
+  v.projected = manifests::ProjectedVolumeSource{
+      {{manifests::DownwardAPIProjection{{name}}}, {manifests::DownwardAPIProjection{{uid}}}},
+      0440};
+  pod.pod.spec.volumes = {v};
+  pod.pod.spec.containers[0].volumeMounts = {{"info", "/info", false, "", ""}};
+  auto volumes = downwardAPIVolumes(pod, paths());
+  ASSERT_TRUE(volumes) << volumes.error().message;
+  ASSERT_EQ(volumes->size(), 1u);
+  const auto& files = (*volumes)[0].files;
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].content, "web");
+  EXPECT_EQ(files[0].mode, 0440);
+  EXPECT_EQ(files[1].path, "dir/uid");
+  EXPECT_EQ(files[1].content, "uid-web");
+  EXPECT_EQ(files[1].mode, 0400);
+  auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  ASSERT_EQ(spec->mounts.size(), 1u);
+  EXPECT_TRUE(spec->mounts[0].readOnly);
+  EXPECT_EQ(spec->mounts[0].emptyDir, "info");
 }
 
 }  // namespace

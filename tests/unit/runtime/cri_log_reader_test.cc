@@ -1,14 +1,13 @@
-#include "agent/cli/cri_log_reader.h"
+#include "runtime/logs/cri_log_reader.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "agent/cli/log_follower.h"
-#include "agent/cli/logs.h"
+#include "runtime/logs/log_follower.h"
 
-namespace podkeeper::cli {
+namespace podkeeper::runtime {
 namespace {
 
 namespace fs = std::filesystem;
@@ -121,4 +120,4 @@ TEST_F(LogFilesTest, FollowerSwitchesToTheNextRestartsFile) {
 }
 
 }  // namespace
-}  // namespace podkeeper::cli
+}  // namespace podkeeper::runtime

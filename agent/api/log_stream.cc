@@ -1,5 +1,7 @@
 #include "agent/api/log_stream.h"
 
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
 namespace podkeeper::api {
@@ -48,7 +50,10 @@ void LogStream::poll() {
   auto text = render(follower_.pollTimed(kMaxBytesPerPoll));
   if (!text.empty()) return finish(std::move(text));
   auto now = lookup_();
-  if (!now) return finish(std::nullopt);
+  if (!now) {
+    spdlog::info("logs: the pod of {} is gone; its follow stream ends", at_.path);
+    return finish(std::nullopt);
+  }
   if (now->restartCount != at_.restartCount) {
     at_ = *now;
     text = render(follower_.switchToTimed(at_.path));

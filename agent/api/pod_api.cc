@@ -1,5 +1,7 @@
 #include "agent/api/pod_api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <string_view>
 #include <vector>
 
@@ -86,15 +88,15 @@ class PodApi {
     if (!known) return notFound(parts[1], parts[2]);
     auto location = logLocation(r_, *known, LogRequest{parts[3], query->previous}, options_.logDir);
     if (!location) return statusError(400, "BadRequest", location.error().message);
-    if (query->follow && !query->previous) return follow(parts, *query, *location);
+    if (query->follow && !query->previous) return follow(request, parts, *query, *location);
     auto lines = runtime::readLogFilesTimed((*location)["path"]);
     return HttpResponse::text(200, renderContainerLog(lines, *query, options_.nowNs()));
   }
 
  private:
   // What is in the files now (as without follow), then a LogStream from where that ended.
-  HttpResponse follow(const std::vector<std::string>& parts, const ContainerLogQuery& query,
-                      const nlohmann::json& location) const {
+  HttpResponse follow(const HttpRequest& request, const std::vector<std::string>& parts,
+                      const ContainerLogQuery& query, const nlohmann::json& location) const {
     if (!options_.executor) return statusError(400, "BadRequest", "follow=true is not served here");
     if (*followers_ >= options_.maxLogFollowers)
       return statusError(429, "TooManyRequests",
@@ -125,6 +127,9 @@ class PodApi {
       if (now) at = FollowedContainer{(*now)["path"], (*now)["restartCount"]};
       return at;
     };
+    spdlog::info("logs: {} follows {}/{} container {} ({} streams)",
+                 request.remote.empty() ? "the unix socket" : request.remote, parts[1], parts[2],
+                 location["container"].get<std::string>(), *followers_);
     HttpResponse response = HttpResponse::text(200, std::move(body));
     response.stream =
         std::make_shared<LogStream>(options_.executor, std::move(follower),

@@ -126,6 +126,8 @@ TEST_F(HttpsLogs, FollowStreamsNewLinesUntilThePodIsDeleted) {
   if (!ended) agent.stop();  // ends the stream, so the thread can be joined
   reader.join();
   EXPECT_EQ(status, 200);
+  EXPECT_NE(agent.agentLog().find("follows default/web container app"), std::string::npos);
+  EXPECT_NE(agent.agentLog().find("its follow stream ends"), std::string::npos);
 }
 
 TEST_F(HttpsLogs, FollowIsRefusedWithoutTheLogRight) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -128,6 +129,42 @@ TEST_F(HttpsLogs, FollowStreamsNewLinesUntilThePodIsDeleted) {
   EXPECT_EQ(status, 200);
   EXPECT_NE(agent.agentLog().find("follows default/web container app"), std::string::npos);
   EXPECT_NE(agent.agentLog().find("its follow stream ends"), std::string::npos);
+}
+
+// The CLI on another machine: podkeeper logs -f --server prints the lines as they come and
+// exits when the pod is deleted.
+TEST_F(HttpsLogs, CliFollowsOverTheServerUntilThePodIsDeleted) {
+  const std::string cmd =
+      std::string(PK_AGENT_PATH) +
+      " logs web -f --tail 1 --server https://127.0.0.1:" + std::to_string(port) +
+      " --token log-token --ca " + pki.caFile() + " 2>&1";
+  FILE* cli = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(cli, nullptr);
+  std::mutex mu;
+  std::vector<std::string> lines;
+  std::atomic<bool> ended = false;
+  std::thread reader([&] {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, cli)) {
+      std::lock_guard lock(mu);
+      lines.emplace_back(buf);
+    }
+    ended = true;
+  });
+  auto count = [&] {
+    std::lock_guard lock(mu);
+    return lines.size();
+  };
+  EXPECT_TRUE(waitFor([&] { return count() >= 3; }, 20s));
+  {
+    std::lock_guard lock(mu);
+    for (const auto& line : lines) EXPECT_EQ(line.rfind("tick ", 0), 0u) << line;
+  }
+  agent.removeManifest("web.yaml");
+  EXPECT_TRUE(waitFor([&] { return ended.load(); }, 30s)) << agent.agentLog();
+  if (!ended) agent.stop();
+  reader.join();
+  EXPECT_EQ(::pclose(cli), 0);
 }
 
 TEST_F(HttpsLogs, FollowIsRefusedWithoutTheLogRight) {

@@ -226,6 +226,7 @@ struct Agent {
     pods.logDir = config.logDir;
     pods.nowNs = [this] { return clock.nowNs(); };
     pods.serveLogPaths = local;
+    pods.executor = io.get_executor();  // follow=true log streams poll on the loop
     pods.probes = [this](const std::string& uid) {
       return std::optional<status::ProbeStatus>(reconciler.status().probeStatus(uid));
     };

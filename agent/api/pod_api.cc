@@ -1,12 +1,16 @@
 #include "agent/api/pod_api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <string_view>
 #include <vector>
 
 #include "agent/api/api_response.h"
+#include "agent/api/container_logs.h"
 #include "agent/api/event_list.h"
 #include "agent/api/exec_location.h"
 #include "agent/api/log_location.h"
+#include "agent/api/log_stream.h"
 #include "agent/api/pod_lookup.h"
 #include "agent/api/pod_view.h"
 #include "common/clock.h"
@@ -71,6 +75,69 @@ class PodApi {
     return jsonResponse(*location);
   }
 
+ public:
+  // /containerLogs/<namespace>/<pod>/<container>; without the container, the pod's default
+  // one (kubectl's choice).
+  HttpResponse containerLogs(const HttpRequest& request) const {
+    auto parts = pathSegments(request.path);
+    if (parts.size() == 3) parts.emplace_back();
+    if (parts.size() != 4) return statusError(404, "NotFound", "no such path");
+    auto query = parseContainerLogQuery(request.query);
+    if (!query) return statusError(400, "BadRequest", query.error().message);
+    auto known = findPod(r_, parts[1], parts[2]);
+    if (!known) return notFound(parts[1], parts[2]);
+    auto location = logLocation(r_, *known, LogRequest{parts[3], query->previous}, options_.logDir);
+    if (!location) return statusError(400, "BadRequest", location.error().message);
+    if (query->follow && !query->previous) return follow(request, parts, *query, *location);
+    auto lines = runtime::readLogFilesTimed((*location)["path"]);
+    return HttpResponse::text(200, renderContainerLog(lines, *query, options_.nowNs()));
+  }
+
+ private:
+  // What is in the files now (as without follow), then a LogStream from where that ended.
+  HttpResponse follow(const HttpRequest& request, const std::vector<std::string>& parts,
+                      const ContainerLogQuery& query, const nlohmann::json& location) const {
+    if (!options_.executor) return statusError(400, "BadRequest", "follow=true is not served here");
+    if (*followers_ >= options_.maxLogFollowers)
+      return statusError(429, "TooManyRequests",
+                         "too many log streams (" + std::to_string(*followers_) + ")");
+    const std::string path = location["path"];
+    auto files = runtime::rotatedFiles(path);
+    files.pop_back();
+    std::vector<runtime::TimedLine> lines;
+    for (const auto& file : files) {
+      auto more = runtime::readLogFilesTimed(file);
+      lines.insert(lines.end(), more.begin(), more.end());
+    }
+    runtime::LogFollower follower(path);
+    auto current = follower.pollTimed();
+    lines.insert(lines.end(), current.begin(), current.end());
+    auto body = renderContainerLog(lines, query, options_.nowNs());
+    ContainerLogQuery rest;
+    rest.timestamps = query.timestamps;
+    if (query.limitBytes) rest.limitBytes = *query.limitBytes - static_cast<long>(body.size());
+    ++*followers_;
+    std::shared_ptr<void> slot(nullptr, [n = followers_](void*) { --*n; });
+    FollowLookup lookup = [this, ns = parts[1], name = parts[2],
+                           container = location["container"]] {
+      std::optional<FollowedContainer> at;
+      auto known = findPod(r_, ns, name);
+      if (!known) return at;
+      auto now = logLocation(r_, *known, LogRequest{container, false}, options_.logDir);
+      if (now) at = FollowedContainer{(*now)["path"], (*now)["restartCount"]};
+      return at;
+    };
+    spdlog::info("logs: {} follows {}/{} container {} ({} streams)",
+                 request.remote.empty() ? "the unix socket" : request.remote, parts[1], parts[2],
+                 location["container"].get<std::string>(), *followers_);
+    HttpResponse response = HttpResponse::text(200, std::move(body));
+    response.stream =
+        std::make_shared<LogStream>(options_.executor, std::move(follower),
+                                    FollowedContainer{path, location["restartCount"].get<int>()},
+                                    std::move(lookup), rest, std::move(slot));
+    return response;
+  }
+
   HttpResponse exec(const KnownPod& known, const HttpRequest& request) const {
     auto query = parseQuery(request.query);
     auto location = execLocation(r_, known, query["container"], options_.execTarget);
@@ -80,6 +147,7 @@ class PodApi {
 
   const status::PodReader& r_;
   PodApiOptions options_;
+  std::shared_ptr<size_t> followers_ = std::make_shared<size_t>(0);
 };
 
 }  // namespace
@@ -89,6 +157,8 @@ void addPodRoutes(http::Router& router, const status::PodReader& pods, PodApiOpt
   auto api = std::make_shared<const PodApi>(pods, std::move(options));
   router.add("GET", "/pods", [api](const HttpRequest& r) { return api->list(r); });
   router.add("GET", "/pods/*", [api](const HttpRequest& r) { return api->one(r); });
+  router.add("GET", "/containerLogs/*",
+             [api](const HttpRequest& r) { return api->containerLogs(r); });
 }
 
 }  // namespace podkeeper::api

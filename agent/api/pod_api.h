@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +22,9 @@
 //   GET /pods/<namespace>/<name>/exec?container=C
 //       {"container", "defaulted", "target"}: how `podkeeper exec` joins the container; served
 //       only when execTarget is set (the unix socket), never on TCP.
+//   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous&
+//       sinceSeconds&limitBytes: the container's log as kubectl logs prints it (container_logs.h);
+//       with follow=true a chunked stream of new lines until the pod goes away (log_stream.h)
 // Errors are Kubernetes Status objects (kind Status, reason NotFound / BadRequest, code).
 namespace podkeeper::api {
 
@@ -34,6 +38,9 @@ struct PodApiOptions {
   // a running container counts as ready and started.
   std::function<std::optional<status::ProbeStatus>(const std::string& uid)> probes;
   ExecTargetLoader execTarget = {};  // unset: no exec route
+  // The loop, for follow=true streams (polled on its timers); unset: follow is a 400.
+  boost::asio::any_io_executor executor = {};
+  size_t maxLogFollowers = 64;  // concurrent follow streams; more get a 429
 };
 
 // The handlers read `pods` when called: call them on the loop that writes it (the reconciler's).

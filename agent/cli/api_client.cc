@@ -31,18 +31,10 @@ void setTimeouts(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-std::string serverError(const HttpReply& reply) {
-  auto status = nlohmann::json::parse(reply.body, nullptr, false);
-  if (status.is_object() && status.value("kind", "") == "Status")
-    return "Error from server (" + status.value("reason", "") + "): " + status.value("message", "");
-  if (reply.status == 401 || reply.status == 403)
-    return "error: You must be logged in to the server (" + reply.body.substr(0, 200) + ")";
-  return "Error from server: HTTP " + std::to_string(reply.status) + ": " + reply.body;
-}
-
 template <class Stream>
 Result<HttpReply> exchange(Stream& stream, const std::string& where, const std::string& target,
-                           const std::string& host, const std::string& bearer) {
+                           const std::string& host, const std::string& bearer,
+                           const BodySink& sink) {
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, target, 11};
   request.set(bhttp::field::host, host);
   request.set(bhttp::field::user_agent, "podkeeper-cli");
@@ -54,14 +46,28 @@ Result<HttpReply> exchange(Stream& stream, const std::string& where, const std::
   boost::beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kBodyLimit);
-  bhttp::read(stream, buffer, parser, ec);
+  if (sink) bhttp::read_header(stream, buffer, parser, ec);
+  if (sink && !ec && parser.get().result_int() / 100 == 2) {
+    // A stream (logs -f): no read deadline; the body goes to the sink as it comes.
+    timeval none{0, 0};
+    ::setsockopt(boost::beast::get_lowest_layer(stream).native_handle(), SOL_SOCKET, SO_RCVTIMEO,
+                 &none, sizeof none);
+    parser.body_limit(boost::none);
+    while (!ec && !parser.is_done()) {
+      bhttp::read_some(stream, buffer, parser, ec);
+      if (!parser.get().body().empty()) sink(parser.get().body());
+      parser.get().body().clear();
+    }
+  } else if (!ec) {
+    bhttp::read(stream, buffer, parser, ec);
+  }
   if (ec)
     return failMsg("reading the answer to GET " + target + " from " + where + ": " + ec.message());
   auto response = parser.release();
   return HttpReply{static_cast<int>(response.result_int()), std::move(response.body())};
 }
 
-Result<HttpReply> overUnix(const ApiEndpoint& e, const std::string& target) {
+Result<HttpReply> overUnix(const ApiEndpoint& e, const std::string& target, const BodySink& sink) {
   asio::io_context io;
   asio::local::stream_protocol::socket socket(io);
   boost::system::error_code ec;
@@ -70,7 +76,7 @@ Result<HttpReply> overUnix(const ApiEndpoint& e, const std::string& target) {
     return failMsg("connecting to " + e.socketPath + ": " + ec.message() +
                    " (is podkeeper running? --socket names another socket)");
   setTimeouts(socket.native_handle());
-  return exchange(socket, e.socketPath, target, "localhost", "");
+  return exchange(socket, e.socketPath, target, "localhost", "", sink);
 }
 
 Result<std::string> bearerToken(const ApiEndpoint& e) {
@@ -107,7 +113,7 @@ Result<void> configure(ssl::context& ctx, const ApiEndpoint& e) {
   return {};
 }
 
-Result<HttpReply> overTls(const ApiEndpoint& e, const std::string& target) {
+Result<HttpReply> overTls(const ApiEndpoint& e, const std::string& target, const BodySink& sink) {
   auto url = parseServerUrl(e.server);
   if (!url) return fail(url.error());
   auto token = bearerToken(e);
@@ -131,10 +137,19 @@ Result<HttpReply> overTls(const ApiEndpoint& e, const std::string& target) {
                    (e.insecureSkipTlsVerify ? "" : " (--ca names the CA of its certificate)"));
   const bool v6 = url->host.find(':') != std::string::npos;
   const std::string host = (v6 ? "[" + url->host + "]" : url->host) + ":" + url->port;
-  return exchange(stream, e.server, target, host, *token);
+  return exchange(stream, e.server, target, host, *token, sink);
 }
 
 }  // namespace
+
+std::string serverError(const HttpReply& reply) {
+  auto status = nlohmann::json::parse(reply.body, nullptr, false);
+  if (status.is_object() && status.value("kind", "") == "Status")
+    return "Error from server (" + status.value("reason", "") + "): " + status.value("message", "");
+  if (reply.status == 401 || reply.status == 403)
+    return "error: You must be logged in to the server (" + reply.body.substr(0, 200) + ")";
+  return "Error from server: HTTP " + std::to_string(reply.status) + ": " + reply.body;
+}
 
 Result<ServerUrl> parseServerUrl(const std::string& url) {
   constexpr std::string_view kScheme = "https://";
@@ -160,8 +175,10 @@ Result<ServerUrl> parseServerUrl(const std::string& url) {
   return out;
 }
 
-Result<HttpReply> httpGet(const ApiEndpoint& endpoint, const std::string& target) {
-  return endpoint.server.empty() ? overUnix(endpoint, target) : overTls(endpoint, target);
+Result<HttpReply> httpGet(const ApiEndpoint& endpoint, const std::string& target,
+                          const BodySink& sink) {
+  return endpoint.server.empty() ? overUnix(endpoint, target, sink)
+                                 : overTls(endpoint, target, sink);
 }
 
 Result<nlohmann::json> getJson(const ApiEndpoint& endpoint, const std::string& target) {

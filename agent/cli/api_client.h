@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 
@@ -28,7 +30,14 @@ struct HttpReply {
   std::string body;
 };
 
-Result<HttpReply> httpGet(const ApiEndpoint& endpoint, const std::string& target);
+// A non-2xx answer as kubectl words it: "Error from server (NotFound): pods "web" not found".
+std::string serverError(const HttpReply& reply);
+
+// With a sink, a 2xx body is passed to it as it arrives (a stream: no read deadline) and the
+// reply's body stays empty.
+using BodySink = std::function<void(std::string_view)>;
+Result<HttpReply> httpGet(const ApiEndpoint& endpoint, const std::string& target,
+                          const BodySink& sink = {});
 
 // GET returning JSON. A non-2xx answer becomes an error worded as kubectl words it:
 // "Error from server (NotFound): pods "web" not found".

@@ -6,13 +6,18 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/cli/cri_log_reader.h"
-#include "agent/cli/log_follower.h"
+#include "runtime/logs/cri_log_reader.h"
+#include "runtime/logs/log_follower.h"
 
 namespace podkeeper::cli {
 namespace {
 
 using nlohmann::json;
+using runtime::CriLogAssembler;
+using runtime::lastLines;
+using runtime::LogFollower;
+using runtime::readLogFiles;
+using runtime::rotatedFiles;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
 constexpr int kPollsPerRestartCheck = 4;  // ask the agent about restarts once a second
@@ -53,26 +58,40 @@ int follow(const LogsOptions& o, int restartCount, LogFollower& follower, std::o
   return 0;
 }
 
-}  // namespace
-
-std::vector<std::string> readLogFiles(const std::string& path) {
-  CriLogAssembler assembler;
-  std::vector<std::string> lines;
-  for (const auto& file : rotatedFiles(path)) {
-    auto more = readFile(file, assembler);
-    lines.insert(lines.end(), more.begin(), more.end());
-  }
-  if (auto rest = assembler.flush()) lines.push_back(std::move(*rest));
-  return lines;
+std::string containerLogsTarget(const LogsOptions& o) {
+  std::string target = "/containerLogs/" + urlEncode(o.namespace_) + "/" + urlEncode(o.name);
+  if (!o.container.empty()) target += "/" + urlEncode(o.container);
+  std::string query;
+  if (o.previous) query += "&previous=true";
+  if (o.tail >= 0) query += "&tailLines=" + std::to_string(o.tail);
+  if (o.follow && !o.previous) query += "&follow=true";
+  return query.empty() ? target : target + "?" + query.substr(1);
 }
+
+// Over --server the agent reads the files (GET /containerLogs/...); the text is printed as is.
+int remoteLogs(const LogsOptions& o, std::ostream& out, std::ostream& err) {
+  BodySink sink;
+  if (o.follow && !o.previous)
+    sink = [&out](std::string_view bytes) { out << bytes << std::flush; };
+  auto reply = httpGet(o.endpoint, containerLogsTarget(o), sink);
+  if (!reply) {
+    err << reply.error().message << "\n";
+    return 1;
+  }
+  if (reply->status != 200) {
+    err << serverError(*reply) << "\n";
+    return 1;
+  }
+  out << reply->body;
+  out.flush();
+  return 0;
+}
+
+}  // namespace
 
 int runLogs(const LogsOptions& o, std::ostream& out, std::ostream& err,
             const std::atomic<bool>* stop) {
-  if (!o.endpoint.server.empty()) {
-    // The HTTPS port serves no log files yet (docs/architecture.md): logs are read locally.
-    err << "error: logs over --server are not served yet; run podkeeper logs on the node\n";
-    return 1;
-  }
+  if (!o.endpoint.server.empty()) return remoteLogs(o, out, err);
   auto location = getJson(o.endpoint, logPathTarget(o, o.previous));
   if (!location) {
     err << location.error().message << "\n";

@@ -25,7 +25,4 @@ struct LogsOptions {
 int runLogs(const LogsOptions& options, std::ostream& out, std::ostream& err,
             const std::atomic<bool>* stop = nullptr);
 
-// Every whole line of a log file and its rotated predecessors, oldest first.
-std::vector<std::string> readLogFiles(const std::string& path);
-
 }  // namespace podkeeper::cli

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,19 @@ struct HttpRequest {
   std::string_view header(std::string_view name) const;
 };
 
+// A body written as it is produced (chunked transfer encoding), e.g. a followed log. The
+// session asks for the next piece only when the previous one is written, so a slow client
+// holds one piece at most.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Called on the loop; calls deliver once, on the loop: the next bytes (non-empty), or
+  // nullopt when the body ends.
+  virtual void next(std::function<void(std::optional<std::string>)> deliver) = 0;
+  // The client left or the server stops: deliver is not called after this.
+  virtual void cancel() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string contentType = "text/plain; charset=utf-8";
@@ -37,6 +51,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   // HEAD: the headers (with the body's Content-Length) are sent, the body is not.
   bool omitBody = false;
+  // Set: body is the first chunk, then the stream's pieces; the connection closes after.
+  std::shared_ptr<BodyStream> stream;
 
   static HttpResponse text(int status, std::string body,
                            std::string contentType = "text/plain; charset=utf-8");

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "agent/http/server_state.h"
 #include "agent/http/tls_context.h"
@@ -123,6 +124,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.peer = peer_;
     request.remote = remote_;
     HttpResponse response = state_->handler(request);
+    if (response.stream && request.method == "GET") return startStream(std::move(response));
+    if (response.stream) response.stream->cancel();
     send(std::move(response), req.keep_alive(), req.version());
   }
 
@@ -189,12 +192,70 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                              });
   }
 
+  // A chunked body fed by a BodyStream until it ends or the client leaves (a read that
+  // fails); no timeout while it lasts: the stream decides when it ends.
+  void startStream(HttpResponse r) {
+    stream_body_ = std::move(r.stream);
+    lowest().expires_never();
+    auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        static_cast<bhttp::status>(r.status), 11);
+    fill(*msg, r, false);
+    msg->chunked(true);
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*msg);
+    bhttp::async_write_header(stream_, *sr,
+                              [self = this->shared_from_this(), msg, sr, first = std::move(r.body)](
+                                  beast::error_code ec, size_t) mutable {
+                                if (ec) return self->endStream();
+                                self->watchClient();
+                                self->writeChunk(std::move(first));
+                              });
+  }
+
+  void writeChunk(std::string data) {
+    if (closed_) return endStream();
+    if (data.empty()) return askNext();
+    auto piece = std::make_shared<std::string>(std::move(data));
+    boost::asio::async_write(
+        stream_, bhttp::make_chunk(boost::asio::buffer(*piece)),
+        [self = this->shared_from_this(), piece](beast::error_code ec, size_t) {
+          if (ec) return self->endStream();
+          self->askNext();
+        });
+  }
+
+  void askNext() {
+    if (closed_ || !stream_body_) return endStream();
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    stream_body_->next([weak](std::optional<std::string> data) {
+      auto self = weak.lock();
+      if (!self || self->closed_) return;
+      if (data) return self->writeChunk(std::move(*data));
+      boost::asio::async_write(self->stream_, bhttp::make_chunk_last(),
+                               [self](beast::error_code, size_t) { self->endStream(); });
+    });
+  }
+
+  // The client sends nothing while it reads a stream: a read that ends means it left.
+  void watchClient() {
+    stream_.async_read_some(boost::asio::buffer(scratch_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->endStream();
+                              self->watchClient();
+                            });
+  }
+
+  void endStream() {
+    if (auto s = std::exchange(stream_body_, nullptr)) s->cancel();
+    close();
+  }
+
   static constexpr auto kLingerTime = std::chrono::seconds(2);
   static constexpr size_t kLingerBytes = 4 << 20;
 
   // Closes the socket under the TLS layer too (no close_notify: the client may be gone, and
   // waiting for it would hold the session).
   void close() {
+    if (auto s = std::exchange(stream_body_, nullptr)) s->cancel();
     closed_ = true;
     state_->waiting.erase(id_);
     beast::error_code ignored;
@@ -213,6 +274,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool closed_ = false;
   size_t drained_ = 0;
   std::array<char, 16384> scratch_{};
+  std::shared_ptr<BodyStream> stream_body_;
 };
 
 }  // namespace podkeeper::http

@@ -15,7 +15,8 @@ size_t specificity(const std::string& pattern) {
 }
 
 void encodeIfAccepted(const HttpRequest& request, HttpResponse& response) {
-  if (response.body.empty() || !response.header("content-encoding").empty()) return;
+  if (response.body.empty() || response.stream || !response.header("content-encoding").empty())
+    return;
   response.headers.emplace_back("Vary", "Accept-Encoding");
   if (!acceptsGzip(request.header("accept-encoding"))) return;
   response.body = gzipCompress(response.body);

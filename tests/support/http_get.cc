@@ -65,6 +65,48 @@ HttpResult httpGetLoopback(uint16_t port, const std::string& target) {
   return getOver(socket, target);
 }
 
+namespace {
+
+template <class Stream>
+HttpResult streamOver(Stream& socket, const std::string& target, const std::string& token,
+                      const std::function<void(std::string_view)>& onBody) {
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "localhost");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  boost::beast::error_code ec;
+  http::write(socket, req, ec);
+  if (ec) return {};
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kBodyLimit);
+  while (!parser.is_done()) {
+    http::read_some(socket, buffer, parser, ec);
+    if (ec) return {};
+    if (!parser.get().body().empty()) onBody(parser.get().body());
+    parser.get().body().clear();
+  }
+  return {int(parser.get().result_int()), ""};
+}
+
+}  // namespace
+
+HttpResult httpsStreamLoopback(uint16_t port, const std::string& target, const HttpsCredentials& c,
+                               const std::function<void(std::string_view)>& onBody) {
+  asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  boost::beast::error_code ec;
+  ctx.load_verify_file(c.caFile, ec);
+  ctx.set_verify_mode(ssl::verify_peer);
+  if (ec) return {};
+  ssl::stream<asio::ip::tcp::socket> stream(io, ctx);
+  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {};
+  boundReads(stream.next_layer().native_handle());
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return {};
+  return streamOver(stream, target, c.bearerToken, onBody);
+}
+
 HttpResult httpsGetLoopback(uint16_t port, const std::string& target, const HttpsCredentials& c) {
   asio::io_context io;
   ssl::context ctx(ssl::context::tls_client);

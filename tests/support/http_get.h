@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 // One blocking HTTP/1.1 GET per connection, for tests that talk to a real server: the agent
 // on its unix socket or TCP port, a Prometheus on loopback.
@@ -28,5 +30,11 @@ struct HttpsCredentials {
 // GET target from https://127.0.0.1:port; status 0 also when the handshake fails.
 HttpResult httpsGetLoopback(uint16_t port, const std::string& target,
                             const HttpsCredentials& credentials = {});
+
+// GET a streamed (chunked) answer from https://127.0.0.1:port: onBody gets the body's bytes as
+// they arrive; returns when the body ends (or a read fails: status 0 then), with body "".
+HttpResult httpsStreamLoopback(uint16_t port, const std::string& target,
+                               const HttpsCredentials& credentials,
+                               const std::function<void(std::string_view)>& onBody);
 
 }  // namespace podkeeper::support

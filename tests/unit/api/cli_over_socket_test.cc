@@ -202,6 +202,29 @@ TEST_F(CliOverSocketTest, HttpsRefusalsAndUntrustedServersAreClearErrors) {
   EXPECT_NE(err2.str().find("TLS with https://127.0.0.1:"), std::string::npos) << err2.str();
 }
 
+TEST_F(CliOverSocketTest, LogsOverHttpsAreReadByTheAgent) {
+  fs::path logs = dir_ / "logs/default_web_uid-web/app";
+  fs::create_directories(logs);
+  std::ofstream(logs / "0.log") << "T stdout F one\nT stderr P tw\nT stderr F o\n";
+  LogsOptions o;
+  o.endpoint.server = server;
+  o.endpoint.token = "pods-token";
+  o.endpoint.caFile = pki_->caFile();
+  o.name = "web";
+  std::ostringstream out, err;
+  EXPECT_EQ(runLogs(o, out, err), 0) << err.str();
+  EXPECT_EQ(out.str(), "one\ntwo\n");
+  o.tail = 1;
+  std::ostringstream tail;
+  EXPECT_EQ(runLogs(o, tail, err), 0) << err.str();
+  EXPECT_EQ(tail.str(), "two\n");
+  o.container = "nope";
+  std::ostringstream none, err2;
+  EXPECT_EQ(runLogs(o, none, err2), 1);
+  EXPECT_EQ(err2.str(),
+            "Error from server (BadRequest): container nope is not valid for pod web\n");
+}
+
 TEST(ServerUrl, HostAndPortWithTheKubeletsDefault) {
   EXPECT_EQ(parseServerUrl("https://node-a")->port, "10250");
   EXPECT_EQ(parseServerUrl("https://node-a:8443")->host, "node-a");

@@ -1,9 +1,11 @@
-#include "agent/cli/cri_log_reader.h"
+#include "runtime/logs/cri_log_reader.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
-namespace podkeeper::cli {
+namespace podkeeper::runtime {
 
 std::optional<CriLine> parseCriLine(std::string_view line) {
   size_t s1 = line.find(' ');
@@ -21,25 +23,60 @@ std::optional<CriLine> parseCriLine(std::string_view line) {
 
 std::vector<std::string> CriLogAssembler::feed(std::string_view bytes) {
   std::vector<std::string> lines;
+  for (auto& line : feedTimed(bytes)) lines.push_back(std::move(line.text));
+  return lines;
+}
+
+std::vector<TimedLine> CriLogAssembler::feedTimed(std::string_view bytes) {
+  std::vector<TimedLine> lines;
   pendingBytes_.append(bytes);
   size_t start = 0;
   for (size_t nl; (nl = pendingBytes_.find('\n', start)) != std::string::npos; start = nl + 1) {
     auto entry = parseCriLine(std::string_view(pendingBytes_).substr(start, nl - start));
     if (!entry) continue;
+    if (!havePartial_) pendingTime_ = entry->time;
     pendingText_ += entry->text;
     havePartial_ = entry->partial;
     if (entry->partial) continue;
-    lines.push_back(std::move(pendingText_));
+    lines.push_back({std::move(pendingTime_), std::move(pendingText_)});
     pendingText_.clear();
+    pendingTime_.clear();
   }
   pendingBytes_.erase(0, start);
   return lines;
 }
 
 std::optional<std::string> CriLogAssembler::flush() {
+  auto line = flushTimed();
+  if (!line) return std::nullopt;
+  return std::move(line->text);
+}
+
+std::optional<TimedLine> CriLogAssembler::flushTimed() {
   if (!havePartial_) return std::nullopt;
   havePartial_ = false;
-  return std::exchange(pendingText_, {});
+  return TimedLine{std::exchange(pendingTime_, {}), std::exchange(pendingText_, {})};
+}
+
+std::vector<TimedLine> readLogFilesTimed(const std::string& path) {
+  CriLogAssembler assembler;
+  std::vector<TimedLine> lines;
+  for (const auto& file : rotatedFiles(path)) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    auto more = assembler.feedTimed(bytes.str());
+    lines.insert(lines.end(), std::make_move_iterator(more.begin()),
+                 std::make_move_iterator(more.end()));
+  }
+  if (auto rest = assembler.flushTimed()) lines.push_back(std::move(*rest));
+  return lines;
+}
+
+std::vector<std::string> readLogFiles(const std::string& path) {
+  std::vector<std::string> lines;
+  for (auto& line : readLogFilesTimed(path)) lines.push_back(std::move(line.text));
+  return lines;
 }
 
 std::vector<std::string> lastLines(std::vector<std::string> lines, long n) {
@@ -57,4 +94,4 @@ std::vector<std::string> rotatedFiles(const std::string& path) {
   return files;
 }
 
-}  // namespace podkeeper::cli
+}  // namespace podkeeper::runtime

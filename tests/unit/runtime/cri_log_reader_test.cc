@@ -1,14 +1,13 @@
-#include "agent/cli/cri_log_reader.h"
+#include "runtime/logs/cri_log_reader.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "agent/cli/log_follower.h"
-#include "agent/cli/logs.h"
+#include "runtime/logs/log_follower.h"
 
-namespace podkeeper::cli {
+namespace podkeeper::runtime {
 namespace {
 
 namespace fs = std::filesystem;
@@ -111,6 +110,31 @@ TEST_F(LogFilesTest, FollowerWaitsForAFileThatDoesNotExistYet) {
   EXPECT_EQ(f.poll(), Lines{"up"});
 }
 
+TEST_F(LogFilesTest, BoundedPollsReadTheRestNextTimeBeforeARotatedFilesSuccessor) {
+  std::string big;
+  for (int i = 0; i < 2000; ++i) big += "T stdout F " + std::string(89, 'x') + "\n";  // 200 KB
+  append("0.log", big);
+  LogFollower f(path("0.log"));
+  fs::rename(dir_ / "0.log", dir_ / "0.log.1");
+  append("0.log", "T stdout F after\n");
+  size_t total = 0;
+  std::vector<TimedLine> last;
+  for (int polls = 0; polls < 10 && (last.empty() || last.back().text != "after"); ++polls) {
+    last = f.pollTimed(64 * 1024);
+    EXPECT_LE(last.size(), 1000u);  // never the whole file in one poll
+    total += last.size();
+  }
+  EXPECT_EQ(total, 2001u);
+  ASSERT_FALSE(last.empty());
+  EXPECT_EQ(last.back().text, "after");
+}
+
+TEST_F(LogFilesTest, TimedLinesCarryTheTimeOfTheirFirstEntry) {
+  append("0.log", "T1 stdout P par\nT2 stdout F tial\nT3 stderr F whole\n");
+  EXPECT_EQ(readLogFilesTimed(path("0.log")),
+            (std::vector<TimedLine>{{"T1", "partial"}, {"T3", "whole"}}));
+}
+
 TEST_F(LogFilesTest, FollowerSwitchesToTheNextRestartsFile) {
   append("0.log", "T stdout F first\n");
   LogFollower f(path("0.log"));
@@ -121,4 +145,4 @@ TEST_F(LogFilesTest, FollowerSwitchesToTheNextRestartsFile) {
 }
 
 }  // namespace
-}  // namespace podkeeper::cli
+}  // namespace podkeeper::runtime

@@ -2,13 +2,14 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "agent/cli/cri_log_reader.h"
 #include "common/unique_fd.h"
+#include "runtime/logs/cri_log_reader.h"
 
-namespace podkeeper::cli {
+namespace podkeeper::runtime {
 
 // Reads a growing CRI log file from where it was left, like tail -F: when the writer rotates
 // it (path -> path.1, a new path), the rest of the old file is read before the new one; when
@@ -20,11 +21,15 @@ class LogFollower {
 
   // Lines written since the last call; never blocks.
   std::vector<std::string> poll();
+  // The same with their times, reading at most maxBytes of the file (the rest next time).
+  std::vector<TimedLine> pollTimed(size_t maxBytes = SIZE_MAX);
   // Finishes the current file, then follows path from its beginning.
   std::vector<std::string> switchTo(std::string path);
+  std::vector<TimedLine> switchToTimed(std::string path);
 
  private:
-  std::vector<std::string> drain();
+  // Reads until the end of the file or past maxBytes; true when the end was reached.
+  bool drain(std::vector<TimedLine>& lines, size_t maxBytes);
   bool reopenIfRotated();
 
   std::string path_;
@@ -33,4 +38,4 @@ class LogFollower {
   CriLogAssembler assembler_;
 };
 
-}  // namespace podkeeper::cli
+}  // namespace podkeeper::runtime

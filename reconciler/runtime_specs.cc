@@ -290,7 +290,6 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                    ": no command: neither spec.containers[].command nor the image's "
                    "Entrypoint or Cmd (image \"" +
                    container.image + "\")");
-  const auto& spec = pod.pod.spec;
   std::vector<std::pair<std::string, std::string>> podEnv;
   podEnv.emplace_back("HOSTNAME", manifests::podHostname(pod.pod));
   for (const auto& e : container.env) podEnv.emplace_back(e.name, e.value);

@@ -72,7 +72,8 @@ TEST_P(ValidateAndAgent, Agree) {
   const std::string text = manifest(c.specLines);
   const std::string file = (dir_ / "web.yaml").string();
   std::ofstream(file) << text;
-  const manifests::AdmissionPolicy policy{c.allowedUnsafe};
+  manifests::AdmissionPolicy policy;
+  policy.allowedUnsafeSysctls = c.allowedUnsafe;
   const bool validated = validateAccepts(file, policy);
   const bool ran = agentRuns(file, text, policy);
   EXPECT_EQ(validated, ran) << "validate " << (validated ? "accepts" : "refuses") << ", the agent "

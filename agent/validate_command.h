@@ -17,8 +17,8 @@ namespace podkeeper::agent {
 // effective UID, annotation podkeeper.io/spec-hash the spec hash).
 // Returns 0 when every file is valid, 1 otherwise.
 // Admission (manifests/admission.h) runs after validation with the same policy the agent is
-// given, so a pod the agent would refuse (a forbidden sysctl, a probe host that is a name) fails here too,
-// printed as FILE:LINE:COLUMN: FIELD: MESSAGE (REASON).
+// given, so a pod the agent would refuse (a forbidden sysctl, a probe host that is a name) fails
+// here too, printed as FILE:LINE:COLUMN: FIELD: MESSAGE (REASON).
 int runValidate(const std::vector<std::string>& files, bool json, std::ostream& out,
                 std::ostream& err, const manifests::AdmissionPolicy& policy = {});
 

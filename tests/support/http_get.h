@@ -9,6 +9,9 @@
 // on its unix socket or TCP port, a Prometheus on loopback.
 namespace podkeeper::support {
 
+// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
+uint16_t freeLoopbackPort();
+
 struct HttpResult {
   int status = 0;  // 0: no answer (refused, reset, timed out, unparsable)
   std::string body;

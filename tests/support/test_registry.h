@@ -12,9 +12,6 @@
 // auth; and test images built offline (busybox-static, umoci) and pushed with skopeo.
 namespace podkeeper::support {
 
-// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
-uint16_t freeLoopbackPort();
-
 struct TestRegistryOptions {
   bool tls = false;  // serve https with a certificate signed by caFile()
   std::string user;  // with a password: htpasswd Basic auth

@@ -1,5 +1,6 @@
 #include "tests/support/text.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -22,6 +23,11 @@ std::vector<std::string_view> splitLines(std::string_view text) {
     pos = end + 1;
   }
   return lines;
+}
+
+void writeTextAtomically(const std::string& path, const std::string& text) {
+  std::ofstream(path + ".tmp") << text;
+  std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
 }  // namespace podkeeper::support

@@ -13,4 +13,8 @@ std::string readText(const std::string& path);
 // none. The views point into text.
 std::vector<std::string_view> splitLines(std::string_view text);
 
+// Writes text to path through a temporary file and a rename, so a reader (an agent watching
+// the file) sees the old content or the new, never half of it.
+void writeTextAtomically(const std::string& path, const std::string& text);
+
 }  // namespace podkeeper::support

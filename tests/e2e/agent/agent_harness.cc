@@ -56,10 +56,9 @@ AgentHarness::~AgentHarness() { cleanUp(); }
 
 void AgentHarness::start(const std::vector<std::string>& extraFlags) {
   std::vector<std::string> args = {
-      PK_AGENT_PATH, "run",     "--manifest-dir", manifestDir_,  "--state-dir",   stateDir_,
-      "--image-dir", imageDir_, "--log-dir",      logDir_,       "--cgroup-root", cgroupRoot_,
-      "--root-dir",  rootDir_,  "--listen",       "127.0.0.1:0", "--relist",      "2",
-      "--resync",    "2",       "--log-level",    "debug",
+      PK_AGENT_PATH, "run", "--manifest-dir", manifestDir_, "--state-dir", stateDir_, "--image-dir",
+      imageDir_, "--log-dir", logDir_, "--cgroup-root", cgroupRoot_, "--root-dir", rootDir_,
+      "--listen", "127.0.0.1:0", "--relist", "2", "--resync", "2", "--log-level", "debug",
       // Its own (empty) CNI directory: the node's configuration never reaches a test's pods;
       // network tests pass their own after this.
       "--cni-conf-dir", base_ + "/cni"};

@@ -13,6 +13,7 @@
 #include "tests/support/http_get.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/text.h"
 
 // GET /containerLogs/<namespace>/<pod>/<container> through the real agent: on the HTTPS port
 // behind the `log` right, on the unix socket, never on the plain port.
@@ -23,27 +24,19 @@ using namespace std::chrono_literals;
 using support::HttpsCredentials;
 using support::httpsGetLoopback;
 
-int freePort() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path + ".tmp") << text;
-  std::rename((path + ".tmp").c_str(), path.c_str());
-}
+using support::freeLoopbackPort;
+using support::writeTextAtomically;
 
 constexpr const char* kLogs = "/containerLogs/default/web/app";
 
 class HttpsLogs : public ::testing::Test {
  protected:
   void SetUp() override {
-    write(dir.file("tokens.csv"), "log-token,oncall,1\npods-token,viewer,2\n");
-    write(dir.file("policy.yaml"),
-          "rules:\n- users: [oncall]\n  resources: [log]\n"
-          "- users: [viewer]\n  resources: [pods]\n");
-    port = freePort();
+    writeTextAtomically(dir.file("tokens.csv"), "log-token,oncall,1\npods-token,viewer,2\n");
+    writeTextAtomically(dir.file("policy.yaml"),
+                        "rules:\n- users: [oncall]\n  resources: [log]\n"
+                        "- users: [viewer]\n  resources: [pods]\n");
+    port = freeLoopbackPort();
     agent.start({"--port", std::to_string(port), "--address", "127.0.0.1", "--client-ca-file",
                  pki.caFile(), "--tls-cert-file", pki.serverCert(), "--tls-private-key-file",
                  pki.serverKey(), "--token-auth-file", dir.file("tokens.csv"),

@@ -10,6 +10,7 @@
 #include "tests/support/http_get.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/text.h"
 
 // The HTTPS port of the real agent: every route by credential, the same PodList as on the
 // unix socket, a token file edited while the agent runs, and the refusals metric.
@@ -20,28 +21,21 @@ using namespace std::chrono_literals;
 using support::HttpsCredentials;
 using support::httpsGetLoopback;
 
-int freePort() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path + ".tmp") << text;
-  std::rename((path + ".tmp").c_str(), path.c_str());
-}
+using support::freeLoopbackPort;
+using support::writeTextAtomically;
 
 class HttpsPort : public ::testing::Test {
  protected:
   void SetUp() override {
-    write(dir.file("tokens.csv"),
-          "pods-token,oncall,1\nmetrics-token,prometheus,2\nnothing-token,intern,3,"
-          "\"dev,qa\"\n");
-    write(dir.file("policy.yaml"),
-          "rules:\n- users: [oncall]\n  resources: [pods, log]\n"
-          "- users: [prometheus]\n  groups: [system:monitoring]\n  resources: [metrics]\n"
-          "- groups: [ops]\n  resources: ['*']\n");
-    port = freePort();
+    writeTextAtomically(dir.file("tokens.csv"),
+                        "pods-token,oncall,1\nmetrics-token,prometheus,2\nnothing-token,intern,3,"
+                        "\"dev,qa\"\n");
+    writeTextAtomically(
+        dir.file("policy.yaml"),
+        "rules:\n- users: [oncall]\n  resources: [pods, log]\n"
+        "- users: [prometheus]\n  groups: [system:monitoring]\n  resources: [metrics]\n"
+        "- groups: [ops]\n  resources: ['*']\n");
+    port = freeLoopbackPort();
     agent.start({"--port", std::to_string(port), "--address", "127.0.0.1", "--client-ca-file",
                  pki.caFile(), "--tls-cert-file", pki.serverCert(), "--tls-private-key-file",
                  pki.serverKey(), "--token-auth-file", dir.file("tokens.csv"),
@@ -121,7 +115,7 @@ TEST_F(HttpsPort, PodListIsTheUnixSocketsAndThePlainPortHasNone) {
 
 TEST_F(HttpsPort, AnEditedTokenFileIsReloadedWithoutARestart) {
   EXPECT_EQ(status("/pods", {.bearerToken = "new-token"}), 401);
-  write(dir.file("tokens.csv"), "new-token,oncall,1\n");
+  writeTextAtomically(dir.file("tokens.csv"), "new-token,oncall,1\n");
   EXPECT_TRUE(waitFor([&] { return status("/pods", {.bearerToken = "new-token"}) == 200; }, 15s))
       << agent.agentLog();
   EXPECT_EQ(status("/pods", {.bearerToken = "pods-token"}), 401);

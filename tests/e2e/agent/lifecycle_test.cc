@@ -192,13 +192,15 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Not on the node and not to be pulled (pulls from a registry have their own suite).
 TEST_F(Lifecycle, MissingImageIsReportedAndRetriedWithoutStartingAnything) {
   PodYaml pod;
   pod.image = "nosuch:1.0";
+  pod.imagePullPolicy = "Never";
   agent.dropManifest("web.yaml", pod.str());
-  ASSERT_TRUE(
-      waitFor([&] { return count(agent.agentLog(), "image \"nosuch:1.0\" not found") >= 2; }, 8s))
-      << agent.agentLog();
+  const std::string said =
+      "Container image \"nosuch:1.0\" is not present with pull policy of Never";
+  ASSERT_TRUE(waitFor([&] { return count(agent.agentLog(), said) >= 2; }, 8s)) << agent.agentLog();
   EXPECT_NE(agent.agentLog().find("retry in"), std::string::npos);
   EXPECT_EQ(initPid(agent.memoryCgroupDir(pod.cgroup())), 0);
 }

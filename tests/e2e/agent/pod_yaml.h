@@ -15,12 +15,14 @@ struct PodYaml {
   std::string cpuRequest = "100m", cpuLimit = "500m";
   std::string memoryRequest = "16Mi", memoryLimit = "64Mi";
   std::string image = "busybox";
+  std::string imagePullPolicy;  // omitted when empty (the kubelet's default for the tag)
 
   std::string str() const {
     return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  uid: " + uid +
            "\nspec:\n  restartPolicy: " + restartPolicy +
            "\n  terminationGracePeriodSeconds: " + std::to_string(grace) +
            "\n  containers:\n  - name: " + container + "\n    image: " + image +
+           (imagePullPolicy.empty() ? "" : "\n    imagePullPolicy: " + imagePullPolicy) +
            "\n    command: [\"sh\", \"-c\", " + quoted(script) +
            "]\n    resources:\n      requests: {cpu: " + cpuRequest + ", memory: " + memoryRequest +
            "}\n      limits: {cpu: " + cpuLimit + ", memory: " + memoryLimit + "}\n";

@@ -4,7 +4,19 @@
 
 #include <algorithm>
 
+#include "common/image_reference.h"
+
 namespace podkeeper::reconciler {
+namespace {
+
+// One pull per image however it is spelled: "busybox" and "docker.io/library/busybox:latest"
+// are the same pull (a reference that does not parse is its own key; the pull reports it).
+std::string pullId(const std::string& image) {
+  auto ref = parseImageReference(image);
+  return ref ? ref->normalized() : image;
+}
+
+}  // namespace
 
 std::string formatPullSeconds(int64_t ns) {
   return fmt::format("{:.3f}s", static_cast<double>(ns) / kNsPerSec);
@@ -15,7 +27,9 @@ ImagePulls::ImagePulls(ImagePullSource& source, const Clock& clock, Sinks sinks,
 
 ImagePulls::Gate ImagePulls::need(const std::string& image, const std::string& key,
                                   const std::string& container) {
-  Pull& p = pulls_[image];
+  const std::string id = pullId(image);
+  Pull& p = pulls_[id];
+  if (p.image.empty()) p.image = image;
   const int64_t now = clock_.nowNs();
   auto [it, fresh] = p.waiters.try_emplace(key + "\n" + container);
   Waiter& w = it->second;
@@ -42,26 +56,28 @@ ImagePulls::Gate ImagePulls::need(const std::string& image, const std::string& k
     }
     return {State::BackOff, message, p.backoffUntilNs};
   }
-  start(image, p);
+  start(id, p);
   return {State::Pulling, "", std::nullopt};
 }
 
-void ImagePulls::start(const std::string& image, Pull& p) {
+void ImagePulls::start(const std::string& id, Pull& p) {
+  const std::string& image = p.image;
   p.inFlight = true;
   p.startedNs = clock_.nowNs();
   for (auto& [id, w] : p.waiters) {
     w.neededSuccess = p.successes + 1;  // only a pull that starts now satisfies it
     sinks_.event(w.key, "Normal", "Pulling", "Pulling image \"" + image + "\"", w.container);
   }
-  source_.pull(image, [this, alive = alive_, image](Result<PulledImage> r) {
-    if (*alive) finished(image, std::move(r));
+  source_.pull(image, [this, alive = alive_, id](Result<PulledImage> r) {
+    if (*alive) finished(id, std::move(r));
   });
 }
 
-void ImagePulls::finished(const std::string& image, Result<PulledImage> result) {
-  auto found = pulls_.find(image);
+void ImagePulls::finished(const std::string& id, Result<PulledImage> result) {
+  auto found = pulls_.find(id);
   if (found == pulls_.end()) return;
   Pull& p = found->second;
+  const std::string& image = p.image;
   const int64_t now = clock_.nowNs();
   p.inFlight = false;
   const int64_t took = now - p.startedNs;

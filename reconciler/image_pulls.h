@@ -78,6 +78,7 @@ class ImagePulls {
     bool backOffSent = false;
   };
   struct Pull {
+    std::string image;  // as the first container to need it wrote it (events name it so)
     bool inFlight = false;
     int64_t startedNs = 0;
     uint64_t successes = 0;
@@ -87,14 +88,14 @@ class ImagePulls {
     int64_t backoffUntilNs = 0;
     std::map<std::string, Waiter> waiters;  // key + "\n" + container
   };
-  void start(const std::string& image, Pull& p);
-  void finished(const std::string& image, Result<PulledImage> result);
+  void start(const std::string& id, Pull& p);
+  void finished(const std::string& id, Result<PulledImage> result);
 
   ImagePullSource& source_;
   const Clock& clock_;
   Sinks sinks_;
   Policy policy_;
-  std::map<std::string, Pull> pulls_;  // image reference as written -> its pulls
+  std::map<std::string, Pull> pulls_;  // normalized reference -> its pulls
   // A pull's result that arrives after this object is gone is dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

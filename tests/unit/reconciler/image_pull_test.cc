@@ -90,6 +90,18 @@ TEST_F(ImagePull, AnImageOnlyInTheRegistryIsPulledOnceForTwoPodsThenBothStart) {
   EXPECT_EQ(source_.asked.size(), 1u);
 }
 
+TEST_F(ImagePull, TwoSpellingsOfOneImageShareOnePull) {
+  auto a = podWith("web", "nginx", "Always");
+  auto b = podWith("api", "docker.io/library/nginx:latest", "Always");
+  want({a, b});
+  reconcile("default/web");
+  reconcile("default/api");
+  EXPECT_EQ(source_.asked, std::vector<std::string>{"nginx"});
+  // Each pod's event names the image as its own manifest writes it.
+  EXPECT_EQ(eventMessages("default/api", "Pulling"),
+            std::vector<std::string>{"Pulling image \"docker.io/library/nginx:latest\""});
+}
+
 TEST_F(ImagePull, IfNotPresentDoesNotPullAnImageOnTheNode) {
   images_.images["reg/app:1"] = {{"/store/old"}, "", {}, {}};
   want({podWith("web", "reg/app:1", "IfNotPresent")});

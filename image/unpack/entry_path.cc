@@ -6,6 +6,11 @@ namespace podkeeper::image {
 
 Result<std::vector<std::string>> splitEntryPath(std::string_view name) {
   if (name.find('\0') != std::string_view::npos) return fail(Error{EPERM, "name has a NUL byte"});
+  // "/" (or "/./") names the layer's root, as `umoci insert` writes it; containerd accepts
+  // it. Any other absolute name is refused.
+  if (name.starts_with('/') && name.find_first_not_of("/.") == std::string_view::npos &&
+      name.find("..") == std::string_view::npos)
+    return std::vector<std::string>{};
   if (name.starts_with('/'))
     return fail(Error{EPERM, "absolute name \"" + std::string(name) + "\" refused"});
   std::vector<std::string> parts;

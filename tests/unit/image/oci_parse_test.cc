@@ -160,6 +160,11 @@ TEST(EntryPath, SplitsAndRefusesEscapes) {
   EXPECT_FALSE(splitEntryPath("../x"));
   EXPECT_FALSE(splitEntryPath("a/../../x"));
   EXPECT_FALSE(splitEntryPath("/etc/passwd"));
+  // The layer's root as `umoci insert` names it; "/.." is still an escape.
+  EXPECT_TRUE(splitEntryPath("/")->empty());
+  EXPECT_TRUE(splitEntryPath("/./")->empty());
+  EXPECT_FALSE(splitEntryPath("/.."));
+  EXPECT_FALSE(splitEntryPath("/../x"));
 }
 
 TEST(EntryPath, ClassifiesWhiteouts) {

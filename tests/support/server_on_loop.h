@@ -13,9 +13,9 @@
 #include "agent/http/http_server.h"
 #include "agent/http/router.h"
 
-// The fixture of the suites that talk to a real HttpServer over sockets: the server runs on
-// its own loop thread and is destroyed there. Every client read has a 5 s socket timeout, so
-// a broken server fails a test instead of hanging it.
+// The fixture of the suites that talk to a real HttpServer over sockets (header only: the
+// suite links pk_http): the server runs on its own loop thread and is destroyed there. Every
+// client read has a 5 s socket timeout, so a broken server fails a test instead of hanging it.
 namespace podkeeper::http {
 
 template <class Socket>

@@ -12,8 +12,8 @@
 
 #include "agent/http/http_server.h"
 #include "agent/http/router.h"
-#include "tests/support/wait_for.h"
 #include "tests/support/server_on_loop.h"
+#include "tests/support/wait_for.h"
 
 // The chunked writer of a Session: a BodyStream's pieces go out as chunks as they come, the
 // body ends with the stream, and a client that leaves cancels it.

@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "agent/http/router.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/server_on_loop.h"
+#include "tests/support/temp_dir.h"
 
 // Real loopback sockets against a server on its own loop thread (server_on_loop.h).
 namespace podkeeper::http {

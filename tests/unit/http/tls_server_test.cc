@@ -12,9 +12,9 @@
 #include "agent/http/self_signed_cert.h"
 #include "agent/http/tls_context.h"
 #include "tests/support/http_get.h"
+#include "tests/support/server_on_loop.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
-#include "tests/support/server_on_loop.h"
 
 // The HTTPS listener over real loopback sockets: the same sessions as plain HTTP under
 // asio::ssl, the self-signed serving certificate, client certificates, and connection

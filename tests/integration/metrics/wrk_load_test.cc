@@ -3,9 +3,7 @@
 // memory under wrk load at 300 containers"). Needs root (cgroups) and /usr/bin/wrk.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
-#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -14,6 +12,7 @@
 #include "support.h"
 #include "tests/support/command.h"
 #include "tests/support/http_get.h"
+#include "tests/support/resident_memory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/wait_for.h"
@@ -25,35 +24,6 @@ constexpr int kContainers = 300;
 // Peak resident memory above the warmed-up server's under load. Each connection holds at most
 // one answer (about 1 MiB at 300 containers) while wrk reads it.
 constexpr long kBoundKiB = 48 * 1024;
-
-long residentKiB() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  return -1;
-}
-
-// Samples this process's resident memory until stopped; peak() is the highest seen.
-class PeakRss {
- public:
-  PeakRss()
-      : thread_([this] {
-          while (!stop_) {
-            peak_ = std::max(peak_.load(), residentKiB());
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-          }
-        }) {}
-  ~PeakRss() {
-    stop_ = true;
-    thread_.join();
-  }
-  long peak() const { return peak_; }
-
- private:
-  std::atomic<bool> stop_ = false;
-  std::atomic<long> peak_ = 0;
-  std::thread thread_;
-};
 
 struct WrkRun {
   long requests = 0;
@@ -108,8 +78,8 @@ TEST_F(WrkLoadTest, BothPortsAnswerEveryRequestWithBoundedMemory) {
   ASSERT_EQ(overTls.status, 200);
   // Warm: the exporter's kept fds, TLS contexts and allocator arenas exist before measuring.
   wrk(plain + "/healthz", 16);
-  const long base = residentKiB();
-  PeakRss peak;
+  const long base = support::residentKiB();
+  support::PeakResident peak;
   // A scrape takes about 150 ms of the loop here, so a run ends with the scrapes its
   // connections asked for still queued; the next run starts once the server answers again.
   const std::pair<std::string, int> runs[] = {{tls + "/metrics/cadvisor", 8},
@@ -128,7 +98,7 @@ TEST_F(WrkLoadTest, BothPortsAnswerEveryRequestWithBoundedMemory) {
   }
   EXPECT_LT(peak.peak() - base, kBoundKiB);
   // And it is given back: what stays after the load is far below the bound.
-  EXPECT_LT(residentKiB() - base, kBoundKiB / 2);
+  EXPECT_LT(support::residentKiB() - base, kBoundKiB / 2);
   EXPECT_EQ(support::httpGetLoopback(server->tcpPort(), "/healthz").status, 200);
 }
 

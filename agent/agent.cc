@@ -227,6 +227,7 @@ struct Agent {
     pods.nowNs = [this] { return clock.nowNs(); };
     pods.serveLogPaths = local;
     pods.executor = io.get_executor();  // follow=true log streams poll on the loop
+    pods.logReads = &logReads;
     pods.probes = [this](const std::string& uid) {
       return std::optional<status::ProbeStatus>(reconciler.status().probeStatus(uid));
     };
@@ -402,6 +403,7 @@ struct Agent {
   PodTargets targets;
   uint64_t machineCores;
   metrics::Exporter exporter;
+  BackgroundWork logReads{io, 2};  // container log files, off the loop; outlives the servers
   http::Router router;
   http::Router unixRouter;
   http::Router secureRouter;

@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev clang-16 libclang-rt-16-dev
   busybox-static runc prometheus iproute2 curl
   libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev openssl
-  docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables
+  docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables wrk
 )
 
 missing=()

@@ -59,25 +59,53 @@ bool timeAtOrAfter(std::string_view time, std::string_view cutoff) {
   return normalized(time) >= normalized(cutoff);
 }
 
-std::string renderContainerLog(const std::vector<runtime::TimedLine>& lines,
-                               const ContainerLogQuery& query, int64_t nowNs) {
-  size_t first = 0;
-  if (query.sinceSeconds) {
-    auto cutoff = runtime::formatRfc3339Nano(nowNs - *query.sinceSeconds * 1'000'000'000);
-    while (first < lines.size() && !timeAtOrAfter(lines[first].time, cutoff)) ++first;
+LogSelection::LogSelection(const ContainerLogQuery& query, int64_t nowNs) : query_(query) {
+  if (query_.sinceSeconds)
+    cutoff_ = runtime::formatRfc3339Nano(nowNs - *query_.sinceSeconds * 1'000'000'000);
+}
+
+// True for the lines before the first one at or after the cutoff (kubelet: the log is in
+// time order, so the first line in decides).
+bool LogSelection::beforeSince(const runtime::TimedLine& line, bool& reached) const {
+  if (reached || cutoff_.empty()) return false;
+  reached = timeAtOrAfter(line.time, cutoff_);
+  return !reached;
+}
+
+void LogSelection::count(const std::vector<runtime::TimedLine>& lines) {
+  for (const auto& line : lines)
+    if (!beforeSince(line, countReachedSince_)) ++counted_;
+}
+
+std::string LogSelection::render(const std::vector<runtime::TimedLine>& lines) {
+  if (!skip_) {
+    const auto tail = static_cast<size_t>(query_.tailLines.value_or(0));
+    skip_ = query_.tailLines && counted_ > tail ? counted_ - tail : 0;
   }
-  if (query.tailLines && lines.size() - first > static_cast<size_t>(*query.tailLines))
-    first = lines.size() - static_cast<size_t>(*query.tailLines);
   std::string out;
-  for (size_t i = first; i < lines.size(); ++i) {
-    if (query.timestamps) out += lines[i].time + " ";
-    out += lines[i].text + "\n";
-    if (query.limitBytes && out.size() >= static_cast<size_t>(*query.limitBytes)) {
-      out.resize(static_cast<size_t>(*query.limitBytes));
-      break;
+  for (const auto& line : lines) {
+    if (full_) break;
+    if (beforeSince(line, reachedSince_)) continue;
+    if (*skip_ > 0) {
+      --*skip_;
+      continue;
+    }
+    if (query_.timestamps) out += line.time + " ";
+    out += line.text + "\n";
+    if (query_.limitBytes && written_ + out.size() >= static_cast<size_t>(*query_.limitBytes)) {
+      out.resize(static_cast<size_t>(*query_.limitBytes) - written_);
+      full_ = true;
     }
   }
+  written_ += out.size();
   return out;
+}
+
+std::string renderContainerLog(const std::vector<runtime::TimedLine>& lines,
+                               const ContainerLogQuery& query, int64_t nowNs) {
+  LogSelection selection(query, nowNs);
+  selection.count(lines);
+  return selection.render(lines);
 }
 
 }  // namespace podkeeper::api

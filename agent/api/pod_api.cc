@@ -88,53 +88,41 @@ class PodApi {
     if (!known) return notFound(parts[1], parts[2]);
     auto location = logLocation(r_, *known, LogRequest{parts[3], query->previous}, options_.logDir);
     if (!location) return statusError(400, "BadRequest", location.error().message);
-    if (query->follow && !query->previous) return follow(request, parts, *query, *location);
-    auto lines = runtime::readLogFilesTimed((*location)["path"]);
-    return HttpResponse::text(200, renderContainerLog(lines, *query, options_.nowNs()));
+    return stream(request, parts, *query, *location);
   }
 
  private:
-  // What is in the files now (as without follow), then a LogStream from where that ended.
-  HttpResponse follow(const HttpRequest& request, const std::vector<std::string>& parts,
+  // The files as they are now, read off the loop and sent as they are read (log_stream.h);
+  // with follow=true (not for a previous instance), then the lines written after.
+  HttpResponse stream(const HttpRequest& request, const std::vector<std::string>& parts,
                       const ContainerLogQuery& query, const nlohmann::json& location) const {
-    if (!options_.executor) return statusError(400, "BadRequest", "follow=true is not served here");
-    if (*followers_ >= options_.maxLogFollowers)
+    if (!options_.executor || !options_.logReads)
+      return statusError(400, "BadRequest", "container logs are not served here");
+    const bool follow = query.follow && !query.previous;
+    if (*streams_ >= options_.maxLogStreams)
       return statusError(429, "TooManyRequests",
-                         "too many log streams (" + std::to_string(*followers_) + ")");
-    const std::string path = location["path"];
-    auto files = runtime::rotatedFiles(path);
-    files.pop_back();
-    std::vector<runtime::TimedLine> lines;
-    for (const auto& file : files) {
-      auto more = runtime::readLogFilesTimed(file);
-      lines.insert(lines.end(), more.begin(), more.end());
+                         "too many log streams (" + std::to_string(*streams_) + ")");
+    ++*streams_;
+    std::shared_ptr<void> slot(nullptr, [n = streams_](void*) { --*n; });
+    FollowLookup lookup;
+    if (follow) {
+      lookup = [this, ns = parts[1], name = parts[2], container = location["container"]] {
+        std::optional<FollowedContainer> at;
+        auto known = findPod(r_, ns, name);
+        if (!known) return at;
+        auto now = logLocation(r_, *known, LogRequest{container, false}, options_.logDir);
+        if (now) at = FollowedContainer{(*now)["path"], (*now)["restartCount"]};
+        return at;
+      };
+      spdlog::info("logs: {} follows {}/{} container {} ({} streams)",
+                   request.remote.empty() ? "the unix socket" : request.remote, parts[1], parts[2],
+                   location["container"].get<std::string>(), *streams_);
     }
-    runtime::LogFollower follower(path);
-    auto current = follower.pollTimed();
-    lines.insert(lines.end(), current.begin(), current.end());
-    auto body = renderContainerLog(lines, query, options_.nowNs());
-    ContainerLogQuery rest;
-    rest.timestamps = query.timestamps;
-    if (query.limitBytes) rest.limitBytes = *query.limitBytes - static_cast<long>(body.size());
-    ++*followers_;
-    std::shared_ptr<void> slot(nullptr, [n = followers_](void*) { --*n; });
-    FollowLookup lookup = [this, ns = parts[1], name = parts[2],
-                           container = location["container"]] {
-      std::optional<FollowedContainer> at;
-      auto known = findPod(r_, ns, name);
-      if (!known) return at;
-      auto now = logLocation(r_, *known, LogRequest{container, false}, options_.logDir);
-      if (now) at = FollowedContainer{(*now)["path"], (*now)["restartCount"]};
-      return at;
-    };
-    spdlog::info("logs: {} follows {}/{} container {} ({} streams)",
-                 request.remote.empty() ? "the unix socket" : request.remote, parts[1], parts[2],
-                 location["container"].get<std::string>(), *followers_);
-    HttpResponse response = HttpResponse::text(200, std::move(body));
-    response.stream =
-        std::make_shared<LogStream>(options_.executor, std::move(follower),
-                                    FollowedContainer{path, location["restartCount"].get<int>()},
-                                    std::move(lookup), rest, std::move(slot));
+    HttpResponse response = HttpResponse::text(200, "");
+    response.stream = std::make_shared<LogStream>(
+        options_.executor, *options_.logReads,
+        FollowedContainer{location["path"], location["restartCount"].get<int>()},
+        LogSelection(query, options_.nowNs()), std::move(lookup), std::move(slot));
     return response;
   }
 
@@ -147,7 +135,7 @@ class PodApi {
 
   const status::PodReader& r_;
   PodApiOptions options_;
-  std::shared_ptr<size_t> followers_ = std::make_shared<size_t>(0);
+  std::shared_ptr<size_t> streams_ = std::make_shared<size_t>(0);
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "agent/api/exec_target_loader.h"
 #include "agent/http/router.h"
+#include "common/background_work.h"
 #include "status/pod_reader.h"
 
 // The read-only pod API (docs/architecture.md#http-the-api-and-the-cli), in the shapes
@@ -24,7 +25,8 @@
 //       only when execTarget is set (the unix socket), never on TCP.
 //   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous&
 //       sinceSeconds&limitBytes: the container's log as kubectl logs prints it (container_logs.h);
-//       with follow=true a chunked stream of new lines until the pod goes away (log_stream.h)
+//       a chunked body read off the loop; with follow=true, then new lines until the pod goes
+//       away (log_stream.h)
 // Errors are Kubernetes Status objects (kind Status, reason NotFound / BadRequest, code).
 namespace podkeeper::api {
 
@@ -38,9 +40,11 @@ struct PodApiOptions {
   // a running container counts as ready and started.
   std::function<std::optional<status::ProbeStatus>(const std::string& uid)> probes;
   ExecTargetLoader execTarget = {};  // unset: no exec route
-  // The loop, for follow=true streams (polled on its timers); unset: follow is a 400.
+  // The loop (follow=true streams poll on its timers) and the workers that read log files;
+  // either unset: container logs are a 400.
   boost::asio::any_io_executor executor = {};
-  size_t maxLogFollowers = 64;  // concurrent follow streams; more get a 429
+  BackgroundWork* logReads = nullptr;
+  size_t maxLogStreams = 64;  // concurrent container log bodies; more get a 429
 };
 
 // The handlers read `pods` when called: call them on the loop that writes it (the reconciler's).

@@ -26,9 +26,11 @@ class PolicyParser {
                      std::to_string(e.mark.column + 1) + ": " + e.msg);
     }
     if (!root.IsMap()) return error(root, "expected a mapping with a rules: list");
-    for (const auto& kv : root)
-      if (kv.first.as<std::string>() != "rules")
-        return error(kv.first, "unknown field \"" + kv.first.as<std::string>() + "\"");
+    for (const auto& kv : root) {
+      if (!kv.first.IsScalar()) return error(kv.first, "a field name must be a plain name");
+      if (kv.first.Scalar() != "rules")
+        return error(kv.first, "unknown field \"" + kv.first.Scalar() + "\"");
+    }
     const YAML::Node rules = root["rules"];
     if (!rules || !rules.IsSequence()) return error(root, "rules: must be a list of rules");
     std::vector<PolicyRule> out;
@@ -62,7 +64,8 @@ class PolicyParser {
   Result<PolicyRule> parseRule(const YAML::Node& node) {
     if (!node.IsMap()) return error(node, "a rule must be a mapping of users, groups, resources");
     for (const auto& kv : node) {
-      const auto key = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) return error(kv.first, "a field name must be a plain name");
+      const auto& key = kv.first.Scalar();
       if (key != "users" && key != "groups" && key != "resources")
         return error(kv.first, "unknown field \"" + key + "\" (users, groups, resources)");
     }

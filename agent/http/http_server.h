@@ -20,7 +20,10 @@ struct HttpServerLimits {
   // this long is dropped. Re-armed for each request.
   std::chrono::milliseconds idleTimeout{30000};
   std::chrono::milliseconds handshakeTimeout{10000};  // TLS
-  uint32_t headerLimit = 8 * 1024;                    // bytes of request line and headers
+  // A streamed body (a followed log): each piece must be written within this, so a client
+  // that stops reading is dropped and holds at most one piece and the socket buffers.
+  std::chrono::milliseconds streamWriteTimeout{30000};
+  uint32_t headerLimit = 8 * 1024;  // bytes of request line and headers
   uint64_t bodyLimit = 64 * 1024;
   // At the limit, the connection that has waited longest for a request is closed to make
   // room (so 1,000 slow clients cannot lock out a scrape); when every connection is busy

@@ -193,10 +193,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // A chunked body fed by a BodyStream until it ends or the client leaves (a read that
-  // fails); no timeout while it lasts: the stream decides when it ends.
+  // fails). The stream decides when it ends; only each write is timed (streamWriteTimeout),
+  // so a client that stops reading is dropped, while one waiting for new lines is not.
   void startStream(HttpResponse r) {
     stream_body_ = std::move(r.stream);
-    lowest().expires_never();
+    lowest().expires_after(state_->limits.streamWriteTimeout);
     auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(
         static_cast<bhttp::status>(r.status), 11);
     fill(*msg, r, false);
@@ -206,6 +207,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                               [self = this->shared_from_this(), msg, sr, first = std::move(r.body)](
                                   beast::error_code ec, size_t) mutable {
                                 if (ec) return self->endStream();
+                                self->lowest().expires_never();
                                 self->watchClient();
                                 self->writeChunk(std::move(first));
                               });
@@ -215,10 +217,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (closed_) return endStream();
     if (data.empty()) return askNext();
     auto piece = std::make_shared<std::string>(std::move(data));
+    lowest().expires_after(state_->limits.streamWriteTimeout);
     boost::asio::async_write(
         stream_, bhttp::make_chunk(boost::asio::buffer(*piece)),
         [self = this->shared_from_this(), piece](beast::error_code ec, size_t) {
           if (ec) return self->endStream();
+          self->lowest().expires_never();
           self->askNext();
         });
   }
@@ -230,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       auto self = weak.lock();
       if (!self || self->closed_) return;
       if (data) return self->writeChunk(std::move(*data));
+      self->lowest().expires_after(self->state_->limits.streamWriteTimeout);
       boost::asio::async_write(self->stream_, bhttp::make_chunk_last(),
                                [self](beast::error_code, size_t) { self->endStream(); });
     });

@@ -1,9 +1,9 @@
 #include "runtime/logs/cri_log_reader.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
+
+#include "runtime/logs/log_snapshot.h"
 
 namespace podkeeper::runtime {
 
@@ -59,17 +59,14 @@ std::optional<TimedLine> CriLogAssembler::flushTimed() {
 }
 
 std::vector<TimedLine> readLogFilesTimed(const std::string& path) {
-  CriLogAssembler assembler;
+  LogFileSnapshot files(path);
   std::vector<TimedLine> lines;
-  for (const auto& file : rotatedFiles(path)) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    auto more = assembler.feedTimed(bytes.str());
+  while (!files.done()) {
+    auto more = files.next(1 << 20);
     lines.insert(lines.end(), std::make_move_iterator(more.begin()),
                  std::make_move_iterator(more.end()));
   }
-  if (auto rest = assembler.flushTimed()) lines.push_back(std::move(*rest));
+  if (auto rest = files.finish()) lines.push_back(std::move(*rest));
   return lines;
 }
 

@@ -21,6 +21,11 @@ void append(std::vector<TimedLine>& to, std::vector<TimedLine> more) {
 
 LogFollower::LogFollower(std::string path) : path_(std::move(path)) { reopenIfRotated(); }
 
+LogFollower::LogFollower(std::string path, UniqueFd fd, ino_t inode, CriLogAssembler assembler)
+    : path_(std::move(path)), fd_(std::move(fd)), inode_(inode), assembler_(std::move(assembler)) {
+  if (!fd_.valid()) reopenIfRotated();
+}
+
 bool LogFollower::drain(std::vector<TimedLine>& lines, size_t maxBytes) {
   if (!fd_.valid()) return true;
   char buf[64 * 1024];

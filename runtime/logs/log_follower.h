@@ -18,6 +18,8 @@ class LogFollower {
  public:
   // Starts at the beginning of path (which may not exist yet).
   explicit LogFollower(std::string path);
+  // Goes on reading fd (path's file, at its offset) with what assembler holds of an open line.
+  LogFollower(std::string path, UniqueFd fd, ino_t inode, CriLogAssembler assembler);
 
   // Lines written since the last call; never blocks.
   std::vector<std::string> poll();

@@ -31,20 +31,68 @@ void boundReads(int fd) {
 }
 
 template <class Stream>
-HttpResult getOver(Stream& socket, const std::string& target, const std::string& token = "") {
+bool writeGet(Stream& socket, const std::string& target, const std::string& token, bool close) {
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, "localhost");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  req.set(http::field::connection, "close");
+  if (close) req.set(http::field::connection, "close");
   boost::beast::error_code ec;
   http::write(socket, req, ec);
-  if (ec) return {};
+  return !ec;
+}
+
+template <class Stream>
+HttpResult getOver(Stream& socket, const std::string& target, const std::string& token = "") {
+  if (!writeGet(socket, target, token, true)) return {};
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kBodyLimit);
+  boost::beast::error_code ec;
   http::read(socket, buffer, parser, ec);
   if (ec) return {};
   return {int(parser.get().result_int()), parser.get().body()};
+}
+
+template <class Stream>
+HttpResult streamOver(Stream& socket, const std::string& target, const std::string& token,
+                      const std::function<void(std::string_view)>& onBody) {
+  if (!writeGet(socket, target, token, false)) return {};
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kBodyLimit);
+  boost::beast::error_code ec;
+  while (!parser.is_done()) {
+    http::read_some(socket, buffer, parser, ec);
+    if (ec) return {};
+    if (!parser.get().body().empty()) onBody(parser.get().body());
+    parser.get().body().clear();
+  }
+  return {int(parser.get().result_int()), ""};
+}
+
+// A TLS connection to 127.0.0.1:port with these credentials, handed to `use` once the
+// handshake is done; status 0 when any step fails.
+template <class Use>
+HttpResult overTls(uint16_t port, const HttpsCredentials& c, Use use) {
+  asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  boost::beast::error_code ec;
+  if (!c.caFile.empty()) {
+    ctx.load_verify_file(c.caFile, ec);
+    ctx.set_verify_mode(ssl::verify_peer);
+  }
+  if (!ec && !c.certFile.empty()) {
+    ctx.use_certificate_chain_file(c.certFile, ec);
+    if (!ec) ctx.use_private_key_file(c.keyFile, ssl::context::pem, ec);
+  }
+  if (ec) return {};
+  ssl::stream<asio::ip::tcp::socket> stream(io, ctx);
+  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {};
+  boundReads(stream.next_layer().native_handle());
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return {};
+  return use(stream);
 }
 
 }  // namespace
@@ -69,68 +117,14 @@ HttpResult httpGetLoopback(uint16_t port, const std::string& target) {
   return getOver(socket, target);
 }
 
-namespace {
-
-template <class Stream>
-HttpResult streamOver(Stream& socket, const std::string& target, const std::string& token,
-                      const std::function<void(std::string_view)>& onBody) {
-  http::request<http::empty_body> req{http::verb::get, target, 11};
-  req.set(http::field::host, "localhost");
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  boost::beast::error_code ec;
-  http::write(socket, req, ec);
-  if (ec) return {};
-  boost::beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kBodyLimit);
-  while (!parser.is_done()) {
-    http::read_some(socket, buffer, parser, ec);
-    if (ec) return {};
-    if (!parser.get().body().empty()) onBody(parser.get().body());
-    parser.get().body().clear();
-  }
-  return {int(parser.get().result_int()), ""};
-}
-
-}  // namespace
-
 HttpResult httpsStreamLoopback(uint16_t port, const std::string& target, const HttpsCredentials& c,
                                const std::function<void(std::string_view)>& onBody) {
-  asio::io_context io;
-  ssl::context ctx(ssl::context::tls_client);
-  boost::beast::error_code ec;
-  ctx.load_verify_file(c.caFile, ec);
-  ctx.set_verify_mode(ssl::verify_peer);
-  if (ec) return {};
-  ssl::stream<asio::ip::tcp::socket> stream(io, ctx);
-  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return {};
-  boundReads(stream.next_layer().native_handle());
-  stream.handshake(ssl::stream_base::client, ec);
-  if (ec) return {};
-  return streamOver(stream, target, c.bearerToken, onBody);
+  return overTls(port, c,
+                 [&](auto& stream) { return streamOver(stream, target, c.bearerToken, onBody); });
 }
 
 HttpResult httpsGetLoopback(uint16_t port, const std::string& target, const HttpsCredentials& c) {
-  asio::io_context io;
-  ssl::context ctx(ssl::context::tls_client);
-  boost::beast::error_code ec;
-  if (!c.caFile.empty()) {
-    ctx.load_verify_file(c.caFile, ec);
-    ctx.set_verify_mode(ssl::verify_peer);
-  }
-  if (!c.certFile.empty()) {
-    ctx.use_certificate_chain_file(c.certFile, ec);
-    ctx.use_private_key_file(c.keyFile, ssl::context::pem, ec);
-  }
-  if (ec) return {};
-  ssl::stream<asio::ip::tcp::socket> stream(io, ctx);
-  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return {};
-  boundReads(stream.next_layer().native_handle());
-  stream.handshake(ssl::stream_base::client, ec);
-  if (ec) return {};
-  return getOver(stream, target, c.bearerToken);
+  return overTls(port, c, [&](auto& stream) { return getOver(stream, target, c.bearerToken); });
 }
 
 uint16_t freeLoopbackPort() {

@@ -4,21 +4,13 @@
 // credentials is refused (up == 0). Needs root (cgroups) and /usr/bin/prometheus.
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <fstream>
-#include <future>
-#include <thread>
 
 #include "agent/auth/auth_filter.h"
-#include "agent/http/http_server.h"
-#include "agent/http/metrics_routes.h"
-#include "agent/http/router.h"
 #include "agent/http/tls_context.h"
-#include "metrics/agent_metrics.h"
 #include "metrics/exporter.h"
 #include "prometheus_server.h"
-#include "real_cgroups.h"
+#include "served_pod.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/wait_for.h"
 
@@ -26,17 +18,14 @@ namespace podkeeper::metrics {
 namespace {
 
 using testing::PrometheusServer;
-namespace asio = boost::asio;
 
-class PrometheusHttpsTest : public testing::RealPodTest {
+class PrometheusHttpsTest : public testing::ServedPodTest {
  protected:
-  PrometheusHttpsTest() : RealPodTest("tls", "scraped-0") {}
+  PrometheusHttpsTest() : ServedPodTest("tls", "scraped-0") {}
   void SetUp() override {
     RealPodTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     pod->addContainer("app", "registry.local/app:1", {}, testing::WorkloadChild::Kind::BurnCpu);
-    agent = std::make_unique<AgentMetrics>(registry);
-    http::addMetricsRoutes(router, *exporter, {&registry});
     auto entries = auth::parseTokenFile("scrape-token,prometheus,1\n", "tokens");
     ASSERT_TRUE(entries);
     tokens = auth::TokenTable(*entries);
@@ -52,24 +41,8 @@ class PrometheusHttpsTest : public testing::RealPodTest {
     };
     auto tls = http::makeServerTlsContext({pki.serverCert(), pki.serverKey(), pki.caFile()});
     ASSERT_TRUE(tls) << tls.error().message;
-    server = std::make_unique<http::HttpServer>(
-        io, auth::requireAuth(router.handler(), std::move(options)));
-    ASSERT_TRUE(server->listenTls("127.0.0.1:0", *tls));
-    loop = std::thread([this] { io.run(); });
-  }
-  void TearDown() override {
-    if (loop.joinable()) {
-      std::promise<void> done;
-      asio::post(io, [&] {
-        server->stop();
-        done.set_value();
-      });
-      done.get_future().wait();
-      io.stop();
-      loop.join();
-    }
-    server.reset();
-    RealPodTest::TearDown();
+    serve([&](http::HttpServer& s) { return s.listenTls("127.0.0.1:0", *tls).has_value(); },
+          auth::requireAuth(router.handler(), std::move(options)));
   }
   std::string job(const std::string& name, const std::string& tlsExtra,
                   const std::string& authorization = "") {
@@ -82,12 +55,6 @@ class PrometheusHttpsTest : public testing::RealPodTest {
   support::TempDir dir{"pk-prom-tls"};
   support::TestPki pki{dir.path()};
   auth::TokenTable tokens;
-  prometheus::Registry registry;
-  std::unique_ptr<AgentMetrics> agent;
-  http::Router router;
-  asio::io_context io;
-  std::unique_ptr<http::HttpServer> server;
-  std::thread loop;
 };
 
 TEST_F(PrometheusHttpsTest, ScrapesWithABearerTokenAndWithAClientCertificate) {

@@ -4,20 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
-#include <future>
 #include <set>
-#include <thread>
 
-#include "agent/http/http_server.h"
-#include "agent/http/metrics_routes.h"
-#include "agent/http/router.h"
-#include "metrics/agent_metrics.h"
 #include "metrics/exporter.h"
 #include "prometheus_server.h"
-#include "real_cgroups.h"
+#include "served_pod.h"
 #include "tests/support/wait_for.h"
 
 namespace podkeeper::metrics {
@@ -26,7 +18,6 @@ namespace {
 using testing::PrometheusServer;
 using testing::WorkloadChild;
 namespace cg = runtime::cgroup;
-namespace asio = boost::asio;
 
 // Polls the query until `accept` holds for its result or the time is up.
 template <class Accept>
@@ -48,9 +39,9 @@ std::set<std::string> containersOf(const nlohmann::json& result) {
   return out;
 }
 
-class PrometheusScrapeTest : public testing::RealPodTest {
+class PrometheusScrapeTest : public testing::ServedPodTest {
  protected:
-  PrometheusScrapeTest() : RealPodTest("shop", "web-0") {}
+  PrometheusScrapeTest() : ServedPodTest("shop", "web-0") {}
   void SetUp() override {
     RealPodTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
@@ -61,33 +52,8 @@ class PrometheusScrapeTest : public testing::RealPodTest {
     mem.memoryLimitBytes = 256 << 20;
     pod->addContainer("cache", "registry.local/cache:2", mem, WorkloadChild::Kind::HoldMemory,
                       40 << 20);
-    agent = std::make_unique<AgentMetrics>(registry);
-    http::addMetricsRoutes(router, *exporter, {&registry});
-    server = std::make_unique<http::HttpServer>(io, router.handler());
-    ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-    loop = std::thread([this] { io.run(); });
+    serve([](http::HttpServer& s) { return s.listenTcp("127.0.0.1:0").has_value(); });
   }
-  void TearDown() override {
-    if (loop.joinable()) {
-      std::promise<void> done;
-      asio::post(io, [&] {
-        server->stop();
-        done.set_value();
-      });
-      done.get_future().wait();
-      io.stop();
-      loop.join();
-    }
-    server.reset();
-    RealPodTest::TearDown();
-  }
-
-  prometheus::Registry registry;
-  std::unique_ptr<AgentMetrics> agent;
-  http::Router router;
-  asio::io_context io;
-  std::unique_ptr<http::HttpServer> server;
-  std::thread loop;
 };
 
 TEST_F(PrometheusScrapeTest, MixinExpressionsReturnThePodAndItsContainers) {

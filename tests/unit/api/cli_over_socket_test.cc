@@ -14,6 +14,7 @@
 #include "agent/cli/pod_commands.h"
 #include "agent/http/http_server.h"
 #include "agent/http/tls_context.h"
+#include "common/background_work.h"
 #include "reconciler/reconciler.h"
 #include "tests/support/fake_image_service.h"
 #include "tests/support/fake_runtime.h"
@@ -44,9 +45,11 @@ class CliOverSocketTest : public ::testing::Test {
     reconciler_->setDesired(pods);
     runtime_.nowNs = clock_.now;
     EXPECT_TRUE(reconciler_->reconcile("default/web"));
-    api::addPodRoutes(
-        router_, *reconciler_,
-        {"192.0.2.10", "node1", (dir_ / "logs").string(), [this] { return clock_.now; }, true, {}});
+    api::PodApiOptions routes{
+        "192.0.2.10", "node1", (dir_ / "logs").string(), [this] { return clock_.now; }, true, {}};
+    routes.executor = io_.get_executor();
+    routes.logReads = &reads_;
+    api::addPodRoutes(router_, *reconciler_, routes);
     socket_ = (dir_ / "pk.sock").string();
     ASSERT_TRUE(server_.listenUnix(socket_, 0600));
     // The same routes on HTTPS behind the agent's auth chain, for --server.
@@ -79,6 +82,7 @@ class CliOverSocketTest : public ::testing::Test {
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   http::Router router_;
   boost::asio::io_context io_;
+  BackgroundWork reads_{io_, 1};  // container log files
   http::HttpServer server_{io_, router_.handler()};
   std::unique_ptr<support::TestPki> pki_;
   auth::TokenTable tokens_;

@@ -89,5 +89,47 @@ TEST(RenderContainerLog, LimitBytesCutsTheOutput) {
   EXPECT_EQ(renderContainerLog(kLines, q, kNow), "one\ntw");
 }
 
+// A log read in chunks of any size renders as the whole of it does: the tail counted over a
+// first pass, since and the byte limit carried from chunk to chunk.
+TEST(LogSelection, ChunkedRenderingIsTheWholeLogsRendering) {
+  std::vector<TimedLine> lines;
+  for (int i = 0; i < 40; ++i)
+    lines.push_back({"2024-05-01T12:00:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "Z",
+                     "line " + std::to_string(i)});
+  constexpr int64_t now = 1714564840LL * 1'000'000'000;  // 12:00:40
+  for (std::optional<long> tail : {std::optional<long>{}, std::optional<long>{0}, {1}, {7}, {100}})
+    for (std::optional<long> since : {std::optional<long>{}, std::optional<long>{5}, {100}})
+      for (std::optional<long> limit : {std::optional<long>{}, std::optional<long>{1}, {37}})
+        for (bool timestamps : {false, true})
+          for (size_t chunk : {1, 3, 40}) {
+            ContainerLogQuery q;
+            q.tailLines = tail;
+            q.sinceSeconds = since;
+            q.limitBytes = limit;
+            q.timestamps = timestamps;
+            LogSelection selection(q, now);
+            for (size_t i = 0; i < lines.size(); i += chunk)
+              selection.count(
+                  {lines.begin() + i, lines.begin() + std::min(i + chunk, lines.size())});
+            std::string text;
+            for (size_t i = 0; i < lines.size() && !selection.full(); i += chunk)
+              text += selection.render(
+                  {lines.begin() + i, lines.begin() + std::min(i + chunk, lines.size())});
+            EXPECT_EQ(text, renderContainerLog(lines, q, now))
+                << "tail " << tail.value_or(-1) << " since " << since.value_or(-1) << " limit "
+                << limit.value_or(-1) << " chunk " << chunk;
+            EXPECT_LE(text.size(), static_cast<size_t>(limit.value_or(1L << 30)));
+          }
+}
+
+TEST(LogSelection, TailAndSinceTogetherCountOnlyTheLinesSinceTheCutoff) {
+  ContainerLogQuery q;
+  q.sinceSeconds = 2;  // cutoff 12:00:00: every line is in
+  q.tailLines = 2;
+  EXPECT_EQ(renderContainerLog(kLines, q, kNow), "two\nthree\n");
+  q.sinceSeconds = 1;  // only three
+  EXPECT_EQ(renderContainerLog(kLines, q, kNow), "three\n");
+}
+
 }  // namespace
 }  // namespace podkeeper::api

@@ -56,5 +56,11 @@ TEST(Policy, ErrorsNameFileLineAndColumn) {
   expectError("rules:\n- users: a\n  resources: [pods]\n", "users: must be a list");
 }
 
+// Found by tests/fuzz/auth_fuzzer: a complex key (`? [..]`) once threw out of the parser.
+TEST(Policy, AFieldNameThatIsNotAPlainNameIsAnError) {
+  expectError("rules:\n? users: [a]\n", "policy.yaml:2:3: a field name must be a plain name");
+  expectError("? [rules]\n: []\n", "policy.yaml:1:3: a field name must be a plain name");
+}
+
 }  // namespace
 }  // namespace podkeeper::auth

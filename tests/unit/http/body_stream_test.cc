@@ -7,10 +7,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <deque>
+#include <future>
 #include <thread>
 
 #include "agent/http/http_server.h"
 #include "agent/http/router.h"
+#include "tests/support/server_on_loop.h"
 #include "tests/support/wait_for.h"
 
 // The chunked writer of a Session: a BodyStream's pieces go out as chunks as they come, the
@@ -45,40 +47,34 @@ class FakeStream : public BodyStream {
   bool hold_;
 };
 
-class BodyStreamTest : public ::testing::Test {
+// A body that never ends, 64 KiB a piece, as fast as the writes go.
+class EndlessStream : public BodyStream {
+ public:
+  static constexpr size_t kPiece = 64 * 1024;
+  void next(std::function<void(std::optional<std::string>)> deliver) override {
+    ++asked;
+    deliver(std::string(kPiece, 'x'));
+  }
+  void cancel() override { cancelled = true; }
+  std::atomic<int> asked = 0;
+  std::atomic<bool> cancelled = false;
+};
+
+class BodyStreamTest : public ServerOnLoop {
  protected:
-  void serve(std::shared_ptr<FakeStream> stream) {
+  void serve(std::shared_ptr<BodyStream> stream, HttpServerLimits limits = {}) {
     router.add("GET", "/stream", [stream](const HttpRequest&) {
       auto r = HttpResponse::text(200, "first\n");
       r.stream = stream;
       return r;
     });
-    server = std::make_unique<HttpServer>(io, router.handler());
-    ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-    port = server->tcpPort();
-    loop = std::thread([this] { io.run(); });
+    serveOnLoopback(limits);
   }
   tcp::socket get() {
-    tcp::socket s(client);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    timeval tv{5, 0};
-    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    auto s = connect();
     asio::write(s, asio::buffer(std::string("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")));
     return s;
   }
-  void TearDown() override {
-    asio::post(io, [this] { server.reset(); });
-    guard.reset();
-    if (loop.joinable()) loop.join();
-  }
-
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-  asio::io_context client;
-  Router router;
-  std::unique_ptr<HttpServer> server;
-  std::thread loop;
-  uint16_t port = 0;
 };
 
 TEST_F(BodyStreamTest, PiecesAreChunksAndTheBodyEndsWithTheStream) {
@@ -108,6 +104,34 @@ TEST_F(BodyStreamTest, AClientThatLeavesCancelsTheStream) {
     EXPECT_FALSE(stream->cancelled);
   }  // the client closes its socket
   EXPECT_TRUE(support::waitFor([&] { return stream->cancelled.load(); }, 5s));
+}
+
+TEST_F(BodyStreamTest, AClientThatStopsReadingIsDroppedAfterTheWriteTimeout) {
+  auto stream = std::make_shared<EndlessStream>();
+  ASSERT_NO_FATAL_FAILURE(serve(stream, {.streamWriteTimeout = 300ms}));
+  auto s = get();  // and never reads
+  EXPECT_TRUE(support::waitFor([&] { return stream->cancelled.load(); }, 10s));
+  // What was produced is what the socket buffers took, one piece at a time.
+  EXPECT_LT(static_cast<size_t>(stream->asked.load()) * EndlessStream::kPiece, 64u << 20);
+  EXPECT_TRUE(support::waitFor(
+      [&] {
+        std::promise<size_t> active;
+        asio::post(io, [&] { active.set_value(server->activeConnections()); });
+        return active.get_future().get() == 0;
+      },
+      5s));
+}
+
+TEST_F(BodyStreamTest, AClientWaitingForNewPiecesIsKeptPastTheWriteTimeout) {
+  auto stream = std::make_shared<FakeStream>(std::deque<std::string>{}, true);
+  ASSERT_NO_FATAL_FAILURE(serve(stream, {.streamWriteTimeout = 100ms}));
+  auto s = get();
+  beast::flat_buffer buf;
+  beast::http::response_parser<beast::http::string_body> parser;
+  beast::http::read_header(s, buf, parser);
+  ASSERT_TRUE(support::waitFor([&] { return stream->asked.load() == 1; }, 5s));
+  // Ten write timeouts pass with nothing to write: the stream is still open.
+  EXPECT_FALSE(support::waitFor([&] { return stream->cancelled.load(); }, 1s));
 }
 
 }  // namespace

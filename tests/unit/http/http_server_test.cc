@@ -16,10 +16,10 @@
 #include <thread>
 
 #include "agent/http/router.h"
+#include "tests/support/server_on_loop.h"
 #include "tests/support/temp_dir.h"
 
-// Real loopback sockets against a server on its own loop thread. Every client read has a
-// 5 s socket timeout, so a broken server fails a test instead of hanging it.
+// Real loopback sockets against a server on its own loop thread (server_on_loop.h).
 namespace podkeeper::http {
 namespace {
 
@@ -27,12 +27,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::ip::tcp;
 using Response = beast::http::response<beast::http::string_body>;
-
-template <class Socket>
-void boundReads(Socket& s) {
-  timeval tv{5, 0};
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-}
 
 template <class Socket>
 Response roundTrip(Socket& s, const std::string& raw, bool head = false) {
@@ -53,52 +47,22 @@ bool closedByServer(Socket& s) {
   return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public ServerOnLoop {
  protected:
-  void startServer(HttpServerLimits limits = {}) {
+  void SetUp() override {
     router.add("GET", "/healthz", healthz);
     router.add("GET", "/big", [](const HttpRequest&) {
       return HttpResponse::text(200, std::string(100000, 'm'));
     });
     router.add("POST", "/echo",
                [](const HttpRequest& r) { return HttpResponse::text(200, r.body); });
-    server = std::make_unique<HttpServer>(io, router.handler(), limits);
   }
-  void runLoop() {
-    loop = std::thread([this] { io.run(); });
-  }
-  // startServer, listening on an ephemeral 127.0.0.1 port, with its loop running.
-  void serveOnLoopback(HttpServerLimits limits = {}) {
-    startServer(limits);
-    ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
-    port = server->tcpPort();
-    runLoop();
-  }
-  tcp::socket connect() {
-    tcp::socket s(client);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    boundReads(s);
-    return s;
-  }
-  void TearDown() override {
-    asio::post(io, [this] { server.reset(); });
-    guard.reset();
-    if (loop.joinable()) loop.join();
-  }
-
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-  asio::io_context client;
-  Router router;
-  std::unique_ptr<HttpServer> server;
-  std::thread loop;
-  uint16_t port = 0;
 };
 
 constexpr const char* kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
 TEST_F(HttpServerTest, ServesHealthzOnAnEphemeralTcpPort) {
-  startServer();
+  makeServer();
   ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
   port = server->tcpPort();
   ASSERT_NE(port, 0);
@@ -230,7 +194,7 @@ TEST_F(HttpServerTest, StopClosesOpenConnections) {
 }
 
 TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
-  startServer();
+  makeServer();
   const support::TempDir dir("pk-http-test");
   const std::string path = dir.file("podkeeper.sock");
   ASSERT_TRUE(server->listenUnix(path, 0600));
@@ -254,7 +218,7 @@ TEST_F(HttpServerTest, UnixSocketServesWithTheRequestedMode) {
 // Bound elsewhere and renamed into place with its mode set: the socket's name never exists
 // with the mode the umask would give a socket created where it lies.
 TEST_F(HttpServerTest, UnixSocketArrivesByRenameNeverCreatedInPlace) {
-  startServer();
+  makeServer();
   const support::TempDir dir("pk-http-test");
   const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ASSERT_GE(watch, 0);
@@ -286,7 +250,7 @@ TEST_F(HttpServerTest, UnixSocketArrivesByRenameNeverCreatedInPlace) {
 }
 
 TEST_F(HttpServerTest, UnixSocketServedByAnotherServerIsNotTakenOver) {
-  startServer();
+  makeServer();
   const support::TempDir dir("pk-http-test");
   const std::string path = dir.file("podkeeper.sock");
   ASSERT_TRUE(server->listenUnix(path, 0600));
@@ -304,7 +268,7 @@ TEST_F(HttpServerTest, UnixSocketServedByAnotherServerIsNotTakenOver) {
 }
 
 TEST_F(HttpServerTest, ServesOnIpv6Loopback) {
-  startServer();
+  makeServer();
   if (!server->listenTcp("[::1]:0")) GTEST_SKIP() << "no IPv6 loopback on this machine";
   port = server->tcpPort();
   runLoop();
@@ -315,14 +279,14 @@ TEST_F(HttpServerTest, ServesOnIpv6Loopback) {
 }
 
 TEST_F(HttpServerTest, ListenOnABadAddressNamesIt) {
-  startServer();
+  makeServer();
   auto r = server->listenTcp("256.0.0.1:80");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("256.0.0.1"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, ListenOnABusyPortFails) {
-  startServer();
+  makeServer();
   ASSERT_TRUE(server->listenTcp("127.0.0.1:0"));
   auto busy = "127.0.0.1:" + std::to_string(server->tcpPort());
   HttpServer other(io, router.handler());

@@ -12,6 +12,7 @@
 #include "agent/http/self_signed_cert.h"
 #include "agent/http/tls_context.h"
 #include "tests/support/http_get.h"
+#include "tests/support/server_on_loop.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
@@ -25,7 +26,7 @@ namespace asio = boost::asio;
 using support::httpGetLoopback;
 using support::httpsGetLoopback;
 
-class TlsServerTest : public ::testing::Test {
+class TlsServerTest : public ServerOnLoop {
  protected:
   void SetUp() override {
     router.add("GET", "/healthz", healthz);
@@ -39,26 +40,15 @@ class TlsServerTest : public ::testing::Test {
   void serve(const TlsServerFiles& files, HttpServerLimits limits = {}) {
     auto ctx = makeServerTlsContext(files);
     ASSERT_TRUE(ctx) << ctx.error().message;
-    server = std::make_unique<HttpServer>(io, router.handler(), limits);
+    makeServer(limits);
     ASSERT_TRUE(server->listenTls("127.0.0.1:0", *ctx));
     port = server->tcpPort();
-    loop = std::thread([this] { io.run(); });
+    runLoop();
   }
   TlsServerFiles pkiFiles() { return {pki.serverCert(), pki.serverKey(), pki.caFile()}; }
-  void TearDown() override {
-    asio::post(io, [this] { server.reset(); });
-    guard.reset();
-    if (loop.joinable()) loop.join();
-  }
 
   support::TempDir dir;
   support::TestPki pki{dir.path()};
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-  Router router;
-  std::unique_ptr<HttpServer> server;
-  std::thread loop;
-  uint16_t port = 0;
 };
 
 TEST_F(TlsServerTest, SelfSignedCertificateIsMadeOnceWithAPrivateKeyAndVerifiesAsItsOwnCa) {

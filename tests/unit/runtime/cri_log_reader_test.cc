@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "runtime/logs/log_follower.h"
+#include "runtime/logs/log_snapshot.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -142,6 +143,68 @@ TEST_F(LogFilesTest, FollowerSwitchesToTheNextRestartsFile) {
   append("0.log", "T stdout F last words\n");
   append("1.log", "T stdout F reborn\n");
   EXPECT_EQ(f.switchTo(path("1.log")), (Lines{"last words", "reborn"}));
+}
+
+std::vector<std::string> texts(const std::vector<TimedLine>& lines) {
+  Lines out;
+  for (const auto& l : lines) out.push_back(l.text);
+  return out;
+}
+
+// Reads a snapshot to its end in chunks of `chunk` bytes, checking each read's bound.
+Lines readAll(LogFileSnapshot& s, size_t chunk) {
+  Lines out;
+  while (!s.done()) {
+    auto more = texts(s.next(chunk));
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+TEST_F(LogFilesTest, SnapshotReadsRotatedFilesInSmallChunksJoiningPartialsAcrossThem) {
+  append("0.log.1", "T stdout F one\nT stdout P sp\n");
+  append("0.log.1", "T stdout P li\n");  // a P line whose F is in the next file
+  append("0.log", "T stdout F t\nT stdout F two\n");
+  LogFileSnapshot s(path("0.log"));
+  EXPECT_EQ(readAll(s, 5), (Lines{"one", "split", "two"}));
+  EXPECT_FALSE(s.finish());
+}
+
+TEST_F(LogFilesTest, SnapshotEndsWhereTheFilesWereWhenOpenedAndRewinds) {
+  append("0.log", "T stdout F before\n");
+  LogFileSnapshot s(path("0.log"));
+  append("0.log", "T stdout F after\n");
+  EXPECT_EQ(readAll(s, 1 << 20), Lines{"before"});
+  s.rewind();
+  EXPECT_EQ(readAll(s, 3), Lines{"before"});
+}
+
+TEST_F(LogFilesTest, FollowerFromASnapshotGoesOnWithItsOpenLineAndNewLines) {
+  // An open line, its last entry cut where the writer was.
+  append("0.log", "T stdout F before\nT stdout P half \nT stdout F do");
+  LogFileSnapshot s(path("0.log"));
+  append("0.log", "ne\nT stdout F after\n");
+  EXPECT_EQ(readAll(s, 1 << 20), Lines{"before"});
+  auto f = std::move(s).follower();
+  EXPECT_EQ(f.poll(), (Lines{"half done", "after"}));
+}
+
+TEST_F(LogFilesTest, FollowerFromASnapshotOfAFileNotThereYetWaitsForIt) {
+  LogFileSnapshot s(path("0.log"));
+  EXPECT_TRUE(s.done());
+  auto f = std::move(s).follower();
+  append("0.log", "T stdout F first\n");
+  EXPECT_EQ(f.poll(), Lines{"first"});
+}
+
+TEST_F(LogFilesTest, SnapshotFinishReturnsTheLineLeftOpen) {
+  append("0.log", "T stdout F a\nT stdout P b");
+  append("0.log", "\n");
+  LogFileSnapshot s(path("0.log"));
+  EXPECT_EQ(readAll(s, 1 << 20), Lines{"a"});
+  auto open = s.finish();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->text, "b");
 }
 
 }  // namespace

@@ -113,7 +113,7 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
     return failMsg("shim " + shim.source() + " " + mode + " (exit status " +
                    std::to_string(status) + ") exited without reporting" + hint);
   }
-  return ShimStarted{*report.shimPid, *report.containerPid};
+  return ShimStarted{*report.shimPid, *report.containerPid, report.timeline};
 }
 
 }  // namespace

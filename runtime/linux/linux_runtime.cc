@@ -24,6 +24,7 @@
 #include "runtime/sys/file_tree.h"
 #include "runtime/sys/netns_socket.h"
 #include "runtime/sys/proc.h"
+#include "runtime/sys/start_timeline.h"
 #include "runtime/sys/syscalls.h"
 #include "runtime/sys/wait.h"
 
@@ -93,10 +94,15 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   const cgroup::CgroupPath cgroupPath =
       spec.cgroupPath.empty() ? sandbox->cgroupParent + "/" + spec.name : spec.cgroupPath;
   if (auto r = checkCgroupPath("cgroupPath", cgroupPath); !r) return fail(r.error().context(who));
-  auto state = launch(spec, *sandbox, cgroupPath);
+  StartTimeline timeline;
+  std::string shimStages;
+  auto state = launch(spec, *sandbox, cgroupPath, timeline, shimStages);
   if (!state) return fail(state.error().context(who));
   spdlog::info("pod {}/{}: container {} started (pid {}, shim {}, seccomp {})", sandbox->namespace_,
                sandbox->name, spec.name, state->pid, state->shimPid, seccompName(spec));
+  spdlog::debug("pod {}/{}: container {} start timeline ms: total={:.3f} {} {}",
+                sandbox->namespace_, sandbox->name, spec.name, double(timeline.elapsedNs()) / 1e6,
+                timeline.format(), shimStages);
   if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
     for (const auto& w : rec->warnings) {
       spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
@@ -106,12 +112,15 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
 }
 
 Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
-                                            const cgroup::CgroupPath& cgroupPath) {
+                                            const cgroup::CgroupPath& cgroupPath,
+                                            StartTimeline& timeline, std::string& shimStages) {
   auto cfg = shimConfigFor(spec, sandbox, cgroupPath);
   if (!cfg) return fail(cfg.error());
+  timeline.mark("config");
   const auto paths = layout_.container(spec.sandboxUid, spec.name);
   auto seccomp = containerSeccompProgram(spec.seccomp, cfg->capabilities, spec.privileged);
   if (!seccomp) return fail(seccomp.error());
+  timeline.mark("seccomp");
   if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
   pid_t shimPid = 0;
   auto started = [&]() -> Result<ShimStarted> {
@@ -136,15 +145,19 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
         return fail(r.error());
       }
     }
+    timeline.mark("dirs+files");
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
+    timeline.mark("cgroup-create");
     // The device allowlist goes in before any process joins (runc's default; CAP_MKNOD would
     // otherwise let the container open any host device).
     cgroup::Resources resources = spec.resources;
     resources.devices = cgroup::containerDeviceRules(spec.privileged);
     if (auto r = cgroups_.apply(cgroupPath, resources); !r) return fail(r.error());
+    timeline.mark("cgroup-apply");
     if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
       return fail(r.error());
     }
+    timeline.mark("config-write");
     auto sealed = shim();
     if (!sealed) return fail(sealed.error());
     return launchShim(**sealed, paths.dir, config_.startTimeout, shimPid);
@@ -153,7 +166,11 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     discardContainer(paths, cgroupPath, shimPid);
     return fail(started.error());
   }
-  return observeContainer(spec.sandboxUid, spec.name);
+  timeline.mark("shim");
+  shimStages = started->timeline;
+  auto state = observeContainer(spec.sandboxUid, spec.name);
+  timeline.mark("observe");
+  return state;
 }
 
 Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& spec) const {

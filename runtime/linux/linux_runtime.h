@@ -14,6 +14,7 @@
 #include "runtime/exec/container_exec.h"
 #include "runtime/sandbox/sandbox_files.h"
 #include "runtime/sys/sealed_binary.h"
+#include "runtime/sys/start_timeline.h"
 
 namespace podkeeper::runtime {
 
@@ -67,8 +68,10 @@ class LinuxRuntime final : public ContainerRuntime {
   const StateLayout& layout() const { return layout_; }
 
  private:
+  // Marks each stage on timeline; shimStages gets the shim's own (see ShimStarted::timeline).
   Result<ContainerState> launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
-                                const cgroup::CgroupPath& cgroupPath);
+                                const cgroup::CgroupPath& cgroupPath, StartTimeline& timeline,
+                                std::string& shimStages);
   Result<ShimConfig> shimConfigFor(const ContainerSpec& spec, const SandboxRecord& sandbox,
                                    const cgroup::CgroupPath& cgroupPath) const;
   Result<std::vector<ShimMount>> resolveMounts(const ContainerSpec& spec) const;

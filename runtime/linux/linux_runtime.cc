@@ -18,7 +18,6 @@
 #include "runtime/init/container_init.h"
 #include "runtime/init/process_identity.h"
 #include "runtime/sandbox/sandbox.h"
-#include "runtime/seccomp/container_seccomp.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/capabilities.h"
 #include "runtime/sys/file_tree.h"
@@ -80,7 +79,10 @@ std::string seccompName(const ContainerSpec& spec) {
 }  // namespace
 
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
-    : config_(std::move(config)), layout_(config_.stateDir, config_.rootDir), cgroups_(cgroups) {}
+    : config_(std::move(config)),
+      layout_(config_.stateDir, config_.rootDir),
+      cgroups_(cgroups),
+      seccomp_(config_.stateDir + "/seccomp") {}
 
 Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   const std::string who = "container " + spec.sandboxUid + "/" + spec.name;
@@ -118,7 +120,7 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
   if (!cfg) return fail(cfg.error());
   timeline.mark("config");
   const auto paths = layout_.container(spec.sandboxUid, spec.name);
-  auto seccomp = containerSeccompProgram(spec.seccomp, cfg->capabilities, spec.privileged);
+  auto seccomp = seccomp_.programFor(spec.seccomp, cfg->capabilities, spec.privileged);
   if (!seccomp) return fail(seccomp.error());
   timeline.mark("seccomp");
   if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
@@ -131,17 +133,12 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     }
     if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
     if (!spec.terminationMessagePath.empty()) {
-      // Writable by whatever user the container runs as, as the kubelet makes it.
-      if (auto r = writeFileAtomic(paths.terminationLog(), "", 0666); !r) return fail(r.error());
-      if (::chmod(paths.terminationLog().c_str(), 0666) != 0) {
-        return failSys(errno, "chmod " + paths.terminationLog());
-      }
+      // Writable by whatever user the container runs as, as the kubelet makes it. The data
+      // directory was just emptied: the file is new.
+      if (auto r = writeNewFile(paths.terminationLog(), "", 0666); !r) return fail(r.error());
     }
     if (*seccomp) {
-      const auto& program = **seccomp;
-      const std::string bytes(reinterpret_cast<const char*>(program.data()),
-                              program.size() * sizeof(sock_filter));
-      if (auto r = writeFileAtomic(paths.seccompProgram(), bytes, 0600); !r) {
+      if (auto r = SeccompProgramCache::install(**seccomp, paths.seccompProgram()); !r) {
         return fail(r.error());
       }
     }
@@ -154,7 +151,8 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     resources.devices = cgroup::containerDeviceRules(spec.privileged);
     if (auto r = cgroups_.apply(cgroupPath, resources); !r) return fail(r.error());
     timeline.mark("cgroup-apply");
-    if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
+    // New with the container's directory, and read by the shim started below: no rename.
+    if (auto r = writeNewFile(paths.config(), encodeShimConfig(*cfg)); !r) {
       return fail(r.error());
     }
     timeline.mark("config-write");

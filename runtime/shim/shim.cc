@@ -12,6 +12,7 @@
 #include "runtime/exit_status.h"
 #include "runtime/shim/diagnostics.h"
 #include "runtime/shim/relay.h"
+#include "runtime/shim/resident.h"
 #include "runtime/shim/spawn.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
@@ -98,7 +99,9 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     return 1;
   }
   const ContainerRecord state = stateFor(cfg, *container);
-  if (auto r = writeFileAtomic(paths.state(), encodeContainerRecord(state)); !r) {
+  // Renamed into place (the agent may read it at any time) but not synced: it describes
+  // processes that a power loss ends too.
+  if (auto r = replaceFile(paths.state(), encodeContainerRecord(state)); !r) {
     diag.log("cannot write state: " + r.error().message);
   }
   timeline.mark("state-write");
@@ -107,6 +110,7 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
   timeline.mark("diag-log");
   agent.send(formatShimOk(state.shimPid, state.pid, timeline.format("shim.")));
   agent.close();
+  releaseStartupPages();
 
   auto si = relayUntilExit(*container, *log, diag);
   if (!si) {

@@ -87,12 +87,8 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
   const int childFds[] = {null, null, null, syncWrite.get(), lock.get()};
   static_assert(kShimSyncFd == 3 && kShimLockFd == 4);
 
-  const pid_t child = ::fork();
-  if (child < 0) return failSys(errno, "fork shim");
-  if (child == 0) {
-    shim.execWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv, environ);
-    ::_exit(127);
-  }
+  const pid_t child = shim.spawnWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv, environ);
+  if (child < 0) return failSys(errno, "spawn shim");
   syncWrite.reset();
 
   bool timedOut = false;

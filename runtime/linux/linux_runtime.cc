@@ -102,9 +102,11 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   if (!state) return fail(state.error().context(who));
   spdlog::info("pod {}/{}: container {} started (pid {}, shim {}, seccomp {})", sandbox->namespace_,
                sandbox->name, spec.name, state->pid, state->shimPid, seccompName(spec));
-  spdlog::debug("pod {}/{}: container {} start timeline ms: total={:.3f} {} {}",
-                sandbox->namespace_, sandbox->name, spec.name, double(timeline.elapsedNs()) / 1e6,
-                timeline.format(), shimStages);
+  if (spdlog::should_log(spdlog::level::debug)) {  // format() allocates: only when logged
+    spdlog::debug("pod {}/{}: container {} start timeline ms: total={:.3f} {} {}",
+                  sandbox->namespace_, sandbox->name, spec.name, double(timeline.elapsedNs()) / 1e6,
+                  timeline.format(), shimStages);
+  }
   if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
     for (const auto& w : rec->warnings) {
       spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);

@@ -55,8 +55,7 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
     auto nodeHosts = readWholeFile(node.hosts);
     hosts = nodeHosts ? *nodeHosts : std::string();
   }
-  if (auto r = replaceFile(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases), 0644);
-      !r) {
+  if (auto r = replaceFile(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases), 0644); !r) {
     return r;
   }
   if (spec.resolvConf) return replaceFile(podDir + "/resolv.conf", *spec.resolvConf, 0644);

@@ -87,12 +87,8 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
   const int childFds[] = {null, null, null, syncWrite.get(), lock.get()};
   static_assert(kShimSyncFd == 3 && kShimLockFd == 4);
 
-  const pid_t child = ::fork();
-  if (child < 0) return failSys(errno, "fork shim");
-  if (child == 0) {
-    shim.execWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv, environ);
-    ::_exit(127);
-  }
+  const pid_t child = shim.spawnWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv, environ);
+  if (child < 0) return failSys(errno, "spawn shim");
   syncWrite.reset();
 
   bool timedOut = false;
@@ -113,7 +109,7 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
     return failMsg("shim " + shim.source() + " " + mode + " (exit status " +
                    std::to_string(status) + ") exited without reporting" + hint);
   }
-  return ShimStarted{*report.shimPid, *report.containerPid};
+  return ShimStarted{*report.shimPid, *report.containerPid, report.timeline};
 }
 
 }  // namespace

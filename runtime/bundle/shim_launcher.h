@@ -13,6 +13,7 @@ namespace podkeeper::runtime {
 struct ShimStarted {
   pid_t shimPid = 0;
   pid_t containerPid = 0;
+  std::string timeline;  // the shim's own stages ("shim.name=ms ..."), for the start's debug line
 };
 
 // Runs `podkeeper-shim --bundle <bundle>` from the sealed copy with a sync pipe on fd 3, the

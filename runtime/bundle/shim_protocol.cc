@@ -27,10 +27,13 @@ void applyLine(std::string_view line, ShimReport& r) {
   if (verb == "ok") {
     const auto sp = rest.find(' ');
     auto shim = parsePid(rest.substr(0, sp));
-    auto pid = sp == rest.npos ? std::nullopt : parsePid(rest.substr(sp + 1));
+    const std::string_view tail = sp == rest.npos ? std::string_view() : rest.substr(sp + 1);
+    const auto sp2 = tail.find(' ');
+    auto pid = sp == rest.npos ? std::nullopt : parsePid(tail.substr(0, sp2));
     if (shim && pid) {
       r.shimPid = shim;
       r.containerPid = pid;
+      if (sp2 != tail.npos) r.timeline = std::string(tail.substr(sp2 + 1));
       return;
     }
   }
@@ -41,8 +44,13 @@ void applyLine(std::string_view line, ShimReport& r) {
 
 std::string formatShimStarted(pid_t shimPid) { return "shim " + std::to_string(shimPid) + "\n"; }
 
-std::string formatShimOk(pid_t shimPid, pid_t containerPid) {
-  return "ok " + std::to_string(shimPid) + " " + std::to_string(containerPid) + "\n";
+std::string formatShimOk(pid_t shimPid, pid_t containerPid, std::string_view timeline) {
+  std::string line = "ok " + std::to_string(shimPid) + " " + std::to_string(containerPid);
+  if (!timeline.empty()) {
+    line += ' ';
+    for (char c : timeline) line += (c == '\n' ? ' ' : c);
+  }
+  return line + "\n";
 }
 
 std::string formatShimError(std::string_view message) {

@@ -8,7 +8,8 @@
 
 // What the shim tells the agent on its sync pipe (fd 3), one line each:
 //   "shim <shimPid>"                   as soon as it has daemonized
-//   "ok <shimPid> <containerPid>"      the command was exec'd; state.json is written
+//   "ok <shimPid> <containerPid>[ <timeline>]"  the command was exec'd; state.json is written;
+//                                      timeline: the shim's stages, "name=ms ..." (optional)
 //   "error <message>"                  the container could not be started
 namespace podkeeper::runtime {
 
@@ -23,11 +24,12 @@ struct ShimReport {
   std::optional<pid_t> shimPid;       // from "shim" or "ok"
   std::optional<pid_t> containerPid;  // set on "ok"
   std::optional<std::string> error;   // set on "error" or a malformed line
+  std::string timeline;               // the shim's stages from "ok", "" when it sent none
   bool complete() const { return containerPid.has_value() || error.has_value(); }
 };
 
 std::string formatShimStarted(pid_t shimPid);
-std::string formatShimOk(pid_t shimPid, pid_t containerPid);
+std::string formatShimOk(pid_t shimPid, pid_t containerPid, std::string_view timeline = "");
 std::string formatShimError(std::string_view message);
 
 // Parses everything read so far; the last complete lines decide.

@@ -18,12 +18,12 @@
 #include "runtime/init/container_init.h"
 #include "runtime/init/process_identity.h"
 #include "runtime/sandbox/sandbox.h"
-#include "runtime/seccomp/container_seccomp.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/capabilities.h"
 #include "runtime/sys/file_tree.h"
 #include "runtime/sys/netns_socket.h"
 #include "runtime/sys/proc.h"
+#include "runtime/sys/start_timeline.h"
 #include "runtime/sys/syscalls.h"
 #include "runtime/sys/wait.h"
 
@@ -79,7 +79,10 @@ std::string seccompName(const ContainerSpec& spec) {
 }  // namespace
 
 LinuxRuntime::LinuxRuntime(RuntimeConfig config, cgroup::CgroupManager& cgroups)
-    : config_(std::move(config)), layout_(config_.stateDir, config_.rootDir), cgroups_(cgroups) {}
+    : config_(std::move(config)),
+      layout_(config_.stateDir, config_.rootDir),
+      cgroups_(cgroups),
+      seccomp_(config_.stateDir + "/seccomp") {}
 
 Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   const std::string who = "container " + spec.sandboxUid + "/" + spec.name;
@@ -93,10 +96,17 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
   const cgroup::CgroupPath cgroupPath =
       spec.cgroupPath.empty() ? sandbox->cgroupParent + "/" + spec.name : spec.cgroupPath;
   if (auto r = checkCgroupPath("cgroupPath", cgroupPath); !r) return fail(r.error().context(who));
-  auto state = launch(spec, *sandbox, cgroupPath);
+  StartTimeline timeline;
+  std::string shimStages;
+  auto state = launch(spec, *sandbox, cgroupPath, timeline, shimStages);
   if (!state) return fail(state.error().context(who));
   spdlog::info("pod {}/{}: container {} started (pid {}, shim {}, seccomp {})", sandbox->namespace_,
                sandbox->name, spec.name, state->pid, state->shimPid, seccompName(spec));
+  if (spdlog::should_log(spdlog::level::debug)) {  // format() allocates: only when logged
+    spdlog::debug("pod {}/{}: container {} start timeline ms: total={:.3f} {} {}",
+                  sandbox->namespace_, sandbox->name, spec.name, double(timeline.elapsedNs()) / 1e6,
+                  timeline.format(), shimStages);
+  }
   if (auto rec = loadContainer(spec.sandboxUid, spec.name)) {
     for (const auto& w : rec->warnings) {
       spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
@@ -106,12 +116,15 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
 }
 
 Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
-                                            const cgroup::CgroupPath& cgroupPath) {
+                                            const cgroup::CgroupPath& cgroupPath,
+                                            StartTimeline& timeline, std::string& shimStages) {
   auto cfg = shimConfigFor(spec, sandbox, cgroupPath);
   if (!cfg) return fail(cfg.error());
+  timeline.mark("config");
   const auto paths = layout_.container(spec.sandboxUid, spec.name);
-  auto seccomp = containerSeccompProgram(spec.seccomp, cfg->capabilities, spec.privileged);
+  auto seccomp = seccomp_.programFor(spec.seccomp, cfg->capabilities, spec.privileged);
   if (!seccomp) return fail(seccomp.error());
+  timeline.mark("seccomp");
   if (*seccomp) cfg->seccompProgram = paths.seccompProgram();
   pid_t shimPid = 0;
   auto started = [&]() -> Result<ShimStarted> {
@@ -122,29 +135,29 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     }
     if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
     if (!spec.terminationMessagePath.empty()) {
-      // Writable by whatever user the container runs as, as the kubelet makes it.
-      if (auto r = writeFileAtomic(paths.terminationLog(), "", 0666); !r) return fail(r.error());
-      if (::chmod(paths.terminationLog().c_str(), 0666) != 0) {
-        return failSys(errno, "chmod " + paths.terminationLog());
-      }
+      // Writable by whatever user the container runs as, as the kubelet makes it. The data
+      // directory was just emptied: the file is new.
+      if (auto r = writeNewFile(paths.terminationLog(), "", 0666); !r) return fail(r.error());
     }
     if (*seccomp) {
-      const auto& program = **seccomp;
-      const std::string bytes(reinterpret_cast<const char*>(program.data()),
-                              program.size() * sizeof(sock_filter));
-      if (auto r = writeFileAtomic(paths.seccompProgram(), bytes, 0600); !r) {
+      if (auto r = SeccompProgramCache::install(**seccomp, paths.seccompProgram()); !r) {
         return fail(r.error());
       }
     }
+    timeline.mark("dirs+files");
     if (auto r = cgroups_.create(cgroupPath); !r) return fail(r.error());
+    timeline.mark("cgroup-create");
     // The device allowlist goes in before any process joins (runc's default; CAP_MKNOD would
     // otherwise let the container open any host device).
     cgroup::Resources resources = spec.resources;
     resources.devices = cgroup::containerDeviceRules(spec.privileged);
     if (auto r = cgroups_.apply(cgroupPath, resources); !r) return fail(r.error());
-    if (auto r = writeFileAtomic(paths.config(), encodeShimConfig(*cfg)); !r) {
+    timeline.mark("cgroup-apply");
+    // New with the container's directory, and read by the shim started below: no rename.
+    if (auto r = writeNewFile(paths.config(), encodeShimConfig(*cfg)); !r) {
       return fail(r.error());
     }
+    timeline.mark("config-write");
     auto sealed = shim();
     if (!sealed) return fail(sealed.error());
     return launchShim(**sealed, paths.dir, config_.startTimeout, shimPid);
@@ -153,7 +166,11 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     discardContainer(paths, cgroupPath, shimPid);
     return fail(started.error());
   }
-  return observeContainer(spec.sandboxUid, spec.name);
+  timeline.mark("shim");
+  shimStages = started->timeline;
+  auto state = observeContainer(spec.sandboxUid, spec.name);
+  timeline.mark("observe");
+  return state;
 }
 
 Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& spec) const {

@@ -13,7 +13,9 @@
 #include "runtime/container_runtime.h"
 #include "runtime/exec/container_exec.h"
 #include "runtime/sandbox/sandbox_files.h"
+#include "runtime/seccomp/seccomp_cache.h"
 #include "runtime/sys/sealed_binary.h"
+#include "runtime/sys/start_timeline.h"
 
 namespace podkeeper::runtime {
 
@@ -67,8 +69,10 @@ class LinuxRuntime final : public ContainerRuntime {
   const StateLayout& layout() const { return layout_; }
 
  private:
+  // Marks each stage on timeline; shimStages gets the shim's own (see ShimStarted::timeline).
   Result<ContainerState> launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
-                                const cgroup::CgroupPath& cgroupPath);
+                                const cgroup::CgroupPath& cgroupPath, StartTimeline& timeline,
+                                std::string& shimStages);
   Result<ShimConfig> shimConfigFor(const ContainerSpec& spec, const SandboxRecord& sandbox,
                                    const cgroup::CgroupPath& cgroupPath) const;
   Result<std::vector<ShimMount>> resolveMounts(const ContainerSpec& spec) const;
@@ -90,6 +94,8 @@ class LinuxRuntime final : public ContainerRuntime {
   StateLayout layout_;
   cgroup::CgroupManager& cgroups_;
   std::optional<SealedBinary> shim_;
+  // Compiled once per distinct profile, stored in <stateDir>/seccomp, linked per container.
+  SeccompProgramCache seccomp_;
   // sandbox.json as this runtime last wrote it, by uid: used instead of reading the file back
   // (the agent holds the state directory's lock, so nothing else writes it), and what tells
   // a sandbox ensured again under the same spec from a new one. Dropped when it is removed.

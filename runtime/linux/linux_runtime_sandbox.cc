@@ -7,6 +7,7 @@
 #include "runtime/sandbox/pid_reaper.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/sys/atomic_file.h"
+#include "runtime/sys/start_timeline.h"
 
 // LinuxRuntime's sandbox calls: made, volumes prepared and refreshed, stop recorded, removed.
 namespace podkeeper::runtime {
@@ -19,8 +20,14 @@ namespace podkeeper::runtime {
 // and the hostPath checks (prepareVolumes).
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   const auto known = written_.find(spec.uid);
+  const bool fresh = known == written_.end();
+  StartTimeline timeline;
   auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
-                                       known == written_.end() ? nullptr : &known->second);
+                                       fresh ? nullptr : &known->second);
+  if (fresh && record) {
+    spdlog::debug("pod {}/{}: sandbox timeline ms: ensure={:.3f}", spec.namespace_, spec.name,
+                  double(timeline.elapsedNs()) / 1e6);
+  }
   Result<void> r;
   if (record) {
     written_.insert_or_assign(spec.uid, std::move(*record));

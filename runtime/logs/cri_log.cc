@@ -4,23 +4,60 @@
 
 namespace podkeeper::runtime {
 
+namespace {
+
+// Two digits of v at out.
+void put2(char* out, int64_t v) {
+  out[0] = static_cast<char>('0' + v / 10);
+  out[1] = static_cast<char>('0' + v % 10);
+}
+
+}  // namespace
+
+// By hand rather than gmtime_r, strftime and snprintf: the shim formats one of these per log
+// line for its whole life, and libc's locale-aware formatting is code it would otherwise keep
+// resident (see runtime/shim/resident.h). Days to civil date: H. Hinnant's algorithm.
 std::string formatRfc3339Nano(int64_t realtimeNs) {
-  const time_t secs = static_cast<time_t>(realtimeNs / 1000000000);
-  long nanos = static_cast<long>(realtimeNs % 1000000000);
-  struct tm tm {};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
-  if (nanos != 0) {
-    char frac[16];
-    ::snprintf(frac, sizeof frac, ".%09ld", nanos);
-    std::string f = frac;
-    while (f.back() == '0') f.pop_back();
-    out += f;
+  int64_t secs = realtimeNs / 1000000000;
+  int64_t nanos = realtimeNs % 1000000000;
+  if (nanos < 0) {
+    nanos += 1000000000;
+    --secs;
   }
-  out += 'Z';
-  return out;
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+
+  char buf[40] = "0000-00-00T00:00:00";
+  put2(buf, (year / 100) % 100);
+  put2(buf + 2, year % 100);
+  put2(buf + 5, month);
+  put2(buf + 8, day);
+  put2(buf + 11, rem / 3600);
+  put2(buf + 14, rem / 60 % 60);
+  put2(buf + 17, rem % 60);
+  size_t n = 19;
+  if (nanos != 0) {
+    buf[n++] = '.';
+    for (int64_t div = 100000000; div > 0 && nanos != 0; div /= 10) {
+      buf[n++] = static_cast<char>('0' + nanos / div);
+      nanos %= div;
+    }
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 std::string formatCriLine(int64_t realtimeNs, LogStream stream, bool partial,

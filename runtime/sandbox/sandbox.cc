@@ -121,7 +121,8 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
   record.createdAtNs = firstCreatedAtNs(layout, spec, known);
   const bool unchanged = known && *known == record;
   if (!unchanged) {
-    if (auto r = writeFileAtomic(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
+    // Not synced, as the shim's state.json: it describes namespaces a reboot ends.
+    if (auto r = replaceFile(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
       return fail(r.error());
     }
   }

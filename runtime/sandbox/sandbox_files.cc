@@ -46,21 +46,22 @@ std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& ali
 
 Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
                            const std::string& hostname, const NodeFiles& node) {
-  // Bind-mounted into the containers: readable by whatever user they run as.
-  if (auto r = writeFileAtomic(podDir + "/hostname", hostname + "\n", 0644); !r) return r;
+  // Bind-mounted into the containers: readable by whatever user they run as. Replaced (a
+  // container may be reading them) but not synced: written at every start, in the state
+  // directory, whose pods do not outlive a reboot (see replaceFile).
+  if (auto r = replaceFile(podDir + "/hostname", hostname + "\n", 0644); !r) return r;
   std::string hosts = podHostsFile(hostname);
   if (spec.hostNetwork) {
     auto nodeHosts = readWholeFile(node.hosts);
     hosts = nodeHosts ? *nodeHosts : std::string();
   }
-  if (auto r = writeFileAtomic(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases), 0644);
-      !r) {
+  if (auto r = replaceFile(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases), 0644); !r) {
     return r;
   }
-  if (spec.resolvConf) return writeFileAtomic(podDir + "/resolv.conf", *spec.resolvConf, 0644);
+  if (spec.resolvConf) return replaceFile(podDir + "/resolv.conf", *spec.resolvConf, 0644);
   // Like the kubelet's dnsPolicy "Default": the pod resolves as the node does.
   auto resolv = readWholeFile(node.resolvConf);
-  return writeFileAtomic(podDir + "/resolv.conf", resolv ? *resolv : std::string(), 0644);
+  return replaceFile(podDir + "/resolv.conf", resolv ? *resolv : std::string(), 0644);
 }
 
 std::optional<int64_t> memoryEmptyDirSize(std::optional<int64_t> sizeLimit,

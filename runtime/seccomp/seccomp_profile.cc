@@ -168,8 +168,8 @@ Result<SeccompProfile> decodeSeccompProfile(std::string_view text, const std::st
   return p;
 }
 
-Result<SeccompProfile> loadLocalhostSeccompProfile(const std::string& root,
-                                                   const std::string& relative) {
+Result<std::string> readLocalhostSeccompProfile(const std::string& root,
+                                                const std::string& relative) {
   const std::string file = root + "/" + relative;
   if (relative.empty()) return failMsg("seccomp profile: localhostProfile is empty");
   if (relative.front() == '/') {
@@ -195,7 +195,14 @@ Result<SeccompProfile> loadLocalhostSeccompProfile(const std::string& root,
     text.append(buf, static_cast<size_t>(n));
     if (text.size() > (4 << 20)) return failMsg("seccomp profile " + file + ": larger than 4 MiB");
   }
-  return decodeSeccompProfile(text, "seccomp profile " + file);
+  return text;
+}
+
+Result<SeccompProfile> loadLocalhostSeccompProfile(const std::string& root,
+                                                   const std::string& relative) {
+  auto text = readLocalhostSeccompProfile(root, relative);
+  if (!text) return fail(text.error());
+  return decodeSeccompProfile(*text, "seccomp profile " + root + "/" + relative);
 }
 
 }  // namespace podkeeper::runtime

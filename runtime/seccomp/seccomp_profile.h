@@ -55,7 +55,10 @@ Result<SeccompProfile> decodeSeccompProfile(std::string_view json, const std::st
 // "SCMP_ACT_ERRNO" -> Errno; nullopt for anything else.
 std::optional<SeccompAction> seccompActionFromName(std::string_view name);
 
-// Reads root/relative, refusing paths that leave root (also through symlinks), then decodes.
+// Reads root/relative, refusing paths that leave root (also through symlinks); at most 4 MiB.
+Result<std::string> readLocalhostSeccompProfile(const std::string& root,
+                                                const std::string& relative);
+// The same, then decodes.
 Result<SeccompProfile> loadLocalhostSeccompProfile(const std::string& root,
                                                    const std::string& relative);
 

@@ -13,6 +13,7 @@
 
 #include "runtime/bundle/shim_protocol.h"
 #include "runtime/init/process_identity.h"
+#include "runtime/shim/resident.h"
 #include "runtime/sys/syscalls.h"
 
 namespace podkeeper::runtime::shim {
@@ -69,6 +70,7 @@ Result<void> dropEverything(const std::string& dir) {
   sigset_t all;
   sigfillset(&all);
   ::sigprocmask(SIG_BLOCK, &all, nullptr);
+  releaseStartupPages();  // it lives as long as the pod and only ever runs the loop below
   while (true) {
     siginfo_t si{};
     const int sig = ::sigwaitinfo(&all, &si);

@@ -12,9 +12,11 @@
 #include "runtime/exit_status.h"
 #include "runtime/shim/diagnostics.h"
 #include "runtime/shim/relay.h"
+#include "runtime/shim/resident.h"
 #include "runtime/shim/spawn.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
+#include "runtime/sys/start_timeline.h"
 
 namespace podkeeper::runtime::shim {
 namespace {
@@ -72,34 +74,43 @@ ContainerRecord stateFor(const ShimConfig& cfg, const RunningContainer& c) {
 }
 
 int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& agent,
-              const Diagnostics& diag) {
+              const Diagnostics& diag, StartTimeline& timeline) {
   auto cgroups = cgroup::makeCgroupManager({cfg.cgroupMountRoot, cfg.cgroupMountinfoPath});
+  timeline.mark("cgroup-driver");
   if (!cgroups) {
     agent.send(formatShimError("cgroups: " + cgroups.error().message));
     return 1;
   }
   joinShimCgroup(**cgroups, cfg, diag);
+  timeline.mark("join-cgroup");
   auto log = CriLogWriter::open(cfg.logPath, cfg.logMaxBytes, cfg.logMaxFiles);
   if (!log) {
     agent.send(formatShimError(log.error().message));
     return 1;
   }
   if (auto r = log->removeStaleRestartLogs(); !r) diag.log("warning: " + r.error().message);
+  timeline.mark("log-open");
   const auto oomBefore = oomKills(**cgroups, cfg.cgroupPath);
-  auto container = spawnContainer(cfg, paths, **cgroups);
+  timeline.mark("oom-count");
+  auto container = spawnContainer(cfg, paths, **cgroups, &timeline);
   if (!container) {
     diag.log("start failed: " + container.error().message);
     agent.send(formatShimError(container.error().message));
     return 1;
   }
   const ContainerRecord state = stateFor(cfg, *container);
-  if (auto r = writeFileAtomic(paths.state(), encodeContainerRecord(state)); !r) {
+  // Renamed into place (the agent may read it at any time) but not synced: it describes
+  // processes that a power loss ends too.
+  if (auto r = replaceFile(paths.state(), encodeContainerRecord(state)); !r) {
     diag.log("cannot write state: " + r.error().message);
   }
+  timeline.mark("state-write");
   diag.log("started pid " + std::to_string(container->pid));
   for (const auto& w : container->warnings) diag.log("warning: " + w);
-  agent.send(formatShimOk(state.shimPid, state.pid));
+  timeline.mark("diag-log");
+  agent.send(formatShimOk(state.shimPid, state.pid, timeline.format("shim.")));
   agent.close();
+  releaseStartupPages();
 
   auto si = relayUntilExit(*container, *log, diag);
   if (!si) {
@@ -121,10 +132,12 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
 }  // namespace
 
 int runShim(const std::string& bundle) {
+  StartTimeline timeline;
   ::signal(SIGPIPE, SIG_IGN);
   AgentPipe agent;
   const ContainerPaths paths{bundle, ""};  // the writable layer comes from the config
   auto cfg = readShimConfig(paths.config());
+  timeline.mark("config-read");
   if (!cfg) {
     agent.send(formatShimError(cfg.error().message));
     return 1;
@@ -134,9 +147,11 @@ int runShim(const std::string& bundle) {
     return 1;
   }
   agent.send(formatShimStarted(::getpid()));
+  timeline.mark("daemonize");
   const Diagnostics diag(paths.shimLog());
   diag.log("shim for " + cfg->sandboxUid + "/" + cfg->containerName);
-  return supervise(*cfg, paths, agent, diag);
+  timeline.mark("diag-open");
+  return supervise(*cfg, paths, agent, diag, timeline);
 }
 
 }  // namespace podkeeper::runtime::shim

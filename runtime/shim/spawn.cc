@@ -155,8 +155,12 @@ Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
 }  // namespace
 
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
-                                        cgroup::CgroupManager& cgroups) {
+                                        cgroup::CgroupManager& cgroups, StartTimeline* timeline) {
+  const auto mark = [timeline](const char* stage) {
+    if (timeline) timeline->mark(stage);
+  };
   auto identity = identityFor(config);
+  mark("identity");
   if (!identity) return fail(identity.error());
   auto out = makePipe(), err = makePipe(), execError = makePipe(), placed = makePipe();
   for (auto* p : {&out, &err, &execError, &placed}) {
@@ -165,6 +169,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   auto cloneInto = cgroups.openForCloneInto(config.cgroupPath);
   if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
   const UniqueFd cgroupFd(cloneInto->value_or(-1));
+  mark("pipes+cgroup-fd");
 
   InitPlan plan = initPlanFor(config, paths, std::move(*identity));
   auto ns = openPodNamespaces(config, plan);
@@ -175,6 +180,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   plan.stdoutFd = out->write.get();
   plan.stderrFd = err->write.get();
   plan.execErrorFd = execError->write.get();
+  mark("init-plan");
 
   RunningContainer c;
   int pidfd = -1;
@@ -185,6 +191,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   c.startedAtNs = realtimeNowNs();
   ChildGuard guard(c.pid, pidfd);
   for (auto* end : {&out->write, &err->write, &execError->write, &placed->read}) end->reset();
+  mark("clone3");
 
   if (!cgroupFd.valid()) {
     if (auto r = cgroups.addProcess(config.cgroupPath, c.pid); !r) {
@@ -196,8 +203,10 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
       c.warnings.push_back(r.error().message);
     }
   }
+  mark("place+oom-score");
   if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
   if (auto r = readExecFailure(execError->read.get(), "container init"); !r) return fail(r.error());
+  mark("init-until-exec");
   guard.release();
   c.stdoutFd = std::move(out->read);
   c.stderrFd = std::move(err->read);

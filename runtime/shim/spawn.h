@@ -10,6 +10,7 @@
 #include "runtime/bundle/shim_config.h"
 #include "runtime/bundle/state_dir.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/sys/start_timeline.h"
 
 namespace podkeeper::runtime::shim {
 
@@ -26,8 +27,9 @@ struct RunningContainer {
 // clone3s the container's init into new pid/mount/cgroup namespaces inside its cgroup
 // (born there with CLONE_INTO_CGROUP, else placed with addProcess), sets its oom_score_adj,
 // releases it and waits until the command was exec'd. On failure the child is killed and
-// reaped.
+// reaped. Each step is marked on timeline when one is given.
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
-                                        cgroup::CgroupManager& cgroups);
+                                        cgroup::CgroupManager& cgroups,
+                                        StartTimeline* timeline = nullptr);
 
 }  // namespace podkeeper::runtime::shim

@@ -30,9 +30,8 @@ std::string parentDir(const std::string& path) {
   return path.substr(0, slash);
 }
 
-}  // namespace
-
-Result<void> writeFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
+Result<void> writeReplacing(const std::string& path, std::string_view content, mode_t mode,
+                            bool sync) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   ::unlink(tmp.c_str());  // left by a crash of an earlier process with this pid
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -48,7 +47,7 @@ Result<void> writeFileAtomic(const std::string& path, std::string_view content, 
     ::unlink(tmp.c_str());
     return r;
   }
-  if (::fsync(fd.get()) != 0) {
+  if (sync && ::fsync(fd.get()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     return failSys(err, "fsync " + tmp);
@@ -59,11 +58,29 @@ Result<void> writeFileAtomic(const std::string& path, std::string_view content, 
     ::unlink(tmp.c_str());
     return failSys(err, "rename " + tmp + " to " + path);
   }
+  if (!sync) return {};
   const std::string dir = parentDir(path);
   UniqueFd dirFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dirFd.valid()) return failSys(errno, "open " + dir);
   if (::fsync(dirFd.get()) != 0) return failSys(errno, "fsync " + dir);
   return {};
+}
+
+}  // namespace
+
+Result<void> writeFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
+  return writeReplacing(path, content, mode, true);
+}
+
+Result<void> replaceFile(const std::string& path, std::string_view content, mode_t mode) {
+  return writeReplacing(path, content, mode, false);
+}
+
+Result<void> writeNewFile(const std::string& path, std::string_view content, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return failSys(errno, "create " + path);
+  if (::fchmod(fd.get(), mode) != 0) return failSys(errno, "chmod " + path);
+  return writeAll(fd.get(), content, path);
 }
 
 Result<std::string> readWholeFile(const std::string& path) {

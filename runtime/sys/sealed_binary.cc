@@ -1,11 +1,14 @@
 #include "runtime/sys/sealed_binary.h"
 
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 
 namespace podkeeper::runtime {
 namespace {
@@ -71,6 +74,50 @@ void SealedBinary::execWithFds(std::span<const int> fds, char* const argv[],
   ::close_range(static_cast<unsigned>(n), static_cast<unsigned>(self) - 1, 0);
   ::close_range(static_cast<unsigned>(self) + 1, ~0U, 0);
   ::execveat(self, "", argv, envp, AT_EMPTY_PATH);
+}
+
+namespace {
+
+struct SpawnRequest {
+  const SealedBinary* binary;
+  std::span<const int> fds;
+  char* const* argv;
+  char* const* envp;
+  sigset_t callerMask;
+};
+
+// The vfork child: caught signals back to their defaults (the handler table is its own; the
+// memory is the caller's), the caller's mask back, then the exec.
+int spawnedChild(void* arg) {
+  const auto* req = static_cast<const SpawnRequest*>(arg);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction cur {};
+    if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &cur) != 0) continue;
+    if (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN) ::sigaction(sig, &dfl, nullptr);
+  }
+  ::sigprocmask(SIG_SETMASK, &req->callerMask, nullptr);
+  req->binary->execWithFds(req->fds, req->argv, req->envp);
+  ::_exit(127);
+}
+
+}  // namespace
+
+pid_t SealedBinary::spawnWithFds(std::span<const int> fds, char* const argv[],
+                                 char* const envp[]) const {
+  SpawnRequest req{this, fds, argv, envp, {}};
+  sigset_t all;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &req.callerMask);
+  // The child runs here until it execs; the caller is suspended meanwhile (CLONE_VFORK).
+  alignas(64) char stack[32 * 1024];
+  const pid_t pid =
+      ::clone(spawnedChild, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &req);
+  const int err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &req.callerMask, nullptr);
+  errno = err;
+  return pid;
 }
 
 Result<unsigned> fileSeals(int fd) {

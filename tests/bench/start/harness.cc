@@ -385,13 +385,18 @@ void Workspace::withdraw(const std::string& file) const {
   if (::unlink(path.c_str()) != 0) die("unlink " + path);
 }
 
-void Workspace::startAgent(const std::string& binary, const std::string& imageDir) {
+void Workspace::startAgent(const std::string& binary, const std::string& imageDir,
+                           const std::vector<std::string>& extraArgs) {
   int log = ::open(agentLog().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log < 0) die("open " + agentLog());
-  agentPid_ = spawn({binary, "run", "--manifest-dir", manifests(), "--state-dir", state(),
-                     "--image-dir", imageDir, "--log-dir", logs(), "--cgroup-root", cgroupRoot_,
-                     "--listen", "127.0.0.1:0", "--port", "0", "--socket", state() + "/pk.sock"},
-                    log, log);
+  std::vector<std::string> argv{binary,        "run",           "--manifest-dir",
+                                manifests(),   "--state-dir",   state(),
+                                "--image-dir", imageDir,        "--log-dir",
+                                logs(),        "--cgroup-root", cgroupRoot_,
+                                "--listen",    "127.0.0.1:0",   "--port",
+                                "0",           "--socket",      state() + "/pk.sock"};
+  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+  agentPid_ = spawn(argv, log, log);
   ::close(log);
   LineCounter ready(agentLog(), {"serving /metrics"});
   bool up = waitFor(

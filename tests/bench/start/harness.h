@@ -131,7 +131,9 @@ class Workspace {
   bool noPods() const { return listDir(pods()).empty(); }
 
   // Agent lifecycle, owned here so clean-up order is right.
-  void startAgent(const std::string& binary, const std::string& imageDir);
+  // extraArgs go after the agent's usual flags (e.g. --log-level debug).
+  void startAgent(const std::string& binary, const std::string& imageDir,
+                  const std::vector<std::string>& extraArgs = {});
   void stopAgent();
   pid_t agentPid() const { return agentPid_; }
   // Copy the agent's log to path when the workspace goes ("" = do not keep it).

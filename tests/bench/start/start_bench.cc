@@ -10,6 +10,11 @@
 //   pair   start of a pod with two containers sharing an emptyDir until both printed
 //          "started"; runc: two `runc run -d` one after the other (no shared namespaces), both
 //          bind-mounting one host directory at /shared, until both printed.
+//
+// The agent runs with --log-level debug: after each start its per-stage timeline (see
+// runtime/sys/start_timeline.h) is read from its log and summarized per stage, with the
+// shims' VmRSS. By default the agent gets an empty CNI directory (pods get a network
+// namespace with only lo, as the runc bundles do); --cni-conf-dir measures a real network.
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -26,6 +31,7 @@
 #include "harness.h"
 #include "report.h"
 #include "runc_peer.h"
+#include "timeline.h"
 
 using namespace pkbench;
 
@@ -43,6 +49,8 @@ struct Options : CommonOptions {
   int pairRuns = 20;
   int pollUs = 200;
   int warmup = 1;
+  std::string cniConfDir;  // "" = an empty directory: no CNI network
+  bool seccompDefault = false;
 };
 
 struct PodHandle {
@@ -52,7 +60,33 @@ struct PodHandle {
 
 class Bench {
  public:
-  Bench(const Options& o, Workspace& ws, RuncPeer& runc) : o_(o), ws_(ws), runc_(runc) {}
+  Bench(const Options& o, Workspace& ws, RuncPeer& runc)
+      : o_(o), ws_(ws), runc_(runc), stages_(ws.agentLog()) {}
+
+  // The agent's stage timeline of the pod just started, and each shim's VmRSS.
+  void sample(const PodHandle& h) {
+    if (!stages_.collect(h.name, h.containers.size())) ++missingTimelines_;
+    for (const auto& c : h.containers) {
+      auto st = nlohmann::json::parse(
+          readFile(ws_.pods() + "/" + h.uid + "/containers/" + c + "/state.json"));
+      long rss = procUsage(st.at("shimPid").get<pid_t>()).rssKiB;
+      if (rss > 0) shimRssKiB_.push_back(double(rss));
+    }
+  }
+  void printSamples(const std::string& title) {
+    stages_.print(title);
+    if (missingTimelines_)
+      std::printf("  (%d starts logged no timeline: is the agent at --log-level debug?)\n",
+                  missingTimelines_);
+    if (!shimRssKiB_.empty()) {
+      auto s = summarize(shimRssKiB_);
+      std::printf("  %-44s %5zu %7.0f KiB %6.0f KiB  (max %.0f KiB; target < 1024)\n",
+                  "shim VmRSS after start", s.n, s.median, s.p90, s.max);
+    }
+    stages_.clear();
+    shimRssKiB_.clear();
+    missingTimelines_ = 0;
+  }
 
   PodHandle stagePod(const std::string& prefix, const std::vector<std::string>& containers) {
     ++seq_;
@@ -200,6 +234,9 @@ class Bench {
   Workspace& ws_;
   RuncPeer& runc_;
   unsigned seq_ = 0;
+  StageTimes stages_;
+  std::vector<double> shimRssKiB_;
+  int missingTimelines_ = 0;
 };
 
 void printRow(const std::string& label, const Summary& s) {
@@ -251,6 +288,7 @@ void scenarioStart(Bench& b, const Options& o, const std::string& title,
         auto h = b.stagePod(containers.size() > 1 ? "pair" : "start", containers);
         int64_t wall = wallNs();
         double ms = b.pkStart(h);
+        if (i >= 0) b.sample(h);
         b.pkRemove(h);
         if (i >= 0) pk.push_back(ms);
         if (i >= 0) raw(h.name, "podkeeper", i, wall, ms);
@@ -273,6 +311,7 @@ void scenarioStart(Bench& b, const Options& o, const std::string& title,
                               : "runc run -d (fork -> marker on stdout)",
            src);
   printRatio(spk, src);
+  b.printSamples("  podkeeper's stages, per start (runtime/sys/start_timeline.h; medians of each)");
   std::fflush(stdout);
 }
 
@@ -325,6 +364,10 @@ int main(int argc, char** argv) {
   app.add_option("--only", o.only, "start, stop, pair or all")
       ->check(CLI::IsMember({"start", "stop", "pair", "all"}));
   app.add_option("--raw", o.rawFile, "write every timed run as CSV here");
+  app.add_option("--cni-conf-dir", o.cniConfDir,
+                 "the agent's CNI configuration (default: none, pods get only lo as runc's do)");
+  app.add_flag("--seccomp-default", o.seccompDefault,
+               "run the agent with --seccomp-default (RuntimeDefault; runc's bundle has none)");
   CLI11_PARSE(app, argc, argv);
 
   installInterruptHandlers();
@@ -334,6 +377,9 @@ int main(int argc, char** argv) {
                     {argv, argv + argc});
   std::printf("container command (both): sh -c \"%s\"; poll interval %d us; runs interleaved\n",
               kScript, o.pollUs);
+  std::printf("podkeeper: CNI %s; seccomp %s; --log-level debug\n",
+              o.cniConfDir.empty() ? "none (lo only)" : o.cniConfDir.c_str(),
+              o.seccompDefault ? "RuntimeDefault (--seccomp-default)" : "Unconfined");
   std::fflush(stdout);
 
   return runReport("pk-bench-start", [&] {
@@ -343,7 +389,11 @@ int main(int argc, char** argv) {
     std::vector<std::string> cmd{"sh", "-c", kScript};
     runc.makeBundle("single", cmd);
     for (const auto& b : {"pair-a", "pair-b"}) runc.makeBundle(b, cmd, runc.bundleDir("shared"));
-    ws.startAgent(o.podkeeper, o.imageDir);
+    std::vector<std::string> agentArgs{"--log-level", "debug", "--cni-conf-dir",
+                                       o.cniConfDir.empty() ? ws.dir() + "/no-cni" : o.cniConfDir};
+    if (o.cniConfDir.empty()) makeDirs(ws.dir() + "/no-cni");
+    if (o.seccompDefault) agentArgs.push_back("--seccomp-default");
+    ws.startAgent(o.podkeeper, o.imageDir, agentArgs);
     Bench b(o, ws, runc);
     if (o.only == "all" || o.only == "start")
       scenarioStart(b, o, "Start latency, 1 container", {"c"}, {"single"}, o.runs);

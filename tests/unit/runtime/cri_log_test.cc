@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace podkeeper::runtime {
 namespace {
 
@@ -9,6 +11,21 @@ TEST(FormatRfc3339Nano, TrimsTrailingZerosLikeGo) {
   EXPECT_EQ(formatRfc3339Nano(1700000000123456789), "2023-11-14T22:13:20.123456789Z");
   EXPECT_EQ(formatRfc3339Nano(1700000000120000000), "2023-11-14T22:13:20.12Z");
   EXPECT_EQ(formatRfc3339Nano(1700000000000000000), "2023-11-14T22:13:20Z");
+}
+
+TEST(FormatRfc3339Nano, AgreesWithGmtimeAcrossLeapDaysAndCenturies) {
+  // 1970-01-01, 2000-02-29 (a leap century), 2100-03-01 (not one), and a day-long stride.
+  for (int64_t secs : {int64_t(0), int64_t(951782400), int64_t(4107542400), int64_t(1709164799)}) {
+    for (int64_t step = 0; step < 400; ++step) {
+      const int64_t t = secs + step * 86399;
+      const time_t tt = static_cast<time_t>(t);
+      struct tm tm {};
+      ::gmtime_r(&tt, &tm);
+      char want[64];
+      const size_t n = ::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      ASSERT_EQ(formatRfc3339Nano(t * 1000000000), std::string(want, n)) << t;
+    }
+  }
 }
 
 TEST(FormatCriLine, WritesTimestampStreamTagAndText) {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+
 #include "runtime/bundle/container_config.h"
 #include "runtime/bundle/shim_protocol.h"
 #include "runtime/bundle/state_dir.h"
@@ -13,6 +15,7 @@
 #include "runtime/sandbox/namespace_pins.h"
 #include "runtime/sandbox/sandbox_files.h"
 #include "runtime/sys/capabilities.h"
+#include "runtime/sys/start_timeline.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -77,6 +80,33 @@ TEST(ShimProtocol, OkReportCarriesBothPids) {
   EXPECT_EQ(r.shimPid, 10);
   EXPECT_EQ(r.containerPid, 11);
   EXPECT_FALSE(r.error.has_value());
+}
+
+TEST(ShimProtocol, OkReportMayCarryTheShimsTimeline) {
+  const auto r =
+      parseShimReport(formatShimStarted(10) + formatShimOk(10, 11, "shim.a=1.000\nshim.b=0.5"));
+  EXPECT_TRUE(r.complete());
+  EXPECT_EQ(r.containerPid, 11);
+  EXPECT_EQ(r.timeline, "shim.a=1.000 shim.b=0.5");
+  EXPECT_FALSE(r.error.has_value());
+  EXPECT_EQ(parseShimReport(formatShimOk(10, 11)).timeline, "");
+}
+
+TEST(StartTimeline, FormatsEachStageInMillisecondsInOrder) {
+  StartTimeline t;
+  t.mark("one");
+  t.mark("two");
+  const std::string text = t.format("shim.");
+  EXPECT_THAT(text,
+              ::testing::MatchesRegex("shim\\.one=[0-9]+\\.[0-9]{3} shim\\.two=[0-9]+\\.[0-9]{3}"));
+  EXPECT_EQ(StartTimeline().format(), "");
+}
+
+TEST(StartTimeline, StagesPastTheLimitGoToTheLastOne) {
+  StartTimeline t;
+  for (size_t i = 0; i < StartTimeline::kMaxStages + 3; ++i) t.mark("s");
+  const std::string text = t.format();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '='), long(StartTimeline::kMaxStages));
 }
 
 TEST(ShimProtocol, StartedLineAloneIsIncompleteButNamesTheShim) {

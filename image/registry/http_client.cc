@@ -127,6 +127,8 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& req, BodySink* sink
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "podkeeper");
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "identity");
+  // Large reads: a layer arrives in ~30x fewer syscalls and writes than with the 16 KiB default.
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L << 10);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req.limits.connectTimeoutMs);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, req.limits.lowSpeedBytesPerSec);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req.limits.lowSpeedSeconds);

@@ -71,15 +71,24 @@ class FileBlobWriter final : public BlobWriter {
     if (written_ + static_cast<int64_t>(data.size()) > desc_.size)
       return fail(Error{EFBIG, "blob " + desc_.digest + ": more than the " +
                                    std::to_string(desc_.size) + " bytes its descriptor says"});
-    if (auto r = writeAll(fd_.get(), data, tmpPath_); !r)
-      return fail(r.error().context("blob " + desc_.digest));
     hash_.update(data);
     written_ += static_cast<int64_t>(data.size());
+    // Gathered into large writes: libcurl hands a body over 16 KiB at a time.
+    if (pending_.size() + data.size() > kWriteBuffer) {
+      if (auto r = flush(); !r) return r;
+    }
+    if (data.size() >= kWriteBuffer) {
+      if (auto r = writeAll(fd_.get(), data, tmpPath_); !r)
+        return fail(r.error().context("blob " + desc_.digest));
+    } else {
+      pending_.insert(pending_.end(), data.begin(), data.end());
+    }
     return {};
   }
 
   Result<void> commit() override {
     if (!fd_.valid()) return failMsg("blob " + desc_.digest + ": committed twice");
+    if (auto r = flush(); !r) return r;
     UniqueFd fd = std::move(fd_);
     if (written_ != desc_.size)
       return fail(Error{EIO, "blob " + desc_.digest + ": size " + std::to_string(written_) +
@@ -99,11 +108,22 @@ class FileBlobWriter final : public BlobWriter {
   int64_t written() const override { return written_; }
 
  private:
+  static constexpr size_t kWriteBuffer = 1 << 20;
+
+  Result<void> flush() {
+    if (pending_.empty()) return {};
+    auto r = writeAll(fd_.get(), pending_, tmpPath_);
+    pending_.clear();
+    if (!r) return fail(r.error().context("blob " + desc_.digest));
+    return {};
+  }
+
   Descriptor desc_;
   std::string tmpPath_;
   std::string finalPath_;
   UniqueFd fd_;
   Sha256 hash_;
+  std::vector<char> pending_;
   int64_t written_ = 0;
   bool committed_ = false;
 };

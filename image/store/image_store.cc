@@ -123,7 +123,8 @@ Result<StoredImage> ImageStore::addImage(const ImageReference& ref,
     if (!content_.has(layer.digest))
       return fail(
           Error{ENOENT, "image " + name + ": layer " + layer.digest + " is not in the store"});
-    if (auto r = snapshots_.unpack(img->chainIds[i], content_.blobPath(layer.digest), layer.digest);
+    if (auto r = snapshots_.unpack(img->chainIds[i], content_.blobPath(layer.digest), layer.digest,
+                                   img->config.diffIds[i]);
         !r)
       return fail(r.error().context("image " + name));
   }
@@ -146,6 +147,22 @@ Result<StoredImage> ImageStore::addImage(const ImageReference& ref,
   if (auto r = writeIndex(*images); !r) return fail(r.error().context("image " + name));
   return img;
 }
+
+Result<void> ImageStore::unpackLayer(const std::string& chainId, const Descriptor& layer,
+                                     const std::string& diffId) {
+  auto gc = FileLock::acquire(root_ + "/gc.lock", false);
+  if (!gc) return fail(gc.error());
+  return snapshots_.unpack(chainId, content_.blobPath(layer.digest), layer.digest, diffId);
+}
+
+Result<void> ImageStore::unpackLayerStream(const std::string& chainId, int layerFd,
+                                           const Descriptor& layer, const std::string& diffId) {
+  auto gc = FileLock::acquire(root_ + "/gc.lock", false);
+  if (!gc) return fail(gc.error());
+  return snapshots_.unpackStream(chainId, layerFd, layer.digest, diffId);
+}
+
+Result<FileLock> ImageStore::lease() const { return FileLock::acquire(root_ + "/gc.lock", false); }
 
 Result<StoredImage> ImageStore::load(const ImageRecord& record) const {
   auto img = resolveManifest(record.manifestDigest);

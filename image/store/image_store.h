@@ -15,6 +15,7 @@
 #include "image/oci/image_config.h"
 #include "image/oci/platform.h"
 #include "image/store/content_store.h"
+#include "image/store/file_lock.h"
 #include "image/store/image_index.h"
 #include "image/store/snapshots.h"
 
@@ -60,6 +61,17 @@ class ImageStore {
   // selects this node's platform) and config, unpacks each missing layer into its snapshot,
   // then records ref -> manifestDigest atomically. A reference with a digest must name it.
   Result<StoredImage> addImage(const ImageReference& ref, const std::string& manifestDigest);
+  // Unpacks one layer into the snapshot chainId unless it exists, from its blob or from a
+  // stream read to its end (a pull's download): both digests are checked on the bytes read
+  // (layer.digest compressed, diffId uncompressed) before the snapshot is put in place.
+  // Shares gc.lock like addImage, so removals wait.
+  Result<void> unpackLayer(const std::string& chainId, const Descriptor& layer,
+                           const std::string& diffId);
+  Result<void> unpackLayerStream(const std::string& chainId, int layerFd, const Descriptor& layer,
+                                 const std::string& diffId);
+  // Held by a pull from its first blob to addImage: removals and sweeps (exclusive gc.lock)
+  // wait, so what the pull has written but not yet recorded is not taken for an orphan.
+  Result<FileLock> lease() const;
   // The image a normalized reference names; nullopt when the store has no such reference.
   Result<std::optional<StoredImage>> find(const std::string& normalizedRef) const;
   Result<std::vector<ImageRecord>> list() const;

@@ -56,7 +56,16 @@ bool SnapshotStore::has(const std::string& chainId) const {
 }
 
 Result<void> SnapshotStore::unpack(const std::string& chainId, const std::string& blobPath,
-                                   const std::string& layerDigest) {
+                                   const std::string& layerDigest, const std::string& diffId) {
+  if (has(chainId)) return {};
+  UniqueFd blob(::open(blobPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!blob.valid()) return failSys(errno, "layer " + layerDigest + ": open " + blobPath);
+  return unpackStream(chainId, blob.get(), layerDigest, diffId);
+}
+
+Result<void> SnapshotStore::unpackStream(const std::string& chainId, int layerFd,
+                                         const std::string& layerDigest,
+                                         const std::string& diffId) {
   if (auto r = validateDigest(chainId); !r) return fail(r.error());
   if (has(chainId)) return {};
   const std::string staging = root_ + "/" + std::string(kStagingPrefix) +
@@ -66,16 +75,17 @@ Result<void> SnapshotStore::unpack(const std::string& chainId, const std::string
     (void)runtime::removeTree(staging);
     return fail(std::move(e));
   };
-  UniqueFd blob(::open(blobPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!blob.valid())
-    return cleanup(Error::sys(errno, "layer " + layerDigest + ": open " + blobPath));
   UniqueFd dir(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return cleanup(Error::sys(errno, "open " + staging));
-  auto stats = applyLayer(blob.get(), dir.get(), layerDigest);
+  auto stats = applyLayer(layerFd, dir.get(), layerDigest);
   if (!stats) return cleanup(stats.error());
   if (stats->digest != layerDigest)
-    return cleanup(Error{EIO, "layer digest mismatch: want " + layerDigest + ", got " +
-                                  stats->digest + " (the stored blob is corrupt)"});
+    return cleanup(
+        Error{EIO, "layer digest mismatch: want " + layerDigest + ", got " + stats->digest});
+  if (stats->diffId != diffId)
+    return cleanup(Error{EBADMSG, "layer " + layerDigest + ": uncompressed digest " +
+                                      stats->diffId + " is not " + diffId +
+                                      ", the image config's rootfs.diff_ids entry for it"});
   if (::syncfs(dir.get()) != 0) return cleanup(Error::sys(errno, "sync " + staging));
   dir.reset();
   const std::string target = path(chainId);

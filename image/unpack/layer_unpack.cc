@@ -46,6 +46,29 @@ la_ssize_t readCallback(archive*, void* data, const void** out) {
   }
 }
 
+// The uncompressed tar stream: a second archive (format "raw", every filter) decompresses the
+// layer, and the tar reader takes its blocks as they come, hashed for the diff ID.
+struct TarSource {
+  explicit TarSource(archive* d) : decompressor(d) {}
+  archive* decompressor;
+  Sha256 hash;
+  bool failed = false;
+};
+
+la_ssize_t tarReadCallback(archive*, void* data, const void** out) {
+  auto* src = static_cast<TarSource*>(data);
+  size_t len = 0;
+  la_int64_t offset = 0;
+  const int rc = archive_read_data_block(src->decompressor, out, &len, &offset);
+  if (rc == ARCHIVE_EOF) return 0;
+  if (rc != ARCHIVE_OK) {
+    src->failed = true;
+    return -1;
+  }
+  src->hash.update({static_cast<const char*>(*out), len});
+  return static_cast<la_ssize_t>(len);
+}
+
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -270,28 +293,46 @@ class Applier {
 }  // namespace
 
 Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest) {
+  std::unique_ptr<archive, ArchiveDeleter> raw(archive_read_new());
   std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
-  if (!a) return fail(Error{ENOMEM, "layer " + layerDigest + ": archive_read_new"});
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_filter_zstd(a.get());
-  archive_read_support_format_tar(a.get());
+  if (!raw || !a) return fail(Error{ENOMEM, "layer " + layerDigest + ": archive_read_new"});
+  archive_read_support_filter_gzip(raw.get());
+  archive_read_support_filter_zstd(raw.get());
+  archive_read_support_format_raw(raw.get());
   LayerSource src(layerFd);
-  if (archive_read_open(a.get(), &src, nullptr, readCallback, nullptr) != ARCHIVE_OK)
-    return fail(Error{EIO, "layer " + layerDigest + ": " + archive_error_string(a.get())});
+  archive_entry* e = nullptr;
+  if (archive_read_open(raw.get(), &src, nullptr, readCallback, nullptr) != ARCHIVE_OK ||
+      archive_read_next_header(raw.get(), &e) != ARCHIVE_OK) {
+    const int code = src.err != 0 ? src.err : EIO;
+    return fail(Error{code, "layer " + layerDigest + ": " + archive_error_string(raw.get())});
+  }
+  archive_read_support_format_tar(a.get());
+  TarSource tar(raw.get());
+  auto streamError = [&](archive* where) {
+    archive* culprit = tar.failed ? raw.get() : where;
+    const int code = src.err != 0 ? src.err : EIO;
+    const char* msg = archive_error_string(culprit);
+    return Error{code, "layer " + layerDigest + ": " + (msg ? msg : "unreadable stream")};
+  };
+  if (archive_read_open(a.get(), &tar, nullptr, tarReadCallback, nullptr) != ARCHIVE_OK)
+    return fail(streamError(a.get()));
   Applier applier(a.get(), targetDirFd, layerDigest);
   LayerUnpackStats stats;
-  archive_entry* e = nullptr;
   while (true) {
     const int rc = archive_read_next_header(a.get(), &e);
     if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      const int code = src.err != 0 ? src.err : EIO;
-      return fail(Error{code, "layer " + layerDigest + ": " + archive_error_string(a.get())});
-    }
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return fail(streamError(a.get()));
     if (auto r = applier.apply(e, stats); !r) return fail(r.error());
   }
   if (auto r = applier.finish(); !r) return fail(r.error());
-  // Drain what follows the end-of-archive blocks, so the digest covers the whole blob.
+  // Drain what follows the end-of-archive blocks (the tar's padding, then the compressed
+  // stream's end), so both digests cover the whole stream.
+  while (true) {
+    const void* buf = nullptr;
+    const la_ssize_t n = tarReadCallback(a.get(), &tar, &buf);
+    if (n < 0) return fail(streamError(raw.get()));
+    if (n == 0) break;
+  }
   std::vector<char> rest(kReadBlock);
   while (true) {
     const ssize_t n = ::read(layerFd, rest.data(), rest.size());
@@ -301,6 +342,7 @@ Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::str
     src.hash.update({rest.data(), static_cast<size_t>(n)});
   }
   stats.digest = src.hash.finish();
+  stats.diffId = tar.hash.finish();
   return stats;
 }
 

@@ -17,6 +17,7 @@ namespace podkeeper::image {
 
 struct LayerUnpackStats {
   std::string digest;  // sha256 of the bytes read (the compressed blob)
+  std::string diffId;  // sha256 of the uncompressed tar stream (the config's rootfs.diff_ids)
   uint64_t entries = 0;
   uint64_t bytes = 0;  // file data written
 };

@@ -21,6 +21,7 @@ using testing::TestImage;
 using testing::writeImage;
 
 ImageReference imageRef(const std::string& s) { return *parseImageReference(s); }
+constexpr const char* kGzipLayer = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 class ImageStoreTest : public ::testing::Test {
  protected:
@@ -52,6 +53,32 @@ TEST_F(ImageStoreTest, AddImageUnpacksLayersAndRecordsTheReference) {
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->manifestDigest, w.manifestDigest);
   EXPECT_FALSE(*store_->find("docker.io/library/other:1"));
+}
+
+TEST_F(ImageStoreTest, AGzipLayerIsCheckedAgainstItsDiffIdAndAMismatchNamesTheLayer) {
+  const auto plain = buildTar({{.name = "etc/app.conf", .data = "conf"}});
+  const auto gz =
+      buildTar({{.name = "etc/app.conf", .data = "conf"}}, testing::LayerCompression::kGzip);
+  const auto good =
+      writeImage(store_->content(),
+                 {.layers = {gz}, .diffIds = {sha256Digest(plain)}, .layerMediaType = kGzipLayer});
+  auto img = store_->addImage(imageRef("good:1"), good.manifestDigest);
+  ASSERT_TRUE(img) << img.error().message;
+  // The compressed digest where the uncompressed one belongs (a builder's classic mistake).
+  const auto bad = writeImage(
+      store_->content(), {.layers = {buildTar({{.name = "x"}}, testing::LayerCompression::kGzip)},
+                          .layerMediaType = kGzipLayer});
+  auto r = store_->addImage(imageRef("bad:1"), bad.manifestDigest);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EBADMSG);
+  EXPECT_NE(r.error().message.find("layer " + bad.layerDigests[0] + ": uncompressed digest"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(*store_->find("docker.io/library/bad:1"));
+  EXPECT_EQ(store_->snapshots().list()->size(), 1u);  // good's only; no staging left either
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(store_->snapshots().root()),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST_F(ImageStoreTest, ImagesShareTheSnapshotOfACommonBaseLayerUntilTheLastGoes) {

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "image/oci/digest.h"
 #include "image/registry/image_puller.h"
+#include "tests/integration/image/layer_builder.h"
 #include "tests/support/scripted_http_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_registry.h"
@@ -21,10 +22,12 @@ using support::ScriptedReply;
 using support::ScriptedRequest;
 using support::TempDir;
 
+// No image, no layer blob, and nothing in snapshots/ (not even a staging directory).
 bool storeHasNoImageAndNoLayer(ImageStore& store, const std::string& ref,
                                const std::string& layerDigest) {
   auto found = store.find(ref);
-  return found && !found->has_value() && !store.content().has(layerDigest);
+  return found && !found->has_value() && !store.content().has(layerDigest) &&
+         std::filesystem::is_empty(store.snapshots().root());
 }
 
 struct ImagePullTest : ::testing::Test {
@@ -119,6 +122,28 @@ TEST_F(ImagePullTest, ALayerWhoseBytesDoNotMatchItsDigestLeavesNoImageAndNoBlob)
   EXPECT_NE(r.error().message.find("digest mismatch"), std::string::npos) << r.error().message;
   EXPECT_EQ(pullErrorReason(r.error()), "digest_mismatch");
   EXPECT_TRUE(storeHasNoImageAndNoLayer(*store, s.host() + "/evil/app:1", img.layerDigest));
+}
+
+TEST_F(ImagePullTest, ALayerWhoseUncompressedDigestIsNotItsDiffIdFailsNamingTheLayer) {
+  ScriptedImage img;  // its config's diff_ids entry is sha256:000...
+  img.layerBody =
+      testing::buildTar({{.name = "etc/hello", .data = "hi\n"}}, testing::LayerCompression::kGzip);
+  img.layerDigest = sha256Digest(img.layerBody);
+  img.layerSize = static_cast<int64_t>(img.layerBody.size());
+  ScriptedHttpServer s([&](const ScriptedRequest& r) { return img.reply(r); });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "evil/diffid", "1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EBADMSG);
+  EXPECT_NE(r.error().message.find("layer " + img.layerDigest + ": uncompressed digest sha256:"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("rootfs.diff_ids"), std::string::npos) << r.error().message;
+  auto found = store->find(s.host() + "/evil/diffid:1");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+  EXPECT_TRUE(std::filesystem::is_empty(store->snapshots().root()));
 }
 
 TEST_F(ImagePullTest, ALayerBiggerThanTheFreeSpaceIsRefusedBeforeItIsWrittenNamingWhy) {

@@ -140,7 +140,10 @@ std::string pullErrorReason(const Error& e) {
     case ETIMEDOUT:
       return "timeout";
     case EPROTO:
-      return e.message.find("SSL") != std::string::npos ? "tls" : "other";
+      return e.message.find("SSL") != std::string::npos ||
+                     e.message.find("TLS") != std::string::npos
+                 ? "tls"
+                 : "other";
     case EIO:
       return e.message.find("digest mismatch") != std::string::npos ? "digest_mismatch" : "network";
     default:

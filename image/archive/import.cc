@@ -294,6 +294,9 @@ Result<std::vector<StoredImage>> importImages(ImageStore& store, const std::stri
                                               const std::string& name) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return failSys(errno, "import " + path);
+  // Blobs written before addImage records them are not swept meanwhile.
+  auto lease = store.lease();
+  if (!lease) return fail(lease.error());
   if (S_ISDIR(st.st_mode)) return importOciDirectory(store, path, name);
   std::string indexJson, dockerManifest;
   auto scan =

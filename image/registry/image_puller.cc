@@ -172,6 +172,9 @@ Result<std::string> ImagePuller::storeManifest(const ImageReference& ref,
 
 Result<PullResult> ImagePuller::pull(const ImageReference& ref, const PullOptions& options) {
   const std::string name = ref.normalized();
+  // Nothing this pull writes is swept as an orphan before addImage records it.
+  auto lease = store_.lease();
+  if (!lease) return fail(lease.error());
   std::string body, mediaType;
   auto top =
       storeManifest(ref, ref.digest.empty() ? ref.tag : ref.digest, ref.digest, body, mediaType);
@@ -195,9 +198,6 @@ Result<PullResult> ImagePuller::pull(const ImageReference& ref, const PullOption
   PullResult out;
   out.sizeBytes = manifest->config.size;
   for (const auto& l : manifest->layers) out.sizeBytes += l.size;
-  // Nothing this pull writes is swept as an orphan before addImage records it.
-  auto lease = store_.lease();
-  if (!lease) return fail(lease.error());
   // The config first: its diff IDs name the layers' snapshots, so each layer is unpacked as
   // it downloads, all of them in parallel.
   std::mutex progressMu;

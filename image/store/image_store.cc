@@ -253,6 +253,41 @@ Result<RemoveResult> ImageStore::remove(const std::vector<std::string>& refs) {
   return out;
 }
 
+Result<SweepResult> ImageStore::sweep() {
+  auto gc = FileLock::acquire(root_ + "/gc.lock", true);
+  if (!gc) return fail(gc.error());
+  SweepResult out;
+  auto ingest = content_.removeStaleIngest(false);
+  if (!ingest) return fail(ingest.error());
+  auto staging = snapshots_.removeStaleStaging(false);
+  if (!staging) return fail(staging.error());
+  out.partial = *ingest + *staging;
+  auto images = list();
+  if (!images) return fail(images.error());
+  std::set<std::string> usedBlobs, usedSnapshots;
+  for (const auto& r : *images) {
+    auto img = resolveManifest(r.manifestDigest);
+    if (!img) return out;
+    usedBlobs.insert(img->blobs.begin(), img->blobs.end());
+    usedSnapshots.insert(img->chainIds.begin(), img->chainIds.end());
+  }
+  auto snapshots = snapshots_.list();
+  if (!snapshots) return fail(snapshots.error());
+  for (const auto& c : *snapshots)
+    if (!usedSnapshots.contains(c)) {
+      if (auto r = snapshots_.remove(c); !r) return fail(r.error());
+      ++out.snapshots;
+    }
+  auto blobs = content_.list();
+  if (!blobs) return fail(blobs.error());
+  for (const auto& b : *blobs)
+    if (!usedBlobs.contains(b)) {
+      if (auto r = content_.removeBlob(b); !r) return fail(r.error());
+      ++out.blobs;
+    }
+  return out;
+}
+
 std::vector<std::string> ImageStore::lowerDirs(const StoredImage& image) const {
   std::vector<std::string> out;
   for (auto it = image.chainIds.rbegin(); it != image.chainIds.rend(); ++it)

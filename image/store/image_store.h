@@ -40,6 +40,12 @@ struct StoredImage {
   std::vector<std::string> blobs;     // every blob the image uses (index, manifest, config, layers)
 };
 
+struct SweepResult {
+  size_t blobs = 0;      // blobs no image uses
+  size_t snapshots = 0;  // snapshots no image uses
+  size_t partial = 0;    // ingest files and staging directories of writers that are gone
+};
+
 struct RemoveResult {
   std::vector<std::string> removedImages;
   size_t removedSnapshots = 0;
@@ -81,6 +87,11 @@ class ImageStore {
   Result<void> markUsed(const std::map<std::string, int64_t>& lastUsed);
   // Removes references, then the snapshots and blobs no remaining image uses.
   Result<RemoveResult> remove(const std::vector<std::string>& normalizedRefs);
+  // Removes what failed or killed pulls and imports left: blobs and snapshots no recorded image
+  // uses, and half-written ones whose process is gone. Holds gc.lock alone, so it waits for
+  // pulls (they hold a lease) and what they wrote but not yet recorded is never swept. When an
+  // image cannot be read, nothing but the half-written is removed.
+  Result<SweepResult> sweep();
   // The overlay lower directories of an image, top layer first.
   std::vector<std::string> lowerDirs(const StoredImage& image) const;
 

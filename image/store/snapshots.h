@@ -27,6 +27,8 @@ class SnapshotStore {
   Result<void> unpackStream(const std::string& chainId, int layerFd, const std::string& layerDigest,
                             const std::string& diffId);
   Result<void> remove(const std::string& chainId);
+  // Removes staging directories no live unpack owns (as ContentStore::removeStaleIngest).
+  Result<size_t> removeStaleStaging(bool ownToo) const;
   // The chain IDs present.
   Result<std::vector<std::string>> list() const;
   const std::string& root() const { return root_; }

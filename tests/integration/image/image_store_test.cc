@@ -131,6 +131,37 @@ TEST_F(ImageStoreTest, StagingLeftByACrashIsRemovedAtOpen) {
   EXPECT_FALSE(std::filesystem::exists(staging));
 }
 
+TEST_F(ImageStoreTest, SweepRemovesWhatFailedPullsLeftAndKeepsEveryImage) {
+  const auto w =
+      writeImage(store_->content(), {.layers = {kBase, buildTar({{.name = "etc/app.conf"}})}});
+  ASSERT_TRUE(store_->addImage(imageRef("app:1"), w.manifestDigest));
+  // A pull that died after a blob and a snapshot, and one killed mid-write (pid gone).
+  const std::string orphan = buildTar({{.name = "orphan"}});
+  const Descriptor layer{"application/vnd.oci.image.layer.v1.tar", sha256Digest(orphan),
+                         static_cast<int64_t>(orphan.size())};
+  ASSERT_TRUE(store_->content().writeBlob(layer, orphan));
+  ASSERT_TRUE(store_->unpackLayer(layer.digest, layer, layer.digest));
+  const std::string deadPid = "999999999";
+  std::ofstream(store_->content().root() + "/ingest/" + std::string(64, 'a') + "." + deadPid + ".1")
+      << "half a blob";
+  std::filesystem::create_directories(store_->snapshots().root() + "/.staging-" + deadPid +
+                                      "-1/half/applied");
+  auto swept = store_->sweep();
+  ASSERT_TRUE(swept) << swept.error().message;
+  EXPECT_EQ(swept->blobs, 1u);
+  EXPECT_EQ(swept->snapshots, 1u);
+  EXPECT_EQ(swept->partial, 2u);
+  EXPECT_FALSE(store_->content().has(layer.digest));
+  EXPECT_FALSE(store_->snapshots().has(layer.digest));
+  EXPECT_TRUE(std::filesystem::is_empty(store_->content().root() + "/ingest"));
+  auto found = store_->find("docker.io/library/app:1");  // loads it, its snapshots checked
+  ASSERT_TRUE(found && *found) << (found ? "" : found.error().message);
+  EXPECT_EQ(store_->snapshots().list()->size(), 2u);
+  auto again = store_->sweep();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->blobs + again->snapshots + again->partial, 0u);
+}
+
 TEST_F(ImageStoreTest, MissingLayerBlobIsAnErrorAndNoReference) {
   const auto w = writeImage(store_->content(), {.layers = {kBase}});
   ASSERT_TRUE(store_->content().removeBlob(w.layerDigests[0]));

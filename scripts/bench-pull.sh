@@ -2,7 +2,8 @@
 # Pull + unpack of a ~100 MiB multi-layer image (4 layers of random data and busybox, built
 # offline with umoci) from a docker-registry on 127.0.0.1, against `skopeo copy docker://...
 # oci:DIR` + `umoci raw unpack` in the same run, cold (empty store) and warm (every layer
-# present), and the `tar -x` floor of the same layers. Prints medians and ratios.
+# present), podman pull (overlay driver, its own storage root) when podman is installed, and
+# the `tar -x` floor of the same layers. Prints medians and ratios of the same run.
 #   scripts/bench-pull.sh [RUNS]          (default 5; PODKEEPER=path/to/podkeeper)
 set -eu
 RUNS=${1:-5}
@@ -59,6 +60,12 @@ timeit() {  # prints seconds of "$@"
 }
 
 : >"$TMP/pk-cold"; : >"$TMP/pk-warm"; : >"$TMP/sk-cold"; : >"$TMP/sk-warm"; : >"$TMP/tar"
+: >"$TMP/pm-cold"; : >"$TMP/pm-warm"
+PODMAN=$(command -v podman || true)
+pm() {
+  "$PODMAN" --root "$TMP/pm/root" --runroot "$TMP/pm/run" --storage-driver overlay pull -q \
+    --tls-verify=false "$HOST/bench/big:1"
+}
 for r in $(seq "$RUNS"); do
   rm -rf "$TMP/pk"
   timeit "$PODKEEPER" image pull --image-dir "$TMP/pk" --insecure-registry "$HOST" "$HOST/bench/big:1" >>"$TMP/pk-cold"
@@ -75,6 +82,11 @@ for r in $(seq "$RUNS"); do
     mkdir -p "$TMP/tar-root" && for f in "$TMP"/gz/*.tar.gz; do tar -xzf "$f" -C "$TMP/tar-root"; done
   }
   timeit floor >>"$TMP/tar"
+  if [ -n "$PODMAN" ]; then
+    rm -rf "$TMP/pm"  # images only, no container: nothing is mounted
+    timeit pm >>"$TMP/pm-cold"
+    timeit pm >>"$TMP/pm-warm"
+  fi
 done
 
 PK_COLD=$(median <"$TMP/pk-cold"); PK_WARM=$(median <"$TMP/pk-warm")
@@ -83,6 +95,15 @@ printf '%-34s %10s\n' "median of $RUNS runs (~100 MiB, 5 layers)" seconds
 printf '%-34s %10.3f\n' "podkeeper image pull, cold" "$PK_COLD" "podkeeper image pull, warm" "$PK_WARM" \
   "skopeo copy + umoci raw unpack, cold" "$SK_COLD" "skopeo copy + umoci raw unpack, warm" "$SK_WARM" \
   "tar -xzf floor" "$TAR"
+if [ -n "$PODMAN" ]; then
+  PM_COLD=$(median <"$TMP/pm-cold"); PM_WARM=$(median <"$TMP/pm-warm")
+  printf '%-34s %10.3f\n' "podman pull, cold" "$PM_COLD" "podman pull, warm" "$PM_WARM"
+  printf 'ratio podkeeper/podman: cold %.2fx, warm %.2fx\n' \
+    "$(awk -v a="$PK_COLD" -v b="$PM_COLD" 'BEGIN {print a / b}')" \
+    "$(awk -v a="$PK_WARM" -v b="$PM_WARM" 'BEGIN {print a / b}')"
+else
+  echo "podman: not installed"
+fi
 printf 'ratio podkeeper/skopeo+umoci: cold %.2fx, warm %.2fx; podkeeper cold / tar floor: %.2fx\n' \
   "$(awk -v a="$PK_COLD" -v b="$SK_COLD" 'BEGIN {print a / b}')" \
   "$(awk -v a="$PK_WARM" -v b="$SK_WARM" 'BEGIN {print a / b}')" \

@@ -69,6 +69,12 @@ la_ssize_t tarReadCallback(archive*, void* data, const void** out) {
   return static_cast<la_ssize_t>(len);
 }
 
+// libarchive's message, which can be null (a reader fed by a failing callback has none).
+std::string errorText(archive* a, std::string_view otherwise = "unreadable layer stream") {
+  const char* msg = archive_error_string(a);
+  return msg != nullptr ? std::string(msg) : std::string(otherwise);
+}
+
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -80,8 +86,9 @@ struct DirTimes {
 
 class Applier {
  public:
-  Applier(archive* a, int rootFd, const std::string& layer)
-      : a_(a), rootFd_(rootFd), layer_(layer) {}
+  // `raw` is the decompressor feeding `a`: its error explains a broken stream.
+  Applier(archive* a, archive* raw, int rootFd, const std::string& layer)
+      : a_(a), raw_(raw), rootFd_(rootFd), layer_(layer) {}
 
   Result<void> apply(archive_entry* e, LayerUnpackStats& stats) {
     const char* rawName = archive_entry_pathname(e);
@@ -197,8 +204,7 @@ class Applier {
     while (true) {
       const int rc = archive_read_data_block(a_, &buf, &len, &offset);
       if (rc == ARCHIVE_EOF) break;
-      if (rc != ARCHIVE_OK)
-        return fail(Error{EIO, std::string("read: ") + archive_error_string(a_)});
+      if (rc != ARCHIVE_OK) return fail(Error{EIO, "read: " + errorText(a_, errorText(raw_))});
       const char* p = static_cast<const char*>(buf);
       off_t at = offset;
       while (len > 0) {
@@ -284,6 +290,7 @@ class Applier {
   }
 
   archive* a_;
+  archive* raw_;
   int rootFd_;
   const std::string& layer_;
   std::string name_;
@@ -304,19 +311,18 @@ Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::str
   if (archive_read_open(raw.get(), &src, nullptr, readCallback, nullptr) != ARCHIVE_OK ||
       archive_read_next_header(raw.get(), &e) != ARCHIVE_OK) {
     const int code = src.err != 0 ? src.err : EIO;
-    return fail(Error{code, "layer " + layerDigest + ": " + archive_error_string(raw.get())});
+    return fail(Error{code, "layer " + layerDigest + ": " + errorText(raw.get())});
   }
   archive_read_support_format_tar(a.get());
   TarSource tar(raw.get());
   auto streamError = [&](archive* where) {
     archive* culprit = tar.failed ? raw.get() : where;
     const int code = src.err != 0 ? src.err : EIO;
-    const char* msg = archive_error_string(culprit);
-    return Error{code, "layer " + layerDigest + ": " + (msg ? msg : "unreadable stream")};
+    return Error{code, "layer " + layerDigest + ": " + errorText(culprit)};
   };
   if (archive_read_open(a.get(), &tar, nullptr, tarReadCallback, nullptr) != ARCHIVE_OK)
     return fail(streamError(a.get()));
-  Applier applier(a.get(), targetDirFd, layerDigest);
+  Applier applier(a.get(), raw.get(), targetDirFd, layerDigest);
   LayerUnpackStats stats;
   while (true) {
     const int rc = archive_read_next_header(a.get(), &e);

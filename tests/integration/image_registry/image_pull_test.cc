@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "common/clock.h"
 #include "image/oci/digest.h"
@@ -144,6 +146,87 @@ TEST_F(ImagePullTest, ALayerWhoseUncompressedDigestIsNotItsDiffIdFailsNamingTheL
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
   EXPECT_TRUE(std::filesystem::is_empty(store->snapshots().root()));
+}
+
+// A layer of incompressible data, larger than what the download tees to its unpack at once.
+struct BigLayer {
+  std::string data = [] {
+    std::string d(700 << 10, '\0');
+    uint32_t x = 12345;
+    for (auto& c : d) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+    return d;
+  }();
+  std::string tar = testing::buildTar({{.name = "data/blob", .data = data}});
+  std::string gz =
+      testing::buildTar({{.name = "data/blob", .data = data}}, testing::LayerCompression::kGzip);
+  ScriptedImage image() const {
+    ScriptedImage img;
+    img.config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+                 sha256Digest(tar) + R"("]}})";
+    img.layerBody = gz;
+    img.layerDigest = sha256Digest(gz);
+    img.layerSize = static_cast<int64_t>(gz.size());
+    return img;
+  }
+};
+
+std::string fileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The unpack reads the bytes as they arrive: a transfer broken mid-layer and resumed with a
+// Range continues the same stream; one the server restarts from 0 ends it and the layer is
+// unpacked from the committed blob. Either way the snapshot is whole and right.
+TEST_F(ImagePullTest, ALayerWhoseTransferBreaksIsResumedAndUnpackedWhole) {
+  BigLayer big;
+  const ScriptedImage img = big.image();
+  int layerCalls = 0;
+  ScriptedHttpServer s([&](const ScriptedRequest& r) {
+    if (!r.target.ends_with(img.layerDigest)) return img.reply(r);
+    ++layerCalls;
+    auto range = r.headers.find("range");
+    if (range == r.headers.end())
+      return ScriptedReply{
+          .status = 200, .headers = {}, .body = img.layerBody, .sendBytes = 400000};
+    const size_t from = std::stoul(range->second.substr(6));
+    return ScriptedReply{
+        .status = 206,
+        .headers = {{"Content-Range", "bytes " + std::to_string(from) + "-" +
+                                          std::to_string(img.layerBody.size() - 1) + "/" +
+                                          std::to_string(img.layerBody.size())}},
+        .body = img.layerBody.substr(from)};
+  });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "big/resumed", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(layerCalls, 2);
+  EXPECT_EQ(fileText(store->lowerDirs(r->image).front() + "/data/blob"), big.data);
+}
+
+TEST_F(ImagePullTest, ALayerFetchedAgainWholeAfterABreakIsUnpackedFromItsBlob) {
+  BigLayer big;
+  const ScriptedImage img = big.image();
+  int layerCalls = 0;
+  ScriptedHttpServer s([&](const ScriptedRequest& r) {
+    if (!r.target.ends_with(img.layerDigest)) return img.reply(r);
+    return ScriptedReply{.status = 200,
+                         .headers = {},
+                         .body = img.layerBody,
+                         .sendBytes = ++layerCalls == 1 ? 400000 : SIZE_MAX};
+  });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "big/again", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(layerCalls, 2);
+  EXPECT_EQ(fileText(store->lowerDirs(r->image).front() + "/data/blob"), big.data);
+  // Nothing half-unpacked stays beside the snapshot.
+  EXPECT_EQ(store->snapshots().list()->size(), 1u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(store->snapshots().root()),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST_F(ImagePullTest, ALayerBiggerThanTheFreeSpaceIsRefusedBeforeItIsWrittenNamingWhy) {

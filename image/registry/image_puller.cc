@@ -84,6 +84,10 @@ class WriterTarget final : public BlobTarget {
   std::vector<char> pending_;
 };
 
+// Layers unpack in parallel, so above the base the lowers may not be there yet: a layer that
+// needs them (a parent directory it does not list) is left for addImage, which goes base first.
+LowerLayers lowersOf(const LayerPlan& layer) { return LowerLayers{layer.base, {}}; }
+
 // An unpack of a layer from the bytes a download tees to it, on its own thread. finish() ends
 // the stream and waits: success means the snapshot is in place, checked on those bytes.
 class StreamUnpack {
@@ -99,7 +103,8 @@ class StreamUnpack {
     ::setsockopt(writeEnd.get(), SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
     auto u = std::unique_ptr<StreamUnpack>(new StreamUnpack());
     u->thread_ = std::jthread([&store, layer, fd = std::move(readEnd), self = u.get()] {
-      self->result_ = store.unpackLayerStream(layer.chainId, fd.get(), layer.blob, layer.diffId);
+      self->result_ = store.unpackLayerStream(layer.chainId, fd.get(), layer.blob, layer.diffId,
+                                              lowersOf(layer));
       char sink[1 << 16];  // the writer never blocks on a reader that gave up
       while (::read(fd.get(), sink, sizeof sink) > 0) {
       }
@@ -218,7 +223,7 @@ Result<PullResult> ImagePuller::pull(const ImageReference& ref, const PullOption
   const auto chains = chainIds(config->diffIds);
   std::vector<LayerPlan> layers;
   for (size_t i = 0; i < manifest->layers.size(); ++i)
-    layers.push_back({manifest->layers[i], chains[i], config->diffIds[i]});
+    layers.push_back({manifest->layers[i], chains[i], config->diffIds[i], i == 0});
   auto fetched = fetchLayers(ref, layers, options, progressMu);
   if (!fetched) return fail(fetched.error().context(name));
   out.downloadedBytes += *fetched;
@@ -253,7 +258,8 @@ Result<int64_t> ImagePuller::fetchLayers(const ImageReference& ref,
         r = fetchBlob(ref, l.blob, options, progressMu, &l);
         if (r) bytes += l.blob.size;
       }
-      if (r) r = store_.unpackLayer(l.chainId, l.blob, l.diffId);  // no-op once unpacked
+      if (r) r = store_.unpackLayer(l.chainId, l.blob, l.diffId, lowersOf(l));  // no-op once there
+      if (!r && r.error().code == EAGAIN) r = {};  // needs its lowers: addImage, base first
       if (!r) {
         std::lock_guard lock(mu);
         if (!firstError) firstError = r.error();

@@ -47,6 +47,7 @@ struct LayerPlan {
   Descriptor blob;
   std::string chainId;
   std::string diffId;
+  bool base = false;  // the first layer: nothing below it to wait for
 };
 
 class ImagePuller {

@@ -123,8 +123,10 @@ Result<StoredImage> ImageStore::addImage(const ImageReference& ref,
     if (!content_.has(layer.digest))
       return fail(
           Error{ENOENT, "image " + name + ": layer " + layer.digest + " is not in the store"});
+    LowerLayers lowers;  // base first here, so every lower is in place
+    for (size_t j = i; j-- > 0;) lowers.dirs.push_back(snapshots_.path(img->chainIds[j]));
     if (auto r = snapshots_.unpack(img->chainIds[i], content_.blobPath(layer.digest), layer.digest,
-                                   img->config.diffIds[i]);
+                                   img->config.diffIds[i], lowers);
         !r)
       return fail(r.error().context("image " + name));
   }
@@ -149,17 +151,18 @@ Result<StoredImage> ImageStore::addImage(const ImageReference& ref,
 }
 
 Result<void> ImageStore::unpackLayer(const std::string& chainId, const Descriptor& layer,
-                                     const std::string& diffId) {
+                                     const std::string& diffId, const LowerLayers& lowers) {
   auto gc = FileLock::acquire(root_ + "/gc.lock", false);
   if (!gc) return fail(gc.error());
-  return snapshots_.unpack(chainId, content_.blobPath(layer.digest), layer.digest, diffId);
+  return snapshots_.unpack(chainId, content_.blobPath(layer.digest), layer.digest, diffId, lowers);
 }
 
 Result<void> ImageStore::unpackLayerStream(const std::string& chainId, int layerFd,
-                                           const Descriptor& layer, const std::string& diffId) {
+                                           const Descriptor& layer, const std::string& diffId,
+                                           const LowerLayers& lowers) {
   auto gc = FileLock::acquire(root_ + "/gc.lock", false);
   if (!gc) return fail(gc.error());
-  return snapshots_.unpackStream(chainId, layerFd, layer.digest, diffId);
+  return snapshots_.unpackStream(chainId, layerFd, layer.digest, diffId, lowers);
 }
 
 Result<FileLock> ImageStore::lease() const { return FileLock::acquire(root_ + "/gc.lock", false); }

@@ -70,11 +70,13 @@ class ImageStore {
   // Unpacks one layer into the snapshot chainId unless it exists, from its blob or from a
   // stream read to its end (a pull's download): both digests are checked on the bytes read
   // (layer.digest compressed, diffId uncompressed) before the snapshot is put in place.
-  // Shares gc.lock like addImage, so removals wait.
+  // Shares gc.lock like addImage, so removals wait. `lowers` as applyLayer takes them: a
+  // layer unpacked before its lowers fails with EAGAIN when it needs them, and addImage (which
+  // goes base first) unpacks it then.
   Result<void> unpackLayer(const std::string& chainId, const Descriptor& layer,
-                           const std::string& diffId);
+                           const std::string& diffId, const LowerLayers& lowers = {});
   Result<void> unpackLayerStream(const std::string& chainId, int layerFd, const Descriptor& layer,
-                                 const std::string& diffId);
+                                 const std::string& diffId, const LowerLayers& lowers = {});
   // Held by a pull from its first blob to addImage: removals and sweeps (exclusive gc.lock)
   // wait, so what the pull has written but not yet recorded is not taken for an orphan.
   Result<FileLock> lease() const;

@@ -64,16 +64,17 @@ bool SnapshotStore::has(const std::string& chainId) const {
 }
 
 Result<void> SnapshotStore::unpack(const std::string& chainId, const std::string& blobPath,
-                                   const std::string& layerDigest, const std::string& diffId) {
+                                   const std::string& layerDigest, const std::string& diffId,
+                                   const LowerLayers& lowers) {
   if (has(chainId)) return {};
   UniqueFd blob(::open(blobPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!blob.valid()) return failSys(errno, "layer " + layerDigest + ": open " + blobPath);
-  return unpackStream(chainId, blob.get(), layerDigest, diffId);
+  return unpackStream(chainId, blob.get(), layerDigest, diffId, lowers);
 }
 
 Result<void> SnapshotStore::unpackStream(const std::string& chainId, int layerFd,
-                                         const std::string& layerDigest,
-                                         const std::string& diffId) {
+                                         const std::string& layerDigest, const std::string& diffId,
+                                         const LowerLayers& lowers) {
   if (auto r = validateDigest(chainId); !r) return fail(r.error());
   if (has(chainId)) return {};
   const std::string staging = root_ + "/" + std::string(kStagingPrefix) +
@@ -85,7 +86,7 @@ Result<void> SnapshotStore::unpackStream(const std::string& chainId, int layerFd
   };
   UniqueFd dir(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return cleanup(Error::sys(errno, "open " + staging));
-  auto stats = applyLayer(layerFd, dir.get(), layerDigest);
+  auto stats = applyLayer(layerFd, dir.get(), layerDigest, lowers);
   if (!stats) return cleanup(stats.error());
   if (stats->digest != layerDigest)
     return cleanup(

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "image/unpack/layer_unpack.h"
 
 // One unpacked directory per layer, keyed by the layer's chain ID (containerd's overlayfs
 // snapshotter): <root>/<chain hex>, shared by every image whose layers chain the same way.
@@ -22,10 +23,11 @@ class SnapshotStore {
   // uncompressed tar to diffId (the image config's rootfs.diff_ids entry); on a mismatch the
   // snapshot is discarded, never put in place.
   Result<void> unpack(const std::string& chainId, const std::string& blobPath,
-                      const std::string& layerDigest, const std::string& diffId);
+                      const std::string& layerDigest, const std::string& diffId,
+                      const LowerLayers& lowers = {});
   // The same from a stream read to its end (a pipe fed as the blob downloads).
   Result<void> unpackStream(const std::string& chainId, int layerFd, const std::string& layerDigest,
-                            const std::string& diffId);
+                            const std::string& diffId, const LowerLayers& lowers = {});
   Result<void> remove(const std::string& chainId);
   // Removes staging directories no live unpack owns (as ContentStore::removeStaleIngest).
   Result<size_t> removeStaleStaging(bool ownToo) const;

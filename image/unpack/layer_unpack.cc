@@ -87,8 +87,12 @@ struct DirTimes {
 class Applier {
  public:
   // `raw` is the decompressor feeding `a`: its error explains a broken stream.
-  Applier(archive* a, archive* raw, int rootFd, const std::string& layer)
-      : a_(a), raw_(raw), rootFd_(rootFd), layer_(layer) {}
+  Applier(archive* a, archive* raw, int rootFd, const std::string& layer, const LowerLayers& lowers)
+      : a_(a), raw_(raw), rootFd_(rootFd), layer_(layer), lowersKnown_(lowers.known) {
+    for (const auto& d : lowers.dirs)
+      if (UniqueFd fd(::open(d.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)); fd.valid())
+        lowers_.push_back(std::move(fd));
+  }
 
   Result<void> apply(archive_entry* e, LayerUnpackStats& stats) {
     const char* rawName = archive_entry_pathname(e);
@@ -98,7 +102,11 @@ class Applier {
     if (parts->empty()) return {};  // the layer root itself
     const std::string base = parts->back();
     parts->pop_back();
-    auto parent = openParent(rootFd_, *parts, true);
+    auto parent = openParent(
+        rootFd_, *parts, true,
+        [this](int dirFd, const std::string& name, const std::vector<std::string>& path) {
+          return impliedDir(dirFd, name, path);
+        });
     if (!parent) return fail(refuse(parent.error()));
 
     const Whiteout wh = classifyWhiteout(base);
@@ -148,6 +156,29 @@ class Applier {
  private:
   Error refuse(const Error& e) const {
     return Error{e.code, "layer " + layer_ + ": entry \"" + name_ + "\": " + e.message};
+  }
+
+  // A parent the layer does not list, just made 0755 root: the first lower layer that has
+  // the directory gives its mode, owner and times, as containerd's mkparent does.
+  Result<void> impliedDir(int parentFd, const std::string& name,
+                          const std::vector<std::string>& path) {
+    if (!lowersKnown_)
+      return fail(Error{EAGAIN, "a parent directory it does not list needs its lower layers"});
+    for (const auto& lower : lowers_) {
+      auto from = openBeneath(lower.get(), path, O_PATH | O_DIRECTORY);
+      if (!from) continue;  // not there (or not a plain directory): the next lower
+      struct stat st {};
+      if (::fstat(from->get(), &st) != 0) return failSys(errno, "stat lower directory");
+      UniqueFd made(
+          ::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!made.valid()) return failSys(errno, "open made directory");
+      if (::fchown(made.get(), st.st_uid, st.st_gid) != 0) return failSys(errno, "chown");
+      if (::fchmod(made.get(), st.st_mode & 07777) != 0) return failSys(errno, "chmod");
+      DirTimes t{path, {st.st_atim, st.st_mtim}};
+      dirTimes_.push_back(std::move(t));  // set last, like the listed directories
+      return {};
+    }
+    return {};
   }
 
   Result<void> makeHardLink(const UniqueFd& parent, const std::string& base, const char* target) {
@@ -293,13 +324,16 @@ class Applier {
   archive* raw_;
   int rootFd_;
   const std::string& layer_;
+  bool lowersKnown_;
+  std::vector<UniqueFd> lowers_;
   std::string name_;
   std::vector<DirTimes> dirTimes_;
 };
 
 }  // namespace
 
-Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest) {
+Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest,
+                                    const LowerLayers& lowers) {
   std::unique_ptr<archive, ArchiveDeleter> raw(archive_read_new());
   std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
   if (!raw || !a) return fail(Error{ENOMEM, "layer " + layerDigest + ": archive_read_new"});
@@ -322,7 +356,7 @@ Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::str
   };
   if (archive_read_open(a.get(), &tar, nullptr, tarReadCallback, nullptr) != ARCHIVE_OK)
     return fail(streamError(a.get()));
-  Applier applier(a.get(), raw.get(), targetDirFd, layerDigest);
+  Applier applier(a.get(), raw.get(), targetDirFd, layerDigest, lowers);
   LayerUnpackStats stats;
   while (true) {
     const int rc = archive_read_next_header(a.get(), &e);

@@ -131,6 +131,47 @@ TEST_F(ImageStoreTest, StagingLeftByACrashIsRemovedAtOpen) {
   EXPECT_FALSE(std::filesystem::exists(staging));
 }
 
+// containerd (1.7+): a parent directory a layer does not list takes the mode, owner and times
+// of the first lower layer that has it; one no lower has is 0755 root.
+TEST_F(ImageStoreTest, AParentALayerDoesNotListIsCopiedFromTheLowerLayers) {
+  const auto base =
+      buildTar({{.type = TarEntry::kDir, .name = "srv/", .mode = 0710, .uid = 1000, .gid = 1001}});
+  const auto top = buildTar({{.name = "srv/app/conf", .data = "x"}});  // srv/, srv/app/ unlisted
+  const auto w = writeImage(store_->content(), {.layers = {base, top}});
+  auto img = store_->addImage(imageRef("implied:1"), w.manifestDigest);
+  ASSERT_TRUE(img) << img.error().message;
+  const std::string upper = store_->lowerDirs(*img).front();
+  struct stat st {};
+  ASSERT_EQ(::stat((upper + "/srv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0710u);
+  EXPECT_EQ(st.st_uid, 1000u);
+  EXPECT_EQ(st.st_gid, 1001u);
+  EXPECT_EQ(st.st_mtime, 1700000000);
+  ASSERT_EQ(::stat((upper + "/srv/app").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  EXPECT_EQ(st.st_uid, 0u);
+}
+
+// A layer above the base unpacked before its lowers (as a pull does, in parallel) leaves a
+// parent it needs from them for later (EAGAIN), and leaves nothing behind.
+TEST_F(ImageStoreTest, ALayerThatNeedsItsLowersWaitsForThem) {
+  const auto top = buildTar({{.name = "srv/app/conf", .data = "x"}});
+  const Descriptor d{"application/vnd.oci.image.layer.v1.tar", sha256Digest(top),
+                     static_cast<int64_t>(top.size())};
+  ASSERT_TRUE(store_->content().writeBlob(d, top));
+  auto r = store_->unpackLayer(sha256Digest("chain"), d, d.digest, LowerLayers{false, {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EAGAIN) << r.error().message;
+  EXPECT_TRUE(std::filesystem::is_empty(store_->snapshots().root()));
+  // With nothing to wait for (a layer that lists its parents) it unpacks all the same.
+  const auto listed = buildTar(
+      {{.type = TarEntry::kDir, .name = "srv/", .mode = 0755}, {.name = "srv/conf", .data = "x"}});
+  const Descriptor l{"application/vnd.oci.image.layer.v1.tar", sha256Digest(listed),
+                     static_cast<int64_t>(listed.size())};
+  ASSERT_TRUE(store_->content().writeBlob(l, listed));
+  EXPECT_TRUE(store_->unpackLayer(sha256Digest("chain2"), l, l.digest, LowerLayers{false, {}}));
+}
+
 TEST_F(ImageStoreTest, SweepRemovesWhatFailedPullsLeftAndKeepsEveryImage) {
   const auto w =
       writeImage(store_->content(), {.layers = {kBase, buildTar({{.name = "etc/app.conf"}})}});

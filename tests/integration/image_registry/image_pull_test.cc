@@ -229,6 +229,49 @@ TEST_F(ImagePullTest, ALayerFetchedAgainWholeAfterABreakIsUnpackedFromItsBlob) {
             1);
 }
 
+// Layers unpack in parallel; one that needs a parent directory from the layer below (which it
+// does not list) is unpacked by addImage after its lowers, and gets the lower's attributes.
+TEST_F(ImagePullTest, ALayerThatNeedsItsLowerLayerIsUnpackedAfterIt) {
+  const std::string base = testing::buildTar(
+      {{.type = testing::TarEntry::kDir, .name = "srv/", .mode = 0710, .uid = 1000, .gid = 1001}},
+      testing::LayerCompression::kGzip);
+  const std::string baseTar = testing::buildTar(
+      {{.type = testing::TarEntry::kDir, .name = "srv/", .mode = 0710, .uid = 1000, .gid = 1001}});
+  const std::string top = testing::buildTar({{.name = "srv/conf", .data = "x"}});
+  const std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+      sha256Digest(baseTar) + R"(",")" + sha256Digest(top) + R"("]}})";
+  auto desc = [](const std::string& type, const std::string& bytes) {
+    return R"({"mediaType":")" + type + R"(","digest":")" + sha256Digest(bytes) + R"(","size":)" +
+           std::to_string(bytes.size()) + "}";
+  };
+  const std::string manifest =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":)" +
+      desc("application/vnd.oci.image.config.v1+json", config) + R"(,"layers":[)" +
+      desc("application/vnd.oci.image.layer.v1.tar+gzip", base) + "," +
+      desc("application/vnd.oci.image.layer.v1.tar", top) + "]}";
+  ScriptedHttpServer s([&](const ScriptedRequest& r) {
+    if (r.target.find("/manifests/") != std::string::npos)
+      return ScriptedReply{
+          .status = 200,
+          .headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
+          .body = manifest};
+    for (const auto* b : {&config, &base, &top})
+      if (r.target.ends_with(sha256Digest(*b)))
+        return ScriptedReply{.status = 200, .headers = {}, .body = *b};
+    return ScriptedReply{.status = 404, .headers = {}, .body = ""};
+  });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "two/layers", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat((store->lowerDirs(r->image).front() + "/srv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0710u);
+  EXPECT_EQ(st.st_uid, 1000u);
+  EXPECT_EQ(fileText(store->lowerDirs(r->image).front() + "/srv/conf"), "x");
+}
+
 TEST_F(ImagePullTest, ALayerBiggerThanTheFreeSpaceIsRefusedBeforeItIsWrittenNamingWhy) {
   const std::string small = dir.file("small");
   ::mkdir(small.c_str(), 0700);

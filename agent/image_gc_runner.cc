@@ -51,6 +51,11 @@ void ImageGcRunner::run(std::set<std::string> inUse) {
           spdlog::warn("image GC: {}", r.error().message);
           return;
         }
+        if (const auto& s = r->swept; s.blobs + s.snapshots + s.partial > 0)
+          spdlog::info(
+              "image GC: swept {} blobs, {} snapshots and {} half-written files that "
+              "failed pulls left",
+              s.blobs, s.snapshots, s.partial);
         for (const auto& ref : r->removed)
           spdlog::info("image GC: removed image {} (image filesystem above {}%)", ref,
                        policy_.highThresholdPercent);

@@ -190,9 +190,11 @@ Result<ImageReference> parseImageReference(std::string_view ref) {
     rest = rest.substr(0, colon);
   }
   if (rest.empty()) return fail(invalid(ref, "repository name is empty"));
-  if (rest.size() > kMaxNameLength)
-    return fail(invalid(ref, "repository name must not be more than 255 characters"));
   std::tie(out.domain, out.path) = splitDomain(rest);
+  // Measured as Docker does, normalized ("nginx" is docker.io/library/nginx): a name that
+  // normalizes past the limit would not parse again.
+  if (out.domain.size() + 1 + out.path.size() > kMaxNameLength)
+    return fail(invalid(ref, "repository name must not be more than 255 characters"));
   if (!validDomain(out.domain))
     return fail(invalid(ref, "registry host \"" + out.domain + "\" is not a valid host[:port]"));
   if (auto r = checkPath(ref, out.path); !r) return fail(r.error());

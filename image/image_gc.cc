@@ -44,12 +44,15 @@ Result<FsUsage> filesystemUsage(const std::string& path) {
 Result<ImageGcResult> collectImageGarbage(ImageStore& store, StoreImageService& service,
                                           const ImageGcPolicy& policy,
                                           const std::set<std::string>& inUse) {
+  ImageGcResult out;
+  auto swept = store.sweep();
+  if (!swept) return fail(swept.error());
+  out.swept = *swept;
   if (auto r = service.flushLastUsed(); !r) return fail(r.error());
   auto images = store.list();
   if (!images) return fail(images.error());
   auto usage = filesystemUsage(store.root());
   if (!usage) return fail(usage.error());
-  ImageGcResult out;
   const auto doomed = planImageGc(*usage, policy, *images, inUse);
   if (!doomed.empty()) {
     auto removed = store.remove(doomed);

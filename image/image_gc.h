@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "image/store/image_index.h"
+#include "image/store/image_store.h"
 
 // Image garbage collection as the kubelet's image GC manager: when the image filesystem is
 // used above the high threshold, unused images go, least recently used first, until usage
@@ -38,10 +39,12 @@ struct ImageGcResult {
   std::vector<std::string> removed;
   size_t images = 0;       // left in the store
   int64_t storeBytes = 0;  // their blobs' bytes
+  SweepResult swept;       // what failed or killed pulls left, removed first
 };
 
-// One GC pass over the store (blocks on the disk: run it off the loop): writes the lastUsed
-// times the service gathered, plans on statfs of the store and removes what the plan names.
+// One GC pass over the store (blocks on the disk: run it off the loop): sweeps what failed
+// pulls left (ImageStore::sweep), writes the lastUsed times the service gathered, plans on
+// statfs of the store and removes what the plan names.
 Result<ImageGcResult> collectImageGarbage(ImageStore& store, StoreImageService& service,
                                           const ImageGcPolicy& policy,
                                           const std::set<std::string>& inUse);

@@ -7,6 +7,13 @@
 #include "reconciler/reconciler.h"
 
 namespace podkeeper::reconciler {
+namespace {
+
+// How often a container waiting with ErrImageNeverPull looks for its image again (an import
+// or a directory image made meanwhile): the kubelet's pod sync period.
+constexpr int64_t kImageNeverPullRecheckNs = 10 * kNsPerSec;
+
+}  // namespace
 
 void Reconciler::initImagePulls() {
   if (!pullSource_) return;
@@ -40,15 +47,24 @@ Result<std::optional<runtime::ResolvedImage>> Reconciler::imageForStart(
       waiting.erase(c.name);
       return std::optional(std::move(*image));
     }
-    if (image.error().code != ENOENT || !pullable) {
-      // Not on the node and not to be pulled: the kubelet's ErrImageNeverPull (the status
-      // reads it from the error); there but unreadable: Failed.
-      const bool never = image.error().code == ENOENT;
-      std::string message = image.error().message;
-      if (never && c.imagePullPolicy == "Never")
-        message = "Container image \"" + c.image + "\" is not present with pull policy of Never";
-      event(key, "Warning", never ? "ErrImageNeverPull" : "Failed", message, c.name);
-      return fail(Error{image.error().code, where + ": " + message});
+    if (image.error().code == ENOENT && !pullable) {
+      // Not on the node and not to be pulled: the kubelet's ErrImageNeverPull, a waiting reason
+      // (not a failed sync), looked at again as the kubelet's sync loop would.
+      if (waiting[c.name] != "ErrImageNeverPull") {
+        std::string message = image.error().message;
+        if (c.imagePullPolicy == "Never")
+          message = "Container image \"" + c.image + "\" is not present with pull policy of Never";
+        spdlog::warn("pod {} container {}: {} (waiting: ErrImageNeverPull)", key, c.name, message);
+        event(key, "Warning", "ErrImageNeverPull", message, c.name);
+        waiting[c.name] = "ErrImageNeverPull";
+      }
+      const int64_t recheck = clock_.nowNs() + kImageNeverPullRecheckNs;
+      if (!imageRecheckAtNs_ || recheck < *imageRecheckAtNs_) imageRecheckAtNs_ = recheck;
+      return std::optional<runtime::ResolvedImage>();
+    }
+    if (image.error().code != ENOENT) {  // there but unreadable
+      event(key, "Warning", "Failed", image.error().message, c.name);
+      return fail(image.error().context(where));
     }
   }
   const ImagePulls::Gate gate = pulls_->need(c.image, key, c.name);

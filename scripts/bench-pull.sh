@@ -2,13 +2,18 @@
 # Pull + unpack of a ~100 MiB multi-layer image (4 layers of random data and busybox, built
 # offline with umoci) from a docker-registry on 127.0.0.1, against `skopeo copy docker://...
 # oci:DIR` + `umoci raw unpack` in the same run, cold (empty store) and warm (every layer
-# present), and the `tar -x` floor of the same layers. Prints medians and ratios.
+# present), podman pull (overlay driver, its own storage root) when podman is installed, and
+# the `tar -x` floor of the same layers. This script builds the image and starts the registry;
+# tests/bench/pull (pk-bench-pull) runs and times everything and prints medians and ratios of
+# the same run.
 #   scripts/bench-pull.sh [RUNS]          (default 5; PODKEEPER=path/to/podkeeper)
 set -eu
 RUNS=${1:-5}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PODKEEPER=${PODKEEPER:-$REPO/build/bin/podkeeper}
+BENCH=${BENCH:-$REPO/build/bin/pk-bench-pull}
 [ -x "$PODKEEPER" ] || { echo "bench-pull: $PODKEEPER not built" >&2; exit 1; }
+[ -x "$BENCH" ] || { echo "bench-pull: $BENCH not built (make pk-bench-pull)" >&2; exit 1; }
 TMP=$(mktemp -d /var/tmp/pk-bench-pull.XXXXXX)
 REG_PID=
 cleanup() {
@@ -51,39 +56,6 @@ skopeo copy --quiet --dest-tls-verify=false "oci:$TMP/oci:big" "docker://$HOST/b
 mkdir -p "$TMP/gz"
 for i in 0 1 2 3 4; do gzip -1 -c "$TMP/layer$i.tar" >"$TMP/gz/layer$i.tar.gz"; done
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-timeit() {  # prints seconds of "$@"
-  t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench-pull: failed: $*" >&2; exit 1; }; t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}' 
-}
-
-: >"$TMP/pk-cold"; : >"$TMP/pk-warm"; : >"$TMP/sk-cold"; : >"$TMP/sk-warm"; : >"$TMP/tar"
-for r in $(seq "$RUNS"); do
-  rm -rf "$TMP/pk"
-  timeit "$PODKEEPER" image pull --image-dir "$TMP/pk" --insecure-registry "$HOST" "$HOST/bench/big:1" >>"$TMP/pk-cold"
-  timeit "$PODKEEPER" image pull --image-dir "$TMP/pk" --insecure-registry "$HOST" "$HOST/bench/big:1" >>"$TMP/pk-warm"
-  rm -rf "$TMP/sk" "$TMP/sk-root"
-  sk() {
-    skopeo copy --quiet --src-tls-verify=false "docker://$HOST/bench/big:1" "oci:$TMP/sk:big" &&
-      rm -rf "$TMP/sk-root" && umoci raw unpack --image "$TMP/sk:big" "$TMP/sk-root"
-  }
-  timeit sk >>"$TMP/sk-cold"
-  timeit sk >>"$TMP/sk-warm"
-  rm -rf "$TMP/tar-root"
-  floor() {
-    mkdir -p "$TMP/tar-root" && for f in "$TMP"/gz/*.tar.gz; do tar -xzf "$f" -C "$TMP/tar-root"; done
-  }
-  timeit floor >>"$TMP/tar"
-done
-
-PK_COLD=$(median <"$TMP/pk-cold"); PK_WARM=$(median <"$TMP/pk-warm")
-SK_COLD=$(median <"$TMP/sk-cold"); SK_WARM=$(median <"$TMP/sk-warm"); TAR=$(median <"$TMP/tar")
-printf '%-34s %10s\n' "median of $RUNS runs (~100 MiB, 5 layers)" seconds
-printf '%-34s %10.3f\n' "podkeeper image pull, cold" "$PK_COLD" "podkeeper image pull, warm" "$PK_WARM" \
-  "skopeo copy + umoci raw unpack, cold" "$SK_COLD" "skopeo copy + umoci raw unpack, warm" "$SK_WARM" \
-  "tar -xzf floor" "$TAR"
-printf 'ratio podkeeper/skopeo+umoci: cold %.2fx, warm %.2fx; podkeeper cold / tar floor: %.2fx\n' \
-  "$(awk -v a="$PK_COLD" -v b="$SK_COLD" 'BEGIN {print a / b}')" \
-  "$(awk -v a="$PK_WARM" -v b="$SK_WARM" 'BEGIN {print a / b}')" \
-  "$(awk -v a="$PK_COLD" -v b="$TAR" 'BEGIN {print a / b}')"
+mkdir -p "$TMP/work"
+"$BENCH" --podkeeper "$PODKEEPER" --registry "$HOST" --image "$HOST/bench/big:1" \
+  --layers "$TMP/gz" --work "$TMP/work" --runs "$RUNS"

@@ -72,6 +72,10 @@ std::string waitingMessage(const PodStatusInput& in, const manifests::Container&
                            const std::string& reason) {
   if (reason == "ImagePullBackOff") return "Back-off pulling image \"" + spec.image + "\"";
   if (reason == "ErrImagePull") return "";  // the registry's error is in the Failed event
+  if (reason == "ErrImageNeverPull")
+    return spec.imagePullPolicy == "Never"
+               ? "Container image \"" + spec.image + "\" is not present with pull policy of Never"
+               : "Container image \"" + spec.image + "\" is not present on the node";
   return backOffMessage(in, spec.name);
 }
 

@@ -22,6 +22,12 @@
 namespace podkeeper::image {
 namespace {
 
+// libarchive's message, which can be null.
+std::string errorText(archive* a) {
+  const char* msg = archive_error_string(a);
+  return msg != nullptr ? std::string(msg) : std::string("unreadable archive");
+}
+
 using Json = nlohmann::json;
 constexpr size_t kMaxJsonBytes = 4 << 20;
 constexpr size_t kChunk = 1 << 20;
@@ -49,21 +55,20 @@ Result<void> forEachEntry(const std::string& path, const EntryFn& fn) {
   archive_read_support_filter_zstd(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), kChunk) != ARCHIVE_OK)
-    return fail(Error{EIO, path + ": " + archive_error_string(a.get())});
+    return fail(Error{EIO, path + ": " + errorText(a.get())});
   archive_entry* e = nullptr;
   while (true) {
     const int rc = archive_read_next_header(a.get(), &e);
     if (rc == ARCHIVE_EOF) return {};
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-      return fail(Error{EIO, path + ": " + archive_error_string(a.get())});
+      return fail(Error{EIO, path + ": " + errorText(a.get())});
     if (archive_entry_filetype(e) != AE_IFREG) continue;
     const std::string name = cleanName(archive_entry_pathname(e));
     auto read = [&](const ChunkFn& chunk) -> Result<void> {
       std::vector<char> buf(kChunk);
       while (true) {
         const la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-        if (n < 0)
-          return fail(Error{EIO, path + ": " + name + ": " + archive_error_string(a.get())});
+        if (n < 0) return fail(Error{EIO, path + ": " + name + ": " + errorText(a.get())});
         if (n == 0) return {};
         if (auto r = chunk({buf.data(), static_cast<size_t>(n)}); !r) return r;
       }
@@ -294,6 +299,9 @@ Result<std::vector<StoredImage>> importImages(ImageStore& store, const std::stri
                                               const std::string& name) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return failSys(errno, "import " + path);
+  // Blobs written before addImage records them are not swept meanwhile.
+  auto lease = store.lease();
+  if (!lease) return fail(lease.error());
   if (S_ISDIR(st.st_mode)) return importOciDirectory(store, path, name);
   std::string indexJson, dockerManifest;
   auto scan =

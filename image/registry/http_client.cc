@@ -1,6 +1,7 @@
 #include "image/registry/http_client.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -23,6 +24,20 @@ struct Transfer {
   std::optional<Error> sinkError;
   bool stoppedAtBound = false;
 };
+
+// Whether the TLS server of the transfer on this thread asked for a client certificate that
+// this client did not have (OpenSSL calls the callback only then).
+thread_local bool clientCertRequested = false;
+
+int onClientCertRequest(SSL*, X509**, EVP_PKEY**) {
+  clientCertRequested = true;
+  return 0;  // none: the handshake goes on without one, as before
+}
+
+CURLcode onSslContext(CURL*, void* sslCtx, void*) {
+  SSL_CTX_set_client_cert_cb(static_cast<SSL_CTX*>(sslCtx), onClientCertRequest);
+  return CURLE_OK;
+}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -127,6 +142,8 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& req, BodySink* sink
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "podkeeper");
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "identity");
+  // Large reads: a layer arrives in ~30x fewer syscalls and writes than with the 16 KiB default.
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L << 10);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req.limits.connectTimeoutMs);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, req.limits.lowSpeedBytesPerSec);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req.limits.lowSpeedSeconds);
@@ -139,7 +156,10 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& req, BodySink* sink
   if (!req.tls.certFile.empty()) {
     curl_easy_setopt(c, CURLOPT_SSLCERT, req.tls.certFile.c_str());
     curl_easy_setopt(c, CURLOPT_SSLKEY, req.tls.keyFile.c_str());
+  } else {
+    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, onSslContext);
   }
+  clientCertRequested = false;
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
 
@@ -168,6 +188,10 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& req, BodySink* sink
     const bool timeout = rc == CURLE_OPERATION_TIMEDOUT;
     const bool tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
                      rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE;
+    if (clientCertRequested)  // TLS 1.3 says so only after the handshake, as a reset
+      return fail(Error{EPROTO, what + " (the registry asks for a TLS client certificate and " +
+                                    "none is configured: put client.cert and client.key in " +
+                                    "the registry's certs.d directory)"});
     return fail(Error{timeout ? ETIMEDOUT : tls ? EPROTO : EIO, what});
   }
   return std::move(t.response);

@@ -12,9 +12,11 @@
 #include "image/store/image_store.h"
 
 // A pull: the reference's manifest (an index or manifest list picks this node's platform),
-// then the config and every layer the store lacks, streamed from the registry into the content
-// store's verifying writers (digest and size checked at commit), layers in parallel up to a
-// bound, and last ImageStore::addImage, which unpacks and records the reference. A failure at
+// then the config, then every layer the store lacks, streamed from the registry into the
+// content store's verifying writers (digest and size checked at commit) and, on the same
+// bytes as they arrive, unpacked into the layer's snapshot (compressed digest and diff ID
+// checked before the snapshot is put in place); layers in parallel up to a bound. Last
+// ImageStore::addImage records the reference. A failure at
 // any point leaves no image behind: blobs not committed are dropped with their writer, and the
 // reference is recorded only at the end. Blocking: the agent runs it on BackgroundWork.
 namespace podkeeper::image::registry {
@@ -40,6 +42,14 @@ struct PullResult {
   int64_t downloadedBytes = 0;  // what this pull fetched (0 when every blob was there)
 };
 
+// A layer of the image being pulled: its blob, and the snapshot its diff ID chains to.
+struct LayerPlan {
+  Descriptor blob;
+  std::string chainId;
+  std::string diffId;
+  bool base = false;  // the first layer: nothing below it to wait for
+};
+
 class ImagePuller {
  public:
   ImagePuller(RegistryClient& registry, ImageStore& store, Platform platform = hostPlatform())
@@ -50,10 +60,10 @@ class ImagePuller {
   Result<std::string> storeManifest(const ImageReference& ref, const std::string& reference,
                                     const std::string& expectDigest, std::string& body,
                                     std::string& mediaType);
-  Result<int64_t> fetchBlobs(const ImageReference& ref, const std::vector<Descriptor>& blobs,
-                             const PullOptions& options);
+  Result<int64_t> fetchLayers(const ImageReference& ref, const std::vector<LayerPlan>& layers,
+                              const PullOptions& options, std::mutex& progressMu);
   Result<void> fetchBlob(const ImageReference& ref, const Descriptor& d, const PullOptions& options,
-                         std::mutex& progressMu);
+                         std::mutex& progressMu, const LayerPlan* layer);
 
   RegistryClient& registry_;
   ImageStore& store_;

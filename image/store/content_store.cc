@@ -43,15 +43,16 @@ Result<void> writeAll(int fd, std::span<const char> data, const std::string& pat
 
 std::atomic<uint64_t> ingestCounter{0};
 
-// "<hex>.<pid>.<n>": whether pid is a live process other than this one.
-bool writerAlive(std::string_view name) {
+// "<hex>.<pid>.<n>": whether pid is a live process (this one counts unless ownToo).
+bool writerAlive(std::string_view name, bool ownToo) {
   const auto first = name.find('.');
   const auto second = name.find('.', first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos) return false;
   const std::string pidText(name.substr(first + 1, second - first - 1));
   char* end = nullptr;
   const long pid = std::strtol(pidText.c_str(), &end, 10);
-  if (end == pidText.c_str() || *end != '\0' || pid <= 0 || pid == ::getpid()) return false;
+  if (end == pidText.c_str() || *end != '\0' || pid <= 0) return false;
+  if (pid == ::getpid()) return !ownToo;
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
@@ -71,15 +72,24 @@ class FileBlobWriter final : public BlobWriter {
     if (written_ + static_cast<int64_t>(data.size()) > desc_.size)
       return fail(Error{EFBIG, "blob " + desc_.digest + ": more than the " +
                                    std::to_string(desc_.size) + " bytes its descriptor says"});
-    if (auto r = writeAll(fd_.get(), data, tmpPath_); !r)
-      return fail(r.error().context("blob " + desc_.digest));
     hash_.update(data);
     written_ += static_cast<int64_t>(data.size());
+    // Gathered into large writes: libcurl hands a body over 16 KiB at a time.
+    if (pending_.size() + data.size() > kWriteBuffer) {
+      if (auto r = flush(); !r) return r;
+    }
+    if (data.size() >= kWriteBuffer) {
+      if (auto r = writeAll(fd_.get(), data, tmpPath_); !r)
+        return fail(r.error().context("blob " + desc_.digest));
+    } else {
+      pending_.insert(pending_.end(), data.begin(), data.end());
+    }
     return {};
   }
 
   Result<void> commit() override {
     if (!fd_.valid()) return failMsg("blob " + desc_.digest + ": committed twice");
+    if (auto r = flush(); !r) return r;
     UniqueFd fd = std::move(fd_);
     if (written_ != desc_.size)
       return fail(Error{EIO, "blob " + desc_.digest + ": size " + std::to_string(written_) +
@@ -99,11 +109,22 @@ class FileBlobWriter final : public BlobWriter {
   int64_t written() const override { return written_; }
 
  private:
+  static constexpr size_t kWriteBuffer = 1 << 20;
+
+  Result<void> flush() {
+    if (pending_.empty()) return {};
+    auto r = writeAll(fd_.get(), pending_, tmpPath_);
+    pending_.clear();
+    if (!r) return fail(r.error().context("blob " + desc_.digest));
+    return {};
+  }
+
   Descriptor desc_;
   std::string tmpPath_;
   std::string finalPath_;
   UniqueFd fd_;
   Sha256 hash_;
+  std::vector<char> pending_;
   int64_t written_ = 0;
   bool committed_ = false;
 };
@@ -116,21 +137,28 @@ Result<ContentStore> ContentStore::open(const std::string& root) {
   if (auto r = makeDir(root, 0700); !r) return fail(r.error());
   if (auto r = makeDir(root + "/blobs", 0700); !r) return fail(r.error());
   if (auto r = makeDir(root + "/blobs/sha256", 0700); !r) return fail(r.error());
-  // What a crash left half-written is never a blob. Files of a live process (another agent or
-  // `podkeeper image` writing now) stay: each temp file names its writer's pid.
   if (auto r = makeDir(root + "/ingest", 0700); !r) return fail(r.error());
-  DIR* d = ::opendir((root + "/ingest").c_str());
-  if (d == nullptr) return failSys(errno, "open " + root + "/ingest");
+  ContentStore store(root);
+  if (auto r = store.removeStaleIngest(true); !r) return fail(r.error());
+  return store;
+}
+
+// What a crash left half-written is never a blob. Files of a live process (another agent or
+// `podkeeper image` writing now) stay: each temp file names its writer's pid.
+Result<size_t> ContentStore::removeStaleIngest(bool ownToo) const {
+  const std::string dir = root_ + "/ingest";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return failSys(errno, "open " + dir);
   std::vector<std::string> stale;
   while (const dirent* e = ::readdir(d)) {
     const std::string_view n = e->d_name;
     if (n == "." || n == "..") continue;
-    if (!writerAlive(n)) stale.emplace_back(n);
+    if (!writerAlive(n, ownToo)) stale.emplace_back(n);
   }
   ::closedir(d);
   for (const auto& n : stale)
-    if (auto r = runtime::removeTree(root + "/ingest/" + n); !r) return fail(r.error());
-  return ContentStore(root);
+    if (auto r = runtime::removeTree(dir + "/" + n); !r) return fail(r.error());
+  return stale.size();
 }
 
 std::string ContentStore::blobPath(const std::string& digest) const {

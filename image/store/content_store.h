@@ -46,6 +46,9 @@ class ContentStore {
   // Size on disk (bytes of the file), ENOENT when absent.
   Result<int64_t> blobSize(const std::string& digest) const;
   Result<void> removeBlob(const std::string& digest);
+  // Removes from ingest/ what no live writer owns (its pid is gone; with ownToo, this process's
+  // too: only when none of its writers can be open). Returns how many.
+  Result<size_t> removeStaleIngest(bool ownToo) const;
   // Every blob digest present.
   Result<std::vector<std::string>> list() const;
   const std::string& root() const { return root_; }

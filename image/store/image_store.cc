@@ -123,7 +123,10 @@ Result<StoredImage> ImageStore::addImage(const ImageReference& ref,
     if (!content_.has(layer.digest))
       return fail(
           Error{ENOENT, "image " + name + ": layer " + layer.digest + " is not in the store"});
-    if (auto r = snapshots_.unpack(img->chainIds[i], content_.blobPath(layer.digest), layer.digest);
+    LowerLayers lowers;  // base first here, so every lower is in place
+    for (size_t j = i; j-- > 0;) lowers.dirs.push_back(snapshots_.path(img->chainIds[j]));
+    if (auto r = snapshots_.unpack(img->chainIds[i], content_.blobPath(layer.digest), layer.digest,
+                                   img->config.diffIds[i], lowers);
         !r)
       return fail(r.error().context("image " + name));
   }
@@ -146,6 +149,23 @@ Result<StoredImage> ImageStore::addImage(const ImageReference& ref,
   if (auto r = writeIndex(*images); !r) return fail(r.error().context("image " + name));
   return img;
 }
+
+Result<void> ImageStore::unpackLayer(const std::string& chainId, const Descriptor& layer,
+                                     const std::string& diffId, const LowerLayers& lowers) {
+  auto gc = FileLock::acquire(root_ + "/gc.lock", false);
+  if (!gc) return fail(gc.error());
+  return snapshots_.unpack(chainId, content_.blobPath(layer.digest), layer.digest, diffId, lowers);
+}
+
+Result<void> ImageStore::unpackLayerStream(const std::string& chainId, int layerFd,
+                                           const Descriptor& layer, const std::string& diffId,
+                                           const LowerLayers& lowers) {
+  auto gc = FileLock::acquire(root_ + "/gc.lock", false);
+  if (!gc) return fail(gc.error());
+  return snapshots_.unpackStream(chainId, layerFd, layer.digest, diffId, lowers);
+}
+
+Result<FileLock> ImageStore::lease() const { return FileLock::acquire(root_ + "/gc.lock", false); }
 
 Result<StoredImage> ImageStore::load(const ImageRecord& record) const {
   auto img = resolveManifest(record.manifestDigest);
@@ -233,6 +253,41 @@ Result<RemoveResult> ImageStore::remove(const std::vector<std::string>& refs) {
         ++out.removedBlobs;
       }
   }
+  return out;
+}
+
+Result<SweepResult> ImageStore::sweep() {
+  auto gc = FileLock::acquire(root_ + "/gc.lock", true);
+  if (!gc) return fail(gc.error());
+  SweepResult out;
+  auto ingest = content_.removeStaleIngest(false);
+  if (!ingest) return fail(ingest.error());
+  auto staging = snapshots_.removeStaleStaging(false);
+  if (!staging) return fail(staging.error());
+  out.partial = *ingest + *staging;
+  auto images = list();
+  if (!images) return fail(images.error());
+  std::set<std::string> usedBlobs, usedSnapshots;
+  for (const auto& r : *images) {
+    auto img = resolveManifest(r.manifestDigest);
+    if (!img) return out;
+    usedBlobs.insert(img->blobs.begin(), img->blobs.end());
+    usedSnapshots.insert(img->chainIds.begin(), img->chainIds.end());
+  }
+  auto snapshots = snapshots_.list();
+  if (!snapshots) return fail(snapshots.error());
+  for (const auto& c : *snapshots)
+    if (!usedSnapshots.contains(c)) {
+      if (auto r = snapshots_.remove(c); !r) return fail(r.error());
+      ++out.snapshots;
+    }
+  auto blobs = content_.list();
+  if (!blobs) return fail(blobs.error());
+  for (const auto& b : *blobs)
+    if (!usedBlobs.contains(b)) {
+      if (auto r = content_.removeBlob(b); !r) return fail(r.error());
+      ++out.blobs;
+    }
   return out;
 }
 

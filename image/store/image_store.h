@@ -15,6 +15,7 @@
 #include "image/oci/image_config.h"
 #include "image/oci/platform.h"
 #include "image/store/content_store.h"
+#include "image/store/file_lock.h"
 #include "image/store/image_index.h"
 #include "image/store/snapshots.h"
 
@@ -39,6 +40,12 @@ struct StoredImage {
   std::vector<std::string> blobs;     // every blob the image uses (index, manifest, config, layers)
 };
 
+struct SweepResult {
+  size_t blobs = 0;      // blobs no image uses
+  size_t snapshots = 0;  // snapshots no image uses
+  size_t partial = 0;    // ingest files and staging directories of writers that are gone
+};
+
 struct RemoveResult {
   std::vector<std::string> removedImages;
   size_t removedSnapshots = 0;
@@ -60,6 +67,19 @@ class ImageStore {
   // selects this node's platform) and config, unpacks each missing layer into its snapshot,
   // then records ref -> manifestDigest atomically. A reference with a digest must name it.
   Result<StoredImage> addImage(const ImageReference& ref, const std::string& manifestDigest);
+  // Unpacks one layer into the snapshot chainId unless it exists, from its blob or from a
+  // stream read to its end (a pull's download): both digests are checked on the bytes read
+  // (layer.digest compressed, diffId uncompressed) before the snapshot is put in place.
+  // Shares gc.lock like addImage, so removals wait. `lowers` as applyLayer takes them: a
+  // layer unpacked before its lowers fails with EAGAIN when it needs them, and addImage (which
+  // goes base first) unpacks it then.
+  Result<void> unpackLayer(const std::string& chainId, const Descriptor& layer,
+                           const std::string& diffId, const LowerLayers& lowers = {});
+  Result<void> unpackLayerStream(const std::string& chainId, int layerFd, const Descriptor& layer,
+                                 const std::string& diffId, const LowerLayers& lowers = {});
+  // Held by a pull from its first blob to addImage: removals and sweeps (exclusive gc.lock)
+  // wait, so what the pull has written but not yet recorded is not taken for an orphan.
+  Result<FileLock> lease() const;
   // The image a normalized reference names; nullopt when the store has no such reference.
   Result<std::optional<StoredImage>> find(const std::string& normalizedRef) const;
   Result<std::vector<ImageRecord>> list() const;
@@ -69,6 +89,11 @@ class ImageStore {
   Result<void> markUsed(const std::map<std::string, int64_t>& lastUsed);
   // Removes references, then the snapshots and blobs no remaining image uses.
   Result<RemoveResult> remove(const std::vector<std::string>& normalizedRefs);
+  // Removes what failed or killed pulls and imports left: blobs and snapshots no recorded image
+  // uses, and half-written ones whose process is gone. Holds gc.lock alone, so it waits for
+  // pulls (they hold a lease) and what they wrote but not yet recorded is never swept. When an
+  // image cannot be read, nothing but the half-written is removed.
+  Result<SweepResult> sweep();
   // The overlay lower directories of an image, top layer first.
   std::vector<std::string> lowerDirs(const StoredImage& image) const;
 

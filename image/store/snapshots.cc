@@ -25,24 +25,32 @@ std::atomic<uint64_t> stagingCounter{0};
 
 Result<SnapshotStore> SnapshotStore::open(const std::string& root) {
   if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) return failSys(errno, "mkdir " + root);
-  DIR* d = ::opendir(root.c_str());
-  if (d == nullptr) return failSys(errno, "open " + root);
+  SnapshotStore store(root);
+  if (auto r = store.removeStaleStaging(true); !r) return fail(r.error());
+  return store;
+}
+
+Result<size_t> SnapshotStore::removeStaleStaging(bool ownToo) const {
+  DIR* d = ::opendir(root_.c_str());
+  if (d == nullptr) return failSys(errno, "open " + root_);
   std::vector<std::string> staging;
   while (const dirent* e = ::readdir(d)) {
     const std::string_view n = e->d_name;
     if (!n.starts_with(kStagingPrefix)) continue;
-    // ".staging-<pid>-<n>" of a live process other than this one is an unpack under way.
+    // ".staging-<pid>-<n>" of a live process is an unpack under way; ".staging-rm-*" is a
+    // removal that did not finish.
     const std::string rest(n.substr(kStagingPrefix.size()));
     char* end = nullptr;
     const long pid = std::strtol(rest.c_str(), &end, 10);
-    const bool live = end != rest.c_str() && *end == '-' && pid > 0 && pid != ::getpid() &&
-                      (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    const bool ours = pid == ::getpid();
+    const bool live = end != rest.c_str() && *end == '-' && pid > 0 &&
+                      (ours ? !ownToo : ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
     if (!live) staging.emplace_back(n);
   }
   ::closedir(d);
   for (const auto& s : staging)
-    if (auto r = runtime::removeTree(root + "/" + s); !r) return fail(r.error());
-  return SnapshotStore(root);
+    if (auto r = runtime::removeTree(root_ + "/" + s); !r) return fail(r.error());
+  return staging.size();
 }
 
 std::string SnapshotStore::path(const std::string& chainId) const {
@@ -56,7 +64,17 @@ bool SnapshotStore::has(const std::string& chainId) const {
 }
 
 Result<void> SnapshotStore::unpack(const std::string& chainId, const std::string& blobPath,
-                                   const std::string& layerDigest) {
+                                   const std::string& layerDigest, const std::string& diffId,
+                                   const LowerLayers& lowers) {
+  if (has(chainId)) return {};
+  UniqueFd blob(::open(blobPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!blob.valid()) return failSys(errno, "layer " + layerDigest + ": open " + blobPath);
+  return unpackStream(chainId, blob.get(), layerDigest, diffId, lowers);
+}
+
+Result<void> SnapshotStore::unpackStream(const std::string& chainId, int layerFd,
+                                         const std::string& layerDigest, const std::string& diffId,
+                                         const LowerLayers& lowers) {
   if (auto r = validateDigest(chainId); !r) return fail(r.error());
   if (has(chainId)) return {};
   const std::string staging = root_ + "/" + std::string(kStagingPrefix) +
@@ -66,16 +84,17 @@ Result<void> SnapshotStore::unpack(const std::string& chainId, const std::string
     (void)runtime::removeTree(staging);
     return fail(std::move(e));
   };
-  UniqueFd blob(::open(blobPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!blob.valid())
-    return cleanup(Error::sys(errno, "layer " + layerDigest + ": open " + blobPath));
   UniqueFd dir(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return cleanup(Error::sys(errno, "open " + staging));
-  auto stats = applyLayer(blob.get(), dir.get(), layerDigest);
+  auto stats = applyLayer(layerFd, dir.get(), layerDigest, lowers);
   if (!stats) return cleanup(stats.error());
   if (stats->digest != layerDigest)
-    return cleanup(Error{EIO, "layer digest mismatch: want " + layerDigest + ", got " +
-                                  stats->digest + " (the stored blob is corrupt)"});
+    return cleanup(
+        Error{EIO, "layer digest mismatch: want " + layerDigest + ", got " + stats->digest});
+  if (stats->diffId != diffId)
+    return cleanup(Error{EBADMSG, "layer " + layerDigest + ": uncompressed digest " +
+                                      stats->diffId + " is not " + diffId +
+                                      ", the image config's rootfs.diff_ids entry for it"});
   if (::syncfs(dir.get()) != 0) return cleanup(Error::sys(errno, "sync " + staging));
   dir.reset();
   const std::string target = path(chainId);

@@ -76,7 +76,8 @@ Result<UniqueFd> openBeneath(int rootFd, const std::vector<std::string>& parts, 
   return UniqueFd(fd);
 }
 
-Result<UniqueFd> openParent(int rootFd, const std::vector<std::string>& parts, bool create) {
+Result<UniqueFd> openParent(int rootFd, const std::vector<std::string>& parts, bool create,
+                            const ImpliedDirFn& onImplied) {
   UniqueFd cur(::openat(rootFd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cur.valid()) return failSys(errno, "open layer root");
   std::string path;
@@ -88,8 +89,13 @@ Result<UniqueFd> openParent(int rootFd, const std::vector<std::string>& parts, b
     how.resolve = kResolve;
     int fd = runtime::sys::openat2(cur.get(), p.c_str(), how);
     if (fd < 0 && errno == ENOENT && create) {
-      if (::mkdirat(cur.get(), p.c_str(), 0755) != 0 && errno != EEXIST)
-        return failSys(errno, "mkdir \"" + path + "\"");
+      if (::mkdirat(cur.get(), p.c_str(), 0755) != 0) {
+        if (errno != EEXIST) return failSys(errno, "mkdir \"" + path + "\"");
+      } else if (onImplied) {
+        const std::vector<std::string> below(parts.begin(),
+                                             parts.begin() + (&p - parts.data()) + 1);
+        if (auto r = onImplied(cur.get(), p, below); !r) return fail(r.error());
+      }
       fd = runtime::sys::openat2(cur.get(), p.c_str(), how);
     }
     if (fd < 0) {

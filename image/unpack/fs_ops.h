@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,16 @@ namespace podkeeper::image {
 
 // Opens root/parts... (no parts: root itself) with `flags`.
 Result<UniqueFd> openBeneath(int rootFd, const std::vector<std::string>& parts, int flags);
+// Called for each directory openParent makes: its parent (O_PATH), its name, and its path
+// below the root as components.
+using ImpliedDirFn = std::function<Result<void>(int parentFd, const std::string& name,
+                                                const std::vector<std::string>& path)>;
+
 // Opens the directory root/parts... one component at a time (O_PATH); `create` makes missing
-// directories (0755, as tar makes the parents an archive does not list).
-Result<UniqueFd> openParent(int rootFd, const std::vector<std::string>& parts, bool create);
+// directories (0755 root, as tar makes the parents an archive does not list), then calls
+// `onImplied` (when set) for each.
+Result<UniqueFd> openParent(int rootFd, const std::vector<std::string>& parts, bool create,
+                            const ImpliedDirFn& onImplied = {});
 // Removes parent/name if it exists; a directory only when `dirsToo` (with all it holds).
 Result<void> removeExisting(int parentFd, const std::string& name, bool dirsToo);
 // trusted.overlay.opaque=y on the directory dirFd (an O_PATH fd is fine).

@@ -46,6 +46,35 @@ la_ssize_t readCallback(archive*, void* data, const void** out) {
   }
 }
 
+// The uncompressed tar stream: a second archive (format "raw", every filter) decompresses the
+// layer, and the tar reader takes its blocks as they come, hashed for the diff ID.
+struct TarSource {
+  explicit TarSource(archive* d) : decompressor(d) {}
+  archive* decompressor;
+  Sha256 hash;
+  bool failed = false;
+};
+
+la_ssize_t tarReadCallback(archive*, void* data, const void** out) {
+  auto* src = static_cast<TarSource*>(data);
+  size_t len = 0;
+  la_int64_t offset = 0;
+  const int rc = archive_read_data_block(src->decompressor, out, &len, &offset);
+  if (rc == ARCHIVE_EOF) return 0;
+  if (rc != ARCHIVE_OK) {
+    src->failed = true;
+    return -1;
+  }
+  src->hash.update({static_cast<const char*>(*out), len});
+  return static_cast<la_ssize_t>(len);
+}
+
+// libarchive's message, which can be null (a reader fed by a failing callback has none).
+std::string errorText(archive* a, std::string_view otherwise = "unreadable layer stream") {
+  const char* msg = archive_error_string(a);
+  return msg != nullptr ? std::string(msg) : std::string(otherwise);
+}
+
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -57,8 +86,13 @@ struct DirTimes {
 
 class Applier {
  public:
-  Applier(archive* a, int rootFd, const std::string& layer)
-      : a_(a), rootFd_(rootFd), layer_(layer) {}
+  // `raw` is the decompressor feeding `a`: its error explains a broken stream.
+  Applier(archive* a, archive* raw, int rootFd, const std::string& layer, const LowerLayers& lowers)
+      : a_(a), raw_(raw), rootFd_(rootFd), layer_(layer), lowersKnown_(lowers.known) {
+    for (const auto& d : lowers.dirs)
+      if (UniqueFd fd(::open(d.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)); fd.valid())
+        lowers_.push_back(std::move(fd));
+  }
 
   Result<void> apply(archive_entry* e, LayerUnpackStats& stats) {
     const char* rawName = archive_entry_pathname(e);
@@ -68,7 +102,11 @@ class Applier {
     if (parts->empty()) return {};  // the layer root itself
     const std::string base = parts->back();
     parts->pop_back();
-    auto parent = openParent(rootFd_, *parts, true);
+    auto parent = openParent(
+        rootFd_, *parts, true,
+        [this](int dirFd, const std::string& name, const std::vector<std::string>& path) {
+          return impliedDir(dirFd, name, path);
+        });
     if (!parent) return fail(refuse(parent.error()));
 
     const Whiteout wh = classifyWhiteout(base);
@@ -118,6 +156,29 @@ class Applier {
  private:
   Error refuse(const Error& e) const {
     return Error{e.code, "layer " + layer_ + ": entry \"" + name_ + "\": " + e.message};
+  }
+
+  // A parent the layer does not list, just made 0755 root: the first lower layer that has
+  // the directory gives its mode, owner and times, as containerd's mkparent does.
+  Result<void> impliedDir(int parentFd, const std::string& name,
+                          const std::vector<std::string>& path) {
+    if (!lowersKnown_)
+      return fail(Error{EAGAIN, "a parent directory it does not list needs its lower layers"});
+    for (const auto& lower : lowers_) {
+      auto from = openBeneath(lower.get(), path, O_PATH | O_DIRECTORY);
+      if (!from) continue;  // not there (or not a plain directory): the next lower
+      struct stat st {};
+      if (::fstat(from->get(), &st) != 0) return failSys(errno, "stat lower directory");
+      UniqueFd made(
+          ::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!made.valid()) return failSys(errno, "open made directory");
+      if (::fchown(made.get(), st.st_uid, st.st_gid) != 0) return failSys(errno, "chown");
+      if (::fchmod(made.get(), st.st_mode & 07777) != 0) return failSys(errno, "chmod");
+      DirTimes t{path, {st.st_atim, st.st_mtim}};
+      dirTimes_.push_back(std::move(t));  // set last, like the listed directories
+      return {};
+    }
+    return {};
   }
 
   Result<void> makeHardLink(const UniqueFd& parent, const std::string& base, const char* target) {
@@ -174,8 +235,7 @@ class Applier {
     while (true) {
       const int rc = archive_read_data_block(a_, &buf, &len, &offset);
       if (rc == ARCHIVE_EOF) break;
-      if (rc != ARCHIVE_OK)
-        return fail(Error{EIO, std::string("read: ") + archive_error_string(a_)});
+      if (rc != ARCHIVE_OK) return fail(Error{EIO, "read: " + errorText(a_, errorText(raw_))});
       const char* p = static_cast<const char*>(buf);
       off_t at = offset;
       while (len > 0) {
@@ -261,37 +321,58 @@ class Applier {
   }
 
   archive* a_;
+  archive* raw_;
   int rootFd_;
   const std::string& layer_;
+  bool lowersKnown_;
+  std::vector<UniqueFd> lowers_;
   std::string name_;
   std::vector<DirTimes> dirTimes_;
 };
 
 }  // namespace
 
-Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest) {
+Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest,
+                                    const LowerLayers& lowers) {
+  std::unique_ptr<archive, ArchiveDeleter> raw(archive_read_new());
   std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
-  if (!a) return fail(Error{ENOMEM, "layer " + layerDigest + ": archive_read_new"});
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_filter_zstd(a.get());
-  archive_read_support_format_tar(a.get());
+  if (!raw || !a) return fail(Error{ENOMEM, "layer " + layerDigest + ": archive_read_new"});
+  archive_read_support_filter_gzip(raw.get());
+  archive_read_support_filter_zstd(raw.get());
+  archive_read_support_format_raw(raw.get());
   LayerSource src(layerFd);
-  if (archive_read_open(a.get(), &src, nullptr, readCallback, nullptr) != ARCHIVE_OK)
-    return fail(Error{EIO, "layer " + layerDigest + ": " + archive_error_string(a.get())});
-  Applier applier(a.get(), targetDirFd, layerDigest);
-  LayerUnpackStats stats;
   archive_entry* e = nullptr;
+  if (archive_read_open(raw.get(), &src, nullptr, readCallback, nullptr) != ARCHIVE_OK ||
+      archive_read_next_header(raw.get(), &e) != ARCHIVE_OK) {
+    const int code = src.err != 0 ? src.err : EIO;
+    return fail(Error{code, "layer " + layerDigest + ": " + errorText(raw.get())});
+  }
+  archive_read_support_format_tar(a.get());
+  TarSource tar(raw.get());
+  auto streamError = [&](archive* where) {
+    archive* culprit = tar.failed ? raw.get() : where;
+    const int code = src.err != 0 ? src.err : EIO;
+    return Error{code, "layer " + layerDigest + ": " + errorText(culprit)};
+  };
+  if (archive_read_open(a.get(), &tar, nullptr, tarReadCallback, nullptr) != ARCHIVE_OK)
+    return fail(streamError(a.get()));
+  Applier applier(a.get(), raw.get(), targetDirFd, layerDigest, lowers);
+  LayerUnpackStats stats;
   while (true) {
     const int rc = archive_read_next_header(a.get(), &e);
     if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      const int code = src.err != 0 ? src.err : EIO;
-      return fail(Error{code, "layer " + layerDigest + ": " + archive_error_string(a.get())});
-    }
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return fail(streamError(a.get()));
     if (auto r = applier.apply(e, stats); !r) return fail(r.error());
   }
   if (auto r = applier.finish(); !r) return fail(r.error());
-  // Drain what follows the end-of-archive blocks, so the digest covers the whole blob.
+  // Drain what follows the end-of-archive blocks (the tar's padding, then the compressed
+  // stream's end), so both digests cover the whole stream.
+  while (true) {
+    const void* buf = nullptr;
+    const la_ssize_t n = tarReadCallback(a.get(), &tar, &buf);
+    if (n < 0) return fail(streamError(raw.get()));
+    if (n == 0) break;
+  }
   std::vector<char> rest(kReadBlock);
   while (true) {
     const ssize_t n = ::read(layerFd, rest.data(), rest.size());
@@ -301,6 +382,7 @@ Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::str
     src.hash.update({rest.data(), static_cast<size_t>(n)});
   }
   stats.digest = src.hash.finish();
+  stats.diffId = tar.hash.finish();
   return stats;
 }
 

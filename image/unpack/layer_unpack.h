@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 
@@ -17,13 +18,25 @@ namespace podkeeper::image {
 
 struct LayerUnpackStats {
   std::string digest;  // sha256 of the bytes read (the compressed blob)
+  std::string diffId;  // sha256 of the uncompressed tar stream (the config's rootfs.diff_ids)
   uint64_t entries = 0;
   uint64_t bytes = 0;  // file data written
 };
 
+// The layers below the one applied, for the parent directories it does not list: containerd
+// (1.7+) makes such a directory with the mode, owner and times of the first lower layer that
+// has it, else 0755 root.
+struct LowerLayers {
+  bool known = true;                // false: the lowers may not be unpacked yet
+  std::vector<std::string> dirs{};  // their snapshot directories, top first
+};
+
 // Reads the layer from layerFd to its end and applies it into the directory targetDirFd.
 // `layerDigest` names the layer in errors ("layer sha256:...: entry a/b: ..."). Stops at the
-// first refused entry; the caller removes the half-applied directory.
-Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest);
+// first refused entry; the caller removes the half-applied directory. A layer that needs a
+// parent it does not list while its lowers are not known fails with EAGAIN (apply it again
+// once they are).
+Result<LayerUnpackStats> applyLayer(int layerFd, int targetDirFd, const std::string& layerDigest,
+                                    const LowerLayers& lowers = {});
 
 }  // namespace podkeeper::image

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the fuzzers (clang 16, libFuzzer, ASan+UBSan) in build-fuzz and runs each for SECONDS
-# (default 60) on a copy of its seed corpus: the manifest decoder (corpus/) and the auth
-# chain's token file and policy parsers (auth_corpus/). Exits non-zero on any crash, leak or
+# (default 60) on a copy of its seed corpus: the manifest decoder (corpus/), the auth chain's
+# token file and policy parsers (auth_corpus/) and the image layer's parsers of what registries
+# and archives send (image-corpus/). Exits non-zero on any crash, leak or
 # timeout; the failing input is kept in build-fuzz/artifacts/.
 set -eu
 duration=${1:-60}
@@ -9,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build-fuzz"
 
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$build" -DPODKEEPER_FUZZ=ON >/dev/null
-cmake --build "$build" -j2 --target manifest_fuzzer auth_fuzzer
+cmake --build "$build" -j2 --target manifest_fuzzer auth_fuzzer image_fuzzer
 
 work=$(mktemp -d /tmp/pk-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -24,3 +25,4 @@ fuzz() { # name corpus-dir
 }
 fuzz manifest_fuzzer corpus
 fuzz auth_fuzzer auth_corpus
+fuzz image_fuzzer image-corpus

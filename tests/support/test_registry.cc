@@ -44,6 +44,15 @@ void makeCertificates(const std::string& dir) {
           " -days 2 -extfile san.ext -out server.crt");
 }
 
+// A client certificate signed by the CA, in the containers certs.d convention.
+void makeClientCertificate(const std::string& dir) {
+  mustRun("mkdir -p " + dir + "/client && cd " + dir +
+          " && openssl req -newkey rsa:2048 -nodes -subj /CN=pk-test-client"
+          " -keyout client/client.key -out client.csr"
+          " && openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
+          " -days 2 -out client/client.cert");
+}
+
 }  // namespace
 
 TestRegistry::TestRegistry(const std::string& dir, TestRegistryOptions options)
@@ -58,6 +67,10 @@ TestRegistry::TestRegistry(const std::string& dir, TestRegistryOptions options)
     caFile_ = dir_ + "/ca.crt";
     cfg << "  tls:\n    certificate: " << dir_ << "/server.crt\n    key: " << dir_
         << "/server.key\n";
+    if (options_.clientCerts) {
+      makeClientCertificate(dir_);
+      cfg << "    clientcas:\n      - " << caFile_ << "\n";
+    }
   }
   if (!options_.user.empty()) {
     mustRun("htpasswd -Bbn '" + options_.user + "' '" + options_.password + "' > " + dir_ +
@@ -71,8 +84,12 @@ TestRegistry::TestRegistry(const std::string& dir, TestRegistryOptions options)
   const bool up = waitFor(
       [&] {
         return runShell("curl -s -o /dev/null -w '%{http_code}' --cacert " +
-                        (caFile_.empty() ? std::string("/dev/null") : caFile_) + " " + scheme +
-                        "://" + host() + "/v2/")
+                        (caFile_.empty() ? std::string("/dev/null") : caFile_) +
+                        (options_.clientCerts
+                             ? " --cert " + clientCertDir() + "/client.cert --key " +
+                                   clientCertDir() + "/client.key"
+                             : std::string()) +
+                        " " + scheme + "://" + host() + "/v2/")
                    .output.size() == 3;
       },
       std::chrono::seconds(15), std::chrono::milliseconds(50));
@@ -103,6 +120,7 @@ void TestRegistry::push(const std::string& source, const std::string& nameTag) c
   std::string cmd = "skopeo copy --quiet --dest-tls-verify=false";
   if (!options_.user.empty())
     cmd += " --dest-creds '" + options_.user + ":" + options_.password + "'";
+  if (options_.clientCerts) cmd += " --dest-cert-dir " + clientCertDir();
   mustRun(cmd + " " + source + " docker://" + host() + "/" + nameTag);
 }
 

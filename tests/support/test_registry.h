@@ -16,6 +16,9 @@ struct TestRegistryOptions {
   bool tls = false;  // serve https with a certificate signed by caFile()
   std::string user;  // with a password: htpasswd Basic auth
   std::string password;
+  // With tls: clients must present a certificate signed by caFile() (tls.clientcas);
+  // clientCertDir() holds one (client.cert, client.key), as certs.d/HOST:PORT does.
+  bool clientCerts = false;
 };
 
 class TestRegistry {
@@ -29,6 +32,7 @@ class TestRegistry {
   uint16_t port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }  // HOST:PORT
   const std::string& caFile() const { return caFile_; }                      // "" without TLS
+  std::string clientCertDir() const { return dir_ + "/client"; }
   // skopeo copy of `source` ("oci:DIR:TAG") to NAME:TAG here; throws on failure.
   void push(const std::string& source, const std::string& nameTag) const;
   std::string log() const;

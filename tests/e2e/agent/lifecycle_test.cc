@@ -192,16 +192,22 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// Not on the node and not to be pulled (pulls from a registry have their own suite).
-TEST_F(Lifecycle, MissingImageIsReportedAndRetriedWithoutStartingAnything) {
+// Not on the node and not to be pulled (pulls from a registry have their own suite): the
+// container waits with ErrImageNeverPull, said once, and nothing starts.
+TEST_F(Lifecycle, MissingImageIsReportedAndWaitsWithoutStartingAnything) {
   PodYaml pod;
   pod.image = "nosuch:1.0";
   pod.imagePullPolicy = "Never";
   agent.dropManifest("web.yaml", pod.str());
   const std::string said =
       "Container image \"nosuch:1.0\" is not present with pull policy of Never";
-  ASSERT_TRUE(waitFor([&] { return count(agent.agentLog(), said) >= 2; }, 8s)) << agent.agentLog();
-  EXPECT_NE(agent.agentLog().find("retry in"), std::string::npos);
+  ASSERT_TRUE(waitFor([&] { return count(agent.agentLog(), said) >= 1; }, 8s)) << agent.agentLog();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return agent.get("/pods/default/web").body.find("ErrImageNeverPull") != std::string::npos;
+      },
+      8s));
+  EXPECT_EQ(count(agent.agentLog(), said), 1u) << agent.agentLog();
   EXPECT_EQ(initPid(agent.memoryCgroupDir(pod.cgroup())), 0);
 }
 

@@ -78,5 +78,45 @@ TEST_F(PullE2e, AnUnknownTagIsErrImagePullWithTheRegistrysWords) {
       << agent.get("/pods/default/web").body;
 }
 
+// A tag moved in the registry while a pod runs it: under Always every start pulls, so the
+// container's next restart runs the new image; under IfNotPresent the image on the node stays.
+class MovedTagE2e : public PullE2e {
+ protected:
+  // Runs the pod (its container prints /etc/extra and exits, so it restarts), moves the tag
+  // once the first run has printed "one", and returns what the first run started after the
+  // move printed.
+  std::string runAcrossAMove(const std::string& policy) {
+    registry_.push(support::buildBusyboxOci(built_.file("one"), "1", {}, "one"), "team/moved:1");
+    agent.start({"--insecure-registry", registry_.host()});
+    agent.dropManifest("web.yaml", pod(registry_.host() + "/team/moved:1",
+                                       "    imagePullPolicy: " + policy +
+                                           "\n    command: [sh, -c, 'cat /etc/extra; sleep 1']\n"));
+    const auto attempt = [&](int n) {
+      return readFile(agent.logFile("default", "web", "e2e-pull-1", "app", n));
+    };
+    if (!waitFor([&] { return attempt(0).find("one") != std::string::npos; }, 60s))
+      return "first run never printed: " + attempt(0) + agent.agentLog();
+    registry_.push(support::buildBusyboxOci(built_.file("two"), "1", {}, "two"), "team/moved:1");
+    int next = 1;
+    while (!attempt(next).empty()) ++next;  // runs that began before the move finished
+    if (!waitFor([&] { return !attempt(next).empty(); }, 60s))
+      return "no restart after the move: " + agent.agentLog();
+    return attempt(next);
+  }
+};
+
+TEST_F(MovedTagE2e, AlwaysRunsTheMovedTagAtTheNextRestart) {
+  const std::string out = runAcrossAMove("Always");
+  EXPECT_NE(out.find("two"), std::string::npos) << out;
+  const auto events = agent.get("/pods/default/web/events").body;
+  EXPECT_NE(events.find("Successfully pulled image"), std::string::npos) << events;
+}
+
+TEST_F(MovedTagE2e, IfNotPresentKeepsTheImageOnTheNode) {
+  const std::string out = runAcrossAMove("IfNotPresent");
+  EXPECT_NE(out.find("one"), std::string::npos) << out;
+  EXPECT_EQ(out.find("two"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace podkeeper::e2e

@@ -13,7 +13,8 @@ namespace podkeeper::image::testing {
 
 struct TestImage {
   std::vector<std::string> layers{};   // tar blobs as stored (possibly compressed)
-  std::vector<std::string> diffIds{};  // sha256 of the uncompressed tars (computed when empty)
+  std::vector<std::string> diffIds{};  // sha256 of the uncompressed tars (when empty: each
+                                       // layer's digest, right for uncompressed layers)
   std::string configJson{};            // the "config" object; "{}" when empty
   std::string layerMediaType = "application/vnd.oci.image.layer.v1.tar";
 };

@@ -36,6 +36,27 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+TEST(LayerUnpack, ReportsBothDigestsOfTheStream) {
+  support::TempDir dir;
+  const std::string tar = buildTar({{.name = "etc/conf", .data = "x"}});
+  const std::string gz = buildTar({{.name = "etc/conf", .data = "x"}}, LayerCompression::kGzip);
+  auto r = unpackInto(dir, gz);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->digest, sha256Digest(gz));
+  EXPECT_EQ(r->diffId, sha256Digest(tar));
+}
+
+TEST(LayerUnpack, AGzipLayerCutInAFileIsAnErrorNotACrash) {
+  support::TempDir dir;
+  std::string data(300 << 10, '\0');
+  uint32_t x = 7;
+  for (auto& c : data) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+  const std::string gz = buildTar({{.name = "big", .data = data}}, LayerCompression::kGzip);
+  auto r = unpackInto(dir, gz.substr(0, gz.size() / 2));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("entry \"big\""), std::string::npos) << r.error().message;
+}
+
 TEST(LayerUnpack, KeepsOwnersModesSetuidDevicesXattrsAndMtimes) {
   support::TempDir dir;
   const std::string tar = buildTar({

@@ -4,10 +4,13 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "common/clock.h"
 #include "image/oci/digest.h"
 #include "image/registry/image_puller.h"
+#include "tests/integration/image/layer_builder.h"
 #include "tests/support/scripted_http_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_registry.h"
@@ -21,10 +24,12 @@ using support::ScriptedReply;
 using support::ScriptedRequest;
 using support::TempDir;
 
+// No image, no layer blob, and nothing in snapshots/ (not even a staging directory).
 bool storeHasNoImageAndNoLayer(ImageStore& store, const std::string& ref,
                                const std::string& layerDigest) {
   auto found = store.find(ref);
-  return found && !found->has_value() && !store.content().has(layerDigest);
+  return found && !found->has_value() && !store.content().has(layerDigest) &&
+         std::filesystem::is_empty(store.snapshots().root());
 }
 
 struct ImagePullTest : ::testing::Test {
@@ -119,6 +124,152 @@ TEST_F(ImagePullTest, ALayerWhoseBytesDoNotMatchItsDigestLeavesNoImageAndNoBlob)
   EXPECT_NE(r.error().message.find("digest mismatch"), std::string::npos) << r.error().message;
   EXPECT_EQ(pullErrorReason(r.error()), "digest_mismatch");
   EXPECT_TRUE(storeHasNoImageAndNoLayer(*store, s.host() + "/evil/app:1", img.layerDigest));
+}
+
+TEST_F(ImagePullTest, ALayerWhoseUncompressedDigestIsNotItsDiffIdFailsNamingTheLayer) {
+  ScriptedImage img;  // its config's diff_ids entry is sha256:000...
+  img.layerBody =
+      testing::buildTar({{.name = "etc/hello", .data = "hi\n"}}, testing::LayerCompression::kGzip);
+  img.layerDigest = sha256Digest(img.layerBody);
+  img.layerSize = static_cast<int64_t>(img.layerBody.size());
+  ScriptedHttpServer s([&](const ScriptedRequest& r) { return img.reply(r); });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "evil/diffid", "1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EBADMSG);
+  EXPECT_NE(r.error().message.find("layer " + img.layerDigest + ": uncompressed digest sha256:"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("rootfs.diff_ids"), std::string::npos) << r.error().message;
+  auto found = store->find(s.host() + "/evil/diffid:1");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+  EXPECT_TRUE(std::filesystem::is_empty(store->snapshots().root()));
+}
+
+// A layer of incompressible data, larger than what the download tees to its unpack at once.
+struct BigLayer {
+  std::string data = [] {
+    std::string d(700 << 10, '\0');
+    uint32_t x = 12345;
+    for (auto& c : d) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+    return d;
+  }();
+  std::string tar = testing::buildTar({{.name = "data/blob", .data = data}});
+  std::string gz =
+      testing::buildTar({{.name = "data/blob", .data = data}}, testing::LayerCompression::kGzip);
+  ScriptedImage image() const {
+    ScriptedImage img;
+    img.config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+                 sha256Digest(tar) + R"("]}})";
+    img.layerBody = gz;
+    img.layerDigest = sha256Digest(gz);
+    img.layerSize = static_cast<int64_t>(gz.size());
+    return img;
+  }
+};
+
+std::string fileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The unpack reads the bytes as they arrive: a transfer broken mid-layer and resumed with a
+// Range continues the same stream; one the server restarts from 0 ends it and the layer is
+// unpacked from the committed blob. Either way the snapshot is whole and right.
+TEST_F(ImagePullTest, ALayerWhoseTransferBreaksIsResumedAndUnpackedWhole) {
+  BigLayer big;
+  const ScriptedImage img = big.image();
+  int layerCalls = 0;
+  ScriptedHttpServer s([&](const ScriptedRequest& r) {
+    if (!r.target.ends_with(img.layerDigest)) return img.reply(r);
+    ++layerCalls;
+    auto range = r.headers.find("range");
+    if (range == r.headers.end())
+      return ScriptedReply{
+          .status = 200, .headers = {}, .body = img.layerBody, .sendBytes = 400000};
+    const size_t from = std::stoul(range->second.substr(6));
+    return ScriptedReply{
+        .status = 206,
+        .headers = {{"Content-Range", "bytes " + std::to_string(from) + "-" +
+                                          std::to_string(img.layerBody.size() - 1) + "/" +
+                                          std::to_string(img.layerBody.size())}},
+        .body = img.layerBody.substr(from)};
+  });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "big/resumed", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(layerCalls, 2);
+  EXPECT_EQ(fileText(store->lowerDirs(r->image).front() + "/data/blob"), big.data);
+}
+
+TEST_F(ImagePullTest, ALayerFetchedAgainWholeAfterABreakIsUnpackedFromItsBlob) {
+  BigLayer big;
+  const ScriptedImage img = big.image();
+  int layerCalls = 0;
+  ScriptedHttpServer s([&](const ScriptedRequest& r) {
+    if (!r.target.ends_with(img.layerDigest)) return img.reply(r);
+    return ScriptedReply{.status = 200,
+                         .headers = {},
+                         .body = img.layerBody,
+                         .sendBytes = ++layerCalls == 1 ? 400000 : SIZE_MAX};
+  });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "big/again", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(layerCalls, 2);
+  EXPECT_EQ(fileText(store->lowerDirs(r->image).front() + "/data/blob"), big.data);
+  // Nothing half-unpacked stays beside the snapshot.
+  EXPECT_EQ(store->snapshots().list()->size(), 1u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(store->snapshots().root()),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+// Layers unpack in parallel; one that needs a parent directory from the layer below (which it
+// does not list) is unpacked by addImage after its lowers, and gets the lower's attributes.
+TEST_F(ImagePullTest, ALayerThatNeedsItsLowerLayerIsUnpackedAfterIt) {
+  const std::string base = testing::buildTar(
+      {{.type = testing::TarEntry::kDir, .name = "srv/", .mode = 0710, .uid = 1000, .gid = 1001}},
+      testing::LayerCompression::kGzip);
+  const std::string baseTar = testing::buildTar(
+      {{.type = testing::TarEntry::kDir, .name = "srv/", .mode = 0710, .uid = 1000, .gid = 1001}});
+  const std::string top = testing::buildTar({{.name = "srv/conf", .data = "x"}});
+  const std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+      sha256Digest(baseTar) + R"(",")" + sha256Digest(top) + R"("]}})";
+  auto desc = [](const std::string& type, const std::string& bytes) {
+    return R"({"mediaType":")" + type + R"(","digest":")" + sha256Digest(bytes) + R"(","size":)" +
+           std::to_string(bytes.size()) + "}";
+  };
+  const std::string manifest =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":)" +
+      desc("application/vnd.oci.image.config.v1+json", config) + R"(,"layers":[)" +
+      desc("application/vnd.oci.image.layer.v1.tar+gzip", base) + "," +
+      desc("application/vnd.oci.image.layer.v1.tar", top) + "]}";
+  ScriptedHttpServer s([&](const ScriptedRequest& r) {
+    if (r.target.find("/manifests/") != std::string::npos)
+      return ScriptedReply{
+          .status = 200,
+          .headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
+          .body = manifest};
+    for (const auto* b : {&config, &base, &top})
+      if (r.target.ends_with(sha256Digest(*b)))
+        return ScriptedReply{.status = 200, .headers = {}, .body = *b};
+    return ScriptedReply{.status = 404, .headers = {}, .body = ""};
+  });
+  auto c = client(s.host());
+  ImagePuller puller(c, *store);
+  auto r = puller.pull(ref(s.host(), "two/layers", "1"));
+  ASSERT_TRUE(r) << r.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat((store->lowerDirs(r->image).front() + "/srv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0710u);
+  EXPECT_EQ(st.st_uid, 1000u);
+  EXPECT_EQ(fileText(store->lowerDirs(r->image).front() + "/srv/conf"), "x");
 }
 
 TEST_F(ImagePullTest, ALayerBiggerThanTheFreeSpaceIsRefusedBeforeItIsWrittenNamingWhy) {

@@ -88,6 +88,26 @@ TEST_F(RegistryClientTest, TlsWithTheCaFromCertsDir) {
   ASSERT_TRUE(m) << m.error().message;
 }
 
+TEST_F(RegistryClientTest, AClientCertificateInCertsDirIsPresentedWithoutAFlag) {
+  TestRegistry reg(dir.file("reg"), {.tls = true, .user = "", .password = "", .clientCerts = true});
+  reg.push(support::buildBusyboxOci(dir.file("oci"), "1"), "bb:1");
+  const std::string hostDir = dir.file("certs.d/" + reg.host());
+  ::mkdir(dir.file("certs.d").c_str(), 0755);
+  ::mkdir(hostDir.c_str(), 0755);
+  ASSERT_EQ(::link(reg.caFile().c_str(), (hostDir + "/ca.crt").c_str()), 0);
+  RegistryClient without(http, options(), AuthFile{}, clock);
+  auto refused = without.fetchManifest(ref(reg.host(), "bb", "1"), "1");
+  ASSERT_FALSE(refused);  // the server asks for a certificate this client does not have
+  EXPECT_EQ(refused.error().code, EPROTO) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("asks for a TLS client certificate"), std::string::npos)
+      << refused.error().message;
+  for (const char* f : {"client.cert", "client.key"})
+    ASSERT_EQ(::link((reg.clientCertDir() + "/" + f).c_str(), (hostDir + "/" + f).c_str()), 0);
+  RegistryClient with(http, options(), AuthFile{}, clock);
+  auto m = with.fetchManifest(ref(reg.host(), "bb", "1"), "1");
+  ASSERT_TRUE(m) << m.error().message;
+}
+
 TEST_F(RegistryClientTest, BasicAuthWithCredentialsFromAuthJson) {
   TestRegistry reg(dir.file("reg"), {.tls = true, .user = "pk", .password = "s3cret"});
   reg.push(support::buildBusyboxOci(dir.file("oci"), "1"), "bb:1");

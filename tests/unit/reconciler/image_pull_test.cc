@@ -133,17 +133,25 @@ TEST_F(ImagePull, ADirectoryImageIsNeverPulledWhateverThePolicy) {
 TEST_F(ImagePull, NeverWithoutTheImageWaitsWithErrImageNeverPull) {
   auto p = podWith("web", "reg/app:1", "Never");
   want({p});
-  auto r = reconciler_->reconcile("default/web");
-  ASSERT_FALSE(r);
+  auto out = reconcile();  // a waiting container, not a failed sync
   EXPECT_TRUE(source_.asked.empty());
+  EXPECT_EQ(waitingReason(p), "ErrImageNeverPull");
+  EXPECT_EQ(out.requeueAtNs, clock_.now + 10 * kSec);  // looked for again as the kubelet syncs
   EXPECT_EQ(eventMessages("default/web", "ErrImageNeverPull"),
             std::vector<std::string>{
                 "Container image \"reg/app:1\" is not present with pull policy of Never"});
   status::PodStatusInput in;
   in.pod = &p;
-  in.lastError = r.error().message;
-  EXPECT_EQ(status::podStatus(in)["containerStatuses"][0]["state"]["waiting"]["reason"],
-            "ErrImageNeverPull");
+  in.observed = &runtime_.sandboxes.at(p.uid);
+  in.waiting = reconciler_->status().waiting().at(p.uid);
+  const auto waiting = status::podStatus(in)["containerStatuses"][0]["state"]["waiting"];
+  EXPECT_EQ(waiting["reason"], "ErrImageNeverPull");
+  EXPECT_EQ(waiting["message"],
+            "Container image \"reg/app:1\" is not present with pull policy of Never");
+  clock_.now += 10 * kSec;
+  reconcile();  // still missing: one event, not one per sync
+  EXPECT_EQ(eventMessages("default/web", "ErrImageNeverPull").size(), 1u);
+  EXPECT_TRUE(runtime_.started.empty());
 }
 
 TEST_F(ImagePull, AFailedPullIsErrImagePullThenImagePullBackOffDoublingFrom10s) {

@@ -58,15 +58,18 @@ TEST_F(ReconcilerTest, ReconcileIsIdempotent) {
   EXPECT_TRUE(runtime_.calls.empty());
 }
 
-TEST_F(ReconcilerTest, MissingImageIsAnErrorNamingPodContainerAndPath) {
+TEST_F(ReconcilerTest, MissingImageWaitsWithErrImageNeverPullNamingThePath) {
   auto p = testing::pod("web", {container("app")});
   p.pod.spec.containers[0].image = "nginx:1.25";
   want({p});
   auto r = reconciler_->reconcile("default/web");
-  ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().message.find("default/web"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("nginx:1.25"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("nginx/1.25/rootfs"), std::string::npos) << r.error().message;
+  ASSERT_TRUE(r.has_value()) << r.error().message;  // a waiting container, not a failed sync
+  EXPECT_EQ(reconciler_->status().waiting().at(p.uid).at("app"), "ErrImageNeverPull");
+  std::string message;
+  for (const auto& e : reconciler_->status().events().forPod("default/web"))
+    if (e.reason == "ErrImageNeverPull") message = e.message;
+  EXPECT_NE(message.find("nginx:1.25"), std::string::npos) << message;
+  EXPECT_NE(message.find("nginx/1.25/rootfs"), std::string::npos) << message;
   EXPECT_TRUE(runtime_.started.empty());
 }
 
@@ -269,13 +272,12 @@ TEST_F(ReconcilerTest, RemovedPodLeavesNoStateOrStatusBehind) {
 }
 
 TEST_F(ReconcilerTest, FailedReconcileIsRememberedUntilItSucceeds) {
-  auto p = testing::pod("web", {container("app")});
-  p.pod.spec.containers[0].image = "missing:1";
-  want({p});
-  EXPECT_FALSE(reconciler_->reconcile("default/web"));
-  EXPECT_NE(reconciler_->status().lastErrors().at("default/web").find("missing:1"),
-            std::string::npos);
+  runtime_.prepareVolumesError = Error{EIO, "volume disk gone"};
   want({testing::pod("web", {container("app")})});
+  EXPECT_FALSE(reconciler_->reconcile("default/web"));
+  EXPECT_NE(reconciler_->status().lastErrors().at("default/web").find("volume disk gone"),
+            std::string::npos);
+  runtime_.prepareVolumesError.reset();
   reconcile();
   EXPECT_FALSE(reconciler_->status().lastErrors().contains("default/web"));
 }

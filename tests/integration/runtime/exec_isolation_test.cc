@@ -14,7 +14,8 @@
 
 // Every caller of the one join-and-exec path (exec probes on the loop, the blocking exec the
 // runtime offers, `podkeeper exec`) gets the container's whole identity and nothing of the
-// host: one check per test, each run for every caller.
+// host: one check per test, each run for every caller, in a pod on the host's ids and again in
+// a pod with a user namespace of its own (hostUsers: false).
 namespace podkeeper::runtime::testing {
 namespace {
 
@@ -26,24 +27,31 @@ bool contains(const std::string& text, const std::string& needle) {
 
 enum class Caller { Blocking, Started, Attached };
 
-std::string callerName(const ::testing::TestParamInfo<Caller>& info) {
-  switch (info.param) {
+using Param = std::tuple<Caller, bool>;  // the caller; whether the pod has its own user namespace
+
+std::string callerName(const ::testing::TestParamInfo<Param>& info) {
+  const std::string userns = std::get<1>(info.param) ? "InAUserNamespace" : "";
+  switch (std::get<0>(info.param)) {
     case Caller::Blocking:
-      return "ExecInContainer";
+      return "ExecInContainer" + userns;
     case Caller::Started:
-      return "StartExec";
+      return "StartExec" + userns;
     case Caller::Attached:
-      return "PodkeeperExec";
+      return "PodkeeperExec" + userns;
   }
   return "?";
 }
 
-class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterface<Caller> {
+class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterface<Param> {
  protected:
+  void SetUp() override {
+    hostUsers_ = !std::get<1>(GetParam());
+    RuntimeFixture::SetUp();
+  }
   // The command's stdout and stderr, or "error: <message>" when it was not started.
   std::string run(const std::string& uid, const std::string& name,
                   const std::vector<std::string>& argv) {
-    switch (GetParam()) {
+    switch (std::get<0>(GetParam())) {
       case Caller::Blocking: {
         auto r = runtime_->execInContainer(uid, name, argv, 5000);
         return r ? r->output : "error: " + r.error().message;
@@ -104,7 +112,9 @@ class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterfac
 };
 
 INSTANTIATE_TEST_SUITE_P(EveryCaller, ExecIsolation,
-                         ::testing::Values(Caller::Blocking, Caller::Started, Caller::Attached),
+                         ::testing::Combine(::testing::Values(Caller::Blocking, Caller::Started,
+                                                              Caller::Attached),
+                                            ::testing::Bool()),
                          callerName);
 
 TEST_P(ExecIsolation, RunsUnderTheContainersSeccompFilter) {

@@ -17,7 +17,10 @@ Result<void> idmapInPlace(const std::string& path, int usernsFd) {
   attr.userns_fd = static_cast<uint64_t>(usernsFd);
   if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
     return failSys(errno, "idmap " + path + " (its filesystem may not support idmapped mounts)");
-  if (::move_mount(tree.get(), "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+  // Over the directory path leads to (a directory image's rootfs may be a symlink), where the
+  // overlay's lowerdir option leads too.
+  if (::move_mount(tree.get(), "", AT_FDCWD, path.c_str(),
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) != 0)
     return failSys(errno, "mount the idmapped " + path);
   return {};
 }

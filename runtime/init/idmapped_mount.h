@@ -11,7 +11,8 @@
 namespace podkeeper::runtime {
 
 // Clones the mount (or subtree) at path, idmapped by the user namespace usernsFd, and
-// mounts the clone over path, in the calling process's mount namespace only. Fails naming
+// mounts the clone over the directory path leads to, in the calling process's mount
+// namespace only. Fails naming
 // the path when its filesystem cannot be idmapped.
 Result<void> idmapInPlace(const std::string& path, int usernsFd);
 

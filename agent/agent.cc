@@ -74,6 +74,7 @@ runtime::RuntimeConfig runtimeConfig(const AgentConfig& c) {
   r.cgroupConfig = {c.cgroupMount, "/proc/self/mountinfo"};
   r.logMaxBytes = containerLogMaxBytes(c);
   r.logMaxFiles = c.containerLogMaxFiles;
+  r.userNamespaces = runtime::parseUserNamespaceRange(c.userNamespaceRange).value();  // checked
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "manifests/quantity.h"
+#include "runtime/sandbox/user_namespace_ids.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -117,6 +118,8 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (auto why = manifests::checkAllowedUnsafeSysctls(c.admission.allowedUnsafeSysctls);
       !why.empty())
     return failMsg(why);
+  if (auto r = runtime::parseUserNamespaceRange(c.userNamespaceRange); !r)
+    return failMsg("--userns-range: " + r.error().message);
   return {};
 }
 

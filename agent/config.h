@@ -59,6 +59,9 @@ struct AgentConfig {
   // configuration at all: pods keep a net namespace with only lo.
   std::string cniConfDir = "/etc/cni/net.d";
   std::vector<std::string> cniBinDirs = {"/usr/lib/cni", "/opt/cni/bin"};
+  // Host ids for hostUsers: false pods, FIRST:LENGTH as in /etc/subuid (the kubelet's rules:
+  // multiples of 65536; 65536 ids per pod). The default: every id above the host's first 65536.
+  std::string userNamespaceRange = "65536:4294836224";
 };
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).

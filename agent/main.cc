@@ -95,6 +95,10 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--relist", relistSeconds, "Seconds between full manifest relists")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  run.add_option("--userns-range", c.userNamespaceRange,
+                 "Host ids for hostUsers: false pods, FIRST:LENGTH as in /etc/subuid "
+                 "(multiples of 65536; each pod gets 65536)")
+      ->capture_default_str();
   run.add_option("--seccomp-profile-root", c.seccompProfileRoot,
                  "Directory of seccompProfile type Localhost profiles (OCI JSON)")
       ->capture_default_str();

@@ -220,15 +220,11 @@ AdmitResult admit(const Pod& pod, const AdmissionPolicy& policy) {
     admitContainer(spec.initContainers[i], "spec.initContainers[" + std::to_string(i) + "]", out);
   for (size_t i = 0; i < spec.containers.size(); ++i)
     admitContainer(spec.containers[i], "spec.containers[" + std::to_string(i) + "]", out);
-  // The kubelet's AppArmor admit handler: a profile other than Unconfined needs the host's.
-  // With AppArmor on the host the profile would have to be applied at exec, which this
-  // podkeeper does not do yet: refused rather than run unconfined.
-  if (appArmorRequired(pod))
-    out.problems.push_back(
-        {"AppArmor", "securityContext.appArmorProfile",
-         policy.appArmorEnabled
-             ? "Cannot enforce AppArmor: this podkeeper does not apply AppArmor profiles yet"
-             : "Cannot enforce AppArmor: AppArmor is not enabled on the host"});
+  // The kubelet's AppArmor admit handler: a profile other than Unconfined needs the host's
+  // AppArmor (the container's init then sets it for the exec); never run unconfined instead.
+  if (appArmorRequired(pod) && !policy.appArmorEnabled)
+    out.problems.push_back({"AppArmor", "securityContext.appArmorProfile",
+                            "Cannot enforce AppArmor: AppArmor is not enabled on the host"});
   if (out.admitted()) admitExtended(spec, policy, {}, out);
   return out;
 }

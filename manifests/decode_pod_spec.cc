@@ -85,7 +85,7 @@ void decodePodSecurityContext(DecodeContext& ctx, const YAML::Node& node, const 
   if (auto n = m.take("seccompProfile")) {
     out.seccompProfile = decodeSeccompProfile(ctx, *n, m.child("seccompProfile"));
   }
-  m.refuse("supplementalGroupsPolicy", "is not supported");
+  m.string("supplementalGroupsPolicy", out.supplementalGroupsPolicy);
   m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
   m.refuse("seLinuxChangePolicy", "is not supported: SELinux labels are not applied");
   if (auto n = m.take("appArmorProfile")) {
@@ -122,10 +122,6 @@ void markClusterOnlyFields(MapReader& m) {
       m.ctx().error(os.child("name"), quoteValue(name) + ": podkeeper runs Linux pods only");
     if (os.valid()) os.finish();
   }
-  bool hostUsers = true;
-  m.boolean("hostUsers", hostUsers);
-  if (!hostUsers)
-    m.ctx().error(m.child("hostUsers"), "false is not supported: user namespaces are not used");
   bool fqdn = false;
   m.boolean("setHostnameAsFQDN", fqdn);
   if (fqdn)
@@ -194,6 +190,7 @@ void decodePodSpec(DecodeContext& ctx, const YAML::Node& node, PodSpec& out) {
   m.string("schedulerName", out.schedulerName);
   if (out.schedulerName.empty()) out.schedulerName = "default-scheduler";
   markClusterOnlyFields(m);
+  m.boolean("hostUsers", out.hostUsers);
   m.finish();
 }
 

@@ -298,7 +298,8 @@ struct PodSecurityContext {
   std::optional<bool> runAsNonRoot;
   std::vector<int64_t> supplementalGroups;
   std::optional<int64_t> fsGroup;
-  std::string fsGroupChangePolicy;  // "", OnRootMismatch or Always ("" acts as Always)
+  std::string fsGroupChangePolicy;       // "", OnRootMismatch or Always ("" acts as Always)
+  std::string supplementalGroupsPolicy;  // "", Merge or Strict ("" acts as Merge)
   std::vector<Sysctl> sysctls;
   std::optional<SeccompProfile> seccompProfile;
   std::optional<AppArmorProfile> appArmorProfile;
@@ -314,6 +315,7 @@ struct PodSpec {
   bool hostNetwork = false;
   bool hostPID = false;
   bool hostIPC = false;
+  bool hostUsers = true;  // false: a user namespace of the pod's own
   bool shareProcessNamespace = false;
   std::string hostname;
   std::string subdomain;

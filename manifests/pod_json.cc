@@ -234,6 +234,7 @@ json podSecurityContext(const PodSecurityContext& s) {
   if (!s.supplementalGroups.empty()) j["supplementalGroups"] = s.supplementalGroups;
   put(j, "fsGroup", s.fsGroup);
   put(j, "fsGroupChangePolicy", s.fsGroupChangePolicy);
+  put(j, "supplementalGroupsPolicy", s.supplementalGroupsPolicy);
   putList(j, "sysctls", s.sysctls, [](const Sysctl& x) {
     return json{{"name", x.name}, {"value", x.value}};
   });
@@ -268,6 +269,7 @@ json specToJson(const PodSpec& s) {
   if (s.hostNetwork) j["hostNetwork"] = true;
   if (s.hostPID) j["hostPID"] = true;
   if (s.hostIPC) j["hostIPC"] = true;
+  if (!s.hostUsers) j["hostUsers"] = false;
   if (s.shareProcessNamespace) j["shareProcessNamespace"] = true;
   put(j, "hostname", s.hostname);
   put(j, "subdomain", s.subdomain);

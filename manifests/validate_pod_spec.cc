@@ -59,6 +59,12 @@ void validatePodSecurity(const PodSpec& spec, Reporter& r) {
     r.error(base + ".fsGroupChangePolicy",
             quote(s.fsGroupChangePolicy) + " is not one of OnRootMismatch, Always");
   }
+  if (!s.supplementalGroupsPolicy.empty() && s.supplementalGroupsPolicy != "Merge" &&
+      s.supplementalGroupsPolicy != "Strict") {
+    r.error(base + ".supplementalGroupsPolicy",
+            "Unsupported value: " + quote(s.supplementalGroupsPolicy) +
+                ": supported values: \"Merge\", \"Strict\"");
+  }
   for (size_t i = 0; i < s.supplementalGroups.size(); ++i) {
     checkId(s.supplementalGroups[i], at(base + ".supplementalGroups", i), r);
   }
@@ -108,6 +114,14 @@ void validatePodSpec(const PodSpec& spec, Reporter& r) {
   }
   if (spec.shareProcessNamespace && spec.hostPID) {
     r.error("spec.shareProcessNamespace", "cannot be set together with hostPID");
+  }
+  // The API server's: a user namespace is not combined with the host's other namespaces.
+  if (!spec.hostUsers) {
+    const std::pair<const char*, bool> hostNamespaces[] = {{"spec.hostNetwork", spec.hostNetwork},
+                                                           {"spec.hostPID", spec.hostPID},
+                                                           {"spec.hostIPC", spec.hostIPC}};
+    for (const auto& [field, set] : hostNamespaces)
+      if (set) r.error(field, "Forbidden: when `hostUsers` is false");
   }
   validateHostAliases(spec, r);
   validateDns(spec, r);

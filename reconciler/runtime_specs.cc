@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/sysctl_names.h"
+#include "manifests/apparmor.h"
 #include "manifests/env_expansion.h"
 #include "manifests/names.h"
 #include "reconciler/downward_api_volume.h"
@@ -34,6 +35,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.hostIPC = spec.hostIPC;
   s.hostPID = spec.hostPID;
   s.shareProcessNamespace = spec.shareProcessNamespace;
+  s.hostUsers = spec.hostUsers;
   s.logDir = podLogDir(paths.logDir, pod);
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
   for (const auto& v : spec.volumes) {
@@ -107,6 +109,20 @@ runtime::SeccompSpec seccompSpec(const std::optional<manifests::SeccompProfile>&
   return s;
 }
 
+// The profile the command execs into, as containerd picks it: Localhost by its name,
+// RuntimeDefault as containerd's profile (none for a privileged container, as containerd),
+// Unconfined or nothing asked for: none. Admission refused the pod when a profile is needed
+// and the host has no AppArmor.
+std::string appArmorProfileName(const manifests::Pod& pod, const manifests::Container& c,
+                                bool privileged) {
+  const auto profile = manifests::effectiveAppArmor(pod, c);
+  if (!profile) return "";
+  if (profile->type == "Localhost") return profile->localhostProfile;
+  if (profile->type == "RuntimeDefault" && !privileged)
+    return runtime::kRuntimeDefaultAppArmorProfile;
+  return "";
+}
+
 // The kubelet's verifyRunAsNonRoot, with its messages.
 Result<void> verifyRunAsNonRoot(const manifests::DecodedPod& pod, const manifests::Container& c,
                                 const runtime::ContainerSpec& s) {
@@ -148,8 +164,10 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   s.runAsGroup = sc.runAsGroup ? sc.runAsGroup : psc.runAsGroup;
   s.supplementalGroups = psc.supplementalGroups;
   if (psc.fsGroup) s.supplementalGroups.push_back(*psc.fsGroup);
+  s.strictSupplementalGroups = psc.supplementalGroupsPolicy == "Strict";
   s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
   s.seccomp = seccompSpec(sc.seccompProfile, psc.seccompProfile, paths);
+  s.appArmorProfile = appArmorProfileName(pod.pod, c, s.privileged);
   return verifyRunAsNonRoot(pod, c, s);
 }
 

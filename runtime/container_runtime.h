@@ -90,8 +90,9 @@ struct SandboxSpec {
   // Added by the runtime layer (all optional):
   bool hostNetwork = false;  // the host's net and uts namespaces, hostname and /etc/hosts
   bool hostIPC = false;
-  bool hostPID = false;                   // containers stay in the host's pid namespace
-  bool shareProcessNamespace = false;     // one pid namespace for all containers, init a reaper
+  bool hostPID = false;                // containers stay in the host's pid namespace
+  bool shareProcessNamespace = false;  // one pid namespace for all containers, init a reaper
+  bool hostUsers = true;  // false: a user namespace of its own, 65536 ids (user_namespace_ids.h)
   std::vector<HostAlias> hostAliases;     // appended to the pod's /etc/hosts
   std::optional<std::string> resolvConf;  // content of the pod's resolv.conf; nullopt = the node's
   std::vector<EmptyDirVolume> emptyDirs;
@@ -101,6 +102,10 @@ struct SandboxSpec {
   bool fsGroupOnRootMismatch = false;  // fsGroupChangePolicy OnRootMismatch (else Always)
   std::vector<std::pair<std::string, std::string>> sysctls;  // namespaced ones, e.g. net.*
 };
+
+// containerd's AppArmor profile for RuntimeDefault. It must be loaded on the host: containerd
+// loads it with apparmor_parser, podkeeper writes no profiles.
+inline constexpr const char* kRuntimeDefaultAppArmorProfile = "cri-containerd.apparmor.d";
 
 struct ContainerSpec {
   std::string sandboxUid;
@@ -122,10 +127,12 @@ struct ContainerSpec {
   std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's user
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged
   std::vector<int64_t> supplementalGroups;  // with runAsGroup (fsGroup belongs here too)
+  bool strictSupplementalGroups = false;    // Strict: not the image's /etc/group groups
   std::vector<BindMount> mounts;            // volumeMounts, in order
   bool readOnlyRootfs = false;              // securityContext.readOnlyRootFilesystem
   std::string terminationMessagePath;       // e.g. "/dev/termination-log"; "" = none
   SeccompSpec seccomp;
+  std::string appArmorProfile;  // the AppArmor profile the command execs into; "" = none
 };
 
 struct ExitRecord {
@@ -136,6 +143,15 @@ struct ExitRecord {
   int64_t finishedAtNs = 0;  // CLOCK_REALTIME
 };
 
+// Who a container's processes run as, as CRI reports it (status.containerStatuses[].user.linux):
+// the primary gid first in supplementalGroups, then the others sorted without repeats.
+struct ContainerUser {
+  int64_t uid = 0;
+  int64_t gid = 0;
+  std::vector<int64_t> supplementalGroups;
+  bool operator==(const ContainerUser&) const = default;
+};
+
 struct ContainerState {
   std::string name;
   std::string image;
@@ -144,11 +160,12 @@ struct ContainerState {
   pid_t pid = 0;  // container init, as seen from the host
   int64_t startedAtNs = 0;
   int restartCount = 0;
-  int stopSignal = SIGTERM;        // what a graceful stop sends
-  bool running = false;            // the init process is alive
-  bool shimAlive = false;          // the shim is alive (it writes exit.json, then exits)
-  std::optional<ExitRecord> exit;  // set once the shim wrote it
-  std::string terminationMessage;  // added by the runtime layer: once exited, at most 4096 bytes
+  int stopSignal = SIGTERM;           // what a graceful stop sends
+  bool running = false;               // the init process is alive
+  bool shimAlive = false;             // the shim is alive (it writes exit.json, then exits)
+  std::optional<ExitRecord> exit;     // set once the shim wrote it
+  std::string terminationMessage;     // added by the runtime layer: once exited, at most 4096 bytes
+  std::optional<ContainerUser> user;  // once started: its identity from config.json
 };
 
 // Added by the runtime layer: what a command run in a container returned.

@@ -138,6 +138,11 @@ json containerStatus(const PodStatusInput& in, const manifests::Container& spec,
             {"started", running && probeSays(in, &ProbeStatus::started, spec.name)},
             {"restartCount", have ? have->restartCount : 0}};
   if (have) s["containerID"] = containerId(in, spec.name);
+  if (have && have->user)
+    s["user"] = {{"linux",
+                  {{"uid", have->user->uid},
+                   {"gid", have->user->gid},
+                   {"supplementalGroups", have->user->supplementalGroups}}}};
   return s;
 }
 

@@ -1,5 +1,7 @@
 #include "runtime/bundle/container_config.h"
 
+#include <algorithm>
+
 namespace podkeeper::runtime {
 
 ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
@@ -18,7 +20,19 @@ ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
   cfg.privileged = spec.privileged;
   cfg.readOnlyRootfs = spec.readOnlyRootfs;
+  cfg.appArmorProfile = spec.appArmorProfile;
   return cfg;
+}
+
+ContainerUser containerUser(const ShimConfig& cfg) {
+  ContainerUser u{cfg.runAsUser.value_or(0), cfg.runAsGroup.value_or(0), {}};
+  std::vector<int64_t> others = cfg.supplementalGroups;
+  std::sort(others.begin(), others.end());
+  others.erase(std::unique(others.begin(), others.end()), others.end());
+  u.supplementalGroups.push_back(u.gid);
+  for (auto g : others)
+    if (g != u.gid) u.supplementalGroups.push_back(g);
+  return u;
 }
 
 }  // namespace podkeeper::runtime

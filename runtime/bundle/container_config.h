@@ -10,4 +10,8 @@ namespace podkeeper::runtime {
 
 ShimConfig shimConfigFromSpec(const ContainerSpec& spec);
 
+// The identity the container's init takes from a config.json (see identityFor), as CRI
+// reports it. Pure.
+ContainerUser containerUser(const ShimConfig& cfg);
+
 }  // namespace podkeeper::runtime

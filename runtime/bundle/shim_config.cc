@@ -43,38 +43,41 @@ Result<std::vector<ShimMount>> decodeMounts(const json& j, const std::string& fi
 }  // namespace
 
 std::string encodeShimConfig(const ShimConfig& c) {
-  json config{{"sandboxUid", c.sandboxUid},
-              {"containerName", c.containerName},
-              {"image", c.image},
-              {"restartCount", c.restartCount},
-              {"argv", c.argv},
-              {"env", c.env},
-              {"workingDir", c.workingDir},
-              {"lowerDirs", c.lowerDirs},
-              {"stopSignal", c.stopSignal},
-              {"upperDir", c.upperDir},
-              {"workDir", c.workDir},
-              {"sandboxDir", c.sandboxDir},
-              {"logPath", c.logPath},
-              {"logMaxBytes", c.logMaxBytes},
-              {"logMaxFiles", c.logMaxFiles},
-              {"cgroupPath", c.cgroupPath},
-              {"shimCgroup", c.shimCgroup},
-              {"cgroupMountRoot", c.cgroupMountRoot},
-              {"cgroupMountinfoPath", c.cgroupMountinfoPath},
-              {"capabilities", c.capabilities},
-              {"noNewPrivileges", c.noNewPrivileges},
-              {"privileged", c.privileged},
-              {"runAsUser", c.runAsUser ? json(*c.runAsUser) : json()},
-              {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
-              {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()},
-              {"supplementalGroups", c.supplementalGroups},
-              {"seccompProgram", c.seccompProgram},
-              {"namespaces", c.namespaces},
-              {"hostPID", c.hostPID},
-              {"sharedPidNamespace", c.sharedPidNamespace},
-              {"mounts", mountsJson(c.mounts)},
-              {"readOnlyRootfs", c.readOnlyRootfs}};
+  json config{
+      {"sandboxUid", c.sandboxUid},
+      {"containerName", c.containerName},
+      {"image", c.image},
+      {"restartCount", c.restartCount},
+      {"argv", c.argv},
+      {"env", c.env},
+      {"workingDir", c.workingDir},
+      {"lowerDirs", c.lowerDirs},
+      {"stopSignal", c.stopSignal},
+      {"upperDir", c.upperDir},
+      {"workDir", c.workDir},
+      {"sandboxDir", c.sandboxDir},
+      {"logPath", c.logPath},
+      {"logMaxBytes", c.logMaxBytes},
+      {"logMaxFiles", c.logMaxFiles},
+      {"cgroupPath", c.cgroupPath},
+      {"shimCgroup", c.shimCgroup},
+      {"cgroupMountRoot", c.cgroupMountRoot},
+      {"cgroupMountinfoPath", c.cgroupMountinfoPath},
+      {"capabilities", c.capabilities},
+      {"noNewPrivileges", c.noNewPrivileges},
+      {"privileged", c.privileged},
+      {"runAsUser", c.runAsUser ? json(*c.runAsUser) : json()},
+      {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
+      {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()},
+      {"supplementalGroups", c.supplementalGroups},
+      {"seccompProgram", c.seccompProgram},
+      {"appArmorProfile", c.appArmorProfile},
+      {"namespaces", c.namespaces},
+      {"userNamespaceHostId", c.userNamespaceHostId ? json(*c.userNamespaceHostId) : json()},
+      {"hostPID", c.hostPID},
+      {"sharedPidNamespace", c.sharedPidNamespace},
+      {"mounts", mountsJson(c.mounts)},
+      {"readOnlyRootfs", c.readOnlyRootfs}};
   return dumpJson(config, 2);
 }
 
@@ -114,7 +117,9 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.oomScoreAdj = f.optional<int>("oomScoreAdj");
   c.supplementalGroups = f.get<std::vector<int64_t>>("supplementalGroups");
   c.seccompProgram = f.get<std::string>("seccompProgram");
+  c.appArmorProfile = f.get<std::string>("appArmorProfile");
   c.namespaces = f.get<Strings>("namespaces", c.namespaces);
+  c.userNamespaceHostId = f.optional<uint32_t>("userNamespaceHostId");
   c.hostPID = f.get<bool>("hostPID");
   c.sharedPidNamespace = f.get<bool>("sharedPidNamespace");
   c.readOnlyRootfs = f.get<bool>("readOnlyRootfs");

@@ -54,10 +54,13 @@ struct ShimConfig {
   std::optional<int64_t> runAsUser, runAsGroup;
   std::optional<int> oomScoreAdj;
   std::vector<int64_t> supplementalGroups;
-  std::string seccompProgram;  // compiled BPF program in the container's directory; "" = none
+  std::string seccompProgram;   // compiled BPF program in the container's directory; "" = none
+  std::string appArmorProfile;  // set for the command's exec; "" = none (unconfined)
 
   std::vector<std::string> namespaces = {"net", "ipc", "uts"};  // pod namespaces to join
-  bool hostPID = false;                                         // no pid namespace of its own
+  // With "user" among them (hostUsers: false): the first host id its ids 0-65535 map onto.
+  std::optional<uint32_t> userNamespaceHostId;
+  bool hostPID = false;             // no pid namespace of its own
   bool sharedPidNamespace = false;  // born into the pod's, pinned at <sandboxDir>/ns/pid
   std::vector<ShimMount> mounts;
   bool readOnlyRootfs = false;

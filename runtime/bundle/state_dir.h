@@ -31,7 +31,7 @@
 namespace podkeeper::runtime {
 
 // "pid" only with shareProcessNamespace, pinned by the pod's reaper (see pid_reaper.h).
-inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts", "pid"};
+inline constexpr const char* kPinnedNamespaces[] = {"net", "ipc", "uts", "pid", "user"};
 
 // The files of one container directory (the shim's --bundle).
 struct ContainerPaths {

@@ -30,6 +30,7 @@ std::vector<std::string> podNamespaceKinds(const SandboxRecord& r) {
   if (!r.hostNetwork) kinds.push_back("net");
   if (!r.hostIPC) kinds.push_back("ipc");
   if (!r.hostNetwork) kinds.push_back("uts");
+  if (r.userNamespaceHostId) kinds.push_back("user");
   return kinds;
 }
 
@@ -48,6 +49,7 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"createdAtNs", r.createdAtNs},
               {"sidecars", r.sidecars},
               {"logDir", r.logDir}};
+  if (r.userNamespaceHostId) record["userNamespaceHostId"] = *r.userNamespaceHostId;
   return dumpJson(record);
 }
 
@@ -70,6 +72,7 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.createdAtNs = f.get<int64_t>("createdAtNs");
   r.sidecars = f.get<std::vector<std::string>>("sidecars");
   r.logDir = f.get<std::string>("logDir");
+  r.userNamespaceHostId = f.optional<uint32_t>("userNamespaceHostId");
   if (f.error()) return fail(*f.error());
   return r;
 }

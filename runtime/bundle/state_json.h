@@ -30,6 +30,8 @@ struct SandboxRecord {
   int64_t createdAtNs = 0;             // the first ensureSandbox; kept when the record is rewritten
   std::vector<std::string> sidecars = {};  // init containers that keep running, in order
   std::string logDir = {};                 // the pod's CRI log directory, removed with the sandbox
+  // hostUsers: false: the first of the 65536 host ids the pod's user namespace maps onto
+  std::optional<uint32_t> userNamespaceHostId = std::nullopt;
   bool operator==(const SandboxRecord&) const = default;
 };
 

@@ -9,8 +9,8 @@
 
 namespace podkeeper::runtime {
 
-AppArmorExecPlan appArmorExecPlan(const std::string& profile) {
-  return {{"/proc/self/attr/apparmor/exec", "/proc/self/attr/exec"}, "exec " + profile};
+AppArmorExecPlan appArmorExecPlan(const std::string& profile, const std::string& procSelf) {
+  return {{procSelf + "/attr/apparmor/exec", procSelf + "/attr/exec"}, "exec " + profile};
 }
 
 Result<void> applyAppArmorExecPlan(const AppArmorExecPlan& plan) {
@@ -22,7 +22,8 @@ Result<void> applyAppArmorExecPlan(const AppArmorExecPlan& plan) {
     }
     if (::write(fd.get(), plan.content.data(), plan.content.size()) !=
         static_cast<ssize_t>(plan.content.size()))
-      return failSys(errno, "write \"" + plan.content + "\" to " + path);
+      return failSys(errno, "write \"" + plan.content + "\" to " + path +
+                                " (is the AppArmor profile loaded?)");
     return {};
   }
   return failSys(ENOENT, "no AppArmor attr file (" + plan.attrFiles.front() + ")");

@@ -15,9 +15,11 @@ struct AppArmorExecPlan {
   std::string content;                 // "exec <profile>"
 };
 
-// The plan for a profile name (containerd's default profile for RuntimeDefault, the
-// localhostProfile for Localhost). Pure.
-AppArmorExecPlan appArmorExecPlan(const std::string& profile);
+// The plan for a profile name (kRuntimeDefaultAppArmorProfile for RuntimeDefault, the
+// localhostProfile for Localhost). procSelf is the calling process's /proc directory (a
+// fake one in tests). Pure.
+AppArmorExecPlan appArmorExecPlan(const std::string& profile,
+                                  const std::string& procSelf = "/proc/self");
 
 // Writes the plan from the calling process (the container's init, just before exec): the
 // first attr file that exists (the kernel's /proc/self/attr/apparmor/exec since 5.8, else

@@ -52,6 +52,10 @@ Result<void> setUp(const InitPlan& plan) {
   if (plan.rootfs.readOnly) {
     if (auto r = remountRootReadOnly(); !r) return r;
   }
+  // Every mount is made: from here on the container's root is root only in its user
+  // namespace, without a capability over the host's.
+  if (plan.userNamespaceFd >= 0 && ::setns(plan.userNamespaceFd, CLONE_NEWUSER) != 0)
+    return failSys(errno, "join the pod's user namespace");
   ::umask(022);
   return setupStdio(plan);
 }

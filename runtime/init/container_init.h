@@ -32,6 +32,7 @@ struct InitPlan {
   };
   std::vector<PodNamespace> podNamespaces;  // the pod's pinned ones; host ones are not listed
   bool newPidNamespace = true;              // false for hostPID pods
+  int userNamespaceFd = -1;  // hostUsers: false: joined last, once the rootfs is in place
   int stdoutFd = -1;
   int stderrFd = -1;
   int execErrorFd = -1;  // CLOEXEC: EOF on exec, an ExecFailure otherwise

@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "runtime/seccomp/seccomp_filter.h"
@@ -40,6 +41,15 @@ Result<ProcessIdentity> identityFor(const ShimConfig& config) {
     if (!program) return fail(program.error());
     id.seccompProgram = std::move(*program);
   }
+  if (!config.appArmorProfile.empty()) id.appArmor = appArmorExecPlan(config.appArmorProfile);
+  // In the pod's user namespace the init arrives as the host's root, an id the namespace
+  // does not map: it always takes its user (root, unless said otherwise) and groups.
+  const bool userNamespace = std::find(config.namespaces.begin(), config.namespaces.end(),
+                                       "user") != config.namespaces.end();
+  if (userNamespace) {
+    id.uid = id.uid.value_or(0);
+    id.gid = id.gid.value_or(0);
+  }
   if (id.uid || id.gid || !config.supplementalGroups.empty()) {
     id.groups.push_back(id.gid.value_or(0));
     for (auto g : config.supplementalGroups) id.groups.push_back(static_cast<gid_t>(g));
@@ -48,6 +58,9 @@ Result<ProcessIdentity> identityFor(const ShimConfig& config) {
 }
 
 Result<void> assumeIdentity(const ProcessIdentity& id) {
+  if (id.appArmor) {
+    if (auto r = applyAppArmorExecPlan(*id.appArmor); !r) return r;
+  }
   const bool filter = !id.seccompProgram.empty();
   if (filter && !id.noNewPrivileges) {
     if (auto r = loadSeccompProgram(id.seccompProgram); !r) return r;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "runtime/init/idmapped_mount.h"
 #include "runtime/sys/syscalls.h"
 
 namespace podkeeper::runtime {
@@ -58,11 +59,19 @@ Result<UniqueFd> openInRoot(int rootFd, const std::string& path, int flags) {
   return fd;
 }
 
-Result<void> mountDev(int rootFd) {
+// Mount options owning a tmpfs (or devpts) by the container's root in its user namespace.
+std::string ownedBy(const RootfsPlan& plan, uint32_t gidOffset = 0) {
+  if (plan.userNamespaceFd < 0) return "";
+  const uint32_t id = plan.userNamespaceHostId;
+  return (gidOffset ? "" : ",uid=" + std::to_string(id)) + ",gid=" + std::to_string(id + gidOffset);
+}
+
+Result<void> mountDev(int rootFd, const RootfsPlan& plan) {
   auto dev = openDirInRoot(rootFd, "/dev");
   if (!dev) return fail(dev.error());
-  if (auto r = mountAt("tmpfs", dev->get(), "tmpfs", MS_NOSUID | MS_STRICTATIME,
-                       "mode=755,size=65536k", "/dev");
+  const std::string devOptions = "mode=755,size=65536k" + ownedBy(plan);
+  if (auto r = mountAt("tmpfs", dev->get(), "tmpfs", MS_NOSUID | MS_STRICTATIME, devOptions.c_str(),
+                       "/dev");
       !r) {
     return r;
   }
@@ -78,16 +87,29 @@ Result<void> mountDev(int rootFd) {
       return failSys(errno, std::string("symlink /dev/") + name);
     }
   }
+  if (plan.userNamespaceFd >= 0) {
+    const uint32_t id = plan.userNamespaceHostId;
+    for (const auto& d : kDevices)
+      if (::fchownat(devFd->get(), d.name, id, id, AT_SYMLINK_NOFOLLOW) != 0)
+        return failSys(errno, std::string("chown /dev/") + d.name);
+    for (const auto& link : kDevLinks)
+      if (::fchownat(devFd->get(), link.first, id, id, AT_SYMLINK_NOFOLLOW) != 0)
+        return failSys(errno, std::string("chown /dev/") + link.first);
+  }
+  // devpts's tty group (5) and shm's owner as the container sees them.
+  const std::string ptsOptions =
+      "newinstance,ptmxmode=0666,mode=0620" +
+      (plan.userNamespaceFd < 0 ? std::string(",gid=5") : ownedBy(plan, 5));
+  const std::string shmOptions = "mode=1777,size=65536k" + ownedBy(plan);
   struct Sub {
     const char* dir;
     const char* fstype;
     unsigned long flags;
     const char* data;
   };
-  const Sub subs[] = {
-      {"pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
-      {"shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"},
-      {"mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr}};
+  const Sub subs[] = {{"pts", "devpts", MS_NOSUID | MS_NOEXEC, ptsOptions.c_str()},
+                      {"shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shmOptions.c_str()},
+                      {"mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr}};
   for (const auto& s : subs) {
     auto dir = openDirInRoot(rootFd, std::string("/dev/") + s.dir);
     if (!dir) return fail(dir.error());
@@ -320,6 +342,10 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   }
   auto opts = overlayOptions(plan.lowerDirs, plan.upperDir, plan.workDir);
   if (!opts) return fail(opts.error());
+  if (plan.userNamespaceFd >= 0) {
+    for (const auto& lower : plan.lowerDirs)
+      if (auto r = idmapInPlace(lower, plan.userNamespaceFd); !r) return r;
+  }
   if (!opts->chdir.empty() && ::chdir(opts->chdir.c_str()) != 0)
     return failSys(errno, "chdir " + opts->chdir + " for the overlay's lower directories");
   if (::mount("overlay", plan.mergedDir.c_str(), "overlay", 0, opts->options.c_str()) != 0) {
@@ -329,12 +355,12 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   if (!root.valid()) return failSys(errno, "open " + plan.mergedDir);
   if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
   if (auto r = mountCgroups(root.get(), plan.cgroupMounts, plan.privileged); !r) return r;
-  if (auto r = mountDev(root.get()); !r) return r;
+  if (auto r = mountDev(root.get(), plan); !r) return r;
   if (!plan.privileged) {
     if (auto r = maskKernelPaths(root.get()); !r) return r;
   }
   if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
-  if (auto r = bindVolumes(root.get(), plan.mounts); !r) return r;
+  if (auto r = bindVolumes(root.get(), plan.mounts, plan.userNamespaceFd); !r) return r;
   auto cwd = openDirInRoot(root.get(), plan.workingDir);
   if (!cwd) return fail(cwd.error().context("workingDir"));
   return {};

@@ -25,6 +25,10 @@ struct RootfsPlan {
   bool readOnly = false;                           // remount / read-only after pivoting
   std::vector<ContainerCgroupMount> cgroupMounts;  // at /sys/fs/cgroup, read-only
   bool privileged = false;
+  // hostUsers: false: the pod's user namespace (image layers and volumes are idmapped by it)
+  // and the first host id it maps (owner of /dev and its nodes); -1 and 0 otherwise.
+  int userNamespaceFd = -1;
+  uint32_t userNamespaceHostId = 0;
 };
 
 // The overlay mount options, with ',' ':' and '\\' in paths escaped as overlayfs expects.
@@ -41,6 +45,9 @@ Result<OverlayMount> overlayOptions(const std::vector<std::string>& lowers,
 
 // / rslave, overlay, /proc, /sys, /dev (+pts, shm, mqueue, devices, links), then (unless
 // privileged) the masked and read-only kernel paths, then the /etc files and the volumes.
+// In a user namespace the image layers are idmapped before the overlay is made of them (the
+// writable layer is not: overlayfs writes it with the mounter's ids, so it belongs to the
+// pod's first host id) and so is every volume; /proc and /sys are mounted from outside it.
 Result<void> prepareRootfs(const RootfsPlan& plan);
 
 // pivot_root(".", ".") then a lazy unmount of the old root, as runc does.

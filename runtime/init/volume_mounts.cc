@@ -47,7 +47,7 @@ Result<void> makeDirectory(int parentFd, const std::string& name, mode_t mode) {
   return {};
 }
 
-Result<void> bindVolume(int rootFd, const VolumeBind& m) {
+Result<void> bindVolume(int rootFd, const VolumeBind& m, int usernsFd) {
   const std::string what = "volume " + quoted(m.name) + " at " + m.destination;
   UniqueFd source(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
   if (!source.valid()) return failSys(errno, what + ": open source " + m.source);
@@ -68,11 +68,16 @@ Result<void> bindVolume(int rootFd, const VolumeBind& m) {
   UniqueFd tree(::open_tree(source.get(), "",
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
   if (!tree.valid()) return failSys(errno, what + ": clone " + m.source);
-  if (m.readOnly) {
+  if (m.readOnly || usernsFd >= 0) {
     mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (m.readOnly) attr.attr_set |= MOUNT_ATTR_RDONLY;
+    if (usernsFd >= 0) {
+      attr.attr_set |= MOUNT_ATTR_IDMAP;
+      attr.userns_fd = static_cast<uint64_t>(usernsFd);
+    }
     if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
-      return failSys(errno, what + ": make read-only");
+      return failSys(errno, what + (usernsFd >= 0 ? ": idmap (hostUsers: false) or make read-only"
+                                                  : ": make read-only"));
     }
   }
   if (::move_mount(tree.get(), "", target->get(), "",
@@ -115,9 +120,9 @@ Result<UniqueFd> openSubPath(int volumeFd, const std::string& subPath) {
   return current;
 }
 
-Result<void> bindVolumes(int rootFd, const std::vector<VolumeBind>& mounts) {
+Result<void> bindVolumes(int rootFd, const std::vector<VolumeBind>& mounts, int usernsFd) {
   for (const auto& m : mounts) {
-    if (auto r = bindVolume(rootFd, m); !r) return r;
+    if (auto r = bindVolume(rootFd, m, usernsFd); !r) return r;
   }
   return {};
 }

@@ -27,7 +27,8 @@ struct VolumeBind {
 // O_PATH fd.
 Result<UniqueFd> openSubPath(int volumeFd, const std::string& subPath);
 
-// Each volume (or its subPath) mounted at its destination below rootFd, submounts included.
-Result<void> bindVolumes(int rootFd, const std::vector<VolumeBind>& mounts);
+// Each volume (or its subPath) mounted at its destination below rootFd, submounts included;
+// idmapped by the user namespace usernsFd unless it is -1.
+Result<void> bindVolumes(int rootFd, const std::vector<VolumeBind>& mounts, int usernsFd = -1);
 
 }  // namespace podkeeper::runtime

@@ -43,8 +43,9 @@ Result<void> checkNames(const std::string& uid, const std::string& name) {
 }
 
 // runAsUser, else the image's User, resolved through the image's /etc/passwd and /etc/group
-// (as the spec carries them) as runc does: uid, gid, the groups listing the user, and HOME
-// when env has none.
+// (as the spec carries them) as runc does: uid, gid, the groups listing the user (merged with
+// the pod's, as containerd does, unless supplementalGroupsPolicy is Strict), and HOME when
+// env has none.
 Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
   const ResolvedImage& image = spec.resolvedImage;
   const std::string user = spec.runAsUser ? std::to_string(*spec.runAsUser) : image.user;
@@ -54,7 +55,8 @@ Result<void> applyUser(const ContainerSpec& spec, ShimConfig& cfg) {
     cfg.runAsUser = resolved->uid;
     cfg.runAsGroup = spec.runAsGroup.value_or(resolved->gid);
   }
-  cfg.supplementalGroups.assign(resolved->additionalGids.begin(), resolved->additionalGids.end());
+  if (!spec.strictSupplementalGroups)
+    cfg.supplementalGroups.assign(resolved->additionalGids.begin(), resolved->additionalGids.end());
   cfg.supplementalGroups.insert(cfg.supplementalGroups.end(), spec.supplementalGroups.begin(),
                                 spec.supplementalGroups.end());
   const bool hasHome = std::any_of(cfg.env.begin(), cfg.env.end(),
@@ -132,6 +134,13 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     if (auto r = removeTree(paths.dataDir); !r) return fail(r.error());
     for (const auto& dir : {paths.upper(), paths.work(), paths.rootfs()}) {
       if (auto r = makeDirs(dir, 0711); !r) return fail(r.error());
+    }
+    // In a user namespace the writable layer is not idmapped (overlayfs writes it with the
+    // mounter's ids): what the container's root writes lands as the pod's first host id, so
+    // its root directory belongs to that id (as containerd makes it).
+    if (const auto id = cfg->userNamespaceHostId;
+        id && ::chown(paths.upper().c_str(), *id, *id) != 0) {
+      return failSys(errno, "chown " + paths.upper() + " to " + std::to_string(*id));
     }
     if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
     if (!spec.terminationMessagePath.empty()) {
@@ -234,6 +243,7 @@ Result<ShimConfig> LinuxRuntime::shimConfigFor(const ContainerSpec& spec,
   cfg.capabilities = *caps;
   if (auto r = applyUser(spec, cfg); !r) return fail(r.error());
   cfg.namespaces = podNamespaceKinds(sandbox);
+  cfg.userNamespaceHostId = sandbox.userNamespaceHostId;
   cfg.hostPID = sandbox.hostPID;
   cfg.sharedPidNamespace = sandbox.shareProcessNamespace;
   cfg.mounts = std::move(*mounts);

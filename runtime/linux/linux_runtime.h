@@ -13,6 +13,7 @@
 #include "runtime/container_runtime.h"
 #include "runtime/exec/container_exec.h"
 #include "runtime/sandbox/sandbox_files.h"
+#include "runtime/sandbox/user_namespace_ids.h"
 #include "runtime/seccomp/seccomp_cache.h"
 #include "runtime/sys/sealed_binary.h"
 #include "runtime/sys/start_timeline.h"
@@ -29,6 +30,7 @@ struct RuntimeConfig {
   uint64_t logMaxBytes = 10 * 1024 * 1024;
   int logMaxFiles = 5;
   std::chrono::milliseconds startTimeout{10000};
+  UserNamespaceRange userNamespaces;  // host ids handed out to hostUsers: false pods
 };
 
 // ContainerRuntime on Linux: per container a podkeeper-shim (the init's parent), state in
@@ -89,6 +91,8 @@ class LinuxRuntime final : public ContainerRuntime {
   ContainerState observeContainer(const std::string& uid, const std::string& name) const;
   void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
                         pid_t shimPid);
+  // The pod's user namespace ids: those its sandbox.json holds, else a free block.
+  Result<uint32_t> userNamespaceIds(const std::string& uid);
 
   RuntimeConfig config_;
   StateLayout layout_;
@@ -100,6 +104,10 @@ class LinuxRuntime final : public ContainerRuntime {
   // (the agent holds the state directory's lock, so nothing else writes it), and what tells
   // a sandbox ensured again under the same spec from a new one. Dropped when it is removed.
   std::map<std::string, SandboxRecord> written_;
+  // The user namespace blocks in use, by pod uid; read from every sandbox.json at first use,
+  // so a restarted agent never hands out a block a running pod holds.
+  std::optional<UserNamespaceAllocator> userNamespaces_;
+  std::map<std::string, uint32_t> userNamespaceIds_;
 };
 
 }  // namespace podkeeper::runtime

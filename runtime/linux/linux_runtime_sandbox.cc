@@ -22,8 +22,14 @@ Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
   const auto known = written_.find(spec.uid);
   const bool fresh = known == written_.end();
   StartTimeline timeline;
+  std::optional<uint32_t> userHostId;
+  if (!spec.hostUsers) {
+    auto ids = userNamespaceIds(spec.uid);
+    if (!ids) return fail(ids.error().context("sandbox " + spec.namespace_ + "/" + spec.name));
+    userHostId = *ids;
+  }
   auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
-                                       fresh ? nullptr : &known->second);
+                                       fresh ? nullptr : &known->second, userHostId);
   if (fresh && record) {
     spdlog::debug("pod {}/{}: sandbox timeline ms: ensure={:.3f}", spec.namespace_, spec.name,
                   double(timeline.elapsedNs()) / 1e6);
@@ -73,7 +79,36 @@ Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopR
 
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
   written_.erase(sandboxUid);
-  return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
+  auto r = runtime::removeSandbox(layout_, cgroups_, sandboxUid);
+  // Free once nothing of the pod is left: its processes are gone with its cgroup.
+  if (auto held = userNamespaceIds_.find(sandboxUid); r && held != userNamespaceIds_.end()) {
+    userNamespaces_->release(held->second);
+    userNamespaceIds_.erase(held);
+  }
+  return r;
+}
+
+Result<uint32_t> LinuxRuntime::userNamespaceIds(const std::string& uid) {
+  if (!userNamespaces_) {
+    UserNamespaceAllocator allocator(config_.userNamespaces);
+    auto uids = listSubdirs(layout_.podsDir());
+    if (!uids) return fail(uids.error());
+    for (const auto& pod : *uids) {
+      auto rec = loadSandbox(pod);
+      if (!rec || !rec->userNamespaceHostId) continue;
+      if (auto r = allocator.record(*rec->userNamespaceHostId); !r) {
+        spdlog::warn("pod {}: {}", podName(pod), r.error().message);
+        continue;
+      }
+      userNamespaceIds_[pod] = *rec->userNamespaceHostId;
+    }
+    userNamespaces_ = std::move(allocator);
+  }
+  if (auto held = userNamespaceIds_.find(uid); held != userNamespaceIds_.end()) return held->second;
+  auto ids = userNamespaces_->allocate();
+  if (!ids) return fail(ids.error());
+  userNamespaceIds_[uid] = *ids;
+  return *ids;
 }
 
 }  // namespace podkeeper::runtime

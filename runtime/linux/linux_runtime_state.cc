@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/bundle/container_config.h"
 #include "runtime/bundle/shim_config.h"
 #include "runtime/bundle/shim_launcher.h"
 #include "runtime/linux/linux_runtime.h"
@@ -50,7 +51,8 @@ ContainerState startedContainer(const std::string& name, const ContainerRecord& 
           .running = processAlive(rec.pid, rec.pidStartTime),
           .shimAlive = processAlive(rec.shimPid, rec.shimStartTime),
           .exit = std::nullopt,  // these two from exit.json, read by observeContainer
-          .terminationMessage = ""};
+          .terminationMessage = "",
+          .user = std::nullopt};
 }
 
 // A container with no (readable) state.json: what its config.json says it was to be.
@@ -108,6 +110,8 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
   } else if (!rec) {
     // Not started yet: a shim may still be starting it (the agent was killed mid-start).
     s.shimAlive = shimHoldsBundle(paths.dir);
+  } else if (auto cfg = readShimConfig(paths.config())) {
+    s.user = containerUser(*cfg);
   }
   if (auto text = readWholeFile(paths.exit())) {
     auto exit = decodeExitRecord(*text, paths.exit());

@@ -18,6 +18,7 @@
 
 #include "common/unique_fd.h"
 #include "runtime/bundle/state_dir.h"
+#include "runtime/sandbox/user_namespace_ids.h"
 
 namespace podkeeper::runtime {
 namespace {
@@ -31,11 +32,27 @@ struct HelperFailure {
   int err = 0;
   size_t index = 0;
 };
-constexpr const char* kHelperSteps[] = {"", "unshare", "sethostname", "bring up lo",
-                                        "write sysctl"};
+constexpr const char* kHelperSteps[] = {
+    "", "unshare", "sethostname", "bring up lo", "write sysctl", "", "unshare user"};
+constexpr int kUserNamespaceMade = 5;  // not a failure: the parent writes the id maps now
+
+// Writes the maps of the helper's new user namespace (as its parent, which holds CAP_SETUID
+// and CAP_SETGID over it, so setgroups stays allowed inside).
+Result<void> writeIdMaps(pid_t helper, uint32_t hostId) {
+  const std::string line = userNamespaceMapLine(hostId);
+  for (const char* map : {"uid_map", "gid_map"}) {
+    const std::string path = "/proc/" + std::to_string(helper) + "/" + map;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return failSys(errno, "open " + path);
+    if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      return failSys(errno, "write \"" + line.substr(0, line.size() - 1) + "\" to " + path);
+  }
+  return {};
+}
 
 // Everything the helper does, prepared before fork so the child only makes system calls.
 struct HelperPlan {
+  std::optional<uint32_t> userHostId;  // a new user namespace first, owning the others
   int unshareFlags = 0;
   std::string hostname;  // set when the uts namespace is new
   bool loopback = false;
@@ -62,11 +79,23 @@ int bringUpLoopback() {
   return 0;
 }
 
+// The user namespace first, so that it owns the namespaces made next; its parent writes the
+// id maps while the helper waits on `mapped`.
+HelperFailure enterNewUserNamespace(int report, int mapped) {
+  if (::unshare(CLONE_NEWUSER) != 0) return {6, errno, 0};
+  const HelperFailure made{kUserNamespaceMade, 0, 0};
+  char c;
+  if (::write(report, &made, sizeof made) != sizeof made || ::read(mapped, &c, 1) != 1) ::_exit(1);
+  return {};
+}
+
 // Runs in the forked child: only system calls. Reports a failure (or step 0 for ready)
 // on `report`, then waits for `release` to close before exiting.
-[[noreturn]] void helperMain(int report, int release, const HelperPlan& plan) {
-  HelperFailure f;
-  if (::unshare(plan.unshareFlags) != 0) {
+[[noreturn]] void helperMain(int report, int release, int mapped, const HelperPlan& plan) {
+  HelperFailure f = plan.userHostId ? enterNewUserNamespace(report, mapped) : HelperFailure{};
+  if (f.step != 0) {
+    // reported below
+  } else if (plan.unshareFlags != 0 && ::unshare(plan.unshareFlags) != 0) {
     f = {1, errno, 0};
   } else if (!plan.hostname.empty() &&
              ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
@@ -92,19 +121,27 @@ int bringUpLoopback() {
 class NamespaceHelper {
  public:
   static Result<NamespaceHelper> start(const HelperPlan& plan) {
-    int report[2], release[2];
+    int report[2], release[2], mapped[2];
     if (::pipe2(report, O_CLOEXEC) != 0) return failSys(errno, "pipe");
     UniqueFd reportRead(report[0]), reportWrite(report[1]);
     if (::pipe2(release, O_CLOEXEC) != 0) return failSys(errno, "pipe");
     UniqueFd releaseRead(release[0]), releaseWrite(release[1]);
+    if (::pipe2(mapped, O_CLOEXEC) != 0) return failSys(errno, "pipe");
+    UniqueFd mappedRead(mapped[0]), mappedWrite(mapped[1]);
     const pid_t pid = ::fork();
     if (pid < 0) return failSys(errno, "fork namespace helper");
-    if (pid == 0) helperMain(reportWrite.get(), releaseRead.get(), plan);
+    if (pid == 0) helperMain(reportWrite.get(), releaseRead.get(), mappedRead.get(), plan);
     NamespaceHelper helper(pid, std::move(releaseWrite));
     reportWrite.reset();
     HelperFailure f;
     if (::read(reportRead.get(), &f, sizeof f) != sizeof f) {
       return failMsg("namespace helper died before reporting");
+    }
+    if (f.step == kUserNamespaceMade) {
+      if (auto r = writeIdMaps(pid, *plan.userHostId); !r) return fail(r.error());
+      if (::write(mappedWrite.get(), "m", 1) != 1) return failSys(errno, "release the helper");
+      if (::read(reportRead.get(), &f, sizeof f) != sizeof f)
+        return failMsg("namespace helper died before reporting");
     }
     if (f.step == 4) {
       const auto& [path, value] = plan.sysctlWrites[f.index];
@@ -176,8 +213,10 @@ Result<std::string> sysctlPath(const std::string& name) {
 }
 
 Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
-                              const std::string& hostname, const Sysctls& sysctls) {
+                              const std::string& hostname, const Sysctls& sysctls,
+                              std::optional<uint32_t> userHostId) {
   HelperPlan plan;
+  plan.userHostId = userHostId;
   for (const auto& kind : kinds) {
     if (kind == "net") plan.unshareFlags |= CLONE_NEWNET;
     if (kind == "ipc") plan.unshareFlags |= CLONE_NEWIPC;
@@ -197,12 +236,14 @@ Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::s
     if (!path) return fail(path.error());
     plan.sysctlWrites.emplace_back(*path, value);
   }
-  if (plan.unshareFlags == 0) return {};
+  if (plan.unshareFlags == 0 && !userHostId) return {};
+  std::vector<std::string> pins = kinds;
+  if (userHostId) pins.push_back("user");
   if (auto r = makeDirs(nsDir, 0711); !r) return r;
   if (auto r = makeSharedSelfBind(nsDir); !r) return r;
   auto helper = NamespaceHelper::start(plan);
   if (!helper) return fail(helper.error());
-  for (const auto& kind : kinds) {
+  for (const auto& kind : pins) {
     const std::string pin = nsDir + "/" + kind;
     UniqueFd file(::open(pin.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444));
     if (!file.valid()) return failSys(errno, "create pin " + pin);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,9 +18,12 @@ using Sysctls = std::vector<std::pair<std::string, std::string>>;
 // Creates new namespaces of the given kinds ("net", "ipc", "uts") with a short-lived helper
 // child (hostname set, lo up, sysctls written inside them) and pins them in nsDir, which
 // becomes a shared bind mount of itself so unpinning propagates to every mount namespace
-// that holds a copy (as `ip netns` does with /run/netns).
+// that holds a copy (as `ip netns` does with /run/netns). With userHostId (hostUsers: false)
+// the helper first makes a user namespace whose ids 0-65535 map onto userHostId and up; it
+// owns the others, and is pinned as nsDir/user.
 Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
-                              const std::string& hostname, const Sysctls& sysctls);
+                              const std::string& hostname, const Sysctls& sysctls,
+                              std::optional<uint32_t> userHostId = std::nullopt);
 
 // True when the pin of every kind in nsDir is a mounted namespace file.
 bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds);

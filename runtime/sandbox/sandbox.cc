@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "runtime/bundle/state_json.h"
 #include "runtime/sandbox/namespace_pins.h"
 #include "runtime/sandbox/pid_reaper.h"
+#include "runtime/sandbox/user_namespace_ids.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/file_tree.h"
 #include "runtime/sys/proc.h"
@@ -113,12 +115,14 @@ int64_t realtimeNs() {
 
 Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                                     const SandboxSpec& spec, const NodeFiles& node,
-                                    const SandboxRecord* known) {
+                                    const SandboxRecord* known,
+                                    std::optional<uint32_t> userHostId) {
   if (auto r = makeSandboxDirs(layout, spec); !r) return fail(r.error());
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
   SandboxRecord record = sandboxRecordFor(spec, hostname);
   record.createdAtNs = firstCreatedAtNs(layout, spec, known);
+  record.userNamespaceHostId = userHostId;
   const bool unchanged = known && *known == record;
   if (!unchanged) {
     // Not synced, as the shim's state.json: it describes namespaces a reboot ends.
@@ -137,14 +141,18 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
   if (unchanged) return record;
 
   const std::string nsDir = layout.nsDir(spec.uid);
-  const auto kinds = podNamespaceKinds(record);
+  auto kinds = podNamespaceKinds(record);
   if (namespacePinsValid(nsDir, kinds)) return record;
   if (auto r = unpinNamespaces(nsDir); !r) return fail(r.error());
-  if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls); !r) {
+  kinds.erase(std::remove(kinds.begin(), kinds.end(), "user"), kinds.end());  // made first
+  if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls, userHostId); !r) {
     return fail(r.error().context("pin namespaces"));
   }
-  spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}", spec.namespace_, spec.name,
-               spec.uid, spec.cgroupParent);
+  spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}{}", spec.namespace_, spec.name,
+               spec.uid, spec.cgroupParent,
+               userHostId ? ", user namespace on host ids " + std::to_string(*userHostId) + "-" +
+                                std::to_string(*userHostId + kUserNamespaceIds - 1)
+                          : "");
   return record;
 }
 

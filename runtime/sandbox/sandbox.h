@@ -17,9 +17,12 @@ namespace podkeeper::runtime {
 // after the agent restarted). When the record is the same, the sandbox was made under this
 // very spec (a container restarting in its pod): sandbox.json is neither read nor rewritten
 // and the pins are not checked again. Returns the record sandbox.json holds.
+// userHostId: the host ids of the pod's user namespace (hostUsers: false), allocated by the
+// caller.
 Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                                     const SandboxSpec& spec, const NodeFiles& node,
-                                    const SandboxRecord* known);
+                                    const SandboxRecord* known,
+                                    std::optional<uint32_t> userHostId = std::nullopt);
 
 // CLOCK_REALTIME now: names the versions of downwardAPI volumes.
 int64_t realtimeNs();

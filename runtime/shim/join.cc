@@ -50,6 +50,11 @@ int runJoiner() {
   if (::setns(kJoinTargetFd, kAllNamespaces) != 0) {
     reportExecFailure(kJoinErrorFd, Error::sys(errno, "join the container's namespaces"));
   }
+  // A hostUsers: false pod's user namespace last, as its init joined it: its other namespaces
+  // belong to the host's. EINVAL: the container is in ours.
+  if (::setns(kJoinTargetFd, CLONE_NEWUSER) != 0 && errno != EINVAL) {
+    reportExecFailure(kJoinErrorFd, Error::sys(errno, "join the container's user namespace"));
+  }
   ::close(kJoinTargetFd);
   const pid_t child = ::fork();
   if (child < 0) reportExecFailure(kJoinErrorFd, Error::sys(errno, "fork the command"));

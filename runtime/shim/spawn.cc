@@ -61,15 +61,22 @@ std::string readHostname(const std::string& sandboxDir) {
 Result<std::vector<UniqueFd>> openPodNamespaces(const ShimConfig& config, InitPlan& plan) {
   std::vector<UniqueFd> fds;
   for (const auto& kind : config.namespaces) {
-    const int type = kind == "net"   ? CLONE_NEWNET
-                     : kind == "ipc" ? CLONE_NEWIPC
-                     : kind == "uts" ? CLONE_NEWUTS
-                                     : 0;
+    const int type = kind == "net"    ? CLONE_NEWNET
+                     : kind == "ipc"  ? CLONE_NEWIPC
+                     : kind == "uts"  ? CLONE_NEWUTS
+                     : kind == "user" ? CLONE_NEWUSER
+                                      : 0;
     if (type == 0) return failMsg("unknown pod namespace \"" + kind + "\"");
     const std::string pin = config.sandboxDir + "/ns/" + kind;
     UniqueFd fd(::open(pin.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return failSys(errno, "open namespace pin " + pin);
-    plan.podNamespaces.push_back({fd.get(), type, kind});
+    if (type == CLONE_NEWUSER) {  // joined after the mounts, which it idmaps
+      if (!config.userNamespaceHostId) return failMsg("user namespace without its host ids");
+      plan.userNamespaceFd = plan.rootfs.userNamespaceFd = fd.get();
+      plan.rootfs.userNamespaceHostId = *config.userNamespaceHostId;
+    } else {
+      plan.podNamespaces.push_back({fd.get(), type, kind});
+    }
     fds.push_back(std::move(fd));
   }
   return fds;

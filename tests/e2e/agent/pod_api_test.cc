@@ -5,6 +5,7 @@
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_probe.h"
+#include "tests/support/text.h"
 
 // Issue 19 through the real agent: the documentation-shaped manifests of the corpus that this
 // node can run, run (fileKeyRef, projected downwardAPI, extended resources, pod-level
@@ -116,6 +117,61 @@ TEST_F(PodApi, AppArmorProfileIsRefusedOnAHostWithoutAppArmor) {
   EXPECT_NE(pod["status"].value("message", "").find("AppArmor is not enabled on the host"),
             std::string::npos)
       << pod.dump(2);
+}
+
+// Unconfined needs no AppArmor on the host: the kubelet admits it and the container runs
+// with no profile set for its exec (the field and the annotation agreeing).
+TEST_F(PodApi, AppArmorUnconfinedRunsOnAHostWithoutAppArmor) {
+  agent.dropManifest("unconfined.yaml", R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: unconfined
+  annotations:
+    container.apparmor.security.beta.kubernetes.io/app: unconfined
+spec:
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "cat /proc/self/attr/current 2>&1; echo; sleep 1h"]
+    securityContext:
+      appArmorProfile: {type: Unconfined}
+)");
+  ASSERT_TRUE(waitFor([&] { return phase("unconfined") == "Running"; }, 20s))
+      << podJson(agent, "unconfined").dump(2) << agent.agentLog();
+}
+
+// The docs' user: uid 1000 listed by the image's /etc/group in group 50000. Merge (the
+// default) adds 50000 to the pod's groups as containerd does; Strict leaves it out. Both
+// report what the container runs as in status.containerStatuses[].user.linux.
+TEST_F(PodApi, SupplementalGroupsPolicyMergesTheImagesGroupsUnlessStrict) {
+  const std::string etc = agent.imageDir() + "/busybox/latest/rootfs/etc/";
+  support::writeTextAtomically(
+      etc + "passwd",
+      readFile(etc + "passwd") + "user-defined-in-image:x:1000:1000::/home:/bin/sh\n");
+  support::writeTextAtomically(
+      etc + "group",
+      readFile(etc + "group") + "group-defined-in-image:x:50000:user-defined-in-image\n");
+  agent.dropManifest("groups.yaml", corpus("k8s-doc-supplementalgroups-policy.yaml"));
+  for (const auto& [pod, groups] : std::vector<std::pair<std::string, std::string>>{
+           {"implicit-groups", "3000,4000,50000"},
+           {"strict-supplementalgroups-policy", "3000,4000"}}) {
+    ASSERT_TRUE(waitFor([&] { return log(pod, "ctr").find("uid=") != std::string::npos; }, 20s))
+        << podJson(agent, pod).dump(2) << agent.agentLog();
+    const std::string out = log(pod, "ctr");
+    EXPECT_NE(
+        out.find("uid=1000(user-defined-in-image) gid=3000 groups=" +
+                 std::string(pod == "implicit-groups" ? "3000,4000,50000(group-defined-in-image)"
+                                                      : "3000,4000")),
+        std::string::npos)
+        << out;
+    auto status = podJson(agent, pod)["status"]["containerStatuses"][0];
+    EXPECT_EQ(status["user"]["linux"]["uid"], 1000) << status.dump(2);
+    EXPECT_EQ(status["user"]["linux"]["gid"], 3000) << status.dump(2);
+    std::string got;
+    for (const auto& g : status["user"]["linux"]["supplementalGroups"])
+      got += (got.empty() ? "" : ",") + std::to_string(g.get<int64_t>());
+    EXPECT_EQ(got, groups) << status.dump(2);
+  }
 }
 
 }  // namespace

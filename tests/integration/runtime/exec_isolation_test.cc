@@ -14,7 +14,8 @@
 
 // Every caller of the one join-and-exec path (exec probes on the loop, the blocking exec the
 // runtime offers, `podkeeper exec`) gets the container's whole identity and nothing of the
-// host: one check per test, each run for every caller.
+// host: one check per test, each run for every caller, in a pod on the host's ids and again in
+// a pod with a user namespace of its own (hostUsers: false).
 namespace podkeeper::runtime::testing {
 namespace {
 
@@ -26,24 +27,31 @@ bool contains(const std::string& text, const std::string& needle) {
 
 enum class Caller { Blocking, Started, Attached };
 
-std::string callerName(const ::testing::TestParamInfo<Caller>& info) {
-  switch (info.param) {
+using Param = std::tuple<Caller, bool>;  // the caller; whether the pod has its own user namespace
+
+std::string callerName(const ::testing::TestParamInfo<Param>& info) {
+  const std::string userns = std::get<1>(info.param) ? "InAUserNamespace" : "";
+  switch (std::get<0>(info.param)) {
     case Caller::Blocking:
-      return "ExecInContainer";
+      return "ExecInContainer" + userns;
     case Caller::Started:
-      return "StartExec";
+      return "StartExec" + userns;
     case Caller::Attached:
-      return "PodkeeperExec";
+      return "PodkeeperExec" + userns;
   }
   return "?";
 }
 
-class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterface<Caller> {
+class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterface<Param> {
  protected:
+  void SetUp() override {
+    hostUsers_ = !std::get<1>(GetParam());
+    RuntimeFixture::SetUp();
+  }
   // The command's stdout and stderr, or "error: <message>" when it was not started.
   std::string run(const std::string& uid, const std::string& name,
                   const std::vector<std::string>& argv) {
-    switch (GetParam()) {
+    switch (std::get<0>(GetParam())) {
       case Caller::Blocking: {
         auto r = runtime_->execInContainer(uid, name, argv, 5000);
         return r ? r->output : "error: " + r.error().message;
@@ -104,7 +112,9 @@ class ExecIsolation : public RuntimeFixture, public ::testing::WithParamInterfac
 };
 
 INSTANTIATE_TEST_SUITE_P(EveryCaller, ExecIsolation,
-                         ::testing::Values(Caller::Blocking, Caller::Started, Caller::Attached),
+                         ::testing::Combine(::testing::Values(Caller::Blocking, Caller::Started,
+                                                              Caller::Attached),
+                                            ::testing::Bool()),
                          callerName);
 
 TEST_P(ExecIsolation, RunsUnderTheContainersSeccompFilter) {
@@ -182,7 +192,8 @@ TEST_P(ExecIsolation, WorkingDirThroughAnInheritedDescriptorIsRefused) {
 }
 
 // The same through another process's /proc entry: in a shared pid namespace /proc/1/cwd is
-// the reaper's, outside the container root (getcwd answers "(unreachable)/").
+// the reaper's, outside the container root (getcwd answers "(unreachable)/"). In a user
+// namespace the reaper is the host's root and not even its cwd link may be followed.
 TEST_P(ExecIsolation, WorkingDirOutsideTheContainerRootIsRefused) {
   auto sb = sandbox("xcwd");
   sb.shareProcessNamespace = true;
@@ -196,7 +207,11 @@ TEST_P(ExecIsolation, WorkingDirOutsideTheContainerRootIsRefused) {
   start(spec);
   ASSERT_TRUE(waitForFileInContainer(spec, "ready"));
   const auto out = run(spec.sandboxUid, "app", {"pwd"});
-  EXPECT_TRUE(contains(out, "workingDir \"/work\" resolves outside the container root")) << out;
+  const bool userNamespace = std::get<1>(GetParam());
+  EXPECT_TRUE(userNamespace
+                  ? contains(out, "chdir to workingDir \"/work\": Permission denied")
+                  : contains(out, "workingDir \"/work\" resolves outside the container root"))
+      << out;
 }
 
 // The command holds no descriptor of the joiner's either: nothing but stdio, even counting the

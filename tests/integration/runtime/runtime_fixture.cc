@@ -77,6 +77,7 @@ SandboxSpec RuntimeFixture::sandbox(const std::string& uid, const std::string& h
   s.hostname = hostname;
   s.cgroupParent = cgroupRoot_ + "/pod" + uid;
   s.specHash = "hash-" + uid;
+  s.hostUsers = hostUsers_;
   return s;
 }
 

@@ -58,6 +58,7 @@ class RuntimeFixture : public ::testing::Test {
   std::unique_ptr<LinuxRuntime> runtime_;
   std::vector<std::string> sandboxes_;
   std::string cgroupRoot_;
+  bool hostUsers_ = true;  // false: every sandbox() gets a user namespace (hostUsers: false)
 };
 
 std::string readFileOr(const std::string& path, const std::string& fallback = "");

@@ -1,9 +1,13 @@
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <sstream>
 
+#include "common/unique_fd.h"
 #include "runtime/sys/proc.h"
 #include "runtime_fixture.h"
 
@@ -98,6 +102,43 @@ TEST_F(Sandbox, ContainersShareThePodsNetUtsIpcNamespacesButNotTheHosts) {
   }
   EXPECT_NE(nsInode(a.pid, "pid"), nsInode(b.pid, "pid"));
   EXPECT_NE(nsInode(a.pid, "mnt"), nsInode(b.pid, "mnt"));
+}
+
+// hostUsers: false: the pod's user namespace is pinned with the others and owns them; each
+// container's init is in it, as the block's first host id, and the blocks differ per pod.
+TEST_F(Sandbox, UserNamespacePodsOwnTheirNamespacesAndGetABlockEach) {
+  hostUsers_ = false;
+  const auto sb = makeSandbox("userns");
+  const auto other = makeSandbox("userns2");
+  const auto a = start(container(sb, "a", {"sleep", "30"}));
+  const auto b = start(container(other, "b", {"sleep", "30"}));
+  const std::string nsDir = runtime_->layout().nsDir(sb.uid);
+  struct stat user {};
+  ASSERT_EQ(::stat((nsDir + "/user").c_str(), &user), 0);
+  EXPECT_EQ(nsInode(a.pid, "user"), "user:[" + std::to_string(user.st_ino) + "]");
+  EXPECT_NE(nsInode(a.pid, "user"), nsInode(::getpid(), "user"));
+  for (const char* kind : {"net", "uts", "ipc"}) {
+    UniqueFd pin(::open((nsDir + "/" + kind).c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(pin.valid()) << kind;
+    UniqueFd owner(::ioctl(pin.get(), NS_GET_USERNS));
+    ASSERT_TRUE(owner.valid()) << kind;
+    struct stat st {};
+    ASSERT_EQ(::fstat(owner.get(), &st), 0);
+    EXPECT_EQ(st.st_ino, user.st_ino) << kind << " is not owned by the pod's user namespace";
+  }
+  const auto uidMap = [](pid_t pid) {
+    return trim(readFileOr("/proc/" + std::to_string(pid) + "/uid_map"));
+  };
+  EXPECT_NE(uidMap(a.pid), uidMap(b.pid));
+  const auto status = readFileOr("/proc/" + std::to_string(a.pid) + "/status");
+  const auto map = uidMap(a.pid);  // "0 <first> 65536", padded
+  std::istringstream fields(map);
+  uint64_t inside = 1, first = 0, count = 0;
+  fields >> inside >> first >> count;
+  EXPECT_EQ(inside, 0u) << map;
+  EXPECT_EQ(count, 65536u) << map;
+  EXPECT_EQ(first % 65536, 0u) << map;
+  EXPECT_TRUE(contains(status, "Uid:\t" + std::to_string(first) + "\t")) << status;
 }
 
 TEST_F(Sandbox, EnsureSandboxTwiceKeepsThePinnedNamespaces) {

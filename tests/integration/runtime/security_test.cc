@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "runtime/sys/sealed_binary.h"
@@ -13,9 +14,22 @@ bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
-using ContainerSecurity = RuntimeFixture;
+// The container init's isolation, in a pod on the host's ids and again in a pod with a user
+// namespace of its own (hostUsers: false): inside, both look the same.
+class ContainerSecurity : public RuntimeFixture, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    hostUsers_ = !GetParam();
+    RuntimeFixture::SetUp();
+  }
+};
 
-TEST_F(ContainerSecurity, DefaultCapabilitiesAndNoNewPrivs) {
+INSTANTIATE_TEST_SUITE_P(HostIdsAndUserNamespace, ContainerSecurity, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "InAUserNamespace" : "OnTheHostsIds";
+                         });
+
+TEST_P(ContainerSecurity, DefaultCapabilitiesAndNoNewPrivs) {
   const auto sb = makeSandbox("caps");
   const auto spec =
       container(sb, "app", {"sh", "-c", "grep -E '^(Cap|NoNewPrivs)' /proc/self/status"});
@@ -30,7 +44,7 @@ TEST_F(ContainerSecurity, DefaultCapabilitiesAndNoNewPrivs) {
   EXPECT_TRUE(contains(log, "NoNewPrivs:\t1")) << log;
 }
 
-TEST_F(ContainerSecurity, CapabilityAddAndDropAreHonoured) {
+TEST_P(ContainerSecurity, CapabilityAddAndDropAreHonoured) {
   const auto sb = makeSandbox("capadd");
   auto spec = container(sb, "app", {"sh", "-c", "grep CapBnd /proc/self/status"});
   spec.capAdd = {"NET_ADMIN"};
@@ -42,7 +56,7 @@ TEST_F(ContainerSecurity, CapabilityAddAndDropAreHonoured) {
       << readFileOr(spec.logPath);
 }
 
-TEST_F(ContainerSecurity, PrivilegedHasEveryCapabilityAndNoMasks) {
+TEST_P(ContainerSecurity, PrivilegedHasEveryCapabilityAndNoMasks) {
   const auto sb = makeSandbox("priv");
   auto spec = container(sb, "app",
                         {"sh", "-c",
@@ -53,15 +67,19 @@ TEST_F(ContainerSecurity, PrivilegedHasEveryCapabilityAndNoMasks) {
   start(spec);
   ASSERT_TRUE(waitForExit(sb.uid, "app").has_value());
   const auto log = readFileOr(spec.logPath);
-  // Every capability the runtime itself holds (this machine lacks CAP_SYS_RESOURCE).
+  // Every capability the runtime itself holds (this machine lacks CAP_SYS_RESOURCE); in a
+  // user namespace every capability the kernel has, which count only inside it.
   const auto self = readFileOr("/proc/self/status");
-  const auto capPrm = self.substr(self.find("CapPrm:\t") + 8, 16);
+  char all[17];
+  ::snprintf(all, sizeof all, "%016llx",
+             (2ULL << std::stoi(readFileOr("/proc/sys/kernel/cap_last_cap"))) - 1);
+  const auto capPrm = GetParam() ? std::string(all) : self.substr(self.find("CapPrm:\t") + 8, 16);
   EXPECT_TRUE(contains(log, "CapBnd:\t" + capPrm)) << log << "\nruntime holds " << capPrm;
   EXPECT_TRUE(contains(log, "NoNewPrivs:\t0")) << log;
   EXPECT_TRUE(contains(log, "F keys=open\n")) << log;
 }
 
-TEST_F(ContainerSecurity, KernelPathsAreMaskedOrReadOnly) {
+TEST_P(ContainerSecurity, KernelPathsAreMaskedOrReadOnly) {
   const auto sb = makeSandbox("mask");
   const auto spec = container(
       sb, "app",
@@ -78,7 +96,7 @@ TEST_F(ContainerSecurity, KernelPathsAreMaskedOrReadOnly) {
   EXPECT_TRUE(contains(log, "F sys=ro\n")) << log;
 }
 
-TEST_F(ContainerSecurity, InitHasOnlyStdioOpen) {
+TEST_P(ContainerSecurity, InitHasOnlyStdioOpen) {
   const auto sb = makeSandbox("fds");
   // exec: ls becomes pid 1 and lists its own descriptors (3 is the directory it reads).
   const auto spec = container(sb, "app", {"sh", "-c", "exec ls /proc/self/fd"});
@@ -93,7 +111,7 @@ TEST_F(ContainerSecurity, InitHasOnlyStdioOpen) {
 // CVE-2019-5736: the shim runs from a sealed copy, and so does the container's init until its
 // exec (a clone of the shim that has not exec'd shares its executable): through
 // /proc/<pid>/exe the container reaches that copy, never the file on the host.
-TEST_F(ContainerSecurity, ShimAndTheInitBeforeItsExecRunFromASealedCopy) {
+TEST_P(ContainerSecurity, ShimAndTheInitBeforeItsExecRunFromASealedCopy) {
   const auto sb = makeSandbox("sealed");
   const auto st = start(container(sb, "app", {"sleep", "30"}));
   const std::string exe = "/proc/" + std::to_string(st.shimPid) + "/exe";
@@ -105,7 +123,7 @@ TEST_F(ContainerSecurity, ShimAndTheInitBeforeItsExecRunFromASealedCopy) {
   EXPECT_EQ(fileSeals(fd.get()).value_or(0), kBinarySeals);
 }
 
-TEST_F(ContainerSecurity, DevHasTheStandardDevicesAndLinks) {
+TEST_P(ContainerSecurity, DevHasTheStandardDevicesAndLinks) {
   const auto sb = makeSandbox("dev");
   const auto spec = container(
       sb, "app",
@@ -125,7 +143,7 @@ TEST_F(ContainerSecurity, DevHasTheStandardDevicesAndLinks) {
   EXPECT_TRUE(contains(log, "F 4\n")) << log;
 }
 
-TEST_F(ContainerSecurity, WritesStayInTheContainersUpperLayer) {
+TEST_P(ContainerSecurity, WritesStayInTheContainersUpperLayer) {
   const auto sb = makeSandbox("overlay");
   const auto spec = container(sb, "app", {"sh", "-c", "echo hi > /etc/new-file"});
   start(spec);
@@ -135,7 +153,7 @@ TEST_F(ContainerSecurity, WritesStayInTheContainersUpperLayer) {
             "hi\n");
 }
 
-TEST_F(ContainerSecurity, RunAsUserDropsRootAndItsCapabilities) {
+TEST_P(ContainerSecurity, RunAsUserDropsRootAndItsCapabilities) {
   const auto sb = makeSandbox("user");
   auto spec = container(
       sb, "app", {"sh", "-c", "echo uid=$(id -u) gid=$(id -g); grep CapEff /proc/self/status"});
@@ -148,7 +166,7 @@ TEST_F(ContainerSecurity, RunAsUserDropsRootAndItsCapabilities) {
   EXPECT_TRUE(contains(log, "CapEff:\t0000000000000000")) << log;
 }
 
-TEST_F(ContainerSecurity, MissingWorkingDirIsCreatedInsideTheRoot) {
+TEST_P(ContainerSecurity, MissingWorkingDirIsCreatedInsideTheRoot) {
   const auto sb = makeSandbox("cwd");
   auto spec = container(sb, "app", {"pwd"});
   spec.workingDir = "/srv/app";
@@ -157,7 +175,7 @@ TEST_F(ContainerSecurity, MissingWorkingDirIsCreatedInsideTheRoot) {
   EXPECT_TRUE(contains(readFileOr(spec.logPath), "F /srv/app\n")) << readFileOr(spec.logPath);
 }
 
-TEST_F(ContainerSecurity, RaisedOomScoreAdjIsApplied) {
+TEST_P(ContainerSecurity, RaisedOomScoreAdjIsApplied) {
   const auto sb = makeSandbox("oomadj");
   auto spec = container(sb, "app", {"sleep", "30"});
   spec.oomScoreAdj = 1000;  // BestEffort's value; raising needs no privilege
@@ -165,7 +183,7 @@ TEST_F(ContainerSecurity, RaisedOomScoreAdjIsApplied) {
   EXPECT_EQ(readFileOr("/proc/" + std::to_string(st.pid) + "/oom_score_adj"), "1000\n");
 }
 
-TEST_F(ContainerSecurity, RefusedOomScoreAdjIsRecordedAndTheContainerRuns) {
+TEST_P(ContainerSecurity, RefusedOomScoreAdjIsRecordedAndTheContainerRuns) {
   const auto status = readFileOr("/proc/self/status");
   const auto capEff = std::stoull(status.substr(status.find("CapEff:") + 7), nullptr, 16);
   if (capEff & (1ULL << 24)) {
@@ -180,7 +198,7 @@ TEST_F(ContainerSecurity, RefusedOomScoreAdjIsRecordedAndTheContainerRuns) {
   EXPECT_TRUE(contains(state, "oom_score_adj -997 not applied")) << state;
 }
 
-TEST_F(ContainerSecurity, ImageFromARegistryWithAPortRuns) {
+TEST_P(ContainerSecurity, ImageFromARegistryWithAPortRuns) {
   const auto sb = makeSandbox("port");
   const std::string dir = imageDir() + "/localhost:5000/bb/1";
   std::filesystem::create_directories(dir);
@@ -195,7 +213,7 @@ TEST_F(ContainerSecurity, ImageFromARegistryWithAPortRuns) {
   EXPECT_TRUE(contains(readFileOr(spec.logPath), "F from-port\n"));
 }
 
-TEST_F(ContainerSecurity, MemoryLimitOomKillIsRecorded) {
+TEST_P(ContainerSecurity, MemoryLimitOomKillIsRecorded) {
   const auto sb = makeSandbox("oom");
   auto spec = container(sb, "app", {"sh", "-c", "exec tail /dev/zero"});
   spec.resources.memoryLimitBytes = 32 * 1024 * 1024;

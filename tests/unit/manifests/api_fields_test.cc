@@ -79,8 +79,15 @@ TEST(ApiFields, DefaultValuedFieldsOfUnsupportedFeaturesAreAccepted) {
   DecodeResult r =
       decode(withLines("  hostUsers: true\n  setHostnameAsFQDN: false\n  os: {name: linux}\n"));
   EXPECT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
-  EXPECT_THAT(errors(decode(withLines("  hostUsers: false\n"))),
-              ElementsAre(HasSubstr("spec.hostUsers: false is not supported")));
+  DecodeResult userns = decode(withLines("  hostUsers: false\n"));
+  EXPECT_TRUE(userns.ok()) << ::testing::PrintToString(printed(userns));
+  ASSERT_EQ(userns.pods.size(), 1u);
+  EXPECT_FALSE(userns.pods[0].pod.spec.hostUsers);
+  EXPECT_THAT(errors(decode(withLines("  hostUsers: false\n  hostNetwork: true\n  hostPID: true\n"
+                                      "  hostIPC: true\n"))),
+              ElementsAre(HasSubstr("spec.hostNetwork: Forbidden: when `hostUsers` is false"),
+                          HasSubstr("spec.hostPID: Forbidden: when `hostUsers` is false"),
+                          HasSubstr("spec.hostIPC: Forbidden: when `hostUsers` is false")));
   EXPECT_THAT(errors(decode(withLines("  os: {name: windows}\n"))),
               ElementsAre(HasSubstr("spec.os.name: \"windows\": podkeeper runs Linux pods only")));
   EXPECT_THAT(errors(decode(withLines("  setHostnameAsFQDN: true\n"))),

@@ -278,6 +278,21 @@ TEST(DecodeErrors, FsGroupChangePolicyIsOnRootMismatchOrAlways) {
                                     "\"Never\" is not one of OnRootMismatch, Always")));
 }
 
+TEST(DecodeErrors, SupplementalGroupsPolicyIsMergeOrStrict) {
+  for (const std::string policy : {"Merge", "Strict"}) {
+    DecodeResult ok = decode(
+        withContainerLines("  securityContext: {supplementalGroupsPolicy: " + policy + "}\n"));
+    EXPECT_THAT(errors(ok), IsEmpty());
+    ASSERT_EQ(ok.pods.size(), 1u);
+    EXPECT_EQ(ok.pods[0].pod.spec.securityContext.supplementalGroupsPolicy, policy);
+  }
+  DecodeResult bad =
+      decode(withContainerLines("  securityContext: {supplementalGroupsPolicy: Loose}\n"));
+  EXPECT_THAT(errors(bad), ElementsAre(HasSubstr("spec.securityContext.supplementalGroupsPolicy: "
+                                                 "Unsupported value: \"Loose\": supported "
+                                                 "values: \"Merge\", \"Strict\"")));
+}
+
 TEST(DecodeErrors, DnsPolicyNoneNeedsANameserver) {
   DecodeResult r = decode(withContainerLines("  dnsPolicy: None\n"));
   EXPECT_THAT(errors(r),

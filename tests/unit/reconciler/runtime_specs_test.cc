@@ -114,6 +114,35 @@ TEST(ContainerSpec, SeccompDefaultAppliesOnlyWhenNothingIsSaid) {
             Kind::Unconfined);
 }
 
+TEST(ContainerSpec, AppArmorProfileIsTheOneContainerdExecsInto) {
+  auto pod = testing::pod("web", {container("app")});
+  auto name = [&] {
+    return containerSpec(pod, pod.pod.spec.containers[0], paths(), 0)->appArmorProfile;
+  };
+  EXPECT_EQ(name(), "");
+  pod.pod.spec.securityContext.appArmorProfile = manifests::AppArmorProfile{"RuntimeDefault", ""};
+  EXPECT_EQ(name(), "cri-containerd.apparmor.d");
+  manifests::SecurityContext sc;
+  sc.appArmorProfile = manifests::AppArmorProfile{"Localhost", "k8s-apparmor-example-deny-write"};
+  pod.pod.spec.containers[0].securityContext = sc;
+  EXPECT_EQ(name(), "k8s-apparmor-example-deny-write");
+  sc.appArmorProfile = manifests::AppArmorProfile{"Unconfined", ""};
+  pod.pod.spec.containers[0].securityContext = sc;
+  EXPECT_EQ(name(), "");
+  sc.appArmorProfile.reset();
+  sc.privileged = true;  // containerd: RuntimeDefault does not confine a privileged container
+  pod.pod.spec.containers[0].securityContext = sc;
+  EXPECT_EQ(name(), "");
+}
+
+TEST(ContainerSpec, StrictSupplementalGroupsPolicyLeavesOutTheImagesGroups) {
+  auto pod = testing::pod("web", {container("app")});
+  EXPECT_FALSE(
+      containerSpec(pod, pod.pod.spec.containers[0], paths(), 0)->strictSupplementalGroups);
+  pod.pod.spec.securityContext.supplementalGroupsPolicy = "Strict";
+  EXPECT_TRUE(containerSpec(pod, pod.pod.spec.containers[0], paths(), 0)->strictSupplementalGroups);
+}
+
 TEST(ContainerSpec, SeccompProfileIsNoLongerAnUnsupportedField) {
   auto pod = testing::pod("web", {container("app")});
   pod.pod.spec.securityContext.seccompProfile = manifests::SeccompProfile{"RuntimeDefault", ""};

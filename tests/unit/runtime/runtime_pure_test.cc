@@ -43,6 +43,15 @@ TEST(ShimConfigFromSpec, NoNewPrivsUnlessEscalationIsAllowedOrPrivileged) {
   EXPECT_TRUE(shimConfigFromSpec(spec).privileged);
 }
 
+TEST(ContainerUser, PrimaryGidFirstThenTheOthersSortedOnce) {
+  ShimConfig cfg;
+  EXPECT_EQ(containerUser(cfg), (ContainerUser{0, 0, {0}}));
+  cfg.runAsUser = 1000;
+  cfg.runAsGroup = 3000;
+  cfg.supplementalGroups = {50000, 4000, 3000, 4000};
+  EXPECT_EQ(containerUser(cfg), (ContainerUser{1000, 3000, {3000, 4000, 50000}}));
+}
+
 TEST(ContainerCapabilities, DefaultIsContainerdsSet) {
   auto caps = containerCapabilities({}, {}, false);
   ASSERT_TRUE(caps.has_value());

@@ -80,6 +80,15 @@ TEST_F(PodStatusTest, RunningContainerIsRunningReadyAndStarted) {
   EXPECT_EQ(condition(s, "Ready")["lastTransitionTime"], "2023-11-14T22:13:20Z");
 }
 
+TEST_F(PodStatusTest, StartedContainerReportsItsLinuxUserAsCriDoes) {
+  EXPECT_FALSE(status({running("app")})["containerStatuses"][0].contains("user"));
+  auto c = running("app");
+  c.user = runtime::ContainerUser{1000, 3000, {3000, 4000, 50000}};
+  json s = status({c});
+  EXPECT_EQ(s["containerStatuses"][0]["user"], json::parse(R"({"linux": {"uid": 1000, "gid": 3000,
+                                      "supplementalGroups": [3000, 4000, 50000]}})"));
+}
+
 TEST_F(PodStatusTest, CrashLoopBackOffWaitsWithTheExitedInstanceAsLastState) {
   in_.waiting = {{"app", "CrashLoopBackOff"}};
   auto c = exited("app", 1);

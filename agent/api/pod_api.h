@@ -22,6 +22,9 @@
 //   GET /pods/<namespace>/<name>/exec?container=C
 //       {"container", "defaulted", "target"}: how `podkeeper exec` joins the container; served
 //       only when execTarget is set (the unix socket), never on TCP.
+//   GET /pods/<namespace>/<name>/attach?container=C  with Upgrade: podkeeper-attach
+//       101, then attach frames both ways between the client and the container's shim
+//       (attach.h); served only when attachSocket is set (the unix socket), never on TCP.
 //   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous&
 //       sinceSeconds&limitBytes: the container's log as kubectl logs prints it (container_logs.h);
 //       with follow=true a chunked stream of new lines until the pod goes away (log_stream.h)
@@ -38,6 +41,9 @@ struct PodApiOptions {
   // a running container counts as ready and started.
   std::function<std::optional<status::ProbeStatus>(const std::string& uid)> probes;
   ExecTargetLoader execTarget = {};  // unset: no exec route
+  // (uid, container) -> the shim's attach socket; unset: no attach route (needs executor).
+  std::function<std::string(const std::string& uid, const std::string& container)> attachSocket =
+      {};
   // The loop, for follow=true streams (polled on its timers); unset: follow is a 400.
   boost::asio::any_io_executor executor = {};
   size_t maxLogFollowers = 64;  // concurrent follow streams; more get a 429

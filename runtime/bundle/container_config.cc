@@ -18,6 +18,9 @@ ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
   cfg.privileged = spec.privileged;
   cfg.readOnlyRootfs = spec.readOnlyRootfs;
+  cfg.stdin = spec.stdin;
+  cfg.stdinOnce = spec.stdinOnce;
+  cfg.tty = spec.tty;
   return cfg;
 }
 

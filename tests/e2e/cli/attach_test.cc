@@ -55,7 +55,7 @@ TEST_F(Attach, TtyShellAnswersResizesDetachesAndIsAttachedAgainAfterAnAgentResta
   waitRunning("shell");
   {
     AttachClient cli(attachArgv("shell"), AttachClient::Stdio::Terminal, 30, 100);
-    cli.type("echo $((6*7))\r");
+    cli.type("MARK=same-shell; echo $((6*7))\r");
     ASSERT_TRUE(cli.waitForOutput("42", 10s)) << cli.output() << agent.agentLog();
     cli.type("stty size\r");
     EXPECT_TRUE(cli.waitForOutput("30 100", 10s)) << cli.output();
@@ -77,9 +77,10 @@ TEST_F(Attach, TtyShellAnswersResizesDetachesAndIsAttachedAgainAfterAnAgentResta
 
   agent.stop();
   agent.start();
+  waitRunning("shell");  // adopted, not restarted: the same shell, the shim's pty
   AttachClient again(attachArgv("shell"), AttachClient::Stdio::Terminal);
-  again.type("echo $((7*8))\r");
-  EXPECT_TRUE(again.waitForOutput("56", 10s)) << again.output() << agent.agentLog();
+  again.type("echo $MARK-$((7*8))\r");
+  EXPECT_TRUE(again.waitForOutput("same-shell-56", 10s)) << again.output() << agent.agentLog();
   again.type("\x10\x11");
   EXPECT_EQ(again.waitExit(10s), 0) << again.output();
 }

@@ -169,7 +169,8 @@ void AttachServer::apply(const AttachFrame& frame) {
       return;
     }
     case AttachFrameType::CloseStdin:
-      if (!tty_) closeStdin("the attached client's stdin ended");
+      // containerd: the end of a client's stdin closes the container's only with stdinOnce.
+      if (stdinOnce_ && !tty_) closeStdin("stdinOnce: the attached client's stdin ended");
       return;
     default:
       return;

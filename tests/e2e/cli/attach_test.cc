@@ -99,6 +99,16 @@ TEST_F(Attach, StdinOnceClosesStdinWhenTheFirstAttachDetaches) {
       << readFile(log);
 }
 
+TEST_F(Attach, StdinOnceClosesStdinWhenTheClientsStdinEnds) {
+  agent.dropManifest("once.yaml", kStdinOnce);
+  waitRunning("once");
+  AttachClient cli(attachArgv("once"), AttachClient::Stdio::Pipes);
+  cli.type("piped\nrest\n");
+  cli.closeInput();  // `printf ... | podkeeper attach once`
+  ASSERT_TRUE(cli.waitForOutput("got piped", 10s)) << cli.output() << agent.agentLog();
+  EXPECT_TRUE(cli.waitForOutput("rest\nsaw-eof", 10s)) << cli.output();
+}
+
 TEST_F(Attach, WithoutStdinOnceStdinStaysOpenAcrossAttaches) {
   std::string yaml = kStdinOnce;
   yaml.replace(yaml.find("    stdinOnce: true\n"), 20, "");

@@ -247,6 +247,10 @@ struct Agent {
       j["shim"] = config.shimPath;
       return j;
     };
+    // The shim's socket, which outlives this agent (attach after a restart finds it).
+    pods.attachSocket = [this](const std::string& uid, const std::string& container) {
+      return runtime.layout().container(uid, container).attach();
+    };
   }
 
   void addHealthAndMetricsRoutes(http::Router& to) {

@@ -188,11 +188,9 @@ void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::stri
   if (auto n = m.take("securityContext")) {
     out.securityContext = decodeSecurityContext(ctx, *n, m.child("securityContext"));
   }
-  for (const char* key : {"stdin", "stdinOnce", "tty"}) {
-    bool on = false;
-    m.boolean(key, on);
-    if (on) ctx.error(m.child(key), "is not supported: podkeeper has no attach");
-  }
+  m.boolean("stdin", out.stdin);
+  m.boolean("stdinOnce", out.stdinOnce);
+  m.boolean("tty", out.tty);
   m.refuse("envFrom", noApiServer("ConfigMaps and Secrets"));
   m.refuse("volumeDevices", "is not supported: raw block volumes need a PersistentVolumeClaim");
   m.refuse("resizePolicy", "is not supported; a resource change recreates the pod");

@@ -113,7 +113,9 @@ void markClusterOnlyFields(MapReader& m) {
   }
   m.refuse("imagePullSecrets", noApiServer("Secrets") + "; images are local");
   m.refuse("resourceClaims", noApiServer("ResourceClaims"));
-  m.refuse("ephemeralContainers", "is not supported: podkeeper has no attach");
+  m.refuse("ephemeralContainers",
+           "is not supported: ephemeral containers are added to a running pod through the API "
+           "server's ephemeralcontainers subresource");
   if (auto n = m.take("os")) {
     MapReader os(m.ctx(), *n, m.child("os"));
     std::string name;

@@ -206,6 +206,11 @@ struct Container {
   // "" or, on an init container only, "Always": a sidecar that keeps running beside the
   // regular containers (Kubernetes 1.29 native sidecars).
   std::string restartPolicy;
+  // Attach (podkeeper attach): a stdin kept open by the shim, closed after the first attach
+  // detaches when stdinOnce; a pty owned by the shim when tty.
+  bool stdin = false;
+  bool stdinOnce = false;
+  bool tty = false;
   bool operator==(const Container&) const = default;
 };
 

@@ -180,6 +180,9 @@ json container(const Container& c) {
   }
   if (c.securityContext) j["securityContext"] = securityContext(*c.securityContext);
   put(j, "restartPolicy", c.restartPolicy);  // omitted when unset: existing hashes stay
+  if (c.stdin) j["stdin"] = true;            // the three omitted when false, for the same reason
+  if (c.stdinOnce) j["stdinOnce"] = true;
+  if (c.tty) j["tty"] = true;
   return j;
 }
 

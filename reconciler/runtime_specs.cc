@@ -312,12 +312,19 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
   podEnv.emplace_back("HOSTNAME", manifests::podHostname(pod.pod));
   for (const auto& e : container.env) podEnv.emplace_back(e.name, e.value);
   s.env = containerEnv(image.env, podEnv);
+  // containerd's CRI plugin gives a tty container TERM=xterm unless the image or pod set it.
+  if (container.tty &&
+      std::ranges::none_of(s.env, [](const std::string& e) { return e.starts_with("TERM="); }))
+    s.env.push_back("TERM=xterm");
   s.workingDir = container.workingDir.empty() ? image.workingDir : container.workingDir;
   if (image.stopSignal > 0) s.stopSignal = image.stopSignal;
   s.resources = containerResources(container);
   s.logPath = containerLogPath(paths.logDir, pod, container.name, restartCount);
   s.restartCount = restartCount;
   s.terminationMessagePath = container.terminationMessagePath;
+  s.stdin = container.stdin;
+  s.stdinOnce = container.stdinOnce;
+  s.tty = container.tty;
   s.oomScoreAdj = oomScoreAdj(pod, container, paths.memoryBytes);
   if (auto r = applySecurity(pod, container, paths, s); !r) return fail(r.error().context(where()));
   if (auto r = applyMounts(pod, container, s); !r) return fail(r.error().context(where()));

@@ -133,6 +133,9 @@ struct ContainerSpec {
   std::string terminationMessagePath;       // e.g. "/dev/termination-log"; "" = none
   SeccompSpec seccomp;
   std::string appArmorProfile;  // the AppArmor profile the command execs into; "" = none
+  bool stdin = false;      // a stdin pipe kept by the shim for attach
+  bool stdinOnce = false;  // closed when the first attach detaches
+  bool tty = false;        // a pty owned by the shim; the slave is the container's stdio
 };
 
 struct ExitRecord {

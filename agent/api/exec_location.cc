@@ -20,8 +20,8 @@ bool inSpec(const manifests::PodSpec& spec, const std::string& name) {
 
 }  // namespace
 
-Result<nlohmann::json> execLocation(const status::PodReader& r, const KnownPod& known,
-                                    const std::string& requested, const ExecTargetLoader& load) {
+Result<ChosenContainer> runningContainer(const status::PodReader& r, const KnownPod& known,
+                                         const std::string& requested) {
   const auto& pod = known.pod.pod;
   std::string container = requested, defaulted;
   if (container.empty()) {
@@ -41,9 +41,17 @@ Result<nlohmann::json> execLocation(const status::PodReader& r, const KnownPod& 
       if (c.name == container) running = c.running;
   if (!running)
     return failMsg("container " + container + " in pod " + pod.metadata.name + " is not running");
-  auto target = load(known.pod.uid, container);
-  if (!target) return fail(target.error().context("container " + container));
-  return nlohmann::json{{"container", container}, {"defaulted", defaulted}, {"target", *target}};
+  return ChosenContainer{container, defaulted};
+}
+
+Result<nlohmann::json> execLocation(const status::PodReader& r, const KnownPod& known,
+                                    const std::string& requested, const ExecTargetLoader& load) {
+  auto chosen = runningContainer(r, known, requested);
+  if (!chosen) return fail(chosen.error());
+  auto target = load(known.pod.uid, chosen->name);
+  if (!target) return fail(target.error().context("container " + chosen->name));
+  return nlohmann::json{
+      {"container", chosen->name}, {"defaulted", chosen->defaulted}, {"target", *target}};
 }
 
 }  // namespace podkeeper::api

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "agent/api/api_response.h"
+#include "agent/api/attach.h"
 #include "agent/api/container_logs.h"
 #include "agent/api/event_list.h"
 #include "agent/api/exec_location.h"
@@ -57,6 +58,9 @@ class PodApi {
     if (parts[3] == "events") return events(*known);
     if (parts[3] == "logpath" && options_.serveLogPaths) return logPath(*known, request);
     if (parts[3] == "exec" && options_.execTarget) return exec(*known, request);
+    if (parts[3] == "attach" && options_.attachSocket && options_.executor) {
+      return attachResponse(r_, *known, request, options_.executor, options_.attachSocket);
+    }
     return statusError(404, "NotFound", "no such path");
   }
 

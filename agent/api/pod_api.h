@@ -23,6 +23,9 @@
 //   GET /pods/<namespace>/<name>/exec?container=C
 //       {"container", "defaulted", "target"}: how `podkeeper exec` joins the container; served
 //       only when execTarget is set (the unix socket), never on TCP.
+//   GET /pods/<namespace>/<name>/attach?container=C  with Upgrade: podkeeper-attach
+//       101, then attach frames both ways between the client and the container's shim
+//       (attach.h); served only when attachSocket is set (the unix socket), never on TCP.
 //   GET /containerLogs/<namespace>/<pod>/<container>?follow&tailLines&timestamps&previous&
 //       sinceSeconds&limitBytes: the container's log as kubectl logs prints it (container_logs.h);
 //       a chunked body read off the loop; with follow=true, then new lines until the pod goes
@@ -40,6 +43,9 @@ struct PodApiOptions {
   // a running container counts as ready and started.
   std::function<std::optional<status::ProbeStatus>(const std::string& uid)> probes;
   ExecTargetLoader execTarget = {};  // unset: no exec route
+  // (uid, container) -> the shim's attach socket; unset: no attach route (needs executor).
+  std::function<std::string(const std::string& uid, const std::string& container)> attachSocket =
+      {};
   // The loop (follow=true streams poll on its timers) and the workers that read log files;
   // either unset: container logs are a 400.
   boost::asio::any_io_executor executor = {};

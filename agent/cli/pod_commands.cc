@@ -31,6 +31,7 @@ PodCommands::PodCommands(CLI::App& app) {
   addDescribe(app);
   addLogs(app);
   addExec(app);
+  addAttach(app);
 }
 
 void PodCommands::addGet(CLI::App& app) {
@@ -81,8 +82,19 @@ void PodCommands::addExec(CLI::App& app) {
   addSocket(*exec_, execOptions_.endpoint);
 }
 
+void PodCommands::addAttach(CLI::App& app) {
+  attach_ = app.add_subcommand(
+      "attach", "Attach to a running container's output, stdin and tty (ctrl-p ctrl-q detaches)");
+  attach_->add_option("name", attachOptions_.name, "Pod name")->required();
+  attach_->add_option("-c,--container", attachOptions_.container,
+                      "Container (default: the pod's default or first container)");
+  addNamespace(*attach_, attachOptions_.namespace_);
+  addSocket(*attach_, attachOptions_.endpoint);
+}
+
 bool PodCommands::parsed() const {
-  return getPods_->parsed() || describePod_->parsed() || logs_->parsed() || exec_->parsed();
+  return getPods_->parsed() || describePod_->parsed() || logs_->parsed() || exec_->parsed() ||
+         attach_->parsed();
 }
 
 int PodCommands::run(std::ostream& out, std::ostream& err) const {
@@ -92,6 +104,10 @@ int PodCommands::run(std::ostream& out, std::ostream& err) const {
   if (exec_->parsed()) {
     out.flush();  // the command writes to the same stdout, directly
     return runExec(execOptions_, err);
+  }
+  if (attach_->parsed()) {
+    out.flush();
+    return runAttach(attachOptions_, err);
   }
   return 2;
 }

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iosfwd>
 
+#include "agent/cli/attach.h"
 #include "agent/cli/describe_pod.h"
 #include "agent/cli/exec.h"
 #include "agent/cli/get_pods.h"
@@ -15,6 +16,7 @@ namespace podkeeper::cli {
 //   describe pod NAME [-n NS]
 //   logs NAME [-c C] [-f] [--previous] [--tail N] [-n NS]
 //   exec NAME [-c C] [-n NS] -- CMD...
+//   attach NAME [-c C] [-n NS]
 // each with --socket (default /run/podkeeper/podkeeper.sock). The app must outlive this.
 class PodCommands {
  public:
@@ -30,15 +32,18 @@ class PodCommands {
   void addDescribe(CLI::App& app);
   void addLogs(CLI::App& app);
   void addExec(CLI::App& app);
+  void addAttach(CLI::App& app);
 
   CLI::App* getPods_ = nullptr;
   CLI::App* describePod_ = nullptr;
   CLI::App* logs_ = nullptr;
   CLI::App* exec_ = nullptr;
+  CLI::App* attach_ = nullptr;
   GetPodsOptions get_;
   DescribePodOptions describe_;
   LogsOptions logsOptions_;
   ExecOptions execOptions_;
+  AttachOptions attachOptions_;
 };
 
 }  // namespace podkeeper::cli

@@ -44,6 +44,27 @@ class BodyStream {
   virtual void cancel() = 0;
 };
 
+// A connection taken over after "101 Switching Protocols" (attach): bytes both ways, no
+// timeout. One read and one write at a time; both called on the loop.
+class UpgradedConnection {
+ public:
+  virtual ~UpgradedConnection() = default;
+  // done(false): the client is gone.
+  virtual void write(std::string bytes, std::function<void(bool)> done) = 0;
+  // The next bytes the client sent; nullopt when it left.
+  virtual void read(std::function<void(std::optional<std::string>)> done) = 0;
+  virtual void close() = 0;
+};
+
+class Upgrade {
+ public:
+  virtual ~Upgrade() = default;
+  // Called on the loop once the 101 answer is written.
+  virtual void start(std::shared_ptr<UpgradedConnection> connection) = 0;
+  // Never started (not a GET, or the 101 could not be written).
+  virtual void cancel() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string contentType = "text/plain; charset=utf-8";
@@ -53,6 +74,8 @@ struct HttpResponse {
   bool omitBody = false;
   // Set: body is the first chunk, then the stream's pieces; the connection closes after.
   std::shared_ptr<BodyStream> stream;
+  // Set (with status 101 and the Upgrade header): the connection is handed to it.
+  std::shared_ptr<Upgrade> upgrade;
 
   static HttpResponse text(int status, std::string body,
                            std::string contentType = "text/plain; charset=utf-8");

@@ -126,6 +126,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     HttpResponse response = state_->handler(request);
     if (response.stream && request.method == "GET") return startStream(std::move(response));
     if (response.stream) response.stream->cancel();
+    if (response.upgrade && request.method == "GET") return startUpgrade(std::move(response));
+    if (response.upgrade) {
+      response.upgrade->cancel();
+      return reject(400, "upgrade needs GET\n");
+    }
     send(std::move(response), req.keep_alive(), req.version());
   }
 
@@ -253,6 +258,53 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto s = std::exchange(stream_body_, nullptr)) s->cancel();
     close();
   }
+
+  // 101 Switching Protocols, then the raw connection belongs to the upgrade (attach).
+  void startUpgrade(HttpResponse r) {
+    lowest().expires_never();
+    auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        bhttp::status::switching_protocols, 11);
+    msg->set(bhttp::field::server, "podkeeper");
+    msg->set(bhttp::field::connection, "Upgrade");
+    for (const auto& [k, v] : r.headers) msg->insert(k, v);
+    bhttp::async_write(
+        stream_, *msg,
+        [self = this->shared_from_this(), msg, up = r.upgrade](beast::error_code ec, size_t) {
+          if (ec || self->closed_) {
+            up->cancel();
+            return self->close();
+          }
+          up->start(std::make_shared<Upgraded>(self));
+        });
+  }
+
+  class Upgraded final : public UpgradedConnection {
+   public:
+    explicit Upgraded(std::shared_ptr<Session> s) : s_(std::move(s)) {}
+    ~Upgraded() override { s_->close(); }
+    void write(std::string bytes, std::function<void(bool)> done) override {
+      auto piece = std::make_shared<std::string>(std::move(bytes));
+      boost::asio::async_write(
+          s_->stream_, boost::asio::buffer(*piece),
+          [piece, done = std::move(done)](beast::error_code ec, size_t) { done(!ec); });
+    }
+    void read(std::function<void(std::optional<std::string>)> done) override {
+      if (s_->buffer_.size() > 0) {  // sent right behind the request
+        std::string early = beast::buffers_to_string(s_->buffer_.data());
+        s_->buffer_.consume(s_->buffer_.size());
+        return done(std::move(early));
+      }
+      s_->stream_.async_read_some(boost::asio::buffer(s_->scratch_),
+                                  [s = s_, done = std::move(done)](beast::error_code ec, size_t n) {
+                                    if (ec || s->closed_) return done(std::nullopt);
+                                    done(std::string(s->scratch_.data(), n));
+                                  });
+    }
+    void close() override { s_->close(); }
+
+   private:
+    std::shared_ptr<Session> s_;
+  };
 
   static constexpr auto kLingerTime = std::chrono::seconds(2);
   static constexpr size_t kLingerBytes = 4 << 20;

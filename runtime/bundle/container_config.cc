@@ -21,6 +21,9 @@ ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
   cfg.privileged = spec.privileged;
   cfg.readOnlyRootfs = spec.readOnlyRootfs;
   cfg.appArmorProfile = spec.appArmorProfile;
+  cfg.stdin = spec.stdin;
+  cfg.stdinOnce = spec.stdinOnce;
+  cfg.tty = spec.tty;
   return cfg;
 }
 

@@ -77,7 +77,10 @@ std::string encodeShimConfig(const ShimConfig& c) {
       {"hostPID", c.hostPID},
       {"sharedPidNamespace", c.sharedPidNamespace},
       {"mounts", mountsJson(c.mounts)},
-      {"readOnlyRootfs", c.readOnlyRootfs}};
+      {"readOnlyRootfs", c.readOnlyRootfs},
+      {"stdin", c.stdin},
+      {"stdinOnce", c.stdinOnce},
+      {"tty", c.tty}};
   return dumpJson(config, 2);
 }
 
@@ -123,6 +126,9 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.hostPID = f.get<bool>("hostPID");
   c.sharedPidNamespace = f.get<bool>("sharedPidNamespace");
   c.readOnlyRootfs = f.get<bool>("readOnlyRootfs");
+  c.stdin = f.get<bool>("stdin");
+  c.stdinOnce = f.get<bool>("stdinOnce");
+  c.tty = f.get<bool>("tty");
   if (j->contains("mounts")) {
     auto mounts = decodeMounts(j->at("mounts"), file);
     if (!mounts) return fail(mounts.error());

@@ -64,6 +64,9 @@ struct ShimConfig {
   bool sharedPidNamespace = false;  // born into the pod's, pinned at <sandboxDir>/ns/pid
   std::vector<ShimMount> mounts;
   bool readOnlyRootfs = false;
+  bool stdin = false;      // a pipe for stdin, its write end kept by the shim for attach
+  bool stdinOnce = false;  // stdin closed when the first attach detaches
+  bool tty = false;        // a pty: master kept by the shim, the slave as stdin/out/err
 
   bool operator==(const ShimConfig&) const = default;
 };

@@ -44,6 +44,9 @@ struct ContainerPaths {
   std::string work() const { return dataDir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
+  // The shim's attach socket (SOCK_SEQPACKET, 0600), as conmon's; its path can be longer than
+  // sun_path, so it is reached through /proc/self/fd/<dir fd>/attach.
+  std::string attach() const { return dir + "/attach"; }
   std::string shimLock() const { return dir + "/shim.lock"; }
   std::string terminationLog() const { return dataDir + "/termination-log"; }
   std::string seccompProgram() const { return dir + "/seccomp.bpf"; }

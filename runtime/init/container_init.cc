@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,10 +32,16 @@ Result<void> waitUntilPlaced(const InitPlan& plan) {
 }
 
 Result<void> setupStdio(const InitPlan& plan) {
-  const int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (devNull < 0) return failSys(errno, "open /dev/null");
-  if (::dup2(devNull, 0) < 0 || ::dup2(plan.stdoutFd, 1) < 0 || ::dup2(plan.stderrFd, 2) < 0) {
+  int in = plan.stdinFd;
+  if (in < 0) in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0) return failSys(errno, "open /dev/null");
+  if (::dup2(in, 0) < 0 || ::dup2(plan.stdoutFd, 1) < 0 || ::dup2(plan.stderrFd, 2) < 0) {
     return failSys(errno, "set up stdio");
+  }
+  // A session of its own with the pty as its terminal: ^C and job control reach the
+  // container's processes, as under runc with terminal: true.
+  if (plan.controllingTerminal && (::setsid() < 0 || ::ioctl(0, TIOCSCTTY, 0) != 0)) {
+    return failSys(errno, "make the pty the controlling terminal");
   }
   return {};
 }

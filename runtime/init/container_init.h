@@ -33,9 +33,11 @@ struct InitPlan {
   std::vector<PodNamespace> podNamespaces;  // the pod's pinned ones; host ones are not listed
   bool newPidNamespace = true;              // false for hostPID pods
   int userNamespaceFd = -1;  // hostUsers: false: joined last, once the rootfs is in place
+  int stdinFd = -1;                         // -1: /dev/null
   int stdoutFd = -1;
   int stderrFd = -1;
-  int execErrorFd = -1;  // CLOEXEC: EOF on exec, an ExecFailure otherwise
+  bool controllingTerminal = false;  // tty: stdin is a pty slave, made the session's terminal
+  int execErrorFd = -1;              // CLOEXEC: EOF on exec, an ExecFailure otherwise
 };
 
 // Never returns: execs the command or reports why not and exits 127.

@@ -58,7 +58,7 @@ class LogSink {
 };
 
 // Reads what is there; closes the stream at EOF.
-void drain(Stream& s, LogSink& sink) {
+void drain(Stream& s, LogSink& sink, AttachServer* attach) {
   char buf[32 * 1024];
   const ssize_t n = ::read(s.fd.get(), buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
@@ -67,7 +67,9 @@ void drain(Stream& s, LogSink& sink) {
     s.fd.reset();
     return;
   }
-  sink.write(s.kind, s.splitter.feed(std::string_view(buf, static_cast<size_t>(n))));
+  const std::string_view bytes(buf, static_cast<size_t>(n));
+  if (attach) attach->output(s.kind, bytes);
+  sink.write(s.kind, s.splitter.feed(bytes));
 }
 
 Result<siginfo_t> reap(int pidfd) {
@@ -80,16 +82,18 @@ Result<siginfo_t> reap(int pidfd) {
 
 }  // namespace
 
-Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag) {
+Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag,
+                                 AttachServer* attach) {
   Stream streams[2] = {{c.stdoutFd, LogStream::Stdout, LogLineSplitter()},
                        {c.stderrFd, LogStream::Stderr, LogLineSplitter()}};
   LogSink sink(log, diag);
   std::optional<siginfo_t> exited;
   auto drainDeadline = std::chrono::steady_clock::time_point::max();
   while (streams[0].fd.valid() || streams[1].fd.valid()) {
-    pollfd fds[3] = {{streams[0].fd.get(), POLLIN, 0},
-                     {streams[1].fd.get(), POLLIN, 0},
-                     {exited ? -1 : c.pidfd.get(), POLLIN, 0}};
+    pollfd fds[3 + AttachServer::kMaxPollFds] = {{streams[0].fd.get(), POLLIN, 0},
+                                                 {streams[1].fd.get(), POLLIN, 0},
+                                                 {exited ? -1 : c.pidfd.get(), POLLIN, 0}};
+    const size_t attachFds = attach && !exited ? attach->pollFds(fds + 3) : 0;
     int timeout = -1;
     if (exited) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -100,13 +104,14 @@ Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const D
       }
       timeout = static_cast<int>(left.count());
     }
-    if (::poll(fds, 3, timeout) < 0) {
+    if (::poll(fds, static_cast<nfds_t>(3 + attachFds), timeout) < 0) {
       if (errno == EINTR) continue;
       return failSys(errno, "poll");
     }
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd >= 0 && fds[i].revents) drain(streams[i], sink);
+      if (fds[i].fd >= 0 && fds[i].revents) drain(streams[i], sink, attach);
     }
+    if (attachFds) attach->handle(fds + 3, attachFds);
     if (!exited && fds[2].revents) {
       auto si = reap(c.pidfd.get());
       if (!si) return fail(si.error());

@@ -4,13 +4,16 @@
 
 #include "common/error.h"
 #include "runtime/logs/cri_log_writer.h"
+#include "runtime/shim/attach.h"
 #include "runtime/shim/diagnostics.h"
 #include "runtime/shim/spawn.h"
 
 namespace podkeeper::runtime::shim {
 
-// Copies the container's stdout and stderr into the CRI log until both close, and reaps the
-// init when it exits. Returns the init's waitid result.
-Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag);
+// Copies the container's stdout and stderr into the CRI log (and to attached clients) until
+// both close, serves the attach socket when there is one, and reaps the init when it exits.
+// Returns the init's waitid result.
+Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag,
+                                 AttachServer* attach = nullptr);
 
 }  // namespace podkeeper::runtime::shim

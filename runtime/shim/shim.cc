@@ -10,6 +10,7 @@
 #include "runtime/bundle/state_json.h"
 #include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exit_status.h"
+#include "runtime/shim/attach.h"
 #include "runtime/shim/diagnostics.h"
 #include "runtime/shim/relay.h"
 #include "runtime/shim/resident.h"
@@ -108,11 +109,16 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
   diag.log("started pid " + std::to_string(container->pid));
   for (const auto& w : container->warnings) diag.log("warning: " + w);
   timeline.mark("diag-log");
+  AttachServer attach(diag);
+  if (auto r = attach.open(paths.attach(), std::move(container->stdinFd), cfg.tty, cfg.stdinOnce);
+      !r) {
+    diag.log("warning: no attach: " + r.error().message);
+  }
   agent.send(formatShimOk(state.shimPid, state.pid, timeline.format("shim.")));
   agent.close();
   releaseStartupPages();
 
-  auto si = relayUntilExit(*container, *log, diag);
+  auto si = relayUntilExit(*container, *log, diag, &attach);
   if (!si) {
     diag.log("lost the container: " + si.error().message);
     return 1;

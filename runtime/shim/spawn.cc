@@ -12,6 +12,7 @@
 #include "runtime/cgroup/mountinfo.h"
 #include "runtime/init/cgroup_mounts.h"
 #include "runtime/init/container_init.h"
+#include "runtime/shim/attach.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
 #include "runtime/sys/syscalls.h"
@@ -173,6 +174,8 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   for (auto* p : {&out, &err, &execError, &placed}) {
     if (!*p) return fail(p->error());
   }
+  auto in = openContainerStdin(config);
+  if (!in) return fail(in.error());
   auto cloneInto = cgroups.openForCloneInto(config.cgroupPath);
   if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
   const UniqueFd cgroupFd(cloneInto->value_or(-1));
@@ -184,8 +187,10 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   if (auto r = enterPodPidNamespace(config); !r) return fail(r.error());
   plan.placedFd = placed->read.get();
   plan.unshareCgroupNs = !cgroupFd.valid();
-  plan.stdoutFd = out->write.get();
-  plan.stderrFd = err->write.get();
+  plan.stdinFd = in->child.get();
+  plan.stdoutFd = config.tty ? in->child.get() : out->write.get();
+  plan.stderrFd = config.tty ? in->child.get() : err->write.get();
+  plan.controllingTerminal = config.tty;
   plan.execErrorFd = execError->write.get();
   mark("init-plan");
 
@@ -197,7 +202,8 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   c.pidfd.reset(pidfd);
   c.startedAtNs = realtimeNowNs();
   ChildGuard guard(c.pid, pidfd);
-  for (auto* end : {&out->write, &err->write, &execError->write, &placed->read}) end->reset();
+  for (auto* end : {&out->write, &err->write, &execError->write, &placed->read, &in->child})
+    end->reset();
   mark("clone3");
 
   if (!cgroupFd.valid()) {
@@ -215,8 +221,9 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   if (auto r = readExecFailure(execError->read.get(), "container init"); !r) return fail(r.error());
   mark("init-until-exec");
   guard.release();
-  c.stdoutFd = std::move(out->read);
-  c.stderrFd = std::move(err->read);
+  c.stdoutFd = config.tty ? std::move(in->ptyMaster) : std::move(out->read);
+  if (!config.tty) c.stderrFd = std::move(err->read);
+  c.stdinFd = std::move(in->shimInput);
   return c;
 }
 

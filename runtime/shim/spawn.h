@@ -14,12 +14,13 @@
 
 namespace podkeeper::runtime::shim {
 
-// A container whose command was exec'd: its init and the read ends of its output.
+// A container whose command was exec'd: its init and the shim's ends of its stdio.
 struct RunningContainer {
   pid_t pid = 0;
   UniqueFd pidfd;
   UniqueFd stdoutFd;
-  UniqueFd stderrFd;
+  UniqueFd stderrFd;  // invalid with tty: the pty carries both
+  UniqueFd stdinFd;   // the shim's end of stdin (attach.h); invalid without stdin or tty
   int64_t startedAtNs = 0;
   std::vector<std::string> warnings;  // settings the kernel refused (start went on)
 };

@@ -133,13 +133,20 @@ TEST(DecodeErrors, ClusterReferencesAreRefusedWithTheReason) {
   }
 }
 
-TEST(DecodeErrors, StdinAndTtyAreRefusedBecauseThereIsNoAttach) {
-  DecodeResult r = decode(withContainerLines("    stdin: true\n    tty: true\n"));
-  EXPECT_THAT(
-      errors(r),
-      ElementsAre(HasSubstr("spec.containers[0].stdin: is not supported: podkeeper has no attach"),
-                  HasSubstr("spec.containers[0].tty: is not supported")));
-  EXPECT_TRUE(decode(withContainerLines("    stdin: false\n")).ok());
+TEST(DecodeErrors, StdinStdinOnceAndTtyDecodeInAnyCombinationAsTheApiServerAcceptsThem) {
+  // tty without stdin (output only) and stdinOnce without stdin (meaningless) are accepted
+  // by the API server, and the kubelet runs such pods: so does podkeeper.
+  for (const char* lines : {"    stdin: true\n    tty: true\n", "    tty: true\n",
+                            "    stdinOnce: true\n", "    stdin: true\n    stdinOnce: true\n"}) {
+    DecodeResult r = decode(withContainerLines(lines));
+    EXPECT_TRUE(r.ok()) << lines;
+    ASSERT_EQ(r.pods.size(), 1u) << lines;
+    const auto& c = r.pods[0].pod.spec.containers[0];
+    const std::string text = lines;
+    EXPECT_EQ(c.stdin, text.find("stdin: true") != std::string::npos) << lines;
+    EXPECT_EQ(c.stdinOnce, text.find("stdinOnce: true") != std::string::npos) << lines;
+    EXPECT_EQ(c.tty, text.find("tty: true") != std::string::npos) << lines;
+  }
 }
 
 TEST(DecodeErrors, WrongKindOrApiVersionIsRefused) {

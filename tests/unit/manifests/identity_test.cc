@@ -167,5 +167,13 @@ TEST(PodUid, DerivedUidDoesNotChangeWithTheSpec) {
   EXPECT_NE(a.pods[0].specHash, b.pods[0].specHash);
 }
 
+TEST(SpecHash, StdinAndTtyChangeTheHashOnlyWhenSet) {
+  const std::string base = hashOf(kMinimalPod);
+  EXPECT_EQ(hashOf(std::string(kMinimalPod) + "    stdin: false\n    tty: false\n"), base);
+  EXPECT_NE(hashOf(std::string(kMinimalPod) + "    tty: true\n"), base);
+  EXPECT_NE(hashOf(std::string(kMinimalPod) + "    stdin: true\n"),
+            hashOf(std::string(kMinimalPod) + "    stdin: true\n    stdinOnce: true\n"));
+}
+
 }  // namespace
 }  // namespace podkeeper::manifests

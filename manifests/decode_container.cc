@@ -1,3 +1,5 @@
+#include <cstdint>
+
 #include "manifests/decode_parts.h"
 #include "manifests/names.h"
 #include "manifests/quantity.h"
@@ -193,11 +195,44 @@ void decodeContainer(DecodeContext& ctx, const YAML::Node& node, const std::stri
   m.boolean("tty", out.tty);
   m.refuse("envFrom", noApiServer("ConfigMaps and Secrets"));
   m.refuse("volumeDevices", "is not supported: raw block volumes need a PersistentVolumeClaim");
-  m.refuse("resizePolicy", "is not supported; a resource change recreates the pod");
-  m.string("restartPolicy", out.restartPolicy);  // validated: only Always, only on init
-  m.refuse("restartPolicyRules",
-           "is not supported: per-exit-code restart rules (the ContainerRestartRules feature) "
-           "are not implemented; use the pod's restartPolicy");
+  if (auto n = m.take("resizePolicy"))
+    forEachElement(ctx, *n, m.child("resizePolicy"),
+                   [&](const YAML::Node& e, const std::string& p) {
+                     MapReader r(ctx, e, p);
+                     if (!r.valid()) return;
+                     ContainerResizePolicy& policy = out.resizePolicy.emplace_back();
+                     r.string("resourceName", policy.resourceName);
+                     r.string("restartPolicy", policy.restartPolicy);
+                     r.finish();
+                   });
+  m.string("restartPolicy", out.restartPolicy);  // validated with the rules
+  if (auto n = m.take("restartPolicyRules"))
+    forEachElement(
+        ctx, *n, m.child("restartPolicyRules"), [&](const YAML::Node& e, const std::string& p) {
+          MapReader r(ctx, e, p);
+          if (!r.valid()) return;
+          ContainerRestartRule& rule = out.restartPolicyRules.emplace_back();
+          r.string("action", rule.action);
+          if (auto codes = r.take("exitCodes")) {
+            MapReader x(ctx, *codes, r.child("exitCodes"));
+            if (x.valid()) {
+              rule.exitCodes.emplace();
+              x.string("operator", rule.exitCodes->op);
+              if (auto v = x.take("values"))
+                forEachElement(ctx, *v, x.child("values"),
+                               [&](const YAML::Node& value, const std::string& vp) {
+                                 int64_t code = 0;
+                                 if (!readInt(ctx, value, vp, code)) return;
+                                 if (code < INT32_MIN || code > INT32_MAX)
+                                   ctx.error(value, vp, "does not fit in a 32-bit integer");
+                                 else
+                                   rule.exitCodes->values.push_back(static_cast<int32_t>(code));
+                               });
+              x.finish();
+            }
+          }
+          r.finish();
+        });
   m.finish();
 }
 

@@ -96,7 +96,18 @@ std::optional<Probe> decodeProbe(DecodeContext& ctx, const YAML::Node& node,
   if (auto n = m.take("tcpSocket")) {
     p.handler.tcpSocket = decodeTcpSocket(ctx, *n, m.child("tcpSocket"));
   }
-  m.refuse("grpc", "is not supported; use exec or httpGet");
+  if (auto n = m.take("grpc")) {
+    MapReader g(ctx, *n, m.child("grpc"));
+    if (g.valid()) {
+      p.handler.grpc = GRPCAction{};
+      g.integer32("port", p.handler.grpc->port);
+      if (g.has("service")) {
+        p.handler.grpc->service.emplace();
+        g.string("service", *p.handler.grpc->service);
+      }
+      g.finish();
+    }
+  }
   // Kubernetes defaults a zero or missing timing field, so 0 means "default" here too.
   auto timing = [&](const char* key, int32_t& field, int32_t def) {
     m.integer32(key, field);

@@ -27,6 +27,14 @@ struct ResourceRequirements {
   bool operator==(const ResourceRequirements&) const = default;
 };
 
+// resizePolicy: whether a change of this resource needs the container restarted
+// (in-place pod resize, KEP-1287).
+struct ContainerResizePolicy {
+  std::string resourceName;   // cpu, memory
+  std::string restartPolicy;  // NotRequired, RestartContainer
+  bool operator==(const ContainerResizePolicy&) const = default;
+};
+
 // Downward API: resolved at container start (see env_expansion.h), because status.podIP and
 // spec.nodeName are not known when the manifest is decoded.
 struct ObjectFieldSelector {
@@ -115,6 +123,13 @@ struct TCPSocketAction {
   bool operator==(const TCPSocketAction&) const = default;
 };
 
+// gRPC health checking protocol (grpc.health.v1.Health/Check) on a port of the pod.
+struct GRPCAction {
+  int32_t port = 0;
+  std::optional<std::string> service;  // sent as "" when unset
+  bool operator==(const GRPCAction&) const = default;
+};
+
 struct SleepAction {
   int64_t seconds = 0;
   bool operator==(const SleepAction&) const = default;
@@ -125,6 +140,7 @@ struct ProbeHandler {
   std::optional<ExecAction> exec;
   std::optional<HTTPGetAction> httpGet;
   std::optional<TCPSocketAction> tcpSocket;
+  std::optional<GRPCAction> grpc;
   bool operator==(const ProbeHandler&) const = default;
 };
 
@@ -185,6 +201,20 @@ struct SecurityContext {
   bool operator==(const SecurityContext&) const = default;
 };
 
+// restartPolicyRules (the ContainerRestartRules feature): action Restart when the exit code is
+// In / NotIn the values.
+struct ContainerRestartRuleOnExitCodes {
+  std::string op;  // "In", "NotIn" (the API's "operator")
+  std::vector<int32_t> values;
+  bool operator==(const ContainerRestartRuleOnExitCodes&) const = default;
+};
+
+struct ContainerRestartRule {
+  std::string action;  // "Restart"
+  std::optional<ContainerRestartRuleOnExitCodes> exitCodes;
+  bool operator==(const ContainerRestartRule&) const = default;
+};
+
 struct Container {
   std::string name;
   std::string image;
@@ -193,6 +223,7 @@ struct Container {
   std::vector<EnvVar> env;
   std::string workingDir;
   ResourceRequirements resources;
+  std::vector<ContainerResizePolicy> resizePolicy;  // as written; unset resources: NotRequired
   std::string imagePullPolicy;  // defaulted as Kubernetes does; images are local anyway
   std::vector<ContainerPort> ports;
   std::vector<VolumeMount> volumeMounts;
@@ -203,20 +234,27 @@ struct Container {
   std::string terminationMessagePath = "/dev/termination-log";
   std::string terminationMessagePolicy = "File";
   std::optional<SecurityContext> securityContext;
-  // "" or, on an init container only, "Always": a sidecar that keeps running beside the
-  // regular containers (Kubernetes 1.29 native sidecars).
+  // On an init container: "" or "Always", a sidecar that keeps running beside the regular
+  // containers (Kubernetes 1.29 native sidecars). On a regular container: "", or "Always",
+  // "OnFailure", "Never" in place of the pod's policy (ContainerRestartRules).
   std::string restartPolicy;
   // Attach (podkeeper attach): a stdin kept open by the shim, closed after the first attach
   // detaches when stdinOnce; a pty owned by the shim when tty.
   bool stdin = false;
   bool stdinOnce = false;
   bool tty = false;
+  std::vector<ContainerRestartRule> restartPolicyRules;  // regular containers only
   bool operator==(const Container&) const = default;
 };
 
 inline bool isSidecar(const Container& c) { return c.restartPolicy == "Always"; }
 
 enum class RestartPolicy { Always, OnFailure, Never };
+
+// Whether a regular container that exited with exitCode is started again, as the kubelet
+// decides with ContainerRestartRules: the first rule whose exit codes match restarts it; else
+// its own restartPolicy when set; else the pod's. Pure.
+bool containerShouldRestart(const Container& c, RestartPolicy podPolicy, int exitCode);
 
 struct HostAlias {
   std::string ip;

@@ -98,6 +98,11 @@ json probe(const Probe& p) {
     put(t, "host", p.handler.tcpSocket->host);
     j["tcpSocket"] = t;
   }
+  if (p.handler.grpc) {
+    json g = {{"port", p.handler.grpc->port}};
+    if (p.handler.grpc->service) g["service"] = *p.handler.grpc->service;
+    j["grpc"] = g;
+  }
   put(j, "terminationGracePeriodSeconds", p.terminationGracePeriodSeconds);
   return j;
 }
@@ -183,6 +188,22 @@ json container(const Container& c) {
   if (c.stdin) j["stdin"] = true;            // the three omitted when false, for the same reason
   if (c.stdinOnce) j["stdinOnce"] = true;
   if (c.tty) j["tty"] = true;
+  if (!c.resizePolicy.empty()) {
+    json policies = json::array();
+    for (const auto& p : c.resizePolicy)
+      policies.push_back({{"resourceName", p.resourceName}, {"restartPolicy", p.restartPolicy}});
+    j["resizePolicy"] = policies;
+  }
+  if (!c.restartPolicyRules.empty()) {
+    json rules = json::array();
+    for (const auto& rule : c.restartPolicyRules) {
+      json r = {{"action", rule.action}};
+      if (rule.exitCodes)
+        r["exitCodes"] = {{"operator", rule.exitCodes->op}, {"values", rule.exitCodes->values}};
+      rules.push_back(r);
+    }
+    j["restartPolicyRules"] = rules;
+  }
   return j;
 }
 

@@ -170,6 +170,69 @@ void validateSecurity(const SecurityContext& s, const std::string& field, Report
   }
 }
 
+// The API server's validateContainerRestartPolicy (ContainerRestartRules) for a regular
+// container: its own restartPolicy, required by rules; at most 20 rules of action Restart,
+// each with exitCodes (operator In or NotIn, at most 255 values).
+void validateRestartRules(const Container& c, const std::string& field, Reporter& r) {
+  const auto& rules = c.restartPolicyRules;
+  if (c.restartPolicy.empty()) {
+    if (!rules.empty())
+      r.error(field + ".restartPolicy", "must specify restartPolicy when restart rules are used");
+  } else if (c.restartPolicy != "Always" && c.restartPolicy != "OnFailure" &&
+             c.restartPolicy != "Never") {
+    r.error(field + ".restartPolicy", quote(c.restartPolicy) +
+                                          " is not supported; supported values: \"Always\", "
+                                          "\"Never\", \"OnFailure\"");
+  }
+  if (rules.size() > 20)
+    r.error(field + ".restartPolicyRules",
+            "must have at most 20 items (has " + std::to_string(rules.size()) + ")");
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const std::string f = at(field + ".restartPolicyRules", i);
+    if (rules[i].action != "Restart")
+      r.error(f + ".action",
+              quote(rules[i].action) + " is not supported; supported values: \"Restart\"");
+    if (!rules[i].exitCodes) {
+      r.error(f + ".exitCodes", "must be specified");
+      continue;
+    }
+    const auto& codes = *rules[i].exitCodes;
+    if (codes.op != "In" && codes.op != "NotIn")
+      r.error(f + ".exitCodes.operator",
+              quote(codes.op) + " is not supported; supported values: \"In\", \"NotIn\"");
+    if (codes.values.size() > 255)
+      r.error(f + ".exitCodes.values",
+              "must have at most 255 items (has " + std::to_string(codes.values.size()) + ")");
+  }
+}
+
+// The API server's validateResizePolicy: cpu and memory once each, NotRequired or
+// RestartContainer, and only NotRequired in a pod whose restartPolicy is Never.
+void validateResizePolicy(const Container& c, const PodSpec& spec, const std::string& field,
+                          Reporter& r) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < c.resizePolicy.size(); ++i) {
+    const auto& p = c.resizePolicy[i];
+    const std::string f = at(field + ".resizePolicy", i);
+    if (!seen.insert(p.resourceName).second)
+      r.error(f, "Duplicate value: " + quote(p.resourceName));
+    if (p.resourceName.empty())
+      r.error(f + ".resourceName", "is required");
+    else if (p.resourceName != "cpu" && p.resourceName != "memory")
+      r.error(f + ".resourceName",
+              quote(p.resourceName) + " is not supported; supported values: \"cpu\", \"memory\"");
+    if (p.restartPolicy.empty())
+      r.error(f + ".restartPolicy", "is required");
+    else if (p.restartPolicy != "NotRequired" && p.restartPolicy != "RestartContainer")
+      r.error(f + ".restartPolicy", quote(p.restartPolicy) +
+                                        " is not supported; supported values: \"NotRequired\", "
+                                        "\"RestartContainer\"");
+    else if (spec.restartPolicy == RestartPolicy::Never && p.restartPolicy != "NotRequired")
+      r.error(f + ".restartPolicy",
+              quote(p.restartPolicy) + ": must be 'NotRequired' when `restartPolicy` is 'Never'");
+  }
+}
+
 void validateOne(const Container& c, bool init, const PodSpec& spec, const std::string& field,
                  Reporter& r) {
   if (c.image.empty()) {
@@ -197,6 +260,7 @@ void validateOne(const Container& c, bool init, const PodSpec& spec, const std::
   validatePorts(c, spec, field, r);
   validateEnv(c, spec, field, r);
   validateResources(c, field, r);
+  validateResizePolicy(c, spec, field, r);
   validateMounts(c, spec, field, r);
   if (c.securityContext) validateSecurity(*c.securityContext, field + ".securityContext", r);
   const std::pair<const std::optional<Probe>*, std::pair<const char*, ProbeKind>> probes[] = {
@@ -205,11 +269,14 @@ void validateOne(const Container& c, bool init, const PodSpec& spec, const std::
       {&c.startupProbe, {"startupProbe", ProbeKind::Startup}}};
   // A sidecar runs beside the regular containers: probes and hooks apply to it as to them.
   const bool runsToCompletion = init && !isSidecar(c);
-  if (!c.restartPolicy.empty() && !init) {
-    r.error(field + ".restartPolicy", "may not be set for non-init containers");
-  } else if (!c.restartPolicy.empty() && !isSidecar(c)) {
+  if (init && !c.restartPolicy.empty() && !isSidecar(c)) {
     r.error(field + ".restartPolicy",
             quote(c.restartPolicy) + " is not supported; supported values: \"Always\"");
+  }
+  if (init && !c.restartPolicyRules.empty()) {
+    r.error(field + ".restartPolicyRules", "is not supported on init containers by podkeeper");
+  } else if (!init) {
+    validateRestartRules(c, field, r);
   }
   for (const auto& [probe, what] : probes) {
     if (!*probe) continue;

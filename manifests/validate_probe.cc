@@ -48,14 +48,17 @@ void atLeastOne(const std::string& field, const std::string& what, int32_t v, Re
 void validateProbe(const Probe& p, ProbeKind kind, const Container& c, const std::string& field,
                    Reporter& r) {
   const ProbeHandler& h = p.handler;
-  int handlers = h.exec.has_value() + h.httpGet.has_value() + h.tcpSocket.has_value();
+  int handlers =
+      h.exec.has_value() + h.httpGet.has_value() + h.tcpSocket.has_value() + h.grpc.has_value();
   if (handlers != 1) {
-    r.error(field, handlers == 0 ? "one of exec, httpGet, tcpSocket is required"
-                                 : "must have exactly one of exec, httpGet, tcpSocket");
+    r.error(field, handlers == 0 ? "one of exec, httpGet, tcpSocket, grpc is required"
+                                 : "must have exactly one of exec, httpGet, tcpSocket, grpc");
   }
   if (h.exec) validateExec(*h.exec, field + ".exec", r);
   if (h.httpGet) validateHttpGet(*h.httpGet, c, field + ".httpGet", r);
   if (h.tcpSocket) validatePortRef(h.tcpSocket->port, c, field + ".tcpSocket.port", r);
+  if (h.grpc && (h.grpc->port < 1 || h.grpc->port > 65535))
+    r.error(field + ".grpc.port", std::to_string(h.grpc->port) + ": must be between 1 and 65535");
   if (p.initialDelaySeconds < 0) {
     r.error(field + ".initialDelaySeconds", "must be greater than or equal to 0");
   }

@@ -64,6 +64,10 @@ HandlerRunner::Id AsioHandlerRunner::start(const HandlerSpec& spec, Done done) {
     case HandlerKind::Sleep:
       op = detail::makeSleepOp(io_, spec);
       break;
+    case HandlerKind::Grpc:
+      if (!grpcWork_) grpcWork_ = std::make_unique<BackgroundWork>(io_, 2);
+      op = detail::makeGrpcOp(io_, runtime_, spec, *grpcWork_);
+      break;
   }
   const Id id = ++next_;
   op->complete = [this, id, alive = alive_](HandlerResult r) {

@@ -5,12 +5,14 @@
 #include <map>
 #include <memory>
 
+#include "common/background_work.h"
 #include "probe/handler_runner.h"
 #include "runtime/container_runtime.h"
 
 // HandlerRunner on the agent's io_context: exec through runtime::ContainerRuntime::startExec with
 // the output pipe and the joiner's pidfd awaited by the loop, httpGet and tcpSocket on a socket the
-// runtime made in the pod's network namespace, sleep on a timer. Nothing blocks the loop: a
+// runtime made in the pod's network namespace, grpc on such a socket with the gRPC call on
+// BackgroundWork, sleep on a timer. Nothing blocks the loop: a
 // hung handler costs only its own timeout.
 namespace podkeeper::probe {
 
@@ -43,6 +45,9 @@ class AsioHandlerRunner final : public HandlerRunner {
   Id next_ = 0;
   std::map<Id, Running> ops_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // gRPC health checks (blocking calls), made at the first grpc probe. Last: destroyed first,
+  // waiting for the calls in flight (each bounded by its probe's timeout).
+  std::unique_ptr<BackgroundWork> grpcWork_;
 };
 
 }  // namespace podkeeper::probe

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/background_work.h"
 #include "probe/handler_runner.h"
 #include "runtime/container_runtime.h"
 
@@ -31,6 +32,9 @@ std::shared_ptr<AsyncOp> makeExecOp(boost::asio::io_context& io, runtime::Contai
 std::shared_ptr<AsyncOp> makeSocketOp(boost::asio::io_context& io,
                                       runtime::ContainerRuntime& runtime, const HandlerSpec& spec,
                                       boost::asio::ssl::context& tls);
+// grpc: the Health/Check call runs on work (it blocks); the connect on the loop.
+std::shared_ptr<AsyncOp> makeGrpcOp(boost::asio::io_context& io, runtime::ContainerRuntime& runtime,
+                                    const HandlerSpec& spec, BackgroundWork& work);
 std::shared_ptr<AsyncOp> makeSleepOp(boost::asio::io_context& io, const HandlerSpec& spec);
 
 }  // namespace podkeeper::probe::detail

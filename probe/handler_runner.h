@@ -6,18 +6,18 @@
 #include <utility>
 #include <vector>
 
-// What probes and lifecycle hooks do (exec, httpGet, tcpSocket, sleep), done without blocking
+// What probes and lifecycle hooks do (exec, httpGet, tcpSocket, grpc, sleep), done without blocking
 // the agent's loop. The reconciler decides what runs and when; a HandlerRunner runs it.
 namespace podkeeper::probe {
 
-enum class HandlerKind { Exec, HttpGet, TcpSocket, Sleep };
+enum class HandlerKind { Exec, HttpGet, TcpSocket, Sleep, Grpc };
 
 struct HandlerSpec {
   HandlerKind kind = HandlerKind::Exec;
   std::string sandboxUid;
   std::string container;
   std::vector<std::string> command;  // Exec
-  // HttpGet, TcpSocket. podNetwork: connect from inside the sandbox's network namespace (the
+  // HttpGet, TcpSocket, Grpc. podNetwork: connect from inside the sandbox's network namespace (the
   // pod's own address is 127.0.0.1 there); otherwise from the agent's own namespace.
   bool podNetwork = true;
   std::string address = "127.0.0.1";  // an IPv4 or IPv6 literal
@@ -29,7 +29,8 @@ struct HandlerSpec {
   std::string serverName;
   std::vector<std::pair<std::string, std::string>> headers;  // HttpGet, as written
   int64_t sleepMs = 0;                                       // Sleep
-  // Exec, HttpGet, TcpSocket: the attempt fails after this (an exec'd command is killed).
+  std::string grpcService;  // Grpc: the service asked about ("" is the server as a whole)
+  // Exec, HttpGet, TcpSocket, Grpc: the attempt fails after this (an exec'd command is killed).
   int64_t timeoutMs = 1000;
   bool operator==(const HandlerSpec&) const = default;
 };
@@ -56,7 +57,7 @@ class HandlerRunner {
   virtual void cancel(Id id) = 0;
 };
 
-// "exec", "httpGet", "tcpSocket", "sleep"
+// "exec", "httpGet", "tcpSocket", "sleep", "grpc"
 const char* toString(HandlerKind kind);
 
 }  // namespace podkeeper::probe

@@ -58,6 +58,11 @@ HandlerSpec probeHandlerSpec(const manifests::Probe& probe, const manifests::Con
   } else if (h.tcpSocket) {
     s.kind = HandlerKind::TcpSocket;
     setTarget(s, h.tcpSocket->host, h.tcpSocket->port, container, pod, hostIP);
+  } else if (h.grpc) {
+    // The kubelet dials the pod's own address (no host field): as tcpSocket without a host.
+    s.kind = HandlerKind::Grpc;
+    setTarget(s, "", manifests::PortRef{h.grpc->port, ""}, container, pod, hostIP);
+    s.grpcService = h.grpc->service.value_or("");
   }
   return s;
 }

@@ -111,6 +111,8 @@ const char* toString(HandlerKind kind) {
       return "tcpSocket";
     case HandlerKind::Sleep:
       return "sleep";
+    case HandlerKind::Grpc:
+      return "grpc";
   }
   return "unknown";
 }

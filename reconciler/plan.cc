@@ -72,8 +72,11 @@ Progress planContainer(const PlanInput& in, const manifests::Container& want, Ro
     return Progress::Running;
   }
   if (role == Role::Init && exit->exitCode == 0) return Progress::Completed;
-  if (!wantsRestart(policyFor(role, pod.pod.spec.restartPolicy), *exit))
-    return role == Role::Init ? Progress::Held : Progress::Completed;
+  const bool restart =
+      role == Role::Regular
+          ? manifests::containerShouldRestart(want, pod.pod.spec.restartPolicy, exit->exitCode)
+          : wantsRestart(policyFor(role, pod.pod.spec.restartPolicy), *exit);
+  if (!restart) return role == Role::Init ? Progress::Held : Progress::Completed;
 
   auto key = backoffKey(pod.uid, want.name, pod.specHash);
   int64_t allowedAt =
@@ -109,7 +112,9 @@ bool regularContainersDone(const PlanInput& in) {
     const ContainerState* have = observedContainer(in, want.name);
     if (!have || have->running) return false;
     auto exit = exitOf(*have);
-    if (!exit || wantsRestart(in.desired->pod.spec.restartPolicy, *exit)) return false;
+    if (!exit ||
+        manifests::containerShouldRestart(want, in.desired->pod.spec.restartPolicy, exit->exitCode))
+      return false;
   }
   return true;
 }

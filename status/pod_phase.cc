@@ -30,7 +30,7 @@ std::string podPhase(const manifests::DecodedPod& desired, const runtime::Sandbo
     if (have->exit->exitCode != 0)
       return policy == manifests::RestartPolicy::Never ? "Failed" : "Pending";
   }
-  int running = 0, succeeded = 0, failed = 0, missing = 0;
+  int running = 0, succeeded = 0, failed = 0, missing = 0, restarting = 0;
   for (const auto& want : desired.pod.spec.containers) {
     const runtime::ContainerState* have = nullptr;
     for (const auto& c : observed->containers)
@@ -39,16 +39,14 @@ std::string podPhase(const manifests::DecodedPod& desired, const runtime::Sandbo
       ++missing;
     } else if (have->running || !have->exit) {
       ++running;
-    } else if (have->exit->exitCode == 0) {
-      ++succeeded;
     } else {
-      ++failed;
+      ++(have->exit->exitCode == 0 ? succeeded : failed);
+      // The pod's policy, or the container's own restartPolicy and restartPolicyRules.
+      restarting += manifests::containerShouldRestart(want, policy, have->exit->exitCode);
     }
   }
   if (missing > 0) return "Pending";
-  if (running > 0) return "Running";
-  if (policy == manifests::RestartPolicy::Always) return "Running";  // restarting
-  if (failed > 0 && policy == manifests::RestartPolicy::OnFailure) return "Running";
+  if (running > 0 || restarting > 0) return "Running";
   return failed > 0 ? "Failed" : "Succeeded";
 }
 

@@ -24,12 +24,85 @@ TEST(ApiFields, NoFieldOfTheCoreV1PodIsReportedAsUnknown) {
   EXPECT_FALSE(r.diagnostics.empty());  // the cluster-only fields are still refused
 }
 
-TEST(ApiFields, ContainerRestartPolicyRulesIsRefusedByName) {
+TEST(ApiFields, ContainerRestartPolicyAndRulesDecode) {
   DecodeResult r = decode(withLines(
       "",
+      "    restartPolicy: Never\n"
       "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]\n"));
-  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.containers[0].restartPolicyRules: is not "
-                                               "supported: per-exit-code restart rules")));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  const Container& c = r.pods[0].pod.spec.containers[0];
+  EXPECT_EQ(c.restartPolicy, "Never");
+  ASSERT_EQ(c.restartPolicyRules.size(), 1u);
+  EXPECT_EQ(c.restartPolicyRules[0].action, "Restart");
+  ASSERT_TRUE(c.restartPolicyRules[0].exitCodes);
+  EXPECT_EQ(c.restartPolicyRules[0].exitCodes->op, "In");
+  EXPECT_EQ(c.restartPolicyRules[0].exitCodes->values, std::vector<int32_t>{42});
+}
+
+TEST(ApiFields, ContainerRestartRulesAreValidatedAsTheApiServerDoes) {
+  EXPECT_THAT(errors(decode(
+                  withLines("",
+                            "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, "
+                            "values: [1]}}]\n"))),
+              ElementsAre(HasSubstr("spec.containers[0].restartPolicy: must specify restartPolicy "
+                                    "when restart rules are used")));
+  EXPECT_THAT(errors(decode(withLines("", "    restartPolicy: Sometimes\n"))),
+              ElementsAre(HasSubstr("spec.containers[0].restartPolicy: \"Sometimes\" is not "
+                                    "supported; supported values: \"Always\", \"Never\", "
+                                    "\"OnFailure\"")));
+  EXPECT_THAT(
+      errors(decode(withLines("",
+                              "    restartPolicy: Never\n    restartPolicyRules:\n"
+                              "    - {action: Stop, exitCodes: {operator: Is, values: [1]}}\n"
+                              "    - {action: Restart}\n"))),
+      ElementsAre(HasSubstr("restartPolicyRules[0].action: \"Stop\" is not supported"),
+                  HasSubstr("restartPolicyRules[0].exitCodes.operator: \"Is\" is not supported; "
+                            "supported values: \"In\", \"NotIn\""),
+                  HasSubstr("restartPolicyRules[1].exitCodes: must be specified")));
+}
+
+TEST(ApiFields, ResizePolicyDecodesAndIsValidatedAsTheApiServerDoes) {
+  DecodeResult r = decode(
+      withLines("",
+                "    resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired},\n"
+                "                   {resourceName: memory, restartPolicy: RestartContainer}]\n"));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  const auto& policy = r.pods[0].pod.spec.containers[0].resizePolicy;
+  ASSERT_EQ(policy.size(), 2u);
+  EXPECT_EQ(policy[1].resourceName, "memory");
+  EXPECT_EQ(policy[1].restartPolicy, "RestartContainer");
+  EXPECT_THAT(errors(decode(withLines("",
+                                      "    resizePolicy: [{resourceName: gpu, restartPolicy: "
+                                      "NotRequired}]\n"))),
+              ElementsAre(HasSubstr("resizePolicy[0].resourceName: \"gpu\" is not supported")));
+  EXPECT_THAT(errors(decode(withLines("  restartPolicy: Never\n",
+                                      "    resizePolicy: [{resourceName: cpu, restartPolicy: "
+                                      "RestartContainer}]\n"))),
+              ElementsAre(HasSubstr("must be 'NotRequired' when `restartPolicy` is 'Never'")));
+  EXPECT_THAT(errors(decode(withLines("",
+                                      "    resizePolicy: [{resourceName: cpu, restartPolicy: "
+                                      "NotRequired}, {resourceName: cpu, restartPolicy: "
+                                      "NotRequired}]\n"))),
+              ElementsAre(HasSubstr("resizePolicy[1]: Duplicate value: \"cpu\"")));
+}
+
+TEST(ApiFields, GrpcProbesDecodeAndTheirPortIsValidated) {
+  DecodeResult r = decode(withLines("",
+                                    "    livenessProbe:\n      grpc: {port: 9090, service: live}\n"
+                                    "    readinessProbe:\n      grpc: {port: 9091}\n"));
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(printed(r));
+  const Container& c = r.pods[0].pod.spec.containers[0];
+  ASSERT_TRUE(c.livenessProbe && c.livenessProbe->handler.grpc);
+  EXPECT_EQ(c.livenessProbe->handler.grpc->port, 9090);
+  EXPECT_EQ(c.livenessProbe->handler.grpc->service, "live");
+  ASSERT_TRUE(c.readinessProbe && c.readinessProbe->handler.grpc);
+  EXPECT_FALSE(c.readinessProbe->handler.grpc->service);
+  EXPECT_THAT(errors(decode(withLines("", "    livenessProbe:\n      grpc: {port: 0}\n"))),
+              ElementsAre(HasSubstr("spec.containers[0].livenessProbe.grpc.port: 0: must be "
+                                    "between 1 and 65535")));
+  EXPECT_THAT(errors(decode(withLines(
+                  "", "    livenessProbe:\n      grpc: {port: 1}\n      tcpSocket: {port: 1}\n"))),
+              ElementsAre(HasSubstr("must have exactly one of exec, httpGet, tcpSocket, grpc")));
 }
 
 TEST(ApiFields, HostnameOverrideReplacesTheHostname) {

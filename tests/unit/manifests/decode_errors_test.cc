@@ -200,10 +200,11 @@ TEST(DecodeErrors, ProbeRulesFollowKubernetes) {
 )"));
   EXPECT_THAT(
       errors(r),
-      ElementsAre(HasSubstr("livenessProbe.httpGet.port: \"http\" is not the name of a port"),
-                  HasSubstr("livenessProbe.successThreshold: must be 1 for liveness"),
-                  HasSubstr("livenessProbe.periodSeconds: must be greater than or equal to 1"),
-                  HasSubstr("startupProbe: must have exactly one of exec, httpGet, tcpSocket")));
+      ElementsAre(
+          HasSubstr("livenessProbe.httpGet.port: \"http\" is not the name of a port"),
+          HasSubstr("livenessProbe.successThreshold: must be 1 for liveness"),
+          HasSubstr("livenessProbe.periodSeconds: must be greater than or equal to 1"),
+          HasSubstr("startupProbe: must have exactly one of exec, httpGet, tcpSocket, grpc")));
 }
 
 TEST(DecodeErrors, InitContainersMayNotHaveProbes) {

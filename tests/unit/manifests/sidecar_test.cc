@@ -44,10 +44,14 @@ TEST(Sidecar, OtherRestartPoliciesOnAnInitContainerAreRejectedNamingFileFieldAnd
   EXPECT_TRUE(r.pods.empty());
 }
 
-TEST(Sidecar, RestartPolicyOnARegularContainerIsRejected) {
+// With ContainerRestartRules a regular container may have its own restartPolicy; it is not a
+// sidecar (api_fields_test has the rules).
+TEST(Sidecar, RestartPolicyOnARegularContainerIsItsOwnNotASidecar) {
   DecodeResult r = decode(podWithInit("", "    restartPolicy: Always\n"), "/m/web.yaml");
-  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.containers[0].restartPolicy: may not be set "
-                                               "for non-init containers")));
+  EXPECT_THAT(errors(r), ::testing::IsEmpty());
+  r = decode(podWithInit("", "    restartPolicy: Sometimes\n"), "/m/web.yaml");
+  EXPECT_THAT(errors(r), ElementsAre(HasSubstr("spec.containers[0].restartPolicy: \"Sometimes\" "
+                                               "is not supported")));
   EXPECT_TRUE(r.pods.empty());
 }
 

@@ -313,5 +313,52 @@ TEST(PlanInit, CompletedInitContainersAreNotRerunWhenAnAppContainerRestarts) {
                                        {K::StartContainer, "app", 1}}));
 }
 
+// restartPolicyRules: a rule that matches restarts the container, else its own restartPolicy,
+// else the pod's (the kubelet's ContainerShouldRestart).
+TEST(PlanRestartRules, ARuleOrTheContainersOwnPolicyDecidesOverThePods) {
+  auto withRules = [](const std::string& policy) {
+    auto app = container("app");
+    app.restartPolicy = policy;
+    app.restartPolicyRules.push_back(
+        {"Restart", manifests::ContainerRestartRuleOnExitCodes{"In", {42, 43}}});
+    auto p = testing::pod("web", {app});
+    p.pod.spec.restartPolicy = RP::Always;
+    return p;
+  };
+  auto plan = [](const manifests::DecodedPod& p, int code) {
+    auto observed = sandbox(p, {exited("app", code, 10 * kSec)});
+    CrashBackoff backoff;
+    PlanInput in{&p, &observed, std::nullopt, &backoff, 20 * kSec};
+    return planPod(in).actions;
+  };
+  const std::vector<Action> restart{
+      {K::EnsureSandbox, ""}, {K::RemoveContainer, "app"}, {K::StartContainer, "app", 1}};
+  auto never = withRules("Never");
+  EXPECT_EQ(plan(never, 42), restart);               // the rule
+  EXPECT_EQ(plan(never, 1), std::vector<Action>{});  // Never, whatever the pod's Always
+  EXPECT_EQ(plan(never, 0), std::vector<Action>{});
+  auto onFailure = withRules("OnFailure");
+  EXPECT_EQ(plan(onFailure, 1), restart);
+  EXPECT_EQ(plan(onFailure, 0), std::vector<Action>{});
+  auto notIn = withRules("Never");
+  notIn.pod.spec.containers[0].restartPolicyRules[0].exitCodes->op = "NotIn";
+  EXPECT_EQ(plan(notIn, 42), std::vector<Action>{});
+  EXPECT_EQ(plan(notIn, 7), restart);
+  EXPECT_EQ(plan(notIn, 0), restart);  // NotIn matches 0 too, as in the kubelet
+}
+
+TEST(PlanRestartRules, ContainerShouldRestartMatchesTheFirstRule) {
+  auto c = container("app");
+  EXPECT_TRUE(manifests::containerShouldRestart(c, RP::Always, 0));
+  EXPECT_FALSE(manifests::containerShouldRestart(c, RP::OnFailure, 0));
+  EXPECT_FALSE(manifests::containerShouldRestart(c, RP::Never, 1));
+  c.restartPolicy = "Never";
+  c.restartPolicyRules = {{"Restart", manifests::ContainerRestartRuleOnExitCodes{"NotIn", {0}}}};
+  EXPECT_TRUE(manifests::containerShouldRestart(c, RP::Never, 3));
+  EXPECT_FALSE(manifests::containerShouldRestart(c, RP::Always, 0));
+  c.restartPolicy = "Always";
+  EXPECT_TRUE(manifests::containerShouldRestart(c, RP::Never, 0));
+}
+
 }  // namespace
 }  // namespace podkeeper::reconciler

@@ -64,5 +64,19 @@ TEST(PodPhase, FailedInitContainerUnderNeverIsFailed) {
   EXPECT_EQ(podPhase(p, &s), "Failed");
 }
 
+TEST(PodPhase, AContainerThatWillNotRestartUnderItsOwnPolicyEndsThePod) {
+  auto app = reconciler::testing::container("app");
+  app.restartPolicy = "Never";
+  app.restartPolicyRules = {{"Restart", manifests::ContainerRestartRuleOnExitCodes{"In", {42}}}};
+  auto p = reconciler::testing::pod("web", {app});
+  p.pod.spec.restartPolicy = manifests::RestartPolicy::Always;
+  auto failed = sandbox(p, {state("app", 1)});
+  EXPECT_EQ(podPhase(p, &failed), "Failed");
+  auto done = sandbox(p, {state("app", 0)});
+  EXPECT_EQ(podPhase(p, &done), "Succeeded");
+  auto retried = sandbox(p, {state("app", 42)});
+  EXPECT_EQ(podPhase(p, &retried), "Running");  // its rule restarts it
+}
+
 }  // namespace
 }  // namespace podkeeper::status

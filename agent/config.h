@@ -59,6 +59,9 @@ struct AgentConfig {
   // configuration at all: pods keep a net namespace with only lo.
   std::string cniConfDir = "/etc/cni/net.d";
   std::vector<std::string> cniBinDirs = {"/usr/lib/cni", "/opt/cni/bin"};
+  // How long a pod's CNI ADD, CHECK or DEL may run before its plugin is killed and the pod
+  // gets a NetworkNotReady event: the kubelet's RunPodSandbox bound (2 x 2m).
+  int cniPluginTimeoutSeconds = 240;
 };
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).

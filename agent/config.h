@@ -62,6 +62,9 @@ struct AgentConfig {
   // How long a pod's CNI ADD, CHECK or DEL may run before its plugin is killed and the pod
   // gets a NetworkNotReady event: the kubelet's RunPodSandbox bound (2 x 2m).
   int cniPluginTimeoutSeconds = 240;
+  // The kubelet's behaviour when there is no CNI configuration: pods (not hostNetwork) wait
+  // with NetworkPluginNotReady instead of running with only lo.
+  bool cniRequireConfig = false;
 };
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).

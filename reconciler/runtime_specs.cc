@@ -7,6 +7,7 @@
 #include "manifests/env_expansion.h"
 #include "manifests/names.h"
 #include "reconciler/downward_api_volume.h"
+#include "reconciler/pod_dns.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image/image_user.h"
 
@@ -36,6 +37,8 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.shareProcessNamespace = spec.shareProcessNamespace;
   s.logDir = podLogDir(paths.logDir, pod);
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
+  s.hostDomain = podHostDomain(pod.pod);
+  s.setHostnameAsFQDN = spec.setHostnameAsFQDN;
   for (const auto& v : spec.volumes) {
     if (v.emptyDir)
       s.emptyDirs.push_back({v.name, v.emptyDir->medium == "Memory", v.emptyDir->sizeLimitBytes});
@@ -291,7 +294,7 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                    "Entrypoint or Cmd (image \"" +
                    container.image + "\")");
   std::vector<std::pair<std::string, std::string>> podEnv;
-  podEnv.emplace_back("HOSTNAME", manifests::podHostname(pod.pod));
+  podEnv.emplace_back("HOSTNAME", podUtsHostname(pod.pod));
   for (const auto& e : container.env) podEnv.emplace_back(e.name, e.value);
   s.env = containerEnv(image.env, podEnv);
   s.workingDir = container.workingDir.empty() ? image.workingDir : container.workingDir;

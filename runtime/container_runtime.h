@@ -93,6 +93,12 @@ struct SandboxSpec {
   bool hostPID = false;                   // containers stay in the host's pid namespace
   bool shareProcessNamespace = false;     // one pid namespace for all containers, init a reaper
   std::vector<HostAlias> hostAliases;     // appended to the pod's /etc/hosts
+  // /etc/hosts names the pod's addresses <hostname>.<hostDomain> and <hostname>, as the
+  // kubelet (hostDomain: <subdomain>.<namespace>.svc.<cluster domain>, "" without subdomain);
+  // no address yet (or none: no CNI configuration): 127.0.1.1.
+  std::vector<std::string> podIPs;
+  std::string hostDomain;
+  bool setHostnameAsFQDN = false;  // the uts hostname and /etc/hostname are the FQDN
   std::optional<std::string> resolvConf;  // content of the pod's resolv.conf; nullopt = the node's
   std::vector<EmptyDirVolume> emptyDirs;
   std::vector<HostPathVolume> hostPaths;

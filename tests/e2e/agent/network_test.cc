@@ -122,6 +122,27 @@ TEST_F(Network, WithoutConfigurationPodsRunWithOnlyLoAndTheNodeSaysSo) {
             std::string::npos);
 }
 
+TEST_F(Network, WithRequireConfigPodsWaitForAConfigurationAndHostNetworkPodsRun) {
+  fs::remove(dir_.file("cni/10-test.conflist"));
+  start({"--cni-require-config"});
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
+  std::string host = netPodYaml("host", "sleep 1000");
+  host.insert(host.find("  containers:"), "  hostNetwork: true\n");
+  agent_->dropManifest("host.yaml", host);
+  ASSERT_TRUE(waitFor([&] { return running("host"); }, 20s)) << agent_->agentLog();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return events("web").find("NetworkPluginNotReady: cni plugin not initialized") !=
+               std::string::npos;
+      },
+      20s))
+      << events("web");
+  EXPECT_FALSE(running("web"));
+  writeConfig(goodConfig());
+  ASSERT_TRUE(waitFor([&] { return running("web") && !podIP("web").empty(); }, 40s))
+      << agent_->agentLog();
+}
+
 TEST_F(Network, ResolvConfFollowsDnsPolicy) {
   start();
   std::string none = netPodYaml("dns", "cat /etc/resolv.conf; sleep 1000");
@@ -139,6 +160,27 @@ TEST_F(Network, ResolvConfFollowsDnsPolicy) {
   agent_->dropManifest("cf.yaml", netPodYaml("cf", "sleep 1000"));
   ASSERT_TRUE(
       waitFor([&] { return events("cf").find("MissingClusterDNS") != std::string::npos; }, 20s));
+}
+
+TEST_F(Network, EtcHostsIsTheKubeletsWithThePodIPHostnameSubdomainAndAliases) {
+  start();
+  std::string yaml = netPodYaml("named", "cat /etc/hosts; echo host=$(hostname); sleep 1000");
+  yaml.insert(yaml.find("  containers:"),
+              "  hostname: db\n  subdomain: nginx\n  setHostnameAsFQDN: true\n"
+              "  hostAliases: [{ip: 192.0.2.7, hostnames: [foo.local, bar.local]}]\n");
+  agent_->dropManifest("named.yaml", yaml);
+  const std::string log = agent_->logFile("default", "named", "net-named", "app", 0);
+  ASSERT_TRUE(waitFor([&] { return readFile(log).find("host=") != std::string::npos; }, 20s))
+      << readFile(log) << agent_->agentLog();
+  const std::string ip = podIP("named");
+  ASSERT_FALSE(ip.empty());
+  const std::string text = readFile(log);
+  EXPECT_NE(text.find("# Kubernetes-managed hosts file."), std::string::npos) << text;
+  EXPECT_NE(text.find(ip + "\tdb.nginx.default.svc.cluster.local\tdb"), std::string::npos) << text;
+  EXPECT_EQ(text.find("127.0.1.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("# Entries added by HostAliases."), std::string::npos) << text;
+  EXPECT_NE(text.find("192.0.2.7\tfoo.local\tbar.local"), std::string::npos) << text;
+  EXPECT_NE(text.find("host=db.nginx.default.svc.cluster.local"), std::string::npos) << text;
 }
 
 TEST_F(Network, AnAgentKilledAfterAddAdoptsThePodWithItsAddressAndStillReleasesIt) {

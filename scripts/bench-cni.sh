@@ -103,13 +103,18 @@ if command -v podman >/dev/null; then
     ms_since "$t0"
     podman rm -f -t 0 "$id" >/dev/null
   }
-  podman_run bridge >/dev/null  # the first run makes podman's network and bridge
-  for _ in $(seq "$runs"); do
-    podman_run bridge >>"$tmp/podman-net"
-    podman_run host >>"$tmp/podman-host"
-  done
-  pm_net=$(median <"$tmp/podman-net")
-  pm_host=$(median <"$tmp/podman-host")
+  # The first run makes podman's network and bridge; a podman that cannot run containers
+  # here (e.g. runc refused the rlimits it sets) is said, not measured.
+  if podman_err=$(podman run --rm --network bridge "$podman_image" true 2>&1); then
+    for _ in $(seq "$runs"); do
+      podman_run bridge >>"$tmp/podman-net"
+      podman_run host >>"$tmp/podman-host"
+    done
+    pm_net=$(median <"$tmp/podman-net")
+    pm_host=$(median <"$tmp/podman-host")
+  else
+    pm_fail=$(echo "$podman_err" | tail -1)
+  fi
 fi
 ratio() { [ "$2" = - ] && echo - || awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 
@@ -119,7 +124,9 @@ echo "CNI ADD+DEL by hand:                                  $(median <"$tmp/floo
 echo "CNI ADD in the agent:                                 $agent_add"
 echo "pod start with CNI:                                   $net"
 echo "pod start with hostNetwork:                           $host"
-if [ "$pm_net" = - ]; then
+if [ -n "${pm_fail:-}" ]; then
+  echo "podman: cannot run a container here: $pm_fail"
+elif [ "$pm_net" = - ]; then
   echo "podman: not installed"
 else
   echo "podman run -d, default network:                       $pm_net"

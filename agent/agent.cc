@@ -99,6 +99,8 @@ reconciler::CniPodNetworkOptions networkOptions(const AgentConfig& c,
   reconciler::CniPodNetworkOptions o;
   o.confDir = c.cniConfDir;
   o.cni.binDirs = c.cniBinDirs;
+  o.cni.timeout = std::chrono::seconds(c.cniPluginTimeoutSeconds);
+  o.requireConfig = c.cniRequireConfig;
   o.netnsPath = [layout](const std::string& uid) { return layout.nsPin(uid, "net"); };
   o.recordPath = [layout](const std::string& uid) { return layout.networkFile(uid); };
   return o;

@@ -91,6 +91,9 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (c.cniBinDirs.empty()) return failMsg("--cni-bin-dir: at least one directory");
   for (const auto& dir : c.cniBinDirs)
     if (auto r = absolute("--cni-bin-dir", dir); !r) return r;
+  if (c.cniPluginTimeoutSeconds <= 0)
+    return failMsg("--cni-plugin-timeout: " + std::to_string(c.cniPluginTimeoutSeconds) +
+                   " is not a positive number of seconds");
   if (auto r = validCgroupRoot(c.cgroupRoot); !r) return r;
   if (!c.listen.empty())
     if (auto r = validListen(c.listen); !r) return r;

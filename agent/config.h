@@ -62,6 +62,12 @@ struct AgentConfig {
   // Host ids for hostUsers: false pods, FIRST:LENGTH as in /etc/subuid (the kubelet's rules:
   // multiples of 65536; 65536 ids per pod). The default: every id above the host's first 65536.
   std::string userNamespaceRange = "65536:4294836224";
+  // How long a pod's CNI ADD, CHECK or DEL may run before its plugin is killed and the pod
+  // gets a NetworkNotReady event: the kubelet's RunPodSandbox bound (2 x 2m).
+  int cniPluginTimeoutSeconds = 240;
+  // The kubelet's behaviour when there is no CNI configuration: pods (not hostNetwork) wait
+  // with NetworkPluginNotReady instead of running with only lo.
+  bool cniRequireConfig = false;
 };
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).

@@ -126,6 +126,12 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--cni-bin-dir", c.cniBinDirs, "CNI plugin directories, comma-separated")
       ->capture_default_str()
       ->delimiter(',');
+  run.add_option("--cni-plugin-timeout", c.cniPluginTimeoutSeconds,
+                 "Seconds a pod's CNI ADD, CHECK or DEL may take before its plugin is killed")
+      ->capture_default_str();
+  run.add_flag("--cni-require-config", c.cniRequireConfig,
+               "Without a CNI configuration, pods wait (NetworkPluginNotReady) instead of "
+               "running with only lo");
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

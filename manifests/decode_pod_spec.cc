@@ -124,11 +124,6 @@ void markClusterOnlyFields(MapReader& m) {
       m.ctx().error(os.child("name"), quoteValue(name) + ": podkeeper runs Linux pods only");
     if (os.valid()) os.finish();
   }
-  bool fqdn = false;
-  m.boolean("setHostnameAsFQDN", fqdn);
-  if (fqdn)
-    m.ctx().error(m.child("setHostnameAsFQDN"),
-                  "true is not supported: a node agent has no cluster domain to make an FQDN");
 }
 
 // serviceAccountName is the pod's own field (the downward API reads it); serviceAccount is its
@@ -165,6 +160,7 @@ void decodePodSpec(DecodeContext& ctx, const YAML::Node& node, PodSpec& out) {
   m.boolean("shareProcessNamespace", out.shareProcessNamespace);
   m.string("hostname", out.hostname);
   m.string("subdomain", out.subdomain);
+  m.boolean("setHostnameAsFQDN", out.setHostnameAsFQDN);
   if (auto n = m.take("hostnameOverride")) {
     std::string h;
     if (readString(ctx, *n, m.child("hostnameOverride"), h)) out.hostnameOverride = h;

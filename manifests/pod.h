@@ -365,6 +365,9 @@ struct PodSpec {
   // Replaces the pod's hostname (and drops the subdomain) in its UTS namespace, as the
   // kubelet does with the HostnameOverride feature.
   std::optional<std::string> hostnameOverride;
+  // The pod's uts hostname is its FQDN (<hostname>.<subdomain>.<namespace>.svc.cluster.local)
+  // when it has a subdomain.
+  bool setHostnameAsFQDN = false;
   // The pod's own field (the downward API reads it); no ServiceAccount object and no token.
   std::string serviceAccountName;
   std::optional<bool> automountServiceAccountToken;

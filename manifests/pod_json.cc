@@ -298,6 +298,7 @@ json specToJson(const PodSpec& s) {
   put(j, "hostname", s.hostname);
   put(j, "subdomain", s.subdomain);
   put(j, "hostnameOverride", s.hostnameOverride);
+  if (s.setHostnameAsFQDN) j["setHostnameAsFQDN"] = true;
   put(j, "serviceAccountName", s.serviceAccountName);
   put(j, "automountServiceAccountToken", s.automountServiceAccountToken);
   putList(j, "hostAliases", s.hostAliases, [](const HostAlias& a) {

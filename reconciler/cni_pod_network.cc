@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "manifests/identity.h"
 #include "runtime/network/network_record.h"
 
@@ -18,6 +20,7 @@ struct JobResult {
   std::vector<std::string> ips;
   std::string error;
   bool unfinished = false;  // a record without a result: ADD never finished
+  double addMs = -1;        // how long the plugins' ADD took; -1: no ADD ran
 };
 
 // The kubelet's words for a network that cannot be set up.
@@ -45,10 +48,18 @@ void CniPodNetwork::startAdd(const manifests::DecodedPod& pod, const std::string
         if (auto d = net::detachPod(cni_, record); !d) return {false, false, {}, d.error().message};
         auto list = net::loadNetworkConfig(options_.confDir);
         if (!list) return {false, false, {}, list.error().message};
+        if (!*list && options_.requireConfig)
+          return {false,
+                  false,
+                  {},
+                  "cni plugin not initialized: no network configuration in " + options_.confDir};
         if (!*list) return {true, true, {}, ""};
+        const auto began = std::chrono::steady_clock::now();
         auto r = net::attachPod(cni_, **list, attachment, record);
         if (!r) return {false, false, {}, r.error().message};
-        return {true, false, net::podIPs(*r), ""};
+        const std::chrono::duration<double, std::milli> took =
+            std::chrono::steady_clock::now() - began;
+        return {true, false, net::podIPs(*r), "", false, took.count()};
       },
       [this, uid = pod.uid, key](JobResult r) {
         auto it = pods_.find(uid);
@@ -60,7 +71,11 @@ void CniPodNetwork::startAdd(const manifests::DecodedPod& pod, const std::string
         } else if (r.ok) {
           it->second.phase = Phase::Ready;
           it->second.ips = std::move(r.ips);
-          spdlog::info("pod {}: network ready, IPs {}", key, fmt::join(it->second.ips, ", "));
+          if (r.addMs >= 0)
+            spdlog::info("pod {}: network ready, IPs {} (ADD {:.1f} ms)", key,
+                         fmt::join(it->second.ips, ", "), r.addMs);
+          else
+            spdlog::info("pod {}: network ready, IPs {}", key, fmt::join(it->second.ips, ", "));
         } else {
           it->second.phase = Phase::Failed;
           it->second.error = notReady(r.error);

@@ -20,7 +20,10 @@ namespace podkeeper::reconciler {
 
 struct CniPodNetworkOptions {
   std::string confDir = "/etc/cni/net.d";  // --cni-conf-dir
-  runtime::network::CniOptions cni;        // --cni-bin-dir and the per-plugin timeout
+  runtime::network::CniOptions cni;        // --cni-bin-dir and --cni-plugin-timeout
+  // --cni-require-config: no configuration is the pod's NetworkPluginNotReady error (it waits,
+  // as under the kubelet), not a network namespace with only lo.
+  bool requireConfig = false;
   // Where a pod's pinned net namespace and its record are.
   std::function<std::string(const std::string& uid)> netnsPath;
   std::function<std::string(const std::string& uid)> recordPath;

@@ -102,4 +102,17 @@ PodDns podResolvConf(const manifests::PodSpec& spec, const std::string& nodeReso
   return out;
 }
 
+std::string podHostDomain(const manifests::Pod& pod) {
+  const auto& spec = pod.spec;
+  if (spec.subdomain.empty() || spec.hostnameOverride) return "";
+  return spec.subdomain + "." + pod.metadata.namespace_ + ".svc." + kClusterDomain;
+}
+
+std::string podUtsHostname(const manifests::Pod& pod) {
+  const std::string domain = podHostDomain(pod);
+  const std::string name = manifests::podHostname(pod);
+  if (!pod.spec.setHostnameAsFQDN || domain.empty() || pod.spec.hostNetwork) return name;
+  return name + "." + domain;
+}
+
 }  // namespace podkeeper::reconciler

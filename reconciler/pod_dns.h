@@ -34,4 +34,15 @@ struct PodDns {
 // domains (DNSConfigForming when cut).
 PodDns podResolvConf(const manifests::PodSpec& spec, const std::string& nodeResolvConf);
 
+// The cluster domain the kubelet is usually given (kubeadm's): pods' FQDNs end with it.
+inline constexpr const char* kClusterDomain = "cluster.local";
+
+// The kubelet's host domain of a pod (GeneratePodHostNameAndDomain):
+// <subdomain>.<namespace>.svc.cluster.local, "" without a subdomain (or with a
+// hostnameOverride, which replaces the name whole).
+std::string podHostDomain(const manifests::Pod& pod);
+// The name the pod's containers see as their hostname (HOSTNAME): its FQDN with
+// setHostnameAsFQDN and a subdomain, else its hostname.
+std::string podUtsHostname(const manifests::Pod& pod);
+
 }  // namespace podkeeper::reconciler

@@ -37,6 +37,7 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
     return fail(downward.error());
   }
   spec.downwardAPIs = std::move(*downward);
+  if (network_) spec.podIPs = network_->podIPs(pod.uid);  // for /etc/hosts, once ADD gave them
   const bool creating = observed(pod.uid) == nullptr;
   auto dns = podResolvConf(pod.pod.spec, nodeResolvConf(paths_.resolvConfPath));
   if (!pod.pod.spec.hostNetwork || pod.pod.spec.dnsPolicy == "ClusterFirstWithHostNet" ||

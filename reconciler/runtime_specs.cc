@@ -8,6 +8,7 @@
 #include "manifests/env_expansion.h"
 #include "manifests/names.h"
 #include "reconciler/downward_api_volume.h"
+#include "reconciler/pod_dns.h"
 #include "reconciler/pod_resources.h"
 #include "runtime/image/image_user.h"
 
@@ -38,6 +39,8 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.hostUsers = spec.hostUsers;
   s.logDir = podLogDir(paths.logDir, pod);
   for (const auto& a : spec.hostAliases) s.hostAliases.push_back({a.ip, a.hostnames});
+  s.hostDomain = podHostDomain(pod.pod);
+  s.setHostnameAsFQDN = spec.setHostnameAsFQDN;
   for (const auto& v : spec.volumes) {
     if (v.emptyDir)
       s.emptyDirs.push_back({v.name, v.emptyDir->medium == "Memory", v.emptyDir->sizeLimitBytes});
@@ -309,7 +312,7 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
                    "Entrypoint or Cmd (image \"" +
                    container.image + "\")");
   std::vector<std::pair<std::string, std::string>> podEnv;
-  podEnv.emplace_back("HOSTNAME", manifests::podHostname(pod.pod));
+  podEnv.emplace_back("HOSTNAME", podUtsHostname(pod.pod));
   for (const auto& e : container.env) podEnv.emplace_back(e.name, e.value);
   s.env = containerEnv(image.env, podEnv);
   // containerd's CRI plugin gives a tty container TERM=xterm unless the image or pod set it.

@@ -21,7 +21,10 @@ using PluginRunner = std::function<Result<CommandResult>(const CommandSpec&)>;
 
 struct CniOptions {
   std::vector<std::string> binDirs = {"/usr/lib/cni", "/opt/cni/bin"};
-  std::chrono::milliseconds timeout{30000};  // per plugin run
+  // How long one ADD, CHECK or DEL (all the list's plugins) may take; a plugin still running
+  // then is killed and the call fails. The kubelet's bound on RunPodSandbox: twice its
+  // --runtime-request-timeout of 2m (--cni-plugin-timeout).
+  std::chrono::milliseconds timeout{std::chrono::minutes(4)};
 };
 
 class CniNetwork {
@@ -36,8 +39,8 @@ class CniNetwork {
   Result<CniResult> add(const NetworkConfigList& list, const Attachment& a,
                         bool* undone = nullptr) const;
   // CHECK through every plugin with the cached result (skipped for disableCheck lists and
-  // cniVersion before 0.4.0, as libcni does; portmap is skipped for IPv4-only results, whose
-  // CHECK it fails before plugins 1.2).
+  // cniVersion before 0.4.0, as libcni does; portmap is skipped: its CHECK is broken before
+  // plugins 1.2).
   Result<void> check(const NetworkConfigList& list, const Attachment& a,
                      const nlohmann::json& cachedResult) const;
   // DEL through the plugins in reverse order with the cached result (null when ADD never
@@ -51,10 +54,12 @@ class CniNetwork {
   const CniOptions& options() const { return options_; }
 
  private:
-  // One plugin, one command: its stdout on success.
+  using Deadline = std::chrono::steady_clock::time_point;
+  Deadline deadline() const { return std::chrono::steady_clock::now() + options_.timeout; }
+  // One plugin, one command, killed at the deadline: its stdout on success.
   Result<std::string> invoke(const NetworkConfigList& list, size_t index,
                              const std::string& command, const Attachment& a,
-                             const nlohmann::json& prevResult) const;
+                             const nlohmann::json& prevResult, Deadline until) const;
 
   CniOptions options_;
   PluginRunner run_;

@@ -79,7 +79,9 @@ std::string podHostname(const SandboxSpec& spec) {
     ::gethostname(name, sizeof name - 1);
     return name;
   }
-  return truncateHostname(spec.hostname.empty() ? spec.name : spec.hostname);
+  const std::string name = podShortHostname(spec);
+  if (spec.setHostnameAsFQDN && !spec.hostDomain.empty()) return name + "." + spec.hostDomain;
+  return name;
 }
 
 // The pod's state directory and its data directory on disk.
@@ -120,6 +122,10 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
   if (auto r = makeSandboxDirs(layout, spec); !r) return fail(r.error());
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
+  if (hostname.size() > 64)  // the kubelet's limit and words for setHostnameAsFQDN
+    return failMsg("failed to construct FQDN from pod hostname and cluster domain, FQDN " +
+                   hostname + " is too long (64 characters is the max, " +
+                   std::to_string(hostname.size()) + " characters requested)");
   SandboxRecord record = sandboxRecordFor(spec, hostname);
   record.createdAtNs = firstCreatedAtNs(layout, spec, known);
   record.userNamespaceHostId = userHostId;

@@ -21,27 +21,45 @@ std::string truncateHostname(std::string name) {
   return name;
 }
 
-std::string podHostsFile(const std::string& hostname) {
-  return "# Kubernetes-managed hosts file.\n"
-         "127.0.0.1\tlocalhost\n"
-         "::1\tlocalhost ip6-localhost ip6-loopback\n"
-         "fe00::0\tip6-localnet\n"
-         "fe00::0\tip6-mcastprefix\n"
-         "fe00::1\tip6-allnodes\n"
-         "fe00::2\tip6-allrouters\n"
-         "127.0.1.1\t" +
-         hostname + "\n";
+std::string podShortHostname(const SandboxSpec& spec) {
+  return truncateHostname(spec.hostname.empty() ? spec.name : spec.hostname);
 }
 
-std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& aliases) {
-  if (aliases.empty()) return hosts;
-  hosts += "\n# Entries added by HostAliases.\n";
+namespace {
+
+std::string hostAliasesSection(const std::vector<HostAlias>& aliases) {
+  if (aliases.empty()) return "";
+  std::string out = "\n# Entries added by HostAliases.\n";
   for (const auto& a : aliases) {
-    hosts += a.ip;
-    for (const auto& h : a.hostnames) hosts += "\t" + h;
-    hosts += "\n";
+    out += a.ip;
+    for (const auto& h : a.hostnames) out += "\t" + h;
+    out += "\n";
   }
-  return hosts;
+  return out;
+}
+
+}  // namespace
+
+std::string podHostsFile(const std::vector<std::string>& podIPs, const std::string& hostname,
+                         const std::string& domain, const std::vector<HostAlias>& aliases) {
+  std::string out =
+      "# Kubernetes-managed hosts file.\n"
+      "127.0.0.1\tlocalhost\n"
+      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\n"
+      "fe00::0\tip6-mcastprefix\n"
+      "fe00::1\tip6-allnodes\n"
+      "fe00::2\tip6-allrouters\n";
+  const std::string names = domain.empty() ? hostname : hostname + "." + domain + "\t" + hostname;
+  if (podIPs.empty()) out += "127.0.1.1\t" + names + "\n";
+  for (const auto& ip : podIPs) out += ip + "\t" + names + "\n";
+  return out + hostAliasesSection(aliases);
+}
+
+std::string hostNetworkHostsFile(const std::string& nodeHosts,
+                                 const std::vector<HostAlias>& aliases) {
+  return "# Kubernetes-managed hosts file (host network).\n" + nodeHosts +
+         hostAliasesSection(aliases);
 }
 
 Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
@@ -50,14 +68,14 @@ Result<void> writePodFiles(const std::string& podDir, const SandboxSpec& spec,
   // container may be reading them) but not synced: written at every start, in the state
   // directory, whose pods do not outlive a reboot (see replaceFile).
   if (auto r = replaceFile(podDir + "/hostname", hostname + "\n", 0644); !r) return r;
-  std::string hosts = podHostsFile(hostname);
+  std::string hosts;
   if (spec.hostNetwork) {
     auto nodeHosts = readWholeFile(node.hosts);
-    hosts = nodeHosts ? *nodeHosts : std::string();
+    hosts = hostNetworkHostsFile(nodeHosts ? *nodeHosts : std::string(), spec.hostAliases);
+  } else {
+    hosts = podHostsFile(spec.podIPs, podShortHostname(spec), spec.hostDomain, spec.hostAliases);
   }
-  if (auto r = replaceFile(podDir + "/hosts", withHostAliases(hosts, spec.hostAliases), 0644); !r) {
-    return r;
-  }
+  if (auto r = replaceFile(podDir + "/hosts", hosts, 0644); !r) return r;
   if (spec.resolvConf) return replaceFile(podDir + "/resolv.conf", *spec.resolvConf, 0644);
   // Like the kubelet's dnsPolicy "Default": the pod resolves as the node does.
   auto resolv = readWholeFile(node.resolvConf);

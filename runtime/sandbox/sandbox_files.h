@@ -22,11 +22,20 @@ struct NodeFiles {
 // then drop trailing '-' and '.'.
 std::string truncateHostname(std::string name);
 
-// The /etc/hosts the kubelet writes for a pod without a pod IP of its own.
-std::string podHostsFile(const std::string& hostname);
+// The pod's own hostname: spec.hostname or its name, truncated (truncateHostname).
+std::string podShortHostname(const SandboxSpec& spec);
 
-// hosts plus the kubelet's "# Entries added by HostAliases." section.
-std::string withHostAliases(std::string hosts, const std::vector<HostAlias>& aliases);
+// The kubelet's managed /etc/hosts (managedHostsFileContent): its header, the localhost
+// lines, one line per pod IP naming <hostname>.<domain> and <hostname> (or only <hostname>
+// without a domain), then the host aliases. A pod with no IP (yet) gets 127.0.1.1 for its
+// names, so that it still resolves itself.
+std::string podHostsFile(const std::vector<std::string>& podIPs, const std::string& hostname,
+                         const std::string& domain, const std::vector<HostAlias>& aliases);
+
+// A hostNetwork pod's /etc/hosts (the kubelet's nodeHostsFileContent): its header, the node's
+// file, the host aliases.
+std::string hostNetworkHostsFile(const std::string& nodeHosts,
+                                 const std::vector<HostAlias>& aliases);
 
 // hostname, hosts and resolv.conf in podDir; a hostNetwork pod gets the node's hostname and
 // hosts file.

@@ -41,6 +41,8 @@ class AgentHarness {
   HttpResult getTcp(const std::string& path) const;
   // The HTTPS port when the agent was started with --port (0 otherwise); the first start's.
   int securePort() const { return securePort_; }
+  // The plain 127.0.0.1 port of the running agent.
+  int port() const { return port_; }
   std::string agentLog() const;
 
   const std::string& cgroupRoot() const { return cgroupRoot_; }

@@ -1,6 +1,5 @@
 // Pod networking through the real CNI plugins (bridge, host-local, portmap) and the real
-// agent. Each test has its own conf dir, bridge, range and host-local data dir, and checks
-// that nothing of its pods is left: veths on its bridge, addresses, iptables rules.
+// agent (tests/e2e/agent/network_fixture.h: each test's own bridge, range and directories).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,10 +7,7 @@
 #include <fstream>
 #include <regex>
 
-#include "tests/e2e/agent/agent_harness.h"
-#include "tests/e2e/agent/pod_probe.h"
-#include "tests/support/command.h"
-#include "tests/support/temp_dir.h"
+#include "tests/e2e/agent/network_fixture.h"
 
 namespace podkeeper::e2e {
 namespace {
@@ -19,89 +15,15 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::string podYaml(const std::string& name, const std::string& script, int hostPort = 0) {
-  std::string ports =
-      hostPort ? "    ports: [{containerPort: 8080, hostPort: " + std::to_string(hostPort) + "}]\n"
-               : "";
-  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  uid: net-" + name +
-         "\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n"
-         "    image: busybox\n    command: [\"sh\", \"-c\", \"" +
-         script + "\"]\n" + ports;
-}
-
-class Network : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const int n = ::getpid() % 200 + 20;
-    bridge_ = "pke" + std::to_string(n);
-    subnet_ = "10.254." + std::to_string(n) + ".0/24";
-    hostPort_ = 31000 + n;
-    fs::create_directories(dir_.file("cni"));
-    writeConfig(goodConfig());
-  }
-  void TearDown() override {
-    agent_.reset();  // the agent and its pods first
-    support::runShell("ip link del " + bridge_ + " 2>/dev/null");
-  }
-  std::string goodConfig(const std::string& firstPlugin = "bridge") const {
-    return R"({"cniVersion":"1.0.0","name":"pk-e2e-)" + bridge_ + R"(","plugins":[
-      {"type":")" +
-           firstPlugin + R"(","bridge":")" + bridge_ + R"(","isGateway":true,
-       "ipam":{"type":"host-local","ranges":[[{"subnet":")" +
-           subnet_ + R"("}]],
-               "dataDir":")" +
-           dir_.file("ipam") + R"("}},
-      {"type":"portmap","capabilities":{"portMappings":true},"snat":true}]})";
-  }
-  void writeConfig(const std::string& text) {
-    std::ofstream(dir_.file("cni/10-test.conflist.tmp")) << text;
-    fs::rename(dir_.file("cni/10-test.conflist.tmp"), dir_.file("cni/10-test.conflist"));
-  }
-  void start() {
-    agent_ = std::make_unique<AgentHarness>();
-    agent_->start({"--cni-conf-dir", dir_.file("cni")});
-  }
-  std::string podIP(const std::string& name) {
-    auto pod = podJson(*agent_, name);
-    if (!pod.is_object() || !pod["status"].contains("podIP")) return "";
-    return pod["status"]["podIP"];
-  }
-  bool running(const std::string& name) {
-    auto s = containerStatus(podJson(*agent_, name), "app");
-    return s.is_object() && s["state"].contains("running");
-  }
-  bool gone(const std::string& name) { return !podJson(*agent_, name).is_object(); }
-  size_t allocations() const {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(dir_.file("ipam"), ec)) {
-      const std::string f = e.path().filename();
-      n += f.find('.') != std::string::npos && f.rfind("last_reserved", 0) != 0;
-    }
-    return n;
-  }
-  std::string linksOnBridge() const {
-    return support::runShell("ip -o link show master " + bridge_ + " 2>/dev/null").output;
-  }
-  std::string natRulesOf(const std::string& uid) const {
-    return support::runShell("iptables-save -t nat | grep -- " + uid).output;
-  }
-  std::string events(const std::string& name) const {
-    return agent_->get("/pods/default/" + name + "/events").body;
-  }
-
-  support::TempDir dir_{"pk-e2e-net"};
-  std::string bridge_, subnet_;
-  int hostPort_ = 0;
-  std::unique_ptr<AgentHarness> agent_;
-};
+using Network = NetworkFixture;
 
 TEST_F(Network, PodsReachEachOtherTheHostReachesThemAndHostPortsAreReleased) {
   start();
-  agent_->dropManifest("server.yaml", podYaml("server",
-                                              "mkdir -p /www && echo served > /www/index.html && "
-                                              "exec httpd -f -p 8080 -h /www",
-                                              hostPort_));
+  agent_->dropManifest("server.yaml",
+                       netPodYaml("server",
+                                  "mkdir -p /www && echo served > /www/index.html && "
+                                  "exec httpd -f -p 8080 -h /www",
+                                  hostPort_));
   ASSERT_TRUE(waitFor([&] { return running("server") && !podIP("server").empty(); }, 20s))
       << agent_->agentLog();
   const std::string ip = podIP("server");
@@ -122,10 +44,11 @@ TEST_F(Network, PodsReachEachOtherTheHostReachesThemAndHostPortsAreReleased) {
   // Pod -> pod by IP over TCP, and pod -> host (the bridge's address).
   agent_->dropManifest(
       "client.yaml",
-      podYaml("client", "until wget -q -O /tmp/got http://" + ip +
-                            ":8080/; do sleep 0.2; done; cat /tmp/got; until wget -q -O - http://" +
-                            gateway + ":" + std::to_string(hostPort_) +
-                            "/ >/dev/null; do sleep 0.2; done; echo host-reached; sleep 1000"));
+      netPodYaml("client",
+                 "until wget -q -O /tmp/got http://" + ip +
+                     ":8080/; do sleep 0.2; done; cat /tmp/got; until wget -q -O - http://" +
+                     gateway + ":" + std::to_string(hostPort_) +
+                     "/ >/dev/null; do sleep 0.2; done; echo host-reached; sleep 1000"));
   const std::string clientLog = agent_->logFile("default", "client", "net-client", "app", 0);
   ASSERT_TRUE(waitFor(
       [&] {
@@ -149,7 +72,7 @@ TEST_F(Network, PodsReachEachOtherTheHostReachesThemAndHostPortsAreReleased) {
   agent_->removeManifest("client.yaml");
   ASSERT_TRUE(waitFor([&] { return gone("server") && gone("client"); }, 20s)) << agent_->agentLog();
   EXPECT_EQ(allocations(), 0u);
-  EXPECT_EQ(linksOnBridge(), "");
+  EXPECT_EQ(linksOnBridge(), 0u);
   EXPECT_EQ(natRulesOf("net-server"), "");
   EXPECT_NE(fetch("http://127.0.0.1:" + std::to_string(hostPort_) + "/"), "served\n");
 }
@@ -157,7 +80,7 @@ TEST_F(Network, PodsReachEachOtherTheHostReachesThemAndHostPortsAreReleased) {
 TEST_F(Network, AMissingPluginIsThePodsErrorUntilTheConfigurationIsFixed) {
   writeConfig(goodConfig("pk-no-such-plugin"));
   start();
-  agent_->dropManifest("web.yaml", podYaml("web", "sleep 1000"));
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
   ASSERT_TRUE(waitFor(
       [&] {
         return events("web").find("CNI plugin \\\"pk-no-such-plugin\\\" not found") !=
@@ -179,7 +102,7 @@ TEST_F(Network, AMissingPluginIsThePodsErrorUntilTheConfigurationIsFixed) {
 TEST_F(Network, ABrokenConfigurationNamesFileAndField) {
   writeConfig(R"({"cniVersion":"1.0.0","plugins":[{"type":"bridge"}]})");
   start();
-  agent_->dropManifest("web.yaml", podYaml("web", "sleep 1000"));
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
   ASSERT_TRUE(waitFor(
       [&] { return events("web").find("10-test.conflist: name: missing") != std::string::npos; },
       15s))
@@ -190,7 +113,7 @@ TEST_F(Network, ABrokenConfigurationNamesFileAndField) {
 TEST_F(Network, WithoutConfigurationPodsRunWithOnlyLoAndTheNodeSaysSo) {
   fs::remove(dir_.file("cni/10-test.conflist"));
   start();
-  agent_->dropManifest("web.yaml", podYaml("web", "ip -o link; sleep 1000"));
+  agent_->dropManifest("web.yaml", netPodYaml("web", "ip -o link; sleep 1000"));
   ASSERT_TRUE(waitFor([&] { return running("web"); }, 15s)) << agent_->agentLog();
   ASSERT_TRUE(
       waitFor([&] { return events("web").find("NetworkNotConfigured") != std::string::npos; }, 5s));
@@ -199,9 +122,30 @@ TEST_F(Network, WithoutConfigurationPodsRunWithOnlyLoAndTheNodeSaysSo) {
             std::string::npos);
 }
 
+TEST_F(Network, WithRequireConfigPodsWaitForAConfigurationAndHostNetworkPodsRun) {
+  fs::remove(dir_.file("cni/10-test.conflist"));
+  start({"--cni-require-config"});
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
+  std::string host = netPodYaml("host", "sleep 1000");
+  host.insert(host.find("  containers:"), "  hostNetwork: true\n");
+  agent_->dropManifest("host.yaml", host);
+  ASSERT_TRUE(waitFor([&] { return running("host"); }, 20s)) << agent_->agentLog();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return events("web").find("NetworkPluginNotReady: cni plugin not initialized") !=
+               std::string::npos;
+      },
+      20s))
+      << events("web");
+  EXPECT_FALSE(running("web"));
+  writeConfig(goodConfig());
+  ASSERT_TRUE(waitFor([&] { return running("web") && !podIP("web").empty(); }, 40s))
+      << agent_->agentLog();
+}
+
 TEST_F(Network, ResolvConfFollowsDnsPolicy) {
   start();
-  std::string none = podYaml("dns", "cat /etc/resolv.conf; sleep 1000");
+  std::string none = netPodYaml("dns", "cat /etc/resolv.conf; sleep 1000");
   none.insert(none.find("  containers:"),
               "  dnsPolicy: None\n  dnsConfig:\n    nameservers: [192.0.2.10]\n"
               "    searches: [a.example]\n    options: [{name: ndots, value: \"3\"}]\n");
@@ -213,19 +157,39 @@ TEST_F(Network, ResolvConfFollowsDnsPolicy) {
   EXPECT_NE(readFile(log).find("nameserver 192.0.2.10"), std::string::npos);
   EXPECT_NE(readFile(log).find("search a.example"), std::string::npos);
   // ClusterFirst (the default) falls back to the node's servers with the kubelet's event.
-  agent_->dropManifest("cf.yaml", podYaml("cf", "sleep 1000"));
+  agent_->dropManifest("cf.yaml", netPodYaml("cf", "sleep 1000"));
   ASSERT_TRUE(
       waitFor([&] { return events("cf").find("MissingClusterDNS") != std::string::npos; }, 20s));
 }
 
+TEST_F(Network, EtcHostsIsTheKubeletsWithThePodIPHostnameSubdomainAndAliases) {
+  start();
+  std::string yaml = netPodYaml("named", "cat /etc/hosts; echo host=$(hostname); sleep 1000");
+  yaml.insert(yaml.find("  containers:"),
+              "  hostname: db\n  subdomain: nginx\n  setHostnameAsFQDN: true\n"
+              "  hostAliases: [{ip: 192.0.2.7, hostnames: [foo.local, bar.local]}]\n");
+  agent_->dropManifest("named.yaml", yaml);
+  const std::string log = agent_->logFile("default", "named", "net-named", "app", 0);
+  ASSERT_TRUE(waitFor([&] { return readFile(log).find("host=") != std::string::npos; }, 20s))
+      << readFile(log) << agent_->agentLog();
+  const std::string ip = podIP("named");
+  ASSERT_FALSE(ip.empty());
+  const std::string text = readFile(log);
+  EXPECT_NE(text.find("# Kubernetes-managed hosts file."), std::string::npos) << text;
+  EXPECT_NE(text.find(ip + "\tdb.nginx.default.svc.cluster.local\tdb"), std::string::npos) << text;
+  EXPECT_EQ(text.find("127.0.1.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("# Entries added by HostAliases."), std::string::npos) << text;
+  EXPECT_NE(text.find("192.0.2.7\tfoo.local\tbar.local"), std::string::npos) << text;
+  EXPECT_NE(text.find("host=db.nginx.default.svc.cluster.local"), std::string::npos) << text;
+}
+
 TEST_F(Network, AnAgentKilledAfterAddAdoptsThePodWithItsAddressAndStillReleasesIt) {
   start();
-  agent_->dropManifest("web.yaml", podYaml("web", "sleep 1000"));
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
   ASSERT_TRUE(waitFor([&] { return running("web") && !podIP("web").empty(); }, 20s));
   const std::string ip = podIP("web");
-  ::kill(agent_->agentPid(), SIGKILL);
-  agent_->stop();  // reaps it
-  agent_->start({"--cni-conf-dir", dir_.file("cni")});
+  killAgent();
+  start();
   ASSERT_TRUE(waitFor([&] { return podIP("web") == ip && running("web"); }, 15s))
       << podJson(*agent_, "web").dump();
   // The configuration changes meanwhile: DEL still uses what ADD used.
@@ -233,18 +197,18 @@ TEST_F(Network, AnAgentKilledAfterAddAdoptsThePodWithItsAddressAndStillReleasesI
   agent_->removeManifest("web.yaml");
   ASSERT_TRUE(waitFor([&] { return gone("web"); }, 20s)) << agent_->agentLog();
   EXPECT_EQ(allocations(), 0u);
-  EXPECT_EQ(linksOnBridge(), "");
+  EXPECT_EQ(linksOnBridge(), 0u);
 }
 
 TEST_F(Network, AnAdoptedPodWhoseNetworkBrokeGetsANewSandbox) {
   start();
-  agent_->dropManifest("web.yaml", podYaml("web", "sleep 1000"));
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
   ASSERT_TRUE(waitFor([&] { return running("web") && !podIP("web").empty(); }, 20s));
   agent_->stop();
   // Its veth goes while no agent watches: CHECK at adoption fails.
   support::runShell("nsenter --net=" + agent_->stateDir() +
                     "/pods/net-web/ns/net ip link del eth0");
-  agent_->start({"--cni-conf-dir", dir_.file("cni")});
+  start();
   ASSERT_TRUE(waitFor(
       [&] {
         return running("web") && !podIP("web").empty() &&

@@ -76,13 +76,15 @@ class CniPlugins : public ::testing::Test {
     (void)unpinNamespaces(dir_.file("ns"));
     support::runShell("ip link del " + bridge_ + " 2>/dev/null");
   }
-  NetworkConfigList list() {
+  // ranges: host-local's "ranges" value (one IPv4 range unless a test gives more).
+  NetworkConfigList list(std::string ranges = "") {
+    if (ranges.empty()) ranges = R"([[{"subnet":")" + subnet_ + R"("}]])";
     const std::string text = R"({"cniVersion":"1.0.0","name":"pk-test-)" + bridge_ + R"(",
       "plugins":[
         {"type":"bridge","bridge":")" +
                              bridge_ + R"(","isGateway":true,"ipMasq":false,
-         "ipam":{"type":"host-local","ranges":[[{"subnet":")" +
-                             subnet_ + R"("}]],
+         "ipam":{"type":"host-local","ranges":)" +
+                             ranges + R"(,
                  "dataDir":")" +
                              dir_.file("ipam") + R"("}},
         {"type":"portmap","capabilities":{"portMappings":true},"snat":true}]})";
@@ -100,7 +102,7 @@ class CniPlugins : public ::testing::Test {
     size_t n = 0;
     std::error_code ec;
     for (const auto& e : fs::recursive_directory_iterator(dir_.file("ipam"), ec))
-      if (e.path().filename().string().find('.') != std::string::npos &&
+      if (e.path().filename().string().find_first_of(".:") != std::string::npos &&
           e.path().filename() != "lock" &&
           e.path().filename().string().rfind("last_reserved", 0) != 0)
         ++n;
@@ -150,6 +152,37 @@ TEST_F(CniPlugins, DelWithoutAResultStillReleasesTheAddress) {
   EXPECT_EQ(natRules(), "0\n");
 }
 
+TEST_F(CniPlugins, TwoRangesGiveBothFamiliesIPv4First) {
+  // Dual stack on a loopback-only machine: an IPv4 range and an IPv6 ULA range.
+  const std::string ranges = R"([[{"subnet":")" + subnet_ + R"("}],[{"subnet":"fd5a:)" +
+                             std::to_string(::getpid() % 9999) + R"(::/64"}]])";
+  const std::string record = dir_.file("network.json");
+  auto r = attachPod(cni_, list(ranges), attachment(), record);
+  ASSERT_TRUE(r) << r.error().message;
+  auto ips = podIPs(*r);
+  ASSERT_EQ(ips.size(), 2u);
+  EXPECT_EQ(ips[0].rfind("10.251.", 0), 0u) << ips[0];
+  EXPECT_EQ(ips[1].rfind("fd5a:", 0), 0u) << ips[1];
+  EXPECT_EQ(allocations(), 2u);
+  // The pod's eth0 holds both, and the host reaches the IPv6 one through the bridge.
+  const std::string addrs =
+      support::runShell("nsenter --net=" + netns_ + " ip -o addr show eth0").output;
+  EXPECT_NE(addrs.find(ips[0] + "/24"), std::string::npos) << addrs;
+  EXPECT_NE(addrs.find(ips[1] + "/64"), std::string::npos) << addrs;
+  // (bounded retries: the bridge's own IPv6 address is tentative until its DAD ends)
+  EXPECT_TRUE(support::waitFor(
+      [&] {
+        return support::runShell("busybox ping -6 -c1 -W1 " + ips[1] + " >/dev/null 2>&1")
+                   .exitCode == 0;
+      },
+      std::chrono::seconds(10)));
+  auto checked = checkPod(cni_, record);
+  ASSERT_TRUE(checked) << checked.error().message;
+  ASSERT_TRUE(detachPod(cni_, record));
+  EXPECT_EQ(allocations(), 0u);
+  EXPECT_EQ(natRules(), "0\n");
+}
+
 TEST_F(CniPlugins, ABrokenNetnsIsSeenByCheck) {
   const std::string record = dir_.file("network.json");
   ASSERT_TRUE(attachPod(cni_, list(), attachment(), record));
@@ -176,7 +209,9 @@ TEST_F(CniPlugins, AHangingPluginIsKilledAtTheTimeoutAndNamed) {
   auto r = cni.add(*l, attachment());
   ASSERT_FALSE(r);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
-  EXPECT_EQ(r.error().message, "network n: plugin pk-hang ADD timed out and was killed: hanging");
+  EXPECT_EQ(r.error().message,
+            "network n: plugin pk-hang ADD timed out and was killed: hanging (a network ADD may "
+            "take 300 ms: --cni-plugin-timeout)");
 }
 
 }  // namespace

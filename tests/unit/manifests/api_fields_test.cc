@@ -163,8 +163,9 @@ TEST(ApiFields, DefaultValuedFieldsOfUnsupportedFeaturesAreAccepted) {
                           HasSubstr("spec.hostIPC: Forbidden: when `hostUsers` is false")));
   EXPECT_THAT(errors(decode(withLines("  os: {name: windows}\n"))),
               ElementsAre(HasSubstr("spec.os.name: \"windows\": podkeeper runs Linux pods only")));
-  EXPECT_THAT(errors(decode(withLines("  setHostnameAsFQDN: true\n"))),
-              ElementsAre(HasSubstr("spec.setHostnameAsFQDN: true is not supported")));
+  DecodeResult fqdn = decode(withLines("  setHostnameAsFQDN: true\n"));
+  ASSERT_TRUE(fqdn.ok()) << ::testing::PrintToString(printed(fqdn));
+  EXPECT_TRUE(fqdn.pods[0].pod.spec.setHostnameAsFQDN);
 }
 
 TEST(ApiFields, ProjectedVolumeOfDownwardApiSourcesIsServedAsOneDownwardApiVolume) {

@@ -71,5 +71,32 @@ TEST(PodDns, ParsesAndSeesSystemdResolvedsStub) {
   EXPECT_EQ(r.nameservers, (std::vector<std::string>{"9.9.9.9"}));
 }
 
+manifests::Pod named(const std::string& hostname, const std::string& subdomain, bool fqdn) {
+  manifests::Pod p;
+  p.metadata.name = "web-0";
+  p.metadata.namespace_ = "shop";
+  p.spec.hostname = hostname;
+  p.spec.subdomain = subdomain;
+  p.spec.setHostnameAsFQDN = fqdn;
+  return p;
+}
+
+TEST(PodNames, TheHostDomainIsTheSubdomainsServiceNameInTheClusterDomain) {
+  EXPECT_EQ(podHostDomain(named("", "", false)), "");
+  EXPECT_EQ(podHostDomain(named("db", "nginx", false)), "nginx.shop.svc.cluster.local");
+  manifests::Pod overridden = named("db", "nginx", false);
+  overridden.spec.hostnameOverride = "other.example";
+  EXPECT_EQ(podHostDomain(overridden), "");
+}
+
+TEST(PodNames, SetHostnameAsFQDNMakesTheHostnameTheFQDNWhenThereIsASubdomain) {
+  EXPECT_EQ(podUtsHostname(named("db", "nginx", false)), "db");
+  EXPECT_EQ(podUtsHostname(named("db", "nginx", true)), "db.nginx.shop.svc.cluster.local");
+  EXPECT_EQ(podUtsHostname(named("", "", true)), "web-0");
+  manifests::Pod host = named("db", "nginx", true);
+  host.spec.hostNetwork = true;
+  EXPECT_EQ(podUtsHostname(host), "db");
+}
+
 }  // namespace
 }  // namespace podkeeper::reconciler

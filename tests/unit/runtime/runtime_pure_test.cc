@@ -198,16 +198,35 @@ TEST(OverlayOptions, ManyLongLayersAreNamedFromTheirCommonParent) {
   EXPECT_FALSE(overlayOptions(lowers, "/u", "/w"));
 }
 
-TEST(PodHostsFile, MapsThePodsHostname) {
-  const auto hosts = podHostsFile("web-0");
-  EXPECT_THAT(hosts, HasSubstr("127.0.0.1\tlocalhost\n"));
-  EXPECT_THAT(hosts, HasSubstr("127.0.1.1\tweb-0\n"));
+constexpr const char* kManagedHead =
+    "# Kubernetes-managed hosts file.\n"
+    "127.0.0.1\tlocalhost\n"
+    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "fe00::0\tip6-localnet\n"
+    "fe00::0\tip6-mcastprefix\n"
+    "fe00::1\tip6-allnodes\n"
+    "fe00::2\tip6-allrouters\n";
+
+TEST(PodHostsFile, IsTheKubeletsManagedFileWithEachPodIP) {
+  EXPECT_EQ(podHostsFile({"10.88.0.5", "fd00::5"}, "web-0", "", {}),
+            std::string(kManagedHead) + "10.88.0.5\tweb-0\nfd00::5\tweb-0\n");
+  EXPECT_EQ(podHostsFile({"10.88.0.5"}, "web-0", "nginx.default.svc.cluster.local", {}),
+            std::string(kManagedHead) +
+                "10.88.0.5\tweb-0.nginx.default.svc.cluster.local\tweb-0\n");
 }
 
-TEST(WithHostAliases, AppendsTheKubeletsSection) {
-  EXPECT_EQ(withHostAliases("base\n", {{"10.0.0.1", {"a", "b"}}, {"10.0.0.2", {"c"}}}),
-            "base\n\n# Entries added by HostAliases.\n10.0.0.1\ta\tb\n10.0.0.2\tc\n");
-  EXPECT_EQ(withHostAliases("base\n", {}), "base\n");
+TEST(PodHostsFile, APodWithoutAnAddressResolvesItselfTo127011) {
+  EXPECT_EQ(podHostsFile({}, "web-0", "", {}), std::string(kManagedHead) + "127.0.1.1\tweb-0\n");
+}
+
+TEST(PodHostsFile, HostAliasesAreTheKubeletsSection) {
+  EXPECT_EQ(podHostsFile({"10.0.0.9"}, "p", "", {{"10.0.0.1", {"a", "b"}}, {"10.0.0.2", {"c"}}}),
+            std::string(kManagedHead) +
+                "10.0.0.9\tp\n\n# Entries added by HostAliases.\n10.0.0.1\ta\tb\n10.0.0.2\tc\n");
+  EXPECT_EQ(hostNetworkHostsFile("127.0.0.1 node\n", {{"10.0.0.1", {"a"}}}),
+            "# Kubernetes-managed hosts file (host network).\n127.0.0.1 node\n\n"
+            "# Entries added by HostAliases.\n10.0.0.1\ta\n");
+  EXPECT_EQ(hostNetworkHostsFile("x\n", {}), "# Kubernetes-managed hosts file (host network).\nx\n");
 }
 
 constexpr const char* kHybridMountinfo =

@@ -59,7 +59,14 @@ struct AgentConfig {
   // configuration at all: pods keep a net namespace with only lo.
   std::string cniConfDir = "/etc/cni/net.d";
   std::vector<std::string> cniBinDirs = {"/usr/lib/cni", "/opt/cni/bin"};
+  // Pods whose runtime calls (sandbox, container starts, kills, removals) run at once, off the
+  // loop; 0 = from the core count (maxParallelStartsFor).
+  int maxParallelStarts = 0;
 };
+
+// --max-parallel-starts as given, or for 0 four per core (a start mostly waits on the kernel
+// and on its shim), at least 4 and at most 32.
+size_t maxParallelStartsFor(int flag, uint64_t cores);
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).
 std::string imageStoreRoot(const AgentConfig& config);

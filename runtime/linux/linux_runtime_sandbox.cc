@@ -18,13 +18,19 @@ namespace podkeeper::runtime {
 // pid namespace's reaper (a process: a pid namespace whose init died takes no new container),
 // and the hostPath checks (prepareVolumes).
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
-  const auto known = written_.find(spec.uid);
-  auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
-                                       known == written_.end() ? nullptr : &known->second);
+  std::optional<SandboxRecord> known;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = written_.find(spec.uid); it != written_.end()) known = it->second;
+  }
+  auto record =
+      runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles, known ? &*known : nullptr);
   Result<void> r;
   if (record) {
+    std::lock_guard lock(mu_);
     written_.insert_or_assign(spec.uid, std::move(*record));
   } else {
+    std::lock_guard lock(mu_);
     written_.erase(spec.uid);
     r = fail(record.error());
   }
@@ -65,7 +71,10 @@ Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopR
 }
 
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
-  written_.erase(sandboxUid);
+  {
+    std::lock_guard lock(mu_);
+    written_.erase(sandboxUid);
+  }
   return runtime::removeSandbox(layout_, cgroups_, sandboxUid);
 }
 

@@ -53,12 +53,14 @@ class ParallelStartTest : public ::testing::Test {
     while (std::chrono::steady_clock::now() < deadline) {
       if (cond()) return true;
       if (!frozen_) clock_.now += 5 * kNsPerMs;
+      for (const auto& key : poke_) loop_->enqueue(key);  // the agent's pidfd watch, resync
       io_.restart();
       io_.run_for(5ms);
     }
     return cond();
   }
   bool frozen_ = false;
+  std::vector<std::string> poke_;  // keys queued every turn (the fake has no pidfds)
   size_t running(const std::string& uid) {
     return gated_.locked([&](FakeRuntime& f) {
       size_t n = 0;
@@ -133,6 +135,7 @@ TEST_F(ParallelStartTest, ADeleteDuringItsStartWaitsForTheStartThenRemovesThePod
   io_.run_for(20ms);
   EXPECT_TRUE(hasSandbox(slow.uid));  // nothing raced the start
   gated_.open(slow.uid);
+  poke_ = {"default/slow"};
   ASSERT_TRUE(runUntil([&] { return !hasSandbox(slow.uid); }));
   EXPECT_EQ(running(other.uid), 1u);
   EXPECT_FALSE(gated_.podOverlap());
@@ -164,6 +167,7 @@ TEST_F(ParallelStartTest, OnePodsGracePeriodDoesNotHoldUpAnothersStop) {
   });
   want({});         // b goes while a still waits for its grace period to end
   frozen_ = false;  // 5 ms a turn: b's exit settles, a's 30 s are far
+  poke_ = {"default/a", "default/b"};
   ASSERT_TRUE(runUntil([&] { return !hasSandbox(b.uid); }));
   EXPECT_TRUE(hasSandbox(a.uid));
   clock_.now += 31 * kNsPerSec;  // a's grace period is over: SIGKILL, then removed

@@ -24,6 +24,7 @@
 #include "agent/http/tls_context.h"
 #include "agent/image_gc_runner.h"
 #include "agent/image_pulling.h"
+#include "agent/loop_lag.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
@@ -31,12 +32,14 @@
 #include "metrics/agent_metrics.h"
 #include "metrics/exporter.h"
 #include "metrics/image_pull_metrics.h"
+#include "metrics/loop_metrics.h"
 #include "metrics/machine.h"
 #include "metrics/process_collector.h"
 #include "probe/async_handlers.h"
 #include "reconciler/cni_pod_network.h"
 #include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
+#include "reconciler/runtime_work.h"
 #include "reconciler/storage_monitor.h"
 #include "runtime/bundle/state_dir.h"
 #include "runtime/cgroup/resources.h"
@@ -164,12 +167,13 @@ struct Agent {
         images(c.imageDir, *imageStore, clock),
         handlers(io, runtime),
         agentMetrics(registry),
+        loopMetrics(registry),
         pullMetrics(registry),
         pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir),
         node(readNodeIdentity()),
         reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers,
                    &pulling.source()),
-        loop(io, reconciler, runtime, clock, {c.resyncInterval}),
+        loop(io, reconciler, runtime, clock, loopOptions(c, machine.cpuCores), &runtimeWork),
         probeTimer(io, reconciler, clock),
         watcher(io, c.manifestDir, c.relistInterval,
                 [this](const ManifestWatcher::Published& p) { onManifests(p); }),
@@ -183,8 +187,18 @@ struct Agent {
     reconciler.setPodNetwork(&network);
   }
 
+  static reconciler::ReconcileLoop::Options loopOptions(const AgentConfig& c, uint64_t cores) {
+    reconciler::ReconcileLoop::Options o;
+    o.resyncInterval = c.resyncInterval;
+    o.maxParallel = maxParallelStartsFor(c.maxParallelStarts, cores);
+    return o;
+  }
+
   reconciler::ReconcileHooks reconcileHooks() {
     reconciler::ReconcileHooks h;
+    h.startStage = [this](const std::string& stage, double seconds) {
+      loopMetrics.observeStartStage(stage, seconds);
+    };
     h.podStarted = [this](double s) { agentMetrics.observePodStartLatency(s); };
     h.containerRestarted = [this](const std::string& ns, const std::string& pod,
                                   const std::string& ct) {
@@ -287,6 +301,10 @@ struct Agent {
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
+    loop.onEnqueued = [this] { loopLag.wake(); };
+    loopLag.start();
+    spdlog::info("runtime calls of up to {} pods at once, off the loop (--max-parallel-starts)",
+                 maxParallelStartsFor(config.maxParallelStarts, machineCores));
     loop.onResync = [this] {
       storage.measure();
       imageGc.run(imagesInUse(reconciler));
@@ -299,6 +317,7 @@ struct Agent {
       sdNotify("STOPPING=1");
       watcher.stop();
       loop.stop();
+      loopLag.stop();
       probeTimer.stop();
       tcp.stop();
       secure.stop();
@@ -389,6 +408,7 @@ struct Agent {
   probe::AsioHandlerRunner handlers;  // probes and hooks; outlives the reconciler using it
   prometheus::Registry registry;
   metrics::AgentMetrics agentMetrics;
+  metrics::LoopMetrics loopMetrics;  // podkeeper_loop_lag_seconds, pod start stages
   metrics::ImagePullMetrics pullMetrics;
   ImagePulling pulling;  // registries into imageStore, off the loop
   metrics::ProcessCollector processCollector;
@@ -421,6 +441,12 @@ struct Agent {
   http::HttpServer unixServer;
   boost::asio::signal_set signals;
   bool ready = false;
+  LoopLagMonitor loopLag{io, [this](double s) { loopMetrics.observeLoopLag(s); },
+                         [this] { return loop.busy(); }};
+  // The reconciler's runtime calls (sandboxes, starts, kills, removals) off the loop. Last:
+  // destroyed first, waiting for the calls in progress while the runtime is still there.
+  BackgroundWork runtimePool{io, maxParallelStartsFor(config.maxParallelStarts, machineCores)};
+  reconciler::BackgroundRuntimeWork runtimeWork{runtimePool};
 };
 
 }  // namespace

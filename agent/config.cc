@@ -1,5 +1,6 @@
 #include "agent/config.h"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
@@ -111,6 +112,9 @@ Result<void> validateConfig(const AgentConfig& c) {
         std::to_string(c.imageGcHighThresholdPercent) + ")");
   if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
     return failMsg("--resync and --relist must be positive");
+  if (c.maxParallelStarts < 0 || c.maxParallelStarts > 256)
+    return failMsg("--max-parallel-starts: " + std::to_string(c.maxParallelStarts) +
+                   " is not from 0 (from the core count) to 256");
   const auto size = manifests::parseBytes(c.containerLogMaxSize);
   if (!size.value || *size.value < 1024)
     return failMsg("--container-log-max-size: \"" + c.containerLogMaxSize +
@@ -140,5 +144,10 @@ uint64_t containerLogMaxBytes(const AgentConfig& c) {
 }
 
 std::string imageStoreRoot(const AgentConfig& config) { return config.imageDir + "/.store"; }
+
+size_t maxParallelStartsFor(int flag, uint64_t cores) {
+  if (flag > 0) return size_t(flag);
+  return size_t(std::clamp<uint64_t>(4 * cores, 4, 32));
+}
 
 }  // namespace podkeeper::agent

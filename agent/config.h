@@ -68,7 +68,14 @@ struct AgentConfig {
   // The kubelet's behaviour when there is no CNI configuration: pods (not hostNetwork) wait
   // with NetworkPluginNotReady instead of running with only lo.
   bool cniRequireConfig = false;
+  // Pods whose runtime calls (sandbox, container starts, kills, removals) run at once, off the
+  // loop; 0 = from the core count (maxParallelStartsFor).
+  int maxParallelStarts = 0;
 };
+
+// --max-parallel-starts as given, or for 0 four per core (a start mostly waits on the kernel
+// and on its shim), at least 4 and at most 32.
+size_t maxParallelStartsFor(int flag, uint64_t cores);
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).
 std::string imageStoreRoot(const AgentConfig& config);

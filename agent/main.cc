@@ -135,6 +135,10 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--log-level", c.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  run.add_option("--max-parallel-starts", c.maxParallelStarts,
+                 "Pods started or stopped at once, off the agent's loop (0 = 4 per core, "
+                 "4 to 32)")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -92,7 +92,8 @@ Result<int64_t> ContainerStopper::drive(const StopRequest& request) {
                "Killing container " + request.container + " (SIGKILL)", request.container);
     }
     s.killedAtNs = now;
-    auto r = runtime_.killContainer(request.uid, request.container);
+    auto r = kill_ ? kill_(request.uid, request.container)
+                   : runtime_.killContainer(request.uid, request.container);
     if (!r && r.error().code != ESRCH) return fail(r.error());
   }
   return now + kExitSettleNs;

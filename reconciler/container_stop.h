@@ -50,6 +50,12 @@ class ContainerStopper {
   // Does what is due now for this stop (begins it the first time); returns when to look again.
   Result<int64_t> drive(const StopRequest& request);
   bool stopping(const std::string& uid, const std::string& container) const;
+  // How the SIGKILL at the grace period's end is sent (the reconciler's: off the loop);
+  // unset: ContainerRuntime::killContainer at once.
+  void setKill(
+      std::function<Result<void>(const std::string& uid, const std::string& container)> kill) {
+    kill_ = std::move(kill);
+  }
   // Stops of the pod under way (to drive them on every reconcile).
   std::vector<StopRequest> underway(const std::string& uid) const;
   // The instance is gone: forget its stop (a preStop hook still running is cancelled).
@@ -76,6 +82,7 @@ class ContainerStopper {
   std::function<void(const std::string&)> requeue_;
   EventFn event_;
   std::map<Id, Stop> stops_;
+  std::function<Result<void>(const std::string&, const std::string&)> kill_;
 };
 
 }  // namespace podkeeper::reconciler

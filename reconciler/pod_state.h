@@ -27,6 +27,9 @@ struct PodState {
   std::optional<PodStorageUsage> storageUsage;  // as last measured
   // Containers waiting for their image: ErrImagePull, ImagePullBackOff (reconciler_images.cc).
   std::map<std::string, std::string> imageWaiting;
+  // The sandbox was ensured off the loop and nothing restarted since: the starts that follow
+  // (the pod's first, one reconcile each) do not ask the runtime again.
+  bool sandboxFresh = false;
 };
 
 struct KeyState {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "manifests/identity.h"
@@ -9,7 +10,8 @@
 namespace podkeeper::reconciler {
 
 ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler,
-                             runtime::ContainerRuntime& rt, const Clock& clock, Options options)
+                             runtime::ContainerRuntime& rt, const Clock& clock, Options options,
+                             RuntimeWork* work)
     : io_(io),
       reconciler_(reconciler),
       runtime_(rt),
@@ -17,7 +19,13 @@ ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler
       options_(options),
       queue_(options.failureBackoff),
       delayTimer_(io),
-      resyncTimer_(io) {}
+      resyncTimer_(io) {
+  options_.maxParallel = std::max<size_t>(1, options_.maxParallel);
+  if (work)
+    reconciler_.setRuntimeWork(work, [this](const std::string& key, Result<void> result) {
+      settled(key, std::move(result));
+    });
+}
 
 void ReconcileLoop::start() {
   if (auto r = reconciler_.observeAll(); !r) spdlog::error("{}", r.error().message);
@@ -36,11 +44,13 @@ void ReconcileLoop::stop() {
 
 void ReconcileLoop::enqueue(const std::string& key) {
   queue_.add(key);
+  if (onEnqueued) onEnqueued();
   kick();
 }
 
 void ReconcileLoop::kick() {
   if (stopped_ || runPosted_) return;
+  if (inFlight_.size() >= options_.maxParallel) return;  // settled() kicks again
   if (queue_.hasReady() || queue_.nextDueNs().value_or(INT64_MAX) <= clock_.nowNs()) {
     runPosted_ = true;
     boost::asio::post(io_, [this] { runOne(); });
@@ -61,7 +71,7 @@ void ReconcileLoop::armDelayTimer() {
 
 void ReconcileLoop::runOne() {
   runPosted_ = false;
-  if (stopped_) return;
+  if (stopped_ || inFlight_.size() >= options_.maxParallel) return;
   auto key = queue_.pop(clock_.nowNs());
   if (key) {
     auto started = std::chrono::steady_clock::now();
@@ -69,15 +79,34 @@ void ReconcileLoop::runOne() {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (onReconciled) onReconciled(seconds);
-    if (outcome) {
-      queue_.forget(*key);
-      if (outcome->requeueAtNs) queue_.addAt(*key, *outcome->requeueAtNs);
-    } else {
-      int64_t delay = queue_.fail(*key, clock_.nowNs());
-      spdlog::error("{} (retry in {:.1f}s)", outcome.error().message, double(delay) / kNsPerSec);
-    }
-    queue_.done(*key);
-    watchShims(*key);
+    if (outcome && outcome->inFlight)
+      inFlight_.insert(*key);  // settled() finishes it
+    else
+      finished(*key, outcome);
+  }
+  kick();
+}
+
+void ReconcileLoop::finished(const std::string& key, const Result<Reconciler::Outcome>& outcome) {
+  if (outcome) {
+    queue_.forget(key);
+    if (outcome->requeueAtNs) queue_.addAt(key, *outcome->requeueAtNs);
+  } else {
+    int64_t delay = queue_.fail(key, clock_.nowNs());
+    spdlog::error("{} (retry in {:.1f}s)", outcome.error().message, double(delay) / kNsPerSec);
+  }
+  queue_.done(key);
+  watchShims(key);
+}
+
+void ReconcileLoop::settled(const std::string& key, Result<void> result) {
+  if (inFlight_.erase(key) == 0 || stopped_) return;
+  if (result) {
+    queue_.done(key);
+    queue_.add(key);  // level-triggered: the next step is planned from what is there now
+    watchShims(key);
+  } else {
+    finished(key, fail(result.error()));
   }
   kick();
 }

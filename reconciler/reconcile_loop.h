@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "reconciler/reconciler.h"
@@ -14,17 +15,28 @@
 
 namespace podkeeper::reconciler {
 
-// Drives the Reconciler on the agent's one io_context: one key at a time (so one pod is never
-// reconciled twice at once), the work queue's delays on one timer, a periodic resync of every
-// key, and a pidfd watch on every live shim so an exit is noticed at once.
+// Drives the Reconciler on the agent's one io_context: the work queue's delays on one timer,
+// a periodic resync of every key, and a pidfd watch on every live shim so an exit is noticed
+// at once. Reconciles run on the loop one at a time; the runtime calls they need go off the
+// loop through `work` (see Reconciler::setRuntimeWork), and while they run the key stays
+// being worked on (so one pod is never reconciled twice at once, and its actions keep their
+// order) while other keys go on. At most maxParallel keys are in flight; the others wait in
+// the queue. Without `work` every call is made on the loop (unit tests).
 class ReconcileLoop {
  public:
   struct Options {
     std::chrono::milliseconds resyncInterval{10'000};
     WorkQueue::Backoff failureBackoff{1 * kNsPerSec, 60 * kNsPerSec};
+    size_t maxParallel = 4;  // keys whose runtime calls are in flight (--max-parallel-starts)
   };
   ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler, runtime::ContainerRuntime& rt,
-                const Clock& clock, Options options);
+                const Clock& clock, Options options, RuntimeWork* work = nullptr);
+
+  // Whether keys are waiting or in flight (a burst is being worked through).
+  bool busy() const { return queue_.hasReady() || !inFlight_.empty(); }
+  size_t inFlight() const { return inFlight_.size(); }
+  // Called when a key is queued (e.g. to sample the loop's lag more often).
+  std::function<void()> onEnqueued;
 
   // Loads observed state, queues every key, starts the resync timer.
   void start();
@@ -43,6 +55,9 @@ class ReconcileLoop {
   void armResync();
   void resync();
   void watchShims(const std::string& key);
+  // The key's runtime calls ended (on the loop): it is reconciled again.
+  void settled(const std::string& key, Result<void> result);
+  void finished(const std::string& key, const Result<Reconciler::Outcome>& outcome);
 
   boost::asio::io_context& io_;
   Reconciler& reconciler_;
@@ -53,6 +68,7 @@ class ReconcileLoop {
   boost::asio::steady_timer delayTimer_;
   boost::asio::steady_timer resyncTimer_;
   bool runPosted_ = false;
+  std::set<std::string> inFlight_;  // keys whose runtime calls run off the loop
   bool stopped_ = false;
   // "<uid>/<container>" -> pidfd of its shim
   std::map<std::string, std::unique_ptr<boost::asio::posix::stream_descriptor>> shimWatches_;

@@ -84,8 +84,11 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
 Result<void> Reconciler::observeAll() {
   auto all = runtime_.list();
   if (!all) return fail(all.error().context("reading the state directory"));
-  for (auto& [uid, pod] : pods_) pod.observed.reset();
+  // A pod whose runtime calls run now is left as it was: it is read again when they ended.
+  for (auto& [uid, pod] : pods_)
+    if (!pod.observed || !busyKeys_.contains(keyOf(*pod.observed))) pod.observed.reset();
   for (auto& s : *all) {
+    if (busyKeys_.contains(keyOf(s))) continue;
     auto& pod = pods_[s.uid];
     pod.observed = std::move(s);
   }
@@ -150,6 +153,15 @@ Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
     event(key, "Warning", "FailedSync", "Error syncing pod: " + why);
     result = failMsg("pod " + key + ": " + why);
   }
+  // Calls gathered before a failure still run (a kill, a removal); the failure is reported
+  // now and the key is looked at again when they ended.
+  if (submitOffLoop(key)) {
+    if (!result) {
+      spdlog::error("{}", result.error().message);
+      status_.setLastError(key, result.error().message);
+    }
+    return Outcome{.requeueAtNs = std::nullopt, .inFlight = true};
+  }
   if (result)
     status_.clearLastError(key);
   else
@@ -205,12 +217,14 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);
     othersLeft = othersLeft || observed(uid);
+    if (passEnded_) return out;  // the rest when its calls ended
   }
   if (desired && !othersLeft) {
     const bool existed = observed(desired->uid);
     auto plan = reconcileSandbox(desired, desired->uid);
     if (!plan) return fail(plan.error().context("pod " + key));
     merge(*plan);
+    if (deferring()) return out;  // its calls are still to run: the rest when they ended
     if (existed && !observed(desired->uid)) out.requeueAtNs = clock_.nowNs();
     if (auto r = refreshDownwardAPI(*desired); !r) return fail(r.error().context("pod " + key));
     noteStarted(*desired);
@@ -236,6 +250,7 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.backoff = &backoff_;
   auto stops = driveContainerStops(desired, uid);
   if (!stops) return fail(stops.error());
+  if (passEnded_) return Plan{};
   in.nowNs = clock_.nowNs();
   const status::ProbeStatus probed = probeStatus(uid);  // sidecars with a startup probe gate on it
   in.startupProbeSucceeded = &probed.started;
@@ -282,16 +297,30 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
     event(key, "Warning", "Failed", "Error: " + spec.error().message, name);
     return fail(spec.error());
   }
-  auto started = runtime_.startContainer(*spec);
-  if (!started) {
-    event(key, "Warning", "Failed", "Error: " + started.error().message, name);
-    return fail(started.error().context("pod " + key + " container " + name));
-  }
-  keyStates_[key].startedByUs = true;
-  event(key, "Normal", "Created", "Created container " + name, name);
-  event(key, "Normal", "Started", "Started container " + name, name);
-  startPostStart(pod, *it, *started);
-  return {};
+  auto started = std::make_shared<runtime::ContainerState>();
+  return offLoop(
+      "container",
+      [&rt = runtime_, spec = std::move(*spec), started]() -> Result<void> {
+        auto s = rt.startContainer(spec);
+        if (!s) return fail(s.error());
+        *started = std::move(*s);
+        return {};
+      },
+      [this, key, name, started,
+       pod = std::make_shared<const manifests::DecodedPod>(pod)](Result<void> r) -> Result<void> {
+        if (!r) {
+          event(key, "Warning", "Failed", "Error: " + r.error().message, name);
+          return fail(r.error().context("pod " + key + " container " + name));
+        }
+        keyStates_[key].startedByUs = true;
+        event(key, "Normal", "Created", "Created container " + name, name);
+        event(key, "Normal", "Started", "Started container " + name, name);
+        for (const auto* list : {&pod->pod.spec.initContainers, &pod->pod.spec.containers})
+          for (const auto& c : *list)
+            if (c.name == name) startPostStart(*pod, c, *started);
+        return {};
+      },
+      true);
 }
 
 // Remembers, here and on disk, what a stopping plan did: the grace period it started, whom it

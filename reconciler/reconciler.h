@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@
 
 namespace podkeeper::reconciler {
 
+class RuntimeWork;  // runtime_work.h
+
 // Hooks for what the reconciler learns; the agent connects metrics and its loop here.
 // Every hook defaults to none, so callers name only those they use.
 struct ReconcileHooks {
@@ -46,6 +49,9 @@ struct ReconcileHooks {
   std::function<void()> probeScheduleChanged = {};
   // An image pull ended after `seconds`; failure is null on success.
   std::function<void(double seconds, const Error* failure)> imagePulled = {};
+  // One stage of a start took `seconds` (stage queued, sandbox or container; see
+  // metrics/loop_metrics.h).
+  std::function<void(const std::string& stage, double seconds)> startStage = {};
 };
 
 // Level-triggered: reconcile(key) reads the desired pod and what the runtime reports for the
@@ -69,6 +75,9 @@ class Reconciler final : public status::PodReader {
 
   struct Outcome {
     std::optional<int64_t> requeueAtNs;
+    // Runtime calls of the key went off the loop (setRuntimeWork): the key stays being worked
+    // on until `settled` is called for it, then it is reconciled again.
+    bool inFlight = false;
   };
   Result<Outcome> reconcile(const std::string& key);
 
@@ -86,6 +95,13 @@ class Reconciler final : public status::PodReader {
   // Pods' networks (CNI) go through this when set; without it a pod keeps a namespace with
   // only lo, and its containers start once the sandbox exists.
   void setPodNetwork(PodNetwork* network) { network_ = network; }
+  // Runtime calls that wait (making and removing sandboxes, starts, kills, removals) go
+  // through `work` when set (reconciler_offloop.cc): a reconcile that needs one gathers them,
+  // in plan order, into one job for the key and returns Outcome::inFlight; when the job ended
+  // its results are applied on the loop and settled(key, result) is called. Without it they
+  // run at once (unit tests).
+  void setRuntimeWork(RuntimeWork* work,
+                      std::function<void(const std::string& key, Result<void>)> settled);
 
   // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits
   // it), and their usage once measured off the loop; an outgrown limit evicts at the next
@@ -154,6 +170,16 @@ class Reconciler final : public status::PodReader {
   const manifests::DecodedPod* acceptedSpec(const std::string& uid) const;
   PodState* podState(const std::string& uid);
   const PodState* podState(const std::string& uid) const;
+  // A runtime call (it must hold copies only: it may run on a worker) and what follows from
+  // its result on the loop. With a RuntimeWork the call joins this reconcile's job and
+  // offLoop returns at once; endsPass: the plan's later actions need its result first (the
+  // key is reconciled again once it ended). Without one: then(call()) now. stage: "" or the
+  // start stage it measures.
+  Result<void> offLoop(const char* stage, std::function<Result<void>()> call,
+                       std::function<Result<void>(Result<void>)> then, bool endsPass);
+  // The job gathered by this reconcile of key, if any, handed to the RuntimeWork.
+  bool submitOffLoop(const std::string& key);
+  bool deferring() const { return batch_ != nullptr; }
 
   runtime::ContainerRuntime& runtime_;
   runtime::ImageService& images_;
@@ -173,6 +199,12 @@ class Reconciler final : public status::PodReader {
   std::unique_ptr<ImagePulls> pulls_;        // set when there is a pull source
   std::optional<int64_t> imageRecheckAtNs_;  // a pull back-off ends: reconcile the key then
   PodNetwork* network_ = nullptr;
+  RuntimeWork* work_ = nullptr;
+  std::function<void(const std::string&, Result<void>)> settled_;
+  struct OffLoopJob;
+  std::shared_ptr<OffLoopJob> batch_;  // this reconcile's calls, not yet handed off
+  bool passEnded_ = false;             // a call of this reconcile ended its pass
+  std::set<std::string> busyKeys_;     // keys whose job runs: observeAll leaves them alone
 };
 
 }  // namespace podkeeper::reconciler

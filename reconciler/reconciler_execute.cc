@@ -33,13 +33,22 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
   const runtime::SandboxState* obs = observed(uid);
   const Step step{desired, uid, keyOf(desired, obs, uid), obs};
   bool networkWaits = false;  // its network is being set up: containers start when it is
-  for (const auto& a : plan.actions) {
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    const Action& a = plan.actions[i];
     // A postStart hook of the pod is running: its later containers wait, as in the kubelet.
     const bool held =
         (a.kind == ActionKind::StartContainer || a.kind == ActionKind::RemoveContainer) &&
         (postStartHolds(uid) || networkWaits);
     if (held) continue;
     auto r = runAction(step, a);
+    if (r && passEnded_) {  // the rest once this action's runtime call ended (off the loop)
+      Plan done = plan;
+      done.actions.resize(i + 1);
+      // (Not for a removal in progress: its files are going.)
+      if (obs && a.kind != ActionKind::RemoveSandbox) recordStop(done, step.key, uid, *obs);
+      publishWaiting(step, plan);
+      return {};
+    }
     if (r && a.kind == ActionKind::EnsureSandbox) {
       auto ready = networkReady(*desired, step.key);
       if (!ready) return fail(ready.error());
@@ -51,7 +60,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
   }
   if (obs) recordStop(plan, step.key, uid, *obs);
   publishWaiting(step, plan);
-  if (plan.actions.empty()) return {};
+  if (plan.actions.empty() || deferring()) return {};
   return refreshObserved(uid);
 }
 
@@ -78,24 +87,38 @@ Result<void> Reconciler::runAction(const Step& step, const Action& a) {
 Result<void> Reconciler::discardContainer(const Step& step, const std::string& container) {
   spdlog::warn("pod {}: container {} was never started (agent stopped mid-start); again", step.key,
                container);
-  return runtime_.removeContainer(step.uid, container);
+  if (auto* pod = podState(step.uid)) pod->sandboxFresh = false;
+  return offLoop(
+      "",
+      [&rt = runtime_, uid = step.uid, container] { return rt.removeContainer(uid, container); },
+      [](Result<void> r) { return r; }, false);
 }
 
 // An exited instance goes before its restart: it becomes the container's lastState, the
 // crash back-off counts it, and the restart metric moves.
 Result<void> Reconciler::removeExited(const Step& step, const std::string& container) {
   auto exit = exitOf(step.observed, container);
-  auto r = runtime_.removeContainer(step.uid, container);
-  if (!r) return r;
-  if (exit) status_.noteTerminated(step.uid, container, *exit);
-  if (!step.desired) return {};
-  const auto& meta = step.desired->pod.metadata;
-  backoff_.recordRestart(backoffKey(step.uid, container, step.desired->specHash),
-                         exit ? exit->finishedAtNs : clock_.nowNs());
-  spdlog::info("pod {}: restarting container {} (exit code {})", step.key, container,
-               exit ? exit->exitCode : -1);
-  if (hooks_.containerRestarted) hooks_.containerRestarted(meta.namespace_, meta.name, container);
-  return {};
+  if (auto* pod = podState(step.uid)) pod->sandboxFresh = false;  // a restart ensures it again
+  std::optional<std::pair<manifests::ObjectMeta, std::string>> wanted;  // metadata, spec hash
+  if (step.desired) wanted.emplace(step.desired->pod.metadata, step.desired->specHash);
+  return offLoop(
+      "",
+      [&rt = runtime_, uid = step.uid, container] { return rt.removeContainer(uid, container); },
+      [this, uid = step.uid, key = step.key, container, exit,
+       wanted = std::move(wanted)](Result<void> r) -> Result<void> {
+        if (!r) return r;
+        if (exit) status_.noteTerminated(uid, container, *exit);
+        if (!wanted) return {};
+        const auto& [meta, specHash] = *wanted;
+        backoff_.recordRestart(backoffKey(uid, container, specHash),
+                               exit ? exit->finishedAtNs : clock_.nowNs());
+        spdlog::info("pod {}: restarting container {} (exit code {})", key, container,
+                     exit ? exit->exitCode : -1);
+        if (hooks_.containerRestarted)
+          hooks_.containerRestarted(meta.namespace_, meta.name, container);
+        return {};
+      },
+      false);
 }
 
 Result<void> Reconciler::stopContainer(const Step& step, const std::string& container) {
@@ -110,7 +133,9 @@ Result<void> Reconciler::killContainer(const Step& step, const std::string& cont
     return stopGracefully(step.key, step.uid, container);
   spdlog::warn("pod {}: killing container {} (SIGKILL)", step.key, container);
   event(step.key, "Normal", "Killing", "Killing container " + container + " (SIGKILL)", container);
-  return runtime_.killContainer(step.uid, container);
+  return offLoop(
+      "", [&rt = runtime_, uid = step.uid, container] { return rt.killContainer(uid, container); },
+      [](Result<void> r) { return r; }, false);
 }
 
 // A removed sandbox takes everything known of it along; a pod no longer desired also loses
@@ -121,16 +146,22 @@ Result<void> Reconciler::removeSandbox(const Step& step) {
     if (!released) return fail(released.error());
     if (!*released) return {};  // the key is queued again when DEL ends
   }
-  auto r = runtime_.removeSandbox(step.uid);
-  if (!r) return r;
-  spdlog::info("pod {}: removed (uid {})", step.key, step.uid);
-  if (!step.desired) {
-    status_.forgetPod(step.key);
-    if (hooks_.podRemoved && step.observed)
-      hooks_.podRemoved(step.observed->namespace_, step.observed->name);
-  }
-  forgetSandbox(step.uid);  // step.observed dangles from here on
-  return {};
+  std::optional<std::pair<std::string, std::string>> gone;  // namespace, name: not desired
+  if (!step.desired && step.observed) gone.emplace(step.observed->namespace_, step.observed->name);
+  return offLoop(
+      "", [&rt = runtime_, uid = step.uid] { return rt.removeSandbox(uid); },
+      [this, uid = step.uid, key = step.key, wanted = step.desired != nullptr,
+       gone = std::move(gone)](Result<void> r) -> Result<void> {
+        if (!r) return r;
+        spdlog::info("pod {}: removed (uid {})", key, uid);
+        if (!wanted) {
+          status_.forgetPod(key);
+          if (hooks_.podRemoved && gone) hooks_.podRemoved(gone->first, gone->second);
+        }
+        forgetSandbox(uid);  // a Step's observed dangles from here on
+        return {};
+      },
+      true);
 }
 
 // The plan's waiting containers become the pod's waiting reasons; one that starts waiting

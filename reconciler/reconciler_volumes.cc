@@ -29,6 +29,7 @@ std::string nodeResolvConf(const std::string& path) {
 // The kubelet mounts a pod's volumes before it makes anything else of the pod; a hostPath
 // that fails its type check stops here, with the kubelet's FailedMount event, and is retried.
 Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const std::string& key) {
+  if (const auto* state = podState(pod.uid); state && state->sandboxFresh) return {};
   runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
   spec.createdAtNs = clock_.nowNs();  // kept by the runtime when the sandbox exists
   auto downward = downwardAPIVolumes(pod, paths_);
@@ -43,15 +44,32 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
   if (!pod.pod.spec.hostNetwork || pod.pod.spec.dnsPolicy == "ClusterFirstWithHostNet" ||
       pod.pod.spec.dnsPolicy == "None" || pod.pod.spec.dnsConfig)
     spec.resolvConf = dns.resolvConf;
-  if (auto r = runtime_.prepareVolumes(spec); !r) {
-    event(key, "Warning", "FailedMount", r.error().message);
-    return fail(r.error().context("pod " + key));
-  }
-  if (creating)
-    for (const auto& [reason, message] : dns.warnings) event(key, "Warning", reason, message);
-  if (auto r = runtime_.ensureSandbox(spec); !r) return r;
-  pods_[pod.uid].downwardWritten = std::move(spec.downwardAPIs);
-  return {};
+  auto mountFailed = std::make_shared<bool>(false);
+  auto downwardAPIs = spec.downwardAPIs;
+  return offLoop(
+      "sandbox",
+      [&rt = runtime_, spec = std::move(spec), mountFailed]() -> Result<void> {
+        if (auto r = rt.prepareVolumes(spec); !r) {
+          *mountFailed = true;
+          return r;
+        }
+        return rt.ensureSandbox(spec);
+      },
+      [this, uid = pod.uid, key, mountFailed,
+       warnings = creating ? dns.warnings : decltype(dns.warnings){},
+       downwardAPIs = std::move(downwardAPIs)](Result<void> r) mutable -> Result<void> {
+        if (!r && *mountFailed) {
+          event(key, "Warning", "FailedMount", r.error().message);
+          return fail(r.error().context("pod " + key));
+        }
+        for (const auto& [reason, message] : warnings) event(key, "Warning", reason, message);
+        if (!r) return r;
+        auto& state = pods_[uid];
+        state.downwardWritten = std::move(downwardAPIs);
+        state.sandboxFresh = work_ != nullptr;  // the next start needs no second ensure
+        return {};
+      },
+      true);
 }
 
 Result<bool> Reconciler::networkReady(const manifests::DecodedPod& pod, const std::string& key) {

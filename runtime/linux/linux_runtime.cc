@@ -321,6 +321,7 @@ Result<ExecTarget> LinuxRuntime::execTarget(const std::string& sandboxUid,
 }
 
 Result<const SealedBinary*> LinuxRuntime::shim() {
+  std::lock_guard lock(mu_);  // made once; read-only (sealed) from then on
   if (!shim_) {
     auto copy = SealedBinary::copyOf(config_.shimPath);
     if (!copy) return fail(copy.error().context("podkeeper-shim"));

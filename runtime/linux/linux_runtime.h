@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -104,10 +105,14 @@ class LinuxRuntime final : public ContainerRuntime {
   // (the agent holds the state directory's lock, so nothing else writes it), and what tells
   // a sandbox ensured again under the same spec from a new one. Dropped when it is removed.
   std::map<std::string, SandboxRecord> written_;
-  // The user namespace blocks in use, by pod uid; read from every sandbox.json at first use,
+  // The agent calls in from its loop and from runtime workers at once (different pods at a
+  // time): shim_ and written_ are read and changed under this lock, never across a call.
+  mutable std::mutex mu_;
+  // The user namespace blocks in use, by pod uid (under userNamespacesMu_); read from every sandbox.json at first use,
   // so a restarted agent never hands out a block a running pod holds.
   std::optional<UserNamespaceAllocator> userNamespaces_;
   std::map<std::string, uint32_t> userNamespaceIds_;
+  std::mutex userNamespacesMu_;
 };
 
 }  // namespace podkeeper::runtime

@@ -19,8 +19,12 @@ namespace podkeeper::runtime {
 // pid namespace's reaper (a process: a pid namespace whose init died takes no new container),
 // and the hostPath checks (prepareVolumes).
 Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
-  const auto known = written_.find(spec.uid);
-  const bool fresh = known == written_.end();
+  std::optional<SandboxRecord> known;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = written_.find(spec.uid); it != written_.end()) known = it->second;
+  }
+  const bool fresh = !known;
   StartTimeline timeline;
   std::optional<uint32_t> userHostId;
   if (!spec.hostUsers) {
@@ -29,15 +33,17 @@ Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
     userHostId = *ids;
   }
   auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
-                                       fresh ? nullptr : &known->second, userHostId);
+                                       known ? &*known : nullptr, userHostId);
   if (fresh && record) {
     spdlog::debug("pod {}/{}: sandbox timeline ms: ensure={:.3f}", spec.namespace_, spec.name,
                   double(timeline.elapsedNs()) / 1e6);
   }
   Result<void> r;
   if (record) {
+    std::lock_guard lock(mu_);
     written_.insert_or_assign(spec.uid, std::move(*record));
   } else {
+    std::lock_guard lock(mu_);
     written_.erase(spec.uid);
     r = fail(record.error());
   }
@@ -78,9 +84,13 @@ Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopR
 }
 
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
-  written_.erase(sandboxUid);
+  {
+    std::lock_guard lock(mu_);
+    written_.erase(sandboxUid);
+  }
   auto r = runtime::removeSandbox(layout_, cgroups_, sandboxUid);
   // Free once nothing of the pod is left: its processes are gone with its cgroup.
+  std::lock_guard lock(userNamespacesMu_);
   if (auto held = userNamespaceIds_.find(sandboxUid); r && held != userNamespaceIds_.end()) {
     userNamespaces_->release(held->second);
     userNamespaceIds_.erase(held);
@@ -89,6 +99,7 @@ Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
 }
 
 Result<uint32_t> LinuxRuntime::userNamespaceIds(const std::string& uid) {
+  std::lock_guard lock(userNamespacesMu_);  // not mu_: loadSandbox takes that one
   if (!userNamespaces_) {
     UserNamespaceAllocator allocator(config_.userNamespaces);
     auto uids = listSubdirs(layout_.podsDir());

@@ -71,7 +71,10 @@ ContainerState unstartedContainer(const std::string& name, const ContainerPaths&
 }  // namespace
 
 Result<SandboxRecord> LinuxRuntime::loadSandbox(const std::string& uid) const {
-  if (auto known = written_.find(uid); known != written_.end()) return known->second;
+  {
+    std::lock_guard lock(mu_);
+    if (auto known = written_.find(uid); known != written_.end()) return known->second;
+  }
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
   const std::string file = layout_.sandboxFile(uid);
   auto text = readWholeFile(file);

@@ -7,6 +7,9 @@
 // Agent CPU is utime+stime from /proc/<pid>/stat, RSS is VmRSS from /proc/<pid>/status.
 // The runc peer starts the same number of `sleep` containers with `runc run -d` (a few at
 // a time) and deletes them with `runc delete -f`.
+// During each burst /healthz is asked over the agent's unix socket every 5 ms (its p99), and
+// the loop's own lag is read from podkeeper_loop_lag_seconds before and after (the p99 is the
+// bucket bound holding 99 % of the burst's samples).
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_probe.h"
 #include "harness.h"
 #include "report.h"
 #include "runc_peer.h"
@@ -96,6 +100,30 @@ bool noPodCgroups(const std::string& root) {
 
 struct PhaseResult {
   double allMs = 0, p50Ms = 0, p90Ms = 0, cpuSeconds = 0;
+  double lagP99Ms = -1, healthP99Ms = 0, healthMaxMs = 0;
+  size_t healthN = 0;
+};
+
+// Watches the agent's responsiveness from before a burst to its end.
+struct BurstWatch {
+  explicit BurstWatch(const Workspace& ws)
+      : socket(ws.state() + "/pk.sock"),
+        lag0(histogramBuckets(unixGet(socket, "/metrics"), "podkeeper_loop_lag_seconds")),
+        health(socket, 5) {
+    health.start();
+  }
+  void finish(PhaseResult& r) {
+    auto ms = health.stop();
+    r.healthN = ms.size();
+    r.healthP99Ms = percentile(ms, 0.99);
+    r.healthMaxMs = percentile(ms, 1.0);
+    auto lag1 = histogramBuckets(unixGet(socket, "/metrics"), "podkeeper_loop_lag_seconds");
+    const double bound = quantileBound(lag0, lag1, 0.99);
+    r.lagP99Ms = bound < 0 ? -1 : bound * 1000;
+  }
+  std::string socket;
+  std::map<double, double> lag0;
+  HealthProber health;
 };
 
 PhaseResult dropAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>& pods,
@@ -103,17 +131,24 @@ PhaseResult dropAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>& p
   lines.update();
   size_t base = lines.count(0);
   auto u0 = procUsage(ws.agentPid());
+  BurstWatch watch(ws);
   const int64_t t0 = nowNs();
   for (const auto& p : pods) ws.publish(p.file);
   auto prog =
       waitLines(lines, 0, base, pods.size(), t0, o.timeoutSeconds * kSec, [] { return true; });
   auto u1 = procUsage(ws.agentPid());
+  PhaseResult r;
+  watch.finish(r);
   if (!prog.done)
     throw std::runtime_error(std::to_string(prog.at.size()) + " of " + std::to_string(pods.size()) +
                              " pods running after " + std::to_string(o.timeoutSeconds) + " s; " +
                              ws.agentLogTail());
   auto s = summarize(prog.at);
-  return {prog.at.back(), s.median, s.p90, u1.cpuSeconds - u0.cpuSeconds};
+  r.allMs = prog.at.back();
+  r.p50Ms = s.median;
+  r.p90Ms = s.p90;
+  r.cpuSeconds = u1.cpuSeconds - u0.cpuSeconds;
+  return r;
 }
 
 PhaseResult deleteAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>& pods,
@@ -121,16 +156,23 @@ PhaseResult deleteAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>&
   lines.update();
   size_t base = lines.count(1);
   auto u0 = procUsage(ws.agentPid());
+  BurstWatch watch(ws);
   const int64_t t0 = nowNs();
   for (const auto& p : pods) ws.withdraw(p.file);
   auto prog = waitLines(lines, 1, base, pods.size(), t0, o.timeoutSeconds * kSec,
                         [&] { return ws.noPods() && noPodCgroups(ws.cgroupRoot()); });
   auto u1 = procUsage(ws.agentPid());
+  PhaseResult r;
+  watch.finish(r);
   if (!prog.done)
     throw std::runtime_error("pods not all gone " + std::to_string(o.timeoutSeconds) +
                              " s after deleting their manifests; " + ws.agentLogTail());
   auto s = summarize(prog.at);
-  return {toMs(nowNs() - t0), s.median, s.p90, u1.cpuSeconds - u0.cpuSeconds};
+  r.allMs = toMs(nowNs() - t0);
+  r.p50Ms = s.median;
+  r.p90Ms = s.p90;
+  r.cpuSeconds = u1.cpuSeconds - u0.cpuSeconds;
+  return r;
 }
 
 // Runs every argv with at most `jobs` at a time; returns ms until the last one exited.
@@ -168,6 +210,14 @@ std::string fmt(const char* f, double v) {
 }
 
 std::string ratio(double a, double b) { return b > 0 ? fmt("%.2fx", a / b) : "-"; }
+
+void responsiveness(const PhaseResult& r) {
+  row("  loop lag p99 during the burst (bucket bound), ms",
+      r.lagP99Ms < 0 ? std::string("-") : "<= " + fmt("%.1f", r.lagP99Ms), "-", "-");
+  row("  /healthz p99 / max during the burst, ms",
+      fmt("%.1f", r.healthP99Ms) + " / " + fmt("%.1f", r.healthMaxMs), "-", "-");
+  row("  /healthz requests during the burst", fmt("%.0f", double(r.healthN)), "-", "-");
+}
 
 }  // namespace
 
@@ -252,12 +302,14 @@ int main(int argc, char** argv) {
     row("  per pod, time to running: median / p90, ms",
         fmt("%.0f", up.p50Ms) + " / " + fmt("%.0f", up.p90Ms), "-", "-");
     row("  agent CPU during the start, s", fmt("%.2f", up.cpuSeconds), "-", "-");
+    responsiveness(up);
     row(("delete " + std::to_string(o.pods) + " pods at once: all gone, ms").c_str(),
         fmt("%.0f", down.allMs), peer(rDown.allMs),
         o.noRunc ? "-" : ratio(down.allMs, rDown.allMs));
     row("  per pod, time to removed: median / p90, ms",
         fmt("%.0f", down.p50Ms) + " / " + fmt("%.0f", down.p90Ms), "-", "-");
     row("  agent CPU during the delete, s", fmt("%.2f", down.cpuSeconds), "-", "-");
+    responsiveness(down);
     row("agent VmRSS idle before any pod, MiB", fmt("%.1f", idle0.rssKiB / 1024.0), "-", "-");
     row(("agent VmRSS with " + std::to_string(o.pods) + " pods running, MiB").c_str(),
         fmt("%.1f", atPeak.rssKiB / 1024.0), "-", "-");

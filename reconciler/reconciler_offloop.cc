@@ -1,0 +1,113 @@
+// The Reconciler's runtime calls off the loop: one job per reconcile that needs any, its calls
+// run in plan order on a worker, their results applied back on the loop in the same order.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <exception>
+
+#include "reconciler/reconciler.h"
+#include "reconciler/runtime_work.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+struct Reconciler::OffLoopJob {
+  struct Call {
+    const char* stage;
+    std::function<Result<void>()> call;
+    std::function<Result<void>(Result<void>)> then;
+    Result<void> result{};
+    double seconds = 0;
+  };
+  std::vector<Call> calls;
+  std::chrono::steady_clock::time_point submitted{};
+  double queuedSeconds = 0;  // from submission to a worker taking it
+};
+
+void Reconciler::setRuntimeWork(RuntimeWork* work,
+                                std::function<void(const std::string& key, Result<void>)> settled) {
+  work_ = work;
+  settled_ = std::move(settled);
+  // The stopper's SIGKILL at a grace period's end waits for the cgroup to empty: off the loop
+  // too, with the pod's other calls.
+  stopper_->setKill([this](const std::string& uid, const std::string& container) {
+    return offLoop(
+        "",
+        [&rt = runtime_, uid, container]() -> Result<void> {
+          return rt.killContainer(uid, container);
+        },
+        [](Result<void> r) -> Result<void> {
+          if (!r && r.error().code == ESRCH) return {};
+          return r;
+        },
+        false);
+  });
+}
+
+Result<void> Reconciler::offLoop(const char* stage, std::function<Result<void>()> call,
+                                 std::function<Result<void>(Result<void>)> then, bool endsPass) {
+  if (!work_) {
+    const auto started = std::chrono::steady_clock::now();
+    auto r = call();
+    if (*stage && hooks_.startStage) hooks_.startStage(stage, secondsSince(started));
+    return then(std::move(r));
+  }
+  if (!batch_) batch_ = std::make_shared<OffLoopJob>();
+  batch_->calls.push_back({stage, std::move(call), std::move(then)});
+  passEnded_ = passEnded_ || endsPass;
+  return {};
+}
+
+bool Reconciler::submitOffLoop(const std::string& key) {
+  passEnded_ = false;
+  if (!batch_) return false;
+  auto job = std::exchange(batch_, nullptr);
+  job->submitted = std::chrono::steady_clock::now();
+  busyKeys_.insert(key);
+  work_->run(
+      [job] {
+        job->queuedSeconds = secondsSince(job->submitted);
+        for (auto& c : job->calls) {
+          const auto started = std::chrono::steady_clock::now();
+          try {
+            c.result = c.call();
+          } catch (const std::exception& e) {
+            c.result = failMsg(std::string("internal error: ") + e.what());
+          }
+          c.seconds = secondsSince(started);
+        }
+      },
+      [this, job, key] {
+        busyKeys_.erase(key);
+        Result<void> settled;
+        bool starts = false;
+        for (auto& c : job->calls) {
+          Result<void> r;
+          try {
+            r = c.then(std::move(c.result));
+          } catch (const std::exception& e) {
+            r = failMsg("pod " + key + ": internal error: " + e.what());
+          }
+          if (!r && r.error().code != ESRCH && settled) settled = fail(r.error());
+          if (*c.stage && hooks_.startStage) {
+            hooks_.startStage(c.stage, c.seconds);
+            starts = true;
+          }
+        }
+        if (starts && hooks_.startStage) hooks_.startStage("queued", job->queuedSeconds);
+        if (settled)
+          status_.clearLastError(key);
+        else
+          status_.setLastError(key, settled.error().message);
+        if (settled_) settled_(key, std::move(settled));
+      });
+  return true;
+}
+
+}  // namespace podkeeper::reconciler

@@ -1,0 +1,152 @@
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "runtime/container_runtime.h"
+#include "tests/support/fake_runtime.h"
+
+// The fake runtime made safe to call from the loop and from runtime workers at once (every
+// call holds one lock), with gates a test opens by hand: a start of a gated pod waits until
+// the test opens it, so a test can hold starts in flight and see what else goes on meanwhile.
+// It records how many runtime calls overlapped, in all and for one pod.
+namespace podkeeper::reconciler::testing {
+
+class GatedRuntime : public runtime::ContainerRuntime {
+ public:
+  explicit GatedRuntime(FakeRuntime& fake) : fake_(fake) {}
+
+  // Starts of this uid wait until open(uid) (or openAll()).
+  void gate(const std::string& uid) {
+    std::lock_guard l(mu_);
+    gated_.insert(uid);
+  }
+  void open(const std::string& uid) {
+    std::lock_guard l(mu_);
+    gated_.erase(uid);
+    cv_.notify_all();
+  }
+  void openAll() {
+    std::lock_guard l(mu_);
+    gated_.clear();
+    together_ = 0;
+    cv_.notify_all();
+  }
+  // Every start waits until `n` starts are waiting at once (a barrier), then all go on.
+  void startTogether(size_t n) {
+    std::lock_guard l(mu_);
+    together_ = n;
+  }
+  size_t waitingStarts() const {
+    std::lock_guard l(mu_);
+    return waitingStarts_;
+  }
+  // The most starts in flight at once (inside startContainer, waiting or running).
+  size_t maxStarts() const {
+    std::lock_guard l(mu_);
+    return maxStarts_;
+  }
+  size_t maxConcurrent() const {
+    std::lock_guard l(mu_);
+    return maxConcurrent_;
+  }
+  // Two calls for one pod ran at the same time (must never happen).
+  bool podOverlap() const {
+    std::lock_guard l(mu_);
+    return podOverlap_;
+  }
+  std::vector<std::string> calls() const {
+    std::lock_guard l(mu_);
+    return fake_.calls;
+  }
+  template <class F>
+  auto locked(F f) const {
+    std::lock_guard l(mu_);
+    return f(fake_);
+  }
+
+  Result<void> prepareVolumes(const runtime::SandboxSpec& s) override {
+    return call(s.uid, [&] { return fake_.prepareVolumes(s); });
+  }
+  Result<void> ensureSandbox(const runtime::SandboxSpec& s) override {
+    return call(s.uid, [&] { return fake_.ensureSandbox(s); });
+  }
+  Result<void> updateDownwardAPI(const runtime::SandboxSpec& s) override {
+    return call(s.uid, [&] { return fake_.updateDownwardAPI(s); });
+  }
+  Result<runtime::ContainerState> startContainer(const runtime::ContainerSpec& s) override {
+    {
+      std::unique_lock l(mu_);
+      ++waitingStarts_;
+      maxStarts_ = std::max(maxStarts_, waitingStarts_);
+      cv_.notify_all();
+      cv_.wait(l, [&] { return !gated_.contains(s.sandboxUid) && waitingStarts_ >= together_; });
+      together_ = 0;  // the barrier opened once: later starts pass
+    }
+    auto r = call(s.sandboxUid, [&] { return fake_.startContainer(s); });
+    std::lock_guard l(mu_);
+    --waitingStarts_;
+    return r;
+  }
+  Result<void> signalContainer(const std::string& uid, const std::string& n, int sig) override {
+    return call(uid, [&] { return fake_.signalContainer(uid, n, sig); });
+  }
+  Result<void> killContainer(const std::string& uid, const std::string& n) override {
+    return call(uid, [&] { return fake_.killContainer(uid, n); });
+  }
+  Result<void> removeContainer(const std::string& uid, const std::string& n) override {
+    return call(uid, [&] { return fake_.removeContainer(uid, n); });
+  }
+  Result<void> recordStop(const std::string& uid, const runtime::StopRecord& stop) override {
+    return call(uid, [&] { return fake_.recordStop(uid, stop); });
+  }
+  Result<void> removeSandbox(const std::string& uid) override {
+    return call(uid, [&] { return fake_.removeSandbox(uid); });
+  }
+  Result<std::vector<runtime::SandboxState>> list() override {
+    std::lock_guard l(mu_);
+    return fake_.list();
+  }
+  Result<int> openShimPidfd(const std::string& uid, const std::string& n) override {
+    std::lock_guard l(mu_);
+    return fake_.openShimPidfd(uid, n);
+  }
+
+ private:
+  // Counts the call as running for its pod while it runs (under the lock: the fake is not
+  // thread-safe), and notes overlaps seen on entry.
+  template <class F>
+  std::invoke_result_t<F&> call(const std::string& uid, F f) {
+    {
+      std::lock_guard l(mu_);
+      if (++active_[uid] > 1) podOverlap_ = true;
+      ++concurrent_;
+      maxConcurrent_ = std::max(maxConcurrent_, concurrent_);
+    }
+    auto r = [&] {
+      std::lock_guard l(mu_);
+      return f();
+    }();
+    std::lock_guard l(mu_);
+    --active_[uid];
+    --concurrent_;
+    return r;
+  }
+
+  FakeRuntime& fake_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> gated_;
+  size_t together_ = 0;
+  size_t waitingStarts_ = 0, maxStarts_ = 0;
+  std::map<std::string, int> active_;
+  size_t concurrent_ = 0, maxConcurrent_ = 0;
+  bool podOverlap_ = false;
+};
+
+}  // namespace podkeeper::reconciler::testing

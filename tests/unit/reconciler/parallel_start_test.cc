@@ -1,0 +1,179 @@
+// The reconciler's runtime calls off the loop: starts of different pods in parallel up to the
+// bound, one pod's actions one at a time and in order, a delete that arrives while the start
+// is in flight. Real threads (BackgroundWork) over the gated fake runtime; the loop runs here.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+
+#include "common/background_work.h"
+#include "manifests/identity.h"
+#include "reconciler/reconcile_loop.h"
+#include "reconciler/reconciler.h"
+#include "reconciler/runtime_work.h"
+#include "tests/support/fake_image_service.h"
+#include "tests/support/fake_runtime.h"
+#include "tests/support/gated_runtime.h"
+#include "tests/support/test_pods.h"
+
+namespace podkeeper::reconciler::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ParallelStartTest : public ::testing::Test {
+ protected:
+  static constexpr size_t kBound = 4;
+
+  void SetUp() override {
+    reconciler_ = std::make_unique<Reconciler>(
+        gated_, images_, clock_,
+        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+    ReconcileLoop::Options o;
+    o.maxParallel = kBound;
+    loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  }
+  void TearDown() override {
+    gated_.openAll();
+    loop_->stop();
+    pool_.reset();  // waits for calls in flight before the reconciler goes
+  }
+
+  void want(const std::vector<manifests::DecodedPod>& pods) {
+    std::map<std::string, manifests::DecodedPod> m;
+    for (const auto& p : pods)
+      m[manifests::podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
+    for (const auto& key : reconciler_->setDesired(std::move(m))) loop_->enqueue(key);
+  }
+  // Runs the loop here until cond holds (at most 10 s), the fake clock moving 5 ms a turn
+  // (exits settle, back-offs end) unless frozen.
+  bool runUntil(const std::function<bool()>& cond) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (cond()) return true;
+      if (!frozen_) clock_.now += 5 * kNsPerMs;
+      for (const auto& key : poke_) loop_->enqueue(key);  // the agent's pidfd watch, resync
+      io_.restart();
+      io_.run_for(5ms);
+    }
+    return cond();
+  }
+  bool frozen_ = false;
+  std::vector<std::string> poke_;  // keys queued every turn (the fake has no pidfds)
+  size_t running(const std::string& uid) {
+    return gated_.locked([&](FakeRuntime& f) {
+      size_t n = 0;
+      if (auto it = f.sandboxes.find(uid); it != f.sandboxes.end())
+        for (const auto& c : it->second.containers) n += c.running ? 1 : 0;
+      return n;
+    });
+  }
+  bool hasSandbox(const std::string& uid) {
+    return gated_.locked([&](FakeRuntime& f) { return f.sandboxes.contains(uid); });
+  }
+
+  boost::asio::io_context io_;
+  FakeRuntime fake_;
+  GatedRuntime gated_{fake_};
+  FakeImageService images_;
+  FakeClock clock_;
+  std::unique_ptr<BackgroundWork> pool_ = std::make_unique<BackgroundWork>(io_, kBound);
+  BackgroundRuntimeWork work_{*pool_};
+  std::unique_ptr<Reconciler> reconciler_;
+  std::unique_ptr<ReconcileLoop> loop_;
+};
+
+TEST_F(ParallelStartTest, PodsSharingNothingStartInParallelUpToTheBound) {
+  std::vector<manifests::DecodedPod> pods;
+  for (int i = 0; i < 12; ++i) pods.push_back(pod("p" + std::to_string(i), {container("c")}));
+  gated_.startTogether(kBound);  // opens only once kBound starts are in flight together
+  want(pods);
+  ASSERT_TRUE(runUntil([&] {
+    for (const auto& p : pods)
+      if (running(p.uid) != 1) return false;
+    return true;
+  }));
+  EXPECT_EQ(gated_.maxStarts(), kBound);  // never more than the bound
+  EXPECT_FALSE(gated_.podOverlap());
+  // Each pod started once: one ensure and one start per pod.
+  size_t starts = 0;
+  for (const auto& c : gated_.calls()) starts += c.starts_with("start ") ? 1 : 0;
+  EXPECT_EQ(starts, pods.size());
+}
+
+TEST_F(ParallelStartTest, OnePodsContainersStartInOrderOneAtATime) {
+  auto p = pod("web", {container("a"), container("b")});
+  p.pod.spec.initContainers = {container("init1"), container("init2")};
+  want({p});
+  for (const char* init : {"init1", "init2"}) {
+    ASSERT_TRUE(runUntil([&] { return running(p.uid) == 1; })) << init;
+    gated_.locked([&](FakeRuntime& f) {
+      f.exitContainer(p.uid, init, 0);
+      return 0;
+    });
+    loop_->enqueue("default/web");  // the pidfd watch's job in the agent
+  }
+  ASSERT_TRUE(runUntil([&] { return running(p.uid) == 2; }));
+  std::vector<std::string> starts;
+  for (const auto& c : gated_.calls())
+    if (c.starts_with("start ")) starts.push_back(c);
+  EXPECT_EQ(starts, (std::vector<std::string>{"start uid-web/init1", "start uid-web/init2",
+                                              "start uid-web/a", "start uid-web/b"}));
+  EXPECT_FALSE(gated_.podOverlap());
+}
+
+TEST_F(ParallelStartTest, ADeleteDuringItsStartWaitsForTheStartThenRemovesThePod) {
+  auto slow = pod("slow", {container("c")});
+  auto other = pod("other", {container("c")});
+  gated_.gate(slow.uid);
+  want({slow, other});
+  // The slow pod's start is in flight; the other pod is not held up by it.
+  ASSERT_TRUE(runUntil([&] { return gated_.waitingStarts() == 1 && running(other.uid) == 1; }));
+  want({other});  // slow's manifest is deleted while its start runs
+  io_.restart();
+  io_.run_for(20ms);
+  EXPECT_TRUE(hasSandbox(slow.uid));  // nothing raced the start
+  gated_.open(slow.uid);
+  poke_ = {"default/slow"};
+  ASSERT_TRUE(runUntil([&] { return !hasSandbox(slow.uid); }));
+  EXPECT_EQ(running(other.uid), 1u);
+  EXPECT_FALSE(gated_.podOverlap());
+  auto calls = gated_.calls();
+  auto at = [&](const std::string& c) { return std::find(calls.begin(), calls.end(), c); };
+  EXPECT_LT(at("start uid-slow/c"), at("removeSandbox uid-slow"));
+}
+
+TEST_F(ParallelStartTest, OnePodsGracePeriodDoesNotHoldUpAnothersStop) {
+  auto a = pod("a", {container("c")});
+  auto b = pod("b", {container("c")});
+  a.pod.spec.terminationGracePeriodSeconds = 30;
+  want({a, b});
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; }));
+  gated_.locked([&](FakeRuntime& f) {
+    f.containersHandleSigterm = false;  // a's container ignores SIGTERM: its grace runs out
+    return 0;
+  });
+  frozen_ = true;  // a's grace period does not run out by itself
+  want({b});
+  ASSERT_TRUE(runUntil([&] {
+    auto calls = gated_.calls();
+    return running(a.uid) == 1 &&
+           std::find(calls.begin(), calls.end(), "signal uid-a/c 15") != calls.end();
+  }));
+  gated_.locked([&](FakeRuntime& f) {
+    f.containersHandleSigterm = true;
+    return 0;
+  });
+  want({});         // b goes while a still waits for its grace period to end
+  frozen_ = false;  // 5 ms a turn: b's exit settles, a's 30 s are far
+  poke_ = {"default/a", "default/b"};
+  ASSERT_TRUE(runUntil([&] { return !hasSandbox(b.uid); }));
+  EXPECT_TRUE(hasSandbox(a.uid));
+  clock_.now += 31 * kNsPerSec;  // a's grace period is over: SIGKILL, then removed
+  loop_->enqueue("default/a");
+  ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid); }));
+}
+
+}  // namespace
+}  // namespace podkeeper::reconciler::testing

@@ -93,13 +93,13 @@ struct SandboxSpec {
   bool hostPID = false;                // containers stay in the host's pid namespace
   bool shareProcessNamespace = false;  // one pid namespace for all containers, init a reaper
   bool hostUsers = true;  // false: a user namespace of its own, 65536 ids (user_namespace_ids.h)
-  std::vector<HostAlias> hostAliases;     // appended to the pod's /etc/hosts
+  std::vector<HostAlias> hostAliases;  // appended to the pod's /etc/hosts
   // /etc/hosts names the pod's addresses <hostname>.<hostDomain> and <hostname>, as the
   // kubelet (hostDomain: <subdomain>.<namespace>.svc.<cluster domain>, "" without subdomain);
   // no address yet (or none: no CNI configuration): 127.0.1.1.
   std::vector<std::string> podIPs;
   std::string hostDomain;
-  bool setHostnameAsFQDN = false;  // the uts hostname and /etc/hostname are the FQDN
+  bool setHostnameAsFQDN = false;         // the uts hostname and /etc/hostname are the FQDN
   std::optional<std::string> resolvConf;  // content of the pod's resolv.conf; nullopt = the node's
   std::vector<EmptyDirVolume> emptyDirs;
   std::vector<HostPathVolume> hostPaths;
@@ -139,9 +139,9 @@ struct ContainerSpec {
   std::string terminationMessagePath;       // e.g. "/dev/termination-log"; "" = none
   SeccompSpec seccomp;
   std::string appArmorProfile;  // the AppArmor profile the command execs into; "" = none
-  bool stdin = false;      // a stdin pipe kept by the shim for attach
-  bool stdinOnce = false;  // closed when the first attach detaches
-  bool tty = false;        // a pty owned by the shim; the slave is the container's stdio
+  bool stdin = false;           // a stdin pipe kept by the shim for attach
+  bool stdinOnce = false;       // closed when the first attach detaches
+  bool tty = false;             // a pty owned by the shim; the slave is the container's stdio
 };
 
 struct ExitRecord {

@@ -33,7 +33,7 @@ struct InitPlan {
   std::vector<PodNamespace> podNamespaces;  // the pod's pinned ones; host ones are not listed
   bool newPidNamespace = true;              // false for hostPID pods
   int userNamespaceFd = -1;  // hostUsers: false: joined last, once the rootfs is in place
-  int stdinFd = -1;                         // -1: /dev/null
+  int stdinFd = -1;          // -1: /dev/null
   int stdoutFd = -1;
   int stderrFd = -1;
   bool controllingTerminal = false;  // tty: stdin is a pty slave, made the session's terminal

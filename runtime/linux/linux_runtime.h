@@ -108,8 +108,8 @@ class LinuxRuntime final : public ContainerRuntime {
   // The agent calls in from its loop and from runtime workers at once (different pods at a
   // time): shim_ and written_ are read and changed under this lock, never across a call.
   mutable std::mutex mu_;
-  // The user namespace blocks in use, by pod uid (under userNamespacesMu_); read from every sandbox.json at first use,
-  // so a restarted agent never hands out a block a running pod holds.
+  // The user namespace blocks in use, by pod uid (under userNamespacesMu_); read from every
+  // sandbox.json at first use, so a restarted agent never hands out a block a running pod holds.
   std::optional<UserNamespaceAllocator> userNamespaces_;
   std::map<std::string, uint32_t> userNamespaceIds_;
   std::mutex userNamespacesMu_;

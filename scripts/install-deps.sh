@@ -10,7 +10,7 @@ packages=(
   busybox-static runc prometheus iproute2 curl
   libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev openssl
   docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables wrk
-  libgrpc++-dev protobuf-compiler-grpc
+  libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
 )
 
 missing=()

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "common/image_reference.h"
 #include "image/oci/image_config.h"
 #include "runtime/image/image_store.h"
 #include "runtime/image/image_user.h"
@@ -46,6 +47,8 @@ Result<runtime::ResolvedImage> resolvedFromStore(const ImageStore& store,
                                                  const StoredImage& image) {
   runtime::ResolvedImage out;
   out.layers = store.lowerDirs(image);
+  if (auto ref = parseImageReference(image.record.reference))
+    out.imageId = ref->name() + "@" + image.record.manifestDigest;
   if (auto r = applyConfig(image.config, image.record.reference, out); !r) return fail(r.error());
   out.passwd = runtime::parsePasswd(layeredFile(out.layers, "etc/passwd"));
   out.groups = runtime::parseGroup(layeredFile(out.layers, "etc/group"));

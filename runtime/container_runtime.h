@@ -164,6 +164,7 @@ struct ContainerUser {
 struct ContainerState {
   std::string name;
   std::string image;
+  std::string imageId;  // from config.json (ResolvedImage::imageId); "" for directory images
   cgroup::CgroupPath cgroupPath;
   pid_t shimPid = 0;
   pid_t pid = 0;  // container init, as seen from the host

@@ -131,7 +131,7 @@ json containerStatus(const PodStatusInput& in, const manifests::Container& spec,
   bool running = states.state.contains("running");
   json s = {{"name", spec.name},
             {"image", spec.image},
-            {"imageID", ""},
+            {"imageID", have ? have->imageId : std::string()},
             {"state", std::move(states.state)},
             {"lastState", std::move(states.lastState)},
             {"ready", running && probeSays(in, &ProbeStatus::ready, spec.name)},

@@ -9,6 +9,7 @@ ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
   cfg.sandboxUid = spec.sandboxUid;
   cfg.containerName = spec.name;
   cfg.image = spec.image;
+  cfg.imageId = spec.resolvedImage.imageId;
   cfg.restartCount = spec.restartCount;
   cfg.argv = spec.argv;
   cfg.env = spec.env;

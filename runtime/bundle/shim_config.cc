@@ -47,6 +47,7 @@ std::string encodeShimConfig(const ShimConfig& c) {
       {"sandboxUid", c.sandboxUid},
       {"containerName", c.containerName},
       {"image", c.image},
+      {"imageID", c.imageId},
       {"restartCount", c.restartCount},
       {"argv", c.argv},
       {"env", c.env},
@@ -92,6 +93,7 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.sandboxUid = f.get<std::string>("sandboxUid");
   c.containerName = f.required<std::string>("containerName");
   c.image = f.get<std::string>("image");
+  c.imageId = f.get<std::string>("imageID");  // absent in bundles of older agents
   c.restartCount = f.get<int>("restartCount");
   c.argv = f.required<Strings>("argv");
   c.env = f.get<Strings>("env");

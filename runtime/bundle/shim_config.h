@@ -27,6 +27,7 @@ struct ShimConfig {
   std::string sandboxUid;
   std::string containerName;
   std::string image;
+  std::string imageId;  // ResolvedImage::imageId, for the container's status
   int restartCount = 0;
 
   std::vector<std::string> argv;

@@ -28,6 +28,10 @@ struct ResolvedImage {
   std::vector<std::string> env{};  // "NAME=value"
   std::string workingDir{};
   int stopSignal = 0;  // 0: none given (SIGTERM)
+  // The image's id as containerd's CRI reports it in containerStatuses[].imageID: the
+  // repository and the digest the reference resolved to ("docker.io/library/nginx@sha256:...").
+  // "" for directory images, which have no digest.
+  std::string imageId{};
   bool operator==(const ResolvedImage&) const = default;
 };
 

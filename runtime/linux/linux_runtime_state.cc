@@ -42,6 +42,7 @@ Result<std::vector<std::string>> knownPods(const StateLayout& layout) {
 ContainerState startedContainer(const std::string& name, const ContainerRecord& rec) {
   return {.name = name,
           .image = rec.image,
+          .imageId = "",  // from config.json, read by observeContainer
           .cgroupPath = rec.cgroupPath,
           .shimPid = rec.shimPid,
           .pid = rec.pid,
@@ -61,6 +62,7 @@ ContainerState unstartedContainer(const std::string& name, const ContainerPaths&
   s.name = name;
   if (auto cfg = readShimConfig(paths.config())) {
     s.image = cfg->image;
+    s.imageId = cfg->imageId;
     s.cgroupPath = cfg->cgroupPath;
     s.restartCount = cfg->restartCount;
     s.stopSignal = cfg->stopSignal;
@@ -115,6 +117,7 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
     s.shimAlive = shimHoldsBundle(paths.dir);
   } else if (auto cfg = readShimConfig(paths.config())) {
     s.user = containerUser(*cfg);
+    s.imageId = cfg->imageId;
   }
   if (auto text = readWholeFile(paths.exit())) {
     auto exit = decodeExitRecord(*text, paths.exit());

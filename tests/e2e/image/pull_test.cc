@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
@@ -43,6 +45,12 @@ TEST_F(PullE2e, APodWhoseImageIsOnlyInTheRegistryIsPulledAndRuns) {
   EXPECT_NE(events.body.find("Successfully pulled image"), std::string::npos) << events.body;
   const auto metrics = agent.get("/metrics");
   EXPECT_NE(metrics.body.find("podkeeper_image_pull_duration_seconds_count 1"), std::string::npos);
+  // imageID as containerd's CRI reports it: the repository and the digest pulled, no tag.
+  const auto pod = nlohmann::json::parse(agent.get("/pods/default/web").body);
+  const std::string id = pod["status"]["containerStatuses"][0]["imageID"];
+  const std::string prefix = registry_.host() + "/team/bb@sha256:";
+  ASSERT_EQ(id.substr(0, prefix.size()), prefix) << id;
+  EXPECT_EQ(id.size(), prefix.size() + 64) << id;
 }
 
 TEST_F(PullE2e, NeverWithoutTheImageWaitsWithErrImageNeverPull) {

@@ -42,6 +42,9 @@ class ImportTest : public ::testing::Test {
     EXPECT_TRUE(std::filesystem::exists(resolved->layers[0] + "/bin/busybox"));
     EXPECT_EQ(resolved->stopSignal, SIGUSR1);
     EXPECT_EQ(resolved->passwd.size(), 2u);  // root and nobody, from the layer
+    // containerStatuses[].imageID as containerd reports it: repository@digest, no tag.
+    const std::string repo = img.record.reference.substr(0, img.record.reference.rfind(':'));
+    EXPECT_EQ(resolved->imageId, repo + "@" + img.record.manifestDigest);
   }
 
   static support::TempDir* images_;

@@ -91,6 +91,7 @@ TEST(ShimConfigJson, RoundTrips) {
   c.sandboxUid = "u1";
   c.containerName = "app";
   c.image = "busybox";
+  c.imageId = "docker.io/library/busybox@sha256:" + std::string(64, 'a');
   c.restartCount = 2;
   c.argv = {"sh", "-c", "echo hi"};
   c.env = {"A=1", "PATH=/bin"};
@@ -128,6 +129,15 @@ TEST(ShimConfigJson, UnsetOptionalsStayUnset) {
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_FALSE(back->runAsUser.has_value());
   EXPECT_FALSE(back->oomScoreAdj.has_value());
+}
+
+TEST(ShimConfigJson, BundleOfAnOlderAgentHasNoImageId) {
+  auto r = decodeShimConfig(
+      R"({"containerName":"a","argv":["x"],"lowerDir":"l","sandboxDir":"s","logPath":"p",)"
+      R"("cgroupPath":"c","shimCgroup":"s"})",
+      "/b/config.json");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->imageId, "");
 }
 
 TEST(ShimConfigJson, MountWithoutDestinationIsNamed) {

@@ -76,8 +76,16 @@ TEST_F(PodStatusTest, RunningContainerIsRunningReadyAndStarted) {
   EXPECT_TRUE(c["ready"].get<bool>());
   EXPECT_TRUE(c["started"].get<bool>());
   EXPECT_EQ(c["image"], "busybox");
+  EXPECT_EQ(c["imageID"], "");  // a directory image has no digest
   EXPECT_EQ(condition(s, "Ready")["status"], "True");
   EXPECT_EQ(condition(s, "Ready")["lastTransitionTime"], "2023-11-14T22:13:20Z");
+}
+
+TEST_F(PodStatusTest, ContainerOfAStoredImageReportsItsImageId) {
+  EXPECT_EQ(status({})["containerStatuses"][0]["imageID"], "");  // not created yet
+  auto c = running("app");
+  c.imageId = "docker.io/library/busybox@sha256:" + std::string(64, 'b');
+  EXPECT_EQ(status({c})["containerStatuses"][0]["imageID"], c.imageId);
 }
 
 TEST_F(PodStatusTest, StartedContainerReportsItsLinuxUserAsCriDoes) {

@@ -427,6 +427,11 @@ struct Agent {
   reconciler::ReconcileLoop loop;
   reconciler::StorageMonitor storage{io, reconciler,
                                      [this](const std::string& key) { loop.enqueue(key); }};
+  ImageGcRunner imageGc{io,
+                        *imageStore,
+                        images,
+                        {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
+                        registry};
   // Node-pressure eviction: the node's signals and the pods' usage read off the loop.
   metrics::EvictionMetrics evictionMetrics{registry};
   reconciler::LinuxNodeStats nodeStats{
@@ -444,12 +449,11 @@ struct Agent {
              std::set<std::string> names;
              for (auto c : on) names.insert(toString(c));
              evictionMetrics.setConditions(names);
+           },
+       .reclaimDisk =
+           [this](std::function<void()> done) {
+             imageGc.removeUnused(imagesInUse(reconciler), std::move(done));
            }}};
-  ImageGcRunner imageGc{io,
-                        *imageStore,
-                        images,
-                        {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
-                        registry};
   // After the loop it queues keys on; destroyed first, waiting for plugins in progress.
   reconciler::CniPodNetwork network{io, networkOptions(config, runtime.layout()),
                                     [this](const std::string& key) { loop.enqueue(key); }};

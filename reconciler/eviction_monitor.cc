@@ -118,10 +118,20 @@ void EvictionMonitor::decide(Measured m) {
   if (hooks_.conditions) hooks_.conditions(d.conditions);
   if (!d.reclaim) {
     reportedNoCandidate_ = false;
+    diskReclaimed_ = false;
     return;
   }
   const Signal signal = d.reclaim->signal;
   const auto& o = m.observed.at(signal);
+  if (diskSignal(signal) && hooks_.reclaimDisk && !diskReclaimed_) {
+    diskReclaimed_ = true;
+    spdlog::warn("eviction: {} is {} (threshold {}): removing unused images first",
+                 toString(signal), formatQuantity(signal, o.available),
+                 formatQuantity(signal, d.reclaim->value.resolve(o.capacity)));
+    running_ = true;  // the next pass measures what the reclaim left
+    hooks_.reclaimDisk([this] { running_ = false; });
+    return;
+  }
   if (!d.evictKey) {
     if (!std::exchange(reportedNoCandidate_, true))
       spdlog::warn("eviction: {} is {} (threshold {}), but no pod can be evicted", toString(signal),

@@ -27,6 +27,10 @@ struct EvictionHooks {
   std::function<void(const std::string& key)> requeue = {};
   std::function<void(Signal signal)> evicted = {};  // kubelet_evictions{eviction_signal}
   std::function<void(const std::set<NodeCondition>&)> conditions = {};
+  // Frees node-level disk (unused images) before pods are evicted for disk pressure, as the
+  // kubelet's reclaimNodeLevelResources; done() on the loop when it ended. Once per disk
+  // pressure: the next pass measures again and evicts only if the threshold is still met.
+  std::function<void(std::function<void()> done)> reclaimDisk = {};
 };
 
 // What the node status endpoint shows.
@@ -71,6 +75,7 @@ class EvictionMonitor {
   bool running_ = false;
   bool stopped_ = false;
   bool reportedNoCandidate_ = false;
+  bool diskReclaimed_ = false;  // reclaimDisk ran during this disk pressure
   boost::asio::steady_timer timer_;
   BackgroundWork worker_;  // last: destroyed first, waits for a pass in progress
 };

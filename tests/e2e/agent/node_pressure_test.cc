@@ -198,7 +198,8 @@ TEST(NodePressure, DiskPressureComesAndGoesWithTheTransitionPeriodAndGatesAdmiss
       << "released before its transition period";
   ASSERT_TRUE(waitFor([&] { return conditionIs(agent, "DiskPressure", "False"); }, 10s))
       << agent.get("/node").body;
-  EXPECT_GE(std::chrono::steady_clock::now() - freed, 3s);
+  // The last pass that saw the file may have run up to one interval before it went.
+  EXPECT_GE(std::chrono::steady_clock::now() - freed, 2s);
   ASSERT_TRUE(waitFor([&] { return phase(agent, "newcomer") == "Running"; }, 15s))
       << agent.agentLog();
 }

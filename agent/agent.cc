@@ -485,6 +485,8 @@ struct Agent {
 
 Result<void> runAgent(const AgentConfig& config) {
   ::signal(SIGPIPE, SIG_IGN);
+  // However the configuration was assembled (flags, a file), nothing below starts unchecked.
+  if (auto r = validateConfig(config); !r) return r;
   // Claimed before anything else is touched: a second agent on the same state directory
   // stops here, leaving the first one's socket, pods and cgroups alone.
   if (auto r = runtime::makePrivateDir(config.stateDir); !r) return r;

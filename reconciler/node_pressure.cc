@@ -134,10 +134,6 @@ int cmpNumber(int64_t before, int64_t after) {
   return before == after ? 0 : (before > after ? -1 : 1);
 }
 
-Compare byNoStats(std::function<bool(const EvictionCandidate&)> has) {
-  return [has](const auto& a, const auto& b) { return cmpBool(!has(a), !has(b)); };
-}
-
 int priorityOrder(const EvictionCandidate& a, const EvictionCandidate& b) {
   return a.priority == b.priority ? 0 : (a.priority < b.priority ? -1 : 1);
 }

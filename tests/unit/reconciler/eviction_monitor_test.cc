@@ -61,6 +61,7 @@ class EvictionMonitorTest : public testing::LifecycleFixture {
 TEST_F(EvictionMonitorTest, EvictsOnePodPerPassAndWaitsForItsCleanup) {
   want({testing::pod("a", {container("app", 100, std::nullopt, 64 * kMi)}),
         testing::pod("b", {container("app", 100, std::nullopt, 64 * kMi)})});
+  runtime_.containersHandleSigterm = false;  // b runs on through its grace period
   reconcile("default/a");
   reconcile("default/b");
   start("1Gi");

@@ -308,8 +308,9 @@ TEST(PlanEviction, PercentageThresholdsResolveAgainstCapacityAndMemoryGoesFirst)
   d = planEviction(d.next, c, o, {hog}, 1010 * kSec);
   ASSERT_TRUE(d.reclaim);
   EXPECT_EQ(d.reclaim->signal, Signal::NodeFsAvailable);
+  // 10% of 100Gi in the kubelet's float32 arithmetic: 10737418400, not 10Gi.
   EXPECT_NE(d.message.find("The node was low on resource: ephemeral-storage. Threshold quantity: "
-                           "10Gi, available: 5Gi. "),
+                           "10737418400, available: 5Gi. "),
             std::string::npos)
       << d.message;
 }

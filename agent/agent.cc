@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/api/node_api.h"
 #include "agent/api/pod_api.h"
 #include "agent/auth/auth_filter.h"
 #include "agent/auth/token_file_source.h"
@@ -30,6 +31,7 @@
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
 #include "metrics/agent_metrics.h"
+#include "metrics/eviction_metrics.h"
 #include "metrics/exporter.h"
 #include "metrics/image_pull_metrics.h"
 #include "metrics/loop_metrics.h"
@@ -37,6 +39,8 @@
 #include "metrics/process_collector.h"
 #include "probe/async_handlers.h"
 #include "reconciler/cni_pod_network.h"
+#include "reconciler/eviction_monitor.h"
+#include "reconciler/node_stats.h"
 #include "reconciler/probe_timer.h"
 #include "reconciler/reconcile_loop.h"
 #include "reconciler/runtime_work.h"
@@ -230,6 +234,10 @@ struct Agent {
     addHealthAndMetricsRoutes(secureRouter);
     addPodRoutes(unixRouter, true);
     addHealthAndMetricsRoutes(unixRouter);
+    for (auto* to : {&secureRouter, &unixRouter})
+      api::addNodeRoute(
+          *to, [this]() -> const reconciler::NodePressureStatus& { return eviction.status(); },
+          node.name);
   }
 
   // Health and metrics everywhere; the pod API (specs carry env values) on the unix socket
@@ -310,6 +318,7 @@ struct Agent {
       imageGc.run(imagesInUse(reconciler));
     };
     loop.start();
+    eviction.start();
     if (auto r = listen(); !r) return r;
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
@@ -317,6 +326,7 @@ struct Agent {
       sdNotify("STOPPING=1");
       watcher.stop();
       loop.stop();
+      eviction.stop();
       loopLag.stop();
       probeTimer.stop();
       tcp.stop();
@@ -422,6 +432,28 @@ struct Agent {
                         images,
                         {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
                         registry};
+  // Node-pressure eviction: the node's signals and the pods' usage read off the loop.
+  metrics::EvictionMetrics evictionMetrics{registry};
+  reconciler::LinuxNodeStats nodeStats{
+      *cgroups, {config.cgroupMount, "/proc", config.rootDir, config.imageDir}};
+  reconciler::EvictionMonitor eviction{
+      io,
+      reconciler,
+      nodeStats,
+      reconciler::parseEvictionConfig(evictionSettings(config)).value(),  // validateConfig
+      clock,
+      {.requeue = [this](const std::string& key) { loop.enqueue(key); },
+       .evicted = [this](reconciler::Signal s) { evictionMetrics.evicted(toString(s)); },
+       .conditions =
+           [this](const std::set<reconciler::NodeCondition>& on) {
+             std::set<std::string> names;
+             for (auto c : on) names.insert(toString(c));
+             evictionMetrics.setConditions(names);
+           },
+       .reclaimDisk =
+           [this](std::function<void()> done) {
+             imageGc.removeUnused(imagesInUse(reconciler), std::move(done));
+           }}};
   // After the loop it queues keys on; destroyed first, waiting for plugins in progress.
   reconciler::CniPodNetwork network{io, networkOptions(config, runtime.layout()),
                                     [this](const std::string& key) { loop.enqueue(key); }};
@@ -453,6 +485,8 @@ struct Agent {
 
 Result<void> runAgent(const AgentConfig& config) {
   ::signal(SIGPIPE, SIG_IGN);
+  // However the configuration was assembled (flags, a file), nothing below starts unchecked.
+  if (auto r = validateConfig(config); !r) return r;
   // Claimed before anything else is touched: a second agent on the same state directory
   // stops here, leaving the first one's socket, pods and cgroups alone.
   if (auto r = runtime::makePrivateDir(config.stateDir); !r) return r;

@@ -127,7 +127,20 @@ Result<void> validateConfig(const AgentConfig& c) {
     return failMsg(why);
   if (auto r = runtime::parseUserNamespaceRange(c.userNamespaceRange); !r)
     return failMsg("--userns-range: " + r.error().message);
+  if (auto r = reconciler::parseEvictionConfig(evictionSettings(c)); !r) return fail(r.error());
   return {};
+}
+
+reconciler::EvictionSettings evictionSettings(const AgentConfig& c) {
+  reconciler::EvictionSettings s;
+  s.hard = c.evictionHard;
+  s.soft = c.evictionSoft;
+  s.softGracePeriod = c.evictionSoftGracePeriod;
+  s.minimumReclaim = c.evictionMinimumReclaim;
+  s.maxPodGracePeriodSeconds = c.evictionMaxPodGracePeriod;
+  s.pressureTransitionPeriod = c.evictionPressureTransitionPeriod;
+  s.monitoringInterval = c.evictionMonitoringInterval;
+  return s;
 }
 
 std::string readOnlyListen(const AgentConfig& c) {

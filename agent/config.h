@@ -1,12 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "image/registry/registry_config.h"
 #include "manifests/admission.h"
+#include "reconciler/node_pressure.h"
 
 namespace podkeeper::agent {
 
@@ -71,7 +73,20 @@ struct AgentConfig {
   // Pods whose runtime calls (sandbox, container starts, kills, removals) run at once, off the
   // loop; 0 = from the core count (maxParallelStartsFor).
   int maxParallelStarts = 0;
+  // Node-pressure eviction, the kubelet's settings with its value syntax (signal -> value;
+  // durations as "1m30s"), checked by validateConfig (reconciler::parseEvictionConfig). The
+  // --eviction-* flags replace a whole map. evictionMonitoringInterval is podkeeper's.
+  std::map<std::string, std::string> evictionHard = reconciler::EvictionSettings{}.hard;
+  std::map<std::string, std::string> evictionSoft;
+  std::map<std::string, std::string> evictionSoftGracePeriod;
+  std::map<std::string, std::string> evictionMinimumReclaim;
+  int64_t evictionMaxPodGracePeriod = 0;
+  std::string evictionPressureTransitionPeriod = "5m";
+  std::string evictionMonitoringInterval = "10s";
 };
+
+// The eviction members as the reconciler takes them.
+reconciler::EvictionSettings evictionSettings(const AgentConfig& config);
 
 // --max-parallel-starts as given, or for 0 four per core (a start mostly waits on the kernel
 // and on its shim), at least 4 and at most 32.

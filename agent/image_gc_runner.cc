@@ -38,30 +38,40 @@ ImageGcRunner::ImageGcRunner(boost::asio::io_context& io, image::ImageStore& sto
                  .Add({})),
       worker_(io, 1) {}
 
-void ImageGcRunner::run(std::set<std::string> inUse) {
+void ImageGcRunner::run(std::set<std::string> inUse) { pass(std::move(inUse), policy_, {}); }
+
+void ImageGcRunner::removeUnused(std::set<std::string> inUse, std::function<void()> done) {
+  if (running_) {
+    if (done) done();
+    return;
+  }
+  pass(std::move(inUse), image::ImageGcPolicy{0, 0}, std::move(done));
+}
+
+void ImageGcRunner::pass(std::set<std::string> inUse, image::ImageGcPolicy policy,
+                         std::function<void()> done) {
   if (running_) return;
   running_ = true;
-  worker_.run(
-      [this, inUse = std::move(inUse)] {
-        return image::collectImageGarbage(store_, service_, policy_, inUse);
-      },
-      [this](Result<image::ImageGcResult> r) {
-        running_ = false;
-        if (!r) {
-          spdlog::warn("image GC: {}", r.error().message);
-          return;
-        }
-        if (const auto& s = r->swept; s.blobs + s.snapshots + s.partial > 0)
-          spdlog::info(
-              "image GC: swept {} blobs, {} snapshots and {} half-written files that "
-              "failed pulls left",
-              s.blobs, s.snapshots, s.partial);
-        for (const auto& ref : r->removed)
-          spdlog::info("image GC: removed image {} (image filesystem above {}%)", ref,
-                       policy_.highThresholdPercent);
-        images_.Set(static_cast<double>(r->images));
-        bytes_.Set(static_cast<double>(r->storeBytes));
-      });
+  worker_.run([this, inUse = std::move(inUse),
+               policy] { return image::collectImageGarbage(store_, service_, policy, inUse); },
+              [this, policy, done = std::move(done)](Result<image::ImageGcResult> r) {
+                running_ = false;
+                if (done) done();
+                if (!r) {
+                  spdlog::warn("image GC: {}", r.error().message);
+                  return;
+                }
+                if (const auto& s = r->swept; s.blobs + s.snapshots + s.partial > 0)
+                  spdlog::info(
+                      "image GC: swept {} blobs, {} snapshots and {} half-written files that "
+                      "failed pulls left",
+                      s.blobs, s.snapshots, s.partial);
+                for (const auto& ref : r->removed)
+                  spdlog::info("image GC: removed image {} (image filesystem above {}%)", ref,
+                               policy.highThresholdPercent);
+                images_.Set(static_cast<double>(r->images));
+                bytes_.Set(static_cast<double>(r->storeBytes));
+              });
 }
 
 }  // namespace podkeeper::agent

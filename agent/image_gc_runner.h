@@ -4,6 +4,7 @@
 #include <prometheus/registry.h>
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -28,6 +29,10 @@ class ImageGcRunner {
                 prometheus::Registry& registry);
 
   void run(std::set<std::string> inUse);
+  // Every image not in use removed, whatever the thresholds (the kubelet's DeleteUnusedImages,
+  // before it evicts pods for disk pressure); done() on the loop once the pass ended. A pass
+  // already running counts: done() is called without another.
+  void removeUnused(std::set<std::string> inUse, std::function<void()> done);
 
  private:
   image::ImageStore& store_;
@@ -35,6 +40,8 @@ class ImageGcRunner {
   image::ImageGcPolicy policy_;
   prometheus::Gauge& images_;
   prometheus::Gauge& bytes_;
+  void pass(std::set<std::string> inUse, image::ImageGcPolicy policy, std::function<void()> done);
+
   bool running_ = false;
   BackgroundWork worker_;  // last: destroyed first, waits for a pass in progress
 };

@@ -50,6 +50,43 @@ void addAdmissionFlags(CLI::App& cmd, podkeeper::manifests::AdmissionPolicy& pol
       "repeatable. Pods requesting more than is left are refused with OutOf<NAME>");
 }
 
+// Node-pressure eviction, with the kubelet's flag names and syntax; a flag replaces the
+// whole map (an empty value turns those thresholds off).
+void addEvictionFlags(CLI::App& run, AgentConfig& c) {
+  auto mapFlag = [&run](const std::string& flag, std::map<std::string, std::string>& into, char op,
+                        const std::string& help) {
+    run.add_option_function<std::string>(
+        flag,
+        [flag, &into, op](const std::string& text) {
+          auto m = podkeeper::reconciler::parseEvictionFlag(flag, text, op);
+          if (!m) throw CLI::ValidationError(m.error().message);
+          into = std::move(*m);
+        },
+        help);
+  };
+  mapFlag("--eviction-hard", c.evictionHard, '<',
+          "Hard eviction thresholds, e.g. memory.available<100Mi,nodefs.available<10% "
+          "(default memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,"
+          "imagefs.available<15%)");
+  mapFlag("--eviction-soft", c.evictionSoft, '<',
+          "Soft eviction thresholds, e.g. memory.available<1.5Gi (each needs a grace period)");
+  mapFlag("--eviction-soft-grace-period", c.evictionSoftGracePeriod, '=',
+          "How long a soft threshold must hold before pods are evicted, e.g. "
+          "memory.available=1m30s");
+  mapFlag("--eviction-minimum-reclaim", c.evictionMinimumReclaim, '=',
+          "How much more than the threshold an eviction reclaims, e.g. memory.available=0Mi,"
+          "nodefs.available=500Mi");
+  run.add_option("--eviction-max-pod-grace-period", c.evictionMaxPodGracePeriod,
+                 "Longest grace period (seconds) of a pod evicted for a soft threshold")
+      ->capture_default_str();
+  run.add_option("--eviction-pressure-transition-period", c.evictionPressureTransitionPeriod,
+                 "How long a node condition stays true after its pressure ended")
+      ->capture_default_str();
+  run.add_option("--eviction-monitoring-interval", c.evictionMonitoringInterval,
+                 "How often node pressure is measured")
+      ->capture_default_str();
+}
+
 void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistSeconds) {
   run.add_option("--manifest-dir", c.manifestDir, "Directory of Pod manifests to run")
       ->capture_default_str();
@@ -139,6 +176,7 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
                  "Pods started or stopped at once, off the agent's loop (0 = 4 per core, "
                  "4 to 32)")
       ->capture_default_str();
+  addEvictionFlags(run, c);
 }
 
 }  // namespace

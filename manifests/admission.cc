@@ -138,7 +138,8 @@ std::string AdmitResult::reason() const { return problems.empty() ? "" : problem
 
 std::string AdmitResult::message() const {
   std::string out;
-  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p.field + ": " + p.message;
+  for (const auto& p : problems)
+    out += (out.empty() ? "" : "; ") + (p.field.empty() ? p.message : p.field + ": " + p.message);
   return out;
 }
 

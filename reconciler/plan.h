@@ -54,6 +54,8 @@ struct PlanInput {
   const std::map<std::string, bool>* startupProbeSucceeded = nullptr;
   // Why the pod is evicted now (its local storage outgrew a limit: storage_eviction.h).
   std::optional<std::string> evictionMessage = std::nullopt;
+  // The grace period of this stop when not the pod's own (node-pressure eviction).
+  std::optional<int64_t> stopGraceSeconds = std::nullopt;
   // The observed sandbox must be made again (its network failed its check on adoption).
   bool sandboxChanged = false;
 };

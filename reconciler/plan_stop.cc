@@ -43,7 +43,8 @@ Plan planStop(const PlanInput& in, bool removeSandbox) {
     if (!contains(in.signalled, name)) p.actions.push_back({ActionKind::StopContainer, name});
   if (!in.killDeadlineNs) {
     p.startsGracePeriod = true;
-    requeueNoLaterThan(p, nsAfter(in.nowNs, in.observed->terminationGracePeriodSeconds));
+    requeueNoLaterThan(p, nsAfter(in.nowNs, in.stopGraceSeconds.value_or(
+                                                in.observed->terminationGracePeriodSeconds)));
   } else {
     requeueNoLaterThan(p, *in.killDeadlineNs);
   }

@@ -25,6 +25,13 @@ struct PodState {
   // The downwardAPI volumes as last written, so unchanged metadata writes nothing.
   std::vector<runtime::DownwardAPIVolume> downwardWritten;
   std::optional<PodStorageUsage> storageUsage;  // as last measured
+  // Chosen by node-pressure eviction (reconciler_pressure.cc): why, and how long its
+  // containers get to stop.
+  struct NodeEviction {
+    std::string message;
+    int64_t graceSeconds = 0;
+  };
+  std::optional<NodeEviction> nodeEviction;
   // Containers waiting for their image: ErrImagePull, ImagePullBackOff (reconciler_images.cc).
   std::map<std::string, std::string> imageWaiting;
   // The sandbox was ensured off the loop and nothing restarted since: the starts that follow

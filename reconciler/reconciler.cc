@@ -77,6 +77,8 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
   std::map<std::string, manifests::AdmitResult> refused;
   for (size_t i = 0; i < order.size(); ++i)
     if (!verdicts[i].admitted()) refused[order[i]] = std::move(verdicts[i]);
+  admissionRefusals_ = refused;
+  refusePressured(refused);
   status_.setRefusals(std::move(refused));
   return changed;
 }
@@ -256,6 +258,10 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
   in.startupProbeSucceeded = &probed.started;
   if (const auto& used = pod.storageUsage; desired && used && used->specHash == desired->specHash)
     in.evictionMessage = storageEvictionMessage(desired->pod.spec, *used);
+  if (pod.nodeEviction) {
+    if (!in.evictionMessage) in.evictionMessage = pod.nodeEviction->message;
+    in.stopGraceSeconds = pod.nodeEviction->graceSeconds;
+  }
   if (network_ && desired && in.observed && in.observed->specHash == desired->specHash &&
       !in.observed->containers.empty()) {
     network_->adopt(uid, manifests::podKey(in.observed->namespace_, in.observed->name),
@@ -331,7 +337,7 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
   std::optional<runtime::StopRecord> next = stop;
   if (!next && (plan.startsGracePeriod || !plan.stopReason.empty())) {
     next = runtime::StopRecord{};
-    next->killDeadlineNs = nsAfter(clock_.nowNs(), obs.terminationGracePeriodSeconds);
+    next->killDeadlineNs = nsAfter(clock_.nowNs(), stopGraceSeconds(uid, obs));
   }
   if (!next) return;
   for (const auto& a : plan.actions)

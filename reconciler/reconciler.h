@@ -17,6 +17,8 @@
 #include "reconciler/container_stop.h"
 #include "reconciler/crash_backoff.h"
 #include "reconciler/image_pulls.h"
+#include "reconciler/node_pressure.h"
+#include "reconciler/node_stats.h"
 #include "reconciler/plan.h"
 #include "reconciler/pod_network.h"
 #include "reconciler/pod_state.h"
@@ -108,6 +110,19 @@ class Reconciler final : public status::PodReader {
   // reconcile.
   std::vector<StorageRequest> storageRequests() const;
   void noteStorageUsage(const std::string& uid, PodStorageUsage usage);
+  // What to measure of one running pod's local storage.
+  StorageRequest storageRequest(const std::string& key, const manifests::DecodedPod& pod,
+                                const runtime::SandboxState& obs) const;
+
+  // Node pressure (reconciler_pressure.cc). The running pods eviction may choose from, with
+  // what to measure of each; evicting one (its next reconcile stops it for good: Failed,
+  // Evicted, its containers given graceSeconds); the node's conditions, which admission
+  // honours (a pod not yet running under its spec is refused as the kubelet refuses it).
+  // setNodeConditions returns the keys whose admission changed.
+  std::vector<PodUsageRequest> evictionCandidates() const;
+  bool evict(const std::string& uid, std::string message, int64_t graceSeconds);
+  std::vector<std::string> setNodeConditions(std::set<NodeCondition> conditions);
+  const std::set<NodeCondition>& nodeConditions() const { return nodeConditions_; }
 
   // Probes (reconciler_probes.cc): when the next one is due, and sending those due now.
   std::optional<int64_t> probeDueNs() const;
@@ -141,6 +156,10 @@ class Reconciler final : public status::PodReader {
   Result<void> startContainer(const manifests::DecodedPod& pod, const std::string& name,
                               int restartCount);
   void noteStarted(const manifests::DecodedPod& pod);
+  // The grace period a stop of the pod gives: an eviction's, else the pod's own.
+  int64_t stopGraceSeconds(const std::string& uid, const runtime::SandboxState& obs) const;
+  // Adds the node-pressure refusals to those of admission (reconciler_pressure.cc).
+  void refusePressured(std::map<std::string, manifests::AdmitResult>& refused) const;
   void recordStop(const Plan& plan, const std::string& key, const std::string& uid,
                   const runtime::SandboxState& obs);
   void event(const std::string& key, const std::string& type, const std::string& reason,
@@ -202,9 +221,11 @@ class Reconciler final : public status::PodReader {
   RuntimeWork* work_ = nullptr;
   std::function<void(const std::string&, Result<void>)> settled_;
   struct OffLoopJob;
-  std::shared_ptr<OffLoopJob> batch_;  // this reconcile's calls, not yet handed off
-  bool passEnded_ = false;             // a call of this reconcile ended its pass
-  std::set<std::string> busyKeys_;     // keys whose job runs: observeAll leaves them alone
+  std::shared_ptr<OffLoopJob> batch_;       // this reconcile's calls, not yet handed off
+  bool passEnded_ = false;                  // a call of this reconcile ended its pass
+  std::set<std::string> busyKeys_;          // keys whose job runs: observeAll leaves them alone
+  std::set<NodeCondition> nodeConditions_;  // MemoryPressure, DiskPressure, PIDPressure now
+  std::map<std::string, manifests::AdmitResult> admissionRefusals_;  // without the pressure ones
 };
 
 }  // namespace podkeeper::reconciler

@@ -123,7 +123,7 @@ Result<void> Reconciler::removeExited(const Step& step, const std::string& conta
 
 Result<void> Reconciler::stopContainer(const Step& step, const std::string& container) {
   spdlog::info("pod {}: stopping container {} (stop signal, grace {}s)", step.key, container,
-               step.observed ? step.observed->terminationGracePeriodSeconds : 0);
+               step.observed ? stopGraceSeconds(step.uid, *step.observed) : 0);
   event(step.key, "Normal", "Killing", "Stopping container " + container, container);
   return stopGracefully(step.key, step.uid, container);
 }

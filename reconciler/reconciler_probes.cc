@@ -67,7 +67,7 @@ Result<void> Reconciler::stopGracefully(const std::string& key, const std::strin
   if (!obs) return {};
   for (const auto& c : obs->containers) {
     if (c.name != container || !c.running) continue;
-    auto r = stopper_->drive(stopRequest(key, uid, c, obs->terminationGracePeriodSeconds));
+    auto r = stopper_->drive(stopRequest(key, uid, c, stopGraceSeconds(uid, *obs)));
     if (!r) return fail(r.error());
   }
   return {};

@@ -33,7 +33,7 @@ std::optional<Resource> resourceOf(std::string_view path) {
   if (under(path, "/containerLogs") || path.ends_with("/logpath")) return Resource::Log;
   if (under(path, "/exec") || (under(path, "/pods") && path.ends_with("/exec")))
     return Resource::Exec;
-  if (under(path, "/pods")) return Resource::Pods;
+  if (under(path, "/pods") || path == "/node") return Resource::Pods;
   return std::nullopt;
 }
 

@@ -15,6 +15,7 @@
 //   /healthz, /readyz                  anyone
 //   /metrics, /metrics/*               metrics (anyone with anonymousMetrics)
 //   /pods, /pods/NS/NAME[/events]      pods
+//   /node (pressure conditions)        pods
 //   /containerLogs/*, .../logpath      log
 //   /exec/*, .../exec                  exec
 //   anything else                      any authenticated user (then the router: 404)

@@ -119,6 +119,8 @@ TEST(ResourceOf, MapsPathsToTheKubeletSubresources) {
   EXPECT_EQ(resourceOf("/metricsx"), std::nullopt);
   EXPECT_EQ(resourceOf("/pods"), Resource::Pods);
   EXPECT_EQ(resourceOf("/pods/ns/name/events"), Resource::Pods);
+  EXPECT_EQ(resourceOf("/node"), Resource::Pods);
+  EXPECT_EQ(resourceOf("/nodes"), std::nullopt);
   EXPECT_EQ(resourceOf("/pods/ns/name/logpath"), Resource::Log);
   EXPECT_EQ(resourceOf("/pods/ns/name/exec"), Resource::Exec);
   EXPECT_EQ(resourceOf("/containerLogs/ns/pod/c"), Resource::Log);

@@ -1,0 +1,153 @@
+#include "reconciler/eviction_monitor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "status/pod_phase.h"
+
+namespace podkeeper::reconciler {
+namespace {
+
+bool diskSignal(Signal s) { return s != Signal::MemoryAvailable && s != Signal::PidAvailable; }
+
+// Whether any disk threshold is met (minimum reclaim included): only then are the pods'
+// directories walked, as only then does the ranking need them.
+bool diskPressure(const EvictionConfig& config, const Observations& observed) {
+  return std::any_of(config.thresholds.begin(), config.thresholds.end(), [&](const Threshold& t) {
+    auto o = observed.find(t.signal);
+    if (!diskSignal(t.signal) || o == observed.end()) return false;
+    int64_t q = t.value.resolve(o->second.capacity);
+    if (t.minReclaim) q += t.minReclaim->resolve(o->second.capacity);
+    return q > o->second.available;
+  });
+}
+
+}  // namespace
+
+EvictionMonitor::EvictionMonitor(boost::asio::io_context& io, Reconciler& reconciler,
+                                 NodeStatsSource& stats, EvictionConfig config, const Clock& clock,
+                                 EvictionHooks hooks)
+    : reconciler_(reconciler),
+      stats_(stats),
+      config_(std::move(config)),
+      clock_(clock),
+      hooks_(std::move(hooks)),
+      timer_(io),
+      worker_(io, 1) {
+  status_.thresholds = config_.thresholds;
+}
+
+void EvictionMonitor::start() {
+  // Without thresholds nothing is ever evicted, but the node's signals are still shown.
+  if (config_.thresholds.empty())
+    spdlog::info("eviction: no thresholds: node-pressure eviction is off");
+  else
+    spdlog::info("eviction: every {} ms, {} thresholds", config_.monitoringIntervalNs / kNsPerMs,
+                 config_.thresholds.size());
+  runPass();
+  arm();
+}
+
+void EvictionMonitor::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void EvictionMonitor::arm() {
+  if (stopped_) return;
+  timer_.expires_after(std::chrono::nanoseconds(config_.monitoringIntervalNs));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    runPass();
+    arm();
+  });
+}
+
+void EvictionMonitor::runPass() {
+  if (running_ || stopped_) return;
+  running_ = true;
+  worker_.run(
+      [&stats = stats_, config = config_, pods = reconciler_.evictionCandidates()]() mutable {
+        Measured m;
+        m.observed = stats.observe();
+        const bool disk = diskPressure(config, m.observed);
+        for (auto& p : pods) stats.measurePod(p, disk);
+        m.pods = std::move(pods);
+        return m;
+      },
+      [this](Measured m) {
+        running_ = false;
+        if (!stopped_) decide(std::move(m));
+      });
+}
+
+bool EvictionMonitor::waitingForCleanup(int64_t nowNs) {
+  if (!evicted_) return false;
+  const auto* obs = reconciler_.observed(evicted_->first);
+  const bool running = obs && std::any_of(obs->containers.begin(), obs->containers.end(),
+                                          [](const auto& c) { return c.running; });
+  if (running && nowNs < evicted_->second) return true;
+  if (running) spdlog::info("eviction: timed out waiting for the evicted pod's cleanup");
+  evicted_.reset();
+  return false;
+}
+
+void EvictionMonitor::decide(Measured m) {
+  const int64_t now = clock_.nowNs();
+  // The pods measured may have changed meanwhile: only those still candidates count.
+  auto current = reconciler_.evictionCandidates();
+  std::vector<EvictionCandidate> pods;
+  for (auto& p : m.pods)
+    if (std::any_of(current.begin(), current.end(),
+                    [&](const auto& c) { return c.candidate.uid == p.candidate.uid; }))
+      pods.push_back(std::move(p.candidate));
+  if (waitingForCleanup(now)) return;
+  auto d = planEviction(state_, config_, m.observed, pods, now);
+  state_ = d.next;
+  for (auto c :
+       {NodeCondition::MemoryPressure, NodeCondition::DiskPressure, NodeCondition::PIDPressure})
+    if (d.conditions.contains(c) != status_.conditions.contains(c) || !status_.observedAtNs)
+      status_.lastTransitionNs[c] = now;
+  status_.observedAtNs = now;
+  status_.observed = m.observed;
+  status_.conditions = d.conditions;
+  for (const auto& key : reconciler_.setNodeConditions(d.conditions))
+    if (hooks_.requeue) hooks_.requeue(key);
+  if (hooks_.conditions) hooks_.conditions(d.conditions);
+  if (!d.reclaim) {
+    reportedNoCandidate_ = false;
+    diskReclaimed_ = false;
+    return;
+  }
+  const Signal signal = d.reclaim->signal;
+  const auto& o = m.observed.at(signal);
+  if (diskSignal(signal) && hooks_.reclaimDisk && !diskReclaimed_) {
+    diskReclaimed_ = true;
+    spdlog::warn("eviction: {} is {} (threshold {}): removing unused images first",
+                 toString(signal), formatQuantity(signal, o.available),
+                 formatQuantity(signal, d.reclaim->value.resolve(o.capacity)));
+    running_ = true;  // the next pass measures what the reclaim left
+    hooks_.reclaimDisk([this] { running_ = false; });
+    return;
+  }
+  if (!d.evictKey) {
+    if (!std::exchange(reportedNoCandidate_, true))
+      spdlog::warn("eviction: {} is {} (threshold {}), but no pod can be evicted", toString(signal),
+                   formatQuantity(signal, o.available),
+                   formatQuantity(signal, d.reclaim->value.resolve(o.capacity)));
+    return;
+  }
+  if (!reconciler_.evict(d.evictUid, d.message, d.gracePeriodSeconds)) return;
+  spdlog::warn("eviction: {} is {} (threshold {}, {}): evicting pod {} (grace {}s); ranked: {}",
+               toString(signal), formatQuantity(signal, o.available),
+               formatQuantity(signal, d.reclaim->value.resolve(o.capacity)),
+               d.reclaim->hard() ? "hard" : "soft", *d.evictKey, d.gracePeriodSeconds,
+               fmt::join(d.ranked, " "));
+  evicted_.emplace(d.evictUid, now + kEvictionCleanupWaitNs);
+  if (hooks_.evicted) hooks_.evicted(signal);
+  if (hooks_.requeue) hooks_.requeue(*d.evictKey);
+}
+
+}  // namespace podkeeper::reconciler

@@ -48,7 +48,7 @@ std::string body(const SoakPod& p) {
                        env +
                            "    startupProbe: {exec: {command: [cat, /tmp/ready]}, "
                            "periodSeconds: 1, failureThreshold: 30}\n"
-                           "    livenessProbe: {exec: {command: [true]}, periodSeconds: 2}\n"
+                           "    livenessProbe: {exec: {command: [\"true\"]}, periodSeconds: 2}\n"
                            "    readinessProbe: {exec: {command: [cat, /tmp/ready]}, "
                            "periodSeconds: 2}\n");
     case PodKind::Hooks:

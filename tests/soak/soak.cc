@@ -27,8 +27,10 @@ constexpr const char* kLogTmpfsSize = "96m";
 
 }  // namespace
 
-Soak::Soak(SoakOptions options)
-    : options_(std::move(options)), rng_(options_.seed), log_(options_.logPath, std::ios::trunc) {
+Soak::Soak(SoakOptions options) : options_(std::move(options)), rng_(options_.seed) {
+  // "e": O_CLOEXEC, so the agents the soak starts do not inherit it.
+  log_ = std::fopen(options_.logPath.c_str(), "we");
+  if (!log_) throw std::runtime_error("cannot write " + options_.logPath);
   begin_ = std::chrono::steady_clock::now();
   note("seed " + std::to_string(options_.seed) + ", " + std::to_string(options_.minutes) +
        " minutes, cgroup root " + agent_.cgroupRoot() + ", state " + agent_.stateDir());
@@ -37,7 +39,10 @@ Soak::Soak(SoakOptions options)
 Soak::~Soak() {
   undoDue(true);
   if (agentStopped_) ::kill(agent_.agentPid(), SIGCONT);
-  if (violations_ == 0) return;
+  if (violations_ == 0) {
+    std::fclose(log_);
+    return;
+  }
   // The harness removes its directory; a failed run keeps the agent's logs beside its own.
   const fs::path base = fs::path(agent_.stateDir()).parent_path();
   const fs::path keep = options_.logPath + ".agent-logs";
@@ -47,13 +52,15 @@ Soak::~Soak() {
     if (e.path().filename().string().rfind("agent.log", 0) == 0)
       fs::copy_file(e.path(), keep / e.path().filename(), fs::copy_options::overwrite_existing, ec);
   std::fprintf(stderr, "soak: the agent's logs are in %s\n", keep.c_str());
+  std::fclose(log_);
 }
 
 void Soak::note(const std::string& line) {
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
   char stamp[64];
   std::snprintf(stamp, sizeof stamp, "%8.2fs tick %4lld  ", t, static_cast<long long>(tick_));
-  log_ << stamp << line << std::endl;
+  std::fprintf(log_, "%s%s\n", stamp, line.c_str());
+  std::fflush(log_);
 }
 
 void Soak::violation(const std::string& what) {
@@ -119,7 +126,10 @@ void Soak::warmUp() {
   }
   if (!e2e::waitFor([&] { return converged(why); }, 60s)) violation("warm-up end: " + why);
   std::this_thread::sleep_for(2s);
+  // The exporter keeps cgroup files open until the first scrape that no longer lists them.
+  agent_.getTcp("/metrics/cadvisor");
   baseline_ = processFacts(agent_.agentPid());
+  noteFds();
   note("baseline: rss " + std::to_string(baseline_.rssKiB) + " KiB, fds " +
        std::to_string(baseline_.fds) + ", threads " + std::to_string(baseline_.threads));
 }

@@ -4,7 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -98,10 +98,11 @@ class Soak {
   void checkQuiescent();
   void checkLogs();
   void checkEmptyAndClean();
+  void noteFds();
 
   SoakOptions options_;
   std::mt19937_64 rng_;
-  std::ofstream log_;
+  std::FILE* log_ = nullptr;
   std::chrono::steady_clock::time_point begin_;
   int64_t tick_ = 0;
   int nextId_ = 1;
@@ -115,8 +116,8 @@ class Soak {
   std::map<std::string, int64_t> counts_;
   std::map<std::string, int> restartHigh_;   // uid/generation/container -> highest count
   std::map<std::string, int64_t> editedAt_;  // pod name -> tick of its last spec edit
-  std::set<std::string> pidsSuspects_;  // pod cgroups whose pids.max was wrong once
-  std::set<pid_t> lastZombies_;          // the agent's zombies at the last look
+  std::set<std::string> pidsSuspects_;       // pod cgroups whose pids.max was wrong once
+  std::set<pid_t> lastZombies_;              // the agent's zombies at the last look
   int violations_ = 0;
   double slowestHealthMs_ = 0;
   ProcessFacts baseline_, atStart_, atEnd_;

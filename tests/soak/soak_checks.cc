@@ -213,6 +213,19 @@ void Soak::checkLogs() {
   }
 }
 
+// What the agent's fds point at, by kind, for a run whose fd count grew.
+void Soak::noteFds() {
+  std::map<std::string, int> kinds;
+  std::error_code ec;
+  const std::string dir = "/proc/" + std::to_string(agent_.agentPid()) + "/fd";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string target = fs::read_symlink(e.path(), ec).string();
+    if (target.find(':') != std::string::npos) target = target.substr(0, target.find(':'));
+    kinds[target]++;
+  }
+  for (const auto& [target, n] : kinds) note("  agent fd: " + std::to_string(n) + " x " + target);
+}
+
 void Soak::checkEmptyAndClean() {
   note("deleting every manifest");
   for (const auto& [file, f] : std::map(model_.files())) {
@@ -229,7 +242,8 @@ void Soak::checkEmptyAndClean() {
       },
       120s, 500ms);
   if (!empty) violation("pods left 120 s after every manifest was removed");
-  std::this_thread::sleep_for(3s);  // the last removals' stragglers
+  std::this_thread::sleep_for(3s);     // the last removals' stragglers
+  agent_.getTcp("/metrics/cadvisor");  // closes the exporter's fds of the removed cgroups
   count("invariant checks");
   const std::string root = agent_.cgroupRoot();
   for (const auto& cg : podCgroups(root)) violation("leaked cgroup " + cg.dir);
@@ -239,16 +253,19 @@ void Soak::checkEmptyAndClean() {
   for (const auto& m : e2e::mountsUnder(agent_.stateDir())) violation("leaked mount " + m);
   for (const auto& m : e2e::mountsUnder(agent_.rootDir())) violation("leaked mount " + m);
   for (pid_t p : processesMentioning(agent_.stateDir()))
-    if (e2e::alive(p)) violation("leaked process " + std::to_string(p) + " of the state dir");
+    if (p != agent_.agentPid() && e2e::alive(p))
+      violation("leaked process " + std::to_string(p) + " of the state dir");
   for (const auto& d : subdirs(agent_.logDir())) violation("leaked log dir " + d);
   for (const auto& d : subdirs(agent_.rootDir() + "/pods")) violation("leaked root dir " + d);
   for (pid_t z : zombieChildren(agent_.agentPid())) violation("zombie " + std::to_string(z));
   atEnd_ = processFacts(agent_.agentPid());
   note("end: rss " + std::to_string(atEnd_.rssKiB) + " KiB, fds " + std::to_string(atEnd_.fds) +
        ", threads " + std::to_string(atEnd_.threads));
-  if (atEnd_.fds > baseline_.fds + 2)
+  if (atEnd_.fds > baseline_.fds + 2) {
     violation("agent fds grew from " + std::to_string(baseline_.fds) + " to " +
               std::to_string(atEnd_.fds));
+    noteFds();
+  }
   if (atEnd_.threads > baseline_.threads + 2)
     violation("agent threads grew from " + std::to_string(baseline_.threads) + " to " +
               std::to_string(atEnd_.threads));

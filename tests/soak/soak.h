@@ -97,6 +97,8 @@ class Soak {
   bool converged(std::string& why);
   void checkQuiescent();
   void checkLogs();
+  // The numbered lines of a counter pod, before it goes (deleted, or recreated by an edit).
+  void checkPodLogs(const SoakPod& pod);
   void checkEmptyAndClean();
   void noteFds();
 

@@ -85,6 +85,7 @@ void Soak::deletePod() {
   if (population <= kMinPods) return;
   const std::string file = randomPodFile();
   if (file.empty()) return;
+  checkPodLogs(*model_.files().at(file).lastGood);
   removeManifest(file);
   model_.remove(file);
   count("pods deleted");
@@ -95,6 +96,7 @@ void Soak::editSpec() {
   const std::string file = randomPodFile();
   if (file.empty() || model_.files().at(file).broken) return;
   SoakPod p = *model_.files().at(file).lastGood;
+  checkPodLogs(p);
   ++p.generation;
   writeManifest(file, manifestYaml(p));
   model_.writeGood(file, p);
@@ -199,6 +201,7 @@ void Soak::killAgentMidDelete() {
   const std::string file = randomPodFile();
   if (file.empty() || population <= kMinPods) return;
   const int64_t delayMs = pick(0, 1500);
+  checkPodLogs(*model_.files().at(file).lastGood);
   removeManifest(file);
   model_.remove(file);
   count("pods deleted");

@@ -194,22 +194,24 @@ void Soak::checkQuiescent() {
 }
 
 void Soak::checkLogs() {
-  for (const auto& [name, pod] : model_.expectedPods()) {
-    const std::string container = counterContainer(pod.kind);
-    if (container.empty()) continue;
-    const std::string dir =
-        agent_.logDir() + "/default_" + pod.name + "_" + pod.uid + "/" + container;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      std::string text = support::readText(e.path().string());
-      if (!text.empty() && text.back() != '\n') text.erase(text.rfind('\n') + 1);  // mid-write
-      const LogLineCheck c = checkNumberedLog(text, fullWindows_);
-      count("invariant checks");
-      logLinesChecked_ += c.lines;
-      logLinesLost_ += c.lostWhileFull;
-      for (size_t i = 0; i < c.problems.size() && i < 3; ++i)
-        violation("log " + e.path().string() + ": " + c.problems[i]);
-    }
+  for (const auto& [name, pod] : model_.expectedPods()) checkPodLogs(pod);
+}
+
+void Soak::checkPodLogs(const SoakPod& pod) {
+  const std::string container = counterContainer(pod.kind);
+  if (container.empty()) return;
+  const std::string dir =
+      agent_.logDir() + "/default_" + pod.name + "_" + pod.uid + "/" + container;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string text = support::readText(e.path().string());
+    if (!text.empty() && text.back() != '\n') text.erase(text.rfind('\n') + 1);  // mid-write
+    const LogLineCheck c = checkNumberedLog(text, fullWindows_);
+    count("invariant checks");
+    logLinesChecked_ += c.lines;
+    logLinesLost_ += c.lostWhileFull;
+    for (size_t i = 0; i < c.problems.size() && i < 3; ++i)
+      violation("log " + e.path().string() + ": " + c.problems[i]);
   }
 }
 

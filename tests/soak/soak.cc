@@ -150,12 +150,20 @@ int Soak::run(const std::function<bool()>& interrupted) {
   auto next = std::chrono::steady_clock::now();
   for (tick_ = 1; tick_ <= ticks && !interrupted(); ++tick_) {
     next += tickLength;
-    undoDue(false);
-    tick(tick_ <= lastKillTick);
-    checkHealth();
-    if (tick_ % 5 == 0) {
-      checkApi();
-      checkAgentProcess();
+    // A failure of the soak itself is a violation that names the step; the run goes on.
+    try {
+      stage_ = "undo";
+      undoDue(false);
+      tick(tick_ <= lastKillTick);
+      stage_ = "health check";
+      checkHealth();
+      if (tick_ % 5 == 0) {
+        stage_ = "API and agent checks";
+        checkApi();
+        checkAgentProcess();
+      }
+    } catch (const std::exception& e) {
+      violation("soak error in " + stage_ + ": " + e.what());
     }
     // A long run settles every ten minutes and checks everything, not only at the end.
     if (tick_ % 600 == 0 && tick_ < ticks) {
@@ -178,19 +186,30 @@ void Soak::tick(bool agentKillsAllowed) {
     int weight;
     void (Soak::*run)();
     bool killsAgent;
+    const char* name;
   };
   static const Action actions[] = {
-      {14, &Soak::createPod, false},       {8, &Soak::deletePod, false},
-      {5, &Soak::editSpec, false},         {5, &Soak::editLabels, false},
-      {2, &Soak::brokenEdit, false},       {2, &Soak::duplicateName, false},
-      {1, &Soak::invalidBytes, false},     {1, &Soak::hugeFile, false},
-      {2, &Soak::killAgentMidStart, true}, {2, &Soak::killAgentMidDelete, true},
-      {3, &Soak::killShim, false},         {4, &Soak::killContainer, false},
-      {1, &Soak::killReaper, false},       {1, &Soak::stopAgent, false},
-      {1, &Soak::fillLogFs, false},        {1, &Soak::stateDirReadOnly, false},
-      {1, &Soak::removeCgroup, false},     {1, &Soak::freezeCgroup, false},
-      {1, &Soak::slowClients, false},      {1, &Soak::manyConnections, false},
-      {1, &Soak::wrkOnCadvisor, false},
+      {14, &Soak::createPod, false, "create"},
+      {8, &Soak::deletePod, false, "delete"},
+      {5, &Soak::editSpec, false, "spec edit"},
+      {5, &Soak::editLabels, false, "label edit"},
+      {2, &Soak::brokenEdit, false, "broken edit"},
+      {2, &Soak::duplicateName, false, "duplicate"},
+      {1, &Soak::invalidBytes, false, "invalid bytes"},
+      {1, &Soak::hugeFile, false, "huge file"},
+      {2, &Soak::killAgentMidStart, true, "kill agent mid-start"},
+      {2, &Soak::killAgentMidDelete, true, "kill agent mid-delete"},
+      {3, &Soak::killShim, false, "kill shim"},
+      {4, &Soak::killContainer, false, "kill container"},
+      {1, &Soak::killReaper, false, "kill reaper"},
+      {1, &Soak::stopAgent, false, "SIGSTOP agent"},
+      {1, &Soak::fillLogFs, false, "fill log fs"},
+      {1, &Soak::stateDirReadOnly, false, "state dir read-only"},
+      {1, &Soak::removeCgroup, false, "remove cgroup"},
+      {1, &Soak::freezeCgroup, false, "freeze cgroup"},
+      {1, &Soak::slowClients, false, "slow clients"},
+      {1, &Soak::manyConnections, false, "many connections"},
+      {1, &Soak::wrkOnCadvisor, false, "wrk"},
   };
   static constexpr int kIdle = 20;  // ticks without an action
   int total = kIdle;
@@ -201,11 +220,13 @@ void Soak::tick(bool agentKillsAllowed) {
   for (const auto& a : actions) {
     if (r < a.weight) {
       if (a.killsAgent && (!agentKillsAllowed || undoPending("state-ro"))) return;
+      stage_ = a.name;
       (this->*a.run)();
       break;
     }
     r -= a.weight;
   }
+  stage_ = "kill agent";
   if (plainKill && agentKillsAllowed && !undoPending("state-ro")) {
     count("fault: kill -9 agent");
     killAgent("at random");

@@ -114,6 +114,7 @@ class Soak {
   std::vector<TimeWindow> fullWindows_;
   bool agentStopped_ = false;  // SIGSTOPped
   int agentStarts_ = 0;
+  std::string stage_;  // what the tick is doing, for a failure of the soak itself
 
   std::map<std::string, int64_t> counts_;
   std::map<std::string, int> restartHigh_;   // uid/generation/container -> highest count

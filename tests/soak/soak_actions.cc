@@ -211,7 +211,10 @@ void Soak::killAgentMidDelete() {
   killAgent("mid-delete of " + file);
 }
 
-// A pod of the model, chosen by the generator (the first of kind when one is given).
+// A pod of the model, chosen by the generator (the first of kind when one is given). It points
+// into pods, so a temporary map is refused.
+static const SoakPod* choosePod(std::map<std::string, SoakPod>&& pods, int64_t index,
+                                std::optional<PodKind> kind = std::nullopt) = delete;
 static const SoakPod* choosePod(const std::map<std::string, SoakPod>& pods, int64_t index,
                                 std::optional<PodKind> kind = std::nullopt) {
   std::vector<const SoakPod*> list;
@@ -222,8 +225,10 @@ static const SoakPod* choosePod(const std::map<std::string, SoakPod>& pods, int6
 }
 
 void Soak::killShim() {
+  // The pod points into this map: it must outlive every use of the pod.
+  const auto pods = model_.expectedPods();
   const int64_t index = pick(0, 1 << 20);
-  const SoakPod* p = choosePod(model_.expectedPods(), index);
+  const SoakPod* p = choosePod(pods, index);
   if (!p) return;
   auto shims = processesMentioning(agent_.stateDir() + "/pods/" + p->uid + "/containers/");
   if (shims.empty()) return;
@@ -234,8 +239,10 @@ void Soak::killShim() {
 }
 
 void Soak::killContainer() {
+  // The pod points into this map: it must outlive every use of the pod.
+  const auto pods = model_.expectedPods();
   const int64_t index = pick(0, 1 << 20);
-  const SoakPod* p = choosePod(model_.expectedPods(), index);
+  const SoakPod* p = choosePod(pods, index);
   if (!p) return;
   for (const auto& cg : podCgroups(agent_.cgroupRoot())) {
     if (cg.uid != p->uid || cg.hierarchy.find("/memory") == std::string::npos) continue;
@@ -255,7 +262,9 @@ void Soak::killContainer() {
 }
 
 void Soak::killReaper() {
-  const SoakPod* p = choosePod(model_.expectedPods(), pick(0, 1 << 20), PodKind::SharedPid);
+  // The pod points into this map: it must outlive every use of the pod.
+  const auto pods = model_.expectedPods();
+  const SoakPod* p = choosePod(pods, pick(0, 1 << 20), PodKind::SharedPid);
   if (!p) return;
   auto record = nlohmann::json::parse(
       support::readText(agent_.stateDir() + "/pods/" + p->uid + "/reaper.json"), nullptr, false);
@@ -318,8 +327,10 @@ void Soak::stateDirReadOnly() {
 }
 
 void Soak::removeCgroup() {
+  // The pod points into this map: it must outlive every use of the pod.
+  const auto pods = model_.expectedPods();
   const int64_t index = pick(0, 1 << 20);
-  const SoakPod* p = choosePod(model_.expectedPods(), index);
+  const SoakPod* p = choosePod(pods, index);
   if (!p) return;
   std::string relative;  // of one container's cgroup below the root
   for (const auto& cg : podCgroups(agent_.cgroupRoot())) {
@@ -341,7 +352,9 @@ void Soak::removeCgroup() {
 }
 
 void Soak::freezeCgroup() {
-  const SoakPod* p = choosePod(model_.expectedPods(), pick(0, 1 << 20));
+  // The pod points into this map: it must outlive every use of the pod.
+  const auto pods = model_.expectedPods();
+  const SoakPod* p = choosePod(pods, pick(0, 1 << 20));
   const int64_t ticks = pick(2, 6);
   if (!p) return;
   for (const auto& cg : podCgroups(agent_.cgroupRoot())) {

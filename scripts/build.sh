@@ -1,6 +1,7 @@
 #!/bin/bash
-# Configures and builds podkeeper into build/ (binaries in build/bin/). Uses ccache when it is
-# installed (optional), with paths taken relative to the checkout so clones share the cache.
+# Configures and builds podkeeper into build/ (binaries in build/bin/): everything, or only the
+# targets named as arguments. Uses ccache when it is installed (optional), with paths taken
+# relative to the checkout so clones share the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 launcher=()
@@ -9,4 +10,6 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
-cmake --build build -j"$(nproc)"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build build -j"$(nproc)" "${targets[@]}"

@@ -66,11 +66,18 @@ Result<void> CriLogWriter::write(int64_t realtimeNs, LogStream stream, const Log
     if (auto r = rotate(); !r) return r;
   }
   std::string_view rest = line;
+  const uint64_t lineStart = size_;
   while (!rest.empty()) {
     const ssize_t n = ::write(fd_.get(), rest.data(), rest.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return failSys(errno, "write log " + path());
+      const int err = errno;
+      // A line goes in whole or not at all: the part a full disk let through is cut off again,
+      // or the next line would be glued to it and no reader could parse either.
+      if (size_ != lineStart && ::ftruncate(fd_.get(), static_cast<off_t>(lineStart)) == 0) {
+        size_ = lineStart;
+      }
+      return failSys(err, "write log " + path());
     }
     rest.remove_prefix(static_cast<size_t>(n));
     size_ += static_cast<uint64_t>(n);

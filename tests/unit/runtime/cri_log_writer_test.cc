@@ -1,6 +1,8 @@
 #include "runtime/logs/cri_log_writer.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +51,28 @@ TEST_F(CriLogWriterTest, RotatesBySizeKeepingMaxFiles) {
   EXPECT_EQ(read("0.log.1"), "2023-11-14T22:13:20Z stdout F ccc\n");
   EXPECT_EQ(read("0.log.2"), "2023-11-14T22:13:20Z stdout F bbb\n");
   EXPECT_FALSE(fs::exists(dir_ / "0.log.3"));
+}
+
+// A full disk lets part of a line through and fails the rest (RLIMIT_FSIZE does the same
+// without root). The part is cut off again, so the next line starts on a line of its own.
+TEST_F(CriLogWriterTest, ALineThatDoesNotFitLeavesNoPartOfItBehind) {
+  auto w = CriLogWriter::open((dir_ / "0.log").string(), 0, 5);
+  ASSERT_TRUE(w.has_value());
+  ASSERT_TRUE(w->write(kT, LogStream::Stdout, {"one", false}).has_value());
+  const std::string first = read("0.log");
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto oldHandler = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = first.size() + 10;  // room for the timestamp's beginning only
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const bool fitted = w->write(kT, LogStream::Stdout, {"two", false}).has_value();
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, oldHandler);
+  EXPECT_FALSE(fitted);
+  EXPECT_EQ(read("0.log"), first);
+  ASSERT_TRUE(w->write(kT, LogStream::Stdout, {"three", false}).has_value());
+  EXPECT_EQ(read("0.log"), first + "2023-11-14T22:13:20Z stdout F three\n");
 }
 
 TEST_F(CriLogWriterTest, SymlinkPlantedAsTheLogFileIsNotFollowed) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -71,6 +72,20 @@ struct AgentConfig {
   // Pods whose runtime calls (sandbox, container starts, kills, removals) run at once, off the
   // loop; 0 = from the core count (maxParallelStartsFor).
   int maxParallelStarts = 0;
+
+  // fleet (issue 18): manifest sources besides the directory.
+  // --manifest-url: the kubelet's staticPodURL, polled every --relist seconds ("" = off);
+  // --manifest-url-header Key:Value, repeatable, sent with every request.
+  std::string manifestUrl;
+  std::vector<std::pair<std::string, std::string>> manifestUrlHeaders;
+  // --etcd-endpoints (comma-separated http(s)://host:port; empty = no etcd source): pods
+  // under <etcdPrefix>/nodes/<nodeName>/pods/ and <etcdPrefix>/all/pods/.
+  std::vector<std::string> etcdEndpoints;
+  std::string etcdPrefix = "/podkeeper";
+  std::string etcdCaFile;    // --etcd-cacert
+  std::string etcdCertFile;  // --etcd-cert
+  std::string etcdKeyFile;   // --etcd-key
+  std::string nodeName;      // --node-name; "" = the host name
 };
 
 // --max-parallel-starts as given, or for 0 four per core (a start mostly waits on the kernel

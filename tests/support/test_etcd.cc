@@ -105,10 +105,20 @@ std::string TestEtcd::ctl(const std::string& args) const {
   for (const auto& m : members_)
     if (m.pid > 0)
       eps += (eps.empty() ? "" : ",") + ("http://127.0.0.1:" + std::to_string(m.clientPort));
-  auto r = runShell("ETCDCTL_API=3 etcdctl --endpoints=" + eps + " --command-timeout=5s " + args +
-                    " 2>&1");
-  if (r.exitCode != 0) throw std::runtime_error("etcdctl " + args + ": " + r.output);
-  return r.output;
+  // Right after a member was killed the cluster may be electing a leader: retried while etcd
+  // says so (Unavailable, timed out, no leader), for up to 20 s.
+  CommandResult r;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    r = runShell("ETCDCTL_API=3 etcdctl --endpoints=" + eps + " --command-timeout=5s " + args +
+                 " 2>&1");
+    if (r.exitCode == 0) return r.output;
+    bool transient = r.output.find("Unavailable") != std::string::npos ||
+                     r.output.find("timed out") != std::string::npos ||
+                     r.output.find("leader") != std::string::npos;
+    if (!transient) break;
+    ::usleep(500'000);
+  }
+  throw std::runtime_error("etcdctl " + args + ": " + r.output);
 }
 
 }  // namespace podkeeper::support

@@ -154,5 +154,43 @@ TEST_F(Fleet, PlacementDeletesOutagesAndAKilledAgent) {
       waitFor([&] { return fleet("get nodes").find("n3") != std::string::npos; }, 20s, 200ms));
 }
 
+// The figure the README quotes: N pods for all nodes, put at once, until every node runs all of
+// them and the fleet view lists all N x 3. Prints the times (taken under the machine's load).
+TEST_F(Fleet, ManyPodsOnEveryNode) {
+  constexpr int kPods = 20;
+  auto putAt = std::chrono::steady_clock::now();
+  for (int i = 0; i < kPods; ++i) {
+    auto p = pod("many" + std::to_string(i));
+    put("/pk/all/pods/default_" + p.name, p.str());
+  }
+  auto allRunning = [&] {
+    for (int n = 0; n < 3; ++n) {
+      auto list = nlohmann::json::parse(nodes[n]->get("/pods").body, nullptr, false);
+      if (!list.is_object()) return false;
+      int running = 0;
+      for (const auto& item : list.value("items", nlohmann::json::array()))
+        if (item["status"].value("phase", "") == "Running") ++running;
+      if (running != kPods) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(waitFor(allRunning, 180s, 100ms));
+  auto running = std::chrono::steady_clock::now() - putAt;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto out = fleet("get pods");
+        int rows = 0;
+        for (size_t at = 0; (at = out.find("Running", at)) != std::string::npos; ++at) ++rows;
+        return rows == 3 * kPods;
+      },
+      60s, 200ms))
+      << fleet("get pods");
+  auto inView = std::chrono::steady_clock::now() - putAt;
+  std::printf(
+      "%d pods x 3 nodes: all Running %.2f s after the puts, all in the fleet view %.2f s\n", kPods,
+      std::chrono::duration<double>(running).count(),
+      std::chrono::duration<double>(inView).count());
+}
+
 }  // namespace
 }  // namespace podkeeper::e2e

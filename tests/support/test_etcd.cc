@@ -106,7 +106,7 @@ std::string TestEtcd::ctl(const std::string& args) const {
     if (m.pid > 0)
       eps += (eps.empty() ? "" : ",") + ("http://127.0.0.1:" + std::to_string(m.clientPort));
   // Right after a member was killed the cluster may be electing a leader: retried while etcd
-  // says so (Unavailable, timed out, no leader), for up to 20 s.
+  // says so (Unavailable, timed out, deadline exceeded, no leader), for up to 20 s.
   CommandResult r;
   for (int attempt = 0; attempt < 40; ++attempt) {
     r = runShell("ETCDCTL_API=3 etcdctl --endpoints=" + eps + " --command-timeout=5s " + args +
@@ -114,6 +114,7 @@ std::string TestEtcd::ctl(const std::string& args) const {
     if (r.exitCode == 0) return r.output;
     bool transient = r.output.find("Unavailable") != std::string::npos ||
                      r.output.find("timed out") != std::string::npos ||
+                     r.output.find("deadline exceeded") != std::string::npos ||
                      r.output.find("leader") != std::string::npos;
     if (!transient) break;
     ::usleep(500'000);

@@ -75,8 +75,9 @@ struct Node {
         },
         t, 1ms);
   }
+  // A member restarted under load may take a while to rejoin and serve: 60 s.
   bool hasPods(const std::set<std::string>& want) {
-    return until([&] { return pods() == want; });
+    return until([&] { return pods() == want; }, 60s);
   }
 };
 

@@ -8,12 +8,14 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_probe.h"
 #include "tests/e2e/agent/pod_yaml.h"
 #include "tests/support/command.h"
+#include "tests/support/scripted_http_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_etcd.h"
 
@@ -190,6 +192,43 @@ TEST_F(Fleet, ManyPodsOnEveryNode) {
       "%d pods x 3 nodes: all Running %.2f s after the puts, all in the fleet view %.2f s\n", kPods,
       std::chrono::duration<double>(running).count(),
       std::chrono::duration<double>(inView).count());
+}
+
+// --manifest-url wired into the agent: a pod served by a local HTTP server runs; a 500 keeps
+// it; an empty body stops it.
+TEST(ManifestUrlAgent, RunsWhatTheUrlServes) {
+  std::mutex mu;
+  support::ScriptedReply reply;
+  reply.body = pod("fromurl").str();
+  support::ScriptedHttpServer server([&](const support::ScriptedRequest&) {
+    std::lock_guard lock(mu);
+    return reply;
+  });
+  AgentHarness agent;
+  agent.start({"--manifest-url", "http://" + server.host() + "/pods", "--manifest-url-header",
+               "X-Node: e2e"});
+  auto runningNow = [&] {
+    auto j = podJson(agent, "fromurl");
+    return !j.is_discarded() && j.is_object() &&
+           j.value("status", nlohmann::json::object()).value("phase", "") == "Running";
+  };
+  ASSERT_TRUE(waitFor(runningNow, 60s, 50ms)) << agent.agentLog();
+  ASSERT_FALSE(server.requests().empty());
+  EXPECT_EQ(server.requests()[0].headers["x-node"], "e2e");
+  {
+    std::lock_guard lock(mu);
+    reply.status = 500;
+  }
+  size_t seen = server.requests().size();
+  ASSERT_TRUE(waitFor([&] { return server.requests().size() >= seen + 2; }, 30s, 100ms));
+  EXPECT_TRUE(runningNow());
+  {
+    std::lock_guard lock(mu);
+    reply.status = 200;
+    reply.body = "";
+  }
+  ASSERT_TRUE(waitFor([&] { return agent.get("/pods/default/fromurl").status == 404; }, 60s, 100ms))
+      << agent.agentLog();
 }
 
 }  // namespace

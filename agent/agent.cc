@@ -306,7 +306,7 @@ struct Agent {
     for (const auto& known : api::allPods(reconciler)) {
       const auto& meta = known.pod.pod.metadata;
       status["pods/" + meta.namespace_ + "_" + meta.name] =
-          api::podView(reconciler, known, o).dump();
+          fleet::redactEnv(api::podView(reconciler, known, o)).dump();
       ++pods;
     }
     fleet::NodeFacts f;

@@ -41,6 +41,28 @@ json nodeRecord(const NodeFacts& f, bool ready, int pods) {
   return r;
 }
 
+json redactEnv(json pod) {
+  if (!pod.contains("spec") || !pod["spec"].is_object()) return pod;
+  for (const char* list : {"initContainers", "containers", "ephemeralContainers"}) {
+    auto& cs = pod["spec"][list];
+    if (!cs.is_array()) {
+      if (cs.is_null()) pod["spec"].erase(list);
+      continue;
+    }
+    for (auto& c : cs) {
+      if (!c.is_object() || !c.contains("env") || !c["env"].is_array()) continue;
+      for (auto& e : c["env"]) {
+        if (!e.is_object()) continue;
+        bool had = e.contains("value") || e.contains("valueFrom");
+        e.erase("value");
+        e.erase("valueFrom");
+        if (had) e["value"] = "(redacted)";
+      }
+    }
+  }
+  return pod;
+}
+
 FleetView parseFleetView(const std::string& prefix,
                          const std::vector<std::pair<std::string, std::string>>& kvs) {
   FleetView v;

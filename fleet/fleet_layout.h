@@ -36,6 +36,12 @@ struct NodeFacts {
 // The node record, shaped like a v1 Node's metadata and status.
 nlohmann::json nodeRecord(const NodeFacts& facts, bool ready, int pods);
 
+// The pod as /pods shows it, minus env values: etcd is readable by every node and operator
+// of the fleet, and a pod from the manifest directory must not publish its env there
+// (DESIGN 4.8 keeps specs off plain ports for the same reason). Each env entry keeps its name;
+// value and valueFrom become "(redacted)".
+nlohmann::json redactEnv(nlohmann::json pod);
+
 // What `fleet get` reads: every node record and pod status under <prefix>/status/.
 struct FleetView {
   std::map<std::string, nlohmann::json> nodes;               // node -> record

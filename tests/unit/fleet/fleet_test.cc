@@ -46,6 +46,22 @@ TEST(FleetLayout, KeysAndTheViewReadBack) {
   EXPECT_EQ(targets[0]["labels"]["node"], "n1");
 }
 
+TEST(FleetLayout, EnvValuesNeverReachEtcd) {
+  json pod = podStatus("web", "Running");
+  pod["spec"]["containers"][0]["env"] = json::array(
+      {{{"name", "TOKEN"}, {"value", "s3cret"}},
+       {{"name", "FROM"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
+       {{"name", "EMPTY"}}});
+  pod["spec"]["initContainers"] =
+      json::array({{{"name", "i"}, {"env", json::array({{{"name", "K"}, {"value", "v2"}}})}}});
+  std::string out = redactEnv(pod).dump();
+  EXPECT_EQ(out.find("s3cret"), std::string::npos) << out;
+  EXPECT_EQ(out.find("v2"), std::string::npos) << out;
+  EXPECT_EQ(out.find("fieldPath"), std::string::npos) << out;
+  EXPECT_NE(out.find("TOKEN"), std::string::npos) << out;
+  EXPECT_EQ(redactEnv(pod)["status"], pod["status"]);
+}
+
 TEST(FleetStatusWriter, WritesUnderALeaseOnlyWhatChangedAndAgainAfterTheLeaseExpired) {
   auto fake = std::make_unique<support::FakeEtcd>();
   auto* etcd = fake.get();

@@ -15,6 +15,7 @@
 
 #include "agent/api/node_api.h"
 #include "agent/api/pod_api.h"
+#include "agent/api/pod_lookup.h"
 #include "agent/auth/auth_filter.h"
 #include "agent/auth/token_file_source.h"
 #include "agent/fd_limit.h"
@@ -30,6 +31,8 @@
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
+#include "fleet/fleet_layout.h"
+#include "fleet/status_writer.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/eviction_metrics.h"
 #include "metrics/exporter.h"
@@ -50,6 +53,8 @@
 #include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exec/exec_target.h"
 #include "runtime/linux/linux_runtime.h"
+#include "sources/etcd_source.h"
+#include "sources/url_source.h"
 #include "status/pod_phase.h"
 #include "status/pod_reader.h"
 
@@ -174,7 +179,11 @@ struct Agent {
         loopMetrics(registry),
         pullMetrics(registry),
         pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir),
-        node(readNodeIdentity()),
+        node([&c] {
+          auto n = readNodeIdentity();
+          if (!c.nodeName.empty()) n.name = c.nodeName;  // --node-name
+          return n;
+        }()),
         reconciler(runtime, images, clock, nodePaths(c, node, machine), reconcileHooks(), &handlers,
                    &pulling.source()),
         loop(io, reconciler, runtime, clock, loopOptions(c, machine.cpuCores), &runtimeWork),
@@ -183,6 +192,7 @@ struct Agent {
                 [this](const ManifestWatcher::Published& p) { onManifests(p); }),
         targets(reconciler),
         machineCores(machine.cpuCores),
+        machineMemory(machine.memoryBytes),
         exporter(targets, *cgroups, std::move(machine), exporterOptions(keptFds)),
         tcp(io, router.handler()),
         secure(io, [this](const http::HttpRequest& r) { return secureHandler(r); }),
@@ -226,6 +236,99 @@ struct Agent {
   void onManifests(const ManifestWatcher::Published& p) {
     agentMetrics.setManifestErrors(p.filesWithErrors);
     for (const auto& key : reconciler.setDesired(p.snapshot.pods)) loop.enqueue(key);
+  }
+
+  // --manifest-url: its body is one more document of the watcher, named by the URL. The first
+  // poll runs before the watcher's first snapshot (start() is synchronous for that reason).
+  void startManifestUrl() {
+    if (config.manifestUrl.empty()) return;
+    sources::UrlSourceConfig uc;
+    uc.url = config.manifestUrl;
+    uc.headers = config.manifestUrlHeaders;
+    uc.cacheFile = config.stateDir + "/manifest-url.last-good";
+    sources::UrlManifestSource::Callbacks cb;
+    cb.body = [this](const std::string& body) {
+      return watcher.setSourceDocument(config.manifestUrl, body);
+    };
+    cb.failed = [this](const std::string& why) { watcher.setSourceError(config.manifestUrl, why); };
+    manifestUrl.emplace(io, urlHttp, std::move(uc), config.relistInterval, std::move(cb));
+    manifestUrl->start();
+  }
+
+  etcd::EtcdConfig etcdConfig() const {
+    etcd::EtcdConfig e;
+    e.endpoints = config.etcdEndpoints;
+    e.caFile = config.etcdCaFile;
+    e.certFile = config.etcdCertFile;
+    e.keyFile = config.etcdKeyFile;
+    return e;
+  }
+
+  // The etcd source: the set kept on disk goes into the first snapshot (a node restarted
+  // while etcd is away runs its pods; the same pods, not restarted), then a thread lists and
+  // watches etcd and hands every change to the loop.
+  void startEtcdSource() {
+    if (config.etcdEndpoints.empty()) return;
+    sources::EtcdSourceOptions o;
+    o.prefix = config.etcdPrefix;
+    o.nodeName = node.name;
+    o.cacheFile = config.stateDir + "/etcd-pods.last-good";
+    sources::EtcdManifestSource::Callbacks cb;
+    cb.documents = [this](const sources::EtcdDocuments& docs) {
+      watcher.replaceSourceDocuments("etcd:", docs);
+    };
+    cb.failed = [this](const std::string& why) { watcher.setSourceError("etcd", why); };
+    etcdSource = std::make_unique<sources::EtcdManifestSource>(
+        io, etcd::makeGrpcEtcdClient(etcdConfig()), o, std::move(cb));
+    if (auto cached = etcdSource->loadCache()) {
+      spdlog::info("etcd source: {} pod key(s) from {} until etcd answers", cached->size(),
+                   o.cacheFile);
+      watcher.replaceSourceDocuments("etcd:", *cached);
+    }
+    etcdSource->start();
+    fleetStatus = std::make_unique<fleet::FleetStatusWriter>(
+        etcd::makeGrpcEtcdClient(etcdConfig()),
+        fleet::StatusWriterOptions{config.etcdPrefix, node.name});
+    fleetStatus->start();
+    startedAt = clock.nowNs() / 1'000'000'000;
+    offerFleetStatus();
+  }
+
+  // Every 2 s the whole status goes to the writer, which writes what changed (rate-limited,
+  // off the loop).
+  void offerFleetStatus() {
+    api::PodApiOptions o;
+    o.hostIP = node.hostIP;
+    o.nodeName = node.name;
+    o.logDir = config.logDir;
+    o.nowNs = [this] { return clock.nowNs(); };
+    o.probes = [this](const std::string& uid) {
+      return std::optional<status::ProbeStatus>(reconciler.status().probeStatus(uid));
+    };
+    std::map<std::string, std::string> status;
+    int pods = 0;
+    for (const auto& known : api::allPods(reconciler)) {
+      const auto& meta = known.pod.pod.metadata;
+      status["pods/" + meta.namespace_ + "_" + meta.name] =
+          fleet::redactEnv(api::podView(reconciler, known, o)).dump();
+      ++pods;
+    }
+    fleet::NodeFacts f;
+    f.name = node.name;
+    f.address = node.hostIP;
+    // The port really bound (--listen HOST:0 picks one).
+    if (auto plain = readOnlyListen(config); !plain.empty() && tcp.tcpPort() > 0)
+      f.metricsListen = plain.substr(0, plain.rfind(':')) + ":" + std::to_string(tcp.tcpPort());
+    f.cpuCores = machineCores;
+    f.memoryBytes = machineMemory;
+    f.version = metrics::buildVersion();
+    f.startedAt = startedAt;
+    status["node"] = fleet::nodeRecord(f, ready, pods).dump();
+    fleetStatus->offer(std::move(status));
+    fleetTimer.expires_after(std::chrono::seconds(2));
+    fleetTimer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && fleetStatus) offerFleetStatus();
+    });
   }
 
   void addRoutes() {
@@ -307,6 +410,8 @@ struct Agent {
     root.cpuShares = runtime::cgroup::cpuSharesFromMilli(int64_t(machineCores) * 1000);
     if (auto r = cgroups->apply(config.cgroupRoot, root); !r)
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
+    startManifestUrl();
+    startEtcdSource();
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
     loop.onEnqueued = [this] { loopLag.wake(); };
@@ -325,6 +430,10 @@ struct Agent {
       spdlog::info("signal {}: stopping; containers keep running and are adopted next start", sig);
       sdNotify("STOPPING=1");
       watcher.stop();
+      if (manifestUrl) manifestUrl->stop();
+      if (etcdSource) etcdSource->stop();
+      fleetTimer.cancel();
+      if (fleetStatus) fleetStatus->stop();
       loop.stop();
       eviction.stop();
       loopLag.stop();
@@ -459,8 +568,15 @@ struct Agent {
                                     [this](const std::string& key) { loop.enqueue(key); }};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
+  image::registry::CurlHttpClient urlHttp;
+  std::optional<sources::UrlManifestSource> manifestUrl;    // --manifest-url; polls off the loop
+  std::unique_ptr<sources::EtcdManifestSource> etcdSource;  // --etcd-endpoints; own thread
+  std::unique_ptr<fleet::FleetStatusWriter> fleetStatus;    // the node's status, own thread
+  boost::asio::steady_timer fleetTimer{io};
+  int64_t startedAt = 0;
   PodTargets targets;
   uint64_t machineCores;
+  uint64_t machineMemory;
   metrics::Exporter exporter;
   BackgroundWork logReads{io, 2};  // container log files, off the loop; outlives the servers
   http::Router router;

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
+#include "etcd/etcd_client.h"
 #include "manifests/quantity.h"
 #include "runtime/sandbox/user_namespace_ids.h"
 
@@ -96,6 +97,20 @@ Result<void> validateConfig(const AgentConfig& c) {
     return failMsg("--cni-plugin-timeout: " + std::to_string(c.cniPluginTimeoutSeconds) +
                    " is not a positive number of seconds");
   if (auto r = validCgroupRoot(c.cgroupRoot); !r) return r;
+  if (!c.manifestUrl.empty() && !c.manifestUrl.starts_with("http://") &&
+      !c.manifestUrl.starts_with("https://"))
+    return failMsg("--manifest-url \"" + c.manifestUrl + "\": not an http:// or https:// URL");
+  if (!c.etcdEndpoints.empty()) {
+    if (!c.etcdPrefix.starts_with("/") || c.etcdPrefix.ends_with("/"))
+      return failMsg("--etcd-prefix \"" + c.etcdPrefix +
+                     "\": must start with '/' and not end with one");
+    if (auto r = etcd::checkEtcdConfig(
+            {c.etcdEndpoints, c.etcdCaFile, c.etcdCertFile, c.etcdKeyFile, {}});
+        !r)
+      return r;
+  }
+  if (c.nodeName.find('/') != std::string::npos)
+    return failMsg("--node-name \"" + c.nodeName + "\": must not contain '/'");
   if (!c.listen.empty())
     if (auto r = validListen(c.listen); !r) return r;
   if (auto r = validPorts(c); !r) return r;

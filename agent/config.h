@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -83,6 +84,20 @@ struct AgentConfig {
   int64_t evictionMaxPodGracePeriod = 0;
   std::string evictionPressureTransitionPeriod = "5m";
   std::string evictionMonitoringInterval = "10s";
+
+  // fleet (issue 18): manifest sources besides the directory.
+  // --manifest-url: the kubelet's staticPodURL, polled every --relist seconds ("" = off);
+  // --manifest-url-header Key:Value, repeatable, sent with every request.
+  std::string manifestUrl;
+  std::vector<std::pair<std::string, std::string>> manifestUrlHeaders;
+  // --etcd-endpoints (comma-separated http(s)://host:port; empty = no etcd source): pods
+  // under <etcdPrefix>/nodes/<nodeName>/pods/ and <etcdPrefix>/all/pods/.
+  std::vector<std::string> etcdEndpoints;
+  std::string etcdPrefix = "/podkeeper";
+  std::string etcdCaFile;    // --etcd-cacert
+  std::string etcdCertFile;  // --etcd-cert
+  std::string etcdKeyFile;   // --etcd-key
+  std::string nodeName;      // --node-name; "" = the host name
 };
 
 // The eviction members as the reconciler takes them.

@@ -7,12 +7,15 @@
 #include <iostream>
 
 #include "agent/agent.h"
+#include "agent/cli/fleet_commands.h"
 #include "agent/cli/image_commands.h"
 #include "agent/cli/image_pull.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/cli/registry_flags.h"
 #include "agent/validate_command.h"
+#include "etcd/etcd_client.h"
 #include "metrics/agent_metrics.h"
+#include "sources/url_source.h"
 
 namespace {
 
@@ -177,6 +180,36 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
                  "4 to 32)")
       ->capture_default_str();
   addEvictionFlags(run, c);
+
+  // fleet (issue 18): manifest sources besides the directory.
+  run.add_option("--manifest-url", c.manifestUrl,
+                 "URL of Pod manifests (one Pod, a v1 List or multi-document YAML), polled "
+                 "every --relist seconds; merged with --manifest-dir");
+  run.add_option_function<std::vector<std::string>>(
+      "--manifest-url-header",
+      [&c](const std::vector<std::string>& flags) {
+        for (const auto& f : flags) {
+          auto h = podkeeper::sources::parseUrlHeader(f);
+          if (!h) throw CLI::ValidationError(h.error().message);
+          c.manifestUrlHeaders.push_back(*h);
+        }
+      },
+      "Key:Value header sent with every --manifest-url request; repeatable");
+  run.add_option_function<std::string>(
+      "--etcd-endpoints",
+      [&c](const std::string& flag) {
+        auto e = podkeeper::etcd::parseEndpoints(flag);
+        if (!e) throw CLI::ValidationError(e.error().message);
+        c.etcdEndpoints = *e;
+      },
+      "etcd members, comma-separated http(s)://host:port: run the pods under "
+      "PREFIX/nodes/NODE/pods/ and PREFIX/all/pods/");
+  run.add_option("--etcd-prefix", c.etcdPrefix, "Key prefix of the fleet in etcd")
+      ->capture_default_str();
+  run.add_option("--etcd-cacert", c.etcdCaFile, "CA bundle of the etcd members (https)");
+  run.add_option("--etcd-cert", c.etcdCertFile, "Client certificate for etcd (PEM)");
+  run.add_option("--etcd-key", c.etcdKeyFile, "Key of --etcd-cert (PEM)");
+  run.add_option("--node-name", c.nodeName, "This node's name (default: the host name)");
 }
 
 }  // namespace
@@ -203,6 +236,7 @@ int main(int argc, char** argv) {
   addAdmissionFlags(*validate, validatePolicy);
 
   podkeeper::cli::PodCommands podCommands(app);
+  podkeeper::cli::FleetCommands fleetCommands(app);
   podkeeper::cli::ImageCommands imageCommands(app);
   // `image pull` joins the other image commands (it works on the store directly too).
   podkeeper::cli::ImagePullArgs pullArgs;
@@ -212,6 +246,7 @@ int main(int argc, char** argv) {
   config.admission.appArmorEnabled = validatePolicy.appArmorEnabled = hostEnforcesAppArmor();
 
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
+  if (fleetCommands.parsed()) return fleetCommands.run(std::cout, std::cerr);
   if (pull->parsed())
     return podkeeper::cli::runImagePull(pullArgs, std::cout, std::cerr, ::isatty(1) == 1);
   if (imageCommands.parsed()) return imageCommands.run(std::cout, std::cerr);

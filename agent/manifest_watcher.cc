@@ -63,6 +63,7 @@ Result<void> ManifestWatcher::start() {
     return failSys(errno, "watching manifest directory " + dir_);
   spdlog::info("watching {} for pod manifests (relist every {}s)", dir_,
                relistInterval_.count() / 1000);
+  started_ = true;
   relist(true);
   armRead();
   armRelist();
@@ -135,6 +136,7 @@ void ManifestWatcher::relist(bool initial) {
     return;
   }
   for (const auto& path : set_.files()) {
+    if (sourceDocuments_.contains(path)) continue;  // not a file of the directory
     std::string name = fs::path(path).filename().string();
     if (!present.contains(name)) forget(name);
   }
@@ -198,10 +200,81 @@ bool ManifestWatcher::forget(const std::string& name) {
   return true;
 }
 
+bool ManifestWatcher::setSourceDocument(const std::string& source, std::string_view contents) {
+  bool ok = true;
+  if (feedSource(source, contents, &ok) && started_ && !stopped_) publish(false);
+  return ok;
+}
+
+void ManifestWatcher::replaceSourceDocuments(const std::string& namePrefix,
+                                             const std::map<std::string, std::string>& docs) {
+  bool changed = false;
+  for (auto it = sourceDocuments_.begin(); it != sourceDocuments_.end();) {
+    const std::string& name = *it;
+    if (name.starts_with(namePrefix) && !docs.contains(name.substr(namePrefix.size()))) {
+      digests_.erase(name);
+      sourceErrors_.erase(name);
+      set_.remove(name);
+      spdlog::info("{}: removed; its pods will be stopped", name);
+      it = sourceDocuments_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [key, contents] : docs)
+    changed |= feedSource(namePrefix + key, contents, nullptr);
+  if (changed && started_ && !stopped_) publish(false);
+}
+
+bool ManifestWatcher::feedSource(const std::string& source, std::string_view contents, bool* ok) {
+  sourceDocuments_.insert(source);
+  std::string digest = manifests::sha256Hex(contents);
+  auto old = digests_.find(source);
+  if (old != digests_.end() && old->second == digest) {
+    if (ok) {
+      // Unchanged: it decoded iff the set has no errors for it.
+      *ok = true;
+      for (const auto& p : set_.snapshot().problems)
+        if (p.file == source) *ok = false;
+    }
+    return false;
+  }
+  digests_[source] = std::move(digest);
+  auto result = set_.update(source, contents);
+  for (const auto& d : result.diagnostics) {
+    if (d.severity == manifests::Diagnostic::Severity::Error)
+      spdlog::error("{}", d.str());
+    else
+      spdlog::warn("{}", d.str());
+  }
+  if (!result.ok())
+    spdlog::error("{}: not applied; the pods it defined before, if any, keep running", source);
+  else
+    spdlog::info("{}: {} pod(s) loaded", source, result.pods.size());
+  if (ok) *ok = result.ok();
+  return true;
+}
+
+void ManifestWatcher::removeSourceDocument(const std::string& source) {
+  sourceErrors_.erase(source);
+  if (!sourceDocuments_.erase(source)) return;
+  digests_.erase(source);
+  set_.remove(source);
+  spdlog::info("{}: removed; its pods will be stopped", source);
+  if (started_ && !stopped_) publish(false);
+}
+
+void ManifestWatcher::setSourceError(const std::string& source, const std::string& why) {
+  bool changed = why.empty() ? sourceErrors_.erase(source) > 0 : sourceErrors_[source] != why;
+  if (!why.empty()) sourceErrors_[source] = why;
+  if (changed && started_ && !stopped_) publish(false);
+}
+
 void ManifestWatcher::publish(bool reportProblems) {
   Published p;
   p.snapshot = set_.snapshot();
-  p.filesWithErrors = int(p.snapshot.problems.size() + readErrors_.size());
+  p.filesWithErrors = int(p.snapshot.problems.size() + readErrors_.size() + sourceErrors_.size());
   if (reportProblems) {
     for (const auto& d : p.snapshot.duplicates) spdlog::warn("{}", d.str());
     for (const auto& problem : p.snapshot.problems)

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 #include "manifests/file_rules.h"
@@ -34,6 +35,19 @@ class ManifestWatcher {
   Result<void> start();
   void stop();
 
+  // Other manifest sources (--manifest-url, etcd keys): a document named `source` (a URL, an
+  // etcd key), merged with the directory's files by the same rules. Called on the loop, before
+  // or after start(); publishes when the decoded contents changed (after start()). Returns
+  // whether the document decoded (its pods replace the source's; else the last good stay).
+  bool setSourceDocument(const std::string& source, std::string_view contents);
+  void removeSourceDocument(const std::string& source);
+  // Makes the documents named `namePrefix`+key exactly `docs` (key -> contents): new and
+  // changed ones are fed, the others of that prefix removed; publishes once.
+  void replaceSourceDocuments(const std::string& namePrefix,
+                              const std::map<std::string, std::string>& docs);
+  // Why a source could not be read now ("" = it can); counted as a file with errors.
+  void setSourceError(const std::string& source, const std::string& why);
+
  private:
   void armRead();
   void onEvents(size_t bytes);
@@ -43,6 +57,8 @@ class ManifestWatcher {
   bool load(const std::string& name, bool fromEvent);
   bool forget(const std::string& name);
   void publish(bool reportProblems);
+  // Feeds one source document; true when what the set holds changed.
+  bool feedSource(const std::string& source, std::string_view contents, bool* ok);
 
   boost::asio::io_context& io_;
   std::string dir_;
@@ -56,6 +72,9 @@ class ManifestWatcher {
   manifests::ManifestDirBudget budget_;            // files and bytes in use, capped
   std::map<std::string, std::string> readErrors_;  // path -> why it could not be read
   std::set<std::string> reportedIgnored_;
+  std::set<std::string> sourceDocuments_;            // names fed by setSourceDocument
+  std::map<std::string, std::string> sourceErrors_;  // source -> why it cannot be read
+  bool started_ = false;
   bool stopped_ = false;
 };
 

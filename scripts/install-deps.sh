@@ -11,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev openssl
   docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables wrk
   libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
+  etcd-server etcd-client
 )
 
 missing=()
@@ -26,9 +27,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The Debian prometheus and docker-registry packages start servers on :9090 and :5000 where
-# systemd runs; the tests start their own on free loopback ports.
+# systemd runs; the tests start their own on free loopback ports. (etcd-server: etcd on :2379.)
 if command -v systemctl >/dev/null; then
-  for unit in prometheus docker-registry; do
+  for unit in prometheus docker-registry etcd; do
     if systemctl is-active --quiet "$unit" 2>/dev/null; then
       systemctl disable --now "$unit" >/dev/null 2>&1 || true
     fi

@@ -11,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev openssl
   docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables wrk
   libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
+  systemd dpkg-dev file
 )
 
 missing=()

@@ -168,8 +168,10 @@ void runLoop(boost::asio::io_context& io) {
 struct Agent {
   explicit Agent(const AgentConfig& c, std::unique_ptr<runtime::cgroup::CgroupManager> cg,
                  metrics::MachineInfo machine, size_t keptFds,
-                 std::unique_ptr<image::ImageStore> store, image::registry::AuthFile auth)
+                 std::unique_ptr<image::ImageStore> store, image::registry::AuthFile auth,
+                 SystemdNotifier notifier)
       : config(c),
+        systemd(std::move(notifier)),
         cgroups(std::move(cg)),
         runtime(runtimeConfig(c), *cgroups),
         imageStore(std::move(store)),
@@ -421,14 +423,26 @@ struct Agent {
     loop.onResync = [this] {
       storage.measure();
       imageGc.run(imagesInUse(reconciler));
+      if (ready) notifyStatus();
     };
+    // Ready (systemd's READY=1, /readyz) once pods from an earlier run are adopted and every
+    // pod has been looked at once.
+    loop.onFirstSync = [this] {
+      ready = true;
+      notifyStatus();
+      systemd.notify("READY=1");
+      spdlog::info("first sync done: {}", lastStatus);
+    };
+    systemd.notify("STATUS=adopting pods from an earlier run and loading manifests");
+    watchdog.start();  // from the loop: a blocked loop stops the pings
     loop.start();
     eviction.start();
     if (auto r = listen(); !r) return r;
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       spdlog::info("signal {}: stopping; containers keep running and are adopted next start", sig);
-      sdNotify("STOPPING=1");
+      systemd.notify("STOPPING=1");
+      watchdog.stop();
       watcher.stop();
       if (manifestUrl) manifestUrl->stop();
       if (etcdSource) etcdSource->stop();
@@ -444,9 +458,18 @@ struct Agent {
       unixServer.stop();
       io.stop();
     });
-    ready = true;
-    sdNotify("READY=1");
     return {};
+  }
+
+  // STATUS= for `systemctl status`, when the counts changed.
+  void notifyStatus() {
+    int running = 0;
+    for (const auto* sandbox : reconciler.observedSandboxes())
+      for (const auto& c : sandbox->containers) running += c.running ? 1 : 0;
+    std::string status = serviceStatus(podsByPhase(reconciler), running);
+    if (status == lastStatus) return;
+    lastStatus = status;
+    systemd.notify("STATUS=" + status);
   }
 
   Result<void> listen() {
@@ -518,6 +541,7 @@ struct Agent {
   }
 
   AgentConfig config;
+  SystemdNotifier systemd;
   boost::asio::io_context io;
   podkeeper::SystemClock clock;
   std::unique_ptr<runtime::cgroup::CgroupManager> cgroups;
@@ -589,6 +613,8 @@ struct Agent {
   http::HttpServer unixServer;
   boost::asio::signal_set signals;
   bool ready = false;
+  std::string lastStatus;
+  LoopWatchdog watchdog{io, systemd};
   LoopLagMonitor loopLag{io, [this](double s) { loopMetrics.observeLoopLag(s); },
                          [this] { return loop.busy(); }};
   // The reconciler's runtime calls (sandboxes, starts, kills, removals) off the loop. Last:
@@ -603,6 +629,8 @@ Result<void> runAgent(const AgentConfig& config) {
   ::signal(SIGPIPE, SIG_IGN);
   // However the configuration was assembled (flags, a file), nothing below starts unchecked.
   if (auto r = validateConfig(config); !r) return r;
+  // Before any thread starts: it unsets the variables so children do not inherit them.
+  auto systemd = SystemdNotifier::fromEnvironment();
   // Claimed before anything else is touched: a second agent on the same state directory
   // stops here, leaving the first one's socket, pods and cgroups alone.
   if (auto r = runtime::makePrivateDir(config.stateDir); !r) return r;
@@ -624,7 +652,8 @@ Result<void> runAgent(const AgentConfig& config) {
                                                 std::getenv("HOME"));
   if (!auth) return fail(auth.error());
   auto agent = std::make_unique<Agent>(config, std::move(*cgroups), std::move(*machine),
-                                       keptFdsForExporter(), std::move(*store), std::move(*auth));
+                                       keptFdsForExporter(), std::move(*store), std::move(*auth),
+                                       std::move(systemd));
   if (auto r = agent->start(); !r) return r;
   runLoop(agent->io);
   spdlog::info("stopped");

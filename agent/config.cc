@@ -125,6 +125,9 @@ Result<void> validateConfig(const AgentConfig& c) {
         "that at most 100 (they are " +
         std::to_string(c.imageGcLowThresholdPercent) + " and " +
         std::to_string(c.imageGcHighThresholdPercent) + ")");
+  if (const auto& l = c.logLevel;
+      l != "trace" && l != "debug" && l != "info" && l != "warn" && l != "error")
+    return failMsg("--log-level: \"" + l + "\" is not trace, debug, info, warn or error");
   if (c.resyncInterval.count() <= 0 || c.relistInterval.count() <= 0)
     return failMsg("--resync and --relist must be positive");
   if (c.maxParallelStarts < 0 || c.maxParallelStarts > 256)

@@ -12,6 +12,7 @@
 #include "agent/cli/image_pull.h"
 #include "agent/cli/pod_commands.h"
 #include "agent/cli/registry_flags.h"
+#include "agent/config_file.h"
 #include "agent/validate_command.h"
 #include "etcd/etcd_client.h"
 #include "metrics/agent_metrics.h"
@@ -212,12 +213,40 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--node-name", c.nodeName, "This node's name (default: the host name)");
 }
 
+// The configuration file (--config) of `run` and `config print`: the file, then the flags
+// given on the command line over it. Problems are printed; nullopt then.
+std::optional<AgentConfig> effectiveConfig(const AgentConfig& flags, CLI::App& cmd,
+                                           const std::string& path, bool named) {
+  const auto file = podkeeper::agent::loadConfigFile(path, named);
+  if (!file.ok()) {
+    std::cerr << file.errors() << "podkeeper: configuration file " << path
+              << " refused; nothing was started\n";
+    return std::nullopt;
+  }
+  auto given = [&cmd](const std::string& flag) { return cmd.count(flag) > 0; };
+  AgentConfig config = podkeeper::agent::applyFlags(file, flags, given);
+  if (config.shimPath.empty()) config.shimPath = defaultShimPath();
+  if (auto r = podkeeper::agent::validateConfig(config); !r) {
+    std::cerr << "podkeeper " << cmd.get_name() << ": "
+              << podkeeper::agent::locateConfigError(file, r.error().message, given) << "\n";
+    return std::nullopt;
+  }
+  return config;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"podkeeper: a node agent that runs Kubernetes Pod manifests from a directory"};
   app.require_subcommand(1);
   app.set_version_flag("--version", podkeeper::metrics::buildVersion());
+  // --config before or after the subcommand: `podkeeper --config F run` = `podkeeper run
+  // --config F`.
+  std::string configPath = podkeeper::agent::kDefaultConfigFile;
+  auto* configFlag = app.add_option("--config", configPath,
+                                    "Configuration file (KubeletConfiguration-shaped YAML; a "
+                                    "missing default file means the defaults)")
+                         ->capture_default_str();
 
   AgentConfig config;
   int resyncSeconds = 10, relistSeconds = 20;
@@ -225,7 +254,20 @@ int main(int argc, char** argv) {
   addRunFlags(*run, config, resyncSeconds, relistSeconds);
   addAdmissionFlags(*run, config.admission);
   podkeeper::cli::addRegistryFlags(*run, config.registry);
+  std::string subConfigPath;
+  auto* runConfigFlag = run->add_option("--config", subConfigPath, "Configuration file");
 
+  auto* version = app.add_subcommand("version", "Print podkeeper's version");
+  auto* configCmd = app.add_subcommand("config", "The agent's configuration file");
+  configCmd->require_subcommand(1);
+  auto* print = configCmd->add_subcommand(
+      "print", "Print the configuration `run` would use (the file, the defaults, the flags)");
+  addRunFlags(*print, config, resyncSeconds, relistSeconds);
+  addAdmissionFlags(*print, config.admission);
+  podkeeper::cli::addRegistryFlags(*print, config.registry);
+  auto* printConfigFlag = print->add_option("--config", subConfigPath, "Configuration file");
+  auto* defaults = configCmd->add_subcommand(
+      "default", "Print the packaged configuration file: every field, commented out");
   std::vector<std::string> files;
   std::string output;
   auto* validate = app.add_subcommand("validate", "Check manifests; print problems or the pods");
@@ -245,6 +287,14 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   config.admission.appArmorEnabled = validatePolicy.appArmorEnabled = hostEnforcesAppArmor();
 
+  if (version->parsed()) {
+    std::cout << "podkeeper " << podkeeper::metrics::buildVersion() << "\n";
+    return 0;
+  }
+  if (defaults->parsed()) {
+    std::cout << podkeeper::agent::configTemplate();
+    return 0;
+  }
   if (podCommands.parsed()) return podCommands.run(std::cout, std::cerr);
   if (fleetCommands.parsed()) return fleetCommands.run(std::cout, std::cerr);
   if (pull->parsed())
@@ -262,17 +312,23 @@ int main(int argc, char** argv) {
                                          validatePolicy);
   }
 
-  spdlog::set_level(spdlog::level::from_str(config.logLevel));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  CLI::App& cmd = print->parsed() ? *print : *run;
+  const bool named =
+      configFlag->count() > 0 || runConfigFlag->count() > 0 || printConfigFlag->count() > 0;
+  if (!subConfigPath.empty()) configPath = subConfigPath;
   config.resyncInterval = std::chrono::seconds(resyncSeconds);
   config.relistInterval = std::chrono::seconds(relistSeconds);
-  if (config.shimPath.empty()) config.shimPath = defaultShimPath();
-  if (auto r = podkeeper::agent::validateConfig(config); !r) {
-    std::cerr << "podkeeper run: " << r.error().message << "\n" << run->help();
-    return 2;
+  auto effective = effectiveConfig(config, cmd, configPath, named);
+  if (!effective) return 2;
+  if (print->parsed()) {
+    std::cout << podkeeper::agent::printConfig(*effective);
+    return 0;
   }
+
+  spdlog::set_level(spdlog::level::from_str(effective->logLevel));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   if (::geteuid() != 0) spdlog::warn("not running as root: namespaces and cgroups will fail");
-  if (auto r = podkeeper::agent::runAgent(config); !r) {
+  if (auto r = podkeeper::agent::runAgent(*effective); !r) {
     spdlog::critical("{}", r.error().message);
     return 1;
   }

@@ -305,6 +305,15 @@ void MapReader::stringList(const std::string& key, std::vector<std::string>& out
 }
 
 void MapReader::stringMap(const std::string& key, std::map<std::string, std::string>& out) {
+  readMap(key, out, false);
+}
+
+void MapReader::scalarMap(const std::string& key, std::map<std::string, std::string>& out) {
+  readMap(key, out, true);
+}
+
+void MapReader::readMap(const std::string& key, std::map<std::string, std::string>& out,
+                        bool numbers) {
   auto n = take(key);
   if (!n) return;
   MapReader m(ctx_, *n, child(key));
@@ -314,7 +323,8 @@ void MapReader::stringMap(const std::string& key, std::map<std::string, std::str
     std::string v;
     if (e.value.IsNull()) {
       out[e.key] = "";
-    } else if (readString(ctx_, e.value, m.child(e.key), v)) {
+    } else if (numbers ? readScalarText(ctx_, e.value, m.child(e.key), v)
+                       : readString(ctx_, e.value, m.child(e.key), v)) {
       out[e.key] = std::move(v);
     }
   }
@@ -343,6 +353,12 @@ void MapReader::refuse(const std::string& key, const std::string& why) {
 void MapReader::finish() {
   for (const auto& e : entries_) {
     if (!e.taken) ctx_.warning(e.keyNode, child(e.key), "unknown field, ignored");
+  }
+}
+
+void MapReader::finishStrict() {
+  for (const auto& e : entries_) {
+    if (!e.taken) ctx_.error(e.keyNode, child(e.key), "unknown field");
   }
 }
 

@@ -65,6 +65,8 @@ class MapReader {
   void integer32(const std::string& key, std::optional<int32_t>& out);
   void stringList(const std::string& key, std::vector<std::string>& out);
   void stringMap(const std::string& key, std::map<std::string, std::string>& out);
+  // A mapping whose values may be strings or numbers (quantities: `cpu: 1`, `memory: 1Gi`).
+  void scalarMap(const std::string& key, std::map<std::string, std::string>& out);
 
   // Keys the API server sets (status, resourceVersion...): accepted, not used, not reported.
   void ignore(std::initializer_list<const char*> keys);
@@ -75,6 +77,8 @@ class MapReader {
 
   // Reports the keys nobody took, as unknown-field warnings.
   void finish();
+  // The same as errors: for files where a misspelt key must not pass (the agent's config).
+  void finishStrict();
 
  private:
   struct Entry {
@@ -83,6 +87,7 @@ class MapReader {
     YAML::Node value;
     bool taken = false;
   };
+  void readMap(const std::string& key, std::map<std::string, std::string>& out, bool numbers);
   Entry* find(const std::string& key);
   const Entry* find(const std::string& key) const;
 

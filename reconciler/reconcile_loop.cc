@@ -31,8 +31,19 @@ void ReconcileLoop::start() {
   if (auto r = reconciler_.observeAll(); !r) spdlog::error("{}", r.error().message);
   size_t adopted = reconciler_.observedSandboxes().size();
   if (adopted > 0) spdlog::info("found {} pod sandboxes from an earlier run", adopted);
-  for (const auto& key : reconciler_.keys()) enqueue(key);
+  for (const auto& key : reconciler_.keys()) {
+    firstSyncPending_.insert(key);
+    enqueue(key);
+  }
   armResync();
+  if (firstSyncPending_.empty()) boost::asio::post(io_, [this] { firstSyncProgress(""); });
+}
+
+void ReconcileLoop::firstSyncProgress(const std::string& key) {
+  firstSyncPending_.erase(key);
+  if (firstSyncDone_ || !firstSyncPending_.empty() || stopped_) return;
+  firstSyncDone_ = true;
+  if (onFirstSync) onFirstSync();
 }
 
 void ReconcileLoop::stop() {
@@ -83,6 +94,7 @@ void ReconcileLoop::runOne() {
       inFlight_.insert(*key);  // settled() finishes it
     else
       finished(*key, outcome);
+    firstSyncProgress(*key);
   }
   kick();
 }

@@ -47,6 +47,9 @@ class ReconcileLoop {
   std::function<void(double)> onReconciled;
   // Called at each periodic resync (e.g. to measure local storage).
   std::function<void()> onResync;
+  // Called once, on the loop, when every key start() queued has been reconciled once: pods
+  // found from an earlier run adopted, new pods' starts under way (the first full sync).
+  std::function<void()> onFirstSync;
 
  private:
   void kick();
@@ -58,6 +61,7 @@ class ReconcileLoop {
   // The key's runtime calls ended (on the loop): it is reconciled again.
   void settled(const std::string& key, Result<void> result);
   void finished(const std::string& key, const Result<Reconciler::Outcome>& outcome);
+  void firstSyncProgress(const std::string& key);  // key reconciled once ("" = none queued)
 
   boost::asio::io_context& io_;
   Reconciler& reconciler_;
@@ -70,6 +74,8 @@ class ReconcileLoop {
   bool runPosted_ = false;
   std::set<std::string> inFlight_;  // keys whose runtime calls run off the loop
   bool stopped_ = false;
+  std::set<std::string> firstSyncPending_;
+  bool firstSyncDone_ = false;
   // "<uid>/<container>" -> pidfd of its shim
   std::map<std::string, std::unique_ptr<boost::asio::posix::stream_descriptor>> shimWatches_;
 };

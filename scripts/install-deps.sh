@@ -12,6 +12,7 @@ packages=(
   docker-registry skopeo umoci apache2-utils containernetworking-plugins iptables wrk
   libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
   etcd-server etcd-client
+  systemd dpkg-dev file
 )
 
 missing=()

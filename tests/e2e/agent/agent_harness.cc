@@ -66,6 +66,7 @@ void AgentHarness::start(const std::vector<std::string>& extraFlags) {
   const bool https = std::find(extraFlags.begin(), extraFlags.end(), "--port") != extraFlags.end();
   if (!https) args.insert(args.end(), {"--port", "0"});
   args.insert(args.end(), extraFlags.begin(), extraFlags.end());
+  args.insert(args.begin(), launcher_.begin(), launcher_.end());
   agentPid_ = support::spawnLogged(args, base_ + "/agent.log", support::LogMode::Append);
   // The agent logs the real port when asked for port 0; a restart logs a new line, and the
   // newest line is the live one.

@@ -28,6 +28,9 @@ class AgentHarness {
   void start(const std::vector<std::string>& extraFlags = {});
   // SIGTERM and wait; containers keep running.
   void stop();
+  // Commands put before the agent's path and flags on the next start(), e.g. a shell that
+  // sets the environment and execs the agent (which keeps the shell's pid).
+  void setLauncher(std::vector<std::string> prefix) { launcher_ = std::move(prefix); }
   pid_t agentPid() const { return agentPid_; }
 
   // Writes a temp file and rename()s it into the manifest directory, as an editor would.
@@ -64,6 +67,7 @@ class AgentHarness {
   int port_ = 0;
   int securePort_ = 0;
   pid_t agentPid_ = -1;
+  std::vector<std::string> launcher_;
 };
 
 std::string readFile(const std::string& path);

@@ -175,5 +175,43 @@ TEST_F(ParallelStartTest, OnePodsGracePeriodDoesNotHoldUpAnothersStop) {
   ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid); }));
 }
 
+TEST_F(ParallelStartTest, FirstSyncComesOnceEveryPodKnownAtStartWasReconciled) {
+  auto adopted = pod("adopted", {container("c")});
+  auto fresh = pod("fresh", {container("c")});
+  want({adopted});
+  ASSERT_TRUE(runUntil([&] { return running(adopted.uid) == 1; }));
+  // A new loop over the same runtime, as after an agent restart: one pod running from before,
+  // one new manifest whose start is held.
+  loop_->stop();
+  auto before = std::move(loop_);  // kept: handlers it posted may still run (and return)
+  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_,
+                                          ReconcileLoop::Options{}, &work_);
+  int firstSyncs = 0;
+  size_t freshRunningAtSync = 99;
+  loop_->onFirstSync = [&] {
+    ++firstSyncs;
+    freshRunningAtSync = running(fresh.uid);
+  };
+  gated_.gate(fresh.uid);
+  want({adopted, fresh});
+  loop_->start();
+  EXPECT_EQ(firstSyncs, 0);  // nothing reconciled yet
+  ASSERT_TRUE(runUntil([&] { return firstSyncs == 1; }));
+  EXPECT_EQ(freshRunningAtSync, 0u);  // its start under way, not waited for
+  EXPECT_EQ(running(adopted.uid), 1u);
+  ASSERT_TRUE(runUntil([&] { return gated_.waitingStarts() == 1; }));
+  gated_.open(fresh.uid);
+  ASSERT_TRUE(runUntil([&] { return running(fresh.uid) == 1; }));
+  EXPECT_EQ(firstSyncs, 1);  // once only
+}
+
+TEST_F(ParallelStartTest, FirstSyncWithNoPodsComesOnceTheLoopRuns) {
+  int firstSyncs = 0;
+  loop_->onFirstSync = [&] { ++firstSyncs; };
+  loop_->start();
+  EXPECT_EQ(firstSyncs, 0);
+  ASSERT_TRUE(runUntil([&] { return firstSyncs == 1; }));
+}
+
 }  // namespace
 }  // namespace podkeeper::reconciler::testing

@@ -7,6 +7,7 @@
 #include "etcd/etcd_client.h"
 #include "manifests/quantity.h"
 #include "runtime/sandbox/user_namespace_ids.h"
+#include "sources/url_source.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -100,7 +101,13 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (!c.manifestUrl.empty() && !c.manifestUrl.starts_with("http://") &&
       !c.manifestUrl.starts_with("https://"))
     return failMsg("--manifest-url \"" + c.manifestUrl + "\": not an http:// or https:// URL");
+  for (const auto& [name, value] : c.manifestUrlHeaders)
+    if (auto h = sources::parseUrlHeader(name + ":" + value); !h) return fail(h.error());
   if (!c.etcdEndpoints.empty()) {
+    // The flag parsed them already; a configuration file's list is checked here.
+    std::string joined;
+    for (const auto& e : c.etcdEndpoints) joined += (joined.empty() ? "" : ",") + e;
+    if (auto e = etcd::parseEndpoints(joined); !e) return fail(e.error());
     if (!c.etcdPrefix.starts_with("/") || c.etcdPrefix.ends_with("/"))
       return failMsg("--etcd-prefix \"" + c.etcdPrefix +
                      "\": must start with '/' and not end with one");

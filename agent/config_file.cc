@@ -72,6 +72,42 @@ void readInto(MapReader& m, const std::string& key, std::map<std::string, int64_
   out = policy.extendedResources;
 }
 
+// The kubelet's map fields with its value syntax (evictionHard: {memory.available: 100Mi}):
+// numbers are kept as written; the values are checked by validateConfig.
+void readInto(MapReader& m, const std::string& key, std::map<std::string, std::string>& out) {
+  if (!m.has(key)) return m.ignore({key.c_str()});
+  out.clear();  // the file's map replaces the default one, as a flag does
+  m.scalarMap(key, out);
+}
+// The kubelet's staticPodURLHeader: NAME: [VALUE, ...] (a single VALUE is taken too).
+void readInto(MapReader& m, const std::string& key,
+              std::vector<std::pair<std::string, std::string>>& out) {
+  auto node = m.take(key);
+  if (!node) return;
+  auto& ctx = m.ctx();
+  const std::string path = m.child(key);
+  if (!node->IsMap()) {
+    ctx.error(*node, path, "must be a mapping of header names to lists of values");
+    return;
+  }
+  out.clear();
+  for (const auto& kv : *node) {
+    std::string name;
+    if (!manifests::detail::readString(ctx, kv.first, path, name)) continue;
+    const std::string at = path + "." + name;
+    std::string value;
+    if (kv.second.IsSequence()) {
+      manifests::detail::forEachElement(ctx, kv.second, at,
+                                        [&](const YAML::Node& e, const std::string& p) {
+                                          if (manifests::detail::readString(ctx, e, p, value))
+                                            out.emplace_back(name, value);
+                                        });
+    } else if (manifests::detail::readString(ctx, kv.second, at, value)) {
+      out.emplace_back(name, value);
+    }
+  }
+}
+
 std::string renderValue(const std::string& v) {
   return flowYaml([&](YAML::Emitter& e) { e << YAML::DoubleQuoted << v; });
 }
@@ -90,6 +126,27 @@ std::string renderValue(const std::map<std::string, int64_t>& v) {
   return flowYaml([&](YAML::Emitter& e) {
     e << YAML::BeginMap;
     for (const auto& [k, n] : v) e << YAML::Key << k << YAML::Value << n;
+    e << YAML::EndMap;
+  });
+}
+
+std::string renderValue(const std::map<std::string, std::string>& v) {
+  return flowYaml([&](YAML::Emitter& e) {
+    e << YAML::BeginMap;
+    for (const auto& [k, s] : v) e << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << s;
+    e << YAML::EndMap;
+  });
+}
+std::string renderValue(const std::vector<std::pair<std::string, std::string>>& v) {
+  std::map<std::string, std::vector<std::string>> byName;
+  for (const auto& [k, s] : v) byName[k].push_back(s);
+  return flowYaml([&](YAML::Emitter& e) {
+    e << YAML::BeginMap;
+    for (const auto& [k, values] : byName) {
+      e << YAML::Key << k << YAML::Value << YAML::BeginSeq;
+      for (const auto& s : values) e << YAML::DoubleQuoted << s;
+      e << YAML::EndSeq;
+    }
     e << YAML::EndMap;
   });
 }
@@ -193,9 +250,27 @@ const std::vector<ConfigField>& fields() {
       field("imageGCLowThresholdPercent", {"--image-gc-low-threshold"},
             "Image filesystem use (%) the image GC frees down to",
             PK_MEMBER(imageGcLowThresholdPercent)),
-      // Node-pressure eviction (evictionHard, evictionSoft, evictionSoftGracePeriod,
-      // evictionMinimumReclaim, evictionPressureTransitionPeriod, systemReserved) goes here,
-      // one row each, once AgentConfig has their members.
+      field("evictionHard", {"--eviction-hard"},
+            "Hard eviction thresholds, SIGNAL: QUANTITY or PERCENT (evicted at once)",
+            PK_MEMBER(evictionHard)),
+      field("evictionSoft", {"--eviction-soft"},
+            "Soft eviction thresholds, SIGNAL: QUANTITY or PERCENT (after their grace period)",
+            PK_MEMBER(evictionSoft)),
+      field("evictionSoftGracePeriod", {"--eviction-soft-grace-period"},
+            "How long each soft threshold must be met before a pod is evicted, SIGNAL: 1m30s",
+            PK_MEMBER(evictionSoftGracePeriod)),
+      field("evictionMaxPodGracePeriod", {"--eviction-max-pod-grace-period"},
+            "Longest grace period (s) of a pod evicted for a soft threshold (0 = the pod's own)",
+            PK_MEMBER(evictionMaxPodGracePeriod)),
+      field("evictionMinimumReclaim", {"--eviction-minimum-reclaim"},
+            "How far above its threshold a signal must get back, SIGNAL: QUANTITY or PERCENT",
+            PK_MEMBER(evictionMinimumReclaim)),
+      field("evictionPressureTransitionPeriod", {"--eviction-pressure-transition-period"},
+            "How long a node condition stays true after its last threshold cleared",
+            PK_MEMBER(evictionPressureTransitionPeriod)),
+      field("evictionMonitoringInterval", {"--eviction-monitoring-interval"},
+            "Time between measurements of the eviction signals",
+            PK_MEMBER(evictionMonitoringInterval)),
       field("cniConfDir", {"--cni-conf-dir"},
             "CNI configuration: its first .conflist/.conf/.json in lexical order",
             PK_MEMBER(cniConfDir)),
@@ -213,6 +288,24 @@ const std::vector<ConfigField>& fields() {
       field("maxParallelStarts", {"--max-parallel-starts"},
             "Pods started or stopped at once off the loop; 0 = 4 per core (4 to 32)",
             PK_MEMBER(maxParallelStarts)),
+      field("staticPodURL", {"--manifest-url"},
+            "URL of Pod manifests, polled every fileCheckFrequency (\"\" = none)",
+            PK_MEMBER(manifestUrl)),
+      field("staticPodURLHeader", {"--manifest-url-header"},
+            "Headers sent with every staticPodURL request, NAME: [VALUE, ...]",
+            PK_MEMBER(manifestUrlHeaders)),
+      field("etcdEndpoints", {"--etcd-endpoints"},
+            "etcd members (http(s)://host:port) holding this node's pods; [] = none",
+            PK_MEMBER(etcdEndpoints)),
+      field("etcdPrefix", {"--etcd-prefix"}, "Key prefix of the fleet in etcd",
+            PK_MEMBER(etcdPrefix)),
+      field("etcdCAFile", {"--etcd-cacert"}, "CA bundle of the etcd members (https)",
+            PK_MEMBER(etcdCaFile)),
+      field("etcdCertFile", {"--etcd-cert"}, "Client certificate for etcd (PEM)",
+            PK_MEMBER(etcdCertFile)),
+      field("etcdKeyFile", {"--etcd-key"}, "Key of etcdCertFile (PEM)", PK_MEMBER(etcdKeyFile)),
+      field("nodeName", {"--node-name"}, "This node's name; \"\" = the host name",
+            PK_MEMBER(nodeName)),
   };
   return table;
 }

@@ -104,6 +104,47 @@ TEST(ConfigFile, WrongTypesAndBadValuesAreNamed) {
   expectError("apiVersion: v1\n", "apiVersion: \"v1\" is not podkeeper.io/v1alpha1");
 }
 
+TEST(ConfigFile, EvictionAndFleetFieldsTakeTheKubeletsShapes) {
+  auto f = decode(R"(evictionHard: {memory.available: 500Mi, nodefs.available: "5%"}
+evictionSoft: {memory.available: 1Gi}
+evictionSoftGracePeriod: {memory.available: 1m30s}
+evictionMaxPodGracePeriod: 30
+evictionPressureTransitionPeriod: 1m
+staticPodURL: https://example.com/pods.yaml
+staticPodURLHeader: {Authorization: [Bearer abc], X-Node: one}
+etcdEndpoints: [http://127.0.0.1:2379]
+nodeName: edge-1
+)");
+  ASSERT_TRUE(f.ok()) << f.errors();
+  const AgentConfig& c = f.config;
+  // The file's map replaces the defaults, as the flag does.
+  EXPECT_EQ(c.evictionHard, (std::map<std::string, std::string>{{"memory.available", "500Mi"},
+                                                                {"nodefs.available", "5%"}}));
+  EXPECT_EQ(c.evictionSoft.at("memory.available"), "1Gi");
+  EXPECT_EQ(c.evictionSoftGracePeriod.at("memory.available"), "1m30s");
+  EXPECT_EQ(c.evictionMaxPodGracePeriod, 30);
+  EXPECT_EQ(c.evictionPressureTransitionPeriod, "1m");
+  EXPECT_EQ(c.manifestUrl, "https://example.com/pods.yaml");
+  EXPECT_EQ(c.manifestUrlHeaders, (std::vector<std::pair<std::string, std::string>>{
+                                      {"Authorization", "Bearer abc"}, {"X-Node", "one"}}));
+  EXPECT_EQ(c.etcdEndpoints, std::vector<std::string>{"http://127.0.0.1:2379"});
+  EXPECT_EQ(c.nodeName, "edge-1");
+  EXPECT_TRUE(validateConfig(c)) << validateConfig(c).error().message;
+}
+
+TEST(ConfigFile, BadEvictionAndFleetValuesAreNamed) {
+  expectError("evictionHard: [memory.available]\n", "evictionHard: expected a mapping");
+  expectError("staticPodURLHeader: Authorization\n", "staticPodURLHeader: must be a mapping");
+  auto f = decode("evictionHard: {memory.available: lots}\n");
+  ASSERT_TRUE(f.ok()) << f.errors();
+  EXPECT_FALSE(validateConfig(f.config));
+  auto g = decode("etcdEndpoints: [127.0.0.1:2379]\n");
+  ASSERT_TRUE(g.ok()) << g.errors();
+  auto r = validateConfig(g.config);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("127.0.0.1:2379"), std::string::npos) << r.error().message;
+}
+
 TEST(ConfigFile, FlagsGivenOverrideTheFileAndOnlyThose) {
   auto f = decode("port: 1234\nreadOnlyPort: 1235\nsyncFrequency: 30s\n");
   ASSERT_TRUE(f.ok()) << f.errors();

@@ -190,8 +190,10 @@ struct Agent {
                    &pulling.source()),
         loop(io, reconciler, runtime, clock, loopOptions(c, machine.cpuCores), &runtimeWork),
         probeTimer(io, reconciler, clock),
-        watcher(io, c.manifestDir, c.relistInterval,
-                [this](const ManifestWatcher::Published& p) { onManifests(p); }),
+        watcher(
+            io, c.manifestDir, c.relistInterval,
+            [this](const ManifestWatcher::Published& p) { onManifests(p); },
+            c.stateDir + "/manifests.last-good"),
         targets(reconciler),
         machineCores(machine.cpuCores),
         machineMemory(machine.memoryBytes),

@@ -3,11 +3,16 @@
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "manifests/file_rules.h"
 #include "manifests/sha256.h"
+#include "runtime/bundle/state_dir.h"
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::agent {
 namespace {
@@ -47,9 +52,11 @@ bool recentlyModified(const std::string& path) {
 }  // namespace
 
 ManifestWatcher::ManifestWatcher(boost::asio::io_context& io, std::string dir,
-                                 std::chrono::milliseconds relistInterval, OnChange onChange)
+                                 std::chrono::milliseconds relistInterval, OnChange onChange,
+                                 std::string lastGoodDir)
     : io_(io),
       dir_(std::move(dir)),
+      lastGoodDir_(std::move(lastGoodDir)),
       relistInterval_(relistInterval),
       onChange_(std::move(onChange)),
       inotify_(io),
@@ -61,6 +68,8 @@ Result<void> ManifestWatcher::start() {
   inotify_.assign(fd);
   if (::inotify_add_watch(fd, dir_.c_str(), kWatchMask) < 0)
     return failSys(errno, "watching manifest directory " + dir_);
+  if (!lastGoodDir_.empty())
+    if (auto r = runtime::makePrivateDir(lastGoodDir_); !r) return r;
   spdlog::info("watching {} for pod manifests (relist every {}s)", dir_,
                relistInterval_.count() / 1000);
   started_ = true;
@@ -140,6 +149,11 @@ void ManifestWatcher::relist(bool initial) {
     std::string name = fs::path(path).filename().string();
     if (!present.contains(name)) forget(name);
   }
+  // Copies of files removed while no agent ran: their pods go, as the files did.
+  if (initial && !lastGoodDir_.empty())
+    for (const auto& entry : fs::directory_iterator(lastGoodDir_, ec))
+      if (!present.contains(entry.path().filename().string()))
+        dropLastGood(entry.path().filename());
   for (auto it = readErrors_.begin(); it != readErrors_.end();) {
     if (!present.contains(fs::path(it->first).filename().string())) {
       it = readErrors_.erase(it);
@@ -163,7 +177,7 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
   auto refuse = [&](const std::string& why) {
     if (readErrors_[path] != why) spdlog::error("{}", why);
     readErrors_[path] = why;
-    return false;  // the last good version, if any, stays
+    return restoreLastGood(name);  // the last good version, if any, stays
   };
   if (auto why = budget_.mayRead(path); !why.empty()) return refuse(why);
   auto read = manifests::readManifestFile(path);
@@ -181,22 +195,56 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
     else
       spdlog::warn("{}", d.str());
   }
-  if (!result.ok())
+  if (!result.ok()) {
     spdlog::error("{}: not applied; the pods it defined before, if any, keep running", path);
-  else
+    restoreLastGood(name);
+  } else {
     spdlog::info("{}: {} pod(s) loaded", path, result.pods.size());
+    saveLastGood(name, read.contents);
+  }
   return true;
 }
 
 bool ManifestWatcher::forget(const std::string& name) {
   std::string path = dir_ + "/" + name;
-  bool known = digests_.erase(path) > 0;
+  // A file that was never readable may still hold pods restored from its last good copy.
+  bool known = digests_.erase(path) > 0 || set_.contains(path);
   budget_.release(path);
   readErrors_.erase(path);
   reportedIgnored_.erase(name);
+  dropLastGood(name);
   if (!known) return false;
   set_.remove(path);
   spdlog::info("{}: removed; its pods will be stopped", path);
+  return true;
+}
+
+void ManifestWatcher::saveLastGood(const std::string& name, std::string_view contents) {
+  if (lastGoodDir_.empty()) return;
+  if (auto r = runtime::replaceFile(lastGoodDir_ + "/" + name, contents); !r)
+    spdlog::warn("{}/{}: keeping its last good version for the next agent: {}", dir_, name,
+                 r.error().message);
+}
+
+void ManifestWatcher::dropLastGood(const std::string& name) {
+  if (lastGoodDir_.empty()) return;
+  const std::string copy = lastGoodDir_ + "/" + name;
+  if (::unlink(copy.c_str()) != 0 && errno != ENOENT)
+    spdlog::warn("{}: {}", copy, std::strerror(errno));
+}
+
+bool ManifestWatcher::restoreLastGood(const std::string& name) {
+  const std::string path = dir_ + "/" + name;
+  if (lastGoodDir_.empty() || set_.hasLastGood(path)) return false;
+  const std::string copy = lastGoodDir_ + "/" + name;
+  auto saved = runtime::readWholeFile(copy);
+  if (!saved) return false;
+  if (!set_.restoreLastGood(path, *saved)) {
+    spdlog::warn("{}: its saved last good version {} no longer decodes; not used", path, copy);
+    return false;
+  }
+  spdlog::warn("{}: running the last version of it that decoded, saved by an earlier run ({})",
+               path, copy);
   return true;
 }
 

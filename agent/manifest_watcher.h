@@ -27,8 +27,11 @@ class ManifestWatcher {
   };
   using OnChange = std::function<void(const Published&)>;
 
+  // lastGoodDir ("" = none): where the last version of each file that decoded is kept, so
+  // that an agent restarted while a file is broken or unreadable keeps running its pods.
   ManifestWatcher(boost::asio::io_context& io, std::string dir,
-                  std::chrono::milliseconds relistInterval, OnChange onChange);
+                  std::chrono::milliseconds relistInterval, OnChange onChange,
+                  std::string lastGoodDir = "");
 
   // Reads the directory once (synchronously, so the first snapshot exists before the
   // reconciler starts) and starts watching. Fails when the directory cannot be watched.
@@ -56,12 +59,19 @@ class ManifestWatcher {
   // Reads one file into the set; returns true when its decoded contents changed.
   bool load(const std::string& name, bool fromEvent);
   bool forget(const std::string& name);
+  // The copy in lastGoodDir_ of a file that decoded, kept in step with the directory.
+  void saveLastGood(const std::string& name, std::string_view contents);
+  void dropLastGood(const std::string& name);
+  // For a file that cannot be used now and whose last good version this agent never saw:
+  // that version from lastGoodDir_. True when the set changed.
+  bool restoreLastGood(const std::string& name);
   void publish(bool reportProblems);
   // Feeds one source document; true when what the set holds changed.
   bool feedSource(const std::string& source, std::string_view contents, bool* ok);
 
   boost::asio::io_context& io_;
   std::string dir_;
+  std::string lastGoodDir_;
   std::chrono::milliseconds relistInterval_;
   OnChange onChange_;
   boost::asio::posix::stream_descriptor inotify_;

@@ -19,6 +19,18 @@ DecodeResult ManifestSet::update(const std::string& file, std::string_view conte
 
 void ManifestSet::remove(const std::string& file) { files_.erase(file); }
 
+bool ManifestSet::hasLastGood(const std::string& file) const {
+  auto it = files_.find(file);
+  return it != files_.end() && !it->second.lastGood.empty();
+}
+
+bool ManifestSet::restoreLastGood(const std::string& file, std::string_view contents) {
+  DecodeResult result = decodeManifest(file, contents);
+  if (!result.ok()) return false;
+  files_[file].lastGood = std::move(result.pods);
+  return true;
+}
+
 std::vector<std::string> ManifestSet::files() const {
   std::vector<std::string> out;
   for (const auto& [file, state] : files_) out.push_back(file);

@@ -31,6 +31,12 @@ class ManifestSet {
   DecodeResult update(const std::string& file, std::string_view contents);
   void remove(const std::string& file);
   std::vector<std::string> files() const;
+  bool contains(const std::string& file) const { return files_.contains(file); }
+  bool hasLastGood(const std::string& file) const;
+  // A version of `file` that decoded before (saved by an earlier agent): its pods become the
+  // file's last good ones, the errors of its latest version stay reported. Returns false
+  // (and changes nothing) when `contents` does not decode either.
+  bool restoreLastGood(const std::string& file, std::string_view contents);
   Snapshot snapshot() const;
 
  private:

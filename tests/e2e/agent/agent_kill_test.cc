@@ -104,6 +104,49 @@ TEST_F(AgentKill, MidStartOfFiftyPodsEveryPodEndsRunningAndRunningOnesAreKept) {
   }
 }
 
+// Found by the soak (seed 2026): a file broken while the agent was down (or killed) had no
+// last good version in the new agent, so its pod was deleted, and recreated with restart
+// count 0 once the file was healed. The last good version now outlives the agent.
+TEST_F(AgentKill, AFileBrokenAcrossARestartKeepsItsPodRunningUntouched) {
+  PodYaml pod;
+  pod.grace = 1;
+  pod.script = "echo up; while true; do sleep 1; done";
+  agent.dropManifest("web.yaml", pod.str());
+  ASSERT_TRUE(waitFor([&] { return log(pod).find("up") != std::string::npos; }, 10s))
+      << agent.agentLog();
+  const pid_t pid = initPid(agent.memoryCgroupDir(pod.cgroup()));
+  ASSERT_GT(pid, 0);
+
+  agent.writeManifestInPlace("web.yaml", pod.str().substr(0, 40) + "\n  - : [unclosed\n");
+  killAgent();
+  agent.start();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return agent.agentLog().find("running the last version of it that decoded") !=
+               std::string::npos;
+      },
+      10s))
+      << agent.agentLog();
+  std::this_thread::sleep_for(3s);  // a relist and a resync: nothing may stop the pod
+  EXPECT_EQ(initPid(agent.memoryCgroupDir(pod.cgroup())), pid) << agent.agentLog();
+  auto s = containerStatus(podJson(agent, pod.name), pod.container);
+  ASSERT_TRUE(s.is_object()) << agent.agentLog();
+  EXPECT_TRUE(s["state"].contains("running")) << s.dump();
+
+  agent.writeManifestInPlace("web.yaml", pod.str());  // healed: the same pod, not a new one
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(initPid(agent.memoryCgroupDir(pod.cgroup())), pid) << agent.agentLog();
+  EXPECT_EQ(containerStatus(podJson(agent, pod.name), pod.container)["restartCount"], 0);
+
+  // Removed while no agent runs: the copy goes with the file, and so does the pod.
+  killAgent();
+  agent.removeManifest("web.yaml");
+  agent.start();
+  EXPECT_TRUE(waitFor([&] { return initPid(agent.memoryCgroupDir(pod.cgroup())) == 0; }, 15s))
+      << agent.agentLog();
+  EXPECT_FALSE(exists(agent.stateDir() + "/manifests.last-good/web.yaml"));
+}
+
 TEST_F(AgentKill, MidTerminationTheGracePeriodStillEndsOnTime) {
   PodYaml pod;
   pod.grace = 6;

@@ -29,6 +29,25 @@ std::string podWithUid(const std::string& name, const std::string& uid) {
          "}\nspec: {containers: [{name: app, image: busybox}]}\n";
 }
 
+// An agent started while a file is broken gets its last good version from an earlier run.
+TEST(ManifestSet, ARestoredLastGoodVersionRunsWhileTheFileStaysBroken) {
+  ManifestSet set;
+  EXPECT_FALSE(set.update("/m/a.yaml", "kind: [").ok());
+  EXPECT_FALSE(set.hasLastGood("/m/a.yaml"));
+  EXPECT_TRUE(set.contains("/m/a.yaml"));
+  EXPECT_FALSE(set.restoreLastGood("/m/a.yaml", "kind: ["));  // a bad copy is not used
+  ASSERT_TRUE(set.restoreLastGood("/m/a.yaml", pod("one")));
+  auto snap = set.snapshot();
+  EXPECT_EQ(snap.pods.size(), 1u);
+  EXPECT_EQ(snap.sourceOf.at("default/one"), "/m/a.yaml");
+  ASSERT_EQ(snap.problems.size(), 1u);  // the broken version is still reported
+  // The same uid as when the file itself decodes: healing it changes nothing.
+  const std::string uid = snap.pods.at("default/one").uid;
+  set.update("/m/a.yaml", pod("one"));
+  EXPECT_EQ(set.snapshot().pods.at("default/one").uid, uid);
+  EXPECT_TRUE(set.snapshot().problems.empty());
+}
+
 TEST(ManifestSet, SameExplicitUidInTwoFilesIsWonByTheFileThatSortsFirst) {
   ManifestSet set;
   set.update("/m/b.yaml", podWithUid("two", "shared-uid"));

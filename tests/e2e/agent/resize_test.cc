@@ -144,12 +144,6 @@ TEST_F(Resize, AMemoryLimitBelowUsageIsNotAppliedAndThePodRunsOn) {
   expectUndisturbed();
 }
 
-}  // namespace
-}  // namespace podkeeper::e2e
-
-namespace podkeeper::e2e {
-namespace {
-
 // The documentation's resize-demo (manifests/examples/kubernetes-docs), with busybox for the
 // pause image: its cpu patch is applied in place, its memory patch restarts the container.
 std::string docPod(const std::string& file) {

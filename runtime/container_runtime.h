@@ -76,9 +76,9 @@ struct SandboxSpec {
   std::string name;  // for logs and state only
   std::string namespace_;
   std::string hostname;
-  cgroup::CgroupPath cgroupParent;             // e.g. "podkeeper/burstable/pod<uid>"
-  cgroup::Resources resources;                 // pod-level limits
-  std::string specHash;                        // stored with the sandbox for adoption
+  cgroup::CgroupPath cgroupParent;  // e.g. "podkeeper/burstable/pod<uid>"
+  cgroup::Resources resources;      // pod-level limits
+  std::string specHash;             // stored with the sandbox for adoption
   // Opaque here, stored with the sandbox: the reconciler's record of the cpu and memory its
   // containers were given (in-place resize: reconciler/pod_resize.h).
   std::string allocated;

@@ -271,12 +271,6 @@ TEST(DownwardAPIVolumes, ProjectedVolumeIsRenderedWithItsDefaultModeAndMountedRe
   EXPECT_EQ(spec->mounts[0].emptyDir, "info");
 }
 
-}  // namespace
-}  // namespace podkeeper::reconciler
-
-namespace podkeeper::reconciler {
-namespace {
-
 // stdin, stdinOnce and tty go to the runtime as written; a tty container gets TERM=xterm as
 // containerd's CRI plugin gives it, unless the image or the container set TERM.
 TEST(ContainerSpec, StdinAndTtyAreCarriedAndATtyGetsTermXterm) {

@@ -1,6 +1,10 @@
 #include "reconciler/pod_resize.h"
 
+#include <algorithm>
+
+#include "manifests/identity.h"
 #include "manifests/qos.h"
+#include "manifests/resource_allocation.h"
 
 namespace podkeeper::reconciler {
 namespace {
@@ -48,7 +52,15 @@ ResizePlan planResize(const PodSpec& old, const PodSpec& next) {
     rest.containers[i] = withResources(rest.containers[i], old.containers[i]);
   for (size_t i = 0; i < rest.initContainers.size(); ++i)
     rest.initContainers[i] = withResources(rest.initContainers[i], old.initContainers[i]);
+  // Pod-level resources are not resizable in place in the API podkeeper follows (1.33, 1.34:
+  // InPlacePodLevelResourcesVerticalScaling is alpha and off by default).
+  const bool podLevelChanged = rest.resources != old.resources;
+  rest.resources = old.resources;
   if (rest != old) return {};
+  if (podLevelChanged)
+    return refused(
+        "spec.resources: Forbidden: pod-level resources may not be changed: in-place resize of "
+        "pod-level resources (InPlacePodLevelResourcesVerticalScaling) is not enabled");
 
   ResizePlan plan;
   plan.kind = ResizeKind::InPlace;
@@ -100,6 +112,62 @@ ResizePlan planResize(const PodSpec& old, const PodSpec& next) {
                    manifests::toString(manifests::qosClass(next)) +
                    "\": Pod QOS Class may not change as a result of resizing");
   return plan;
+}
+
+std::optional<std::string> infeasibleResize(const PodSpec& next, int64_t nodeCpuMilli,
+                                            int64_t nodeMemoryBytes) {
+  // The pod's request: pod-level where set; else the regular containers and sidecars together,
+  // or the largest init container if that is more.
+  auto podRequest = [&](auto field) -> int64_t {
+    if (next.resources) {
+      const auto& r = next.resources->requests.*field;
+      const auto& l = next.resources->limits.*field;
+      if (auto v = manifests::effectiveRequest(r, l)) return *v;
+    }
+    auto request = [&](const Container& c) {
+      return manifests::effectiveRequest(c.resources.requests.*field, c.resources.limits.*field)
+          .value_or(0);
+    };
+    int64_t running = 0, init = 0;
+    for (const auto& c : next.containers) running += request(c);
+    for (const auto& c : next.initContainers) {
+      if (manifests::isSidecar(c))
+        running += request(c);
+      else
+        init = std::max(init, request(c));
+    }
+    return std::max(running, init);
+  };
+  const int64_t memory = podRequest(&manifests::ResourceList::memoryBytes);
+  const int64_t cpu = podRequest(&manifests::ResourceList::cpuMilli);
+  std::string what;
+  if (nodeMemoryBytes > 0 && memory > nodeMemoryBytes)
+    what = "memory, requested: " + std::to_string(memory) +
+           ", capacity: " + std::to_string(nodeMemoryBytes);
+  else if (nodeCpuMilli > 0 && cpu > nodeCpuMilli)
+    what = "cpu, requested: " + std::to_string(cpu) + ", capacity: " + std::to_string(nodeCpuMilli);
+  else
+    return std::nullopt;
+  return "Node didn't have enough capacity: " + what;
+}
+
+RunningPod runningPod(const manifests::DecodedPod& desired, const runtime::SandboxState& observed) {
+  RunningPod out;
+  if (observed.specHash == desired.specHash) {
+    out.pod = desired;
+    return out;
+  }
+  auto allocated = manifests::decodeAllocation(observed.allocated);
+  if (!allocated) return out;  // made before podkeeper kept allocations: recreated, as before
+  PodSpec spec = manifests::withAllocation(desired.pod.spec, *allocated);
+  if (manifests::specHash(spec) != observed.specHash) return out;
+  ResizePlan plan = planResize(spec, desired.pod.spec);
+  if (plan.kind == ResizeKind::NotAResize) return out;
+  out.pod = desired;
+  out.pod->pod.spec = std::move(spec);
+  out.pod->specHash = observed.specHash;
+  out.resize = std::move(plan);
+  return out;
 }
 
 std::optional<std::string> memoryDecreaseError(const std::string& pod, const ContainerResize& r,

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "manifests/decode.h"
 #include "manifests/pod.h"
+#include "runtime/container_runtime.h"
 
 // In-place pod resize (KEP-1287) planning: whether an edited manifest is a resize of the
 // running pod (only cpu and memory of regular containers and sidecars changed), which
@@ -47,11 +49,23 @@ std::string resizeRestartPolicy(const manifests::Container& c, const std::string
 std::optional<std::string> memoryDecreaseError(const std::string& pod, const ContainerResize& r,
                                                std::optional<int64_t> usageBytes);
 
-// The pod conditions the kubelet reports while a resize is not done (KEP-1287, 1.33+).
-struct ResizeCondition {
-  std::string type;    // PodResizePending, PodResizeInProgress
-  std::string reason;  // Infeasible, Deferred (Pending); "" or Error (InProgress)
-  std::string message;
+// The kubelet's feasibility check of a resize (1.33): the pod's new cpu and memory requests
+// against the node's capacity (0: unknown, not checked). The message of PodResizePending with
+// reason Infeasible, or nullopt when it fits.
+std::optional<std::string> infeasibleResize(const manifests::PodSpec& next, int64_t nodeCpuMilli,
+                                            int64_t nodeMemoryBytes);
+
+// The one place that decides whether a sandbox runs the desired pod, a resize of it, or
+// another pod (recreated): the sandbox keeps the spec hash and the resources it was given
+// (SandboxState::allocated, manifests/resource_allocation.h); the desired spec with those put
+// back must hash to the sandbox's hash, and differ from the desired one only as planResize
+// allows.
+struct RunningPod {
+  // What the sandbox runs: the desired pod itself, or, during a resize, the desired pod with
+  // the resources the sandbox has (and its spec hash). nullopt: another pod.
+  std::optional<manifests::DecodedPod> pod;
+  ResizePlan resize;  // from *pod to the desired one; NotAResize when they are the same
 };
+RunningPod runningPod(const manifests::DecodedPod& desired, const runtime::SandboxState& observed);
 
 }  // namespace podkeeper::reconciler

@@ -37,13 +37,24 @@ struct PodState {
   // The sandbox was ensured off the loop and nothing restarted since: the starts that follow
   // (the pod's first, one reconcile each) do not ask the runtime again.
   bool sandboxFresh = false;
+  // During a resize (pod_resize.h): the pod the sandbox runs, which the reconcile plans with
+  // until the new resources are applied (or forever, for a resize the API server refuses).
+  std::optional<manifests::DecodedPod> running;
+  // The spec hash whose resize failed (memory above a new limit), when it is tried again,
+  // and the last error reported (an event when it changes).
+  std::string resizeFailedHash;
+  int64_t resizeRetryAtNs = 0;
+  std::string resizeError;
 };
 
 struct KeyState {
   std::optional<int64_t> desiredSinceNs;  // when this spec was first seen (start latency)
   bool startedByUs = false;               // a container was started since the desired spec changed
   std::string refusedHash;                // the spec hash refused (its event sent); "" when none
-  bool empty() const { return !desiredSinceNs && !startedByUs && refusedHash.empty(); }
+  std::string resizeRefusedHash;          // the same for a resize the API server refuses
+  bool empty() const {
+    return !desiredSinceNs && !startedByUs && refusedHash.empty() && resizeRefusedHash.empty();
+  }
 };
 
 }  // namespace podkeeper::reconciler

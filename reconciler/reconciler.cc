@@ -239,6 +239,13 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
 Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
                                           const std::string& uid) {
   PodState& pod = pods_[uid];
+  std::optional<int64_t> resizeRequeue;
+  if (desired) {
+    auto step = resizeSandbox(*desired, uid);
+    if (passEnded_) return Plan{};  // applied off the loop: the rest when it ended
+    desired = step.pod;
+    resizeRequeue = step.requeueAtNs;
+  }
   PlanInput in;
   in.desired = desired;
   in.observed = pod.observed ? &*pod.observed : nullptr;
@@ -269,7 +276,8 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
     in.sandboxChanged = network_->broken(uid);
   }
   Plan plan = planPod(in);
-  if (*stops && (!plan.requeueAtNs || **stops < *plan.requeueAtNs)) plan.requeueAtNs = *stops;
+  for (const auto& at : {*stops, resizeRequeue})
+    if (at && (!plan.requeueAtNs || *at < *plan.requeueAtNs)) plan.requeueAtNs = at;
   if (auto r = execute(plan, desired, uid); !r) return fail(r.error());
   syncProbes(desired, uid);
   return plan;

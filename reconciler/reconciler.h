@@ -140,6 +140,15 @@ class Reconciler final : public status::PodReader {
   Result<Outcome> reconcileKey(const std::string& key);
   Result<void> refreshObserved(const std::string& uid);
   Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
+  // In-place resize (reconciler_resize.cc): the pod to plan with when the sandbox runs desired
+  // with other resources (the resize applied, refused or retried later), else &desired.
+  struct ResizeStep {
+    const manifests::DecodedPod* pod;
+    std::optional<int64_t> requeueAtNs;
+  };
+  ResizeStep resizeSandbox(const manifests::DecodedPod& desired, const std::string& uid);
+  void resizeApplied(const std::string& key, const std::string& uid, const std::string& target,
+                     const std::string& what, const std::string& refusal, Result<void> r);
   Result<void> execute(const Plan& plan, const manifests::DecodedPod* desired,
                        const std::string& uid);
   Result<void> runAction(const Step& step, const Action& action);

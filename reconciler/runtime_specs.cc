@@ -7,6 +7,7 @@
 #include "manifests/apparmor.h"
 #include "manifests/env_expansion.h"
 #include "manifests/names.h"
+#include "manifests/resource_allocation.h"
 #include "reconciler/downward_api_volume.h"
 #include "reconciler/pod_dns.h"
 #include "reconciler/pod_resources.h"
@@ -53,6 +54,7 @@ runtime::SandboxSpec sandboxSpec(const manifests::DecodedPod& pod, const NodePat
   s.cgroupParent = podCgroupPath(paths.cgroupRoot, qosClass(pod.pod.spec), pod.uid);
   s.resources = podResources(pod.pod.spec);
   s.resources.pidsLimit = paths.podPidsLimit;
+  s.allocated = manifests::encodeAllocation(manifests::allocationOf(pod.pod.spec));
   s.specHash = pod.specHash;
   s.terminationGracePeriodSeconds = pod.pod.spec.terminationGracePeriodSeconds;
   for (const auto& c : spec.initContainers)

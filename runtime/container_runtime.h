@@ -76,9 +76,12 @@ struct SandboxSpec {
   std::string name;  // for logs and state only
   std::string namespace_;
   std::string hostname;
-  cgroup::CgroupPath cgroupParent;             // e.g. "podkeeper/burstable/pod<uid>"
-  cgroup::Resources resources;                 // pod-level limits
-  std::string specHash;                        // stored with the sandbox for adoption
+  cgroup::CgroupPath cgroupParent;  // e.g. "podkeeper/burstable/pod<uid>"
+  cgroup::Resources resources;      // pod-level limits
+  std::string specHash;             // stored with the sandbox for adoption
+  // Opaque here, stored with the sandbox: the reconciler's record of the cpu and memory its
+  // containers were given (in-place resize: reconciler/pod_resize.h).
+  std::string allocated;
   int64_t terminationGracePeriodSeconds = 30;  // stored too: a deleted pod still stops gracefully
   int64_t createdAtNs = 0;  // status.startTime; the first ensureSandbox's value is kept
   // Init containers that keep running (restartPolicy Always), in spec order: stored so a
@@ -213,12 +216,26 @@ struct SandboxState {
   std::string name;
   std::string namespace_;
   std::string specHash;
+  std::string allocated;  // see SandboxSpec::allocated
   cgroup::CgroupPath cgroupParent;
   int64_t terminationGracePeriodSeconds = 30;
   int64_t createdAtNs = 0;            // when the sandbox was first made (status.startTime)
   std::vector<std::string> sidecars;  // see SandboxSpec::sidecars
   std::optional<StopRecord> stop;     // set by recordStop; survives the agent
   std::vector<ContainerState> containers;
+};
+
+// New limits for a running sandbox and its containers (in-place resize), written in the
+// kubelet's order: the containers whose limits shrink, then the pod cgroup, then the containers
+// whose limits grow, so the containers never exceed the pod. pidsLimit and devices are left as
+// they are. Once every write succeeded, specHash and allocated replace the sandbox's.
+struct ResourceUpdate {
+  std::string sandboxUid;
+  std::vector<std::pair<std::string, cgroup::Resources>> shrinking;  // container -> limits
+  std::optional<cgroup::Resources> pod;
+  std::vector<std::pair<std::string, cgroup::Resources>> growing;
+  std::string specHash;
+  std::string allocated;
 };
 
 class ContainerRuntime {
@@ -259,6 +276,19 @@ class ContainerRuntime {
     for (auto& s : *all)
       if (s.uid == sandboxUid) return std::optional<SandboxState>(std::move(s));
     return std::optional<SandboxState>();
+  }
+  // Added for in-place resize: writes new limits into the cgroups of a running sandbox and its
+  // running containers, without a restart (ResourceUpdate). Idempotent.
+  virtual Result<void> updateResources(const ResourceUpdate& update) {
+    (void)update;
+    return failMsg("in-place resize is not supported by this runtime");
+  }
+  // The memory a running container's cgroup uses now (memory.usage_in_bytes, memory.current);
+  // nullopt when it has no cgroup or the file is absent.
+  virtual Result<std::optional<int64_t>> containerMemoryUsage(const std::string& sandboxUid,
+                                                              const std::string& name) {
+    (void)sandboxUid, (void)name;
+    return std::optional<int64_t>();
   }
   // A pidfd for the shim of a container, readable once the shim exits.
   virtual Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) = 0;

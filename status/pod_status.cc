@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "manifests/qos.h"
+#include "manifests/quantity.h"
+#include "manifests/resource_allocation.h"
 #include "status/kube_time.h"
 #include "status/pod_phase.h"
 
@@ -124,6 +126,37 @@ bool probeSays(const PodStatusInput& in, const std::map<std::string, bool> Probe
   return it == m.end() || it->second;
 }
 
+json resourceListJson(const manifests::ResourceList& l) {
+  json j = json::object();
+  if (l.cpuMilli) j["cpu"] = manifests::formatCpuMilli(*l.cpuMilli);
+  if (l.memoryBytes) j["memory"] = manifests::formatBytes(*l.memoryBytes);
+  return j;
+}
+
+// The cpu and memory a container was given: what the sandbox holds (a resize may be pending),
+// else its spec's.
+manifests::ResourceRequirements allocatedOf(const PodStatusInput& in,
+                                            const manifests::Container& spec) {
+  if (in.observed && !in.observed->allocated.empty())
+    if (auto a = manifests::decodeAllocation(in.observed->allocated))
+      if (auto it = a->containers.find(spec.name); it != a->containers.end()) return it->second;
+  return spec.resources;
+}
+
+// status.containerStatuses[].resources (what the cgroups hold) and allocatedResources (the
+// requests the node admitted: the new ones while a resize is being applied), cpu and memory,
+// for a container that exists.
+void addResources(json& s, const PodStatusInput& in, const manifests::Container& spec) {
+  const auto actual = allocatedOf(in, spec);
+  json resources = json::object();
+  if (auto r = resourceListJson(actual.requests); !r.empty()) resources["requests"] = r;
+  if (auto l = resourceListJson(actual.limits); !l.empty()) resources["limits"] = l;
+  if (!resources.empty()) s["resources"] = std::move(resources);
+  const bool admitted = in.resize && in.resize->type == "PodResizeInProgress";
+  if (auto a = resourceListJson(admitted ? spec.resources.requests : actual.requests); !a.empty())
+    s["allocatedResources"] = std::move(a);
+}
+
 json containerStatus(const PodStatusInput& in, const manifests::Container& spec,
                      bool initializing) {
   const auto* have = observedContainer(in, spec.name);
@@ -138,6 +171,7 @@ json containerStatus(const PodStatusInput& in, const manifests::Container& spec,
             {"started", running && probeSays(in, &ProbeStatus::started, spec.name)},
             {"restartCount", have ? have->restartCount : 0}};
   if (have) s["containerID"] = containerId(in, spec.name);
+  if (have) addResources(s, in, spec);
   if (have && have->user)
     s["user"] = {{"linux",
                   {{"uid", have->user->uid},
@@ -229,6 +263,11 @@ json conditions(const PodStatusInput& in, const json& statuses, const std::strin
         ready ? condition(type, true, readyTransition(in, true))
               : condition(type, false, readyTransition(in, false), notReady, notReadyMessage));
   list.push_back(condition("PodScheduled", true));
+  if (in.resize)
+    list.push_back(
+        condition(in.resize->type, true,
+                  in.resize->sinceNs > 0 ? std::optional(in.resize->sinceNs) : std::nullopt,
+                  in.resize->reason, in.resize->message));
   return list;
 }
 

@@ -22,6 +22,17 @@ struct ProbeStatus {
   std::map<std::string, int64_t> readinessChangedNs;  // when a probe last changed readiness
 };
 
+// A resize of the pod not done (KEP-1287, as of 1.33): PodResizePending (reason Infeasible or
+// Deferred) or PodResizeInProgress (no reason while it is applied; Error when applying failed),
+// with the kubelet's message.
+struct ResizeCondition {
+  std::string type;
+  std::string reason;
+  std::string message;
+  int64_t sinceNs = 0;  // lastTransitionTime
+  bool operator==(const ResizeCondition&) const = default;
+};
+
 struct PodStatusInput {
   const manifests::DecodedPod* pod = nullptr;       // required
   const runtime::SandboxState* observed = nullptr;  // null: nothing created yet
@@ -37,6 +48,9 @@ struct PodStatusInput {
   std::optional<int64_t> firstSeenNs;  // earliest time the agent is known to have had the pod
   // Set when the node refused the pod at admission: it is Failed, with the kubelet's reason.
   const manifests::AdmitResult* refusal = nullptr;
+  // A resize not done yet. containerStatuses[].resources and allocatedResources come from the
+  // resources the sandbox was given (SandboxState::allocated), else from the spec.
+  std::optional<ResizeCondition> resize;
 };
 
 nlohmann::json podStatus(const PodStatusInput& in);

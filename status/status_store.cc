@@ -34,6 +34,7 @@ ProbeStatus StatusStore::probeStatus(const std::string& uid) const {
 void StatusStore::forgetSandbox(const std::string& uid) {
   waiting_.erase(uid);
   lastTerminated_.erase(uid);
+  resizes_.erase(uid);
 }
 
 }  // namespace podkeeper::status

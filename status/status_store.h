@@ -53,6 +53,15 @@ class StatusStore {
   ProbeStatus probeStatus(const std::string& uid) const;
   void setProbeSource(ProbeSource source) { probeSource_ = std::move(source); }
 
+  // A resize of the sandbox `uid` that is not done (pod_status.h); nullopt clears it.
+  const std::map<std::string, ResizeCondition>& resizes() const { return resizes_; }
+  void setResize(const std::string& uid, std::optional<ResizeCondition> c) {
+    if (c)
+      resizes_[uid] = std::move(*c);
+    else
+      resizes_.erase(uid);
+  }
+
   // The sandbox of `uid` is gone: its waiting reasons and previous instances go with it.
   void forgetSandbox(const std::string& uid);
   // The pod `key` is gone (manifest and sandbox): its events go.
@@ -64,6 +73,7 @@ class StatusStore {
   std::map<std::string, std::map<std::string, runtime::ExitRecord>> lastTerminated_;
   std::map<std::string, std::string> lastErrors_;
   std::map<std::string, manifests::AdmitResult> refusals_;
+  std::map<std::string, ResizeCondition> resizes_;
   ProbeSource probeSource_;
 };
 

@@ -30,6 +30,7 @@ status::PodStatusInput statusInput(const status::PodReader& r, const KnownPod& k
   in.hostIP = options.hostIP;
   in.podIPs = r.podIPs(pod.uid);
   if (!known.deleting) in.refusal = store.refusal(key);
+  if (auto it = store.resizes().find(pod.uid); it != store.resizes().end()) in.resize = it->second;
   if (options.probes) in.probes = options.probes(pod.uid);
   auto events = store.events().forPod(key);
   if (!events.empty()) in.firstSeenNs = events.front().timeNs;

@@ -22,7 +22,8 @@ SandboxRecord sandboxRecordFor(const SandboxSpec& spec, std::string hostname) {
           .shareProcessNamespace = spec.shareProcessNamespace,
           .createdAtNs = spec.createdAtNs,
           .sidecars = spec.sidecars,
-          .logDir = spec.logDir};
+          .logDir = spec.logDir,
+          .allocated = spec.allocated};
 }
 
 std::vector<std::string> podNamespaceKinds(const SandboxRecord& r) {
@@ -50,6 +51,7 @@ std::string encodeSandboxRecord(const SandboxRecord& r) {
               {"sidecars", r.sidecars},
               {"logDir", r.logDir}};
   if (r.userNamespaceHostId) record["userNamespaceHostId"] = *r.userNamespaceHostId;
+  if (!r.allocated.empty()) record["allocated"] = r.allocated;
   return dumpJson(record);
 }
 
@@ -73,6 +75,7 @@ Result<SandboxRecord> decodeSandboxRecord(std::string_view text, const std::stri
   r.sidecars = f.get<std::vector<std::string>>("sidecars");
   r.logDir = f.get<std::string>("logDir");
   r.userNamespaceHostId = f.optional<uint32_t>("userNamespaceHostId");
+  r.allocated = f.get<std::string>("allocated");
   if (f.error()) return fail(*f.error());
   return r;
 }

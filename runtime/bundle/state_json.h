@@ -32,6 +32,7 @@ struct SandboxRecord {
   std::string logDir = {};                 // the pod's CRI log directory, removed with the sandbox
   // hostUsers: false: the first of the 65536 host ids the pod's user namespace maps onto
   std::optional<uint32_t> userNamespaceHostId = std::nullopt;
+  std::string allocated = {};  // SandboxSpec::allocated; "" (and left out) when none
   bool operator==(const SandboxRecord&) const = default;
 };
 

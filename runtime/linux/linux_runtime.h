@@ -49,6 +49,9 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<void> killContainer(const std::string& sandboxUid, const std::string& name) override;
   Result<void> removeContainer(const std::string& sandboxUid, const std::string& name) override;
   Result<void> recordStop(const std::string& sandboxUid, const StopRecord& stop) override;
+  Result<void> updateResources(const ResourceUpdate& update) override;
+  Result<std::optional<int64_t>> containerMemoryUsage(const std::string& sandboxUid,
+                                                      const std::string& name) override;
   Result<void> removeSandbox(const std::string& sandboxUid) override;
   Result<std::vector<SandboxState>> list() override;
   Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) override;

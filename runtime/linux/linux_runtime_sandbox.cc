@@ -83,6 +83,59 @@ Result<void> LinuxRuntime::recordStop(const std::string& sandboxUid, const StopR
   return writeFileAtomic(layout_.stopFile(sandboxUid), encodeStopRecord(stop));
 }
 
+// In-place resize: the limits go to the cgroups with the writers containers start with
+// (CgroupManager::apply: v1, v2 and hybrid), pids and devices untouched; sandbox.json takes
+// the new spec hash and allocation only once every write succeeded, so a failed or
+// interrupted resize is tried again.
+Result<void> LinuxRuntime::updateResources(const ResourceUpdate& u) {
+  auto rec = loadSandbox(u.sandboxUid);
+  if (!rec) return fail(rec.error().context("sandbox " + u.sandboxUid));
+  const std::string pod = podName(u.sandboxUid);
+  auto limitsOnly = [](cgroup::Resources r) {
+    r.pidsLimit.reset();
+    r.devices.reset();
+    return r;
+  };
+  auto writeContainers = [&](const auto& list) -> Result<void> {
+    for (const auto& [name, resources] : list) {
+      auto path = containerCgroup(u.sandboxUid, name);
+      if (!path) return fail(path.error().context("pod " + pod + " container " + name));
+      if (auto r = checkCgroupPath("cgroupPath", *path); !r) return fail(r.error());
+      if (!cgroups_.exists(*path)) continue;  // not running: it starts with the new limits
+      if (auto r = cgroups_.apply(*path, limitsOnly(resources)); !r)
+        return fail(r.error().context("pod " + pod + " container " + name + ": resize"));
+    }
+    return {};
+  };
+  if (auto r = writeContainers(u.shrinking); !r) return r;
+  if (u.pod) {
+    if (auto r = cgroups_.apply(rec->cgroupParent, limitsOnly(*u.pod)); !r)
+      return fail(r.error().context("pod " + pod + ": resize of the pod cgroup"));
+  }
+  if (auto r = writeContainers(u.growing); !r) return r;
+  SandboxRecord next = *rec;
+  next.specHash = u.specHash;
+  next.allocated = u.allocated;
+  if (next == *rec) return {};
+  if (auto r = replaceFile(layout_.sandboxFile(u.sandboxUid), encodeSandboxRecord(next)); !r)
+    return fail(r.error().context("pod " + pod));
+  std::lock_guard lock(mu_);
+  written_.insert_or_assign(u.sandboxUid, std::move(next));
+  return {};
+}
+
+Result<std::optional<int64_t>> LinuxRuntime::containerMemoryUsage(const std::string& sandboxUid,
+                                                                  const std::string& name) {
+  auto path = containerCgroup(sandboxUid, name);
+  if (!path) return fail(path.error());
+  if (auto r = checkCgroupPath("cgroupPath", *path); !r) return fail(r.error());
+  if (!cgroups_.exists(*path)) return std::optional<int64_t>();
+  auto stats = cgroups_.stats(*path);
+  if (!stats) return fail(stats.error());
+  if (!stats->memory.usageBytes) return std::optional<int64_t>();
+  return std::optional<int64_t>(int64_t(*stats->memory.usageBytes));
+}
+
 Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
   {
     std::lock_guard lock(mu_);

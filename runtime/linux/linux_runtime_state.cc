@@ -143,6 +143,7 @@ Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& san
     s.name = rec->name;
     s.namespace_ = rec->namespace_;
     s.specHash = rec->specHash;
+    s.allocated = rec->allocated;
     s.cgroupParent = rec->cgroupParent;
     s.terminationGracePeriodSeconds = rec->terminationGracePeriodSeconds;
     s.createdAtNs = rec->createdAtNs;

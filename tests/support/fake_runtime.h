@@ -54,6 +54,7 @@ class FakeRuntime : public runtime::ContainerRuntime {
       s.name = spec.name;
       s.namespace_ = spec.namespace_;
       s.specHash = spec.specHash;
+      s.allocated = spec.allocated;
       s.cgroupParent = spec.cgroupParent;
       s.terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds;
       s.createdAtNs = spec.createdAtNs;
@@ -104,6 +105,23 @@ class FakeRuntime : public runtime::ContainerRuntime {
     calls.push_back("removeSandbox " + uid);
     sandboxes.erase(uid);
     return {};
+  }
+  // In-place resizes, in order; memory usage by "uid/name" (none: unknown).
+  std::vector<runtime::ResourceUpdate> resourceUpdates;
+  std::map<std::string, int64_t> memoryUsage;
+  Result<void> updateResources(const runtime::ResourceUpdate& u) override {
+    calls.push_back("resize " + u.sandboxUid);
+    resourceUpdates.push_back(u);
+    auto& s = sandboxes.at(u.sandboxUid);
+    s.specHash = u.specHash;
+    s.allocated = u.allocated;
+    return {};
+  }
+  Result<std::optional<int64_t>> containerMemoryUsage(const std::string& uid,
+                                                      const std::string& name) override {
+    auto it = memoryUsage.find(uid + "/" + name);
+    if (it == memoryUsage.end()) return std::optional<int64_t>();
+    return std::optional<int64_t>(it->second);
   }
   Result<std::vector<runtime::SandboxState>> list() override {
     std::vector<runtime::SandboxState> all;

@@ -271,5 +271,36 @@ TEST(DownwardAPIVolumes, ProjectedVolumeIsRenderedWithItsDefaultModeAndMountedRe
   EXPECT_EQ(spec->mounts[0].emptyDir, "info");
 }
 
+// stdin, stdinOnce and tty go to the runtime as written; a tty container gets TERM=xterm as
+// containerd's CRI plugin gives it, unless the image or the container set TERM.
+TEST(ContainerSpec, StdinAndTtyAreCarriedAndATtyGetsTermXterm) {
+  auto pod = testing::pod("web", {container("app"), container("plain")});
+  auto& c = pod.pod.spec.containers[0];
+  c.stdin = true;
+  c.stdinOnce = true;
+  c.tty = true;
+  auto spec = containerSpec(pod, c, paths(), 0);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_TRUE(spec->stdin);
+  EXPECT_TRUE(spec->stdinOnce);
+  EXPECT_TRUE(spec->tty);
+  EXPECT_NE(std::find(spec->env.begin(), spec->env.end(), "TERM=xterm"), spec->env.end());
+
+  auto plain = containerSpec(pod, pod.pod.spec.containers[1], paths(), 0);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->stdin || plain->stdinOnce || plain->tty);
+  EXPECT_EQ(std::find_if(plain->env.begin(), plain->env.end(),
+                         [](const std::string& e) { return e.starts_with("TERM="); }),
+            plain->env.end());
+
+  c.env = {{"TERM", "vt100", std::nullopt}};
+  auto own = containerSpec(pod, c, paths(), 0);
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_EQ(std::count_if(own->env.begin(), own->env.end(),
+                          [](const std::string& e) { return e.starts_with("TERM="); }),
+            1);
+  EXPECT_NE(std::find(own->env.begin(), own->env.end(), "TERM=vt100"), own->env.end());
+}
+
 }  // namespace
 }  // namespace podkeeper::reconciler

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "manifests/resource_allocation.h"
 #include "status/kube_time.h"
 #include "tests/support/test_pods.h"
 
@@ -263,6 +264,31 @@ TEST_F(PodStatusTest, ConditionsComeInTheKubeletsOrder) {
   for (const auto& c : s["conditions"]) types.push_back(c["type"]);
   EXPECT_EQ(types, (std::vector<std::string>{"PodReadyToStartContainers", "Initialized", "Ready",
                                              "ContainersReady", "PodScheduled"}));
+}
+
+// In-place resize: resources and allocatedResources come from what the sandbox was given, the
+// condition from the reconciler; a container that does not exist has neither.
+TEST_F(PodStatusTest, ResizeShowsTheAppliedResourcesTheAdmittedRequestsAndItsCondition) {
+  pod_ = reconciler::testing::pod(
+      "web", {container("app", 100, 400, 64 << 20, 128 << 20), container("later", 100, 100)});
+  auto applied = pod_.pod.spec;
+  applied.containers[0].resources.limits.cpuMilli = 200;  // what runs: 200m
+  sandbox_.allocated = manifests::encodeAllocation(manifests::allocationOf(applied));
+  in_.resize = ResizeCondition{"PodResizeInProgress", "Error", "aborting attempt", kT0};
+  auto s = status({running("app")});
+  const auto& app = s["containerStatuses"][0];
+  EXPECT_EQ(app["resources"], json::parse(R"({"requests": {"cpu": "100m", "memory": "64Mi"},
+                            "limits": {"cpu": "200m", "memory": "128Mi"}})"));
+  EXPECT_EQ(app["allocatedResources"], json::parse(R"({"cpu": "100m", "memory": "64Mi"})"));
+  EXPECT_FALSE(s["containerStatuses"][1].contains("resources"));
+  auto c = condition(s, "PodResizeInProgress");
+  EXPECT_EQ(c["status"], "True");
+  EXPECT_EQ(c["reason"], "Error");
+  EXPECT_EQ(c["message"], "aborting attempt");
+  EXPECT_EQ(c["lastTransitionTime"], kubeTime(kT0));
+
+  in_.resize.reset();
+  EXPECT_EQ(condition(status({running("app")}), "PodResizeInProgress"), nullptr);
 }
 
 }  // namespace

@@ -210,9 +210,9 @@ constexpr const char* kManagedHead =
 TEST(PodHostsFile, IsTheKubeletsManagedFileWithEachPodIP) {
   EXPECT_EQ(podHostsFile({"10.88.0.5", "fd00::5"}, "web-0", "", {}),
             std::string(kManagedHead) + "10.88.0.5\tweb-0\nfd00::5\tweb-0\n");
-  EXPECT_EQ(podHostsFile({"10.88.0.5"}, "web-0", "nginx.default.svc.cluster.local", {}),
-            std::string(kManagedHead) +
-                "10.88.0.5\tweb-0.nginx.default.svc.cluster.local\tweb-0\n");
+  EXPECT_EQ(
+      podHostsFile({"10.88.0.5"}, "web-0", "nginx.default.svc.cluster.local", {}),
+      std::string(kManagedHead) + "10.88.0.5\tweb-0.nginx.default.svc.cluster.local\tweb-0\n");
 }
 
 TEST(PodHostsFile, APodWithoutAnAddressResolvesItselfTo127011) {
@@ -226,7 +226,8 @@ TEST(PodHostsFile, HostAliasesAreTheKubeletsSection) {
   EXPECT_EQ(hostNetworkHostsFile("127.0.0.1 node\n", {{"10.0.0.1", {"a"}}}),
             "# Kubernetes-managed hosts file (host network).\n127.0.0.1 node\n\n"
             "# Entries added by HostAliases.\n10.0.0.1\ta\n");
-  EXPECT_EQ(hostNetworkHostsFile("x\n", {}), "# Kubernetes-managed hosts file (host network).\nx\n");
+  EXPECT_EQ(hostNetworkHostsFile("x\n", {}),
+            "# Kubernetes-managed hosts file (host network).\nx\n");
 }
 
 constexpr const char* kHybridMountinfo =

@@ -80,6 +80,11 @@ Result<bool> Reconciler::networkReady(const manifests::DecodedPod& pod, const st
     return fail(ready.error().context("pod " + key));
   }
   if (!ready->eventReason.empty()) event(key, "Warning", ready->eventReason, ready->eventMessage);
+  // While ADD runs the pod has no address yet, and its /etc/hosts was written without one:
+  // the pass that sees the network ready ensures the sandbox again, with the pod's IPs, before
+  // any container (which bind-mounts the file) starts.
+  if (!ready->ready)
+    if (auto* state = podState(pod.uid)) state->sandboxFresh = false;
   return ready->ready;
 }
 

@@ -4,7 +4,10 @@
 // host-local data dir and plugin dir, and reads what of its pods is left on the machine:
 // veths on its bridge, address allocations, iptables rules, netns pins.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "tests/e2e/agent/agent_harness.h"
 #include "tests/e2e/agent/pod_probe.h"
 #include "tests/support/command.h"
@@ -35,7 +39,7 @@ inline std::string netPodYaml(const std::string& name, const std::string& script
 class NetworkFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    const int n = ::getpid() % 200 + 20;
+    const int n = claimSlot();
     bridge_ = "pke" + std::to_string(n);
     subnet_ = "10.254." + std::to_string(n) + ".0/24";
     hostPort_ = 31000 + n;
@@ -48,6 +52,7 @@ class NetworkFixture : public ::testing::Test {
       if (pid_t held = heldPlugin(command); held > 0) ::kill(held, SIGKILL);
     agent_.reset();  // the agent and its pods first
     support::runShell("ip link del " + bridge_ + " 2>/dev/null");
+    if (!slotPath_.empty()) ::unlink(slotPath_.c_str());  // removed while still held
   }
   // ranges: host-local's "ranges" value; the test's IPv4 /24 when empty.
   std::string goodConfig(const std::string& firstPlugin = "bridge",
@@ -158,6 +163,30 @@ class NetworkFixture : public ::testing::Test {
     return agent_->get("/pods/default/" + name + "/events").body;
   }
 
+  // Network tests run in parallel (ctest -j): a slot n (bridge pke<n>, 10.254.<n>.0/24, host
+  // port 31000+n) is held through an flock for the test's life, so no two tests share one;
+  // the kernel drops the lock when the test process ends, however it ends.
+  int claimSlot() {
+    for (int i = 0; i < 200; ++i) {
+      const int n = (::getpid() + i) % 200 + 20;
+      const std::string path = "/run/lock/pk-e2e-net-" + std::to_string(n) + ".lock";
+      UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+      if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+      struct stat held {}, now {};  // still the file at the path (not one its owner removed)?
+      if (::fstat(fd.get(), &held) != 0 || ::stat(path.c_str(), &now) != 0 ||
+          held.st_ino != now.st_ino) {
+        continue;
+      }
+      slotLock_ = std::move(fd);
+      slotPath_ = path;
+      return n;
+    }
+    ADD_FAILURE() << "no free network test slot in /run/lock/pk-e2e-net-*.lock";
+    return ::getpid() % 200 + 20;
+  }
+
+  UniqueFd slotLock_;
+  std::string slotPath_;
   support::TempDir dir_{"pk-e2e-net"};
   std::string bridge_, subnet_;
   int hostPort_ = 0;

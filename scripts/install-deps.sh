@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config
+  g++ cmake make pkg-config lld
   libyaml-cpp-dev libboost-dev prometheus-cpp-dev libspdlog-dev libfmt-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libseccomp-dev
   clang libclang-rt-14-dev clang-16 libclang-rt-16-dev

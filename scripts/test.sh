@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-ctest --test-dir build --output-on-failure -j2 --timeout 300
+# Twice as many jobs as cores: most of an end-to-end test's time is waiting for pods.
+ctest --test-dir build --output-on-failure -j"$(($(nproc) * 2))" --timeout 300
 tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-60}"

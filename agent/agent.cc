@@ -150,6 +150,20 @@ std::map<std::string, int> podsByPhase(const status::PodReader& r) {
   return counts;
 }
 
+// The shims' counts of log entries their logs could not take, as of the last observation.
+void countDroppedLogEntries(const status::PodReader& r, metrics::AgentMetrics& to) {
+  for (const auto& [key, pod] : r.desired()) {
+    const auto* observed = r.observed(pod.uid);
+    if (!observed) continue;
+    for (const auto& c : observed->containers) {
+      if (c.logEntriesDropped > 0) {
+        to.logEntriesDropped(observed->namespace_, observed->name, c.name, c.startedAtNs,
+                             c.logEntriesDropped);
+      }
+    }
+  }
+}
+
 // The net under every handler of the loop: a throw that escaped its handler is logged and
 // the loop goes on (asio allows run() again after a handler threw). Handlers that can name
 // what failed catch for themselves first: a pod's reconcile fails that pod only.
@@ -397,6 +411,7 @@ struct Agent {
     });
     http::addMetricsRoutes(to, exporter, {&registry, &processCollector}, [this] {
       agentMetrics.setPodsByPhase(podsByPhase(reconciler));
+      countDroppedLogEntries(reconciler, agentMetrics);
       agentMetrics.setPodsWithoutNetwork(network.podsWithoutNetwork());
     });
     to.onResponse([this](const std::string& pattern, int status) {

@@ -65,7 +65,12 @@ AgentMetrics::AgentMetrics(prometheus::Registry& registry)
       httpAuthRefusals_(prometheus::BuildCounter()
                             .Name("podkeeper_http_auth_refusals_total")
                             .Help("Requests the HTTPS port refused (401, 403), by reason.")
-                            .Register(registry)) {
+                            .Register(registry)),
+      logDropped_(prometheus::BuildCounter()
+                      .Name("podkeeper_container_log_entries_dropped_total")
+                      .Help("Lines a container wrote that its CRI log could not take (a full "
+                            "or failing log filesystem), as its shim counted them.")
+                      .Register(registry)) {
   prometheus::BuildGauge()
       .Name("podkeeper_build_info")
       .Help("A metric with a constant '1' value labeled by the podkeeper version.")
@@ -119,8 +124,26 @@ void AgentMetrics::httpAuthRefused(const std::string& reason) {
   httpAuthRefusals_.Add({{"reason", reason}}).Increment();
 }
 
+void AgentMetrics::logEntriesDropped(const std::string& ns, const std::string& pod,
+                                     const std::string& container, int64_t startedAtNs,
+                                     uint64_t total) {
+  auto& seen = logDroppedSeries_[{ns, pod}][container];
+  if (!seen.counter) {
+    seen.counter = &logDropped_.Add({{"namespace", ns}, {"pod", pod}, {"container", container}});
+  }
+  if (seen.startedAtNs != startedAtNs) seen = {seen.counter, startedAtNs, 0};
+  if (total > seen.total) {
+    seen.counter->Increment(static_cast<double>(total - seen.total));
+    seen.total = total;
+  }
+}
+
 void AgentMetrics::forgetPod(const std::string& ns, const std::string& pod) {
   const PodKey key{ns, pod};
+  if (auto it = logDroppedSeries_.find(key); it != logDroppedSeries_.end()) {
+    for (auto& [container, seen] : it->second) logDropped_.Remove(seen.counter);
+    logDroppedSeries_.erase(it);
+  }
   if (auto it = restartSeries_.find(key); it != restartSeries_.end()) {
     for (auto* c : it->second) restarts_.Remove(c);
     restartSeries_.erase(it);

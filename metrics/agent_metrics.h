@@ -37,7 +37,13 @@ class AgentMetrics {
   void httpRequest(const std::string& path, int status);
   // A request the HTTPS port refused; reason: anonymous, invalid_token, forbidden.
   void httpAuthRefused(const std::string& reason);
-  // Drops the per-pod series (restarts, probes) of a deleted pod so none lingers.
+  // What the shim of the container instance started at startedAtNs counted as log entries
+  // its CRI log could not take (a full log filesystem). The counter grows by what is new
+  // since the last call for the same instance, by the whole count for a new instance.
+  void logEntriesDropped(const std::string& ns, const std::string& pod,
+                         const std::string& container, int64_t startedAtNs, uint64_t total);
+  // Drops the per-pod series (restarts, probes, dropped log entries) of a deleted pod so none
+  // lingers.
   void forgetPod(const std::string& ns, const std::string& pod);
 
  private:
@@ -57,6 +63,13 @@ class AgentMetrics {
   prometheus::Family<prometheus::Counter>& httpAuthRefusals_;
   std::map<PodKey, std::vector<prometheus::Counter*>> restartSeries_;
   std::map<PodKey, std::vector<prometheus::Counter*>> probeSeries_;
+  prometheus::Family<prometheus::Counter>& logDropped_;
+  struct DroppedSeen {
+    prometheus::Counter* counter = nullptr;
+    int64_t startedAtNs = 0;
+    uint64_t total = 0;
+  };
+  std::map<PodKey, std::map<std::string, DroppedSeen>> logDroppedSeries_;  // by container
 };
 
 // The version this binary was built as (project version from CMake).

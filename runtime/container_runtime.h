@@ -179,6 +179,7 @@ struct ContainerState {
   std::optional<ExitRecord> exit;     // set once the shim wrote it
   std::string terminationMessage;     // added by the runtime layer: once exited, at most 4096 bytes
   std::optional<ContainerUser> user;  // once started: its identity from config.json
+  uint64_t logEntriesDropped = 0;     // lines its CRI log could not take (the shim counts)
 };
 
 // Added by the runtime layer: what a command run in a container returned.

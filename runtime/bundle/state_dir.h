@@ -44,6 +44,10 @@ struct ContainerPaths {
   std::string work() const { return dataDir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
   std::string shimLog() const { return dir + "/shim.log"; }
+  // How many log entries the shim could not write to the CRI log (a full or failing log
+  // filesystem): written by the shim from its first loss on, 20 decimal digits and a newline
+  // rewritten in place; absent while nothing was lost.
+  std::string logDropped() const { return dir + "/log-dropped"; }
   // The shim's attach socket (SOCK_SEQPACKET, 0600), as conmon's; its path can be longer than
   // sun_path, so it is reached through /proc/self/fd/<dir fd>/attach.
   std::string attach() const { return dir + "/attach"; }

@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "runtime/bundle/container_config.h"
 #include "runtime/bundle/shim_config.h"
@@ -38,6 +39,16 @@ Result<std::vector<std::string>> knownPods(const StateLayout& layout) {
   return uids;
 }
 
+// What the shim counted in ContainerPaths::logDropped; 0 while the file is absent.
+uint64_t readLogDropped(const ContainerPaths& paths) {
+  auto text = readWholeFile(paths.logDropped());
+  if (!text) return 0;
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  (void)end;
+  return ec == std::errc() ? n : 0;
+}
+
 // A container its shim started (state.json), with liveness checked now.
 ContainerState startedContainer(const std::string& name, const ContainerRecord& rec) {
   return {.name = name,
@@ -53,7 +64,8 @@ ContainerState startedContainer(const std::string& name, const ContainerRecord& 
           .shimAlive = processAlive(rec.shimPid, rec.shimStartTime),
           .exit = std::nullopt,  // these two from exit.json, read by observeContainer
           .terminationMessage = "",
-          .user = std::nullopt};
+          .user = std::nullopt,
+          .logEntriesDropped = 0};  // read by observeContainer
 }
 
 // A container with no (readable) state.json: what its config.json says it was to be.
@@ -119,6 +131,7 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
     s.user = containerUser(*cfg);
     s.imageId = cfg->imageId;
   }
+  if (rec) s.logEntriesDropped = readLogDropped(paths);
   if (auto text = readWholeFile(paths.exit())) {
     auto exit = decodeExitRecord(*text, paths.exit());
     if (exit) {

@@ -1,11 +1,13 @@
 #include "runtime/shim/relay.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 
 #include "runtime/logs/cri_log.h"
 #include "runtime/sys/proc.h"
@@ -25,10 +27,13 @@ struct Stream {
 
 // The container's output goes on whatever happens to the log: when it cannot be written (a
 // full disk), entries are dropped and counted, and the shim's own log gets one line when
-// that starts and one when it ends, not one per entry.
+// that starts and one when it ends, not one per entry. The running total goes to the count
+// file (in the state directory, not on the log's filesystem) at every loss, for the agent's
+// podkeeper_container_log_entries_dropped_total.
 class LogSink {
  public:
-  LogSink(CriLogWriter& log, const Diagnostics& diag) : log_(log), diag_(diag) {}
+  LogSink(CriLogWriter& log, const Diagnostics& diag, const std::string& countFile)
+      : log_(log), diag_(diag), countFile_(countFile) {}
   ~LogSink() { reportDropped("container output ended"); }
 
   void write(LogStream kind, const std::vector<LogEntry>& entries) {
@@ -42,6 +47,7 @@ class LogSink {
       if (dropped_++ == 0) {
         diag_.log("log write failed: " + r.error().message + "; dropping output until it works");
       }
+      publishTotal(++total_);
     }
   }
 
@@ -52,9 +58,29 @@ class LogSink {
     dropped_ = 0;
   }
 
+  // Fixed width, rewritten in place: the file never changes size, so a reader sees one whole
+  // number, and a rewrite needs no new blocks.
+  void publishTotal(uint64_t total) {
+    if (!countFd_.valid()) {
+      countFd_.reset(::open(countFile_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+      if (!countFd_.valid()) {
+        if (!countFailed_) diag_.log("cannot count dropped log entries in " + countFile_);
+        countFailed_ = true;
+        return;
+      }
+    }
+    char text[22];
+    std::snprintf(text, sizeof text, "%020llu\n", static_cast<unsigned long long>(total));
+    (void)::pwrite(countFd_.get(), text, 21, 0);
+  }
+
   CriLogWriter& log_;
   const Diagnostics& diag_;
-  uint64_t dropped_ = 0;
+  const std::string& countFile_;
+  UniqueFd countFd_;
+  bool countFailed_ = false;
+  uint64_t dropped_ = 0;  // since the log last took an entry
+  uint64_t total_ = 0;    // over the container's life
 };
 
 // Reads what is there; closes the stream at EOF.
@@ -83,10 +109,10 @@ Result<siginfo_t> reap(int pidfd) {
 }  // namespace
 
 Result<siginfo_t> relayUntilExit(RunningContainer& c, CriLogWriter& log, const Diagnostics& diag,
-                                 AttachServer* attach) {
+                                 const std::string& droppedCountFile, AttachServer* attach) {
   Stream streams[2] = {{c.stdoutFd, LogStream::Stdout, LogLineSplitter()},
                        {c.stderrFd, LogStream::Stderr, LogLineSplitter()}};
-  LogSink sink(log, diag);
+  LogSink sink(log, diag, droppedCountFile);
   std::optional<siginfo_t> exited;
   auto drainDeadline = std::chrono::steady_clock::time_point::max();
   while (streams[0].fd.valid() || streams[1].fd.valid()) {

@@ -118,7 +118,7 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
   agent.close();
   releaseStartupPages();
 
-  auto si = relayUntilExit(*container, *log, diag, &attach);
+  auto si = relayUntilExit(*container, *log, diag, paths.logDropped(), &attach);
   if (!si) {
     diag.log("lost the container: " + si.error().message);
     return 1;

@@ -161,6 +161,7 @@ int Soak::run(const std::function<bool()>& interrupted) {
         stage_ = "API and agent checks";
         checkApi();
         checkAgentProcess();
+        sampleDroppedMetric();
       }
     } catch (const std::exception& e) {
       violation("soak error in " + stage_ + ": " + e.what());
@@ -177,6 +178,13 @@ int Soak::run(const std::function<bool()>& interrupted) {
   undoDue(true);
   if (agentStopped_) ::kill(agent_.agentPid(), SIGCONT);
   checkQuiescent();
+  checkRssTrend();
+  sampleDroppedMetric();
+  if (logLinesLost_ > 0 && droppedByMetric() == 0) {
+    violation(std::to_string(logLinesLost_) +
+              " log lines were lost while the log fs was full, but "
+              "podkeeper_container_log_entries_dropped_total never counted one");
+  }
   checkEmptyAndClean();
   return violations_;
 }
@@ -258,9 +266,13 @@ std::string Soak::table() const {
   for (const auto& [k, v] : counts_) out << k << ": " << v << "\n";
   out << "log lines checked exactly once: " << logLinesChecked_ << "\n";
   out << "log lines lost while the log fs was full: " << logLinesLost_ << "\n";
+  out << "log entries dropped, per the agent's metric (sampled every 5 s): "
+      << int64_t(droppedByMetric()) << "\n";
   out << "slowest /healthz (ms): " << int64_t(slowestHealthMs_) << "\n";
   out << "agent RSS KiB start / after warm-up / end: " << atStart_.rssKiB << " / "
       << baseline_.rssKiB << " / " << atEnd_.rssKiB << " (peak " << peakRssKiB_ << ")\n";
+  out << "agent RSS trend of the last agent (KiB/min, over min): " << int64_t(rssTrendKiBPerMin_)
+      << " over " << int64_t(rssTrendMinutes_) << "\n";
   out << "agent fds start / after warm-up / end: " << atStart_.fds << " / " << baseline_.fds
       << " / " << atEnd_.fds << "\n";
   out << "agent threads start / after warm-up / end: " << atStart_.threads << " / "

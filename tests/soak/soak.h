@@ -101,6 +101,10 @@ class Soak {
   void checkPodLogs(const SoakPod& pod);
   void checkEmptyAndClean();
   void noteFds();
+  // Samples podkeeper_container_log_entries_dropped_total (the loss while the log fs is full
+  // must be counted by the agent, not only by the soak).
+  void sampleDroppedMetric();
+  double droppedByMetric() const { return droppedBanked_ + droppedLast_; }
 
   SoakOptions options_;
   std::mt19937_64 rng_;
@@ -126,6 +130,14 @@ class Soak {
   ProcessFacts baseline_, atStart_, atEnd_;
   long peakRssKiB_ = 0;
   int64_t logLinesChecked_ = 0, logLinesLost_ = 0;
+  double droppedLast_ = 0, droppedBanked_ = 0;  // the metric's last sum; what sums lost since
+  // The RSS of the agent now running, sampled from two minutes after it started: (minutes
+  // since it started, KiB). Its least-squares slope is the growth trend checked at the end.
+  pid_t rssPid_ = 0;
+  std::chrono::steady_clock::time_point rssSince_;
+  std::vector<std::pair<double, double>> rssSamples_;
+  double rssTrendKiBPerMin_ = 0, rssTrendMinutes_ = 0;
+  void checkRssTrend();
 };
 
 }  // namespace podkeeper::soak

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/e2e/agent/machine_probe.h"
@@ -115,6 +116,42 @@ void Soak::checkAgentProcess() {
   }
   lastZombies_ = zombies;
   if (f.rssKiB > 256 * 1024) violation("agent RSS " + std::to_string(f.rssKiB) + " KiB");
+  const auto now = std::chrono::steady_clock::now();
+  if (pid != rssPid_) {
+    rssPid_ = pid;
+    rssSince_ = now;
+    rssSamples_.clear();
+  }
+  const double minutes = std::chrono::duration<double>(now - rssSince_).count() / 60;
+  if (minutes >= 2) {
+    if (rssSamples_.empty() || minutes - rssSamples_.back().first >= 1.0)
+      note("agent rss " + std::to_string(f.rssKiB) + " KiB, " + std::to_string(int(minutes)) +
+           " min after its start");
+    rssSamples_.push_back({minutes, double(f.rssKiB)});
+  }
+}
+
+// Growth of the last agent's RSS (the last quarter kills no agent, so it has run at least
+// that long): a leak shows as a slope that churn does not explain. Below four minutes of
+// samples there is no trend to speak of.
+void Soak::checkRssTrend() {
+  if (rssSamples_.size() < 3) return;
+  rssTrendMinutes_ = rssSamples_.back().first - rssSamples_.front().first;
+  if (rssTrendMinutes_ < 4) return;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const auto& [x, y] : rssSamples_) {
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const double n = double(rssSamples_.size());
+  rssTrendKiBPerMin_ = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  note("agent RSS trend " + std::to_string(rssTrendKiBPerMin_) + " KiB/min over " +
+       std::to_string(rssTrendMinutes_) + " min");
+  if (rssTrendKiBPerMin_ > 256)
+    violation("agent RSS grows " + std::to_string(int(rssTrendKiBPerMin_)) + " KiB/min over " +
+              std::to_string(int(rssTrendMinutes_)) + " min of churn");
 }
 
 bool Soak::converged(std::string& why) {
@@ -179,6 +216,23 @@ bool Soak::converged(std::string& why) {
     if (!known) return why = "mount " + m + " of no wanted pod", false;
   }
   return true;
+}
+
+// The sum over the agent's series. It falls when the agent restarts (its counters start
+// again) or a pod's series go with the pod: what fell is banked, so the total is a lower
+// bound of what the agent counted over the run.
+void Soak::sampleDroppedMetric() {
+  if (agentStopped_) return;
+  auto r = agent_.getTcp("/metrics");
+  if (r.status != 200) return;
+  const std::string name = "podkeeper_container_log_entries_dropped_total{";
+  double sum = 0;
+  std::istringstream in(r.body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) == 0) sum += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+  }
+  if (sum < droppedLast_) droppedBanked_ += droppedLast_ - sum;
+  droppedLast_ = sum;
 }
 
 void Soak::checkQuiescent() {

@@ -3,8 +3,8 @@
 // The fixture of the pod networking suites: each test has its own conf dir, bridge, range,
 // host-local data dir and plugin dir, and reads what of its pods is left on the machine:
 // veths on its bridge, address allocations, iptables rules, netns pins.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -172,7 +172,8 @@ class NetworkFixture : public ::testing::Test {
       const std::string path = "/run/lock/pk-e2e-net-" + std::to_string(n) + ".lock";
       UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
       if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
-      struct stat held {}, now {};  // still the file at the path (not one its owner removed)?
+      struct stat held {
+      }, now{};  // still the file at the path (not one its owner removed)?
       if (::fstat(fd.get(), &held) != 0 || ::stat(path.c_str(), &now) != 0 ||
           held.st_ino != now.st_ino) {
         continue;

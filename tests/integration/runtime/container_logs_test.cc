@@ -123,5 +123,31 @@ TEST_F(FullLogDisk, ContainerAndShimRunOnAndTheShimLogStopsGrowing) {
   EXPECT_EQ(::kill(now.shimPid, 0), 0);
 }
 
+// What the agent's podkeeper_container_log_entries_dropped_total is made of: the shim counts
+// every entry the full log could not take, and observing the container reads the count.
+TEST_F(FullLogDisk, EntriesTheFullLogCannotTakeAreCountedAndObserved) {
+  const auto sb = makeSandbox("fullcount");
+  auto spec = container(sb, "app", {"sh", "-c", "while true; do echo counted-line; done"});
+  fs::create_directories(disk_ + "/app");
+  spec.logPath = disk_ + "/app/0.log";
+  const auto started = start(spec);
+  ASSERT_GT(started.pid, 0);
+  EXPECT_EQ(started.logEntriesDropped, 0u);
+  uint64_t first = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((first = observe(sb.uid, "app").logEntriesDropped) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_GT(first, 0u) << "disk full: " << diskFull();
+  const auto grew = std::chrono::steady_clock::now() + 10s;
+  uint64_t later = first;
+  while ((later = observe(sb.uid, "app").logEntriesDropped) == first &&
+         std::chrono::steady_clock::now() < grew) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GT(later, first);
+}
+
 }  // namespace
 }  // namespace podkeeper::runtime::testing

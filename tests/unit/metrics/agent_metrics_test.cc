@@ -58,6 +58,25 @@ TEST(AgentMetrics, ForgetPodDropsItsSeries) {
   EXPECT_THAT(t, HasSubstr("pod=\"db\""));
 }
 
+TEST(AgentMetrics, DroppedLogEntriesGrowByWhatIsNewAndCarryOverARestartedContainer) {
+  prometheus::Registry r;
+  AgentMetrics m(r);
+  const std::string series =
+      "podkeeper_container_log_entries_dropped_total{container=\"app\",namespace=\"default\","
+      "pod=\"web\"} ";
+  m.logEntriesDropped("default", "web", "app", 100, 5);
+  EXPECT_THAT(text(r), HasSubstr(series + "5\n"));
+  m.logEntriesDropped("default", "web", "app", 100, 5);  // seen again: nothing new
+  m.logEntriesDropped("default", "web", "app", 100, 12);
+  EXPECT_THAT(text(r), HasSubstr(series + "12\n"));
+  m.logEntriesDropped("default", "web", "app", 100, 3);  // a torn read never goes back
+  EXPECT_THAT(text(r), HasSubstr(series + "12\n"));
+  m.logEntriesDropped("default", "web", "app", 200, 4);  // the next instance counts from 0
+  EXPECT_THAT(text(r), HasSubstr(series + "16\n"));
+  m.forgetPod("default", "web");
+  EXPECT_THAT(text(r), Not(HasSubstr("podkeeper_container_log_entries_dropped_total{")));
+}
+
 TEST(AgentMetrics, HistogramsCountObservations) {
   prometheus::Registry r;
   AgentMetrics m(r);

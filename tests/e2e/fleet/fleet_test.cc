@@ -11,10 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/e2e/agent/agent_harness.h"
-#include "tests/e2e/agent/pod_probe.h"
-#include "tests/e2e/agent/pod_yaml.h"
-#include "tests/support/command.h"
+#include "tests/e2e/fleet/fleet_support.h"
 #include "tests/support/scripted_http_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_etcd.h"
@@ -24,14 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-PodYaml pod(const std::string& name) {
-  PodYaml p;
-  p.name = name;
-  p.uid = "fleet-" + name;
-  p.grace = 1;
-  p.script = "while true; do sleep 1; done";
-  return p;
-}
+PodYaml pod(const std::string& name) { return fleetPod(name); }
 
 class Fleet : public ::testing::Test {
  protected:
@@ -51,16 +41,9 @@ class Fleet : public ::testing::Test {
     etcd->ctl("put " + key + " < " + dir.file("value"));
   }
   std::string fleet(const std::string& args) {
-    auto r =
-        support::runShell(std::string(PK_AGENT_PATH) + " fleet " + args + " --etcd-endpoints " +
-                          etcd->endpoints() + " --etcd-prefix /pk 2>&1");
-    return r.output;
+    return fleetCli(args, "--etcd-endpoints " + etcd->endpoints() + " --etcd-prefix /pk").output;
   }
-  bool running(int node, const std::string& name) {
-    auto j = podJson(*nodes[node], name);
-    return !j.is_discarded() && j.is_object() &&
-           j.value("status", nlohmann::json::object()).value("phase", "") == "Running";
-  }
+  bool running(int node, const std::string& name) { return podRunning(*nodes[node], name); }
   bool absent(int node, const std::string& name) {
     return nodes[node]->get("/pods/default/" + name).status == 404;
   }
@@ -207,11 +190,7 @@ TEST(ManifestUrlAgent, RunsWhatTheUrlServes) {
   AgentHarness agent;
   agent.start({"--manifest-url", "http://" + server.host() + "/pods", "--manifest-url-header",
                "X-Node: e2e"});
-  auto runningNow = [&] {
-    auto j = podJson(agent, "fromurl");
-    return !j.is_discarded() && j.is_object() &&
-           j.value("status", nlohmann::json::object()).value("phase", "") == "Running";
-  };
+  auto runningNow = [&] { return podRunning(agent, "fromurl"); };
   ASSERT_TRUE(waitFor(runningNow, 60s, 50ms)) << agent.agentLog();
   ASSERT_FALSE(server.requests().empty());
   EXPECT_EQ(server.requests()[0].headers["x-node"], "e2e");

@@ -27,12 +27,12 @@
 #include "agent/image_gc_runner.h"
 #include "agent/image_pulling.h"
 #include "agent/loop_lag.h"
+#include "agent/manifest_sources.h"
 #include "agent/manifest_watcher.h"
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
 #include "fleet/fleet_layout.h"
-#include "fleet/status_writer.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/eviction_metrics.h"
 #include "metrics/exporter.h"
@@ -53,8 +53,6 @@
 #include "runtime/cgroup/select/make_manager.h"
 #include "runtime/exec/exec_target.h"
 #include "runtime/linux/linux_runtime.h"
-#include "sources/etcd_source.h"
-#include "sources/url_source.h"
 #include "status/pod_phase.h"
 #include "status/pod_reader.h"
 
@@ -256,65 +254,9 @@ struct Agent {
     for (const auto& key : reconciler.setDesired(p.snapshot.pods)) loop.enqueue(key);
   }
 
-  // --manifest-url: its body is one more document of the watcher, named by the URL. The first
-  // poll runs before the watcher's first snapshot (start() is synchronous for that reason).
-  void startManifestUrl() {
-    if (config.manifestUrl.empty()) return;
-    sources::UrlSourceConfig uc;
-    uc.url = config.manifestUrl;
-    uc.headers = config.manifestUrlHeaders;
-    uc.cacheFile = config.stateDir + "/manifest-url.last-good";
-    sources::UrlManifestSource::Callbacks cb;
-    cb.body = [this](const std::string& body) {
-      return watcher.setSourceDocument(config.manifestUrl, body);
-    };
-    cb.failed = [this](const std::string& why) { watcher.setSourceError(config.manifestUrl, why); };
-    manifestUrl.emplace(io, urlHttp, std::move(uc), config.relistInterval, std::move(cb));
-    manifestUrl->start();
-  }
-
-  etcd::EtcdConfig etcdConfig() const {
-    etcd::EtcdConfig e;
-    e.endpoints = config.etcdEndpoints;
-    e.caFile = config.etcdCaFile;
-    e.certFile = config.etcdCertFile;
-    e.keyFile = config.etcdKeyFile;
-    return e;
-  }
-
-  // The etcd source: the set kept on disk goes into the first snapshot (a node restarted
-  // while etcd is away runs its pods; the same pods, not restarted), then a thread lists and
-  // watches etcd and hands every change to the loop.
-  void startEtcdSource() {
-    if (config.etcdEndpoints.empty()) return;
-    sources::EtcdSourceOptions o;
-    o.prefix = config.etcdPrefix;
-    o.nodeName = node.name;
-    o.cacheFile = config.stateDir + "/etcd-pods.last-good";
-    sources::EtcdManifestSource::Callbacks cb;
-    cb.documents = [this](const sources::EtcdDocuments& docs) {
-      watcher.replaceSourceDocuments("etcd:", docs);
-    };
-    cb.failed = [this](const std::string& why) { watcher.setSourceError("etcd", why); };
-    etcdSource = std::make_unique<sources::EtcdManifestSource>(
-        io, etcd::makeGrpcEtcdClient(etcdConfig()), o, std::move(cb));
-    if (auto cached = etcdSource->loadCache()) {
-      spdlog::info("etcd source: {} pod key(s) from {} until etcd answers", cached->size(),
-                   o.cacheFile);
-      watcher.replaceSourceDocuments("etcd:", *cached);
-    }
-    etcdSource->start();
-    fleetStatus = std::make_unique<fleet::FleetStatusWriter>(
-        etcd::makeGrpcEtcdClient(etcdConfig()),
-        fleet::StatusWriterOptions{config.etcdPrefix, node.name});
-    fleetStatus->start();
-    startedAt = clock.nowNs() / 1'000'000'000;
-    offerFleetStatus();
-  }
-
-  // Every 2 s the whole status goes to the writer, which writes what changed (rate-limited,
-  // off the loop).
-  void offerFleetStatus() {
+  // What the node writes to the fleet (ManifestSources offers it every 2 s): every pod's status
+  // (the JSON of /pods, env values redacted) and the node record.
+  std::map<std::string, std::string> fleetStatusNow() {
     api::PodApiOptions o;
     o.hostIP = node.hostIP;
     o.nodeName = node.name;
@@ -342,11 +284,7 @@ struct Agent {
     f.version = metrics::buildVersion();
     f.startedAt = startedAt;
     status["node"] = fleet::nodeRecord(f, ready, pods).dump();
-    fleetStatus->offer(std::move(status));
-    fleetTimer.expires_after(std::chrono::seconds(2));
-    fleetTimer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec && fleetStatus) offerFleetStatus();
-    });
+    return status;
   }
 
   void addRoutes() {
@@ -429,8 +367,8 @@ struct Agent {
     root.cpuShares = runtime::cgroup::cpuSharesFromMilli(int64_t(machineCores) * 1000);
     if (auto r = cgroups->apply(config.cgroupRoot, root); !r)
       spdlog::warn("cgroup root {}: {}", config.cgroupRoot, r.error().message);
-    startManifestUrl();
-    startEtcdSource();
+    startedAt = clock.nowNs() / 1'000'000'000;
+    sources.start();
     if (auto r = watcher.start(); !r) return r;
     loop.onReconciled = [this](double s) { agentMetrics.observeReconcile(s); };
     loop.onEnqueued = [this] { loopLag.wake(); };
@@ -461,10 +399,7 @@ struct Agent {
       systemd.notify("STOPPING=1");
       watchdog.stop();
       watcher.stop();
-      if (manifestUrl) manifestUrl->stop();
-      if (etcdSource) etcdSource->stop();
-      fleetTimer.cancel();
-      if (fleetStatus) fleetStatus->stop();
+      sources.stop();
       loop.stop();
       eviction.stop();
       loopLag.stop();
@@ -609,11 +544,8 @@ struct Agent {
                                     [this](const std::string& key) { loop.enqueue(key); }};
   reconciler::ProbeTimer probeTimer;
   ManifestWatcher watcher;
-  image::registry::CurlHttpClient urlHttp;
-  std::optional<sources::UrlManifestSource> manifestUrl;    // --manifest-url; polls off the loop
-  std::unique_ptr<sources::EtcdManifestSource> etcdSource;  // --etcd-endpoints; own thread
-  std::unique_ptr<fleet::FleetStatusWriter> fleetStatus;    // the node's status, own thread
-  boost::asio::steady_timer fleetTimer{io};
+  // --manifest-url, --etcd-endpoints and the fleet status writer, feeding the watcher.
+  ManifestSources sources{io, config, node.name, watcher, [this] { return fleetStatusNow(); }};
   int64_t startedAt = 0;
   PodTargets targets;
   uint64_t machineCores;

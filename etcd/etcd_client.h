@@ -82,7 +82,8 @@ struct EtcdConfig {
   std::chrono::milliseconds callTimeout{5000};
 };
 
-// "http://a:2379,https://b:2379" checked and split; an error names the value.
+// "https://a:2379,https://b:2379" checked and split; an error names the value. Every
+// endpoint has the same scheme (a mixed list is refused: etcdctl dials all with the first).
 Result<std::vector<std::string>> parseEndpoints(const std::string& flag);
 
 // One channel per endpoint; a call that fails with UNAVAILABLE or a deadline moves to the

@@ -1,4 +1,5 @@
 #include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <fstream>
@@ -39,22 +40,56 @@ Result<std::vector<std::string>> parseEndpoints(const std::string& flag) {
     out.push_back(item);
   }
   if (out.empty()) return failMsg("--etcd-endpoints: \"" + flag + "\" names no endpoint");
+  // etcd's own client (etcdctl 3.4) dials every endpoint with the first one's scheme: an https
+  // member listed after an http one silently gets plaintext, which it refuses. One scheme per
+  // list, then, said at start-up instead of a downgrade or a failure at run time.
+  for (const auto& e : out)
+    if (e.starts_with("https://") != out.front().starts_with("https://"))
+      return failMsg("--etcd-endpoints: \"" + out.front() + "\" and \"" + e +
+                     "\" mix http:// and https://; use one scheme for every member");
   return out;
 }
 
 namespace {
 
+// A file named by a TLS flag: it must be a readable regular file with a PEM block in it, so a
+// wrong path is a start-up error naming the flag and the file, not a handshake failing later.
 Result<std::string> readPem(const std::string& path, const char* flag) {
+  const std::string what = std::string(flag) + " " + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return failSys(errno, what);
+  if (!S_ISREG(st.st_mode)) return failMsg(what + ": not a regular file");
   std::ifstream f(path);
-  if (!f) return failSys(errno, std::string(flag) + " " + path);
+  if (!f) return failSys(errno, what);
   std::stringstream s;
   s << f.rdbuf();
+  if (f.bad()) return failSys(errno, what);
+  if (s.str().find("-----BEGIN ") == std::string::npos)
+    return failMsg(what + ": no PEM block (-----BEGIN ...) in it");
   return s.str();
 }
 
-Error callError(const grpc::Status& s, const std::string& what, const std::string& endpoint) {
+// gRPC's words for a TLS failure are terse ("Endpoint read failed" when etcd closed the
+// connection because no client certificate came): the likely cause is said after them.
+std::string tlsHint(const grpc::Status& s, const std::string& endpoint, const EtcdConfig& c) {
+  if (!endpoint.starts_with("https://")) return "";
+  const std::string& m = s.error_message();
+  if (m.find("certificate verify failed") != std::string::npos)
+    return c.caFile.empty()
+               ? "; etcd's certificate is not trusted by the system CAs (--etcd-cacert)"
+               : "; etcd's certificate is not signed by --etcd-cacert " + c.caFile;
+  if (c.certFile.empty() && s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      (m.find("Endpoint read failed") != std::string::npos ||
+       m.find("Socket closed") != std::string::npos || m.find("handshake") != std::string::npos))
+    return "; etcd closed the connection: it may ask for a client certificate (--etcd-cert, "
+           "--etcd-key)";
+  return "";
+}
+
+Error callError(const grpc::Status& s, const std::string& what, const std::string& endpoint,
+                const EtcdConfig& config) {
   return Error::msg("etcd " + endpoint + ": " + what + ": " + s.error_message() + " (gRPC code " +
-                    std::to_string(int(s.error_code())) + ")");
+                    std::to_string(int(s.error_code())) + ")" + tlsHint(s, endpoint, config));
 }
 
 bool movesOn(const grpc::Status& s) {
@@ -153,7 +188,7 @@ class GrpcEtcdClient final : public EtcdClient {
       }
       auto s = stream->Finish();
       if (!movesOn(s) && !s.ok())
-        return fail(callError(s, "lease keep-alive", config_.endpoints[i]));
+        return fail(callError(s, "lease keep-alive", config_.endpoints[i], config_));
       current_.compare_exchange_strong(i, i + 1);
     }
     return failMsg("etcd lease keep-alive: no endpoint answered (" + joinedEndpoints() + ")");
@@ -232,7 +267,7 @@ class GrpcEtcdClient final : public EtcdClient {
     }
     if (stopped) return {WatchEnd::Kind::Stopped, 0, ""};
     if (end.kind == WatchEnd::Kind::Failed && end.why.empty()) {
-      end.why = callError(s, "watch", config_.endpoints[i]).message;
+      end.why = callError(s, "watch", config_.endpoints[i], config_).message;
       current_.compare_exchange_strong(i, i + 1);  // the next try goes to another member
     }
     return end;
@@ -260,7 +295,7 @@ class GrpcEtcdClient final : public EtcdClient {
       if (!movesOn(s)) break;
       current_.compare_exchange_strong(i, i + 1);
     }
-    return fail(callError(last, what, config_.endpoints[lastIndex]));
+    return fail(callError(last, what, config_.endpoints[lastIndex], config_));
   }
 
   std::string joinedEndpoints() const {

@@ -19,7 +19,9 @@ std::string encodeEtcdCache(const EtcdDocuments& docs, int64_t revision) {
   j["revision"] = revision;
   j["pods"] = nlohmann::json::object();
   for (const auto& [k, v] : docs) j["pods"][k] = v;
-  return j.dump();
+  // Keys and values are whatever etcd holds: bytes that are not UTF-8 become U+FFFD here (such
+  // a value is no manifest anyway) instead of a throw that would end the source's thread.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<EtcdDocuments> decodeEtcdCache(const std::string& text) {

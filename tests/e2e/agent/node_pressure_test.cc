@@ -238,7 +238,7 @@ TEST(NodePressure, EvictedPodFreesItsDiskAndStaysFailedWithItsStatusAndLogs) {
   std::filesystem::create_directories(agent.rootDir());
   ASSERT_EQ(::mount("tmpfs", agent.rootDir().c_str(), "tmpfs", 0, "size=32m,mode=0700"), 0);
   agent.start({"--eviction-hard", "nodefs.available<16Mi", "--eviction-monitoring-interval",
-               "500ms", "--eviction-pressure-transition-period", "3s"});
+               "500ms", "--eviction-pressure-transition-period", "5s"});
   ASSERT_TRUE(waitFor([&] { return conditionIs(agent, "DiskPressure", "False"); }, 10s))
       << agent.get("/node").body;
   const uint64_t freeBefore = freeBytes(agent.rootDir());
@@ -261,8 +261,8 @@ TEST(NodePressure, EvictedPodFreesItsDiskAndStaysFailedWithItsStatusAndLogs) {
   // The memory-backed emptyDir was unmounted: no tmpfs of the pod is left in the mount table.
   EXPECT_EQ(readFile("/proc/self/mountinfo").find("e2e-pressure-filler"), std::string::npos);
 
-  // DiskPressure clears, but only after its transition period (3 s; the last pass that saw the
-  // threshold met ran at most one interval before the space came back).
+  // DiskPressure clears, but only after its transition period (5 s, counted from the last pass
+  // that saw the threshold met: before the release began).
   const auto freedAt = std::chrono::steady_clock::now();
   ASSERT_TRUE(waitFor([&] { return conditionIs(agent, "DiskPressure", "False"); }, 10s))
       << agent.get("/node").body;
@@ -286,10 +286,15 @@ TEST(NodePressure, EvictedPodFreesItsDiskAndStaysFailedWithItsStatusAndLogs) {
       readFile(agent.logDir() + "/default_filler_e2e-pressure-filler/app/0.log");
   EXPECT_NE(log.find("filling"), std::string::npos) << log;
 
-  // Its manifest gone, the rest of it goes.
+  // Its manifest gone, the rest of it goes: its logs too.
   agent.removeManifest("filler.yaml");
-  ASSERT_TRUE(waitFor([&] { return !std::filesystem::exists(podData); }, 15s)) << agent.agentLog();
-  EXPECT_FALSE(std::filesystem::exists(agent.logDir() + "/default_filler_e2e-pressure-filler"));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return !std::filesystem::exists(agent.logDir() + "/default_filler_e2e-pressure-filler");
+      },
+      15s))
+      << agent.agentLog();
+  EXPECT_FALSE(std::filesystem::exists(podData));
 }
 
 }  // namespace

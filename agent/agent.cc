@@ -18,6 +18,7 @@
 #include "agent/api/pod_lookup.h"
 #include "agent/auth/auth_filter.h"
 #include "agent/auth/token_file_source.h"
+#include "agent/container_gc_runner.h"
 #include "agent/fd_limit.h"
 #include "agent/http/http_server.h"
 #include "agent/http/metrics_routes.h"
@@ -192,7 +193,8 @@ struct Agent {
         agentMetrics(registry),
         loopMetrics(registry),
         pullMetrics(registry),
-        pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir),
+        pulling(io, clock, *imageStore, std::move(auth), c.registry, c.imageDir,
+                imagePullsAtOnce(c)),
         node([&c] {
           auto n = readNodeIdentity();
           if (!c.nodeName.empty()) n.name = c.nodeName;  // --node-name
@@ -375,9 +377,16 @@ struct Agent {
     loopLag.start();
     spdlog::info("runtime calls of up to {} pods at once, off the loop (--max-parallel-starts)",
                  maxParallelStartsFor(config.maxParallelStarts, machineCores));
+    spdlog::info("image pulls: up to {} at once (serializeImagePulls {}, maxParallelImagePulls {})",
+                 imagePullsAtOnce(config), config.serializeImagePulls,
+                 config.maxParallelImagePulls);
     loop.onResync = [this] {
       storage.measure();
       imageGc.run(imagesInUse(reconciler));
+      containerGc.run(logGcSnapshot(reconciler, config.logDir,
+                                    std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count()));
       if (ready) notifyStatus();
     };
     // Ready (systemd's READY=1, /readyz) once pods from an earlier run are adopted and every
@@ -517,6 +526,8 @@ struct Agent {
                         images,
                         {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
                         registry};
+  // Dead containers' logs and orphaned pod log directories, off the loop on each resync.
+  ContainerGcRunner containerGc{io, containerGcPolicy(config)};
   // Node-pressure eviction: the node's signals and the pods' usage read off the loop.
   metrics::EvictionMetrics evictionMetrics{registry};
   reconciler::LinuxNodeStats nodeStats{

@@ -153,7 +153,28 @@ Result<void> validateConfig(const AgentConfig& c) {
   if (auto r = runtime::parseUserNamespaceRange(c.userNamespaceRange); !r)
     return failMsg("--userns-range: " + r.error().message);
   if (auto r = reconciler::parseEvictionConfig(evictionSettings(c)); !r) return fail(r.error());
+  // The kubelet's checks, in its words (0 is podkeeper's "not set").
+  if (c.maxParallelImagePulls < 0)
+    return failMsg("invalid configuration: maxParallelImagePulls " +
+                   std::to_string(c.maxParallelImagePulls) + " must be a positive number");
+  if (c.serializeImagePulls && c.maxParallelImagePulls > 1)
+    return failMsg(
+        "invalid configuration: maxParallelImagePulls cannot be larger than 1 unless "
+        "SerializeImagePulls (--serialize-image-pulls) is set to false");
+  if (auto ttl = reconciler::parseGoDurationNs(c.minimumContainerTtlDuration); !ttl || *ttl < 0)
+    return failMsg("--minimum-container-ttl-duration: \"" + c.minimumContainerTtlDuration +
+                   "\" is not a duration (e.g. 0s, 1m30s)");
   return {};
+}
+
+reconciler::ContainerGcPolicy containerGcPolicy(const AgentConfig& c) {
+  return {c.maximumDeadContainersPerContainer, c.maximumDeadContainers,
+          reconciler::parseGoDurationNs(c.minimumContainerTtlDuration).value_or(0)};
+}
+
+size_t imagePullsAtOnce(const AgentConfig& c) {
+  if (c.serializeImagePulls) return 1;
+  return c.maxParallelImagePulls > 0 ? size_t(c.maxParallelImagePulls) : kImageUnboundedPulls;
 }
 
 reconciler::EvictionSettings evictionSettings(const AgentConfig& c) {

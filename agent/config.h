@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "image/registry/registry_config.h"
 #include "manifests/admission.h"
+#include "reconciler/container_gc.h"
 #include "reconciler/node_pressure.h"
 
 namespace podkeeper::agent {
@@ -85,6 +86,17 @@ struct AgentConfig {
   std::string evictionPressureTransitionPeriod = "5m";
   std::string evictionMonitoringInterval = "10s";
 
+  // Image pulls, the kubelet's serializeImagePulls (one at a time) and maxParallelImagePulls
+  // (with serializeImagePulls false; 0 = not set: kImageUnboundedPulls at once).
+  bool serializeImagePulls = true;
+  int maxParallelImagePulls = 0;
+  // Dead containers, the kubelet's flags (its config file has no fields for them): earlier
+  // instances (their logs) kept per container and on the node (-1 = no limit), none collected
+  // younger than the TTL (a Go duration).
+  int maximumDeadContainersPerContainer = 1;
+  int maximumDeadContainers = -1;
+  std::string minimumContainerTtlDuration = "0s";
+
   // fleet (issue 18): manifest sources besides the directory.
   // --manifest-url: the kubelet's staticPodURL, polled every --relist seconds ("" = off);
   // --manifest-url-header Key:Value, repeatable, sent with every request.
@@ -106,6 +118,16 @@ reconciler::EvictionSettings evictionSettings(const AgentConfig& config);
 // --max-parallel-starts as given, or for 0 four per core (a start mostly waits on the kernel
 // and on its shim), at least 4 and at most 32.
 size_t maxParallelStartsFor(int flag, uint64_t cores);
+
+// The dead-container GC members as the reconciler's planner takes them (validated).
+reconciler::ContainerGcPolicy containerGcPolicy(const AgentConfig& config);
+
+// Pulls at once without a bound: the pull pool's threads when serializeImagePulls is false
+// and maxParallelImagePulls not set (the kubelet has no bound there).
+inline constexpr size_t kImageUnboundedPulls = 16;
+// How many image pulls run at once: 1 when serialized, else maxParallelImagePulls (or, not
+// set, kImageUnboundedPulls).
+size_t imagePullsAtOnce(const AgentConfig& config);
 
 // The image store's root inside --image-dir (NAME/TAG directory images sit beside it).
 std::string imageStoreRoot(const AgentConfig& config);

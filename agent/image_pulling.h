@@ -13,17 +13,18 @@
 #include "image/store/image_store.h"
 
 // The agent's pull path, built in one place: the registry client and puller over the image
-// store, run on their own BackgroundWork (2 pulls at once; each fetches 3 layers in parallel).
+// store, run on their own BackgroundWork (`atOnce` pulls at once, imagePullsAtOnce; each
+// fetches 3 layers in parallel).
 namespace podkeeper::agent {
 
 class ImagePulling {
  public:
   ImagePulling(boost::asio::io_context& io, const Clock& clock, image::ImageStore& store,
                image::registry::AuthFile auth, const image::registry::RegistryConfig& config,
-               std::string imageDir)
+               std::string imageDir, size_t atOnce)
       : client_(http_, image::registry::registryOptions(config), std::move(auth), clock),
         puller_(client_, store),
-        work_(io, 2),
+        work_(io, atOnce),
         source_(work_, puller_, std::move(imageDir)) {}
 
   reconciler::ImagePullSource& source() { return source_; }

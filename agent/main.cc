@@ -181,6 +181,23 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
                  "4 to 32)")
       ->capture_default_str();
   addEvictionFlags(run, c);
+  // Image pulls (the kubelet's flags).
+  run.add_option("--serialize-image-pulls", c.serializeImagePulls,
+                 "Pull one image at a time (true or false)")
+      ->capture_default_str();
+  run.add_option("--max-parallel-image-pulls", c.maxParallelImagePulls,
+                 "Most image pulls at once when --serialize-image-pulls=false (0 = not set: 16)")
+      ->capture_default_str();
+  // Dead containers (the kubelet's garbage collection flags).
+  run.add_option("--maximum-dead-containers-per-container", c.maximumDeadContainersPerContainer,
+                 "Earlier instances of a container (their logs) kept; -1 = no limit")
+      ->capture_default_str();
+  run.add_option("--maximum-dead-containers", c.maximumDeadContainers,
+                 "Earlier container instances kept on the node; -1 = no limit")
+      ->capture_default_str();
+  run.add_option("--minimum-container-ttl-duration", c.minimumContainerTtlDuration,
+                 "Age below which no dead container instance is collected (e.g. 0s, 1m)")
+      ->capture_default_str();
 
   // fleet (issue 18): manifest sources besides the directory.
   run.add_option("--manifest-url", c.manifestUrl,

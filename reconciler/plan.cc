@@ -165,6 +165,8 @@ const char* toString(ActionKind k) {
       return "RemoveSandbox";
     case ActionKind::DiscardContainer:
       return "DiscardContainer";
+    case ActionKind::ReleaseSandbox:
+      return "ReleaseSandbox";
   }
   return "Unknown";
 }
@@ -185,10 +187,20 @@ Plan planPod(const PlanInput& in) {
   // Past activeDeadlineSeconds, or evicted, the pod is Failed for good: everything stops,
   // nothing starts, until its spec changes.
   const auto deadline = activeDeadlineNs(in);
+  // Once all its containers stopped, what it holds on the node is freed as the kubelet frees
+  // a terminated pod's (volumes, writable layers, sandbox); its status and logs stay.
   if (const auto* stop = status::terminalStop(in.observed)) {
     Plan p = planStop(in, false);
     p.stopReason = stop->reason;
     p.stopMessage = stop->message;
+    if (p.actions.empty() && !p.requeueAtNs && !in.observed->released) {
+      // A shim still writing its container's exit record is waited for: it is the status.
+      const auto& cs = in.observed->containers;
+      if (std::any_of(cs.begin(), cs.end(), [](const auto& c) { return c.shimAlive; }))
+        requeueNoLaterThan(p, in.nowNs + kExitSettleNs);
+      else
+        p.actions.push_back({ActionKind::ReleaseSandbox, ""});
+    }
     return p;
   }
   if (deadline && in.nowNs >= *deadline) {

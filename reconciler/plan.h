@@ -21,6 +21,7 @@ enum class ActionKind {
   KillContainer,    // SIGKILL to everything in the container's cgroup
   RemoveSandbox,
   DiscardContainer,  // a start the agent did not finish (killed mid-start): not a restart
+  ReleaseSandbox,    // stopped for good: free its disk and namespaces, keep its status and logs
 };
 const char* toString(ActionKind k);
 

@@ -270,7 +270,7 @@ Result<Plan> Reconciler::reconcileSandbox(const manifests::DecodedPod* desired,
     in.stopGraceSeconds = pod.nodeEviction->graceSeconds;
   }
   if (network_ && desired && in.observed && in.observed->specHash == desired->specHash &&
-      !in.observed->containers.empty()) {
+      !in.observed->containers.empty() && !in.observed->released) {
     network_->adopt(uid, manifests::podKey(in.observed->namespace_, in.observed->name),
                     desired->pod.spec.hostNetwork);
     in.sandboxChanged = network_->broken(uid);

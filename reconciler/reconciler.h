@@ -157,6 +157,7 @@ class Reconciler final : public status::PodReader {
   Result<void> stopContainer(const Step& step, const std::string& container);
   Result<void> killContainer(const Step& step, const std::string& container);
   Result<void> removeSandbox(const Step& step);
+  Result<void> releaseSandbox(const Step& step);
   void publishWaiting(const Step& step, const Plan& plan);
   Result<void> ensureSandbox(const manifests::DecodedPod& pod, const std::string& key);
   // After ensureSandbox: whether the pod's network lets its containers start yet.

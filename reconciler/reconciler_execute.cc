@@ -80,6 +80,8 @@ Result<void> Reconciler::runAction(const Step& step, const Action& a) {
       return killContainer(step, a.container);
     case ActionKind::RemoveSandbox:
       return removeSandbox(step);
+    case ActionKind::ReleaseSandbox:
+      return releaseSandbox(step);
   }
   return failMsg(std::string("unknown action ") + toString(a.kind));
 }
@@ -159,6 +161,25 @@ Result<void> Reconciler::removeSandbox(const Step& step) {
           if (hooks_.podRemoved && gone) hooks_.podRemoved(gone->first, gone->second);
         }
         forgetSandbox(uid);  // a Step's observed dangles from here on
+        return {};
+      },
+      true);
+}
+
+// A pod stopped for good frees what it holds; it stays known (Failed, its containers' last
+// states, its logs) until its manifest goes or changes. Its network goes first, while the
+// net namespace is still pinned.
+Result<void> Reconciler::releaseSandbox(const Step& step) {
+  if (network_) {
+    auto released = network_->released(step.uid, step.key);
+    if (!released) return fail(released.error());
+    if (!*released) return {};  // the key is queued again when DEL ends
+  }
+  return offLoop(
+      "", [&rt = runtime_, uid = step.uid] { return rt.releaseSandbox(uid); },
+      [key = step.key](Result<void> r) -> Result<void> {
+        if (!r) return fail(r.error().context("pod " + key + ": release"));
+        spdlog::info("pod {}: stopped for good: volumes, writable layers and sandbox freed", key);
         return {};
       },
       true);

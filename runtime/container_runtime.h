@@ -223,6 +223,9 @@ struct SandboxState {
   int64_t createdAtNs = 0;            // when the sandbox was first made (status.startTime)
   std::vector<std::string> sidecars;  // see SandboxSpec::sidecars
   std::optional<StopRecord> stop;     // set by recordStop; survives the agent
+  // Stopped for good and its resources freed (releaseSandbox): what is left is its record,
+  // its containers' states and exit records, and its logs.
+  bool released = false;
   std::vector<ContainerState> containers;
 };
 
@@ -267,6 +270,15 @@ class ContainerRuntime {
   virtual Result<void> recordStop(const std::string& sandboxUid, const StopRecord& stop) = 0;
   // Kills whatever is left, unpins the namespaces, removes cgroups and state. Idempotent.
   virtual Result<void> removeSandbox(const std::string& sandboxUid) = 0;
+  // A sandbox stopped for good (evicted, past its deadline) whose containers all exited: frees
+  // what it holds on the node (volumes, writable layers, namespace pins, cgroups, the shims'
+  // leftovers) and keeps what its status and logs need (sandbox.json, stop.json, each
+  // container's state, exit record and termination message, the log directory); marks it
+  // SandboxState::released. Idempotent; removeSandbox still removes the rest.
+  virtual Result<void> releaseSandbox(const std::string& sandboxUid) {
+    (void)sandboxUid;
+    return failMsg("releasing a stopped sandbox is not supported by this runtime");
+  }
   // Everything in the state directory, with liveness checked now.
   virtual Result<std::vector<SandboxState>> list() = 0;
   // One sandbox, with liveness checked now; nullopt when it has no state. The default filters

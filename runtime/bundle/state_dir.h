@@ -15,6 +15,7 @@
 //   pods/<uid>/sandbox.json, hostname, hosts, resolv.conf
 //   pods/<uid>/ns/{net,ipc,uts,pid}             namespace pins (bind mounts)
 //   pods/<uid>/reaper.json                      pid of the shared pid namespace's init
+//   pods/<uid>/released                         stopped for good, its resources freed
 //   pods/<uid>/containers/<name>/config.json    shim input
 //                               /state.json     written by the shim after exec
 //                               /exit.json      written by the shim after reaping
@@ -73,6 +74,8 @@ class StateLayout {
   std::string stopFile(const std::string& uid) const { return podDir(uid) + "/stop.json"; }
   // The pod's CNI record (runtime/network/network_record.h): what DEL needs, kept until done.
   std::string networkFile(const std::string& uid) const { return podDir(uid) + "/network.json"; }
+  // Present once a pod stopped for good was released (ContainerRuntime::releaseSandbox).
+  std::string releasedFile(const std::string& uid) const { return podDir(uid) + "/released"; }
   std::string nsDir(const std::string& uid) const { return podDir(uid) + "/ns"; }
   std::string nsPin(const std::string& uid, const std::string& ns) const {
     return nsDir(uid) + "/" + ns;

@@ -53,6 +53,7 @@ class LinuxRuntime final : public ContainerRuntime {
   Result<std::optional<int64_t>> containerMemoryUsage(const std::string& sandboxUid,
                                                       const std::string& name) override;
   Result<void> removeSandbox(const std::string& sandboxUid) override;
+  Result<void> releaseSandbox(const std::string& sandboxUid) override;
   Result<std::vector<SandboxState>> list() override;
   Result<std::optional<SandboxState>> inspect(const std::string& sandboxUid) override;
   Result<int> openShimPidfd(const std::string& sandboxUid, const std::string& name) override;

@@ -151,6 +151,10 @@ Result<void> LinuxRuntime::removeSandbox(const std::string& sandboxUid) {
   return r;
 }
 
+Result<void> LinuxRuntime::releaseSandbox(const std::string& sandboxUid) {
+  return runtime::releaseSandbox(layout_, cgroups_, sandboxUid);
+}
+
 Result<uint32_t> LinuxRuntime::userNamespaceIds(const std::string& uid) {
   std::lock_guard lock(userNamespacesMu_);  // not mu_: loadSandbox takes that one
   if (!userNamespaces_) {

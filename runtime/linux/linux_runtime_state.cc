@@ -1,4 +1,5 @@
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -170,6 +171,7 @@ Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& san
     else
       spdlog::warn("sandbox {}: {}", sandboxUid, stop.error().message);
   }
+  s.released = ::access(layout_.releasedFile(sandboxUid).c_str(), F_OK) == 0;
   auto names = listSubdirs(layout_.containersDir(sandboxUid));
   if (!names) return fail(names.error());
   for (const auto& name : *names) s.containers.push_back(observeContainer(sandboxUid, name));

@@ -92,23 +92,6 @@ std::optional<long> restartOfLogFile(std::string_view name) {
   return parseDigits(name.substr(0, dot));
 }
 
-std::vector<std::string> staleRestartLogs(const std::vector<std::string>& names,
-                                          std::string_view currentLog) {
-  const auto current = restartOfLogFile(currentLog);
-  if (!current) return {};
-  std::optional<long> previous;
-  for (const auto& n : names) {
-    const auto r = restartOfLogFile(n);
-    if (r && *r != *current && (!previous || *r > *previous)) previous = r;
-  }
-  std::vector<std::string> stale;
-  for (const auto& n : names) {
-    const auto r = restartOfLogFile(n);
-    if (r && *r != *current && r != previous) stale.push_back(n);
-  }
-  return stale;
-}
-
 std::vector<LogEntry> LogLineSplitter::feed(std::string_view data) {
   std::vector<LogEntry> out;
   while (!data.empty()) {

@@ -33,13 +33,6 @@ struct LogEntry {
 // The restart a log file belongs to: "3.log" and its rotations "3.log.1", ... are restart 3.
 std::optional<long> restartOfLogFile(std::string_view name);
 
-// Which of a container's log files (the names in its log directory) to delete when a
-// container starts logging to currentLog ("<restart>.log"): every file but the current
-// restart's and the newest other restart's, as the kubelet keeps the running and the previous
-// container's logs. Other names are left alone.
-std::vector<std::string> staleRestartLogs(const std::vector<std::string>& names,
-                                          std::string_view currentLog);
-
 class LogLineSplitter {
  public:
   explicit LogLineSplitter(size_t maxLine = kCriMaxLine) : maxLine_(maxLine) {}

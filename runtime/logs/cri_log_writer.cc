@@ -25,20 +25,6 @@ Result<UniqueFd> openAppend(int dirFd, const std::string& name, const std::strin
   return fd;
 }
 
-Result<std::vector<std::string>> listNames(int dirFd, const std::string& dirPath) {
-  const int copy = ::fcntl(dirFd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return failSys(errno, "dup " + dirPath);
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(copy), &::closedir);
-  if (!d) {
-    ::close(copy);
-    return failSys(errno, "opendir " + dirPath);
-  }
-  ::rewinddir(d.get());
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d.get())) names.emplace_back(e->d_name);
-  return names;
-}
-
 }  // namespace
 
 Result<CriLogWriter> CriLogWriter::open(const std::string& path, uint64_t maxBytes, int maxFiles) {
@@ -115,17 +101,6 @@ Result<void> CriLogWriter::rotate() {
     return failSys(errno, "rotate " + path());
   }
   return reopen();
-}
-
-Result<void> CriLogWriter::removeStaleRestartLogs() const {
-  auto names = listNames(dir_.get(), dirPath_);
-  if (!names) return fail(names.error());
-  for (const auto& stale : staleRestartLogs(*names, name_)) {
-    if (::unlinkat(dir_.get(), stale.c_str(), 0) != 0 && errno != ENOENT) {
-      return failSys(errno, "remove old log " + dirPath_ + "/" + stale);
-    }
-  }
-  return {};
 }
 
 }  // namespace podkeeper::runtime

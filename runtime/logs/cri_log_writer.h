@@ -18,10 +18,6 @@ class CriLogWriter {
 
   Result<void> write(int64_t realtimeNs, LogStream stream, const LogEntry& entry);
 
-  // Deletes the log files of restarts older than the previous one (staleRestartLogs), as the
-  // kubelet keeps only the running and the previous container's logs.
-  Result<void> removeStaleRestartLogs() const;
-
  private:
   CriLogWriter(std::string dirPath, UniqueFd dir, std::string name, uint64_t maxBytes, int maxFiles,
                UniqueFd fd, uint64_t size)

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include "runtime/bundle/state_json.h"
@@ -18,6 +19,7 @@
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/file_tree.h"
 #include "runtime/sys/proc.h"
+#include "runtime/sys/small_file.h"
 #include "runtime/sys/syscalls.h"
 #include "runtime/sys/wait.h"
 
@@ -199,6 +201,58 @@ Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgr
   if (ec) return failSys(ec.value(), "sandbox " + uid + ": remove " + podDir);
   spdlog::info("pod {}: sandbox removed",
                record ? record->namespace_ + "/" + record->name + " (" + uid + ")" : uid);
+  return {};
+}
+
+Result<void> releaseSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                            const std::string& uid) {
+  if (auto r = checkPathComponent("sandbox uid", uid); !r) return r;
+  const std::string podDir = layout.podDir(uid);
+  if (::access(podDir.c_str(), F_OK) != 0) return {};  // removed: nothing to keep
+  if (::access(layout.releasedFile(uid).c_str(), F_OK) == 0) return {};
+  auto names = listSubdirs(layout.containersDir(uid));
+  if (!names) return fail(names.error().context("sandbox " + uid));
+  for (const auto& name : *names) {
+    auto rec = readContainerRecord(layout.container(uid, name).state());
+    if (rec && processAlive(rec->pid, rec->pidStartTime))
+      return failSys(EBUSY, "sandbox " + uid + ": container " + name + " still runs");
+  }
+  auto shims = openShimPidfds(layout, uid);
+  stopShims(shims, uid);
+  stopPidReaper(layout, uid);
+  auto text = readWholeFile(layout.sandboxFile(uid));
+  auto record = text ? decodeSandboxRecord(*text, layout.sandboxFile(uid))
+                     : Result<SandboxRecord>(fail(text.error()));
+  if (!record) return fail(record.error().context("sandbox " + uid));
+  if (auto r = removePodCgroup(cgroups, record->cgroupParent); !r)
+    return fail(r.error().context("sandbox " + uid + ": remove cgroup " + record->cgroupParent));
+  if (auto r = unpinNamespaces(layout.nsDir(uid)); !r)
+    return fail(r.error().context("sandbox " + uid));
+  // The termination messages are status: read (as the kubelet, at most 4 KiB) before the
+  // containers' data goes, written back alone.
+  std::map<std::string, std::string> messages;
+  for (const auto& name : *names) {
+    const auto paths = layout.container(uid, name);
+    auto message =
+        readSmallFile(paths.dataDir, "termination-log", {.maxBytes = 4096, .truncate = true});
+    if (message && !message->empty()) messages[name] = *message;
+    std::error_code ec;
+    for (const char* leftover : {"rootfs", "attach", "seccomp.bpf"})
+      std::filesystem::remove_all(paths.dir + "/" + leftover, ec);
+  }
+  if (auto r = unmountEmptyDirs(layout, uid); !r) return fail(r.error().context("sandbox " + uid));
+  if (auto r = removeTree(layout.podDataDir(uid)); !r)
+    return fail(r.error().context("sandbox " + uid));
+  for (const auto& [name, message] : messages) {
+    const auto paths = layout.container(uid, name);
+    if (auto r = makeDirs(paths.dataDir, 0700); !r) return fail(r.error());
+    if (auto r = writeFileAtomic(paths.terminationLog(), message); !r) return fail(r.error());
+  }
+  if (auto r = writeFileAtomic(layout.releasedFile(uid), ""); !r) return fail(r.error());
+  spdlog::info(
+      "pod {}/{} ({}): stopped for good; its volumes, writable layers, namespaces and "
+      "cgroups are freed",
+      record->namespace_, record->name, uid);
   return {};
 }
 

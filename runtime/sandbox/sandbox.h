@@ -32,6 +32,15 @@ int64_t realtimeNs();
 Result<void> removeSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                            const std::string& uid);
 
+// A pod stopped for good, its containers exited: waits for its shims, stops its pid reaper,
+// unpins its namespaces, removes its cgroups, unmounts and removes its volumes and its
+// containers' writable layers and bundle leftovers (rootfs, seccomp program, attach socket),
+// keeping sandbox.json, stop.json, each container's config.json, state.json and exit.json,
+// its termination message (cut at 4 KiB) and the log directory; then writes the `released`
+// mark. Refuses while a container runs. Idempotent.
+Result<void> releaseSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
+                            const std::string& uid);
+
 // Removes a cgroup whose processes were just killed. The kernel empties it shortly after
 // SIGKILL and rmdir says EBUSY until then, so that is retried for up to 5 s. Nothing to do
 // when it does not exist.

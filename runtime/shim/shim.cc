@@ -89,7 +89,6 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     agent.send(formatShimError(log.error().message));
     return 1;
   }
-  if (auto r = log->removeStaleRestartLogs(); !r) diag.log("warning: " + r.error().message);
   timeline.mark("log-open");
   const auto oomBefore = oomKills(**cgroups, cfg.cgroupPath);
   timeline.mark("oom-count");

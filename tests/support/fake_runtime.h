@@ -106,6 +106,11 @@ class FakeRuntime : public runtime::ContainerRuntime {
     sandboxes.erase(uid);
     return {};
   }
+  Result<void> releaseSandbox(const std::string& uid) override {
+    calls.push_back("release " + uid);
+    if (sandboxes.contains(uid)) sandboxes.at(uid).released = true;
+    return {};
+  }
   // In-place resizes, in order; memory usage by "uid/name" (none: unknown).
   std::vector<runtime::ResourceUpdate> resourceUpdates;
   std::map<std::string, int64_t> memoryUsage;

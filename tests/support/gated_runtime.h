@@ -108,6 +108,9 @@ class GatedRuntime : public runtime::ContainerRuntime {
   Result<void> removeSandbox(const std::string& uid) override {
     return call(uid, [&] { return fake_.removeSandbox(uid); });
   }
+  Result<void> releaseSandbox(const std::string& uid) override {
+    return call(uid, [&] { return fake_.releaseSandbox(uid); });
+  }
   Result<std::vector<runtime::SandboxState>> list() override {
     std::lock_guard l(mu_);
     return fake_.list();

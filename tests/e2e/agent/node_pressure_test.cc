@@ -204,5 +204,98 @@ TEST(NodePressure, DiskPressureComesAndGoesWithTheTransitionPeriodAndGatesAdmiss
       << agent.agentLog();
 }
 
+// Bytes free on the filesystem holding path.
+uint64_t freeBytes(const std::string& path) { return std::filesystem::space(path).available; }
+
+// The pod that fills the disk: 10 MiB in a disk-backed emptyDir and 10 MiB in its writable
+// layer, and 1 MiB in a memory-backed emptyDir (not the disk's), then sleeps.
+std::string diskFiller() {
+  return R"(apiVersion: v1
+kind: Pod
+metadata: {name: filler, uid: e2e-pressure-filler}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "echo filling; dd if=/dev/zero of=/scratch/a bs=1M count=10; dd if=/dev/zero of=/layer bs=1M count=10; dd if=/dev/zero of=/mem/a bs=1M count=1; echo full; sleep 100000"]
+    volumeMounts:
+    - {name: scratch, mountPath: /scratch}
+    - {name: mem, mountPath: /mem}
+  volumes:
+  - name: scratch
+    emptyDir: {}
+  - name: mem
+    emptyDir: {medium: Memory}
+)";
+}
+
+// A pod filling nodefs is evicted, and its eviction frees what it wrote (volumes, writable
+// layer): free space comes back, DiskPressure clears after the transition period, and the pod
+// stays Failed/Evicted with its container's last state and its logs, never admitted again.
+TEST(NodePressure, EvictedPodFreesItsDiskAndStaysFailedWithItsStatusAndLogs) {
+  AgentHarness agent;
+  std::filesystem::create_directories(agent.rootDir());
+  ASSERT_EQ(::mount("tmpfs", agent.rootDir().c_str(), "tmpfs", 0, "size=32m,mode=0700"), 0);
+  agent.start({"--eviction-hard", "nodefs.available<16Mi", "--eviction-monitoring-interval",
+               "500ms", "--eviction-pressure-transition-period", "5s"});
+  ASSERT_TRUE(waitFor([&] { return conditionIs(agent, "DiskPressure", "False"); }, 10s))
+      << agent.get("/node").body;
+  const uint64_t freeBefore = freeBytes(agent.rootDir());
+  agent.dropManifest("filler.yaml", diskFiller());
+
+  ASSERT_TRUE(waitFor([&] { return phase(agent, "filler") == "Failed"; }, 30s)) << agent.agentLog();
+  EXPECT_EQ(statusField(agent, "filler", "reason"), "Evicted");
+  const std::string message = statusField(agent, "filler", "message");
+  EXPECT_EQ(message.rfind("The node was low on resource: ephemeral-storage. ", 0), 0u) << message;
+  EXPECT_TRUE(conditionIs(agent, "DiskPressure", "True")) << agent.get("/node").body;
+
+  // Freed: the free space comes back (all but a little: the pod's logs stay on this disk only
+  // when the log directory is there, and it is not).
+  ASSERT_TRUE(waitFor([&] { return freeBytes(agent.rootDir()) + (1u << 20) >= freeBefore; }, 20s))
+      << "free " << freeBytes(agent.rootDir()) << " of " << freeBefore << " before\n"
+      << agent.agentLog();
+  const std::string podData = agent.rootDir() + "/pods/e2e-pressure-filler";
+  EXPECT_FALSE(std::filesystem::exists(podData + "/volumes/scratch"));
+  EXPECT_FALSE(std::filesystem::exists(podData + "/containers/app/upper"));
+  // The memory-backed emptyDir was unmounted: no tmpfs of the pod is left in the mount table.
+  EXPECT_EQ(readFile("/proc/self/mountinfo").find("e2e-pressure-filler"), std::string::npos);
+
+  // DiskPressure clears, but only after its transition period (5 s, counted from the last pass
+  // that saw the threshold met: before the release began).
+  const auto freedAt = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitFor([&] { return conditionIs(agent, "DiskPressure", "False"); }, 10s))
+      << agent.get("/node").body;
+  EXPECT_GE(std::chrono::steady_clock::now() - freedAt, 2s) << "released before its transition";
+
+  // Failed for good, with its container's last state: not admitted again, during the pressure
+  // (checked by the resyncs above) nor after it.
+  std::this_thread::sleep_for(1500ms);
+  auto pod = podJson(agent, "filler");
+  auto app = containerStatus(pod, "app");
+  ASSERT_TRUE(app.is_object()) << pod.dump();
+  ASSERT_TRUE(app["state"].contains("terminated")) << app.dump();
+  const int code = app["state"]["terminated"].value("exitCode", -1);
+  EXPECT_TRUE(code == 137 || code == 143) << app.dump();  // SIGKILL or SIGTERM
+  EXPECT_EQ(phase(agent, "filler"), "Failed");
+  EXPECT_EQ(statusField(agent, "filler", "reason"), "Evicted");
+  EXPECT_EQ(app.value("restartCount", -1), 0) << app.dump();
+  EXPECT_EQ(metric(agent, "kubelet_evictions{eviction_signal=\"nodefs.available\"}"), 1);
+  // Its log stays for `podkeeper logs`.
+  const std::string log =
+      readFile(agent.logDir() + "/default_filler_e2e-pressure-filler/app/0.log");
+  EXPECT_NE(log.find("filling"), std::string::npos) << log;
+
+  // Its manifest gone, the rest of it goes: its logs too.
+  agent.removeManifest("filler.yaml");
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return !std::filesystem::exists(agent.logDir() + "/default_filler_e2e-pressure-filler");
+      },
+      15s))
+      << agent.agentLog();
+  EXPECT_FALSE(std::filesystem::exists(podData));
+}
+
 }  // namespace
 }  // namespace podkeeper::e2e

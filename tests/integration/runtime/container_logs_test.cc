@@ -47,10 +47,13 @@ class ContainerLogs : public RuntimeFixture {
   }
 };
 
-TEST_F(ContainerLogs, CrashLoopKeepsOnlyTheCurrentAndPreviousLogs) {
+// Which earlier restarts' logs stay is the agent's container GC (agent/container_gc_runner.h):
+// the runtime removes none.
+TEST_F(ContainerLogs, CrashLoopLeavesEveryRestartsLogToTheAgentsGc) {
   const auto sb = makeSandbox("crashloop");
   for (int n = 0; n < 5; ++n) runRestart(sb, n);
-  EXPECT_EQ(namesIn(logDirOf(sb) + "/app"), (std::vector<std::string>{"3.log", "4.log"}));
+  EXPECT_EQ(namesIn(logDirOf(sb) + "/app"),
+            (std::vector<std::string>{"0.log", "1.log", "2.log", "3.log", "4.log"}));
   EXPECT_NE(readFileOr(logDirOf(sb) + "/app/3.log").find("F run 3\n"), std::string::npos);
 }
 

@@ -58,6 +58,17 @@ cniBinDirs: [/opt/cni/bin]
   EXPECT_EQ(f.positions.at("authentication.x509.clientCAFile").line, 10);
 }
 
+TEST(ConfigFile, ImagePullFieldsAreTheKubelets) {
+  auto f = decode("serializeImagePulls: false\nmaxParallelImagePulls: 4\n");
+  ASSERT_TRUE(f.ok()) << f.errors();
+  EXPECT_FALSE(f.config.serializeImagePulls);
+  EXPECT_EQ(f.config.maxParallelImagePulls, 4);
+  EXPECT_TRUE(validateConfig(f.config));
+  const std::string printed = printConfig(AgentConfig{});
+  EXPECT_NE(printed.find("\nserializeImagePulls: true\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("\nmaxParallelImagePulls: 0\n"), std::string::npos) << printed;
+}
+
 TEST(ConfigFile, AnEmptyOrCommentOnlyFileIsTheDefaults) {
   for (const char* text : {"", "# nothing\n", "---\n"}) {
     auto f = decode(text);

@@ -52,5 +52,31 @@ TEST(ListenerConfig, BadValuesAreNamed) {
   expectRefused(c, "--token-auth-file: \"tokens.csv\" is not an absolute path");
 }
 
+TEST(ImagePullConfig, PullsAreSerializedByDefaultAndBoundedByMaxParallelImagePulls) {
+  AgentConfig c;
+  EXPECT_TRUE(c.serializeImagePulls);
+  EXPECT_EQ(imagePullsAtOnce(c), 1u);
+  c.maxParallelImagePulls = 1;  // allowed with serialized pulls, as by the kubelet
+  EXPECT_TRUE(validateConfig(c));
+  EXPECT_EQ(imagePullsAtOnce(c), 1u);
+  c.serializeImagePulls = false;
+  c.maxParallelImagePulls = 5;
+  EXPECT_TRUE(validateConfig(c));
+  EXPECT_EQ(imagePullsAtOnce(c), 5u);
+  c.maxParallelImagePulls = 0;  // not set: no bound of the user's
+  EXPECT_EQ(imagePullsAtOnce(c), kImageUnboundedPulls);
+}
+
+TEST(ImagePullConfig, TheKubeletsChecksAndMessages) {
+  AgentConfig c;
+  c.maxParallelImagePulls = 3;
+  expectRefused(c,
+                "invalid configuration: maxParallelImagePulls cannot be larger than 1 unless "
+                "SerializeImagePulls (--serialize-image-pulls) is set to false");
+  c.serializeImagePulls = false;
+  c.maxParallelImagePulls = -2;
+  expectRefused(c, "invalid configuration: maxParallelImagePulls -2 must be a positive number");
+}
+
 }  // namespace
 }  // namespace podkeeper::agent

@@ -182,6 +182,32 @@ TEST(Plan, ChangedSpecRemovesTheStoppedOldSandbox) {
   EXPECT_EQ(p.actions, (std::vector<Action>{{K::RemoveSandbox, ""}}));
 }
 
+TEST(Plan, EvictedPodIsReleasedOnceItsContainersAndShimsAreGoneAndOnlyOnce) {
+  auto desired = testing::pod("web", {container("app"), container("side")});
+  auto obs = sandbox(desired, {exited("app", 137, kSec), running("side")});
+  obs.stop = runtime::StopRecord{5 * kSec, {"app", "side"}, "Evicted", "The node was low"};
+  Plan stopping = planPod({&desired, &obs, 5 * kSec, nullptr, 2 * kSec});
+  EXPECT_TRUE(stopping.actions.empty()) << "nothing freed while a container runs";
+  EXPECT_EQ(stopping.stopReason, "Evicted");
+
+  obs.containers[1] = exited("side", 143, 3 * kSec);
+  obs.containers[1].shimAlive = true;  // still writing its exit record
+  Plan writing = planPod({&desired, &obs, 5 * kSec, nullptr, 3 * kSec});
+  EXPECT_TRUE(writing.actions.empty());
+  EXPECT_EQ(writing.requeueAtNs, 3 * kSec + kExitSettleNs);
+
+  obs.containers[1].shimAlive = false;
+  Plan done = planPod({&desired, &obs, 5 * kSec, nullptr, 4 * kSec});
+  EXPECT_EQ(done.actions, (std::vector<Action>{{K::ReleaseSandbox, ""}}));
+  EXPECT_EQ(done.stopReason, "Evicted");
+
+  obs.released = true;
+  EXPECT_TRUE(planPod({&desired, &obs, 5 * kSec, nullptr, 5 * kSec}).actions.empty());
+  // Its manifest gone, what is left goes too.
+  EXPECT_EQ(planPod({nullptr, &obs, 5 * kSec, nullptr, 6 * kSec}).actions,
+            (std::vector<Action>{{K::RemoveSandbox, ""}}));
+}
+
 TEST(Plan, CrashLoopingContainerWaitsWithReasonCrashLoopBackOff) {
   auto desired = testing::pod("web", {container("app")});
   auto obs = sandbox(desired, {exited("app", 1, 100 * kSec, 3)});

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "status/pod_phase.h"
 #include "status/pod_status.h"
 #include "tests/support/lifecycle_fixture.h"
@@ -70,6 +72,19 @@ TEST_F(NodePressureReconcile, EvictedPodIsStoppedWithTheEvictionsGraceAndStaysFa
   reconcile();
   reconcile();
   for (const auto& call : runtime_.calls) EXPECT_EQ(call.find("start"), std::string::npos) << call;
+  // Its containers stopped, what it holds is released, once; it stays known and Failed with
+  // its container's exit, until its manifest goes.
+  EXPECT_EQ(std::count(runtime_.calls.begin(), runtime_.calls.end(), "release uid-web"), 1)
+      << ::testing::PrintToString(runtime_.calls);
+  const auto& released = runtime_.sandboxes.at("uid-web");
+  EXPECT_TRUE(released.released);
+  EXPECT_EQ(status::podPhase(p, &released), "Failed");
+  ASSERT_EQ(released.containers.size(), 1u);
+  ASSERT_TRUE(released.containers[0].exit);
+  EXPECT_EQ(released.containers[0].exit->exitCode, 143);
+  want({});
+  reconcile();
+  EXPECT_FALSE(runtime_.sandboxes.contains("uid-web"));
 }
 
 TEST_F(NodePressureReconcile, UnderMemoryPressureOnlyNewBestEffortPodsAreRefused) {

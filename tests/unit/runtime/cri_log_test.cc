@@ -104,27 +104,5 @@ TEST(RestartOfLogFile, ReadsTheRestartOfCurrentAndRotatedFiles) {
   EXPECT_EQ(restartOfLogFile("1.log."), std::nullopt);
 }
 
-TEST(StaleRestartLogs, KeepsTheCurrentAndThePreviousRestart) {
-  EXPECT_EQ(staleRestartLogs({"0.log", "1.log", "2.log", "3.log"}, "3.log"),
-            (std::vector<std::string>{"0.log", "1.log"}));
-}
-
-TEST(StaleRestartLogs, RotatedFilesGoWithTheirRestart) {
-  EXPECT_EQ(staleRestartLogs({"0.log.1", "0.log", "1.log.2", "1.log", "2.log"}, "2.log"),
-            (std::vector<std::string>{"0.log.1", "0.log"}));
-}
-
-TEST(StaleRestartLogs, ThePreviousIsTheNewestOtherEvenWithGaps) {
-  EXPECT_EQ(staleRestartLogs({"1.log", "4.log", "9.log"}, "10.log"),
-            (std::vector<std::string>{"1.log", "4.log"}));
-  EXPECT_EQ(staleRestartLogs({"0.log"}, "1.log"), (std::vector<std::string>{}));
-}
-
-TEST(StaleRestartLogs, OtherNamesAndAnUnnumberedCurrentAreLeftAlone) {
-  EXPECT_EQ(staleRestartLogs({"0.log", "1.log", "notes", "x.log"}, "2.log"),
-            (std::vector<std::string>{"0.log"}));
-  EXPECT_EQ(staleRestartLogs({"0.log", "1.log"}, "app.log"), (std::vector<std::string>{}));
-}
-
 }  // namespace
 }  // namespace podkeeper::runtime

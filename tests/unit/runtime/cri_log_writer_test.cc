@@ -83,18 +83,5 @@ TEST_F(CriLogWriterTest, SymlinkPlantedAsTheLogFileIsNotFollowed) {
   EXPECT_FALSE(fs::exists(target));
 }
 
-TEST_F(CriLogWriterTest, RemovesLogsOfRestartsBeforeThePreviousOne) {
-  for (const char* n : {"0.log", "1.log", "1.log.1", "2.log", "3.log.2", "notes.txt"}) {
-    ASSERT_TRUE(writeFileAtomic((dir_ / n).string(), "x").has_value());
-  }
-  auto w = CriLogWriter::open((dir_ / "4.log").string(), 0, 5);
-  ASSERT_TRUE(w.has_value());
-  ASSERT_TRUE(w->removeStaleRestartLogs().has_value());
-  std::vector<std::string> left;
-  for (const auto& e : fs::directory_iterator(dir_)) left.push_back(e.path().filename());
-  std::sort(left.begin(), left.end());
-  EXPECT_EQ(left, (std::vector<std::string>{"3.log.2", "4.log", "notes.txt"}));
-}
-
 }  // namespace
 }  // namespace podkeeper::runtime

@@ -377,9 +377,15 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
 }
 
 Result<void> pivotInto(const std::string& mergedDir) {
+  UniqueFd oldRoot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!oldRoot.valid()) return failSys(errno, "open / before pivot_root");
   if (::chdir(mergedDir.c_str()) != 0) return failSys(errno, "chdir " + mergedDir);
   if (sys::pivotRoot(".", ".") != 0) return failSys(errno, "pivot_root " + mergedDir);
-  // The old root now sits on top of "."; keep its unmount from reaching the host.
+  // The old root now sits on top of the new one. As runc does, work on it through its own fd:
+  // "." may still be the new root, and making that rslave recursively would turn the
+  // container's Bidirectional volumes into slaves.
+  if (::fchdir(oldRoot.get()) != 0) return failSys(errno, "fchdir to the old root");
+  // Keep the old root's unmount from reaching the host.
   if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
     return failSys(errno, "make old root rslave");
   }

@@ -495,6 +495,7 @@ AgentConfig applyFlags(const ConfigFile& file, const AgentConfig& flags,
       if (given(f)) row.copy(flags, out);
   // Not a setting: what the host enforces, found at start.
   out.admission.appArmorEnabled = flags.admission.appArmorEnabled;
+  out.admission.seLinuxEnabled = flags.admission.seLinuxEnabled;
   return out;
 }
 

@@ -14,6 +14,8 @@ std::set<std::string> imagesInUse(const status::PodReader& pods) {
   for (const auto& [key, pod] : pods.desired()) {
     for (const auto& c : pod.pod.spec.initContainers) add(c.image);
     for (const auto& c : pod.pod.spec.containers) add(c.image);
+    for (const auto& v : pod.pod.spec.volumes)
+      if (v.image) add(v.image->reference);  // an image volume's layers are mounted
   }
   for (const auto* sandbox : pods.observedSandboxes())
     for (const auto& c : sandbox->containers) add(c.image);

@@ -303,6 +303,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   config.admission.appArmorEnabled = validatePolicy.appArmorEnabled = hostEnforcesAppArmor();
+  config.admission.seLinuxEnabled = std::filesystem::exists("/sys/fs/selinux/enforce");
 
   if (version->parsed()) {
     std::cout << "podkeeper " << podkeeper::metrics::buildVersion() << "\n";

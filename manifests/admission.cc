@@ -72,7 +72,7 @@ bool isIpLiteral(const std::string& host) {
          ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
 }
 
-// What this node cannot do for a container: it resolves no names, and always masks /proc.
+// What this node cannot do for a container: it resolves no names.
 void admitContainer(const Container& c, const std::string& path, AdmitResult& out) {
   auto refuse = [&](const std::string& field, const std::string& message) {
     out.problems.push_back({kUnsupported, path + "." + field, message});
@@ -96,8 +96,6 @@ void admitContainer(const Container& c, const std::string& path, AdmitResult& ou
                                       std::pair{"lifecycle.preStop", &c.lifecycle->preStop}})
       if (*hook && (*hook)->httpGet)
         checkTarget(std::string(field) + ".httpGet", (*hook)->httpGet->host);
-  if (c.securityContext && c.securityContext->procMount == "Unmasked")
-    refuse("securityContext.procMount", "an unmasked /proc is not supported by this podkeeper yet");
 }
 
 }  // namespace
@@ -215,6 +213,11 @@ std::vector<AdmitResult> admitAll(const std::vector<const Pod*>& pods,
 
 AdmitResult admit(const Pod& pod, const AdmissionPolicy& policy) {
   AdmitResult out;
+  // The kubelet's predicate admit handler (rejectPodAdmissionBasedOnOSField): a pod for
+  // another OS than the node's.
+  if (!pod.spec.osName.empty() && pod.spec.osName != "linux")
+    out.problems.push_back({"PodOSNotSupported", "spec.os.name",
+                            "Failed to admit pod as the OS field doesn't match node OS"});
   admitSysctls(pod.spec, policy, out);
   const auto& spec = pod.spec;
   for (size_t i = 0; i < spec.initContainers.size(); ++i)

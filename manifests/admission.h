@@ -22,6 +22,9 @@ struct AdmissionPolicy {
   std::map<std::string, int64_t> extendedResources;
   // Whether the host enforces AppArmor (/sys/module/apparmor/parameters/enabled is "Y").
   bool appArmorEnabled = false;
+  // Whether the host has SELinux (/sys/fs/selinux/enforce exists): seLinuxOptions are not
+  // applied either way, and the log says which reason holds.
+  bool seLinuxEnabled = false;
 };
 
 // "NAME=QUANTITY" into policy.extendedResources; "" when valid, else why not, naming it.

@@ -63,8 +63,8 @@ void decodeVolumeMount(DecodeContext& ctx, const YAML::Node& node, const std::st
   m.boolean("readOnly", out.readOnly);
   m.string("subPath", out.subPath);
   m.string("subPathExpr", out.subPathExpr);
-  m.refuse("mountPropagation", "is not supported; mounts are private");
-  m.refuse("recursiveReadOnly", "is not supported");
+  m.string("mountPropagation", out.mountPropagation);
+  m.string("recursiveReadOnly", out.recursiveReadOnly);
   m.finish();
 }
 
@@ -121,6 +121,8 @@ void decodeQuantities(DecodeContext& ctx, const YAML::Node& node, const std::str
   m.finish();
 }
 
+}  // namespace
+
 // Kubernetes: Always for :latest or an untagged image, else IfNotPresent.
 std::string defaultPullPolicy(const std::string& image) {
   if (image.find('@') != std::string::npos) return "IfNotPresent";
@@ -130,8 +132,6 @@ std::string defaultPullPolicy(const std::string& image) {
   if (!tagged || image.substr(colon + 1) == "latest") return "Always";
   return "IfNotPresent";
 }
-
-}  // namespace
 
 void decodeResources(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
                      ResourceRequirements& out) {

@@ -27,6 +27,10 @@ std::optional<SecurityContext> decodeSecurityContext(DecodeContext& ctx, const Y
                                                      const std::string& path);
 std::optional<SeccompProfile> decodeSeccompProfile(DecodeContext& ctx, const YAML::Node& node,
                                                    const std::string& path);
+// Kubernetes' default imagePullPolicy (and image volume pullPolicy) for an image reference.
+std::string defaultPullPolicy(const std::string& image);
+std::optional<SELinuxOptions> decodeSELinuxOptions(DecodeContext& ctx, const YAML::Node& node,
+                                                   const std::string& path);
 std::optional<AppArmorProfile> decodeAppArmorProfile(DecodeContext& ctx, const YAML::Node& node,
                                                      const std::string& path);
 void decodeVolume(DecodeContext& ctx, const YAML::Node& node, const std::string& path, Volume& out);

@@ -86,8 +86,9 @@ void decodePodSecurityContext(DecodeContext& ctx, const YAML::Node& node, const 
     out.seccompProfile = decodeSeccompProfile(ctx, *n, m.child("seccompProfile"));
   }
   m.string("supplementalGroupsPolicy", out.supplementalGroupsPolicy);
-  m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
-  m.refuse("seLinuxChangePolicy", "is not supported: SELinux labels are not applied");
+  if (auto n = m.take("seLinuxOptions"))
+    out.seLinuxOptions = decodeSELinuxOptions(ctx, *n, m.child("seLinuxOptions"));
+  m.string("seLinuxChangePolicy", out.seLinuxChangePolicy);
   if (auto n = m.take("appArmorProfile")) {
     out.appArmorProfile = decodeAppArmorProfile(ctx, *n, m.child("appArmorProfile"));
   }
@@ -116,14 +117,6 @@ void markClusterOnlyFields(MapReader& m) {
   m.refuse("ephemeralContainers",
            "is not supported: ephemeral containers are added to a running pod through the API "
            "server's ephemeralcontainers subresource");
-  if (auto n = m.take("os")) {
-    MapReader os(m.ctx(), *n, m.child("os"));
-    std::string name;
-    if (os.valid()) os.string("name", name);
-    if (os.valid() && name != "linux")
-      m.ctx().error(os.child("name"), quoteValue(name) + ": podkeeper runs Linux pods only");
-    if (os.valid()) os.finish();
-  }
 }
 
 // serviceAccountName is the pod's own field (the downward API reads it); serviceAccount is its
@@ -189,6 +182,13 @@ void decodePodSpec(DecodeContext& ctx, const YAML::Node& node, PodSpec& out) {
   if (out.schedulerName.empty()) out.schedulerName = "default-scheduler";
   markClusterOnlyFields(m);
   m.boolean("hostUsers", out.hostUsers);
+  if (auto n = m.take("os")) {
+    MapReader os(ctx, *n, m.child("os"));
+    if (os.valid()) {
+      os.string("name", out.osName);
+      os.finish();
+    }
+  }
   m.finish();
 }
 

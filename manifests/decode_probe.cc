@@ -79,7 +79,7 @@ std::optional<LifecycleHandler> decodeLifecycleHandler(DecodeContext& ctx, const
       s.finish();
     }
   }
-  m.refuse("tcpSocket", "is not supported in lifecycle hooks (Kubernetes ignores it)");
+  if (auto n = m.take("tcpSocket")) h.tcpSocket = decodeTcpSocket(ctx, *n, m.child("tcpSocket"));
   m.finish();
   return h;
 }
@@ -131,7 +131,7 @@ std::optional<Lifecycle> decodeLifecycle(DecodeContext& ctx, const YAML::Node& n
   if (auto n = m.take("postStart"))
     l.postStart = decodeLifecycleHandler(ctx, *n, m.child("postStart"));
   if (auto n = m.take("preStop")) l.preStop = decodeLifecycleHandler(ctx, *n, m.child("preStop"));
-  m.refuse("stopSignal", "is not supported");
+  m.string("stopSignal", l.stopSignal);
   m.finish();
   return l;
 }
@@ -158,6 +158,19 @@ std::optional<AppArmorProfile> decodeAppArmorProfile(DecodeContext& ctx, const Y
   return p;
 }
 
+std::optional<SELinuxOptions> decodeSELinuxOptions(DecodeContext& ctx, const YAML::Node& node,
+                                                   const std::string& path) {
+  MapReader m(ctx, node, path);
+  if (!m.valid()) return std::nullopt;
+  SELinuxOptions o;
+  m.string("user", o.user);
+  m.string("role", o.role);
+  m.string("type", o.type);
+  m.string("level", o.level);
+  m.finish();
+  return o;
+}
+
 std::optional<SecurityContext> decodeSecurityContext(DecodeContext& ctx, const YAML::Node& node,
                                                      const std::string& path) {
   MapReader m(ctx, node, path);
@@ -182,7 +195,8 @@ std::optional<SecurityContext> decodeSecurityContext(DecodeContext& ctx, const Y
     sc.seccompProfile = decodeSeccompProfile(ctx, *n, m.child("seccompProfile"));
   }
   m.string("procMount", sc.procMount);
-  m.refuse("seLinuxOptions", "is not supported: SELinux labels are not applied");
+  if (auto n = m.take("seLinuxOptions"))
+    sc.seLinuxOptions = decodeSELinuxOptions(ctx, *n, m.child("seLinuxOptions"));
   if (auto n = m.take("appArmorProfile")) {
     sc.appArmorProfile = decodeAppArmorProfile(ctx, *n, m.child("appArmorProfile"));
   }

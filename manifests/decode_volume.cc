@@ -123,7 +123,17 @@ void decodeVolume(DecodeContext& ctx, const YAML::Node& node, const std::string&
   if (auto n = m.take("projected")) out.projected = decodeProjected(ctx, *n, m.child("projected"));
   m.refuse("ephemeral", noApiServer("a PersistentVolumeClaim template"));
   m.refuse("csi", "volumes of type csi are not supported: a node agent has no CSI drivers");
-  m.refuse("image", "volumes of type image are not supported");
+  if (auto n = m.take("image")) {
+    MapReader im(ctx, *n, m.child("image"));
+    if (im.valid()) {
+      out.image = ImageVolumeSource{};
+      im.string("reference", out.image->reference);
+      im.string("pullPolicy", out.image->pullPolicy);
+      if (out.image->pullPolicy.empty())
+        out.image->pullPolicy = defaultPullPolicy(out.image->reference);
+      im.finish();
+    }
+  }
   for (const char* legacy : {"nfs",
                              "iscsi",
                              "rbd",

@@ -87,6 +87,11 @@ struct VolumeMount {
   bool readOnly = false;
   std::string subPath;
   std::string subPathExpr;
+  // "", None, HostToContainer (rslave), Bidirectional (rshared; privileged containers only).
+  std::string mountPropagation;
+  // "", Disabled, IfPossible, Enabled: whether submounts of a readOnly volume are read-only
+  // too. podkeeper makes them read-only unless Disabled is written out (see README).
+  std::string recursiveReadOnly;
   bool operator==(const VolumeMount&) const = default;
 };
 
@@ -160,12 +165,16 @@ struct LifecycleHandler {
   std::optional<ExecAction> exec;
   std::optional<HTTPGetAction> httpGet;
   std::optional<SleepAction> sleep;
+  // Accepted by the API for backward compatibility and never run: the kubelet fails the hook
+  // (FailedPostStartHook / FailedPreStopHook) as it does.
+  std::optional<TCPSocketAction> tcpSocket;
   bool operator==(const LifecycleHandler&) const = default;
 };
 
 struct Lifecycle {
   std::optional<LifecycleHandler> postStart;
   std::optional<LifecycleHandler> preStop;
+  std::string stopSignal;  // ContainerStopSignals: "SIGUSR1"...; "" = the image's, else SIGTERM
   bool operator==(const Lifecycle&) const = default;
 };
 
@@ -187,6 +196,13 @@ struct AppArmorProfile {
   bool operator==(const AppArmorProfile&) const = default;
 };
 
+// seLinuxOptions: accepted and not applied, as containerd and runc do on a host without
+// SELinux (this node has none); the agent says so once per pod.
+struct SELinuxOptions {
+  std::string user, role, type, level;
+  bool operator==(const SELinuxOptions&) const = default;
+};
+
 struct SecurityContext {
   std::optional<bool> privileged;
   std::optional<Capabilities> capabilities;
@@ -198,6 +214,7 @@ struct SecurityContext {
   std::optional<SeccompProfile> seccompProfile;
   std::optional<AppArmorProfile> appArmorProfile;
   std::string procMount;  // "", Default, Unmasked
+  std::optional<SELinuxOptions> seLinuxOptions;
   bool operator==(const SecurityContext&) const = default;
 };
 
@@ -234,16 +251,17 @@ struct Container {
   std::string terminationMessagePath = "/dev/termination-log";
   std::string terminationMessagePolicy = "File";
   std::optional<SecurityContext> securityContext;
-  // On an init container: "" or "Always", a sidecar that keeps running beside the regular
-  // containers (Kubernetes 1.29 native sidecars). On a regular container: "", or "Always",
-  // "OnFailure", "Never" in place of the pod's policy (ContainerRestartRules).
+  // On an init container: "Always", a sidecar that keeps running beside the regular
+  // containers (Kubernetes 1.29 native sidecars), or "OnFailure", "Never" with
+  // restartPolicyRules. On a regular container: "", or "Always", "OnFailure", "Never" in place
+  // of the pod's policy (ContainerRestartRules).
   std::string restartPolicy;
   // Attach (podkeeper attach): a stdin kept open by the shim, closed after the first attach
   // detaches when stdinOnce; a pty owned by the shim when tty.
   bool stdin = false;
   bool stdinOnce = false;
   bool tty = false;
-  std::vector<ContainerRestartRule> restartPolicyRules;  // regular containers only
+  std::vector<ContainerRestartRule> restartPolicyRules;  // not on sidecars
   bool operator==(const Container&) const = default;
 };
 
@@ -320,12 +338,21 @@ struct ProjectedVolumeSource {
 };
 
 // Exactly one source is set after validation.
+// volumes[].image (ImageVolume): an image's filesystem mounted read-only (and noexec), pulled
+// as a container's image is.
+struct ImageVolumeSource {
+  std::string reference;
+  std::string pullPolicy;  // defaulted as imagePullPolicy: Always for :latest, else IfNotPresent
+  bool operator==(const ImageVolumeSource&) const = default;
+};
+
 struct Volume {
   std::string name;
   std::optional<EmptyDirVolumeSource> emptyDir;
   std::optional<HostPathVolumeSource> hostPath;
   std::optional<DownwardAPIVolumeSource> downwardAPI;
   std::optional<ProjectedVolumeSource> projected;
+  std::optional<ImageVolumeSource> image;
   bool operator==(const Volume&) const = default;
 };
 
@@ -346,6 +373,8 @@ struct PodSecurityContext {
   std::vector<Sysctl> sysctls;
   std::optional<SeccompProfile> seccompProfile;
   std::optional<AppArmorProfile> appArmorProfile;
+  std::optional<SELinuxOptions> seLinuxOptions;
+  std::string seLinuxChangePolicy;  // "", Recursive, MountOption
   bool operator==(const PodSecurityContext&) const = default;
 };
 
@@ -359,6 +388,9 @@ struct PodSpec {
   bool hostPID = false;
   bool hostIPC = false;
   bool hostUsers = true;  // false: a user namespace of the pod's own
+  // spec.os.name: "", linux or windows (validation); admission refuses any but linux with the
+  // kubelet's PodOSNotSupported.
+  std::string osName;
   bool shareProcessNamespace = false;
   std::string hostname;
   std::string subdomain;

@@ -112,6 +112,11 @@ json lifecycleHandler(const LifecycleHandler& h) {
   if (h.exec) j["exec"] = exec(*h.exec);
   if (h.httpGet) j["httpGet"] = httpGet(*h.httpGet);
   if (h.sleep) j["sleep"] = {{"seconds", h.sleep->seconds}};
+  if (h.tcpSocket) {
+    json t = {{"port", port(h.tcpSocket->port)}};
+    put(t, "host", h.tcpSocket->host);
+    j["tcpSocket"] = t;
+  }
   return j;
 }
 
@@ -124,6 +129,15 @@ json appArmor(const AppArmorProfile& p) {
 json seccomp(const SeccompProfile& s) {
   json j = {{"type", s.type}};
   put(j, "localhostProfile", s.localhostProfile);
+  return j;
+}
+
+json seLinux(const SELinuxOptions& o) {
+  json j = json::object();
+  put(j, "user", o.user);
+  put(j, "role", o.role);
+  put(j, "type", o.type);
+  put(j, "level", o.level);
   return j;
 }
 
@@ -144,6 +158,7 @@ json securityContext(const SecurityContext& s) {
   if (s.seccompProfile) j["seccompProfile"] = seccomp(*s.seccompProfile);
   put(j, "procMount", s.procMount);
   if (s.appArmorProfile) j["appArmorProfile"] = appArmor(*s.appArmorProfile);
+  if (s.seLinuxOptions) j["seLinuxOptions"] = seLinux(*s.seLinuxOptions);
   return j;
 }
 
@@ -172,6 +187,8 @@ json container(const Container& c) {
     if (m.readOnly) x["readOnly"] = true;
     put(x, "subPath", m.subPath);
     put(x, "subPathExpr", m.subPathExpr);
+    put(x, "mountPropagation", m.mountPropagation);  // both omitted when unset: hashes stay
+    put(x, "recursiveReadOnly", m.recursiveReadOnly);
     return x;
   });
   if (c.livenessProbe) j["livenessProbe"] = probe(*c.livenessProbe);
@@ -181,6 +198,7 @@ json container(const Container& c) {
     json l = json::object();
     if (c.lifecycle->postStart) l["postStart"] = lifecycleHandler(*c.lifecycle->postStart);
     if (c.lifecycle->preStop) l["preStop"] = lifecycleHandler(*c.lifecycle->preStop);
+    put(l, "stopSignal", c.lifecycle->stopSignal);
     j["lifecycle"] = l;
   }
   if (c.securityContext) j["securityContext"] = securityContext(*c.securityContext);
@@ -234,6 +252,8 @@ json volume(const Volume& v) {
     items(d, v.downwardAPI->items);
     j["downwardAPI"] = d;
   }
+  if (v.image)
+    j["image"] = {{"reference", v.image->reference}, {"pullPolicy", v.image->pullPolicy}};
   if (v.projected) {
     json p = {{"defaultMode", v.projected->defaultMode}};
     putList(p, "sources", v.projected->sources, [&](const VolumeProjection& s) {
@@ -264,6 +284,8 @@ json podSecurityContext(const PodSecurityContext& s) {
   });
   if (s.seccompProfile) j["seccompProfile"] = seccomp(*s.seccompProfile);
   if (s.appArmorProfile) j["appArmorProfile"] = appArmor(*s.appArmorProfile);
+  if (s.seLinuxOptions) j["seLinuxOptions"] = seLinux(*s.seLinuxOptions);
+  put(j, "seLinuxChangePolicy", s.seLinuxChangePolicy);
   return j;
 }
 
@@ -294,6 +316,7 @@ json specToJson(const PodSpec& s) {
   if (s.hostPID) j["hostPID"] = true;
   if (s.hostIPC) j["hostIPC"] = true;
   if (!s.hostUsers) j["hostUsers"] = false;
+  if (!s.osName.empty()) j["os"] = {{"name", s.osName}};
   if (s.shareProcessNamespace) j["shareProcessNamespace"] = true;
   put(j, "hostname", s.hostname);
   put(j, "subdomain", s.subdomain);

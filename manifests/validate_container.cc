@@ -4,6 +4,7 @@
 #include "manifests/env_file.h"
 #include "manifests/names.h"
 #include "manifests/quantity.h"
+#include "manifests/stop_signal.h"
 #include "manifests/validate.h"
 #include "manifests/validate_common.h"
 #include "manifests/validate_probe.h"
@@ -118,6 +119,48 @@ void validateResources(const Container& c, const std::string& field, Reporter& r
   }
 }
 
+// The API server's validateContainerStopSignal: only with spec.os.name, a Linux signal name.
+void validateStopSignal(const std::string& signal, const PodSpec& spec, const std::string& field,
+                        Reporter& r) {
+  if (signal.empty()) return;
+  if (spec.osName.empty()) {
+    r.error(field, "may not be set for containers with empty `spec.os.name`");
+  } else if (spec.osName == "linux" && !stopSignalNumber(signal)) {
+    r.error(field,
+            quote(signal) + " is not supported; supported values: " + supportedStopSignals());
+  }
+}
+
+// The API server's validateMountPropagation and validateMountRecursiveReadOnly.
+void validatePropagation(const VolumeMount& m, const Container& c, const std::string& f,
+                         Reporter& r) {
+  const std::string& p = m.mountPropagation;
+  if (!p.empty() && p != "None" && p != "HostToContainer" && p != "Bidirectional") {
+    r.error(f + ".mountPropagation",
+            quote(p) +
+                " is not supported; supported values: \"Bidirectional\", \"HostToContainer\", "
+                "\"None\"");
+  }
+  const bool privileged = c.securityContext && c.securityContext->privileged == true;
+  if (p == "Bidirectional" && !privileged) {
+    r.error(f + ".mountPropagation",
+            "Bidirectional mount propagation is available only to privileged containers");
+  }
+  const std::string& rro = m.recursiveReadOnly;
+  if (rro.empty() || rro == "Disabled") return;
+  if (rro != "IfPossible" && rro != "Enabled") {
+    r.error(f + ".recursiveReadOnly",
+            quote(rro) +
+                " is not supported; supported values: \"Disabled\", \"Enabled\", \"IfPossible\"");
+    return;
+  }
+  if (!m.readOnly) r.error(f + ".recursiveReadOnly", "may only be specified when readOnly is true");
+  if (!p.empty() && p != "None") {
+    r.error(f + ".recursiveReadOnly",
+            "may only be specified when mountPropagation is None or not specified");
+  }
+}
+
 void validateMounts(const Container& c, const PodSpec& spec, const std::string& field,
                     Reporter& r) {
   std::set<std::string> volumes, paths;
@@ -146,6 +189,7 @@ void validateMounts(const Container& c, const PodSpec& spec, const std::string& 
     if (auto why = checkRelativePath(m.subPathExpr); !why.empty()) {
       r.error(f + ".subPathExpr", quote(m.subPathExpr) + " " + why);
     }
+    validatePropagation(m, c, f, r);
   }
 }
 
@@ -263,19 +307,23 @@ void validateOne(const Container& c, bool init, const PodSpec& spec, const std::
   validateResizePolicy(c, spec, field, r);
   validateMounts(c, spec, field, r);
   if (c.securityContext) validateSecurity(*c.securityContext, field + ".securityContext", r);
+  if (c.securityContext && c.securityContext->procMount == "Unmasked" && spec.hostUsers) {
+    r.error(field + ".securityContext.procMount",
+            "Invalid value: \"Unmasked\": `hostUsers` must be false to use `Unmasked`");
+  }
   const std::pair<const std::optional<Probe>*, std::pair<const char*, ProbeKind>> probes[] = {
       {&c.livenessProbe, {"livenessProbe", ProbeKind::Liveness}},
       {&c.readinessProbe, {"readinessProbe", ProbeKind::Readiness}},
       {&c.startupProbe, {"startupProbe", ProbeKind::Startup}}};
   // A sidecar runs beside the regular containers: probes and hooks apply to it as to them.
   const bool runsToCompletion = init && !isSidecar(c);
-  if (init && !c.restartPolicy.empty() && !isSidecar(c)) {
-    r.error(field + ".restartPolicy",
-            quote(c.restartPolicy) + " is not supported; supported values: \"Always\"");
-  }
-  if (init && !c.restartPolicyRules.empty()) {
-    r.error(field + ".restartPolicyRules", "is not supported on init containers by podkeeper");
-  } else if (!init) {
+  // ContainerRestartRules: an init container's own restartPolicy is Always (a sidecar), or
+  // OnFailure or Never with rules, as a regular container's.
+  if (init && isSidecar(c)) {
+    if (!c.restartPolicyRules.empty())
+      r.error(field + ".restartPolicyRules",
+              "Forbidden: may not be set for a sidecar container (restartPolicy: Always)");
+  } else {
     validateRestartRules(c, field, r);
   }
   for (const auto& [probe, what] : probes) {
@@ -293,6 +341,7 @@ void validateOne(const Container& c, bool init, const PodSpec& spec, const std::
     } else {
       validateLifecycle(*c.lifecycle, c, spec.terminationGracePeriodSeconds, field + ".lifecycle",
                         r);
+      validateStopSignal(c.lifecycle->stopSignal, spec, field + ".lifecycle.stopSignal", r);
     }
   }
 }

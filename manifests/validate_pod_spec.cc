@@ -75,6 +75,12 @@ void validatePodSecurity(const PodSpec& spec, Reporter& r) {
     if (auto why = checkSysctlName(name); !why.empty()) r.error(field, quote(name) + " " + why);
   }
   checkSeccomp(s.seccompProfile, base + ".seccompProfile", r);
+  if (!s.seLinuxChangePolicy.empty() && s.seLinuxChangePolicy != "Recursive" &&
+      s.seLinuxChangePolicy != "MountOption") {
+    r.error(base + ".seLinuxChangePolicy",
+            "Unsupported value: " + quote(s.seLinuxChangePolicy) +
+                ": supported values: \"MountOption\", \"Recursive\"");
+  }
 }
 
 }  // namespace
@@ -122,6 +128,10 @@ void validatePodSpec(const PodSpec& spec, Reporter& r) {
                                                            {"spec.hostIPC", spec.hostIPC}};
     for (const auto& [field, set] : hostNamespaces)
       if (set) r.error(field, "Forbidden: when `hostUsers` is false");
+  }
+  if (!spec.osName.empty() && spec.osName != "linux" && spec.osName != "windows") {
+    r.error("spec.os.name", "Unsupported value: " + quote(spec.osName) +
+                                ": supported values: \"linux\", \"windows\"");
   }
   validateHostAliases(spec, r);
   validateDns(spec, r);

@@ -85,8 +85,11 @@ void validateLifecycle(const Lifecycle& l, const Container& c, int64_t gracePeri
     if (!*handler) continue;
     const LifecycleHandler& h = **handler;
     const std::string f = field + "." + name;
-    int handlers = h.exec.has_value() + h.httpGet.has_value() + h.sleep.has_value();
-    if (handlers != 1) r.error(f, "must have exactly one of exec, httpGet, sleep");
+    int handlers =
+        h.exec.has_value() + h.httpGet.has_value() + h.sleep.has_value() + h.tcpSocket.has_value();
+    if (handlers != 1) r.error(f, "must have exactly one of exec, httpGet, sleep, tcpSocket");
+    // Accepted (and then never run: probe::lifecycleHandlerSpec), as the API server does.
+    if (h.tcpSocket) validatePortRef(h.tcpSocket->port, c, f + ".tcpSocket.port", r);
     if (h.exec) validateExec(*h.exec, f + ".exec", r);
     if (h.httpGet) validateHttpGet(*h.httpGet, c, f + ".httpGet", r);
     if (h.sleep && (h.sleep->seconds < 0 || h.sleep->seconds > gracePeriodSeconds)) {

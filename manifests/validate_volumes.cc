@@ -1,5 +1,6 @@
 #include <set>
 
+#include "common/image_reference.h"
 #include "manifests/names.h"
 #include "manifests/validate.h"
 #include "manifests/validate_common.h"
@@ -75,6 +76,21 @@ void validateProjected(const ProjectedVolumeSource& p, const PodSpec& spec,
   }
 }
 
+// The API server's validateImageVolumeSource.
+void validateImageVolume(const ImageVolumeSource& image, const std::string& field, Reporter& r) {
+  if (image.reference.empty()) {
+    r.error(field + ".reference", "Required value");
+  } else if (auto ref = parseImageReference(image.reference); !ref) {
+    r.error(field + ".reference", ref.error().message);
+  }
+  if (image.pullPolicy != "Always" && image.pullPolicy != "IfNotPresent" &&
+      image.pullPolicy != "Never") {
+    r.error(field + ".pullPolicy",
+            "Unsupported value: " + quote(image.pullPolicy) +
+                ": supported values: \"Always\", \"IfNotPresent\", \"Never\"");
+  }
+}
+
 }  // namespace
 
 void validateVolumes(const PodSpec& spec, Reporter& r) {
@@ -88,12 +104,13 @@ void validateVolumes(const PodSpec& spec, Reporter& r) {
       r.error(field + ".name", quote(v.name) + " is already used by another volume");
     }
     int sources = v.emptyDir.has_value() + v.hostPath.has_value() + v.downwardAPI.has_value() +
-                  v.projected.has_value();
+                  v.projected.has_value() + v.image.has_value();
     if (sources != 1) {
       r.error(field, sources == 0 ? "a volume source is required (emptyDir, hostPath, "
-                                    "downwardAPI or projected)"
+                                    "downwardAPI, projected or image)"
                                   : "must have exactly one volume source");
     }
+    if (v.image) validateImageVolume(*v.image, field + ".image", r);
     if (v.emptyDir && !v.emptyDir->medium.empty() && v.emptyDir->medium != "Memory") {
       r.error(field + ".emptyDir.medium",
               quote(v.emptyDir->medium) + " is not supported (\"\" or Memory)");

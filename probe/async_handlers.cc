@@ -29,6 +29,20 @@ class SleepOp final : public AsyncOp, public std::enable_shared_from_this<SleepO
   bool aborted_ = false;
 };
 
+// Completes with a failure as soon as it begins (begin runs from the loop, never inside start).
+class RefusedOp final : public AsyncOp {
+ public:
+  explicit RefusedOp(std::string message) : message_(std::move(message)) {}
+  void begin() override {
+    if (!aborted_) complete({HandlerOutcome::Failure, message_});
+  }
+  void abort() override { aborted_ = true; }
+
+ private:
+  std::string message_;
+  bool aborted_ = false;
+};
+
 }  // namespace
 
 std::shared_ptr<AsyncOp> makeSleepOp(boost::asio::io_context& io, const HandlerSpec& spec) {
@@ -63,6 +77,9 @@ HandlerRunner::Id AsioHandlerRunner::start(const HandlerSpec& spec, Done done) {
       break;
     case HandlerKind::Sleep:
       op = detail::makeSleepOp(io_, spec);
+      break;
+    case HandlerKind::Refused:
+      op = std::make_shared<detail::RefusedOp>(spec.refusal);
       break;
     case HandlerKind::Grpc:
       if (!grpcWork_) grpcWork_ = std::make_unique<BackgroundWork>(io_, 2);

@@ -10,7 +10,9 @@
 // the agent's loop. The reconciler decides what runs and when; a HandlerRunner runs it.
 namespace podkeeper::probe {
 
-enum class HandlerKind { Exec, HttpGet, TcpSocket, Sleep, Grpc };
+// Refused: a handler the kubelet does not run (a tcpSocket lifecycle hook, kept by the API for
+// backward compatibility): it fails at once with `refusal` as its message.
+enum class HandlerKind { Exec, HttpGet, TcpSocket, Sleep, Grpc, Refused };
 
 struct HandlerSpec {
   HandlerKind kind = HandlerKind::Exec;
@@ -29,6 +31,7 @@ struct HandlerSpec {
   std::string serverName;
   std::vector<std::pair<std::string, std::string>> headers;  // HttpGet, as written
   int64_t sleepMs = 0;                                       // Sleep
+  std::string refusal;                                       // Refused
   std::string grpcService;  // Grpc: the service asked about ("" is the server as a whole)
   // Exec, HttpGet, TcpSocket, Grpc: the attempt fails after this (an exec'd command is killed).
   int64_t timeoutMs = 1000;

@@ -81,6 +81,12 @@ HandlerSpec lifecycleHandlerSpec(const manifests::LifecycleHandler& handler,
   } else if (handler.sleep) {
     s.kind = HandlerKind::Sleep;
     s.sleepMs = handler.sleep->seconds * 1000;
+  } else if (handler.tcpSocket) {
+    // The kubelet's handler runner has no case for it (pkg/kubelet/lifecycle/handlers.go).
+    s.kind = HandlerKind::Refused;
+    s.refusal =
+        "Cannot run handler: invalid handler: tcpSocket is not supported in lifecycle "
+        "hooks (deprecated; kept by the API for backward compatibility)";
   }
   return s;
 }

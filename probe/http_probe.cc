@@ -113,6 +113,8 @@ const char* toString(HandlerKind kind) {
       return "sleep";
     case HandlerKind::Grpc:
       return "grpc";
+    case HandlerKind::Refused:
+      return "refused";
   }
   return "unknown";
 }

@@ -72,8 +72,11 @@ Progress planContainer(const PlanInput& in, const manifests::Container& want, Ro
     return Progress::Running;
   }
   if (role == Role::Init && exit->exitCode == 0) return Progress::Completed;
+  // An init container with a restartPolicy of its own (ContainerRestartRules: OnFailure or
+  // Never, with rules) follows it, and its rules, instead of the pod's.
+  const bool ownPolicy = role == Role::Init && !want.restartPolicy.empty();
   const bool restart =
-      role == Role::Regular
+      role == Role::Regular || ownPolicy
           ? manifests::containerShouldRestart(want, pod.pod.spec.restartPolicy, exit->exitCode)
           : wantsRestart(policyFor(role, pod.pod.spec.restartPolicy), *exit);
   if (!restart) return role == Role::Init ? Progress::Held : Progress::Completed;

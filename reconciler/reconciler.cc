@@ -306,11 +306,17 @@ Result<void> Reconciler::startContainer(const manifests::DecodedPod& pod, const 
     event(key, "Warning", "Failed", "Error: " + withEnvFiles.error().message, name);
     return fail(withEnvFiles.error().context("pod " + key + " container " + name));
   }
+  auto volumeImages = imageVolumesForStart(pod, key, *it);
+  if (!volumeImages) return fail(volumeImages.error());
+  if (!*volumeImages) return {};  // an image volume's image is not there yet
   auto spec = containerSpec(pod, *withEnvFiles, paths_, restartCount, **image);
   if (!spec) {
     event(key, "Warning", "Failed", "Error: " + spec.error().message, name);
     return fail(spec.error());
   }
+  for (auto& m : spec->mounts)
+    if (auto layers = (*volumeImages)->find(m.volume); layers != (*volumeImages)->end())
+      m.imageLayers = layers->second;
   auto started = std::make_shared<runtime::ContainerState>();
   return offLoop(
       "container",

@@ -175,6 +175,10 @@ class Reconciler final : public status::PodReader {
   void event(const std::string& key, const std::string& type, const std::string& reason,
              const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;
+  // The layers of each image volume the container mounts, by volume name, pulled as its
+  // pullPolicy says; nullopt while one is still being pulled (or cannot be).
+  Result<std::optional<std::map<std::string, std::vector<std::string>>>> imageVolumesForStart(
+      const manifests::DecodedPod& pod, const std::string& key, const manifests::Container& c);
   // The image a start needs, pulled first when its policy says so (reconciler_images.cc):
   // nullopt while the container waits for it (the reason is in PodState::imageWaiting).
   Result<std::optional<runtime::ResolvedImage>> imageForStart(const std::string& key,

@@ -91,4 +91,26 @@ Result<std::optional<runtime::ResolvedImage>> Reconciler::imageForStart(
   return std::optional(std::move(*image));
 }
 
+Result<std::optional<std::map<std::string, std::vector<std::string>>>>
+Reconciler::imageVolumesForStart(const manifests::DecodedPod& pod, const std::string& key,
+                                 const manifests::Container& c) {
+  std::map<std::string, std::vector<std::string>> layers;
+  for (const auto& mount : c.volumeMounts) {
+    for (const auto& v : pod.pod.spec.volumes) {
+      if (v.name != mount.name || !v.image || layers.count(v.name)) continue;
+      // Pulled and resolved as the container's own image is, under the container's name (its
+      // waiting reason shows the pull), with the volume's pullPolicy.
+      manifests::Container asImage;
+      asImage.name = c.name;
+      asImage.image = v.image->reference;
+      asImage.imagePullPolicy = v.image->pullPolicy;
+      auto image = imageForStart(key, pod.uid, asImage);
+      if (!image) return fail(image.error().context("image volume \"" + v.name + "\""));
+      if (!*image) return std::optional<std::map<std::string, std::vector<std::string>>>();
+      layers[v.name] = (*image)->layers;
+    }
+  }
+  return std::optional(std::move(layers));
+}
+
 }  // namespace podkeeper::reconciler

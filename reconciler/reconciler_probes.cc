@@ -124,7 +124,8 @@ void Reconciler::startPostStart(const manifests::DecodedPod& pod, const manifest
   spdlog::info("pod {}: container {}: running its postStart hook ({})", key, c.name,
                c.lifecycle->postStart->exec      ? "exec"
                : c.lifecycle->postStart->httpGet ? "httpGet"
-                                                 : "sleep");
+               : c.lifecycle->postStart->sleep   ? "sleep"
+                                                 : "tcpSocket, which is not run");
   postStart_->start(key, c.name, started.startedAtNs,
                     probe::lifecycleHandlerSpec(*c.lifecycle->postStart, c, pod, paths_.hostIP, 0));
 }

@@ -1,4 +1,6 @@
 // The Reconciler's volume steps: what the kubelet's volume manager does for a pod.
+#include <spdlog/spdlog.h>
+
 #include "reconciler/pod_dns.h"
 #include "reconciler/reconciler.h"
 #include "runtime/sys/small_file.h"
@@ -24,6 +26,14 @@ std::string nodeResolvConf(const std::string& path) {
   return text;
 }
 
+bool usesSELinuxOptions(const manifests::PodSpec& spec) {
+  if (spec.securityContext.seLinuxOptions) return true;
+  for (const auto* list : {&spec.initContainers, &spec.containers})
+    for (const auto& c : *list)
+      if (c.securityContext && c.securityContext->seLinuxOptions) return true;
+  return false;
+}
+
 }  // namespace
 
 // The kubelet mounts a pod's volumes before it makes anything else of the pod; a hostPath
@@ -40,6 +50,12 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
   spec.downwardAPIs = std::move(*downward);
   if (network_) spec.podIPs = network_->podIPs(pod.uid);  // for /etc/hosts, once ADD gave them
   const bool creating = observed(pod.uid) == nullptr;
+  if (creating && usesSELinuxOptions(pod.pod.spec)) {
+    // containerd and runc apply no label when the host has no SELinux (selinux.GetEnabled).
+    spdlog::info("pod {}: seLinuxOptions are not applied: {}", key,
+                 paths_.admission.seLinuxEnabled ? "podkeeper does not set SELinux labels"
+                                                 : "SELinux is not enabled on this node");
+  }
   auto dns = podResolvConf(pod.pod.spec, nodeResolvConf(paths_.resolvConfPath));
   if (!pod.pod.spec.hostNetwork || pod.pod.spec.dnsPolicy == "ClusterFirstWithHostNet" ||
       pod.pod.spec.dnsPolicy == "None" || pod.pod.spec.dnsConfig)

@@ -8,6 +8,7 @@
 #include "manifests/env_expansion.h"
 #include "manifests/names.h"
 #include "manifests/resource_allocation.h"
+#include "manifests/stop_signal.h"
 #include "reconciler/downward_api_volume.h"
 #include "reconciler/pod_dns.h"
 #include "reconciler/pod_resources.h"
@@ -171,6 +172,7 @@ Result<void> applySecurity(const manifests::DecodedPod& pod, const manifests::Co
   if (psc.fsGroup) s.supplementalGroups.push_back(*psc.fsGroup);
   s.strictSupplementalGroups = psc.supplementalGroupsPolicy == "Strict";
   s.readOnlyRootfs = sc.readOnlyRootFilesystem.value_or(false);
+  s.unmaskedProc = sc.procMount == "Unmasked";  // validation: only with hostUsers: false
   s.seccomp = seccompSpec(sc.seccompProfile, psc.seccompProfile, paths);
   s.appArmorProfile = appArmorProfileName(pod.pod, c, s.privileged);
   return verifyRunAsNonRoot(pod, c, s);
@@ -224,6 +226,14 @@ Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Cont
     b.readOnly = m.readOnly;
     b.subPath = *subPath;
     b.volume = volume->name;
+    if (m.mountPropagation == "HostToContainer")
+      b.propagation = runtime::MountPropagation::HostToContainer;
+    else if (m.mountPropagation == "Bidirectional")
+      b.propagation = runtime::MountPropagation::Bidirectional;
+    // Upstream a readOnly bind is not recursive unless asked; podkeeper's is, unless Disabled
+    // is written out (README). The kernel support IfPossible and Enabled need (mount_setattr,
+    // 5.12) is what every volume mount here uses already.
+    b.recursiveReadOnly = m.recursiveReadOnly != "Disabled";
     if (volume->emptyDir) {
       b.emptyDir = volume->name;
     } else if (volume->downwardAPI || volume->projected) {
@@ -231,6 +241,8 @@ Result<void> applyMounts(const manifests::DecodedPod& pod, const manifests::Cont
       b.readOnly = true;  // the kubelet mounts downwardAPI volumes read-only, always
     } else if (volume->hostPath) {
       b.source = volume->hostPath->path;
+    } else if (volume->image) {
+      b.readOnly = true;  // its layers are added by the caller, which resolved (pulled) the image
     } else {
       return failMsg(field + ": volume \"" + volume->name + "\" has no source that can be mounted");
     }
@@ -323,6 +335,10 @@ Result<runtime::ContainerSpec> containerSpec(const manifests::DecodedPod& pod,
     s.env.push_back("TERM=xterm");
   s.workingDir = container.workingDir.empty() ? image.workingDir : container.workingDir;
   if (image.stopSignal > 0) s.stopSignal = image.stopSignal;
+  // lifecycle.stopSignal (ContainerStopSignals) wins over the image's, as the kubelet passes it.
+  if (container.lifecycle)
+    if (auto sig = manifests::stopSignalNumber(container.lifecycle->stopSignal))
+      s.stopSignal = *sig;
   s.resources = containerResources(container);
   s.logPath = containerLogPath(paths.logDir, pod, container.name, restartCount);
   s.restartCount = restartCount;

@@ -30,14 +30,24 @@ struct EmptyDirVolume {
   std::optional<int64_t> sizeLimitBytes;  // tmpfs size; on disk, enforced by eviction
 };
 
+// volumeMounts[].mountPropagation as runc applies it to the bind: rprivate (None), rslave
+// (HostToContainer: mounts made on the host below the source appear inside), rshared
+// (Bidirectional: and mounts made inside appear on the host).
+enum class MountPropagation { Private, HostToContainer, Bidirectional };
+
 struct BindMount {
   std::string source;       // a host path (hostPath volume) ...
   std::string emptyDir;     // ... or the name of one of the sandbox's emptyDir or downwardAPI
                             // volumes (kept in its state directory)
   std::string destination;  // absolute path in the container
-  bool readOnly = false;    // recursively
+  bool readOnly = false;    // recursively, unless recursiveReadOnly is false
   std::string subPath{};    // relative, without ".."; resolved without leaving the volume
   std::string volume{};     // the volume's name, for messages
+  MountPropagation propagation = MountPropagation::Private;
+  bool recursiveReadOnly = true;  // false: only the volume's own mount is read-only
+  // An image volume: the image's layer directories, top first (source and emptyDir are "").
+  // Mounted read-only, nosuid, nodev, noexec: one layer bound, several as a read-only overlay.
+  std::vector<std::string> imageLayers{};
 };
 
 // A hostPath volume's `type` check (and creation), done before the pod's containers start.
@@ -129,9 +139,10 @@ struct ContainerSpec {
   std::string logPath;  // CRI log file the shim writes
   int restartCount = 0;
   // Added by the runtime layer (all optional):
-  cgroup::CgroupPath cgroupPath;                 // "" = <sandbox cgroupParent>/<name>
-  std::vector<std::string> capAdd, capDrop;      // securityContext.capabilities, e.g. "NET_ADMIN"
-  bool privileged = false;                       // all capabilities, no masked paths, /sys rw
+  cgroup::CgroupPath cgroupPath;             // "" = <sandbox cgroupParent>/<name>
+  std::vector<std::string> capAdd, capDrop;  // securityContext.capabilities, e.g. "NET_ADMIN"
+  bool privileged = false;                   // all capabilities, no masked paths, /sys rw
+  bool unmaskedProc = false;  // procMount: Unmasked: no masked or read-only /proc and /sys paths
   bool allowPrivilegeEscalation = false;         // false sets no_new_privs
   std::optional<int64_t> runAsUser, runAsGroup;  // nullopt = the image's user
   std::optional<int> oomScoreAdj;  // kubelet's per-QoS value; EPERM is tolerated and logged

@@ -20,6 +20,7 @@ ShimConfig shimConfigFromSpec(const ContainerSpec& spec) {
   cfg.oomScoreAdj = spec.oomScoreAdj;
   cfg.noNewPrivileges = !spec.allowPrivilegeEscalation && !spec.privileged;
   cfg.privileged = spec.privileged;
+  cfg.unmaskedProc = spec.unmaskedProc;
   cfg.readOnlyRootfs = spec.readOnlyRootfs;
   cfg.appArmorProfile = spec.appArmorProfile;
   cfg.stdin = spec.stdin;

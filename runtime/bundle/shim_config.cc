@@ -11,6 +11,18 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
+const char* propagationName(MountPropagation p) {
+  switch (p) {
+    case MountPropagation::HostToContainer:
+      return "rslave";
+    case MountPropagation::Bidirectional:
+      return "rshared";
+    case MountPropagation::Private:
+      break;
+  }
+  return "rprivate";
+}
+
 json mountsJson(const std::vector<ShimMount>& mounts) {
   json out = json::array();
   for (const auto& m : mounts) {
@@ -18,7 +30,10 @@ json mountsJson(const std::vector<ShimMount>& mounts) {
                    {"destination", m.destination},
                    {"readOnly", m.readOnly},
                    {"subPath", m.subPath},
-                   {"name", m.name}});
+                   {"name", m.name},
+                   {"propagation", propagationName(m.propagation)},
+                   {"recursiveReadOnly", m.recursiveReadOnly},
+                   {"imageLayers", m.imageLayers}});
   }
   return out;
 }
@@ -34,6 +49,17 @@ Result<std::vector<ShimMount>> decodeMounts(const json& j, const std::string& fi
     m.readOnly = f.get<bool>("readOnly");
     m.subPath = f.get<std::string>("subPath");
     m.name = f.get<std::string>("name");
+    const auto propagation = f.get<std::string>("propagation", "rprivate");
+    if (propagation == "rslave") {
+      m.propagation = MountPropagation::HostToContainer;
+    } else if (propagation == "rshared") {
+      m.propagation = MountPropagation::Bidirectional;
+    } else if (propagation != "rprivate") {
+      return failMsg(file + ": mounts[" + std::to_string(i) + "]: propagation \"" + propagation +
+                     "\" is not one of rprivate, rslave, rshared");
+    }
+    m.recursiveReadOnly = f.get<bool>("recursiveReadOnly", true);
+    m.imageLayers = f.get<Strings>("imageLayers");
     if (f.error()) return fail(*f.error());
     out.push_back(std::move(m));
   }
@@ -67,6 +93,7 @@ std::string encodeShimConfig(const ShimConfig& c) {
       {"capabilities", c.capabilities},
       {"noNewPrivileges", c.noNewPrivileges},
       {"privileged", c.privileged},
+      {"unmaskedProc", c.unmaskedProc},
       {"runAsUser", c.runAsUser ? json(*c.runAsUser) : json()},
       {"runAsGroup", c.runAsGroup ? json(*c.runAsGroup) : json()},
       {"oomScoreAdj", c.oomScoreAdj ? json(*c.oomScoreAdj) : json()},
@@ -117,6 +144,7 @@ Result<ShimConfig> decodeShimConfig(std::string_view text, const std::string& fi
   c.capabilities = f.get<Strings>("capabilities");
   c.noNewPrivileges = f.get<bool>("noNewPrivileges", true);
   c.privileged = f.get<bool>("privileged", false);
+  c.unmaskedProc = f.get<bool>("unmaskedProc", false);
   c.runAsUser = f.optional<int64_t>("runAsUser");
   c.runAsGroup = f.optional<int64_t>("runAsGroup");
   c.oomScoreAdj = f.optional<int>("oomScoreAdj");

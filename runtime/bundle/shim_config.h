@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/container_runtime.h"
 
 // config.json: everything the shim needs to start one container, written by the agent.
 namespace podkeeper::runtime {
@@ -20,6 +21,9 @@ struct ShimMount {
   bool readOnly = false;
   std::string subPath{};  // resolved by the container's init, below source
   std::string name{};     // the volume's, for messages
+  MountPropagation propagation = MountPropagation::Private;
+  bool recursiveReadOnly = true;
+  std::vector<std::string> imageLayers{};  // an image volume (BindMount::imageLayers)
   bool operator==(const ShimMount&) const = default;
 };
 
@@ -51,7 +55,8 @@ struct ShimConfig {
 
   std::vector<std::string> capabilities;  // names without CAP_, e.g. "CHOWN"
   bool noNewPrivileges = true;
-  bool privileged = false;  // no masked or read-only paths, /sys writable
+  bool privileged = false;    // no masked or read-only paths, /sys writable
+  bool unmaskedProc = false;  // procMount: Unmasked: no masked or read-only paths either
   std::optional<int64_t> runAsUser, runAsGroup;
   std::optional<int> oomScoreAdj;
   std::vector<int64_t> supplementalGroups;

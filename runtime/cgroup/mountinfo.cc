@@ -57,7 +57,7 @@ Result<MountEntry> parseLine(std::string_view line) {
     return failMsg("malformed mountinfo line \"" + std::string(line) + "\"");
   }
   return MountEntry{unescapeOctal(f[3]), unescapeOctal(f[4]), std::string(dash[1]),
-                    splitComma(dash[3])};
+                    splitComma(dash[3]), std::vector<std::string>(f.begin() + 6, dash)};
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ struct MountEntry {
   std::string mountPoint;                 // 5th field, octal escapes (\040) decoded
   std::string fsType;                     // after " - ": "cgroup", "cgroup2", "tmpfs"...
   std::vector<std::string> superOptions;  // last field split on ',': "rw", "cpu", "name=systemd"
+  std::vector<std::string> optionalFields;  // propagation: "shared:N", "master:N", ...
 };
 
 // Parses the whole text; an unparsable line is an error naming its number.

@@ -337,6 +337,15 @@ Result<OverlayMount> overlayOptions(const std::vector<std::string>& lowers,
 }
 
 Result<void> prepareRootfs(const RootfsPlan& plan) {
+  // Bidirectional volumes are cloned while the host's mounts are still shared here, so the
+  // clone joins their peer group; everything else is cloned from the rslave copy below.
+  std::vector<std::optional<VolumeTree>> cloned(plan.mounts.size());
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    if (plan.mounts[i].propagation != MountPropagation::Bidirectional) continue;
+    auto tree = cloneVolume(plan.mounts[i], plan.userNamespaceFd);
+    if (!tree) return fail(tree.error());
+    cloned[i] = std::move(*tree);
+  }
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
     return failSys(errno, "make / rslave");
   }
@@ -356,20 +365,27 @@ Result<void> prepareRootfs(const RootfsPlan& plan) {
   if (auto r = mountKernelFs(root.get(), plan.privileged); !r) return r;
   if (auto r = mountCgroups(root.get(), plan.cgroupMounts, plan.privileged); !r) return r;
   if (auto r = mountDev(root.get(), plan); !r) return r;
-  if (!plan.privileged) {
+  if (!plan.privileged && !plan.unmaskedProc) {
     if (auto r = maskKernelPaths(root.get()); !r) return r;
   }
   if (auto r = bindPodFiles(root.get(), plan.sandboxDir); !r) return r;
-  if (auto r = bindVolumes(root.get(), plan.mounts, plan.userNamespaceFd); !r) return r;
+  if (auto r = bindVolumes(root.get(), plan.mounts, plan.userNamespaceFd, std::move(cloned)); !r)
+    return r;
   auto cwd = openDirInRoot(root.get(), plan.workingDir);
   if (!cwd) return fail(cwd.error().context("workingDir"));
   return {};
 }
 
 Result<void> pivotInto(const std::string& mergedDir) {
+  UniqueFd oldRoot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!oldRoot.valid()) return failSys(errno, "open / before pivot_root");
   if (::chdir(mergedDir.c_str()) != 0) return failSys(errno, "chdir " + mergedDir);
   if (sys::pivotRoot(".", ".") != 0) return failSys(errno, "pivot_root " + mergedDir);
-  // The old root now sits on top of "."; keep its unmount from reaching the host.
+  // The old root now sits on top of the new one. As runc does, work on it through its own fd:
+  // "." may still be the new root, and making that rslave recursively would turn the
+  // container's Bidirectional volumes into slaves.
+  if (::fchdir(oldRoot.get()) != 0) return failSys(errno, "fchdir to the old root");
+  // Keep the old root's unmount from reaching the host.
   if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
     return failSys(errno, "make old root rslave");
   }

@@ -25,6 +25,7 @@ struct RootfsPlan {
   bool readOnly = false;                           // remount / read-only after pivoting
   std::vector<ContainerCgroupMount> cgroupMounts;  // at /sys/fs/cgroup, read-only
   bool privileged = false;
+  bool unmaskedProc = false;  // procMount: Unmasked: the kernel paths are neither masked nor ro
   // hostUsers: false: the pod's user namespace (image layers and volumes are idmapped by it)
   // and the first host id it maps (owner of /dev and its nodes); -1 and 0 otherwise.
   int userNamespaceFd = -1;

@@ -17,6 +17,7 @@
 #include "runtime/image/image_user.h"
 #include "runtime/init/container_init.h"
 #include "runtime/init/process_identity.h"
+#include "runtime/linux/mount_propagation.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/capabilities.h"
@@ -189,6 +190,17 @@ Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& 
     if (m.destination.empty() || m.destination.front() != '/') {
       return failMsg(what + ": destination must be an absolute path");
     }
+    if (!m.imageLayers.empty()) {
+      for (const auto& layer : m.imageLayers) {
+        struct stat st {};
+        if (::stat(layer.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+          return failMsg(what + ": image volume \"" + m.volume + "\" layer " + layer +
+                         " does not exist");
+      }
+      out.push_back({"", m.destination, true, m.subPath, m.volume, MountPropagation::Private, true,
+                     m.imageLayers});
+      continue;
+    }
     std::string source = m.source;
     if (!m.emptyDir.empty()) {
       if (auto r = checkPathComponent("emptyDir", m.emptyDir); !r) return fail(r.error());
@@ -198,7 +210,26 @@ Result<std::vector<ShimMount>> LinuxRuntime::resolveMounts(const ContainerSpec& 
     if (source.empty() || ::stat(source.c_str(), &st) != 0) {
       return failMsg(what + ": source \"" + source + "\" does not exist");
     }
-    out.push_back({source, m.destination, m.readOnly, m.subPath, m.volume});
+    if (m.propagation != MountPropagation::Private) {
+      // containerd's check, on the host's mounts: the init clones the source from them.
+      std::error_code ec;
+      const auto real = std::filesystem::canonical(source, ec);
+      if (ec) return failMsg(what + ": resolve \"" + source + "\": " + ec.message());
+      auto text = readWholeFile("/proc/self/mountinfo");
+      if (!text) return fail(text.error());
+      auto mounts = cgroup::parseMountinfo(*text);
+      if (!mounts) return fail(mounts.error().context("/proc/self/mountinfo"));
+      if (auto r = checkSourcePropagation(*mounts, real.string(), m.propagation); !r)
+        return fail(r.error().context(what));
+    }
+    out.push_back({source,
+                   m.destination,
+                   m.readOnly,
+                   m.subPath,
+                   m.volume,
+                   m.propagation,
+                   m.recursiveReadOnly,
+                   {}});
   }
   return out;
 }

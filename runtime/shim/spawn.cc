@@ -126,6 +126,7 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
   plan.rootfs.mergedDir = paths.rootfs();
   plan.rootfs.sandboxDir = config.sandboxDir;
   plan.rootfs.privileged = config.privileged;
+  plan.rootfs.unmaskedProc = config.unmaskedProc;
   plan.rootfs.workingDir = config.workingDir;
   plan.argv = config.argv;
   plan.env = config.env;
@@ -136,7 +137,8 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
   plan.newPidNamespace = !config.hostPID && !config.sharedPidNamespace;
   plan.rootfs.readOnly = config.readOnlyRootfs;
   for (const auto& m : config.mounts)
-    plan.rootfs.mounts.push_back({m.source, m.destination, m.readOnly, m.subPath, m.name});
+    plan.rootfs.mounts.push_back({m.source, m.destination, m.readOnly, m.subPath, m.name,
+                                  m.propagation, m.recursiveReadOnly, m.imageLayers});
   return plan;
 }
 

@@ -111,6 +111,11 @@ INSTANTIATE_TEST_SUITE_P(
                    {},
                    false},
         ParityCase{"unmasked_proc", "    securityContext: {procMount: Unmasked}\n", {}, false},
+        ParityCase{"unmasked_proc_in_a_user_namespace",
+                   "    securityContext: {procMount: Unmasked}\n  hostUsers: false\n"},
+        ParityCase{"windows_pod", "  os: {name: windows}\n", {}, false},
+        ParityCase{"linux_pod_with_stop_signal",
+                   "    lifecycle: {stopSignal: SIGUSR1}\n  os: {name: linux}\n"},
         ParityCase{"not_utf8", "    env: [{name: CITY, value: \"M\xfcnchen\"}]\n", {}, false},
         ParityCase{"bad_quantity", "    resources: {limits: {memory: 12QiB}}\n", {}, false}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -151,13 +151,25 @@ TEST(Admit, IpLiteralAndLocalhostProbeHostsAreAdmitted) {
   EXPECT_TRUE(admit(pod, {}).admitted());
 }
 
-TEST(Admit, UnmaskedProcIsRefused) {
+TEST(Admit, UnmaskedProcIsAdmitted) {
   Pod pod = plainPod();
+  pod.spec.hostUsers = false;
   pod.spec.containers[0].securityContext = SecurityContext{};
   pod.spec.containers[0].securityContext->procMount = "Unmasked";
+  EXPECT_TRUE(admit(pod, {}).admitted());
+}
+
+TEST(Admit, APodForAnotherOsIsRefusedWithTheKubeletsReason) {
+  Pod pod = plainPod();
+  pod.spec.osName = "linux";
+  EXPECT_TRUE(admit(pod, {}).admitted());
+  pod.spec.osName = "windows";
   auto verdict = admit(pod, {});
-  ASSERT_EQ(verdict.problems.size(), 1u);
-  EXPECT_EQ(verdict.problems[0].field, "spec.containers[0].securityContext.procMount");
+  ASSERT_FALSE(verdict.admitted());
+  EXPECT_EQ(verdict.reason(), "PodOSNotSupported");
+  EXPECT_EQ(verdict.problems[0].field, "spec.os.name");
+  EXPECT_EQ(verdict.problems[0].message,
+            "Failed to admit pod as the OS field doesn't match node OS");
 }
 
 TEST(AllowedUnsafeSysctls, NamespacedNamesAndPrefixesAreAccepted) {

@@ -161,8 +161,9 @@ TEST(ApiFields, DefaultValuedFieldsOfUnsupportedFeaturesAreAccepted) {
               ElementsAre(HasSubstr("spec.hostNetwork: Forbidden: when `hostUsers` is false"),
                           HasSubstr("spec.hostPID: Forbidden: when `hostUsers` is false"),
                           HasSubstr("spec.hostIPC: Forbidden: when `hostUsers` is false")));
-  EXPECT_THAT(errors(decode(withLines("  os: {name: windows}\n"))),
-              ElementsAre(HasSubstr("spec.os.name: \"windows\": podkeeper runs Linux pods only")));
+  EXPECT_THAT(errors(decode(withLines("  os: {name: plan9}\n"))),
+              ElementsAre(HasSubstr("spec.os.name: Unsupported value: \"plan9\": supported values: "
+                                    "\"linux\", \"windows\"")));
   DecodeResult fqdn = decode(withLines("  setHostnameAsFQDN: true\n"));
   ASSERT_TRUE(fqdn.ok()) << ::testing::PrintToString(printed(fqdn));
   EXPECT_TRUE(fqdn.pods[0].pod.spec.setHostnameAsFQDN);

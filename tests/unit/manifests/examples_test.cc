@@ -26,7 +26,7 @@ TEST(Examples, EveryDocumentationShapedExampleValidatesWithoutWarnings) {
     EXPECT_THAT(printed(r), IsEmpty()) << name;
     EXPECT_FALSE(r.pods.empty()) << name;
   }
-  EXPECT_EQ(seen, 17);
+  EXPECT_EQ(seen, 23);
 }
 
 TEST(Examples, KubeadmEtcdManifestDecodesItsControlPlaneFields) {

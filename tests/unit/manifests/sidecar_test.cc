@@ -35,13 +35,34 @@ TEST(Sidecar, InitContainerWithRestartPolicyAlwaysIsASidecar) {
   EXPECT_FALSE(isSidecar(spec.containers[0]));
 }
 
-TEST(Sidecar, OtherRestartPoliciesOnAnInitContainerAreRejectedNamingFileFieldAndValue) {
-  DecodeResult r = decode(podWithInit("    restartPolicy: OnFailure\n"), "/m/web.yaml");
+TEST(Sidecar, AnUnknownRestartPolicyOnAnInitContainerIsRejectedNamingFileFieldAndValue) {
+  DecodeResult r = decode(podWithInit("    restartPolicy: Sometimes\n"), "/m/web.yaml");
   EXPECT_THAT(
       errors(r),
-      ElementsAre(HasSubstr("/m/web.yaml:8:20: spec.initContainers[0].restartPolicy: \"OnFailure\" "
-                            "is not supported; supported values: \"Always\"")));
+      ElementsAre(HasSubstr("/m/web.yaml:8:20: spec.initContainers[0].restartPolicy: \"Sometimes\" "
+                            "is not supported; supported values: \"Always\", \"Never\", "
+                            "\"OnFailure\"")));
   EXPECT_TRUE(r.pods.empty());
+}
+
+// ContainerRestartRules: an init container may run under its own OnFailure or Never, with
+// rules; a sidecar may not have rules.
+TEST(Sidecar, InitContainersTakeRestartRulesAndSidecarsDoNot) {
+  DecodeResult r = decode(podWithInit(
+      "    restartPolicy: Never\n"
+      "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]\n"));
+  ASSERT_THAT(errors(r), ::testing::IsEmpty());
+  EXPECT_FALSE(isSidecar(r.pods[0].pod.spec.initContainers[0]));
+  EXPECT_THAT(errors(decode(podWithInit(
+                  "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: "
+                  "[42]}}]\n"))),
+              ElementsAre(HasSubstr("spec.initContainers[0].restartPolicy: must specify "
+                                    "restartPolicy when restart rules are used")));
+  EXPECT_THAT(errors(decode(podWithInit(
+                  "    restartPolicy: Always\n    restartPolicyRules: [{action: Restart, "
+                  "exitCodes: {operator: In, values: [42]}}]\n"))),
+              ElementsAre(HasSubstr("spec.initContainers[0].restartPolicyRules: Forbidden: may "
+                                    "not be set for a sidecar container")));
 }
 
 // With ContainerRestartRules a regular container may have its own restartPolicy; it is not a

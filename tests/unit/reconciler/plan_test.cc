@@ -329,6 +329,22 @@ TEST(PlanInit, FailedInitContainerUnderNeverStopsThePod) {
   EXPECT_TRUE(actionsFor(p, std::vector{exited("first", 1, kNsPerSec)}).empty());
 }
 
+// ContainerRestartRules on an init container: its own policy and rules, not the pod's.
+TEST(PlanInit, AnInitContainersOwnPolicyAndRulesDecideOverThePods) {
+  auto p = podWithInits(manifests::RestartPolicy::Never);
+  p.pod.spec.initContainers[0].restartPolicy = "Never";
+  p.pod.spec.initContainers[0].restartPolicyRules = {
+      {"Restart", manifests::ContainerRestartRuleOnExitCodes{"In", {42}}}};
+  EXPECT_EQ(
+      actionsFor(p, std::vector{exited("first", 42, kNsPerSec)}),
+      (std::vector<Action>{
+          {K::EnsureSandbox, ""}, {K::RemoveContainer, "first"}, {K::StartContainer, "first", 1}}));
+  EXPECT_TRUE(actionsFor(p, std::vector{exited("first", 1, kNsPerSec)}).empty());
+  // Never on the container holds a failed init container even when the pod's policy is Always.
+  p.pod.spec.restartPolicy = manifests::RestartPolicy::Always;
+  EXPECT_TRUE(actionsFor(p, std::vector{exited("first", 1, kNsPerSec)}).empty());
+}
+
 TEST(PlanInit, CompletedInitContainersAreNotRerunWhenAnAppContainerRestarts) {
   auto p = podWithInits(manifests::RestartPolicy::Always);
   auto acts =

@@ -51,6 +51,10 @@ TEST_F(ActiveDeadline, FailedPodIsNotRestartedNorRecreatedUntilItsManifestChange
   runtime_.calls.clear();
   advanceTo(t0 + 100 * kSec);
   reconcile();
+  // Stopped for good: what it holds is released, once, and nothing else happens.
+  EXPECT_EQ(runtime_.calls, (std::vector<std::string>{"release uid-web"}));
+  runtime_.calls.clear();
+  reconcile();
   EXPECT_TRUE(runtime_.calls.empty()) << runtime_.calls.front();
 
   auto changed = p;

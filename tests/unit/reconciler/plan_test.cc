@@ -186,7 +186,9 @@ TEST(Plan, EvictedPodIsReleasedOnceItsContainersAndShimsAreGoneAndOnlyOnce) {
   auto desired = testing::pod("web", {container("app"), container("side")});
   auto obs = sandbox(desired, {exited("app", 137, kSec), running("side")});
   obs.stop = runtime::StopRecord{5 * kSec, {"app", "side"}, "Evicted", "The node was low"};
-  Plan stopping = planPod({&desired, &obs, 5 * kSec, nullptr, 2 * kSec});
+  PlanInput in{&desired, &obs, 5 * kSec, nullptr, 2 * kSec};
+  in.signalled = {"app", "side"};  // as the reconciler passes the stop record's
+  Plan stopping = planPod(in);
   EXPECT_TRUE(stopping.actions.empty()) << "nothing freed while a container runs";
   EXPECT_EQ(stopping.stopReason, "Evicted");
 

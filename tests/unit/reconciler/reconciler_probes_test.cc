@@ -170,7 +170,7 @@ TEST_F(ReconcilerProbesTest, LivenessKillUsesTheProbesGracePeriodThenSigkill) {
 
 TEST_F(ReconcilerProbesTest, PreStopRunsBeforeSigtermWhenThePodIsDeleted) {
   auto pod = testing::pod("web", {container("app")});
-  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, execHook("bye")};
+  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, execHook("bye"), ""};
   want({pod});
   reconcileAt(t0_);
   want({});
@@ -194,7 +194,7 @@ TEST_F(ReconcilerProbesTest, PreStopUsingTheWholeGraceGetsSigtermThenSigkillTwoS
   runtime_.containersHandleSigterm = false;
   auto pod = testing::pod("web", {container("app")});
   pod.pod.spec.terminationGracePeriodSeconds = 5;
-  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, execHook("hang")};
+  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, execHook("hang"), ""};
   want({pod});
   reconcileAt(t0_);
   want({});
@@ -215,7 +215,7 @@ TEST_F(ReconcilerProbesTest, PreStopUsingTheWholeGraceGetsSigtermThenSigkillTwoS
 
 TEST_F(ReconcilerProbesTest, FailedPreStopIsAnEventAndTheStopGoesOn) {
   auto pod = testing::pod("web", {container("app")});
-  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, execHook("exit 3")};
+  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, execHook("exit 3"), ""};
   want({pod});
   reconcileAt(t0_);
   want({});
@@ -230,7 +230,7 @@ TEST_F(ReconcilerProbesTest, SleepPreStopIsASleepHandlerOfItsSeconds) {
   auto pod = testing::pod("web", {container("app")});
   manifests::LifecycleHandler sleep;
   sleep.sleep = manifests::SleepAction{4};
-  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, sleep};
+  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{std::nullopt, sleep, ""};
   want({pod});
   reconcileAt(t0_);
   want({});
@@ -242,7 +242,7 @@ TEST_F(ReconcilerProbesTest, SleepPreStopIsASleepHandlerOfItsSeconds) {
 
 TEST_F(ReconcilerProbesTest, PostStartHoldsTheNextContainerUntilItIsDone) {
   auto pod = testing::pod("web", {container("first"), container("second")});
-  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{execHook("setup"), std::nullopt};
+  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{execHook("setup"), std::nullopt, ""};
   want({pod});
   reconcileAt(t0_);
   EXPECT_NE(callIndex("start uid-web/first"), SIZE_MAX);
@@ -262,7 +262,7 @@ TEST_F(ReconcilerProbesTest, PostStartHoldsTheNextContainerUntilItIsDone) {
 
 TEST_F(ReconcilerProbesTest, FailedPostStartKillsTheContainerWhichRestartsPerPolicy) {
   auto pod = testing::pod("web", {container("app")});
-  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{execHook("exit 1"), std::nullopt};
+  pod.pod.spec.containers[0].lifecycle = manifests::Lifecycle{execHook("exit 1"), std::nullopt, ""};
   want({pod});
   reconcileAt(t0_);
   handlers_.answer(probe::HandlerOutcome::Failure, "setup failed\n");

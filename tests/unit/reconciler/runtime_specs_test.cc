@@ -188,12 +188,12 @@ TEST(ContainerSpec, CarriesTheResolvedImageAsIsForTheRuntime) {
 TEST(ContainerSpec, VolumeMountsBecomeBindMountsOfEmptyDirsAndHostPaths) {
   auto pod = testing::pod("web", {container("app")});
   manifests::Volume scratch{
-      "scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}, {}};
-  manifests::Volume host{
-      "host", {}, manifests::HostPathVolumeSource{"/var/data", "Directory"}, {}, {}};
+      "scratch", manifests::EmptyDirVolumeSource{"Memory", 1 << 20}, {}, {}, {}, {}};
+  manifests::Volume host{"host", {}, manifests::HostPathVolumeSource{"/var/data", "Directory"},
+                         {},     {}, {}};
   pod.pod.spec.volumes = {scratch, host};
-  pod.pod.spec.containers[0].volumeMounts = {{"scratch", "/scratch", false, "", ""},
-                                             {"host", "/data", true, "", ""}};
+  pod.pod.spec.containers[0].volumeMounts = {{"scratch", "/scratch", false, "", "", "", ""},
+                                             {"host", "/data", true, "", "", "", ""}};
   auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
   ASSERT_TRUE(spec) << spec.error().message;
   ASSERT_EQ(spec->mounts.size(), 2u);
@@ -253,7 +253,7 @@ TEST(DownwardAPIVolumes, ProjectedVolumeIsRenderedWithItsDefaultModeAndMountedRe
       {{manifests::DownwardAPIProjection{{name}}}, {manifests::DownwardAPIProjection{{uid}}}},
       0440};
   pod.pod.spec.volumes = {v};
-  pod.pod.spec.containers[0].volumeMounts = {{"info", "/info", false, "", ""}};
+  pod.pod.spec.containers[0].volumeMounts = {{"info", "/info", false, "", "", "", ""}};
   auto volumes = downwardAPIVolumes(pod, paths());
   ASSERT_TRUE(volumes) << volumes.error().message;
   ASSERT_EQ(volumes->size(), 1u);

@@ -18,7 +18,7 @@ NodePaths paths() { return {"/logs", "pk", "node1", "10.1.2.3", 4000, int64_t(8)
 
 manifests::DecodedPod podWithVolume(manifests::VolumeMount mount) {
   auto pod = testing::pod("web", {container("app")});
-  pod.pod.spec.volumes = {{"data", manifests::EmptyDirVolumeSource{}, {}, {}, {}}};
+  pod.pod.spec.volumes = {{"data", manifests::EmptyDirVolumeSource{}, {}, {}, {}, {}}};
   auto& c = pod.pod.spec.containers[0];
   c.env = {{"POD", "web", std::nullopt}, {"EMPTY", "", std::nullopt}, {"UP", "..", std::nullopt}};
   mount.name = "data";
@@ -79,8 +79,8 @@ TEST(SubPathExpr, ExpansionThatLeavesTheVolumeIsRefusedNamingTheValue) {
 TEST(DownwardAPIMount, IsAlwaysReadOnly) {
   auto pod = testing::pod("web", {container("app")});
   manifests::DownwardAPIVolumeSource src;
-  pod.pod.spec.volumes = {{"info", {}, {}, src, {}}};
-  pod.pod.spec.containers[0].volumeMounts = {{"info", "/info", false, "", ""}};
+  pod.pod.spec.volumes = {{"info", {}, {}, src, {}, {}}};
+  pod.pod.spec.containers[0].volumeMounts = {{"info", "/info", false, "", "", "", ""}};
   auto spec = containerSpec(pod, pod.pod.spec.containers[0], paths(), 0);
   ASSERT_TRUE(spec) << spec.error().message;
   EXPECT_EQ(spec->mounts[0].emptyDir, "info");
@@ -100,7 +100,7 @@ TEST(FsGroup, JoinsEveryContainersGroupsAndOwnsThePodsVolumes) {
 TEST(HostPathVolumes, AreListedWithTheirTypeForTheChecks) {
   auto pod = testing::pod("web", {container("app")});
   pod.pod.spec.volumes = {
-      {"sock", {}, manifests::HostPathVolumeSource{"/run/x.sock", "Socket"}, {}, {}}};
+      {"sock", {}, manifests::HostPathVolumeSource{"/run/x.sock", "Socket"}, {}, {}, {}}};
   auto s = sandboxSpec(pod, paths());
   ASSERT_EQ(s.hostPaths.size(), 1u);
   EXPECT_EQ(s.hostPaths[0].name, "sock");
@@ -111,7 +111,7 @@ TEST(HostPathVolumes, AreListedWithTheirTypeForTheChecks) {
 TEST(UnsupportedFields, VolumeFeaturesAreNoLongerRefused) {
   auto pod = podWithVolume(expr("$(POD)"));
   pod.pod.spec.securityContext.fsGroup = 1;
-  pod.pod.spec.volumes.push_back({"info", {}, {}, manifests::DownwardAPIVolumeSource{}, {}});
+  pod.pod.spec.volumes.push_back({"info", {}, {}, manifests::DownwardAPIVolumeSource{}, {}, {}});
   EXPECT_TRUE(manifests::admit(pod.pod, {}).admitted());
 }
 
@@ -129,7 +129,7 @@ class ReconcilerVolumes : public ::testing::Test {
     pod.pod.metadata.labels = {{"tier", tier}};
     manifests::DownwardAPIVolumeSource src;
     src.items = {{"labels", manifests::ObjectFieldSelector{"metadata.labels"}, {}, {}}};
-    pod.pod.spec.volumes = {{"info", {}, {}, src, {}}};
+    pod.pod.spec.volumes = {{"info", {}, {}, src, {}, {}}};
     return pod;
   }
 
@@ -141,7 +141,8 @@ class ReconcilerVolumes : public ::testing::Test {
 
 TEST_F(ReconcilerVolumes, FailedHostPathCheckStartsNothingAndIsAFailedMountEvent) {
   auto pod = testing::pod("web", {container("app")});
-  pod.pod.spec.volumes = {{"d", {}, manifests::HostPathVolumeSource{"/x", "Directory"}, {}, {}}};
+  pod.pod.spec.volumes = {
+      {"d", {}, manifests::HostPathVolumeSource{"/x", "Directory"}, {}, {}, {}}};
   want(pod);
   runtime_.prepareVolumesError = Error::msg(
       "MountVolume.SetUp failed for volume \"d\": hostPath type check failed: /x is not a "

@@ -1,6 +1,7 @@
 #include "runtime/cgroup/cgroup_manager.h"
 
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -22,6 +23,13 @@ Result<int64_t> statfsMagic(const std::string& path) {
   struct statfs st {};
   if (::statfs(path.c_str(), &st) != 0) return failSys(errno, "statfs " + path);
   return static_cast<int64_t>(st.f_type);
+}
+
+int joinOwnCgroups(const int* fds, size_t count) noexcept {
+  for (size_t i = 0; i < count; ++i) {
+    if (::write(fds[i], "0", 1) != 1) return errno;
+  }
+  return 0;
 }
 
 }  // namespace podkeeper::runtime::cgroup

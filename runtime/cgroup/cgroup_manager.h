@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "runtime/cgroup/device_rules.h"
 
 namespace podkeeper::runtime::cgroup {
@@ -82,12 +83,20 @@ class CgroupManager {
   // mkdir -p in every hierarchy used (and the unified tree in hybrid mode).
   virtual Result<void> create(const CgroupPath& path) = 0;
   virtual Result<void> apply(const CgroupPath& path, const Resources& r) = 0;
-  // Moves pid into the cgroup in every hierarchy.
+  // Moves pid into the cgroup in every hierarchy. Each cgroup.procs write takes the kernel's
+  // global threadgroup lock, whose write side waits out an RCU grace period (5-25 ms here)
+  // while holding cgroup_mutex: not for the start path (see below).
   virtual Result<void> addProcess(const CgroupPath& path, pid_t pid) = 0;
-  // On v2: an O_PATH|O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP), so the
-  // child is born inside it. nullopt on v1/hybrid, where the caller uses addProcess with a
-  // sync pipe instead.
+  // How a child the caller is about to clone joins path without that lock. openForCloneInto:
+  // an O_PATH|O_DIRECTORY fd of the cgroup2 directory (v2, and the unified tree in hybrid
+  // mode) for clone3(CLONE_INTO_CGROUP), so the child is born there; nullopt on v1.
+  // openSelfJoin: the v1 hierarchies' `tasks` files (none on v2), opened O_WRONLY; the child,
+  // still single-threaded, passes them to joinOwnCgroups before it does anything else. A
+  // thread moving itself (pid "0" to `tasks`) is the one migration the kernel does without
+  // the threadgroup lock. The permission check is the opener's: the child may have dropped
+  // privileges or joined a user namespace since.
   virtual Result<std::optional<int>> openForCloneInto(const CgroupPath& path) = 0;
+  virtual Result<std::vector<UniqueFd>> openSelfJoin(const CgroupPath& path) = 0;
   virtual Result<std::vector<pid_t>> pids(const CgroupPath& path) const = 0;  // recursive
   virtual Result<Stats> stats(const CgroupPath& path) const = 0;
   // The same, reading through the fds that `files` keeps open between calls (the exporter's
@@ -104,6 +113,11 @@ class CgroupManager {
   virtual Result<void> remove(const CgroupPath& path) = 0;
   virtual bool exists(const CgroupPath& path) const = 0;
 };
+
+// Moves the calling thread, which must be its process's only one, into the cgroups whose
+// `tasks` files are open on fds (from openSelfJoin). Only system calls: safe in a child
+// between clone and exec. Returns 0 or the errno of the first write that failed.
+int joinOwnCgroups(const int* fds, size_t count) noexcept;
 
 // Where to look. Tests point these at fixture trees.
 struct CgroupConfig {

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 
+#include "runtime/cgroup/cgroup_manager.h"
+
 namespace podkeeper::runtime {
 namespace {
 
@@ -21,13 +23,22 @@ Result<void> joinPodNamespaces(const InitPlan& plan) {
   return {};
 }
 
-Result<void> waitUntilPlaced(const InitPlan& plan) {
-  if (plan.placedFd < 0) return {};
-  char c;
-  if (::read(plan.placedFd, &c, 1) != 1) return failMsg("shim did not place the container");
+Result<void> joinContainerCgroup(const InitPlan& plan) {
+  if (int err = cgroup::joinOwnCgroups(plan.cgroupJoinFds.data(), plan.cgroupJoinFds.size());
+      err != 0) {
+    return failSys(err, "join the container's cgroup (write 0 to tasks)");
+  }
+  for (int fd : plan.cgroupJoinFds) ::close(fd);
   if (plan.unshareCgroupNs && ::unshare(CLONE_NEWCGROUP) != 0) {
     return failSys(errno, "unshare cgroup namespace");
   }
+  return {};
+}
+
+Result<void> waitUntilPlaced(const InitPlan& plan) {
+  if (plan.placedFd < 0) return {};
+  char c;
+  if (::read(plan.placedFd, &c, 1) != 1) return failMsg("shim did not set up the container");
   return {};
 }
 
@@ -52,13 +63,14 @@ Result<void> setUp(const InitPlan& plan) {
   // so should that ever change. exec makes an ordinary binary dumpable again.
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return failSys(errno, "set non-dumpable");
   ::umask(0);  // device nodes get exactly the modes asked for
-  if (auto r = waitUntilPlaced(plan); !r) return r;
+  if (auto r = joinContainerCgroup(plan); !r) return r;
   if (auto r = joinPodNamespaces(plan); !r) return r;
   if (auto r = prepareRootfs(plan.rootfs); !r) return r;
   if (auto r = pivotInto(plan.rootfs.mergedDir); !r) return r;
   if (plan.rootfs.readOnly) {
     if (auto r = remountRootReadOnly(); !r) return r;
   }
+  if (auto r = waitUntilPlaced(plan); !r) return r;
   // Every mount is made: from here on the container's root is root only in its user
   // namespace, without a capability over the host's.
   if (plan.userNamespaceFd >= 0 && ::setns(plan.userNamespaceFd, CLONE_NEWUSER) != 0)

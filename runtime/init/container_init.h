@@ -23,8 +23,11 @@ struct InitPlan {
   std::string hostname;
   ProcessIdentity identity;
 
-  int placedFd = -1;             // read end: one byte once the shim has placed and set us up
-  bool unshareCgroupNs = false;  // true when placed after birth: the cgroup ns root must be ours
+  // The v1 `tasks` files of the container's cgroup (CgroupManager::openSelfJoin): joined
+  // first of all, by this still single-threaded child itself.
+  std::vector<int> cgroupJoinFds;
+  bool unshareCgroupNs = false;  // true when joined after birth: the cgroup ns root must be ours
+  int placedFd = -1;  // read end: one byte once the shim has set our oom_score_adj (before exec)
   struct PodNamespace {
     int fd;
     int type;  // CLONE_NEWNET, CLONE_NEWIPC or CLONE_NEWUTS

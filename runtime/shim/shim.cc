@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "runtime/bundle/shim_protocol.h"
 #include "runtime/bundle/state_json.h"
@@ -18,6 +19,7 @@
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
 #include "runtime/sys/start_timeline.h"
+#include "runtime/sys/syscalls.h"
 
 namespace podkeeper::runtime::shim {
 namespace {
@@ -42,20 +44,41 @@ std::optional<uint64_t> oomKills(cgroup::CgroupManager& cgroups, const cgroup::C
   return s ? s->memory.oomKills : std::nullopt;
 }
 
-// Out of the caller's session and process tree: the agent reaps the intermediate child.
-bool daemonize() {
+// Out of the caller's session and process tree (the agent reaps the intermediate child), and
+// into the shims' cgroup without a cgroup.procs write, which would wait out an RCU grace
+// period: cloned into its cgroup2 directory, the v1 hierarchies joined by the child itself
+// (CgroupManager::openSelfJoin). The raw clone3 is a fork of this single-threaded process.
+// A cgroup that cannot be joined is reported in `warning`, not a failure.
+bool daemonize(cgroup::CgroupManager& cgroups, const ShimConfig& cfg, std::string& warning) {
   if (::setsid() < 0) return false;
-  const pid_t pid = ::fork();
+  UniqueFd into;
+  std::vector<UniqueFd> join;
+  auto placed = cgroups.create(cfg.shimCgroup);
+  if (placed) {
+    auto dir = cgroups.openForCloneInto(cfg.shimCgroup);
+    if (dir) into.reset(dir->value_or(-1));
+    auto tasks = dir ? cgroups.openSelfJoin(cfg.shimCgroup)
+                     : Result<std::vector<UniqueFd>>(fail(dir.error()));
+    if (tasks) join = std::move(*tasks);
+    if (!tasks) placed = fail(tasks.error());
+  }
+  if (!placed)
+    warning = "cannot join shim cgroup " + cfg.shimCgroup + ": " + placed.error().message;
+  clone_args args{};
+  args.exit_signal = SIGCHLD;
+  if (into.valid()) {
+    args.flags = CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(into.get());
+  }
+  const long pid = sys::clone3(&args);
   if (pid < 0) return false;
   if (pid > 0) ::_exit(0);
+  std::vector<int> fds;
+  for (const auto& fd : join) fds.push_back(fd.get());
+  if (int err = cgroup::joinOwnCgroups(fds.data(), fds.size()); err != 0) {
+    warning = "cannot join shim cgroup " + cfg.shimCgroup + ": " + std::strerror(err);
+  }
   return true;
-}
-
-void joinShimCgroup(cgroup::CgroupManager& cgroups, const ShimConfig& cfg,
-                    const Diagnostics& diag) {
-  auto r = cgroups.create(cfg.shimCgroup);
-  if (r) r = cgroups.addProcess(cfg.shimCgroup, ::getpid());
-  if (!r) diag.log("warning: cannot join shim cgroup " + cfg.shimCgroup + ": " + r.error().message);
 }
 
 ContainerRecord stateFor(const ShimConfig& cfg, const RunningContainer& c) {
@@ -75,24 +98,17 @@ ContainerRecord stateFor(const ShimConfig& cfg, const RunningContainer& c) {
 }
 
 int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& agent,
-              const Diagnostics& diag, StartTimeline& timeline) {
-  auto cgroups = cgroup::makeCgroupManager({cfg.cgroupMountRoot, cfg.cgroupMountinfoPath});
-  timeline.mark("cgroup-driver");
-  if (!cgroups) {
-    agent.send(formatShimError("cgroups: " + cgroups.error().message));
-    return 1;
-  }
-  joinShimCgroup(**cgroups, cfg, diag);
-  timeline.mark("join-cgroup");
+              const Diagnostics& diag, StartTimeline& timeline,
+              std::unique_ptr<cgroup::CgroupManager> cgroups) {
   auto log = CriLogWriter::open(cfg.logPath, cfg.logMaxBytes, cfg.logMaxFiles);
   if (!log) {
     agent.send(formatShimError(log.error().message));
     return 1;
   }
   timeline.mark("log-open");
-  const auto oomBefore = oomKills(**cgroups, cfg.cgroupPath);
+  const auto oomBefore = oomKills(*cgroups, cfg.cgroupPath);
   timeline.mark("oom-count");
-  auto container = spawnContainer(cfg, paths, **cgroups, &timeline);
+  auto container = spawnContainer(cfg, paths, *cgroups, &timeline);
   if (!container) {
     diag.log("start failed: " + container.error().message);
     agent.send(formatShimError(container.error().message));
@@ -123,7 +139,7 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     return 1;
   }
   const ExitRecord exit = exitRecordFromWait(
-      si->si_code, si->si_status, oomKilledBetween(oomBefore, oomKills(**cgroups, cfg.cgroupPath)),
+      si->si_code, si->si_status, oomKilledBetween(oomBefore, oomKills(*cgroups, cfg.cgroupPath)),
       container->startedAtNs, realtimeNowNs());
   if (auto r = writeFileAtomic(paths.exit(), encodeExitRecord(exit)); !r) {
     diag.log("cannot write exit record: " + r.error().message);
@@ -147,16 +163,24 @@ int runShim(const std::string& bundle) {
     agent.send(formatShimError(cfg.error().message));
     return 1;
   }
-  if (!daemonize()) {
+  auto cgroups = cgroup::makeCgroupManager({cfg->cgroupMountRoot, cfg->cgroupMountinfoPath});
+  timeline.mark("cgroup-driver");
+  if (!cgroups) {
+    agent.send(formatShimError("cgroups: " + cgroups.error().message));
+    return 1;
+  }
+  std::string cgroupWarning;
+  if (!daemonize(**cgroups, *cfg, cgroupWarning)) {
     agent.send(formatShimError(Error::sys(errno, "daemonize").message));
     return 1;
   }
   agent.send(formatShimStarted(::getpid()));
-  timeline.mark("daemonize");
+  timeline.mark("daemonize+cgroup");
   const Diagnostics diag(paths.shimLog());
   diag.log("shim for " + cfg->sandboxUid + "/" + cfg->containerName);
+  if (!cgroupWarning.empty()) diag.log("warning: " + cgroupWarning);
   timeline.mark("diag-open");
-  return supervise(*cfg, paths, agent, diag, timeline);
+  return supervise(*cfg, paths, agent, diag, timeline, std::move(*cgroups));
 }
 
 }  // namespace podkeeper::runtime::shim

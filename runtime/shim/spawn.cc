@@ -142,13 +142,15 @@ InitPlan initPlanFor(const ShimConfig& config, const ContainerPaths& paths,
   return plan;
 }
 
-// New mount (and unless hostPID, pid) namespaces; with a cgroup fd, born in that cgroup and, being
-// there already, with a cgroup namespace rooted at it. The child runs the init and never returns.
+// New mount (and unless hostPID, pid) namespaces; with a cgroup fd, born in that cgroup2
+// directory. When that is all of its cgroup (v2), its cgroup namespace is made at birth too;
+// otherwise the init joins the v1 hierarchies itself and then unshares it. The child runs
+// the init and never returns.
 Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
   clone_args args{};
   args.flags = CLONE_NEWNS | CLONE_PIDFD | (plan.newPidNamespace ? CLONE_NEWPID : 0);
   if (cgroupFd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP | CLONE_NEWCGROUP;
+    args.flags |= CLONE_INTO_CGROUP | (plan.unshareCgroupNs ? 0 : CLONE_NEWCGROUP);
     args.cgroup = static_cast<uint64_t>(cgroupFd);
   }
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
@@ -178,9 +180,13 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   }
   auto in = openContainerStdin(config);
   if (!in) return fail(in.error());
+  // Placed without cgroup.procs writes, which wait out an RCU grace period each
+  // (CgroupManager::openSelfJoin).
   auto cloneInto = cgroups.openForCloneInto(config.cgroupPath);
   if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
   const UniqueFd cgroupFd(cloneInto->value_or(-1));
+  auto selfJoin = cgroups.openSelfJoin(config.cgroupPath);
+  if (!selfJoin) return fail(selfJoin.error().context("cgroup " + config.cgroupPath));
   mark("pipes+cgroup-fd");
 
   InitPlan plan = initPlanFor(config, paths, std::move(*identity));
@@ -188,7 +194,8 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   if (!ns) return fail(ns.error());
   if (auto r = enterPodPidNamespace(config); !r) return fail(r.error());
   plan.placedFd = placed->read.get();
-  plan.unshareCgroupNs = !cgroupFd.valid();
+  for (const auto& fd : *selfJoin) plan.cgroupJoinFds.push_back(fd.get());
+  plan.unshareCgroupNs = !selfJoin->empty() || !cgroupFd.valid();
   plan.stdinFd = in->child.get();
   plan.stdoutFd = config.tty ? in->child.get() : out->write.get();
   plan.stderrFd = config.tty ? in->child.get() : err->write.get();
@@ -208,17 +215,13 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
     end->reset();
   mark("clone3");
 
-  if (!cgroupFd.valid()) {
-    if (auto r = cgroups.addProcess(config.cgroupPath, c.pid); !r) {
-      return fail(r.error().context("place container in cgroup " + config.cgroupPath));
-    }
-  }
+  selfJoin->clear();
   if (config.oomScoreAdj) {
     if (auto r = setOomScoreAdj(c.pid, *config.oomScoreAdj); !r) {
       c.warnings.push_back(r.error().message);
     }
   }
-  mark("place+oom-score");
+  mark("oom-score");
   if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
   if (auto r = readExecFailure(execError->read.get(), "container init"); !r) return fail(r.error());
   mark("init-until-exec");

@@ -16,6 +16,7 @@ class MockCgroupManager : public runtime::cgroup::CgroupManager {
               (override));
   MOCK_METHOD(Result<void>, addProcess, (const CgroupPath&, pid_t), (override));
   MOCK_METHOD(Result<std::optional<int>>, openForCloneInto, (const CgroupPath&), (override));
+  MOCK_METHOD(Result<std::vector<UniqueFd>>, openSelfJoin, (const CgroupPath&), (override));
   MOCK_METHOD(Result<std::vector<pid_t>>, pids, (const CgroupPath&), (const, override));
   MOCK_METHOD(Result<runtime::cgroup::Stats>, stats, (const CgroupPath&), (const, override));
   MOCK_METHOD(Result<void>, killAll, (const CgroupPath&), (override));

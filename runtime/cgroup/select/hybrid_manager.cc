@@ -25,8 +25,12 @@ Result<void> HybridManager::addProcess(const CgroupPath& path, pid_t pid) {
   return unified_.addProcess(path, pid);
 }
 
-Result<std::optional<int>> HybridManager::openForCloneInto(const CgroupPath&) {
-  return std::optional<int>();
+Result<std::optional<int>> HybridManager::openForCloneInto(const CgroupPath& path) {
+  return unified_.openForCloneInto(path);
+}
+
+Result<std::vector<UniqueFd>> HybridManager::openSelfJoin(const CgroupPath& path) {
+  return v1_.openSelfJoin(path);
 }
 
 Result<std::vector<pid_t>> HybridManager::pids(const CgroupPath& path) const {

@@ -20,9 +20,9 @@ class HybridManager final : public CgroupManager {
   Result<void> create(const CgroupPath& path) override;
   Result<void> apply(const CgroupPath& path, const Resources& r) override;
   Result<void> addProcess(const CgroupPath& path, pid_t pid) override;
-  // nullopt: cloning into the unified cgroup alone would leave the child outside the v1
-  // limits; callers use addProcess with a sync pipe.
+  // The unified tree's directory; the v1 hierarchies are joined through openSelfJoin.
   Result<std::optional<int>> openForCloneInto(const CgroupPath& path) override;
+  Result<std::vector<UniqueFd>> openSelfJoin(const CgroupPath& path) override;
   Result<std::vector<pid_t>> pids(const CgroupPath& path) const override;
   Result<Stats> stats(const CgroupPath& path) const override;
   Result<Stats> statsThrough(const CgroupPath& path, StatFileCache& files) const override;

@@ -1,5 +1,6 @@
 #include "runtime/cgroup/v1/v1_manager.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -122,6 +123,17 @@ Result<void> V1Manager::addProcess(const CgroupPath& path, pid_t pid) {
 
 Result<std::optional<int>> V1Manager::openForCloneInto(const CgroupPath&) {
   return std::optional<int>();  // CLONE_INTO_CGROUP is a v2 feature
+}
+
+Result<std::vector<UniqueFd>> V1Manager::openSelfJoin(const CgroupPath& path) {
+  std::vector<UniqueFd> fds;
+  for (const Hierarchy& h : hierarchies_) {
+    const std::string file = h.dir(path) + "/tasks";
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return failSys(errno, "open " + file);
+    fds.push_back(std::move(fd));
+  }
+  return fds;
 }
 
 Result<std::vector<pid_t>> V1Manager::pids(const CgroupPath& path) const {

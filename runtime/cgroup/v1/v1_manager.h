@@ -28,6 +28,7 @@ class V1Manager final : public CgroupManager {
   Result<void> apply(const CgroupPath& path, const Resources& r) override;
   Result<void> addProcess(const CgroupPath& path, pid_t pid) override;
   Result<std::optional<int>> openForCloneInto(const CgroupPath& path) override;
+  Result<std::vector<UniqueFd>> openSelfJoin(const CgroupPath& path) override;
   Result<std::vector<pid_t>> pids(const CgroupPath& path) const override;
   Result<Stats> stats(const CgroupPath& path) const override;
   Result<Stats> statsThrough(const CgroupPath& path, StatFileCache& files) const override;

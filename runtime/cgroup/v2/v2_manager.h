@@ -29,6 +29,7 @@ class V2Manager final : public CgroupManager {
   Result<void> addProcess(const CgroupPath& path, pid_t pid) override;
   // The caller owns the returned fd (O_PATH|O_DIRECTORY|O_CLOEXEC) and closes it.
   Result<std::optional<int>> openForCloneInto(const CgroupPath& path) override;
+  Result<std::vector<UniqueFd>> openSelfJoin(const CgroupPath&) override { return {}; }
   Result<std::vector<pid_t>> pids(const CgroupPath& path) const override;
   Result<Stats> stats(const CgroupPath& path) const override;
   Result<Stats> statsThrough(const CgroupPath& path, StatFileCache& files) const override;

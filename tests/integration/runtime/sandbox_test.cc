@@ -60,6 +60,30 @@ TEST_F(Sandbox, ContainerIsInItsCgroupInEveryHierarchyAndTheShimIsNot) {
   EXPECT_EQ(cgroupOf(st.shimPid, ""), "/" + cgroupRoot() + "/shims");
 }
 
+// The init joins the v1 hierarchies itself (pid 0 to `tasks`) after it is cloned into the
+// unified tree, and only then makes its cgroup namespace: rooted at its own cgroup in every
+// hierarchy.
+TEST_F(Sandbox, ContainerCgroupNamespaceIsRootedAtItsCgroupInEveryHierarchy) {
+  const auto sb = makeSandbox("cgns");
+  auto spec =
+      container(sb, "app", {"sh", "-c", "sed 's/^/cg /' /proc/self/cgroup; echo done; sleep 30"});
+  const auto st = start(spec);
+  ASSERT_TRUE(st.running);
+  const auto log =
+      waitForLog(spec, [](const std::string& t) { return t.find(" F done") != t.npos; });
+  size_t lines = 0;
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find(" F cg ");
+    if (at == std::string::npos) continue;
+    ++lines;
+    EXPECT_TRUE(line.ends_with(":/")) << line;
+  }
+  EXPECT_GE(lines, 5u) << log;
+  EXPECT_EQ(cgroupOf(st.pid, "memory"), "/" + sb.cgroupParent + "/app");
+}
+
 TEST_F(Sandbox, ContainerLimitsAreWrittenToTheCgroupFiles) {
   const auto sb = makeSandbox("limits");
   auto spec = container(sb, "app", {"sleep", "30"});

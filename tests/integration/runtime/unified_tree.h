@@ -40,6 +40,9 @@ class UnifiedTreeDriver : public cgroup::CgroupManager {
   Result<std::optional<int>> openForCloneInto(const cgroup::CgroupPath& p) override {
     return real_->openForCloneInto(p);
   }
+  Result<std::vector<UniqueFd>> openSelfJoin(const cgroup::CgroupPath& p) override {
+    return real_->openSelfJoin(p);
+  }
   Result<std::vector<pid_t>> pids(const cgroup::CgroupPath& p) const override {
     return real_->pids(p);
   }

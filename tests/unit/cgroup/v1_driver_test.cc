@@ -218,6 +218,25 @@ TEST_F(V1DriverTest, AddProcessWritesThePidInEveryHierarchy) {
   EXPECT_EQ(mgr->openForCloneInto("pk").value(), std::nullopt);
 }
 
+TEST_F(V1DriverTest, SelfJoinWritesZeroToEveryHierarchysTasksFile) {
+  auto mgr = buildStandard();
+  ASSERT_TRUE(mgr->create("pk").has_value());
+  EXPECT_FALSE(mgr->openSelfJoin("pk").has_value());  // no tasks files yet: an error, not a skip
+  for (const char* h : {"cpu", "cpuacct", "memory", "pids", "freezer"}) {
+    tree_.write(std::string(h) + "/pk/tasks", "");
+  }
+
+  auto join = mgr->openSelfJoin("pk");
+  ASSERT_TRUE(join.has_value()) << join.error().message;
+  std::vector<int> fds;
+  for (const auto& fd : *join) fds.push_back(fd.get());
+  EXPECT_EQ(joinOwnCgroups(fds.data(), fds.size()), 0);
+
+  for (const char* h : {"cpu", "cpuacct", "memory", "pids", "freezer"}) {
+    EXPECT_EQ(tree_.read(std::string(h) + "/pk/tasks"), "0") << h;
+  }
+}
+
 TEST_F(V1DriverTest, StatsReadEveryV1File) {
   auto mgr = buildStandard();
   tree_.write("pids/pk/cgroup.procs", "10\n");
@@ -344,7 +363,17 @@ TEST_F(V1DriverTest, HybridAlsoCreatesJoinsAndKillsInTheUnifiedTree) {
   ASSERT_TRUE(mgr->addProcess("pk", 41).has_value());
   EXPECT_EQ(tree_.read("unified/pk/cgroup.procs"), "41");
   EXPECT_EQ(tree_.read("pids/pk/cgroup.procs"), "41");
-  EXPECT_EQ(mgr->openForCloneInto("pk").value(), std::nullopt);
+  // A child is cloned into the unified directory and joins the v1 hierarchies itself.
+  auto into = mgr->openForCloneInto("pk");
+  ASSERT_TRUE(into.has_value() && into->has_value());
+  const UniqueFd unifiedDir(**into);
+  EXPECT_TRUE(unifiedDir.valid());
+  for (const char* h : {"cpu", "cpuacct", "memory", "pids"}) {
+    tree_.write(std::string(h) + "/pk/tasks", "");
+  }
+  auto join = mgr->openSelfJoin("pk");
+  ASSERT_TRUE(join.has_value()) << join.error().message;
+  EXPECT_EQ(join->size(), 4u);
 
   signaller_->onPause = [&] {
     for (const char* h : {"cpu", "cpuacct", "memory", "pids", "unified"}) {

@@ -33,10 +33,10 @@ Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
     userHostId = *ids;
   }
   auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
-                                       known ? &*known : nullptr, userHostId);
+                                       known ? &*known : nullptr, userHostId, &timeline);
   if (fresh && record) {
-    spdlog::debug("pod {}/{}: sandbox timeline ms: ensure={:.3f}", spec.namespace_, spec.name,
-                  double(timeline.elapsedNs()) / 1e6);
+    spdlog::debug("pod {}/{}: sandbox timeline ms: ensure={:.3f} {}", spec.namespace_, spec.name,
+                  double(timeline.elapsedNs()) / 1e6, timeline.format());
   }
   Result<void> r;
   if (record) {

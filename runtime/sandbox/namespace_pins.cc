@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "common/unique_fd.h"
@@ -50,7 +53,7 @@ Result<void> writeIdMaps(pid_t helper, uint32_t hostId) {
   return {};
 }
 
-// Everything the helper does, prepared before fork so the child only makes system calls.
+// Everything the helper does, prepared before the clone so the child only makes system calls.
 struct HelperPlan {
   std::optional<uint32_t> userHostId;  // a new user namespace first, owning the others
   int unshareFlags = 0;
@@ -89,8 +92,8 @@ HelperFailure enterNewUserNamespace(int report, int mapped) {
   return {};
 }
 
-// Runs in the forked child: only system calls. Reports a failure (or step 0 for ready)
-// on `report`, then waits for `release` to close before exiting.
+// Runs in the helper child, which shares the agent's memory: only system calls. Reports a failure
+// (or step 0 for ready) on `report`, then waits for `release` to close before exiting.
 [[noreturn]] void helperMain(int report, int release, int mapped, const HelperPlan& plan) {
   HelperFailure f = plan.userHostId ? enterNewUserNamespace(report, mapped) : HelperFailure{};
   if (f.step != 0) {
@@ -117,7 +120,22 @@ HelperFailure enterNewUserNamespace(int report, int mapped) {
   ::_exit(0);
 }
 
-// The helper child: killed and reaped when this goes out of scope.
+struct HelperArgs {
+  int report, release, mapped;
+  const HelperPlan* plan;
+};
+
+int helperEntry(void* arg) {
+  const auto* a = static_cast<const HelperArgs*>(arg);
+  helperMain(a->report, a->release, a->mapped, *a->plan);
+}
+
+constexpr size_t kHelperStackBytes = 64 * 1024;
+
+// The helper child: killed and reaped when this goes out of scope. Cloned with CLONE_VM, not
+// forked: it runs on a stack of its own in the agent's memory, so no page tables are copied
+// for it and none are torn down at its exit (about 2 ms of a sandbox's start). It makes only
+// system calls, with every signal blocked, and is dead before its stack and arguments go.
 class NamespaceHelper {
  public:
   static Result<NamespaceHelper> start(const HelperPlan& plan) {
@@ -128,10 +146,18 @@ class NamespaceHelper {
     UniqueFd releaseRead(release[0]), releaseWrite(release[1]);
     if (::pipe2(mapped, O_CLOEXEC) != 0) return failSys(errno, "pipe");
     UniqueFd mappedRead(mapped[0]), mappedWrite(mapped[1]);
-    const pid_t pid = ::fork();
-    if (pid < 0) return failSys(errno, "fork namespace helper");
-    if (pid == 0) helperMain(reportWrite.get(), releaseRead.get(), mappedRead.get(), plan);
-    NamespaceHelper helper(pid, std::move(releaseWrite));
+    auto args = std::make_unique<HelperArgs>(
+        HelperArgs{reportWrite.get(), releaseRead.get(), mappedRead.get(), &plan});
+    auto stack = std::make_unique<char[]>(kHelperStackBytes);
+    sigset_t all, caller;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &caller);
+    const pid_t pid =
+        ::clone(helperEntry, stack.get() + kHelperStackBytes, CLONE_VM | SIGCHLD, args.get());
+    const int err = errno;
+    ::pthread_sigmask(SIG_SETMASK, &caller, nullptr);
+    if (pid < 0) return failSys(err, "clone namespace helper");
+    NamespaceHelper helper(pid, std::move(releaseWrite), std::move(stack), std::move(args));
     reportWrite.reset();
     HelperFailure f;
     if (::read(reportRead.get(), &f, sizeof f) != sizeof f) {
@@ -152,7 +178,10 @@ class NamespaceHelper {
     return helper;
   }
   NamespaceHelper(NamespaceHelper&& o) noexcept
-      : pid_(std::exchange(o.pid_, -1)), release_(std::move(o.release_)) {}
+      : pid_(std::exchange(o.pid_, -1)),
+        release_(std::move(o.release_)),
+        stack_(std::move(o.stack_)),
+        args_(std::move(o.args_)) {}
   NamespaceHelper& operator=(NamespaceHelper&&) = delete;
   ~NamespaceHelper() {
     if (pid_ <= 0) return;
@@ -164,9 +193,13 @@ class NamespaceHelper {
   pid_t pid() const { return pid_; }
 
  private:
-  NamespaceHelper(pid_t pid, UniqueFd release) : pid_(pid), release_(std::move(release)) {}
+  NamespaceHelper(pid_t pid, UniqueFd release, std::unique_ptr<char[]> stack,
+                  std::unique_ptr<HelperArgs> args)
+      : pid_(pid), release_(std::move(release)), stack_(std::move(stack)), args_(std::move(args)) {}
   pid_t pid_;
   UniqueFd release_;
+  std::unique_ptr<char[]> stack_;  // the child's, until it is reaped
+  std::unique_ptr<HelperArgs> args_;
 };
 
 }  // namespace

@@ -119,8 +119,11 @@ int64_t realtimeNs() {
 
 Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                                     const SandboxSpec& spec, const NodeFiles& node,
-                                    const SandboxRecord* known,
-                                    std::optional<uint32_t> userHostId) {
+                                    const SandboxRecord* known, std::optional<uint32_t> userHostId,
+                                    StartTimeline* timeline) {
+  const auto mark = [timeline](const char* stage) {
+    if (timeline) timeline->mark(stage);
+  };
   if (auto r = makeSandboxDirs(layout, spec); !r) return fail(r.error());
   const std::string podDir = layout.podDir(spec.uid);
   const std::string hostname = podHostname(spec);
@@ -141,11 +144,13 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
   if (auto r = writePodFiles(podDir, spec, hostname, node); !r) return fail(r.error());
   if (auto r = ensureEmptyDirs(layout, spec); !r) return fail(r.error());
   if (auto r = writeDownwardAPIVolumes(layout, spec, realtimeNs()); !r) return fail(r.error());
+  mark("files");
 
   if (auto r = cgroups.create(spec.cgroupParent); !r) return fail(r.error().context("pod cgroup"));
   if (auto r = cgroups.apply(spec.cgroupParent, spec.resources); !r) {
     return fail(r.error().context("pod cgroup limits"));
   }
+  mark("cgroup");
   if (unchanged) return record;
 
   const std::string nsDir = layout.nsDir(spec.uid);
@@ -156,6 +161,7 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
   if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls, userHostId); !r) {
     return fail(r.error().context("pin namespaces"));
   }
+  mark("pins");
   spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}{}", spec.namespace_, spec.name,
                spec.uid, spec.cgroupParent,
                userHostId ? ", user namespace on host ids " + std::to_string(*userHostId) + "-" +

@@ -8,6 +8,7 @@
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
 #include "runtime/sandbox/sandbox_files.h"
+#include "runtime/sys/start_timeline.h"
 
 // A sandbox is a pod's state directory, its cgroup and its pinned net/ipc/uts namespaces.
 namespace podkeeper::runtime {
@@ -18,11 +19,12 @@ namespace podkeeper::runtime {
 // very spec (a container restarting in its pod): sandbox.json is neither read nor rewritten
 // and the pins are not checked again. Returns the record sandbox.json holds.
 // userHostId: the host ids of the pod's user namespace (hostUsers: false), allocated by the
-// caller.
+// caller. timeline, when given, gets the stages marked (files, cgroup, pins).
 Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                                     const SandboxSpec& spec, const NodeFiles& node,
                                     const SandboxRecord* known,
-                                    std::optional<uint32_t> userHostId = std::nullopt);
+                                    std::optional<uint32_t> userHostId = std::nullopt,
+                                    StartTimeline* timeline = nullptr);
 
 // CLOCK_REALTIME now: names the versions of downwardAPI volumes.
 int64_t realtimeNs();

@@ -62,8 +62,12 @@ Result<MountEntry> parseLine(std::string_view line) {
 
 }  // namespace
 
-Result<std::vector<MountEntry>> parseMountinfo(std::string_view text) {
-  std::vector<MountEntry> out;
+namespace {
+
+// Calls take(line, entry) for each non-blank line, in order; the first unparsable line is an
+// error naming its number.
+template <class Take>
+Result<void> forEachEntry(std::string_view text, Take take) {
   int lineNo = 0;
   while (!text.empty()) {
     ++lineNo;
@@ -73,8 +77,31 @@ Result<std::vector<MountEntry>> parseMountinfo(std::string_view text) {
     if (line.find_first_not_of(' ') == std::string_view::npos) continue;
     auto entry = parseLine(line);
     if (!entry) return fail(entry.error().context("line " + std::to_string(lineNo)));
-    out.push_back(std::move(*entry));
+    take(line, std::move(*entry));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<MountEntry>> parseMountinfo(std::string_view text) {
+  std::vector<MountEntry> out;
+  auto r = forEachEntry(text, [&](std::string_view, MountEntry e) { out.push_back(std::move(e)); });
+  if (!r) return fail(r.error());
+  return out;
+}
+
+Result<std::string> mountinfoLinesUnder(std::string_view text, const std::string& root) {
+  std::string out;
+  auto r = forEachEntry(text, [&](std::string_view line, const MountEntry& e) {
+    const std::string& at = e.mountPoint;
+    const bool under = at == root || root == "/" ||
+                       (at.size() > root.size() && at.starts_with(root) && at[root.size()] == '/');
+    if (!under) return;
+    out.append(line);
+    out.push_back('\n');
+  });
+  if (!r) return fail(r.error());
   return out;
 }
 

@@ -96,6 +96,7 @@ class LinuxRuntime final : public ContainerRuntime {
   ContainerState observeContainer(const std::string& uid, const std::string& name) const;
   void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
                         pid_t shimPid);
+  std::string shimMountinfoPath() const;
   // The pod's user namespace ids: those its sandbox.json holds, else a free block.
   Result<uint32_t> userNamespaceIds(const std::string& uid);
 
@@ -103,6 +104,18 @@ class LinuxRuntime final : public ContainerRuntime {
   StateLayout layout_;
   cgroup::CgroupManager& cgroups_;
   std::optional<SealedBinary> shim_;
+  mutable std::optional<std::string> shimMountinfo_;
+  // What observeContainer takes from a started container's config.json (its user and image
+  // id), by container directory, for the start it was read for (the init's pid and start
+  // time): the file is written once per start, and parsing it at every observation was half
+  // of what an idle agent read. Under mu_; cleared whole when it outgrows kConfigFactsMax.
+  struct ConfigFacts {
+    pid_t pid = 0;
+    uint64_t pidStartTime = 0;
+    ContainerUser user;
+    std::string imageId;
+  };
+  mutable std::map<std::string, ConfigFacts> configFacts_;  // shimMountinfoPath's answer, once made
   // Compiled once per distinct profile, stored in <stateDir>/seccomp, linked per container.
   SeccompProgramCache seccomp_;
   // sandbox.json as this runtime last wrote it, by uid: used instead of reading the file back

@@ -128,9 +128,29 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
   } else if (!rec) {
     // Not started yet: a shim may still be starting it (the agent was killed mid-start).
     s.shimAlive = shimHoldsBundle(paths.dir);
-  } else if (auto cfg = readShimConfig(paths.config())) {
-    s.user = containerUser(*cfg);
-    s.imageId = cfg->imageId;
+  } else {
+    constexpr size_t kConfigFactsMax = 4096;
+    std::unique_lock lock(mu_);
+    auto it = configFacts_.find(paths.dir);
+    if (it == configFacts_.end() || it->second.pid != rec->pid ||
+        it->second.pidStartTime != rec->pidStartTime) {
+      lock.unlock();
+      auto cfg = readShimConfig(paths.config());
+      lock.lock();
+      if (cfg) {
+        if (configFacts_.size() >= kConfigFactsMax) configFacts_.clear();
+        it = configFacts_.insert_or_assign(paths.dir, ConfigFacts{rec->pid, rec->pidStartTime,
+                                                                   containerUser(*cfg),
+                                                                   cfg->imageId})
+                 .first;
+      } else {
+        it = configFacts_.end();
+      }
+    }
+    if (it != configFacts_.end()) {
+      s.user = it->second.user;
+      s.imageId = it->second.imageId;
+    }
   }
   if (rec) s.logEntriesDropped = readLogDropped(paths);
   if (auto text = readWholeFile(paths.exit())) {

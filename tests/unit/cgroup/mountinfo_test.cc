@@ -17,6 +17,29 @@ TEST(ParseMountinfo, ReadsRootMountPointTypeAndSuperOptions) {
   EXPECT_EQ((*m)[0].superOptions, (std::vector<std::string>{"rw", "cpu", "cpuacct"}));
 }
 
+TEST(MountinfoLinesUnder, KeepsTheRootAndWhatLiesUnderItVerbatim) {
+  const std::string text =
+      "25 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+      "30 25 0:26 / /sys/fs/cgroup rw shared:4 - tmpfs tmpfs rw,mode=755\n"
+      "31 30 0:27 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+      "32 25 0:28 / /sys/fs/cgroupies rw - tmpfs tmpfs rw\n"
+      "40 25 0:4 net:[4026532] /var/lib/pk/pods/a/ns/net rw - nsfs nsfs rw\n"
+      "33 30 0:29 / /sys/fs/cgroup/name\\040with\\040space rw - cgroup cgroup rw,name=x\n";
+  auto kept = mountinfoLinesUnder(text, "/sys/fs/cgroup");
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  EXPECT_EQ(*kept,
+            "30 25 0:26 / /sys/fs/cgroup rw shared:4 - tmpfs tmpfs rw,mode=755\n"
+            "31 30 0:27 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+            "33 30 0:29 / /sys/fs/cgroup/name\\040with\\040space rw - cgroup cgroup rw,name=x\n");
+  auto parsed = parseMountinfo(*kept);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->back().mountPoint, "/sys/fs/cgroup/name with space");
+
+  auto bad = mountinfoLinesUnder("25 1 8:1 / / rw - ext4 /dev/sda1 rw\nnonsense\n", "/");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("line 2"), std::string::npos) << bad.error().message;
+}
+
 TEST(ParseMountinfo, HandlesZeroOrSeveralOptionalFields) {
   auto m = parseMountinfo(
       "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"

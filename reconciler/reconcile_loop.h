@@ -71,6 +71,8 @@ class ReconcileLoop {
   WorkQueue queue_;
   boost::asio::steady_timer delayTimer_;
   boost::asio::steady_timer resyncTimer_;
+  RuntimeWork* work_ = nullptr;
+  bool resyncRunning_ = false;
   bool runPosted_ = false;
   std::set<std::string> inFlight_;  // keys whose runtime calls run off the loop
   bool stopped_ = false;

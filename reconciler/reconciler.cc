@@ -83,8 +83,9 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
   return changed;
 }
 
-Result<void> Reconciler::observeAll() {
-  auto all = runtime_.list();
+Result<void> Reconciler::observeAll() { return applyObserved(runtime_.list()); }
+
+Result<void> Reconciler::applyObserved(Result<std::vector<runtime::SandboxState>> all) {
   if (!all) return fail(all.error().context("reading the state directory"));
   // A pod whose runtime calls run now is left as it was: it is read again when they ended.
   for (auto& [uid, pod] : pods_)

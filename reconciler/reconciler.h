@@ -74,6 +74,9 @@ class Reconciler final : public status::PodReader {
   std::vector<std::string> setDesired(std::map<std::string, manifests::DecodedPod> pods);
   // Reloads the observed state of every sandbox from the runtime (start-up and resync).
   Result<void> observeAll();
+  // The second half of observeAll, for a runtime list() made elsewhere (off the loop): a
+  // pod whose runtime calls run now keeps what its own calls will read back.
+  Result<void> applyObserved(Result<std::vector<runtime::SandboxState>> all);
 
   struct Outcome {
     std::optional<int64_t> requeueAtNs;

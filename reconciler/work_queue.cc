@@ -13,6 +13,16 @@ void WorkQueue::add(const std::string& key) {
   if (readySet_.insert(key).second) ready_.push_back(key);
 }
 
+void WorkQueue::addFront(const std::string& key) {
+  delayed_.erase(key);
+  if (processing_.contains(key)) {
+    dirty_.insert(key);
+    return;
+  }
+  if (!readySet_.insert(key).second) ready_.erase(std::find(ready_.begin(), ready_.end(), key));
+  ready_.push_front(key);
+}
+
 void WorkQueue::addAt(const std::string& key, int64_t dueNs) {
   if (readySet_.contains(key) || dirty_.contains(key)) return;
   auto it = delayed_.find(key);

@@ -21,6 +21,11 @@ class WorkQueue {
   explicit WorkQueue(Backoff backoff) : backoff_(backoff) {}
 
   void add(const std::string& key);
+  // As add, but ahead of every ready key (moved there when already queued); a key being
+  // processed is marked as add does. For a key whose step just settled: one pod's start or
+  // stop runs on to its end before pods queued after it begin, as a kubelet pod worker
+  // carries one pod's sync through.
+  void addFront(const std::string& key);
   // Queue no later than dueNs (an earlier request for the same key wins).
   void addAt(const std::string& key, int64_t dueNs);
   // The next ready key, now marked as being worked on; nullopt when none is ready.

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -113,7 +114,12 @@ class GatedRuntime : public runtime::ContainerRuntime {
   }
   Result<std::vector<runtime::SandboxState>> list() override {
     std::lock_guard l(mu_);
+    listThreads_.push_back(std::this_thread::get_id());
     return fake_.list();
+  }
+  std::vector<std::thread::id> listThreads() const {  // who called list(), in order
+    std::lock_guard l(mu_);
+    return listThreads_;
   }
   Result<int> openShimPidfd(const std::string& uid, const std::string& n) override {
     std::lock_guard l(mu_);
@@ -150,6 +156,7 @@ class GatedRuntime : public runtime::ContainerRuntime {
   std::map<std::string, int> active_;
   size_t concurrent_ = 0, maxConcurrent_ = 0;
   bool podOverlap_ = false;
+  std::vector<std::thread::id> listThreads_;
 };
 
 }  // namespace podkeeper::reconciler::testing

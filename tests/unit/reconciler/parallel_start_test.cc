@@ -3,9 +3,11 @@
 // is in flight. Real threads (BackgroundWork) over the gated fake runtime; the loop runs here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "common/background_work.h"
 #include "manifests/identity.h"
@@ -100,6 +102,47 @@ TEST_F(ParallelStartTest, PodsSharingNothingStartInParallelUpToTheBound) {
   size_t starts = 0;
   for (const auto& c : gated_.calls()) starts += c.starts_with("start ") ? 1 : 0;
   EXPECT_EQ(starts, pods.size());
+}
+
+// A pod whose step settled goes on before pods queued after it begin (WorkQueue::addFront):
+// with one call at a time, the first pod's container starts before the second pod's sandbox
+// is made, not after every pod's sandbox.
+TEST_F(ParallelStartTest, APodsNextStepGoesBeforeThePodsQueuedAfterIt) {
+  loop_->stop();
+  ReconcileLoop::Options o;
+  o.maxParallel = 1;
+  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  std::vector<manifests::DecodedPod> pods;
+  for (int i = 0; i < 3; ++i) pods.push_back(pod("p" + std::to_string(i), {container("c")}));
+  want(pods);
+  ASSERT_TRUE(runUntil([&] {
+    for (const auto& p : pods)
+      if (running(p.uid) != 1) return false;
+    return true;
+  }));
+  const auto calls = gated_.calls();
+  const auto at = [&](const std::string& call) {
+    return std::find(calls.begin(), calls.end(), call) - calls.begin();
+  };
+  ASSERT_LT(at("start uid-p2/c"), ptrdiff_t(calls.size()));
+  EXPECT_LT(at("start uid-p0/c"), at("ensure uid-p1"));
+  EXPECT_LT(at("start uid-p1/c"), at("ensure uid-p2"));
+}
+
+// The resync reads every sandbox back on a runtime worker, not on the loop.
+TEST_F(ParallelStartTest, ResyncReadsTheSandboxesOffTheLoop) {
+  loop_->stop();
+  ReconcileLoop::Options o;
+  o.maxParallel = kBound;
+  o.resyncInterval = 10ms;
+  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  want({pod("web", {container("c")})});
+  loop_->start();  // its first read is the loop's own (start-up)
+  const auto loopThread = std::this_thread::get_id();
+  ASSERT_TRUE(runUntil([&] { return gated_.listThreads().size() >= 3; }));
+  const auto threads = gated_.listThreads();
+  EXPECT_EQ(threads.front(), loopThread);
+  for (size_t i = 1; i < threads.size(); ++i) EXPECT_NE(threads[i], loopThread) << i;
 }
 
 TEST_F(ParallelStartTest, OnePodsContainersStartInOrderOneAtATime) {

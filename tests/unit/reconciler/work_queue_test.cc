@@ -28,6 +28,30 @@ TEST(WorkQueue, KeysComeOutInArrivalOrder) {
   EXPECT_EQ(q.pop(0), "c");
 }
 
+TEST(WorkQueue, KeyAddedAtTheFrontComesOutFirst) {
+  auto q = makeQueue();
+  q.add("a");
+  q.add("b");
+  q.add("c");
+  q.addFront("c");  // already queued: moved, not duplicated
+  q.addFront("d");
+  EXPECT_EQ(q.pop(0), "d");
+  EXPECT_EQ(q.pop(0), "c");
+  EXPECT_EQ(q.pop(0), "a");
+  EXPECT_EQ(q.pop(0), "b");
+  EXPECT_EQ(q.pop(0), std::nullopt);
+}
+
+TEST(WorkQueue, KeyAddedAtTheFrontWhileProcessingIsRequeuedWhenDone) {
+  auto q = makeQueue();
+  q.add("a");
+  ASSERT_EQ(q.pop(0), "a");
+  q.addFront("a");
+  EXPECT_EQ(q.pop(0), std::nullopt);
+  q.done("a");
+  EXPECT_EQ(q.pop(0), "a");
+}
+
 TEST(WorkQueue, KeyBeingProcessedIsNotHandedOutAgain) {
   auto q = makeQueue();
   q.add("a");

@@ -21,7 +21,9 @@ class FakeNodeStats : public NodeStatsSource {
   Observations observed;
   std::map<std::string, int64_t> workingSet;  // by uid
   Observations observe() override { return observed; }
+  size_t measured = 0;
   void measurePod(PodUsageRequest& r, bool) override {
+    ++measured;
     if (auto it = workingSet.find(r.candidate.uid); it != workingSet.end())
       r.candidate.memoryWorkingSet = it->second;
   }
@@ -86,6 +88,22 @@ TEST_F(EvictionMonitorTest, EvictsOnePodPerPassAndWaitsForItsCleanup) {
   pass();
   EXPECT_EQ(evicted_.size(), 2u);
   EXPECT_TRUE(evicting("uid-a"));
+}
+
+TEST_F(EvictionMonitorTest, PodsAreMeasuredOnlyWhenAThresholdIsMet) {
+  want({testing::pod("a", {container("app", 100, std::nullopt, 64 * kMi)})});
+  reconcile("default/a");
+  start("1Gi");
+  stats_.observed = {{Signal::MemoryAvailable, {8LL << 30, 24LL << 30}}};
+  pass();
+  pass();
+  EXPECT_EQ(stats_.measured, 0u) << "no pressure: the node's figures alone";
+  EXPECT_TRUE(monitor_->status().conditions.empty());
+
+  stats_.observed = {{Signal::MemoryAvailable, {512 * kMi, 24LL << 30}}};
+  pass();
+  EXPECT_EQ(stats_.measured, 1u);
+  EXPECT_EQ(evicted_, std::vector<std::string>{"memory.available"});
 }
 
 TEST_F(EvictionMonitorTest, ConditionsReachAdmission) {

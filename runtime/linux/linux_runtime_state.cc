@@ -139,9 +139,9 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
       lock.lock();
       if (cfg) {
         if (configFacts_.size() >= kConfigFactsMax) configFacts_.clear();
-        it = configFacts_.insert_or_assign(paths.dir, ConfigFacts{rec->pid, rec->pidStartTime,
-                                                                   containerUser(*cfg),
-                                                                   cfg->imageId})
+        it = configFacts_
+                 .insert_or_assign(paths.dir, ConfigFacts{rec->pid, rec->pidStartTime,
+                                                          containerUser(*cfg), cfg->imageId})
                  .first;
       } else {
         it = configFacts_.end();

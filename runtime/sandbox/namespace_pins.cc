@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -94,7 +96,25 @@ HelperFailure enterNewUserNamespace(int report, int mapped) {
 
 // Runs in the helper child, which shares the agent's memory: only system calls. Reports a failure
 // (or step 0 for ready) on `report`, then waits for `release` to close before exiting.
-[[noreturn]] void helperMain(int report, int release, int mapped, const HelperPlan& plan) {
+// Keeps only the descriptors in `keep` (its own copy of the table: no CLONE_FILES).
+void closeAllBut(std::array<int, 3> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned from = 0;
+  for (int fd : keep) {
+    if (fd > int(from)) ::close_range(from, unsigned(fd) - 1, 0);
+    from = unsigned(fd) + 1;
+  }
+  ::close_range(from, ~0U, 0);
+}
+
+[[noreturn]] void helperMain(int report, int release, int mapped, pid_t agent,
+                             const HelperPlan& plan) {
+  // Dies with the agent, and holds nothing of the agent's meanwhile: a helper outliving an
+  // agent killed mid-start kept its state directory's lock, its listening sockets and the
+  // release pipe's write end (so it never saw EOF), and the next agent could not start.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != agent) ::_exit(1);
+  closeAllBut({report, release, mapped});
   HelperFailure f = plan.userHostId ? enterNewUserNamespace(report, mapped) : HelperFailure{};
   if (f.step != 0) {
     // reported below
@@ -122,12 +142,13 @@ HelperFailure enterNewUserNamespace(int report, int mapped) {
 
 struct HelperArgs {
   int report, release, mapped;
+  pid_t agent;
   const HelperPlan* plan;
 };
 
 int helperEntry(void* arg) {
   const auto* a = static_cast<const HelperArgs*>(arg);
-  helperMain(a->report, a->release, a->mapped, *a->plan);
+  helperMain(a->report, a->release, a->mapped, a->agent, *a->plan);
 }
 
 constexpr size_t kHelperStackBytes = 64 * 1024;
@@ -147,7 +168,7 @@ class NamespaceHelper {
     if (::pipe2(mapped, O_CLOEXEC) != 0) return failSys(errno, "pipe");
     UniqueFd mappedRead(mapped[0]), mappedWrite(mapped[1]);
     auto args = std::make_unique<HelperArgs>(
-        HelperArgs{reportWrite.get(), releaseRead.get(), mappedRead.get(), &plan});
+        HelperArgs{reportWrite.get(), releaseRead.get(), mappedRead.get(), ::getpid(), &plan});
     auto stack = std::make_unique<char[]>(kHelperStackBytes);
     sigset_t all, caller;
     ::sigfillset(&all);

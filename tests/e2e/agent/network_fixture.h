@@ -142,13 +142,17 @@ class NetworkFixture : public ::testing::Test {
     return static_cast<size_t>(std::count(out.begin(), out.end(), '\n'));
   }
   // iptables rules (all tables, IPv4 and IPv6) naming a uid (portmap's comments do).
+  // This test's network's rules only (its name is in each rule's comment): tests in other
+  // slots run side by side with pods of the same uid.
   std::string rulesOf(const std::string& uid) const {
     return support::runShell("{ iptables-save; ip6tables-save; } 2>/dev/null | grep -- '" + uid +
-                             "'")
+                             "' | grep -F -- 'pk-e2e-" + bridge_ + "\\\"'")
         .output;
   }
   std::string natRulesOf(const std::string& uid) const {
-    return support::runShell("iptables-save -t nat | grep -- " + uid).output;
+    return support::runShell("iptables-save -t nat | grep -- '" + uid + "' | grep -F -- 'pk-e2e-" +
+                             bridge_ + "\\\"'")
+        .output;
   }
   // Pods with a state directory (and so possibly netns pins) left.
   size_t podDirs() const {

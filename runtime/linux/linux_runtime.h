@@ -104,7 +104,7 @@ class LinuxRuntime final : public ContainerRuntime {
   StateLayout layout_;
   cgroup::CgroupManager& cgroups_;
   std::optional<SealedBinary> shim_;
-  mutable std::optional<std::string> shimMountinfo_;
+  mutable std::optional<std::string> shimMountinfo_;  // shimMountinfoPath's answer, once made
   // What observeContainer takes from a started container's config.json (its user and image
   // id), by container directory, for the start it was read for (the init's pid and start
   // time): the file is written once per start, and parsing it at every observation was half
@@ -115,7 +115,7 @@ class LinuxRuntime final : public ContainerRuntime {
     ContainerUser user;
     std::string imageId;
   };
-  mutable std::map<std::string, ConfigFacts> configFacts_;  // shimMountinfoPath's answer, once made
+  mutable std::map<std::string, ConfigFacts> configFacts_;
   // Compiled once per distinct profile, stored in <stateDir>/seccomp, linked per container.
   SeccompProgramCache seccomp_;
   // sandbox.json as this runtime last wrote it, by uid: used instead of reading the file back

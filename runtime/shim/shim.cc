@@ -51,30 +51,24 @@ std::optional<uint64_t> oomKills(cgroup::CgroupManager& cgroups, const cgroup::C
 // A cgroup that cannot be joined is reported in `warning`, not a failure.
 bool daemonize(cgroup::CgroupManager& cgroups, const ShimConfig& cfg, std::string& warning) {
   if (::setsid() < 0) return false;
-  UniqueFd into;
-  std::vector<UniqueFd> join;
-  auto placed = cgroups.create(cfg.shimCgroup);
-  if (placed) {
-    auto dir = cgroups.openForCloneInto(cfg.shimCgroup);
-    if (dir) into.reset(dir->value_or(-1));
-    auto tasks = dir ? cgroups.openSelfJoin(cfg.shimCgroup)
-                     : Result<std::vector<UniqueFd>>(fail(dir.error()));
-    if (tasks) join = std::move(*tasks);
-    if (!tasks) placed = fail(tasks.error());
+  auto placement = [&]() -> Result<CgroupPlacement> {
+    if (auto r = cgroups.create(cfg.shimCgroup); !r) return fail(r.error());
+    return CgroupPlacement::open(cgroups, cfg.shimCgroup);
+  }();
+  if (!placement) {
+    warning = "cannot join shim cgroup " + cfg.shimCgroup + ": " + placement.error().message;
+    placement = CgroupPlacement{};
   }
-  if (!placed)
-    warning = "cannot join shim cgroup " + cfg.shimCgroup + ": " + placed.error().message;
   clone_args args{};
   args.exit_signal = SIGCHLD;
-  if (into.valid()) {
+  if (placement->cloneInto.valid()) {
     args.flags = CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(into.get());
+    args.cgroup = static_cast<uint64_t>(placement->cloneInto.get());
   }
   const long pid = sys::clone3(&args);
   if (pid < 0) return false;
   if (pid > 0) ::_exit(0);
-  std::vector<int> fds;
-  for (const auto& fd : join) fds.push_back(fd.get());
+  const std::vector<int> fds = placement->selfJoinFds();
   if (int err = cgroup::joinOwnCgroups(fds.data(), fds.size()); err != 0) {
     warning = "cannot join shim cgroup " + cfg.shimCgroup + ": " + std::strerror(err);
   }

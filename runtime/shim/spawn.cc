@@ -166,6 +166,24 @@ Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
 
 }  // namespace
 
+Result<CgroupPlacement> CgroupPlacement::open(cgroup::CgroupManager& cgroups,
+                                              const cgroup::CgroupPath& path) {
+  auto dir = cgroups.openForCloneInto(path);
+  if (!dir) return fail(dir.error());
+  CgroupPlacement p;
+  p.cloneInto.reset(dir->value_or(-1));
+  auto tasks = cgroups.openSelfJoin(path);
+  if (!tasks) return fail(tasks.error());
+  p.selfJoin = std::move(*tasks);
+  return p;
+}
+
+std::vector<int> CgroupPlacement::selfJoinFds() const {
+  std::vector<int> fds;
+  for (const auto& fd : selfJoin) fds.push_back(fd.get());
+  return fds;
+}
+
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
                                         cgroup::CgroupManager& cgroups, StartTimeline* timeline) {
   const auto mark = [timeline](const char* stage) {
@@ -180,13 +198,10 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   }
   auto in = openContainerStdin(config);
   if (!in) return fail(in.error());
-  // Placed without cgroup.procs writes, which wait out an RCU grace period each
-  // (CgroupManager::openSelfJoin).
-  auto cloneInto = cgroups.openForCloneInto(config.cgroupPath);
-  if (!cloneInto) return fail(cloneInto.error().context("cgroup " + config.cgroupPath));
-  const UniqueFd cgroupFd(cloneInto->value_or(-1));
-  auto selfJoin = cgroups.openSelfJoin(config.cgroupPath);
-  if (!selfJoin) return fail(selfJoin.error().context("cgroup " + config.cgroupPath));
+  // Placed without cgroup.procs writes, which wait out an RCU grace period each.
+  auto placement = CgroupPlacement::open(cgroups, config.cgroupPath);
+  if (!placement) return fail(placement.error().context("cgroup " + config.cgroupPath));
+  const UniqueFd& cgroupFd = placement->cloneInto;
   mark("pipes+cgroup-fd");
 
   InitPlan plan = initPlanFor(config, paths, std::move(*identity));
@@ -194,8 +209,8 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
   if (!ns) return fail(ns.error());
   if (auto r = enterPodPidNamespace(config); !r) return fail(r.error());
   plan.placedFd = placed->read.get();
-  for (const auto& fd : *selfJoin) plan.cgroupJoinFds.push_back(fd.get());
-  plan.unshareCgroupNs = !selfJoin->empty() || !cgroupFd.valid();
+  plan.cgroupJoinFds = placement->selfJoinFds();
+  plan.unshareCgroupNs = !placement->selfJoin.empty() || !cgroupFd.valid();
   plan.stdinFd = in->child.get();
   plan.stdoutFd = config.tty ? in->child.get() : out->write.get();
   plan.stderrFd = config.tty ? in->child.get() : err->write.get();
@@ -215,7 +230,7 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
     end->reset();
   mark("clone3");
 
-  selfJoin->clear();
+  placement->selfJoin.clear();
   if (config.oomScoreAdj) {
     if (auto r = setOomScoreAdj(c.pid, *config.oomScoreAdj); !r) {
       c.warnings.push_back(r.error().message);

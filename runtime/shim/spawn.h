@@ -25,10 +25,22 @@ struct RunningContainer {
   std::vector<std::string> warnings;  // settings the kernel refused (start went on)
 };
 
+// How a child about to be cloned gets into a cgroup without a cgroup.procs write
+// (CgroupManager::openForCloneInto and openSelfJoin): the cgroup2 directory to clone it into
+// (invalid on v1) and the v1 `tasks` files it writes "0" to itself (joinOwnCgroups).
+struct CgroupPlacement {
+  UniqueFd cloneInto;
+  std::vector<UniqueFd> selfJoin;
+
+  static Result<CgroupPlacement> open(cgroup::CgroupManager& cgroups,
+                                      const cgroup::CgroupPath& path);
+  std::vector<int> selfJoinFds() const;
+};
+
 // clone3s the container's init into new pid/mount/cgroup namespaces inside its cgroup
-// (born there with CLONE_INTO_CGROUP, else placed with addProcess), sets its oom_score_adj,
-// releases it and waits until the command was exec'd. On failure the child is killed and
-// reaped. Each step is marked on timeline when one is given.
+// (a CgroupPlacement: born in its cgroup2 directory, joining the v1 hierarchies itself), sets
+// its oom_score_adj, releases it and waits until the command was exec'd. On failure the child is
+// killed and reaped. Each step is marked on timeline when one is given.
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
                                         cgroup::CgroupManager& cgroups,
                                         StartTimeline* timeline = nullptr);

@@ -130,7 +130,10 @@ TEST_F(FullLogDisk, ContainerAndShimRunOnAndTheShimLogStopsGrowing) {
 // every entry the full log could not take, and observing the container reads the count.
 TEST_F(FullLogDisk, EntriesTheFullLogCannotTakeAreCountedAndObserved) {
   const auto sb = makeSandbox("fullcount");
-  auto spec = container(sb, "app", {"sh", "-c", "while true; do echo counted-line; done"});
+  // The flood waits a moment: the 64 KiB log fills within milliseconds, and the state the
+  // start returns, read after the shim's report, must show the count from before it.
+  auto spec =
+      container(sb, "app", {"sh", "-c", "sleep 0.5; while true; do echo counted-line; done"});
   fs::create_directories(disk_ + "/app");
   spec.logPath = disk_ + "/app/0.log";
   const auto started = start(spec);

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "common/unique_fd.h"
 #include "runtime/sys/syscalls.h"
@@ -35,10 +37,14 @@ Result<std::string> readSmallFileAt(int rootFd, const std::string& path, const S
                    std::to_string(size) + ")");
   };
   if (!how.truncate && static_cast<uint64_t>(st.st_size) > limit) return tooBig(st.st_size);
-  // One byte past the limit tells a file that grew since fstat from one that fits.
-  std::string text(limit + 1, '\0');
+  // Reads up to one byte past the limit: that byte tells a file that grew since fstat from
+  // one that fits. The buffer starts at the size fstat gave (plus that byte) and grows only
+  // if the file did: a limit of a megabyte must not cost a megabyte per read.
+  const size_t want = limit + 1;
+  std::string text(std::min<uint64_t>(static_cast<uint64_t>(st.st_size) + 1, want), '\0');
   size_t len = 0;
-  while (len < text.size()) {
+  while (len < want) {
+    if (len == text.size()) text.resize(std::min(want, std::max<size_t>(2 * len, 4096)));
     const ssize_t n = ::read(fd.get(), text.data() + len, text.size() - len);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failSys(errno, "read " + name);

@@ -53,6 +53,19 @@ TEST_F(SmallFile, TruncateReturnsTheFirstBytesOnly) {
   EXPECT_EQ(r->size(), 4096u);
 }
 
+// procfs files report size 0: the buffer grows past what fstat said, up to the limit.
+TEST_F(SmallFile, AFileLargerThanItsReportedSizeIsReadToTheLimit) {
+  auto cut = readSmallFile("/proc/self", "smaps", {.maxBytes = 10000, .truncate = true});
+  ASSERT_TRUE(cut.has_value()) << cut.error().message;
+  EXPECT_EQ(cut->size(), 10000u);
+  auto refused = readSmallFile("/proc/self", "smaps", {.maxBytes = 10000});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_THAT(refused.error().message, HasSubstr("smaps: larger than 10000 bytes"));
+  auto whole = readSmallFile("/proc/self", "stat", {.maxBytes = 4096});
+  ASSERT_TRUE(whole.has_value()) << whole.error().message;
+  EXPECT_THAT(*whole, ::testing::StartsWith(std::to_string(::getpid()) + " ("));
+}
+
 TEST_F(SmallFile, AFifoIsRefusedWithoutBlocking) {
   ASSERT_EQ(::mkfifo((dir_ / "rootfs/etc/passwd").c_str(), 0644), 0);
   auto r = readSmallFile(rootfs(), "etc/passwd", {.maxBytes = 100});

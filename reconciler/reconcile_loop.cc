@@ -173,6 +173,7 @@ void ReconcileLoop::resync() {
   };
   if (resyncRunning_) return;  // the last one is still reading
   resyncRunning_ = true;
+  reconciler_.beginListing();
   if (!work_) return apply(runtime_.list());
   auto listed = std::make_shared<Listed>();
   work_->run([listed, &rt = runtime_] { *listed = rt.list(); },

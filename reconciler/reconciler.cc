@@ -83,15 +83,25 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
   return changed;
 }
 
-Result<void> Reconciler::observeAll() { return applyObserved(runtime_.list()); }
+Result<void> Reconciler::observeAll() {
+  beginListing();
+  return applyObserved(runtime_.list());
+}
+
+void Reconciler::beginListing() { touchedWhileListing_.emplace(); }
 
 Result<void> Reconciler::applyObserved(Result<std::vector<runtime::SandboxState>> all) {
+  const auto touchedKeys = std::exchange(touchedWhileListing_, std::nullopt);
   if (!all) return fail(all.error().context("reading the state directory"));
   // A pod whose runtime calls run now is left as it was: it is read again when they ended.
+  // So is one looked at since the list began: what it has is newer than the list.
+  const auto keep = [&](const std::string& key) {
+    return busyKeys_.contains(key) || (touchedKeys && touchedKeys->contains(key));
+  };
   for (auto& [uid, pod] : pods_)
-    if (!pod.observed || !busyKeys_.contains(keyOf(*pod.observed))) pod.observed.reset();
+    if (!pod.observed || !keep(keyOf(*pod.observed))) pod.observed.reset();
   for (auto& s : *all) {
-    if (busyKeys_.contains(keyOf(s))) continue;
+    if (keep(keyOf(s))) continue;
     auto& pod = pods_[s.uid];
     pod.observed = std::move(s);
   }
@@ -149,6 +159,7 @@ Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
   Result<Outcome> result;
   // The last resort: a throw anywhere below fails this pod's reconcile (retried with
   // back-off, reported on the pod), never the agent that runs every other pod.
+  touched(key);
   try {
     result = reconcileKey(key);
   } catch (const std::exception& e) {

@@ -74,8 +74,11 @@ class Reconciler final : public status::PodReader {
   std::vector<std::string> setDesired(std::map<std::string, manifests::DecodedPod> pods);
   // Reloads the observed state of every sandbox from the runtime (start-up and resync).
   Result<void> observeAll();
+  // A runtime list() begins elsewhere (off the loop); applyObserved ends it.
+  void beginListing();
   // The second half of observeAll, for a runtime list() made elsewhere (off the loop): a
-  // pod whose runtime calls run now keeps what its own calls will read back.
+  // pod whose runtime calls run now, or that was reconciled or whose calls ended since
+  // beginListing, keeps what it has (the list may predate it).
   Result<void> applyObserved(Result<std::vector<runtime::SandboxState>> all);
 
   struct Outcome {
@@ -238,9 +241,14 @@ class Reconciler final : public status::PodReader {
   RuntimeWork* work_ = nullptr;
   std::function<void(const std::string&, Result<void>)> settled_;
   struct OffLoopJob;
-  std::shared_ptr<OffLoopJob> batch_;       // this reconcile's calls, not yet handed off
-  bool passEnded_ = false;                  // a call of this reconcile ended its pass
-  std::set<std::string> busyKeys_;          // keys whose job runs: observeAll leaves them alone
+  std::shared_ptr<OffLoopJob> batch_;  // this reconcile's calls, not yet handed off
+  bool passEnded_ = false;             // a call of this reconcile ended its pass
+  std::set<std::string> busyKeys_;     // keys whose job runs: observeAll leaves them alone
+  // While a list() runs off the loop: the keys reconciled or settled since it began.
+  std::optional<std::set<std::string>> touchedWhileListing_;
+  void touched(const std::string& key) {
+    if (touchedWhileListing_) touchedWhileListing_->insert(key);
+  }
   std::set<NodeCondition> nodeConditions_;  // MemoryPressure, DiskPressure, PIDPressure now
   std::map<std::string, manifests::AdmitResult> admissionRefusals_;  // without the pressure ones
 };

@@ -85,6 +85,7 @@ bool Reconciler::submitOffLoop(const std::string& key) {
       },
       [this, job, key] {
         busyKeys_.erase(key);
+        touched(key);
         Result<void> settled;
         bool starts = false;
         for (auto& c : job->calls) {

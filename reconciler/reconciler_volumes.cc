@@ -61,17 +61,23 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
       pod.pod.spec.dnsPolicy == "None" || pod.pod.spec.dnsConfig)
     spec.resolvConf = dns.resolvConf;
   auto mountFailed = std::make_shared<bool>(false);
+  // The sandbox as it is once made, read on the worker too: the pod is known from here on
+  // even if its manifest goes before the next pass (which then removes it).
+  using Inspected = Result<std::optional<runtime::SandboxState>>;
+  auto made = std::make_shared<Inspected>(std::optional<runtime::SandboxState>());
   auto downwardAPIs = spec.downwardAPIs;
   return offLoop(
       "sandbox",
-      [&rt = runtime_, spec = std::move(spec), mountFailed]() -> Result<void> {
+      [&rt = runtime_, spec = std::move(spec), mountFailed, made]() -> Result<void> {
         if (auto r = rt.prepareVolumes(spec); !r) {
           *mountFailed = true;
           return r;
         }
-        return rt.ensureSandbox(spec);
+        auto r = rt.ensureSandbox(spec);
+        *made = rt.inspect(spec.uid);
+        return r;
       },
-      [this, uid = pod.uid, key, mountFailed,
+      [this, uid = pod.uid, key, mountFailed, made,
        warnings = creating ? dns.warnings : decltype(dns.warnings){},
        downwardAPIs = std::move(downwardAPIs)](Result<void> r) mutable -> Result<void> {
         if (!r && *mountFailed) {
@@ -79,6 +85,7 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
           return fail(r.error().context("pod " + key));
         }
         for (const auto& [reason, message] : warnings) event(key, "Warning", reason, message);
+        if (*made && **made) pods_[uid].observed = std::move(***made);
         if (!r) return r;
         auto& state = pods_[uid];
         state.downwardWritten = std::move(downwardAPIs);

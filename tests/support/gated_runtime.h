@@ -35,7 +35,56 @@ class GatedRuntime : public runtime::ContainerRuntime {
   void openAll() {
     std::lock_guard l(mu_);
     gated_.clear();
+    gatedSandboxes_.clear();
+    gatedRemovals_.clear();
+    holdList_ = false;
+    listReleased_ = true;
     together_ = 0;
+    cv_.notify_all();
+  }
+  // ensureSandbox of this uid waits until openSandbox(uid) (or openAll()).
+  void gateSandbox(const std::string& uid) {
+    std::lock_guard l(mu_);
+    gatedSandboxes_.insert(uid);
+  }
+  void openSandbox(const std::string& uid) {
+    std::lock_guard l(mu_);
+    gatedSandboxes_.erase(uid);
+    cv_.notify_all();
+  }
+  // removeSandbox of this uid waits until openRemoval(uid) (or openAll()).
+  void gateRemoval(const std::string& uid) {
+    std::lock_guard l(mu_);
+    gatedRemovals_.insert(uid);
+  }
+  void openRemoval(const std::string& uid) {
+    std::lock_guard l(mu_);
+    gatedRemovals_.erase(uid);
+    cv_.notify_all();
+  }
+  size_t waitingRemovals() const {
+    std::lock_guard l(mu_);
+    return waitingRemovals_;
+  }
+  size_t waitingSandboxes() const {
+    std::lock_guard l(mu_);
+    return waitingSandboxes_;
+  }
+  // The next list() made off the thread `loop` (a resync's, on a worker) reads the fake at
+  // once, then waits for releaseList() before it returns what it read (a list older than
+  // what happens meanwhile).
+  void holdNextList(std::thread::id loop) {
+    std::lock_guard l(mu_);
+    holdList_ = true;
+    holdNotOn_ = loop;
+  }
+  bool listHeld() const {
+    std::lock_guard l(mu_);
+    return listWaiting_;
+  }
+  void releaseList() {
+    std::lock_guard l(mu_);
+    listReleased_ = true;
     cv_.notify_all();
   }
   // Every start waits until `n` starts are waiting at once (a barrier), then all go on.
@@ -75,6 +124,12 @@ class GatedRuntime : public runtime::ContainerRuntime {
     return call(s.uid, [&] { return fake_.prepareVolumes(s); });
   }
   Result<void> ensureSandbox(const runtime::SandboxSpec& s) override {
+    {
+      std::unique_lock l(mu_);
+      ++waitingSandboxes_;
+      cv_.wait(l, [&] { return !gatedSandboxes_.contains(s.uid); });
+      --waitingSandboxes_;
+    }
     return call(s.uid, [&] { return fake_.ensureSandbox(s); });
   }
   Result<void> updateDownwardAPI(const runtime::SandboxSpec& s) override {
@@ -107,15 +162,28 @@ class GatedRuntime : public runtime::ContainerRuntime {
     return call(uid, [&] { return fake_.recordStop(uid, stop); });
   }
   Result<void> removeSandbox(const std::string& uid) override {
+    {
+      std::unique_lock l(mu_);
+      ++waitingRemovals_;
+      cv_.wait(l, [&] { return !gatedRemovals_.contains(uid); });
+      --waitingRemovals_;
+    }
     return call(uid, [&] { return fake_.removeSandbox(uid); });
   }
   Result<void> releaseSandbox(const std::string& uid) override {
     return call(uid, [&] { return fake_.releaseSandbox(uid); });
   }
   Result<std::vector<runtime::SandboxState>> list() override {
-    std::lock_guard l(mu_);
+    std::unique_lock l(mu_);
     listThreads_.push_back(std::this_thread::get_id());
-    return fake_.list();
+    auto all = fake_.list();
+    if (holdList_ && std::this_thread::get_id() != holdNotOn_) {
+      holdList_ = false;
+      listWaiting_ = true;
+      cv_.wait(l, [&] { return listReleased_; });
+      listWaiting_ = false;
+    }
+    return all;
   }
   std::vector<std::thread::id> listThreads() const {  // who called list(), in order
     std::lock_guard l(mu_);
@@ -151,6 +219,12 @@ class GatedRuntime : public runtime::ContainerRuntime {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::set<std::string> gated_;
+  std::set<std::string> gatedSandboxes_;
+  size_t waitingSandboxes_ = 0;
+  std::set<std::string> gatedRemovals_;
+  size_t waitingRemovals_ = 0;
+  bool holdList_ = false, listWaiting_ = false, listReleased_ = false;
+  std::thread::id holdNotOn_;
   size_t together_ = 0;
   size_t waitingStarts_ = 0, maxStarts_ = 0;
   std::map<std::string, int> active_;

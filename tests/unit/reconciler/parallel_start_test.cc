@@ -232,6 +232,61 @@ TEST_F(ParallelStartTest, OnePodsGracePeriodDoesNotHoldUpAnothersStop) {
   ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid); }));
 }
 
+// A manifest deleted, restored while its pod is being removed, and deleted again while the
+// new sandbox is being made: once made, that sandbox is removed too (the pod is known from its
+// sandbox, not only from its manifest).
+TEST_F(ParallelStartTest, ADeleteDuringTheSandboxsCreationRemovesItOnceMade) {
+  auto q = pod("q", {container("c")});
+  poke_ = {"default/q"};
+  want({q});
+  ASSERT_TRUE(runUntil([&] { return running(q.uid) == 1; }));
+  gated_.gateRemoval(q.uid);
+  gated_.gateSandbox(q.uid);
+  want({});
+  ASSERT_TRUE(runUntil([&] { return gated_.waitingRemovals() == 1; }));
+  want({q});
+  gated_.openRemoval(q.uid);
+  ASSERT_TRUE(runUntil([&] { return gated_.waitingSandboxes() == 1; }));
+  want({});
+  gated_.openSandbox(q.uid);
+  const auto count = [&](const std::string& call) {
+    auto calls = gated_.calls();
+    return std::count(calls.begin(), calls.end(), call);
+  };
+  ASSERT_TRUE(runUntil([&] { return count("removeSandbox uid-q") == 2; }));
+  EXPECT_FALSE(hasSandbox(q.uid));
+  auto calls = gated_.calls();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "start uid-q/c"), 1);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "ensure uid-q"), 2);
+}
+
+// A resync's list read before a pod was made, applied after: the pod stays known, so a
+// delete right after the resync still removes it.
+TEST_F(ParallelStartTest, AResyncListOlderThanAPodDoesNotHideIt) {
+  loop_->stop();
+  ReconcileLoop::Options o;
+  o.maxParallel = kBound;
+  o.resyncInterval = 20ms;
+  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  loop_->start();
+  gated_.holdNextList(std::this_thread::get_id());
+  ASSERT_TRUE(runUntil([&] { return gated_.listHeld(); }));  // read with no pod
+  auto q = pod("q", {container("c")});
+  want({q});
+  ASSERT_TRUE(runUntil([&] { return running(q.uid) == 1; }));
+  bool resynced = false, knownAfterResync = false;
+  loop_->onResync = [&] {
+    if (resynced) return;
+    resynced = true;
+    knownAfterResync = reconciler_->observed(q.uid) != nullptr;
+    want({});  // the manifest goes right after the stale list was applied
+  };
+  gated_.releaseList();
+  ASSERT_TRUE(runUntil([&] { return resynced; }));
+  EXPECT_TRUE(knownAfterResync);
+  ASSERT_TRUE(runUntil([&] { return !hasSandbox(q.uid); }));
+}
+
 // Stress (run under ThreadSanitizer as reconciler_tsan_tests): the desired set changes while
 // starts and deletes are in flight on the workers, over and over; in the end exactly the
 // desired pods run, each container once, and no pod ever had two calls at once.

@@ -116,20 +116,60 @@ Result<std::vector<AttachedProgram>> attachedDevicePrograms(const CgroupDir& dir
   return out;
 }
 
-Result<void> applyDevicesV2(const CgroupDir& dir, const std::vector<DeviceRule>& rules) {
+namespace {
+
+Result<std::shared_ptr<const DeviceProgramCache::Loaded>> loadWithId(
+    const std::vector<bpf_insn>& program, const std::string& where) {
+  auto fd = loadProgram(program, where);
+  if (!fd) return fail(fd.error());
+  auto info = programInfo(fd->get(), where);
+  if (!info) return fail(info.error());
+  auto loaded = std::make_shared<DeviceProgramCache::Loaded>();
+  loaded->fd = std::move(*fd);
+  loaded->id = info->id;
+  return std::shared_ptr<const DeviceProgramCache::Loaded>(std::move(loaded));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const DeviceProgramCache::Loaded>> DeviceProgramCache::get(
+    const std::string& instructions, const std::string& where) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, loaded] : programs_)
+    if (key == instructions) return loaded;
+  std::vector<bpf_insn> program(instructions.size() / sizeof(bpf_insn));
+  std::memcpy(program.data(), instructions.data(), program.size() * sizeof(bpf_insn));
+  auto loaded = loadWithId(program, where);
+  if (!loaded) return fail(loaded.error());
+  if (programs_.size() >= kMaxPrograms) programs_.erase(programs_.begin());
+  programs_.emplace_back(instructions, *loaded);
+  return loaded;
+}
+
+Result<void> applyDevicesV2(const CgroupDir& dir, const std::vector<DeviceRule>& rules,
+                            DeviceProgramCache* cache) {
   auto before = attachedIds(dir);
   if (!before) return fail(before.error());
-  auto program = loadProgram(deviceFilterProgram(rules), dir.path());
+  const auto instructions = deviceFilterProgram(rules);
+  auto program = cache ? cache->get(std::string(reinterpret_cast<const char*>(instructions.data()),
+                                                instructions.size() * sizeof(bpf_insn)),
+                                    dir.path())
+                       : loadWithId(instructions, dir.path());
   if (!program) return fail(program.error());
-  bpf_attr attach{};
-  attach.target_fd = static_cast<uint32_t>(dir.fd());
-  attach.attach_bpf_fd = static_cast<uint32_t>(program->get());
-  attach.attach_type = BPF_CGROUP_DEVICE;
-  attach.attach_flags = BPF_F_ALLOW_MULTI;
-  if (bpf(BPF_PROG_ATTACH, attach) != 0) {
-    return failSys(errno, "bpf(BPF_PROG_ATTACH) of the device program to " + dir.path());
+  const uint32_t current = (*program)->id;
+  // Attached already (the same rules applied again): attaching it twice is refused.
+  if (std::find(before->begin(), before->end(), current) == before->end()) {
+    bpf_attr attach{};
+    attach.target_fd = static_cast<uint32_t>(dir.fd());
+    attach.attach_bpf_fd = static_cast<uint32_t>((*program)->fd.get());
+    attach.attach_type = BPF_CGROUP_DEVICE;
+    attach.attach_flags = BPF_F_ALLOW_MULTI;
+    if (bpf(BPF_PROG_ATTACH, attach) != 0) {
+      return failSys(errno, "bpf(BPF_PROG_ATTACH) of the device program to " + dir.path());
+    }
   }
   for (uint32_t id : *before) {
+    if (id == current) continue;
     auto old = programById(id, dir.path());
     if (!old) return fail(old.error());
     if (!*old) continue;

@@ -55,14 +55,14 @@ Result<void> V2Manager::apply(const CgroupPath& path, const Resources& r) {
   if (auto w = applyCpuV2(*dir, r); !w) return w;
   if (auto w = applyMemoryV2(*dir, r); !w) return w;
   if (auto w = applyPids(*dir, r); !w) return w;
-  if (r.devices) return applyDevicesV2(*dir, *r.devices);
+  if (r.devices) return applyDevicesV2(*dir, *r.devices, devicePrograms_.get());
   return {};
 }
 
 Result<void> V2Manager::applyDevices(const CgroupPath& path, const std::vector<DeviceRule>& rules) {
   auto dir = CgroupDir::open(unified_.dir(path));
   if (!dir) return fail(dir.error());
-  return applyDevicesV2(*dir, rules);
+  return applyDevicesV2(*dir, rules, devicePrograms_.get());
 }
 
 Result<void> V2Manager::addProcess(const CgroupPath& path, pid_t pid) {

@@ -7,6 +7,7 @@
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/cgroup/layout.h"
 #include "runtime/cgroup/process_signaller.h"
+#include "runtime/cgroup/v2/devices_v2.h"
 
 namespace podkeeper::runtime::cgroup {
 
@@ -46,6 +47,8 @@ class V2Manager final : public CgroupManager {
   Hierarchy unified_;
   std::shared_ptr<ProcessSignaller> signaller_;
   std::vector<std::string> controllersToEnable_;
+  // One loaded device program per set of rules, shared by every container cgroup.
+  std::shared_ptr<DeviceProgramCache> devicePrograms_ = std::make_shared<DeviceProgramCache>();
 };
 
 }  // namespace podkeeper::runtime::cgroup

@@ -173,14 +173,39 @@ TEST_F(UnifiedDevices, TheVerifierAcceptsThePrivilegedProgram) {
   EXPECT_EQ(programsOf(dir(path_)).size(), 1u);
 }
 
-TEST_F(UnifiedDevices, ReapplyingReplacesOurProgram) {
+// The same rules again keep the program attached; other rules replace it; the cgroup always
+// holds exactly one program of ours.
+TEST_F(UnifiedDevices, ReapplyingKeepsOrReplacesOurOneProgram) {
+  const auto applied = [&](const std::vector<DeviceRule>& rules) {
+    auto r = mgr_.applyDevices(path_, rules);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    auto programs = programsOf(dir(path_));
+    EXPECT_EQ(programs.size(), 1u);
+    return programs.empty() ? 0u : programs[0].id;
+  };
+  const uint32_t first = applied(defaultDeviceRules());
+  EXPECT_EQ(applied(defaultDeviceRules()), first);
+  const uint32_t privileged = applied(allDevicesRule());
+  EXPECT_NE(privileged, first);
+  EXPECT_EQ(applied(defaultDeviceRules()), first);  // loaded once, still cached
+}
+
+// Every container with the same rules shares one loaded program (the verifier runs once).
+TEST_F(UnifiedDevices, CgroupsWithTheSameRulesShareOneLoadedProgram) {
+  const std::string other = root_ + "/ctr2";
+  ASSERT_TRUE(mgr_.create(other).has_value());
   ASSERT_TRUE(mgr_.applyDevices(path_, defaultDeviceRules()).has_value());
-  const auto first = programsOf(dir(path_));
-  ASSERT_TRUE(mgr_.applyDevices(path_, defaultDeviceRules()).has_value());
-  const auto second = programsOf(dir(path_));
-  ASSERT_EQ(first.size(), 1u);
-  ASSERT_EQ(second.size(), 1u);
-  EXPECT_NE(first[0].id, second[0].id);
+  ASSERT_TRUE(mgr_.applyDevices(other, defaultDeviceRules()).has_value());
+  const auto a = programsOf(dir(path_));
+  const auto b = programsOf(dir(other));
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0].id, b[0].id);
+  // The shared program confines the second cgroup too (/dev/fuse is not in the list; it
+  // opens from a cgroup without the program).
+  const std::string fuse = node(10, 229);
+  ASSERT_EQ(openFrom(open_, fuse), 0);
+  EXPECT_EQ(openFrom(other, fuse), EPERM);
 }
 
 TEST_F(UnifiedDevices, ACharDeviceOutsideTheListCannotBeOpenedFromTheCgroup) {

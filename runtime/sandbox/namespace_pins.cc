@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "common/unique_fd.h"
@@ -159,7 +160,9 @@ constexpr size_t kHelperStackBytes = 64 * 1024;
 // system calls, with every signal blocked, and is dead before its stack and arguments go.
 class NamespaceHelper {
  public:
-  static Result<NamespaceHelper> start(const HelperPlan& plan) {
+  // Clones the helper, which starts on the plan at once; ready() waits for it. `plan` must
+  // outlive the helper's report (the child reads it).
+  static Result<void> launch(const HelperPlan& plan, std::optional<NamespaceHelper>& out) {
     int report[2], release[2], mapped[2];
     if (::pipe2(report, O_CLOEXEC) != 0) return failSys(errno, "pipe");
     UniqueFd reportRead(report[0]), reportWrite(report[1]);
@@ -178,16 +181,21 @@ class NamespaceHelper {
     const int err = errno;
     ::pthread_sigmask(SIG_SETMASK, &caller, nullptr);
     if (pid < 0) return failSys(err, "clone namespace helper");
-    NamespaceHelper helper(pid, std::move(releaseWrite), std::move(stack), std::move(args));
-    reportWrite.reset();
+    out.emplace(NamespaceHelper(pid, std::move(releaseWrite), std::move(reportRead),
+                                std::move(mappedWrite), std::move(stack), std::move(args)));
+    return {};
+  }
+  // Waits until the helper made the namespaces (writing the id maps of a new user namespace
+  // when it asks): an error names the step that failed.
+  Result<void> ready(const HelperPlan& plan) {
     HelperFailure f;
-    if (::read(reportRead.get(), &f, sizeof f) != sizeof f) {
+    if (::read(report_.get(), &f, sizeof f) != sizeof f) {
       return failMsg("namespace helper died before reporting");
     }
     if (f.step == kUserNamespaceMade) {
-      if (auto r = writeIdMaps(pid, *plan.userHostId); !r) return fail(r.error());
-      if (::write(mappedWrite.get(), "m", 1) != 1) return failSys(errno, "release the helper");
-      if (::read(reportRead.get(), &f, sizeof f) != sizeof f)
+      if (auto r = writeIdMaps(pid_, *plan.userHostId); !r) return fail(r.error());
+      if (::write(mapped_.get(), "m", 1) != 1) return failSys(errno, "release the helper");
+      if (::read(report_.get(), &f, sizeof f) != sizeof f)
         return failMsg("namespace helper died before reporting");
     }
     if (f.step == 4) {
@@ -196,11 +204,13 @@ class NamespaceHelper {
     }
     if (f.step != 0)
       return failSys(f.err, std::string("namespace helper: ") + kHelperSteps[f.step]);
-    return helper;
+    return {};
   }
   NamespaceHelper(NamespaceHelper&& o) noexcept
       : pid_(std::exchange(o.pid_, -1)),
         release_(std::move(o.release_)),
+        report_(std::move(o.report_)),
+        mapped_(std::move(o.mapped_)),
         stack_(std::move(o.stack_)),
         args_(std::move(o.args_)) {}
   NamespaceHelper& operator=(NamespaceHelper&&) = delete;
@@ -214,11 +224,18 @@ class NamespaceHelper {
   pid_t pid() const { return pid_; }
 
  private:
-  NamespaceHelper(pid_t pid, UniqueFd release, std::unique_ptr<char[]> stack,
-                  std::unique_ptr<HelperArgs> args)
-      : pid_(pid), release_(std::move(release)), stack_(std::move(stack)), args_(std::move(args)) {}
+  NamespaceHelper(pid_t pid, UniqueFd release, UniqueFd report, UniqueFd mapped,
+                  std::unique_ptr<char[]> stack, std::unique_ptr<HelperArgs> args)
+      : pid_(pid),
+        release_(std::move(release)),
+        report_(std::move(report)),
+        mapped_(std::move(mapped)),
+        stack_(std::move(stack)),
+        args_(std::move(args)) {}
   pid_t pid_;
   UniqueFd release_;
+  UniqueFd report_;                // the helper's report (read end)
+  UniqueFd mapped_;                // "the id maps are written" (write end)
   std::unique_ptr<char[]> stack_;  // the child's, until it is reaped
   std::unique_ptr<HelperArgs> args_;
 };
@@ -266,10 +283,23 @@ Result<std::string> sysctlPath(const std::string& name) {
   return path;
 }
 
-Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
-                              const std::string& hostname, const Sysctls& sysctls,
-                              std::optional<uint32_t> userHostId) {
+struct NamespacePinning::State {
+  std::string nsDir;
+  std::vector<std::string> pins;
   HelperPlan plan;
+  std::optional<NamespaceHelper> helper;
+};
+
+NamespacePinning::NamespacePinning(std::unique_ptr<State> s) : s_(std::move(s)) {}
+NamespacePinning::NamespacePinning(NamespacePinning&&) noexcept = default;
+NamespacePinning::~NamespacePinning() = default;
+
+Result<NamespacePinning> startPinningNamespaces(const std::string& nsDir,
+                                                const std::vector<std::string>& kinds,
+                                                const std::string& hostname, const Sysctls& sysctls,
+                                                std::optional<uint32_t> userHostId) {
+  auto state = std::make_unique<NamespacePinning::State>();
+  HelperPlan& plan = state->plan;
   plan.userHostId = userHostId;
   for (const auto& kind : kinds) {
     if (kind == "net") plan.unshareFlags |= CLONE_NEWNET;
@@ -290,23 +320,40 @@ Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::s
     if (!path) return fail(path.error());
     plan.sysctlWrites.emplace_back(*path, value);
   }
-  if (plan.unshareFlags == 0 && !userHostId) return {};
-  std::vector<std::string> pins = kinds;
-  if (userHostId) pins.push_back("user");
+  if (plan.unshareFlags == 0 && !userHostId) return NamespacePinning(std::move(state));
+  state->nsDir = nsDir;
+  state->pins = kinds;
+  if (userHostId) state->pins.push_back("user");
+  // The helper reads the plan where `state` keeps it.
+  if (auto r = NamespaceHelper::launch(state->plan, state->helper); !r) return fail(r.error());
+  return NamespacePinning(std::move(state));
+}
+
+Result<void> NamespacePinning::finish() {
+  if (!s_ || !s_->helper) return {};
+  if (auto r = s_->helper->ready(s_->plan); !r) return r;
+  const std::string& nsDir = s_->nsDir;
   if (auto r = makeDirs(nsDir, 0711); !r) return r;
   if (auto r = makeSharedSelfBind(nsDir); !r) return r;
-  auto helper = NamespaceHelper::start(plan);
-  if (!helper) return fail(helper.error());
-  for (const auto& kind : pins) {
+  for (const auto& kind : s_->pins) {
     const std::string pin = nsDir + "/" + kind;
     UniqueFd file(::open(pin.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444));
     if (!file.valid()) return failSys(errno, "create pin " + pin);
-    const std::string source = "/proc/" + std::to_string(helper->pid()) + "/ns/" + kind;
+    const std::string source = "/proc/" + std::to_string(s_->helper->pid()) + "/ns/" + kind;
     if (::mount(source.c_str(), pin.c_str(), nullptr, MS_BIND, nullptr) != 0) {
       return failSys(errno, "bind mount " + source + " onto " + pin);
     }
   }
+  s_->helper.reset();  // the pins hold the namespaces now
   return {};
+}
+
+Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
+                              const std::string& hostname, const Sysctls& sysctls,
+                              std::optional<uint32_t> userHostId) {
+  auto pinning = startPinningNamespaces(nsDir, kinds, hostname, sysctls, userHostId);
+  if (!pinning) return fail(pinning.error());
+  return pinning->finish();
 }
 
 bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds) {

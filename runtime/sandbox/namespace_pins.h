@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,26 @@ using Sysctls = std::vector<std::pair<std::string, std::string>>;
 Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::string>& kinds,
                               const std::string& hostname, const Sysctls& sysctls,
                               std::optional<uint32_t> userHostId = std::nullopt);
+
+// pinNewNamespaces in two halves, so the caller can work while the helper makes the
+// namespaces: start clones the helper, finish waits for it and pins what it made. A
+// NamespacePinning dropped unfinished kills its helper (nothing is pinned).
+class NamespacePinning {
+ public:
+  struct State;
+  explicit NamespacePinning(std::unique_ptr<State> s);
+  NamespacePinning(NamespacePinning&&) noexcept;
+  NamespacePinning& operator=(NamespacePinning&&) = delete;
+  ~NamespacePinning();
+  Result<void> finish();
+
+ private:
+  std::unique_ptr<State> s_;
+};
+Result<NamespacePinning> startPinningNamespaces(const std::string& nsDir,
+                                                const std::vector<std::string>& kinds,
+                                                const std::string& hostname, const Sysctls& sysctls,
+                                                std::optional<uint32_t> userHostId);
 
 // True when the pin of every kind in nsDir is a mounted namespace file.
 bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds);

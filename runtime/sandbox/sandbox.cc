@@ -135,6 +135,20 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
   record.createdAtNs = firstCreatedAtNs(layout, spec, known);
   record.userNamespaceHostId = userHostId;
   const bool unchanged = known && *known == record;
+  // New namespaces are made by a helper child while this thread writes the pod's files and
+  // makes its cgroup; they are pinned once both are done.
+  std::optional<NamespacePinning> pinning;
+  const std::string nsDir = layout.nsDir(spec.uid);
+  if (!unchanged) {
+    auto kinds = podNamespaceKinds(record);
+    if (!namespacePinsValid(nsDir, kinds)) {
+      if (auto r = unpinNamespaces(nsDir); !r) return fail(r.error());
+      kinds.erase(std::remove(kinds.begin(), kinds.end(), "user"), kinds.end());  // made first
+      auto started = startPinningNamespaces(nsDir, kinds, hostname, spec.sysctls, userHostId);
+      if (!started) return fail(started.error().context("pin namespaces"));
+      pinning.emplace(std::move(*started));
+    }
+  }
   if (!unchanged) {
     // Not synced, as the shim's state.json: it describes namespaces a reboot ends.
     if (auto r = replaceFile(layout.sandboxFile(spec.uid), encodeSandboxRecord(record)); !r) {
@@ -151,16 +165,8 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
     return fail(r.error().context("pod cgroup limits"));
   }
   mark("cgroup");
-  if (unchanged) return record;
-
-  const std::string nsDir = layout.nsDir(spec.uid);
-  auto kinds = podNamespaceKinds(record);
-  if (namespacePinsValid(nsDir, kinds)) return record;
-  if (auto r = unpinNamespaces(nsDir); !r) return fail(r.error());
-  kinds.erase(std::remove(kinds.begin(), kinds.end(), "user"), kinds.end());  // made first
-  if (auto r = pinNewNamespaces(nsDir, kinds, hostname, spec.sysctls, userHostId); !r) {
-    return fail(r.error().context("pin namespaces"));
-  }
+  if (!pinning) return record;
+  if (auto r = pinning->finish(); !r) return fail(r.error().context("pin namespaces"));
   mark("pins");
   spdlog::info("sandbox {}/{} ({}): namespaces pinned, cgroup {}{}", spec.namespace_, spec.name,
                spec.uid, spec.cgroupParent,

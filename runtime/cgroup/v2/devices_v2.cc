@@ -133,16 +133,16 @@ Result<std::shared_ptr<const DeviceProgramCache::Loaded>> loadWithId(
 }  // namespace
 
 Result<std::shared_ptr<const DeviceProgramCache::Loaded>> DeviceProgramCache::get(
-    const std::string& instructions, const std::string& where) {
+    const std::vector<bpf_insn>& program, const std::string& where) {
+  std::string bytes(reinterpret_cast<const char*>(program.data()),
+                    program.size() * sizeof(bpf_insn));
   std::lock_guard lock(mutex_);
   for (const auto& [key, loaded] : programs_)
-    if (key == instructions) return loaded;
-  std::vector<bpf_insn> program(instructions.size() / sizeof(bpf_insn));
-  std::memcpy(program.data(), instructions.data(), program.size() * sizeof(bpf_insn));
+    if (key == bytes) return loaded;
   auto loaded = loadWithId(program, where);
   if (!loaded) return fail(loaded.error());
   if (programs_.size() >= kMaxPrograms) programs_.erase(programs_.begin());
-  programs_.emplace_back(instructions, *loaded);
+  programs_.emplace_back(std::move(bytes), *loaded);
   return loaded;
 }
 
@@ -151,10 +151,8 @@ Result<void> applyDevicesV2(const CgroupDir& dir, const std::vector<DeviceRule>&
   auto before = attachedIds(dir);
   if (!before) return fail(before.error());
   const auto instructions = deviceFilterProgram(rules);
-  auto program = cache ? cache->get(std::string(reinterpret_cast<const char*>(instructions.data()),
-                                                instructions.size() * sizeof(bpf_insn)),
-                                    dir.path())
-                       : loadWithId(instructions, dir.path());
+  auto program =
+      cache ? cache->get(instructions, dir.path()) : loadWithId(instructions, dir.path());
   if (!program) return fail(program.error());
   const uint32_t current = (*program)->id;
   // Attached already (the same rules applied again): attaching it twice is refused.

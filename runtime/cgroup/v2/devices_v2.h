@@ -1,5 +1,7 @@
 #pragma once
 
+#include <linux/bpf.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -30,14 +32,15 @@ class DeviceProgramCache {
     UniqueFd fd;
     uint32_t id = 0;  // the kernel's program id
   };
-  // The loaded program for `instructions` (bytes of bpf_insn), loading it on first use.
-  Result<std::shared_ptr<const Loaded>> get(const std::string& instructions,
+  // The loaded program for these instructions, loading it on first use.
+  Result<std::shared_ptr<const Loaded>> get(const std::vector<bpf_insn>& program,
                                             const std::string& where);
 
  private:
   static constexpr size_t kMaxPrograms = 8;
   std::mutex mutex_;
-  std::vector<std::pair<std::string, std::shared_ptr<const Loaded>>> programs_;  // oldest first
+  // By the program's bytes, oldest first.
+  std::vector<std::pair<std::string, std::shared_ptr<const Loaded>>> programs_;
 };
 
 // Attaches the program for `rules` to the cgroup `dir` (BPF_CGROUP_DEVICE,

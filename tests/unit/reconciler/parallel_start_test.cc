@@ -62,6 +62,14 @@ class ParallelStartTest : public ::testing::Test {
     }
     return cond();
   }
+  // A new loop (not started) that resyncs every `interval`.
+  void resyncEvery(std::chrono::milliseconds interval) {
+    loop_->stop();
+    ReconcileLoop::Options o;
+    o.maxParallel = kBound;
+    o.resyncInterval = interval;
+    loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  }
   bool frozen_ = false;
   // The fake runtime's clock follows the test's (each container instance gets its own start
   // time, as the stopper tells instances apart by it).
@@ -142,11 +150,7 @@ TEST_F(ParallelStartTest, APodsNextStepGoesBeforeThePodsQueuedAfterIt) {
 // The resync reads every sandbox back on a runtime worker, not on the loop (the fake's
 // inspect, which each reconcile calls on the loop, is a list() too).
 TEST_F(ParallelStartTest, ResyncReadsTheSandboxesOffTheLoop) {
-  loop_->stop();
-  ReconcileLoop::Options o;
-  o.maxParallel = kBound;
-  o.resyncInterval = 10ms;
-  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  resyncEvery(10ms);
   want({pod("web", {container("c")})});
   loop_->start();  // its first read is the loop's own (start-up)
   const auto loopThread = std::this_thread::get_id();
@@ -263,11 +267,7 @@ TEST_F(ParallelStartTest, ADeleteDuringTheSandboxsCreationRemovesItOnceMade) {
 // A resync's list read before a pod was made, applied after: the pod stays known, so a
 // delete right after the resync still removes it.
 TEST_F(ParallelStartTest, AResyncListOlderThanAPodDoesNotHideIt) {
-  loop_->stop();
-  ReconcileLoop::Options o;
-  o.maxParallel = kBound;
-  o.resyncInterval = 20ms;
-  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  resyncEvery(20ms);
   loop_->start();
   gated_.holdNextList(std::this_thread::get_id());
   ASSERT_TRUE(runUntil([&] { return gated_.listHeld(); }));  // read with no pod
@@ -319,10 +319,12 @@ TEST_F(ParallelStartTest, ChurnOfStartsAndDeletesInFlightEndsAsDesired) {
       io_.run_for(1ms);
     }
   }
+  const auto wantedNow = [&](const std::string& uid) {
+    return std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return w.uid == uid; });
+  };
   auto settled = [&] {
     for (const auto& p : all) {
-      const bool isWanted =
-          std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return w.uid == p.uid; });
+      const bool isWanted = wantedNow(p.uid);
       if (isWanted && running(p.uid) != p.pod.spec.containers.size()) return false;
       if (!isWanted && hasSandbox(p.uid)) return false;
     }
@@ -331,8 +333,7 @@ TEST_F(ParallelStartTest, ChurnOfStartsAndDeletesInFlightEndsAsDesired) {
   ASSERT_TRUE(runUntil(settled)) << [&] {
     std::string s;
     for (const auto& p : all) {
-      const bool isWanted =
-          std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return w.uid == p.uid; });
+      const bool isWanted = wantedNow(p.uid);
       std::string calls;
       for (const auto& c : gated_.calls())
         if (c.find("uid-" + p.pod.metadata.name + "/") != std::string::npos ||

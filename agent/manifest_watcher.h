@@ -4,6 +4,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -54,6 +55,9 @@ class ManifestWatcher {
  private:
   void armRead();
   void onEvents(size_t bytes);
+  // Applies queued events for at most a slice of loop time; the rest after whatever else
+  // waits on the loop.
+  void applyPending();
   void armRelist();
   void relist(bool initial);
   // Reads one file into the set; returns true when its decoded contents changed.
@@ -77,6 +81,13 @@ class ManifestWatcher {
   boost::asio::posix::stream_descriptor inotify_;
   boost::asio::steady_timer relistTimer_;
   std::array<char, 16 * 1024> eventBuf_{};
+  struct PendingEvent {
+    uint32_t mask;
+    std::string name;
+  };
+  std::deque<PendingEvent> pending_;
+  boost::asio::steady_timer sliceTimer_;
+  bool sliceArmed_ = false;
   manifests::ManifestSet set_;
   std::map<std::string, std::string> digests_;     // path -> sha256 of what the set was fed
   manifests::ManifestDirBudget budget_;            // files and bytes in use, capped

@@ -8,6 +8,11 @@ namespace podkeeper::manifests {
 
 std::string podKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
+bool isPodKey(std::string_view key, std::string_view ns, std::string_view name) {
+  return key.size() == ns.size() + 1 + name.size() && key.starts_with(ns) &&
+         key[ns.size()] == '/' && key.ends_with(name);
+}
+
 std::string podUid(const ObjectMeta& meta, std::string_view sourcePath) {
   if (!meta.uid.empty()) return meta.uid;
   std::string digest = sha256Hex("podkeeper-pod-uid-v1\n" + std::string(sourcePath) + "\n" +

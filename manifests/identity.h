@@ -16,6 +16,8 @@ namespace podkeeper::manifests {
 //   hex digits written as a UUID (8-4-4-4-12). Lower-case hex and '-': safe as a file name.
 // "<namespace>/<name>": how the agent keys pods by name.
 std::string podKey(const std::string& ns, const std::string& name);
+// key == podKey(ns, name), without building it (looked up for every pod, in loops over pods).
+bool isPodKey(std::string_view key, std::string_view ns, std::string_view name);
 
 std::string podUid(const ObjectMeta& meta, std::string_view sourcePath);
 

@@ -31,12 +31,14 @@ ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler
 }
 
 void ReconcileLoop::start() {
-  if (auto r = reconciler_.observeAll(); !r) spdlog::error("{}", r.error().message);
+  const auto seen = reconciler_.observeAll();
+  if (!seen) spdlog::error("{}", seen.error().message);
   size_t adopted = reconciler_.observedSandboxes().size();
   if (adopted > 0) spdlog::info("found {} pod sandboxes from an earlier run", adopted);
   for (const auto& key : reconciler_.keys()) {
     firstSyncPending_.insert(key);
-    enqueue(key);
+    if (seen) fromList_.insert(key);  // just read; nothing happened since
+    add(key);
   }
   armResync();
   if (firstSyncPending_.empty()) boost::asio::post(io_, [this] { firstSyncProgress(""); });
@@ -57,6 +59,16 @@ void ReconcileLoop::stop() {
 }
 
 void ReconcileLoop::enqueue(const std::string& key) {
+  noteActivity(key);
+  add(key);
+}
+
+void ReconcileLoop::noteActivity(const std::string& key) {
+  fromList_.erase(key);
+  if (activeWhileListing_) activeWhileListing_->insert(key);
+}
+
+void ReconcileLoop::add(const std::string& key) {
   queue_.add(key);
   if (onEnqueued) onEnqueued();
   kick();
@@ -88,8 +100,10 @@ void ReconcileLoop::runOne() {
   if (stopped_ || inFlight_.size() >= options_.maxParallel) return;
   auto key = queue_.pop(clock_.nowNs());
   if (key) {
+    const bool fromList = fromList_.contains(*key);
+    noteActivity(*key);
     auto started = std::chrono::steady_clock::now();
-    auto outcome = reconciler_.reconcile(*key);
+    auto outcome = reconciler_.reconcile(*key, fromList);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (onReconciled) onReconciled(seconds);
@@ -116,6 +130,7 @@ void ReconcileLoop::finished(const std::string& key, const Result<Reconciler::Ou
 
 void ReconcileLoop::settled(const std::string& key, Result<void> result) {
   if (inFlight_.erase(key) == 0 || stopped_) return;
+  noteActivity(key);
   if (result) {
     // Level-triggered: the next step is planned from what is there now, and before other
     // pods' first steps (WorkQueue::addFront): in a burst of 200 pods the first ones run
@@ -131,7 +146,7 @@ void ReconcileLoop::settled(const std::string& key, Result<void> result) {
 
 void ReconcileLoop::watchShims(const std::string& key) {
   for (const auto* sandbox : reconciler_.observedSandboxes()) {
-    if (manifests::podKey(sandbox->namespace_, sandbox->name) != key) continue;
+    if (!manifests::isPodKey(key, sandbox->namespace_, sandbox->name)) continue;
     const std::string& uid = sandbox->uid;
     for (const auto& c : sandbox->containers) {
       std::string id = uid + "/" + c.name;
@@ -163,16 +178,24 @@ void ReconcileLoop::resync() {
   // Sandboxes made or removed behind our back show up here; then every key is looked at.
   // Reading every sandbox back (tens of milliseconds with 200 pods) runs off the loop.
   using Listed = Result<std::vector<runtime::SandboxState>>;
+  // A key nothing happened to while the list was read (no event, reconcile or finished
+  // call; none in flight) is planned from what the list read.
   auto apply = [this](Listed all) {
     resyncRunning_ = false;
     if (stopped_) return;
-    if (auto r = reconciler_.applyObserved(std::move(all)); !r)
-      spdlog::error("resync: {}", r.error().message);
-    for (const auto& key : reconciler_.keys()) enqueue(key);
+    const auto active = std::exchange(activeWhileListing_, std::nullopt);
+    const auto applied = reconciler_.applyObserved(std::move(all));
+    if (!applied) spdlog::error("resync: {}", applied.error().message);
+    for (const auto& key : reconciler_.keys()) {
+      if (applied && active && !active->contains(key) && !inFlight_.contains(key))
+        fromList_.insert(key);
+      add(key);
+    }
     if (onResync) onResync();
   };
   if (resyncRunning_) return;  // the last one is still reading
   resyncRunning_ = true;
+  activeWhileListing_.emplace();
   reconciler_.beginListing();
   if (!work_) return apply(runtime_.list());
   auto listed = std::make_shared<Listed>();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -52,6 +53,10 @@ class ReconcileLoop {
   std::function<void()> onFirstSync;
 
  private:
+  void add(const std::string& key);  // queued; what is known of the key stays as it is
+  // Something happened to the key (queued by an event, reconciled, its calls ended): what a
+  // list read before now may be stale for it.
+  void noteActivity(const std::string& key);
   void kick();
   void runOne();
   void armDelayTimer();
@@ -73,6 +78,10 @@ class ReconcileLoop {
   boost::asio::steady_timer resyncTimer_;
   RuntimeWork* work_ = nullptr;
   bool resyncRunning_ = false;
+  // Keys whose next reconcile plans from what the last list read, read after everything this
+  // loop knew of them: a resync reads each sandbox once, off the loop, not a second time on it.
+  std::set<std::string> fromList_;
+  std::optional<std::set<std::string>> activeWhileListing_;  // set while a resync's list reads
   bool runPosted_ = false;
   std::set<std::string> inFlight_;  // keys whose runtime calls run off the loop
   bool stopped_ = false;

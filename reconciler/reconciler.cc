@@ -141,7 +141,8 @@ std::vector<std::string> Reconciler::keys() const {
 std::vector<std::string> Reconciler::observedUidsFor(const std::string& key) const {
   std::vector<std::string> uids;
   for (const auto& [uid, pod] : pods_)
-    if (pod.observed && keyOf(*pod.observed) == key) uids.push_back(uid);
+    if (pod.observed && manifests::isPodKey(key, pod.observed->namespace_, pod.observed->name))
+      uids.push_back(uid);
   return uids;
 }
 
@@ -155,13 +156,13 @@ Result<void> Reconciler::refreshObserved(const std::string& uid) {
   return {};
 }
 
-Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
+Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key, bool fromList) {
   Result<Outcome> result;
   // The last resort: a throw anywhere below fails this pod's reconcile (retried with
   // back-off, reported on the pod), never the agent that runs every other pod.
   touched(key);
   try {
-    result = reconcileKey(key);
+    result = reconcileKey(key, fromList);
   } catch (const std::exception& e) {
     const std::string why = std::string("internal error: ") + e.what();
     event(key, "Warning", "FailedSync", "Error syncing pod: " + why);
@@ -183,7 +184,7 @@ Result<Reconciler::Outcome> Reconciler::reconcile(const std::string& key) {
   return result;
 }
 
-Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
+Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key, bool fromList) {
   auto want = desired_.find(key);
   const manifests::DecodedPod* desired = want == desired_.end() ? nullptr : &want->second;
   if (desired) {
@@ -213,8 +214,9 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key) {
   std::vector<std::string> uids = observedUidsFor(key);
   if (desired && std::find(uids.begin(), uids.end(), desired->uid) == uids.end())
     uids.push_back(desired->uid);
-  for (const auto& uid : uids)
-    if (auto r = refreshObserved(uid); !r) return fail(r.error().context("pod " + key));
+  if (!fromList)
+    for (const auto& uid : uids)
+      if (auto r = refreshObserved(uid); !r) return fail(r.error().context("pod " + key));
 
   Outcome out;
   imageRecheckAtNs_.reset();
@@ -380,8 +382,13 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
   }
   if (next == stop) return;
   stop = next;
-  if (auto r = runtime_.recordStop(uid, *stop); !r)
-    spdlog::warn("pod {}: recording its stop: {}", key, r.error().message);
+  // Written (and synced) before the stop's own calls run, on their worker: an agent started
+  // after a crash keeps this deadline. Two fsyncs on the loop would stall every other pod.
+  offLoopFirst([&rt = runtime_, uid, record = *stop] { return rt.recordStop(uid, record); },
+               [key](Result<void> r) -> Result<void> {
+                 if (!r) spdlog::warn("pod {}: recording its stop: {}", key, r.error().message);
+                 return {};
+               });
 }
 
 void Reconciler::noteStarted(const manifests::DecodedPod& pod) {

@@ -87,7 +87,10 @@ class Reconciler final : public status::PodReader {
     // on until `settled` is called for it, then it is reconciled again.
     bool inFlight = false;
   };
-  Result<Outcome> reconcile(const std::string& key);
+  // fromList: the caller knows the state the last list applied for this key is current
+  // (read after everything that could change it; the ReconcileLoop's resync): the plan starts
+  // from it instead of reading the key's sandboxes again.
+  Result<Outcome> reconcile(const std::string& key, bool fromList = false);
 
   // Every key known as desired or observed.
   std::vector<std::string> keys() const;
@@ -143,7 +146,7 @@ class Reconciler final : public status::PodReader {
     const runtime::SandboxState* observed;  // null: nothing on the machine
   };
 
-  Result<Outcome> reconcileKey(const std::string& key);
+  Result<Outcome> reconcileKey(const std::string& key, bool fromList);
   Result<void> refreshObserved(const std::string& uid);
   Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
   // In-place resize (reconciler_resize.cc): the pod to plan with when the sandbox runs desired
@@ -216,6 +219,10 @@ class Reconciler final : public status::PodReader {
   // start stage it measures.
   Result<void> offLoop(const char* stage, std::function<Result<void>()> call,
                        std::function<Result<void>(Result<void>)> then, bool endsPass);
+  // As offLoop, but ahead of the calls this reconcile gathered so far (a record they rely on
+  // being on disk first); never ends the pass.
+  Result<void> offLoopFirst(std::function<Result<void>()> call,
+                            std::function<Result<void>(Result<void>)> then);
   // The job gathered by this reconcile of key, if any, handed to the RuntimeWork.
   bool submitOffLoop(const std::string& key);
   bool deferring() const { return batch_ != nullptr; }

@@ -64,6 +64,14 @@ Result<void> Reconciler::offLoop(const char* stage, std::function<Result<void>()
   return {};
 }
 
+Result<void> Reconciler::offLoopFirst(std::function<Result<void>()> call,
+                                      std::function<Result<void>(Result<void>)> then) {
+  if (!work_) return then(call());
+  if (!batch_) batch_ = std::make_shared<OffLoopJob>();
+  batch_->calls.insert(batch_->calls.begin(), {"", std::move(call), std::move(then)});
+  return {};
+}
+
 bool Reconciler::submitOffLoop(const std::string& key) {
   passEnded_ = false;
   if (!batch_) return false;

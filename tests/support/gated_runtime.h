@@ -1,12 +1,14 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "runtime/container_runtime.h"
@@ -87,6 +89,17 @@ class GatedRuntime : public runtime::ContainerRuntime {
     listReleased_ = true;
     cv_.notify_all();
   }
+  // Runs on the held list's thread once released, just before that list returns (so what it
+  // posts to the loop comes before the list's result).
+  void beforeHeldListReturns(std::function<void()> f) {
+    std::lock_guard l(mu_);
+    beforeHeldListReturns_ = std::move(f);
+  }
+  // The threads recordStop was called on, in order.
+  std::vector<std::thread::id> recordStopThreads() const {
+    std::lock_guard l(mu_);
+    return recordStopThreads_;
+  }
   // Every start waits until `n` starts are waiting at once (a barrier), then all go on.
   void startTogether(size_t n) {
     std::lock_guard l(mu_);
@@ -159,7 +172,11 @@ class GatedRuntime : public runtime::ContainerRuntime {
     return call(uid, [&] { return fake_.removeContainer(uid, n); });
   }
   Result<void> recordStop(const std::string& uid, const runtime::StopRecord& stop) override {
-    return call(uid, [&] { return fake_.recordStop(uid, stop); });
+    return call(uid, [&] {
+      recordStopThreads_.push_back(std::this_thread::get_id());
+      fake_.calls.push_back("recordStop " + uid);
+      return fake_.recordStop(uid, stop);
+    });
   }
   Result<void> removeSandbox(const std::string& uid) override {
     {
@@ -182,6 +199,9 @@ class GatedRuntime : public runtime::ContainerRuntime {
       listWaiting_ = true;
       cv_.wait(l, [&] { return listReleased_; });
       listWaiting_ = false;
+      auto before = std::exchange(beforeHeldListReturns_, nullptr);
+      l.unlock();
+      if (before) before();
     }
     return all;
   }
@@ -231,6 +251,8 @@ class GatedRuntime : public runtime::ContainerRuntime {
   size_t concurrent_ = 0, maxConcurrent_ = 0;
   bool podOverlap_ = false;
   std::vector<std::thread::id> listThreads_;
+  std::function<void()> beforeHeldListReturns_;
+  std::vector<std::thread::id> recordStopThreads_;
 };
 
 }  // namespace podkeeper::reconciler::testing

@@ -132,6 +132,16 @@ TEST(SpecHash, EverySemanticChangeChangesIt) {
   }
 }
 
+TEST(PodKey, IsPodKeyMatchesExactlyTheKeyPodKeyBuilds) {
+  EXPECT_EQ(podKey("default", "web"), "default/web");
+  EXPECT_TRUE(isPodKey("default/web", "default", "web"));
+  EXPECT_FALSE(isPodKey("default/web", "default", "we"));
+  EXPECT_FALSE(isPodKey("default-web", "default", "web"));
+  EXPECT_FALSE(isPodKey("default/webs", "default", "web"));
+  EXPECT_FALSE(isPodKey("kube-system/web", "default", "web"));
+  EXPECT_FALSE(isPodKey("", "", "x"));
+}
+
 TEST(PodUid, MetadataUidIsUsedAsIs) {
   ObjectMeta m;
   m.name = "web";

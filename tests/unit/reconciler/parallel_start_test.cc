@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -285,6 +286,83 @@ TEST_F(ParallelStartTest, AResyncListOlderThanAPodDoesNotHideIt) {
   ASSERT_TRUE(runUntil([&] { return resynced; }));
   EXPECT_TRUE(knownAfterResync);
   ASSERT_TRUE(runUntil([&] { return !hasSandbox(q.uid); }));
+}
+
+// A resync reads every sandbox once, off the loop: each key nothing happened to meanwhile is
+// planned from what that list read, without reading its sandbox again on the loop.
+TEST_F(ParallelStartTest, AResyncPlansFromWhatItsListReadWithoutReadingAgain) {
+  resyncEvery(30ms);
+  auto a = pod("a", {container("c")});
+  auto b = pod("b", {container("c")});
+  want({a, b});
+  loop_->start();
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; }));
+  const auto loopThread = std::this_thread::get_id();
+  const auto readsOnLoop = [&] {  // the fake's inspect is a list() too
+    const auto threads = gated_.listThreads();
+    return std::count(threads.begin(), threads.end(), loopThread);
+  };
+  int resyncs = 0;
+  long before = 0;
+  loop_->onResync = [&] {
+    if (++resyncs == 1) before = readsOnLoop();
+  };
+  ASSERT_TRUE(runUntil([&] { return resyncs >= 4 && !loop_->busy(); }));
+  EXPECT_EQ(readsOnLoop(), before);
+  EXPECT_EQ(running(a.uid), 1u);
+  EXPECT_EQ(running(b.uid), 1u);
+}
+
+// A container exit noticed (the shim's pidfd) after a resync's list read the container
+// running, but before that list is applied: the exit is acted on at once, not hidden until
+// the next resync.
+TEST_F(ParallelStartTest, AnExitNoticedWhileAResyncReadsIsNotHiddenByItsList) {
+  resyncEvery(300ms);
+  auto q = pod("q", {container("c")});
+  want({q});
+  loop_->start();
+  ASSERT_TRUE(runUntil([&] { return running(q.uid) == 1; }));
+  gated_.holdNextList(std::this_thread::get_id());
+  ASSERT_TRUE(runUntil([&] { return gated_.listHeld(); }));  // read with c running
+  gated_.locked([&](FakeRuntime& f) {
+    f.exitContainer(q.uid, "c", 1);
+    return 0;
+  });
+  gated_.beforeHeldListReturns([&] {
+    boost::asio::post(io_, [&] { loop_->enqueue("default/q"); });  // queued before the result
+  });
+  int resyncs = 0;
+  loop_->onResync = [&] { ++resyncs; };
+  gated_.releaseList();
+  const auto removed = [&] {
+    auto calls = gated_.calls();
+    return std::find(calls.begin(), calls.end(), "remove uid-q/c") != calls.end();
+  };
+  ASSERT_TRUE(runUntil([&] { return removed() || resyncs >= 2; }));
+  EXPECT_TRUE(removed());  // the exited instance goes before its restart
+  EXPECT_EQ(resyncs, 1);
+}
+
+// A pod's stop record (its grace period's deadline, kept for an agent started after a crash)
+// is written on a worker, with the pod's other calls: with two fsyncs each, writing it on the
+// loop stalled every other pod during a burst of deletes.
+TEST_F(ParallelStartTest, AStopIsRecordedOffTheLoop) {
+  auto a = pod("a", {container("c")});
+  a.pod.spec.terminationGracePeriodSeconds = 30;
+  want({a});
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1; }));
+  want({});
+  ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid); }));
+  const auto calls = gated_.calls();
+  const auto at = [&](const std::string& call) {
+    return std::find(calls.begin(), calls.end(), call) - calls.begin();
+  };
+  ASSERT_LT(at("recordStop uid-a"), std::ssize(calls));
+  EXPECT_LT(at("signal uid-a/c 15"), at("recordStop uid-a"));
+  EXPECT_LT(at("recordStop uid-a"), at("removeSandbox uid-a"));
+  const auto threads = gated_.recordStopThreads();
+  ASSERT_FALSE(threads.empty());
+  for (const auto& t : threads) EXPECT_NE(t, std::this_thread::get_id());
 }
 
 // Stress (run under ThreadSanitizer as reconciler_tsan_tests): the desired set changes while

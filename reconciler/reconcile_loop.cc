@@ -37,7 +37,7 @@ void ReconcileLoop::start() {
   if (adopted > 0) spdlog::info("found {} pod sandboxes from an earlier run", adopted);
   for (const auto& key : reconciler_.keys()) {
     firstSyncPending_.insert(key);
-    if (seen) fromList_.insert(key);  // just read; nothing happened since
+    if (seen && !reconciler_.keptAtLastList(key)) fromList_.insert(key);  // just read
     add(key);
   }
   armResync();
@@ -129,8 +129,8 @@ void ReconcileLoop::finished(const std::string& key, const Result<Reconciler::Ou
 }
 
 void ReconcileLoop::settled(const std::string& key, Result<void> result) {
-  if (inFlight_.erase(key) == 0 || stopped_) return;
   noteActivity(key);
+  if (inFlight_.erase(key) == 0 || stopped_) return;
   if (result) {
     // Level-triggered: the next step is planned from what is there now, and before other
     // pods' first steps (WorkQueue::addFront): in a burst of 200 pods the first ones run
@@ -187,7 +187,8 @@ void ReconcileLoop::resync() {
     const auto applied = reconciler_.applyObserved(std::move(all));
     if (!applied) spdlog::error("resync: {}", applied.error().message);
     for (const auto& key : reconciler_.keys()) {
-      if (applied && active && !active->contains(key) && !inFlight_.contains(key))
+      if (applied && active && !active->contains(key) && !inFlight_.contains(key) &&
+          !reconciler_.keptAtLastList(key))
         fromList_.insert(key);
       add(key);
     }

@@ -92,6 +92,8 @@ void Reconciler::beginListing() { touchedWhileListing_.emplace(); }
 
 Result<void> Reconciler::applyObserved(Result<std::vector<runtime::SandboxState>> all) {
   const auto touchedKeys = std::exchange(touchedWhileListing_, std::nullopt);
+  keptAtLastList_ = busyKeys_;
+  if (touchedKeys) keptAtLastList_.insert(touchedKeys->begin(), touchedKeys->end());
   if (!all) return fail(all.error().context("reading the state directory"));
   // A pod whose runtime calls run now is left as it was: it is read again when they ended.
   // So is one looked at since the list began: what it has is newer than the list.

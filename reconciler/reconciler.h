@@ -80,6 +80,9 @@ class Reconciler final : public status::PodReader {
   // pod whose runtime calls run now, or that was reconciled or whose calls ended since
   // beginListing, keeps what it has (the list may predate it).
   Result<void> applyObserved(Result<std::vector<runtime::SandboxState>> all);
+  // Whether the last applyObserved (or observeAll) left this key's state as it was (its calls
+  // were running, or it was looked at since the list began): the list is not its state.
+  bool keptAtLastList(const std::string& key) const { return keptAtLastList_.contains(key); }
 
   struct Outcome {
     std::optional<int64_t> requeueAtNs;
@@ -251,6 +254,7 @@ class Reconciler final : public status::PodReader {
   std::shared_ptr<OffLoopJob> batch_;  // this reconcile's calls, not yet handed off
   bool passEnded_ = false;             // a call of this reconcile ended its pass
   std::set<std::string> busyKeys_;     // keys whose job runs: observeAll leaves them alone
+  std::set<std::string> keptAtLastList_;
   // While a list() runs off the loop: the keys reconciled or settled since it began.
   std::optional<std::set<std::string>> touchedWhileListing_;
   void touched(const std::string& key) {

@@ -164,7 +164,16 @@ TEST_F(PodApi, SupplementalGroupsPolicyMergesTheImagesGroupsUnlessStrict) {
                                                       : "3000,4000")),
         std::string::npos)
         << out;
-    auto status = podJson(agent, pod)["status"]["containerStatuses"][0];
+    // The container prints before the agent has read its start back (the shim's answer
+    // comes after the exec): the status follows within moments.
+    nlohmann::json status;
+    ASSERT_TRUE(waitFor(
+        [&] {
+          status = podJson(agent, pod)["status"]["containerStatuses"][0];
+          return status.contains("user");
+        },
+        10s))
+        << status.dump(2);
     EXPECT_EQ(status["user"]["linux"]["uid"], 1000) << status.dump(2);
     EXPECT_EQ(status["user"]["linux"]["gid"], 3000) << status.dump(2);
     std::string got;

@@ -170,7 +170,10 @@ TEST_F(PodApiFields, StopSignalIsWhatAGracefulStopSends) {
                   "  os: {name: linux}\n"));
   ASSERT_TRUE(logHas("stop", "app", "ready")) << agent.agentLog();
   agent.removeManifest("stop.yaml");
-  EXPECT_TRUE(waitFor([&] { return exists(hostDir + "/got"); }, 10s)) << agent.agentLog();
+  // The shell creates the file before it writes the line: wait for the line.
+  EXPECT_TRUE(
+      waitFor([&] { return exists(hostDir + "/got") && !readFile(hostDir + "/got").empty(); }, 10s))
+      << agent.agentLog();
   EXPECT_EQ(readFile(hostDir + "/got"), "USR1\n");
 }
 

@@ -178,8 +178,9 @@ void ReconcileLoop::resync() {
   // Sandboxes made or removed behind our back show up here; then every key is looked at.
   // Reading every sandbox back (tens of milliseconds with 200 pods) runs off the loop.
   using Listed = Result<std::vector<runtime::SandboxState>>;
-  // A key nothing happened to while the list was read (no event, reconcile or finished
-  // call; none in flight) is planned from what the list read.
+  // A key nothing happened to while the list was read (no event here; no reconcile, finished
+  // call or call in flight, which the reconciler kept out of the list) is planned from what
+  // the list read.
   auto apply = [this](Listed all) {
     resyncRunning_ = false;
     if (stopped_) return;
@@ -187,8 +188,7 @@ void ReconcileLoop::resync() {
     const auto applied = reconciler_.applyObserved(std::move(all));
     if (!applied) spdlog::error("resync: {}", applied.error().message);
     for (const auto& key : reconciler_.keys()) {
-      if (applied && active && !active->contains(key) && !inFlight_.contains(key) &&
-          !reconciler_.keptAtLastList(key))
+      if (applied && active && !active->contains(key) && !reconciler_.keptAtLastList(key))
         fromList_.insert(key);
       add(key);
     }

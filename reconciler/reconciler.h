@@ -222,8 +222,8 @@ class Reconciler final : public status::PodReader {
   // start stage it measures.
   Result<void> offLoop(const char* stage, std::function<Result<void>()> call,
                        std::function<Result<void>(Result<void>)> then, bool endsPass);
-  // As offLoop, but ahead of the calls this reconcile gathered so far (a record they rely on
-  // being on disk first); never ends the pass.
+  // As offLoop, but ahead of the calls this reconcile gathered so far (a record that should be
+  // on disk before they run); never ends the pass.
   Result<void> offLoopFirst(std::function<Result<void>()> call,
                             std::function<Result<void>(Result<void>)> then);
   // The job gathered by this reconcile of key, if any, handed to the RuntimeWork.

@@ -349,11 +349,16 @@ struct Agent {
                                                  ": pods get a network namespace with only lo\n");
       return http::HttpResponse::text(200, "ok\n");
     });
-    http::addMetricsRoutes(to, exporter, {&registry, &processCollector}, [this] {
-      agentMetrics.setPodsByPhase(podsByPhase(reconciler));
-      countDroppedLogEntries(reconciler, agentMetrics);
-      agentMetrics.setPodsWithoutNetwork(network.podsWithoutNetwork());
-    });
+    http::addMetricsRoutes(
+        to, exporter, {&registry, &processCollector},
+        [this] {
+          agentMetrics.setPodsByPhase(podsByPhase(reconciler));
+          countDroppedLogEntries(reconciler, agentMetrics);
+          agentMetrics.setPodsWithoutNetwork(network.podsWithoutNetwork());
+        },
+        [this](std::function<void()> work, std::function<void()> done) {
+          scrapes.run(std::move(work), std::move(done));
+        });
     to.onResponse([this](const std::string& pattern, int status) {
       agentMetrics.httpRequest(pattern, status);
     });
@@ -563,6 +568,9 @@ struct Agent {
   uint64_t machineMemory;
   metrics::Exporter exporter;
   BackgroundWork logReads{io, 2};  // container log files, off the loop; outlives the servers
+  // Metrics scrapes' cgroup reads and rendering, off the loop, one at a time; after the
+  // exporter (destroyed first), before the servers (outlives them).
+  BackgroundWork scrapes{io, 1};
   http::Router router;
   http::Router unixRouter;
   http::Router secureRouter;

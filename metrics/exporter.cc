@@ -56,9 +56,19 @@ double Exporter::now() const {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-bool Exporter::collect() {
+std::vector<prometheus::MetricFamily> Exporter::collect(
+    const std::vector<const prometheus::Collectable*>& collectables) {
+  std::vector<prometheus::MetricFamily> families;
+  for (const auto* c : collectables) {
+    auto f = c->Collect();
+    families.insert(families.end(), std::make_move_iterator(f.begin()),
+                    std::make_move_iterator(f.end()));
+  }
+  return families;
+}
+
+bool Exporter::collectSamples(std::vector<ContainerTarget> targets) {
   samples_.clear();
-  std::vector<ContainerTarget> targets = targets_.targets();
   std::unordered_set<std::string> seen;
   seen.reserve(targets.size());
   size_t failed = 0;
@@ -80,6 +90,7 @@ bool Exporter::collect() {
   netDev_.sweep();
   // Closes the fds of cgroups no longer listed (stopped containers) or found removed.
   files_.sweep();
+  keptFds_ = files_.openFds();
   reportFdBudget();
   if (failed > 0) {
     spdlog::warn("metrics: {} of {} cgroups could not be read, first: {}", failed, targets.size(),
@@ -88,13 +99,15 @@ bool Exporter::collect() {
   return failed > 0;
 }
 
-void Exporter::renderCadvisor(std::string& out) {
-  bool error = collect();
+void Exporter::renderCadvisor(std::vector<ContainerTarget> targets, std::string& out) {
+  std::lock_guard l(mu_);
+  bool error = collectSamples(std::move(targets));
   cadvisor_.render(samples_, machine_, now(), error, out);
 }
 
-void Exporter::renderResource(std::string& out) {
-  bool error = collect();
+void Exporter::renderResource(std::vector<ContainerTarget> targets, std::string& out) {
+  std::lock_guard l(mu_);
+  bool error = collectSamples(std::move(targets));
   std::optional<NodeUsage> node;
   if (auto usage = nodeUsage_->read()) {
     node = *usage;
@@ -105,16 +118,10 @@ void Exporter::renderResource(std::string& out) {
   metrics::renderResource(samples_, node, timestampMs, error, out);
 }
 
-void Exporter::renderAgent(const std::vector<const prometheus::Collectable*>& collectables,
-                           std::string& out) {
-  std::vector<prometheus::MetricFamily> families;
-  for (const auto* c : collectables) {
-    auto f = c->Collect();
-    families.insert(families.end(), std::make_move_iterator(f.begin()),
-                    std::make_move_iterator(f.end()));
-  }
+void Exporter::renderAgent(const std::vector<prometheus::MetricFamily>& families,
+                           std::vector<ContainerTarget> targets, std::string& out) {
   out += prometheus::TextSerializer().Serialize(families);
-  renderCadvisor(out);
+  renderCadvisor(std::move(targets), out);
 }
 
 }  // namespace podkeeper::metrics

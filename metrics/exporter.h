@@ -1,9 +1,12 @@
 #pragma once
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,31 +33,45 @@ struct ExporterOptions {
 // after a reserve for everything else the agent opens (pidfds, sockets, logs, inotify).
 size_t keptFdBudget(uint64_t softLimit);
 
-// Reads every target's cgroup at scrape time and renders the three exposition bodies. Runs on
-// the agent loop; one scrape at a time. Nothing is kept between scrapes but buffers and the
-// open fds of the cgroup files (values are read again at every scrape): sharing
-// one read between scrapes less than a second apart would hand a Prometheus scraping every
-// second the same values twice (irate 0), and Prometheus offsets its jobs within the
-// interval, so the cadvisor, resource and agent scrapes rarely coincide anyway.
+// Reads every target's cgroup at scrape time and renders the three exposition bodies. The
+// targets are taken on the agent loop (targets(), from the loop's TargetSource); reading and
+// rendering may run on a worker, one scrape at a time (a lock). Nothing is kept between scrapes but
+// buffers and the open fds of the cgroup files (values are read again at every scrape): sharing one
+// read between scrapes less than a second apart would hand a Prometheus scraping every second the
+// same values twice (irate 0), and Prometheus offsets its jobs within the interval, so the
+// cadvisor, resource and agent scrapes rarely coincide anyway.
 class Exporter {
  public:
   Exporter(const TargetSource& targets, const runtime::cgroup::CgroupManager& cgroups,
            MachineInfo machine, ExporterOptions options = {});
 
-  // Each appends exposition text (version 0.0.4) to out.
-  void renderCadvisor(std::string& out);  // /metrics/cadvisor
-  void renderResource(std::string& out);  // /metrics/resource
-  // /metrics: the collectables (agent registry, process collector) and then the same
-  // container_* and machine_* families as /metrics/cadvisor.
-  void renderAgent(const std::vector<const prometheus::Collectable*>& collectables,
-                   std::string& out);
+  // The containers a scrape reads now. On the loop.
+  std::vector<ContainerTarget> targets() const { return targets_.targets(); }
+  // The collectables' families now (agent registry, process collector). On the loop.
+  static std::vector<prometheus::MetricFamily> collect(
+      const std::vector<const prometheus::Collectable*>& collectables);
 
-  // Cgroup file fds kept open for the next scrape.
-  size_t keptFdsOpen() const { return files_.openFds(); }
+  // Each appends exposition text (version 0.0.4) to out; thread-safe (one at a time).
+  void renderCadvisor(std::vector<ContainerTarget> targets, std::string& out);  // /metrics/cadvisor
+  void renderResource(std::vector<ContainerTarget> targets, std::string& out);  // /metrics/resource
+  // /metrics: the agent's families and then the same container_* and machine_* families as
+  // /metrics/cadvisor.
+  void renderAgent(const std::vector<prometheus::MetricFamily>& families,
+                   std::vector<ContainerTarget> targets, std::string& out);
+  // The same, everything taken now (on the loop; tests, benchmarks).
+  void renderCadvisor(std::string& out) { renderCadvisor(targets(), out); }
+  void renderResource(std::string& out) { renderResource(targets(), out); }
+  void renderAgent(const std::vector<const prometheus::Collectable*>& collectables,
+                   std::string& out) {
+    renderAgent(collect(collectables), targets(), out);
+  }
+
+  // Cgroup file fds kept open for the next scrape (as the last scrape left them).
+  size_t keptFdsOpen() const { return keptFds_.load(); }
 
  private:
-  // Fills samples_ for this scrape; returns true when some cgroup could not be read.
-  bool collect();
+  // Fills samples_ for this scrape; returns true when some cgroup could not be read. Under mu_.
+  bool collectSamples(std::vector<ContainerTarget> targets);
   double now() const;
 
   const TargetSource& targets_;
@@ -65,6 +82,8 @@ class Exporter {
   std::function<double()> now_;
   void reportFdBudget();
 
+  std::mutex mu_;  // one scrape at a time: everything below
+  std::atomic<size_t> keptFds_{0};
   std::vector<TargetSample> samples_;
   runtime::cgroup::StatFileCache files_;
   NetDevFiles netDev_;  // /proc/<pid>/net/dev of each pod, kept open between scrapes

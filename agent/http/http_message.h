@@ -76,6 +76,10 @@ struct HttpResponse {
   std::shared_ptr<BodyStream> stream;
   // Set (with status 101 and the Upgrade header): the connection is handed to it.
   std::shared_ptr<Upgrade> upgrade;
+  // Set: the answer is made elsewhere (off the loop) and comes later. Called once, on the
+  // loop, with `reply`, which must then be called exactly once, on the loop, with the answer;
+  // the other fields of this response are ignored. A client that left meanwhile gets nothing.
+  std::function<void(std::function<void(HttpResponse)> reply)> deferred;
 
   static HttpResponse text(int status, std::string body,
                            std::string contentType = "text/plain; charset=utf-8");

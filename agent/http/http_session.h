@@ -124,14 +124,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.peer = peer_;
     request.remote = remote_;
     HttpResponse response = state_->handler(request);
-    if (response.stream && request.method == "GET") return startStream(std::move(response));
+    if (response.deferred) {
+      auto produce = std::move(response.deferred);
+      produce([self = this->shared_from_this(), method = request.method,
+               keepAlive = req.keep_alive(), version = req.version()](HttpResponse r) {
+        r.deferred = nullptr;  // answered once
+        if (!self->closed_) self->respond(std::move(r), method, keepAlive, version);
+      });
+      return;
+    }
+    respond(std::move(response), request.method, req.keep_alive(), req.version());
+  }
+
+  void respond(HttpResponse response, const std::string& method, bool keepAlive, unsigned version) {
+    if (response.stream && method == "GET") return startStream(std::move(response));
     if (response.stream) response.stream->cancel();
-    if (response.upgrade && request.method == "GET") return startUpgrade(std::move(response));
+    if (response.upgrade && method == "GET") return startUpgrade(std::move(response));
     if (response.upgrade) {
       response.upgrade->cancel();
       return reject(400, "upgrade needs GET\n");
     }
-    send(std::move(response), req.keep_alive(), req.version());
+    send(std::move(response), keepAlive, version);
   }
 
   void reject(int status, const char* body) {

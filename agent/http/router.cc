@@ -14,16 +14,17 @@ size_t specificity(const std::string& pattern) {
   return pattern.ends_with("/*") ? pattern.size() : SIZE_MAX;
 }
 
-void encodeIfAccepted(const HttpRequest& request, HttpResponse& response) {
-  if (response.body.empty() || response.stream || !response.header("content-encoding").empty())
+}  // namespace
+
+void encodeIfAccepted(std::string_view acceptEncoding, HttpResponse& response) {
+  if (response.body.empty() || response.stream || !response.header("content-encoding").empty() ||
+      !response.header("vary").empty())
     return;
   response.headers.emplace_back("Vary", "Accept-Encoding");
-  if (!acceptsGzip(request.header("accept-encoding"))) return;
+  if (!acceptsGzip(acceptEncoding)) return;
   response.body = gzipCompress(response.body);
   response.headers.emplace_back("Content-Encoding", "gzip");
 }
-
-}  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
   routes_.push_back({std::move(method), std::move(pattern), std::move(handler)});
@@ -90,7 +91,21 @@ HttpResponse Router::route(const HttpRequest& request, std::string& matched) con
 HttpResponse Router::handle(const HttpRequest& request) const {
   std::string matched;
   HttpResponse response = route(request, matched);
-  encodeIfAccepted(request, response);
+  if (response.deferred) {  // encoded and counted when the answer comes
+    response.deferred = [this, produce = std::move(response.deferred), matched,
+                         head = response.omitBody,
+                         acceptEncoding = std::string(request.header("accept-encoding"))](
+                            std::function<void(HttpResponse)> reply) {
+      produce([this, reply = std::move(reply), matched, head, acceptEncoding](HttpResponse answer) {
+        answer.omitBody = head;
+        encodeIfAccepted(acceptEncoding, answer);
+        if (observer_) observer_(matched, answer.status);
+        reply(std::move(answer));
+      });
+    };
+    return response;
+  }
+  encodeIfAccepted(request.header("accept-encoding"), response);
   if (observer_) observer_(matched, response.status);
   return response;
 }

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/http/http_message.h"
@@ -37,5 +38,11 @@ class Router {
 
 // The /healthz answer: 200 "ok".
 HttpResponse healthz(const HttpRequest&);
+
+// gzip for a client whose Accept-Encoding allows it (with "Vary: Accept-Encoding" either way),
+// unless the response is empty, streamed or already encoded. The router does it for every
+// answer; a deferred answer made off the loop may do it there first (the router then leaves
+// it as it is).
+void encodeIfAccepted(std::string_view acceptEncoding, HttpResponse& response);
 
 }  // namespace podkeeper::http

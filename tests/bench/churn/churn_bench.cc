@@ -39,6 +39,7 @@ struct Options : CommonOptions {
   int grace = 0;
   int timeoutSeconds = 180;
   int runcJobs = 2;
+  int scrapes = 20;
   bool noRunc = false;
 };
 
@@ -175,6 +176,29 @@ PhaseResult deleteAll(Workspace& ws, LineCounter& lines, const std::vector<Pod>&
   return r;
 }
 
+// With every pod running: `n` scrapes of /metrics/cadvisor back to back (each reads every
+// container's cgroup files), /healthz and the loop lag watched meanwhile. allMs is the median
+// scrape's time, p90Ms its p90.
+PhaseResult scrapeAll(Workspace& ws, int n) {
+  const std::string socket = ws.state() + "/pk.sock";
+  BurstWatch watch(ws);
+  std::vector<double> ms;
+  size_t bytes = 0;
+  for (int i = 0; i < n; ++i) {
+    double seconds = 0;
+    bytes = unixGet(socket, "/metrics/cadvisor", &seconds).size();
+    ms.push_back(seconds * 1000);
+    checkInterrupted();
+  }
+  PhaseResult r;
+  watch.finish(r);
+  auto s = summarize(ms);
+  r.allMs = s.median;
+  r.p90Ms = s.p90;
+  std::fprintf(stderr, "churn: %d scrapes of %zu bytes\n", n, bytes);
+  return r;
+}
+
 // Runs every argv with at most `jobs` at a time; returns ms until the last one exited.
 double runParallel(const std::vector<std::vector<std::string>>& cmds, int jobs, int& failures) {
   const int64_t t0 = nowNs();
@@ -231,6 +255,8 @@ int main(int argc, char** argv) {
   app.add_option("--grace", o.grace, "terminationGracePeriodSeconds of the pods");
   app.add_option("--timeout", o.timeoutSeconds, "limit per phase, seconds");
   app.add_option("--runc-jobs", o.runcJobs, "runc commands run at the same time (peer)");
+  app.add_option("--scrapes", o.scrapes,
+                 "/metrics/cadvisor scrapes back to back with every pod running");
   app.add_flag("--no-runc", o.noRunc, "skip the runc peer");
   CLI11_PARSE(app, argc, argv);
 
@@ -263,6 +289,8 @@ int main(int argc, char** argv) {
       shimRss.push_back(double(procUsage(st.at("shimPid").get<pid_t>()).rssKiB));
     }
     auto shim = summarize(shimRss);
+    std::fprintf(stderr, "churn: scraping %d times\n", o.scrapes);
+    auto scrape = scrapeAll(ws, o.scrapes);
     std::fprintf(stderr, "churn: deleting %d pods\n", o.pods);
     auto down = deleteAll(ws, lines, pods, o);
     auto afterDown = procUsage(ws.agentPid());
@@ -303,6 +331,9 @@ int main(int argc, char** argv) {
         fmt("%.0f", up.p50Ms) + " / " + fmt("%.0f", up.p90Ms), "-", "-");
     row("  agent CPU during the start, s", fmt("%.2f", up.cpuSeconds), "-", "-");
     responsiveness(up);
+    row(("scrape /metrics/cadvisor, " + std::to_string(o.pods) + " pods: median / p90, ms").c_str(),
+        fmt("%.1f", scrape.allMs) + " / " + fmt("%.1f", scrape.p90Ms), "-", "-");
+    responsiveness(scrape);
     row(("delete " + std::to_string(o.pods) + " pods at once: all gone, ms").c_str(),
         fmt("%.0f", down.allMs), peer(rDown.allMs),
         o.noRunc ? "-" : ratio(down.allMs, rDown.allMs));

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -102,6 +103,71 @@ TEST_F(HttpServerTest, GzipOverTheWire) {
   Response r = roundTrip(s, "GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
   EXPECT_EQ(r[beast::http::field::content_encoding], "gzip");
   EXPECT_LT(r.body().size(), 10000u);
+}
+
+// A deferred answer, made later on the loop (here after a timer, as a worker's result
+// would come): the connection waits for it, gets it gzip-encoded as asked, a HEAD without its
+// body, and keep-alive goes on after it.
+TEST_F(HttpServerTest, ADeferredAnswerIsSentWhenItComes) {
+  auto timer = std::make_shared<asio::steady_timer>(io);
+  router.add("GET", "/later", [timer](const HttpRequest&) {
+    HttpResponse r;
+    r.deferred = [timer](std::function<void(HttpResponse)> reply) {
+      timer->expires_after(std::chrono::milliseconds(50));
+      timer->async_wait([reply = std::move(reply)](const boost::system::error_code&) {
+        reply(HttpResponse::text(201, std::string(100000, 'l')));
+      });
+    };
+    return r;
+  });
+  std::vector<std::pair<std::string, int>> seen;
+  router.onResponse(
+      [&](const std::string& pattern, int status) { seen.emplace_back(pattern, status); });
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
+  auto s = connect();
+  Response r = roundTrip(s, "GET /later HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
+  EXPECT_EQ(r.result_int(), 201);
+  EXPECT_EQ(r[beast::http::field::content_encoding], "gzip");
+  EXPECT_LT(r.body().size(), 10000u);
+  Response head = roundTrip(s, "HEAD /later HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  EXPECT_EQ(head[beast::http::field::content_length], "100000");
+  EXPECT_TRUE(head.body().empty());
+  EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");  // the connection goes on
+  std::promise<std::vector<std::pair<std::string, int>>> counted;
+  asio::post(io, [&] { counted.set_value(seen); });
+  auto got = counted.get_future().get();
+  ASSERT_EQ(got.size(), 3u);  // counted when answered, with the answer's status
+  EXPECT_EQ(got[0], (std::pair<std::string, int>{"/later", 201}));
+  EXPECT_EQ(got[1], (std::pair<std::string, int>{"/later", 201}));
+}
+
+// A client that leaves before its deferred answer comes: the answer goes nowhere, the server
+// goes on.
+TEST_F(HttpServerTest, ADeferredAnswerForAClientThatLeftIsDropped) {
+  std::promise<void> asked;
+  std::function<void(HttpResponse)> pending;
+  router.add("GET", "/later", [&](const HttpRequest&) {
+    HttpResponse r;
+    r.deferred = [&](std::function<void(HttpResponse)> reply) {
+      pending = std::move(reply);
+      asked.set_value();
+    };
+    return r;
+  });
+  ASSERT_NO_FATAL_FAILURE(serveOnLoopback());
+  {
+    auto s = connect();
+    asio::write(s, asio::buffer(std::string("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")));
+    asked.get_future().get();
+  }  // closed
+  std::promise<void> answered;
+  asio::post(io, [&] {
+    std::exchange(pending, nullptr)(HttpResponse::text(200, "late"));
+    answered.set_value();
+  });
+  answered.get_future().get();
+  auto s = connect();
+  EXPECT_EQ(roundTrip(s, kHealthz).body(), "ok");
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIs431) {

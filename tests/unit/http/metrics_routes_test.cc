@@ -4,6 +4,15 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "agent/http/gzip.h"
+#include "common/background_work.h"
 #include "metrics/agent_metrics.h"
 #include "tests/support/mock_cgroup_manager.h"
 
@@ -84,6 +93,50 @@ TEST_F(MetricsRoutesTest, HeadOnMetricsHasTheBodyLengthButNoBody) {
   HttpResponse r = get("/metrics/cadvisor", "HEAD");
   EXPECT_TRUE(r.omitBody);
   EXPECT_EQ(r.body.size(), get("/metrics/cadvisor").body.size());
+}
+
+// With an OffLoop the answer is deferred: the targets are taken at the request, the cgroups
+// read and the body rendered (and gzip-encoded, as asked) off the caller's thread, and the
+// answer comes back on the loop.
+TEST_F(MetricsRoutesTest, WithAnOffLoopTheCgroupsAreReadOffTheLoopAndTheAnswerDeferred) {
+  std::mutex mu;
+  std::set<std::thread::id> readers;
+  cg::Stats s;
+  s.cpu.usageNs = 3000000000;
+  EXPECT_CALL(cgroups, stats(_)).WillRepeatedly([&](const std::string&) {
+    std::lock_guard l(mu);
+    readers.insert(std::this_thread::get_id());
+    return Result<cg::Stats>(s);
+  });
+  boost::asio::io_context loop;
+  BackgroundWork work(loop, 1);
+  Router offLoopRouter;
+  addMetricsRoutes(offLoopRouter, exporter, {&registry}, {},
+                   [&](std::function<void()> w, std::function<void()> done) {
+                     work.run(std::move(w), std::move(done));
+                   });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = req.target = "/metrics/cadvisor";
+  req.headers = {{"accept-encoding", "gzip"}};
+  HttpResponse r = offLoopRouter.handle(req);
+  ASSERT_TRUE(r.deferred);
+  std::optional<HttpResponse> answer;
+  r.deferred([&](HttpResponse a) { answer = std::move(a); });
+  EXPECT_FALSE(answer);  // nothing rendered here
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!answer && std::chrono::steady_clock::now() < deadline)
+    loop.run_one_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->header("content-encoding"), "gzip");
+  auto body = gzipDecompress(answer->body);
+  ASSERT_TRUE(body);
+  EXPECT_THAT(*body,
+              HasSubstr("container_cpu_usage_seconds_total{container=\"app\",cpu=\"total\""));
+  std::lock_guard l(mu);
+  ASSERT_FALSE(readers.empty());
+  EXPECT_FALSE(readers.contains(std::this_thread::get_id()));
 }
 
 }  // namespace

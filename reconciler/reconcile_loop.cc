@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <memory>
 
 #include "manifests/identity.h"
@@ -25,9 +26,10 @@ ReconcileLoop::ReconcileLoop(boost::asio::io_context& io, Reconciler& reconciler
       work_(work) {
   options_.maxParallel = std::max<size_t>(1, options_.maxParallel);
   if (work)
-    reconciler_.setRuntimeWork(work, [this](const std::string& key, Result<void> result) {
-      settled(key, std::move(result));
-    });
+    reconciler_.setRuntimeWork(work,
+                               [this](const std::string& key, Result<void> result, bool readBack) {
+                                 settled(key, std::move(result), readBack);
+                               });
 }
 
 void ReconcileLoop::start() {
@@ -66,6 +68,7 @@ void ReconcileLoop::enqueue(const std::string& key) {
 void ReconcileLoop::noteActivity(const std::string& key) {
   fromList_.erase(key);
   if (activeWhileListing_) activeWhileListing_->insert(key);
+  if (inFlight_.contains(key)) activeInFlight_.insert(key);
 }
 
 void ReconcileLoop::add(const std::string& key) {
@@ -107,9 +110,10 @@ void ReconcileLoop::runOne() {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (onReconciled) onReconciled(seconds);
-    if (outcome && outcome->inFlight)
+    if (outcome && outcome->inFlight) {
       inFlight_.insert(*key);  // settled() finishes it
-    else
+      activeInFlight_.erase(*key);
+    } else
       finished(*key, outcome);
     firstSyncProgress(*key);
   }
@@ -128,15 +132,20 @@ void ReconcileLoop::finished(const std::string& key, const Result<Reconciler::Ou
   watchShims(key);
 }
 
-void ReconcileLoop::settled(const std::string& key, Result<void> result) {
+void ReconcileLoop::settled(const std::string& key, Result<void> result, bool readBack) {
+  const bool quiet = activeInFlight_.erase(key) == 0;  // no event while the job ran
+  const bool wasInFlight = inFlight_.erase(key) > 0;
   noteActivity(key);
-  if (inFlight_.erase(key) == 0 || stopped_) return;
+  if (!wasInFlight || stopped_) return;
   if (result) {
     // Level-triggered: the next step is planned from what is there now, and before other
     // pods' first steps (WorkQueue::addFront): in a burst of 200 pods the first ones run
-    // within milliseconds instead of after every pod's sandbox was made.
+    // within milliseconds instead of after every pod's sandbox was made. "What is there now"
+    // is what the job read back on its worker after its calls, unless an event for the key
+    // came while it ran (the read may predate what the event reports): then it is read again.
     queue_.done(key);
     queue_.addFront(key);
+    if (readBack && quiet) fromList_.insert(key);
     watchShims(key);
   } else {
     finished(key, fail(result.error()));
@@ -152,7 +161,12 @@ void ReconcileLoop::watchShims(const std::string& key) {
       std::string id = uid + "/" + c.name;
       if (!c.shimAlive || shimWatches_.contains(id)) continue;
       auto fd = runtime_.openShimPidfd(uid, c.name);
-      if (!fd) continue;  // already gone: the next reconcile sees the exit
+      if (!fd) {
+        // Already gone, though the state the key's next plan starts from said alive: the next
+        // reconcile reads it again and sees the exit.
+        if (fd.error().code == ESRCH || fd.error().code == ENOENT) noteActivity(key);
+        continue;
+      }
       auto watch = std::make_unique<boost::asio::posix::stream_descriptor>(io_, *fd);
       watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
                         [this, id, key](const boost::system::error_code& ec) {

@@ -64,7 +64,7 @@ class ReconcileLoop {
   void resync();
   void watchShims(const std::string& key);
   // The key's runtime calls ended (on the loop): it is reconciled again.
-  void settled(const std::string& key, Result<void> result);
+  void settled(const std::string& key, Result<void> result, bool readBack);
   void finished(const std::string& key, const Result<Reconciler::Outcome>& outcome);
   void firstSyncProgress(const std::string& key);  // key reconciled once ("" = none queued)
 
@@ -78,12 +78,16 @@ class ReconcileLoop {
   boost::asio::steady_timer resyncTimer_;
   RuntimeWork* work_ = nullptr;
   bool resyncRunning_ = false;
-  // Keys whose next reconcile plans from what the last list read, read after everything this
-  // loop knew of them: a resync reads each sandbox once, off the loop, not a second time on it.
+  // Keys whose next reconcile plans from what was last read of them off the loop (a resync's
+  // list, or their job's read-back), read after everything this loop knew of them: each
+  // sandbox is read once, off the loop, not a second time on it.
   std::set<std::string> fromList_;
   std::optional<std::set<std::string>> activeWhileListing_;  // set while a resync's list reads
   bool runPosted_ = false;
   std::set<std::string> inFlight_;  // keys whose runtime calls run off the loop
+  // Keys in flight that an event, or anything else, touched while their job ran: the job's
+  // read-back may predate it, so their next reconcile reads again.
+  std::set<std::string> activeInFlight_;
   bool stopped_ = false;
   std::set<std::string> firstSyncPending_;
   bool firstSyncDone_ = false;

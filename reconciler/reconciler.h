@@ -90,9 +90,9 @@ class Reconciler final : public status::PodReader {
     // on until `settled` is called for it, then it is reconciled again.
     bool inFlight = false;
   };
-  // fromList: the caller knows the state the last list applied for this key is current
-  // (read after everything that could change it; the ReconcileLoop's resync): the plan starts
-  // from it instead of reading the key's sandboxes again.
+  // fromList: the caller knows the state last applied for this key is current (read after
+  // everything that could change it: the ReconcileLoop's resync list, or the read-back of the
+  // key's last job): the plan starts from it instead of reading the key's sandboxes again.
   Result<Outcome> reconcile(const std::string& key, bool fromList = false);
 
   // Every key known as desired or observed.
@@ -112,10 +112,14 @@ class Reconciler final : public status::PodReader {
   // Runtime calls that wait (making and removing sandboxes, starts, kills, removals) go
   // through `work` when set (reconciler_offloop.cc): a reconcile that needs one gathers them,
   // in plan order, into one job for the key and returns Outcome::inFlight; when the job ended
-  // its results are applied on the loop and settled(key, result) is called. Without it they
-  // run at once (unit tests).
-  void setRuntimeWork(RuntimeWork* work,
-                      std::function<void(const std::string& key, Result<void>)> settled);
+  // its results are applied on the loop and settled(key, result, readBack) is called. The job
+  // ends by reading the key's sandboxes back on the worker (after its calls); that state is
+  // applied before settled, with readBack true when every read succeeded: the caller may then
+  // plan the key's next reconcile from it (reconcile(key, true)) unless something happened
+  // to the key meanwhile. Without a RuntimeWork the calls run at once (unit tests).
+  void setRuntimeWork(
+      RuntimeWork* work,
+      std::function<void(const std::string& key, Result<void>, bool readBack)> settled);
 
   // Local storage (reconciler_storage.cc): the pods to measure now (those whose spec limits
   // it), and their usage once measured off the loop; an outgrown limit evicts at the next
@@ -249,7 +253,7 @@ class Reconciler final : public status::PodReader {
   std::optional<int64_t> imageRecheckAtNs_;  // a pull back-off ends: reconcile the key then
   PodNetwork* network_ = nullptr;
   RuntimeWork* work_ = nullptr;
-  std::function<void(const std::string&, Result<void>)> settled_;
+  std::function<void(const std::string&, Result<void>, bool readBack)> settled_;
   struct OffLoopJob;
   std::shared_ptr<OffLoopJob> batch_;  // this reconcile's calls, not yet handed off
   bool passEnded_ = false;             // a call of this reconcile ended its pass

@@ -2,8 +2,10 @@
 // run in plan order on a worker, their results applied back on the loop in the same order.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 
 #include "reconciler/reconciler.h"
 #include "reconciler/runtime_work.h"
@@ -26,12 +28,17 @@ struct Reconciler::OffLoopJob {
     double seconds = 0;
   };
   std::vector<Call> calls;
+  // The key's sandboxes, read back on the worker after the calls: the state the next reconcile
+  // plans from, instead of reading it again on the loop.
+  std::vector<std::string> readBack;
+  std::vector<Result<std::optional<runtime::SandboxState>>> read;
   std::chrono::steady_clock::time_point submitted{};
   double queuedSeconds = 0;  // from submission to a worker taking it
 };
 
-void Reconciler::setRuntimeWork(RuntimeWork* work,
-                                std::function<void(const std::string& key, Result<void>)> settled) {
+void Reconciler::setRuntimeWork(
+    RuntimeWork* work,
+    std::function<void(const std::string& key, Result<void>, bool readBack)> settled) {
   work_ = work;
   settled_ = std::move(settled);
   // The stopper's SIGKILL at a grace period's end waits for the cgroup to empty: off the loop
@@ -78,8 +85,13 @@ bool Reconciler::submitOffLoop(const std::string& key) {
   auto job = std::exchange(batch_, nullptr);
   job->submitted = std::chrono::steady_clock::now();
   busyKeys_.insert(key);
+  job->readBack = observedUidsFor(key);
+  if (auto want = desired_.find(key);
+      want != desired_.end() && std::find(job->readBack.begin(), job->readBack.end(),
+                                          want->second.uid) == job->readBack.end())
+    job->readBack.push_back(want->second.uid);
   work_->run(
-      [job] {
+      [job, &rt = runtime_] {
         job->queuedSeconds = secondsSince(job->submitted);
         for (auto& c : job->calls) {
           const auto started = std::chrono::steady_clock::now();
@@ -89,6 +101,13 @@ bool Reconciler::submitOffLoop(const std::string& key) {
             c.result = failMsg(std::string("internal error: ") + e.what());
           }
           c.seconds = secondsSince(started);
+        }
+        for (const auto& uid : job->readBack) {
+          try {
+            job->read.push_back(rt.inspect(uid));
+          } catch (const std::exception& e) {
+            job->read.push_back(failMsg(std::string("internal error: ") + e.what()));
+          }
         }
       },
       [this, job, key] {
@@ -110,11 +129,25 @@ bool Reconciler::submitOffLoop(const std::string& key) {
           }
         }
         if (starts && hooks_.startStage) hooks_.startStage("queued", job->queuedSeconds);
+        // The read-back came after every call and every `then` above applied what its call
+        // returned: it replaces what they recorded.
+        bool readBack = true;
+        for (size_t i = 0; i < job->readBack.size(); ++i) {
+          auto& state = job->read[i];
+          if (!state) {
+            readBack = false;
+            continue;
+          }
+          if (*state)
+            pods_[job->readBack[i]].observed = std::move(**state);
+          else if (auto* pod = podState(job->readBack[i]))
+            pod->observed.reset();
+        }
         if (settled)
           status_.clearLastError(key);
         else
           status_.setLastError(key, settled.error().message);
-        if (settled_) settled_(key, std::move(settled));
+        if (settled_) settled_(key, std::move(settled), readBack);
       });
   return true;
 }

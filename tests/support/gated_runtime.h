@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -205,7 +206,26 @@ class GatedRuntime : public runtime::ContainerRuntime {
     }
     return all;
   }
-  std::vector<std::thread::id> listThreads() const {  // who called list(), in order
+  // One sandbox (a job's read-back, a reconcile's read): recorded with the lists' threads, never
+  // held. After each, `afterInspect` (if set) runs on that thread with what was read, until it
+  // returns true.
+  Result<std::optional<runtime::SandboxState>> inspect(const std::string& uid) override {
+    std::unique_lock l(mu_);
+    listThreads_.push_back(std::this_thread::get_id());
+    auto state = fake_.inspect(uid);
+    auto after = afterInspect_;
+    l.unlock();
+    if (after && state && after(*state)) {
+      std::lock_guard again(mu_);
+      afterInspect_ = nullptr;
+    }
+    return state;
+  }
+  void afterInspect(std::function<bool(const std::optional<runtime::SandboxState>&)> f) {
+    std::lock_guard l(mu_);
+    afterInspect_ = std::move(f);
+  }
+  std::vector<std::thread::id> listThreads() const {  // who called list() or inspect, in order
     std::lock_guard l(mu_);
     return listThreads_;
   }
@@ -252,6 +272,7 @@ class GatedRuntime : public runtime::ContainerRuntime {
   bool podOverlap_ = false;
   std::vector<std::thread::id> listThreads_;
   std::function<void()> beforeHeldListReturns_;
+  std::function<bool(const std::optional<runtime::SandboxState>&)> afterInspect_;
   std::vector<std::thread::id> recordStopThreads_;
 };
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -341,6 +342,56 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAResyncReadsIsNotHiddenByItsList) {
   ASSERT_TRUE(runUntil([&] { return removed() || resyncs >= 2; }));
   EXPECT_TRUE(removed());  // the exited instance goes before its restart
   EXPECT_EQ(resyncs, 1);
+}
+
+// Each job reads its pod back on the worker after its calls, and the pod's next step is planned
+// from that read: from the first reconcile to running, no sandbox is read on the loop (each
+// read there used to stall every other pod of a burst).
+TEST_F(ParallelStartTest, AJobsReadBackIsPlannedFromWithoutReadingOnTheLoop) {
+  auto a = pod("a", {container("c"), container("d")});
+  want({a});
+  loop_->start();  // reads what is there (nothing) once, on the loop
+  const auto loopThread = std::this_thread::get_id();
+  const auto readsOnLoop = [&] {
+    const auto threads = gated_.listThreads();
+    return std::count(threads.begin(), threads.end(), loopThread);
+  };
+  const auto atStart = readsOnLoop();
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 2 && !loop_->busy(); }));
+  EXPECT_EQ(readsOnLoop(), atStart);
+  const auto threads = gated_.listThreads();
+  EXPECT_GT(threads.size() - size_t(std::count(threads.begin(), threads.end(), loopThread)), 0u);
+}
+
+// A container exits after its job's read-back saw it running, and the exit is noticed (an
+// event queues the key) before the job's result is applied: the read-back must not hide the
+// exit; the next reconcile reads again and removes the exited instance.
+TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
+  resyncEvery(1s);
+  auto q = pod("q", {container("c")});
+  want({q});
+  std::atomic<bool> exited = false;
+  gated_.afterInspect([&](const std::optional<runtime::SandboxState>& s) {
+    if (!s || s->containers.empty() || !s->containers[0].running) return false;
+    gated_.locked([&](FakeRuntime& f) {
+      f.exitContainer(q.uid, "c", 1);
+      return 0;
+    });
+    exited = true;
+    boost::asio::post(io_, [&] { loop_->enqueue("default/q"); });  // queued before the result
+    return true;
+  });
+  int resyncs = 0;
+  loop_->onResync = [&] { ++resyncs; };
+  loop_->start();
+  const auto removed = [&] {
+    auto calls = gated_.calls();
+    return std::find(calls.begin(), calls.end(), "remove uid-q/c") != calls.end();
+  };
+  ASSERT_TRUE(runUntil([&] { return removed() || resyncs > 0; }));
+  EXPECT_TRUE(exited);
+  EXPECT_TRUE(removed());
+  EXPECT_EQ(resyncs, 0);  // seen at once, not by the next resync
 }
 
 // A pod's stop record (its grace period's deadline, kept for an agent started after a crash)

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -66,7 +67,13 @@ ManifestWatcher::ManifestWatcher(boost::asio::io_context& io, std::string dir,
       onChange_(std::move(onChange)),
       inotify_(io),
       relistTimer_(io),
-      sliceTimer_(io) {}
+      sliceTimer_(io) {
+  if (!lastGoodDir_.empty()) lastGoodWriter_ = std::make_unique<boost::asio::thread_pool>(1);
+}
+
+ManifestWatcher::~ManifestWatcher() {
+  if (lastGoodWriter_) lastGoodWriter_->join();  // without stop(): runs what is queued first
+}
 
 Result<void> ManifestWatcher::start() {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -245,22 +252,38 @@ bool ManifestWatcher::forget(const std::string& name) {
 }
 
 void ManifestWatcher::saveLastGood(const std::string& name, std::string_view contents) {
-  if (lastGoodDir_.empty()) return;
-  if (auto r = runtime::replaceFile(lastGoodDir_ + "/" + name, contents); !r)
-    spdlog::warn("{}/{}: keeping its last good version for the next agent: {}", dir_, name,
-                 r.error().message);
+  if (!lastGoodWriter_) return;
+  boost::asio::post(*lastGoodWriter_, [copy = lastGoodDir_ + "/" + name, path = dir_ + "/" + name,
+                                       text = std::string(contents)] {
+    if (auto r = runtime::replaceFile(copy, text); !r)
+      spdlog::warn("{}: keeping its last good version for the next agent: {}", path,
+                   r.error().message);
+  });
 }
 
 void ManifestWatcher::dropLastGood(const std::string& name) {
-  if (lastGoodDir_.empty()) return;
-  const std::string copy = lastGoodDir_ + "/" + name;
-  if (::unlink(copy.c_str()) != 0 && errno != ENOENT)
-    spdlog::warn("{}: {}", copy, std::strerror(errno));
+  if (!lastGoodWriter_) return;
+  {
+    std::lock_guard l(pendingDrops_->mu);
+    ++pendingDrops_->byName[name];
+  }
+  boost::asio::post(
+      *lastGoodWriter_, [copy = lastGoodDir_ + "/" + name, name, pending = pendingDrops_] {
+        if (::unlink(copy.c_str()) != 0 && errno != ENOENT)
+          spdlog::warn("{}: {}", copy, std::strerror(errno));
+        std::lock_guard l(pending->mu);
+        if (auto it = pending->byName.find(name); it != pending->byName.end() && --it->second <= 0)
+          pending->byName.erase(it);
+      });
 }
 
 bool ManifestWatcher::restoreLastGood(const std::string& name) {
   const std::string path = dir_ + "/" + name;
   if (lastGoodDir_.empty() || set_.hasLastGood(path)) return false;
+  {
+    std::lock_guard l(pendingDrops_->mu);
+    if (pendingDrops_->byName.contains(name)) return false;  // removed, as far as we know
+  }
   const std::string copy = lastGoodDir_ + "/" + name;
   auto saved = runtime::readWholeFile(copy);
   if (!saved) return false;

@@ -72,9 +72,12 @@ void addMetricsRoutes(Router& router, metrics::Exporter& exporter,
                  [&exporter, collectables = std::move(agentCollectables),
                   before = std::move(beforeAgentRender)]() -> Render {
                    if (before) before();
-                   return [&exporter, families = metrics::Exporter::collect(collectables),
+                   // The collectables are thread-safe (prometheus-cpp's registry; the process
+                   // collector reads /proc/self, its fd count alone a few milliseconds with
+                   // hundreds of pidfds and cgroup fds open): collected with the rest.
+                   return [&exporter, collectables,
                            targets = exporter.targets()](std::string& out) {
-                     exporter.renderAgent(families, targets, out);
+                     exporter.renderAgent(metrics::Exporter::collect(collectables), targets, out);
                    };
                  },
                  offLoop));

@@ -1,0 +1,90 @@
+#include "agent/manifest_watcher.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/sys/atomic_file.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
+
+namespace podkeeper {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string podYaml(const std::string& name) {
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
+         "\nspec:\n  containers:\n  - name: c\n    image: busybox\n";
+}
+
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+// A watcher over a manifest directory with a last-good directory, the loop run by the test.
+struct Watched {
+  explicit Watched(const std::string& dir, const std::string& lastGood)
+      : watcher(std::make_unique<agent::ManifestWatcher>(
+            io, dir, 1h,
+            [this](const agent::ManifestWatcher::Published& p) { published.push_back(p); },
+            lastGood)) {
+    EXPECT_TRUE(watcher->start().has_value());
+  }
+  size_t pods() const { return published.empty() ? 0 : published.back().snapshot.pods.size(); }
+  bool runUntil(const std::function<bool()>& cond) {
+    return support::waitFor(
+        [&] {
+          io.restart();
+          io.run_for(10ms);
+          return cond();
+        },
+        5s);
+  }
+  boost::asio::io_context io;
+  std::vector<agent::ManifestWatcher::Published> published;
+  std::unique_ptr<agent::ManifestWatcher> watcher;
+};
+
+// The last good copy of a file is written off the loop (one writer, in order); the watcher
+// waits for it when it goes, so the next agent finds it and runs the file's pods while the
+// file is broken. A copy removed with its file is never restored by this agent, even while
+// the removal may still be queued.
+TEST(ManifestWatcherLastGood, CopiesAreWrittenInOrderAndARemovedOneIsNotRestored) {
+  support::TempDir root{"pk-watcher"};
+  const std::string dir = root.file("manifests"), lastGood = root.file("last-good");
+  std::filesystem::create_directories(dir);
+  write(dir + "/a.yaml", podYaml("a"));
+  {
+    Watched w(dir, lastGood);
+    EXPECT_EQ(w.pods(), 1u);
+    write(dir + "/a.yaml", podYaml("a2"));  // a newer version: its copy replaces the first
+    ASSERT_TRUE(w.runUntil(
+        [&] { return w.pods() == 1 && w.published.back().snapshot.pods.contains("default/a2"); }));
+  }  // the watcher waits for its writer
+  auto copy = runtime::readWholeFile(lastGood + "/a.yaml");
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(*copy, podYaml("a2"));
+
+  write(dir + "/a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n");
+  Watched w(dir, lastGood);
+  ASSERT_EQ(w.pods(), 1u);  // the broken file's last good version, from the copy
+  EXPECT_TRUE(w.published.back().snapshot.pods.contains("default/a2"));
+
+  std::filesystem::remove(dir + "/a.yaml");
+  ASSERT_TRUE(w.runUntil([&] { return w.pods() == 0; }));
+  write(dir + "/a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: [unclosed again\n");
+  ASSERT_TRUE(w.runUntil([&] { return w.published.back().filesWithErrors > 0; }));
+  EXPECT_EQ(w.pods(), 0u);  // removed with its file: not brought back
+  w.watcher.reset();
+  EXPECT_FALSE(std::filesystem::exists(lastGood + "/a.yaml"));
+}
+
+}  // namespace
+}  // namespace podkeeper

@@ -45,6 +45,13 @@ Result<std::vector<std::string>> listSubdirs(const std::string& dir) {
   while (const dirent* e = ::readdir(d.get())) {
     const std::string name = e->d_name;
     if (name == "." || name == "..") continue;
+    // The entry's type as readdir reports it (every local filesystem does); stat only when
+    // it does not say, or for a symlink (followed, as before).
+    if (e->d_type == DT_DIR) {
+      names.push_back(name);
+      continue;
+    }
+    if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK) continue;
     struct stat st {};
     if (::stat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) names.push_back(name);
   }

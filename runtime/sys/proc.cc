@@ -1,7 +1,11 @@
 #include "runtime/sys/proc.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 #include <string>
 
@@ -53,10 +57,29 @@ Result<uint64_t> readProcStartTime(pid_t pid) {
 
 bool processAlive(pid_t pid, uint64_t startTime) {
   if (pid <= 0) return false;
-  auto text = readWholeFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!text) return false;
-  auto start = parseProcStatStartTime(*text);
-  auto state = parseProcStatState(*text);
+  // Called for every container at every resync: one read into the stack (a stat line is a
+  // few hundred bytes; comm is at most 16), no allocation.
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[1024];
+  ssize_t n;
+  do {
+    n = ::read(fd, buf, sizeof buf);
+  } while (n < 0 && errno == EINTR);
+  ::close(fd);
+  if (n <= 0) return false;
+  std::string longer;  // a line that filled the buffer: read whole, as it may be longer
+  if (static_cast<size_t>(n) == sizeof buf) {
+    auto whole = readWholeFile(path);
+    if (!whole) return false;
+    longer = std::move(*whole);
+  }
+  const std::string_view text =
+      longer.empty() ? std::string_view(buf, static_cast<size_t>(n)) : std::string_view(longer);
+  auto start = parseProcStatStartTime(text);
+  auto state = parseProcStatState(text);
   return start && *start == startTime && state && *state != 'Z';
 }
 

@@ -78,7 +78,9 @@ bench_main() {
     dirty=$(git -C "$BENCH_REPO" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
     BENCH_INVOCATION="$BENCH_INVOCATION (built from $tree + $dirty modified files)"
   fi
-  BENCH_TMP=$(mktemp -d /tmp/pk-bench-run.XXXXXX)
+  # BENCH_TMPDIR: where the workspace (state, root, logs, images) goes; a tmpfs there measures
+  # the agent without the disk (its state directory is under /run, a tmpfs, on a systemd host).
+  BENCH_TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/pk-bench-run.XXXXXX")
   sh "$BENCH_REPO/scripts/build-busybox-image.sh" "$BENCH_TMP/images" >/dev/null
   BENCH_OUT=$BENCH_BUILD/bench-results/$program-$(date -u +%Y%m%dT%H%M%SZ).txt
   mkdir -p "$BENCH_BUILD/bench-results"

@@ -148,8 +148,20 @@ std::vector<std::string> Reconciler::observedUidsFor(const std::string& key) con
   return uids;
 }
 
+std::vector<std::string> Reconciler::uidsOf(const std::string& key) const {
+  std::vector<std::string> uids = observedUidsFor(key);
+  if (auto want = desired_.find(key);
+      want != desired_.end() && std::find(uids.begin(), uids.end(), want->second.uid) == uids.end())
+    uids.push_back(want->second.uid);
+  return uids;
+}
+
 Result<void> Reconciler::refreshObserved(const std::string& uid) {
-  auto state = runtime_.inspect(uid);
+  return applyInspected(uid, runtime_.inspect(uid));
+}
+
+Result<void> Reconciler::applyInspected(const std::string& uid,
+                                        Result<std::optional<runtime::SandboxState>> state) {
   if (!state) return fail(state.error());
   if (*state)
     pods_[uid].observed = std::move(**state);
@@ -213,9 +225,7 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key, boo
     if (auto it = keyStates_.find(key); it != keyStates_.end()) it->second.refusedHash.clear();
   }
 
-  std::vector<std::string> uids = observedUidsFor(key);
-  if (desired && std::find(uids.begin(), uids.end(), desired->uid) == uids.end())
-    uids.push_back(desired->uid);
+  const std::vector<std::string> uids = uidsOf(key);
   if (!fromList)
     for (const auto& uid : uids)
       if (auto r = refreshObserved(uid); !r) return fail(r.error().context("pod " + key));

@@ -155,6 +155,10 @@ class Reconciler final : public status::PodReader {
 
   Result<Outcome> reconcileKey(const std::string& key, bool fromList);
   Result<void> refreshObserved(const std::string& uid);
+  // Records what inspect(uid) returned (the sandbox, or that there is none); an error changes
+  // nothing and is returned.
+  Result<void> applyInspected(const std::string& uid,
+                              Result<std::optional<runtime::SandboxState>> state);
   Result<Plan> reconcileSandbox(const manifests::DecodedPod* desired, const std::string& uid);
   // In-place resize (reconciler_resize.cc): the pod to plan with when the sandbox runs desired
   // with other resources (the resize applied, refused or retried later), else &desired.
@@ -191,6 +195,8 @@ class Reconciler final : public status::PodReader {
   void event(const std::string& key, const std::string& type, const std::string& reason,
              const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;
+  // The key's sandboxes as observed, and its desired pod's uid if that is not among them.
+  std::vector<std::string> uidsOf(const std::string& key) const;
   // The layers of each image volume the container mounts, by volume name, pulled as its
   // pullPolicy says; nullopt while one is still being pulled (or cannot be).
   Result<std::optional<std::map<std::string, std::vector<std::string>>>> imageVolumesForStart(

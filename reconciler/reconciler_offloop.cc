@@ -2,7 +2,6 @@
 // run in plan order on a worker, their results applied back on the loop in the same order.
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -85,11 +84,7 @@ bool Reconciler::submitOffLoop(const std::string& key) {
   auto job = std::exchange(batch_, nullptr);
   job->submitted = std::chrono::steady_clock::now();
   busyKeys_.insert(key);
-  job->readBack = observedUidsFor(key);
-  if (auto want = desired_.find(key);
-      want != desired_.end() && std::find(job->readBack.begin(), job->readBack.end(),
-                                          want->second.uid) == job->readBack.end())
-    job->readBack.push_back(want->second.uid);
+  job->readBack = uidsOf(key);
   work_->run(
       [job, &rt = runtime_] {
         job->queuedSeconds = secondsSince(job->submitted);
@@ -132,17 +127,8 @@ bool Reconciler::submitOffLoop(const std::string& key) {
         // The read-back came after every call and every `then` above applied what its call
         // returned: it replaces what they recorded.
         bool readBack = true;
-        for (size_t i = 0; i < job->readBack.size(); ++i) {
-          auto& state = job->read[i];
-          if (!state) {
-            readBack = false;
-            continue;
-          }
-          if (*state)
-            pods_[job->readBack[i]].observed = std::move(**state);
-          else if (auto* pod = podState(job->readBack[i]))
-            pod->observed.reset();
-        }
+        for (size_t i = 0; i < job->readBack.size(); ++i)
+          readBack = applyInspected(job->readBack[i], std::move(job->read[i])) && readBack;
         if (settled)
           status_.clearLastError(key);
         else

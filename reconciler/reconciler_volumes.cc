@@ -61,20 +61,22 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
       pod.pod.spec.dnsPolicy == "None" || pod.pod.spec.dnsConfig)
     spec.resolvConf = dns.resolvConf;
   auto mountFailed = std::make_shared<bool>(false);
-  // The sandbox as it is once made, read on the worker too: the pod is known from here on
-  // even if its manifest goes before the next pass (which then removes it).
+  // The sandbox as it is once made: the pod is known from here on even if its manifest goes
+  // before the next pass (which then removes it). With a RuntimeWork the job's read-back
+  // (reconciler_offloop.cc) records it; inline, it is read here for the rest of this pass.
   using Inspected = Result<std::optional<runtime::SandboxState>>;
   auto made = std::make_shared<Inspected>(std::optional<runtime::SandboxState>());
   auto downwardAPIs = spec.downwardAPIs;
   return offLoop(
       "sandbox",
-      [&rt = runtime_, spec = std::move(spec), mountFailed, made]() -> Result<void> {
+      [&rt = runtime_, spec = std::move(spec), mountFailed, made,
+       inline_ = work_ == nullptr]() -> Result<void> {
         if (auto r = rt.prepareVolumes(spec); !r) {
           *mountFailed = true;
           return r;
         }
         auto r = rt.ensureSandbox(spec);
-        *made = rt.inspect(spec.uid);
+        if (inline_) *made = rt.inspect(spec.uid);
         return r;
       },
       [this, uid = pod.uid, key, mountFailed, made,

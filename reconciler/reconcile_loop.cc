@@ -39,7 +39,7 @@ void ReconcileLoop::start() {
   if (adopted > 0) spdlog::info("found {} pod sandboxes from an earlier run", adopted);
   for (const auto& key : reconciler_.keys()) {
     firstSyncPending_.insert(key);
-    if (seen && !reconciler_.keptAtLastList(key)) fromList_.insert(key);  // just read
+    if (seen && !reconciler_.keptAtLastList(key)) current_.insert(key);  // just read
     add(key);
   }
   armResync();
@@ -60,13 +60,15 @@ void ReconcileLoop::stop() {
   shimWatches_.clear();
 }
 
-void ReconcileLoop::enqueue(const std::string& key) {
+void ReconcileLoop::enqueue(const std::string& key) { add(key); }
+
+void ReconcileLoop::runtimeChanged(const std::string& key) {
   noteActivity(key);
   add(key);
 }
 
 void ReconcileLoop::noteActivity(const std::string& key) {
-  fromList_.erase(key);
+  current_.erase(key);
   if (activeWhileListing_) activeWhileListing_->insert(key);
   if (inFlight_.contains(key)) activeInFlight_.insert(key);
 }
@@ -103,18 +105,22 @@ void ReconcileLoop::runOne() {
   if (stopped_ || inFlight_.size() >= options_.maxParallel) return;
   auto key = queue_.pop(clock_.nowNs());
   if (key) {
-    const bool fromList = fromList_.contains(*key);
+    const bool current = current_.contains(*key);
     noteActivity(*key);
     auto started = std::chrono::steady_clock::now();
-    auto outcome = reconciler_.reconcile(*key, fromList);
+    auto outcome = reconciler_.reconcile(*key, current);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (onReconciled) onReconciled(seconds);
     if (outcome && outcome->inFlight) {
       inFlight_.insert(*key);  // settled() finishes it
       activeInFlight_.erase(*key);
-    } else
+    } else {
+      // No call went off the loop: what the pass planned from (current, or read at its start)
+      // is still what is there until an event says otherwise. A failed pass reads again.
+      if (outcome) current_.insert(*key);
       finished(*key, outcome);
+    }
     firstSyncProgress(*key);
   }
   kick();
@@ -145,7 +151,7 @@ void ReconcileLoop::settled(const std::string& key, Result<void> result, bool re
     // came while it ran (the read may predate what the event reports): then it is read again.
     queue_.done(key);
     queue_.addFront(key);
-    if (readBack && quiet) fromList_.insert(key);
+    if (readBack && quiet) current_.insert(key);
     watchShims(key);
   } else {
     finished(key, fail(result.error()));
@@ -172,7 +178,7 @@ void ReconcileLoop::watchShims(const std::string& key) {
                         [this, id, key](const boost::system::error_code& ec) {
                           if (ec) return;
                           shimWatches_.erase(id);
-                          enqueue(key);
+                          runtimeChanged(key);
                         });
       shimWatches_[id] = std::move(watch);
     }
@@ -201,9 +207,13 @@ void ReconcileLoop::resync() {
     const auto active = std::exchange(activeWhileListing_, std::nullopt);
     const auto applied = reconciler_.applyObserved(std::move(all));
     if (!applied) spdlog::error("resync: {}", applied.error().message);
-    for (const auto& key : reconciler_.keys()) {
+    const auto keys = reconciler_.keys();
+    std::erase_if(current_, [&](const std::string& key) {
+      return !std::binary_search(keys.begin(), keys.end(), key);  // gone from the node
+    });
+    for (const auto& key : keys) {
       if (applied && active && !active->contains(key) && !reconciler_.keptAtLastList(key))
-        fromList_.insert(key);
+        current_.insert(key);
       add(key);
     }
     if (onResync) onResync();

@@ -41,7 +41,12 @@ class ReconcileLoop {
 
   // Loads observed state, queues every key, starts the resync timer.
   void start();
+  // Reconcile the key soon. For causes outside the pod's runtime state (its manifest, a probe,
+  // a pull, a monitor's decision): what was read of its sandboxes stays current.
   void enqueue(const std::string& key);
+  // The pod's runtime state changed behind the loop (what a shim's pidfd watch reports): the
+  // key is queued and its next reconcile reads its sandboxes again.
+  void runtimeChanged(const std::string& key);
   void stop();
 
   // Called after every reconcile with its duration in seconds (for the histogram).
@@ -54,7 +59,7 @@ class ReconcileLoop {
 
  private:
   void add(const std::string& key);  // queued; what is known of the key stays as it is
-  // Something happened to the key (queued by an event, reconciled, its calls ended): what a
+  // Something happened to the key (a runtime event, a reconcile, its calls ended): what a
   // list read before now may be stale for it.
   void noteActivity(const std::string& key);
   void kick();
@@ -78,15 +83,17 @@ class ReconcileLoop {
   boost::asio::steady_timer resyncTimer_;
   RuntimeWork* work_ = nullptr;
   bool resyncRunning_ = false;
-  // Keys whose next reconcile plans from what was last read of them off the loop (a resync's
-  // list, or their job's read-back), read after everything this loop knew of them: each
-  // sandbox is read once, off the loop, not a second time on it.
-  std::set<std::string> fromList_;
+  // Keys whose observed state in memory is what is on disk now, so their next reconcile plans
+  // from it without reading (Reconciler::reconcile's fromList): read off the loop after
+  // everything this loop knew of them (a resync's list, their job's read-back) or by their
+  // last pass, with no runtime event and no call since. The kubelet's pod workers plan from
+  // its runtime cache in the same way. Each sandbox is read once, off the loop.
+  std::set<std::string> current_;
   std::optional<std::set<std::string>> activeWhileListing_;  // set while a resync's list reads
   bool runPosted_ = false;
   std::set<std::string> inFlight_;  // keys whose runtime calls run off the loop
-  // Keys in flight that an event, or anything else, touched while their job ran: the job's
-  // read-back may predate it, so their next reconcile reads again.
+  // Keys in flight that a runtime event touched while their job ran: the job's read-back may
+  // predate it, so their next reconcile reads again.
   std::set<std::string> activeInFlight_;
   bool stopped_ = false;
   std::set<std::string> firstSyncPending_;

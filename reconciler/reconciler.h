@@ -91,8 +91,9 @@ class Reconciler final : public status::PodReader {
     bool inFlight = false;
   };
   // fromList: the caller knows the state last applied for this key is current (read after
-  // everything that could change it: the ReconcileLoop's resync list, or the read-back of the
-  // key's last job): the plan starts from it instead of reading the key's sandboxes again.
+  // everything that could change it, by the ReconcileLoop's resync list, the read-back of the
+  // key's last job or its last pass, with no runtime event since): the plan starts from it
+  // instead of reading the key's sandboxes again.
   Result<Outcome> reconcile(const std::string& key, bool fromList = false);
 
   // Every key known as desired or observed.

@@ -58,7 +58,7 @@ class ParallelStartTest : public ::testing::Test {
       if (cond()) return true;
       if (!frozen_) clock_.now += 5 * kNsPerMs;
       if (fakeTime_) setFakeTime();
-      for (const auto& key : poke_) loop_->enqueue(key);  // the agent's pidfd watch, resync
+      for (const auto& key : poke_) loop_->runtimeChanged(key);  // the pidfd watch, resync
       io_.restart();
       io_.run_for(5ms);
     }
@@ -90,6 +90,11 @@ class ParallelStartTest : public ::testing::Test {
         for (const auto& c : it->second.containers) n += c.running ? 1 : 0;
       return n;
     });
+  }
+  // Sandbox reads (inspect, list) made on the thread that runs the loop here.
+  long readsOnLoop() {
+    const auto threads = gated_.listThreads();
+    return std::count(threads.begin(), threads.end(), std::this_thread::get_id());
   }
   bool hasSandbox(const std::string& uid) {
     return gated_.locked([&](FakeRuntime& f) { return f.sandboxes.contains(uid); });
@@ -175,7 +180,7 @@ TEST_F(ParallelStartTest, OnePodsContainersStartInOrderOneAtATime) {
       f.exitContainer(p.uid, init, 0);
       return 0;
     });
-    loop_->enqueue("default/web");  // the pidfd watch's job in the agent
+    loop_->runtimeChanged("default/web");  // the pidfd watch's job in the agent
   }
   ASSERT_TRUE(runUntil([&] { return running(p.uid) == 2; }));
   std::vector<std::string> starts;
@@ -330,7 +335,7 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAResyncReadsIsNotHiddenByItsList) {
     return 0;
   });
   gated_.beforeHeldListReturns([&] {
-    boost::asio::post(io_, [&] { loop_->enqueue("default/q"); });  // queued before the result
+    boost::asio::post(io_, [&] { loop_->runtimeChanged("default/q"); });  // before the result
   });
   int resyncs = 0;
   loop_->onResync = [&] { ++resyncs; };
@@ -351,16 +356,53 @@ TEST_F(ParallelStartTest, AJobsReadBackIsPlannedFromWithoutReadingOnTheLoop) {
   auto a = pod("a", {container("c"), container("d")});
   want({a});
   loop_->start();  // reads what is there (nothing) once, on the loop
-  const auto loopThread = std::this_thread::get_id();
-  const auto readsOnLoop = [&] {
-    const auto threads = gated_.listThreads();
-    return std::count(threads.begin(), threads.end(), loopThread);
-  };
   const auto atStart = readsOnLoop();
   ASSERT_TRUE(runUntil([&] { return running(a.uid) == 2 && !loop_->busy(); }));
   EXPECT_EQ(readsOnLoop(), atStart);
-  const auto threads = gated_.listThreads();
-  EXPECT_GT(threads.size() - size_t(std::count(threads.begin(), threads.end(), loopThread)), 0u);
+  EXPECT_GT(gated_.listThreads().size() - size_t(readsOnLoop()), 0u);
+}
+
+// A running pod's manifest removed: its stop is planned from what was last read of it (its
+// last job's read-back), not read again on the loop. A manifest change says nothing of what
+// runs; deleting 200 pods read each of them on the loop before.
+TEST_F(ParallelStartTest, ADeleteIsPlannedFromWhatWasReadWithoutReadingOnTheLoop) {
+  auto a = pod("a", {container("c"), container("d")});
+  want({a});
+  loop_->start();
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 2 && !loop_->busy(); }));
+  const auto before = readsOnLoop();
+  want({});
+  ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid) && !loop_->busy(); }));
+  EXPECT_EQ(readsOnLoop(), before);
+}
+
+// What was read stays current until the runtime says otherwise: a key queued for another cause
+// (a probe, a pull, a monitor) plans from it without reading; a runtime event (a shim's exit, as
+// its pidfd watch reports) makes the next pass read again, and the exit is acted on.
+TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
+  auto a = pod("a", {container("c")});
+  want({a});
+  loop_->start();
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && !loop_->busy(); }));
+  const auto starts = [&] {
+    auto calls = gated_.calls();
+    return std::count(calls.begin(), calls.end(), "start uid-a/c");
+  };
+  ASSERT_EQ(starts(), 1);
+  const auto before = readsOnLoop();
+  loop_->enqueue("default/a");
+  ASSERT_TRUE(runUntil([&] { return !loop_->busy(); }));
+  EXPECT_EQ(readsOnLoop(), before);
+  gated_.locked([&](FakeRuntime& f) {
+    f.exitContainer(a.uid, "c", 1);
+    return 0;
+  });
+  loop_->runtimeChanged("default/a");
+  ASSERT_TRUE(runUntil([&] {  // the exited instance goes (its restart follows, after back-off)
+    auto calls = gated_.calls();
+    return std::find(calls.begin(), calls.end(), "remove uid-a/c") != calls.end();
+  }));
+  EXPECT_GT(readsOnLoop(), before);
 }
 
 // A container exits after its job's read-back saw it running, and the exit is noticed (an
@@ -378,7 +420,7 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
       return 0;
     });
     exited = true;
-    boost::asio::post(io_, [&] { loop_->enqueue("default/q"); });  // queued before the result
+    boost::asio::post(io_, [&] { loop_->runtimeChanged("default/q"); });  // before the result
     return true;
   });
   int resyncs = 0;
@@ -439,7 +481,7 @@ TEST_F(ParallelStartTest, ChurnOfStartsAndDeletesInFlightEndsAsDesired) {
     for (const auto& p : all)
       if (next() % 2 == 0) wanted.push_back(p);
     want(wanted);
-    for (const auto& key : poke_) loop_->enqueue(key);
+    for (const auto& key : poke_) loop_->runtimeChanged(key);
     const auto turns = next() % 6;  // 0 to 5 loop turns: some calls still in flight
     for (unsigned t = 0; t < turns; ++t) {
       clock_.now += 5 * kNsPerMs;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "agent/api/node_api.h"
 #include "agent/api/pod_api.h"
@@ -206,7 +207,7 @@ struct Agent {
         probeTimer(io, reconciler, clock),
         watcher(
             io, c.manifestDir, c.relistInterval,
-            [this](const ManifestWatcher::Published& p) { onManifests(p); },
+            [this](ManifestWatcher::Published p) { onManifests(std::move(p)); },
             c.stateDir + "/manifests.last-good"),
         targets(reconciler),
         machineCores(machine.cpuCores),
@@ -251,9 +252,9 @@ struct Agent {
     return h;
   }
 
-  void onManifests(const ManifestWatcher::Published& p) {
+  void onManifests(ManifestWatcher::Published p) {
     agentMetrics.setManifestErrors(p.filesWithErrors);
-    for (const auto& key : reconciler.setDesired(p.snapshot.pods)) loop.enqueue(key);
+    for (const auto& key : reconciler.setDesired(std::move(p.snapshot.pods))) loop.enqueue(key);
   }
 
   // What the node writes to the fleet (ManifestSources offers it every 2 s): every pod's status

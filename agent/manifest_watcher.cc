@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "manifests/file_rules.h"
 #include "manifests/sha256.h"
@@ -376,7 +377,7 @@ void ManifestWatcher::publish(bool reportProblems) {
     for (const auto& problem : p.snapshot.problems)
       spdlog::warn("{}: has errors; its last good version (if any) stays in effect", problem.file);
   }
-  onChange_(p);
+  onChange_(std::move(p));
 }
 
 }  // namespace podkeeper::agent

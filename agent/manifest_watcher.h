@@ -29,7 +29,7 @@ class ManifestWatcher {
     manifests::ManifestSet::Snapshot snapshot;
     int filesWithErrors = 0;  // decode errors plus unreadable files
   };
-  using OnChange = std::function<void(const Published&)>;
+  using OnChange = std::function<void(Published)>;  // the receiver may keep it (moved)
 
   // lastGoodDir ("" = none): where the last version of each file that decoded is kept, so
   // that an agent restarted while a file is broken or unreadable keeps running its pods.

@@ -86,8 +86,8 @@ class ReconcileLoop {
   // Keys whose observed state in memory is what is on disk now, so their next reconcile plans
   // from it without reading (Reconciler::reconcile's fromList): read off the loop after
   // everything this loop knew of them (a resync's list, their job's read-back) or by their
-  // last pass, with no runtime event and no call since. The kubelet's pod workers plan from
-  // its runtime cache in the same way. Each sandbox is read once, off the loop.
+  // last pass, with no runtime event and no call since (the kubelet's pod workers also plan
+  // from a cache its relist fills). Each sandbox is read once, off the loop.
   std::set<std::string> current_;
   std::optional<std::set<std::string>> activeWhileListing_;  // set while a resync's list reads
   bool runPosted_ = false;

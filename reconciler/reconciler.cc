@@ -225,12 +225,14 @@ Result<Reconciler::Outcome> Reconciler::reconcileKey(const std::string& key, boo
     if (auto it = keyStates_.find(key); it != keyStates_.end()) it->second.refusedHash.clear();
   }
 
+  Outcome out;
   const std::vector<std::string> uids = uidsOf(key);
-  if (!fromList)
+  if (!fromList) {
+    if (readOffLoop(key)) return out;  // planned when the read is back
     for (const auto& uid : uids)
       if (auto r = refreshObserved(uid); !r) return fail(r.error().context("pod " + key));
+  }
 
-  Outcome out;
   imageRecheckAtNs_.reset();
   auto merge = [&](const Plan& p) {
     if (p.requeueAtNs && (!out.requeueAtNs || *p.requeueAtNs < *out.requeueAtNs))

@@ -239,6 +239,11 @@ class Reconciler final : public status::PodReader {
                             std::function<Result<void>(Result<void>)> then);
   // The job gathered by this reconcile of key, if any, handed to the RuntimeWork.
   bool submitOffLoop(const std::string& key);
+  // A key not known to be current whose sandboxes were seen before: they are read on a worker
+  // (a job with no call, only its read-back), and the key is planned when the read is back.
+  // False inline (no RuntimeWork) and for a key with none seen (a new pod: its read is two
+  // failed access calls, cheaper than the hop), which is read on the loop.
+  bool readOffLoop(const std::string& key);
   bool deferring() const { return batch_ != nullptr; }
 
   runtime::ContainerRuntime& runtime_;

@@ -78,6 +78,13 @@ Result<void> Reconciler::offLoopFirst(std::function<Result<void>()> call,
   return {};
 }
 
+bool Reconciler::readOffLoop(const std::string& key) {
+  if (!work_ || observedUidsFor(key).empty()) return false;
+  if (!batch_) batch_ = std::make_shared<OffLoopJob>();
+  passEnded_ = true;
+  return true;
+}
+
 bool Reconciler::submitOffLoop(const std::string& key) {
   passEnded_ = false;
   if (!batch_) return false;
@@ -127,12 +134,18 @@ bool Reconciler::submitOffLoop(const std::string& key) {
         // The read-back came after every call and every `then` above applied what its call
         // returned: it replaces what they recorded.
         bool readBack = true;
-        for (size_t i = 0; i < job->readBack.size(); ++i)
-          readBack = applyInspected(job->readBack[i], std::move(job->read[i])) && readBack;
-        if (settled)
-          status_.clearLastError(key);
-        else
+        for (size_t i = 0; i < job->readBack.size(); ++i) {
+          auto applied = applyInspected(job->readBack[i], std::move(job->read[i]));
+          // A job that was only a read (readOffLoop) fails with it: retried with back-off.
+          if (!applied && job->calls.empty() && settled)
+            settled = fail(applied.error().context("pod " + key));
+          readBack = applied && readBack;
+        }
+        // A read alone that went well leaves the pod's last error to its next pass.
+        if (!settled)
           status_.setLastError(key, settled.error().message);
+        else if (!job->calls.empty())
+          status_.clearLastError(key);
         if (settled_) settled_(key, std::move(settled), readBack);
       });
   return true;

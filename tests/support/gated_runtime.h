@@ -208,10 +208,11 @@ class GatedRuntime : public runtime::ContainerRuntime {
   }
   // One sandbox (a job's read-back, a reconcile's read): recorded with the lists' threads, never
   // held. After each, `afterInspect` (if set) runs on that thread with what was read, until it
-  // returns true.
+  // returns true. While `failInspects(true)`, each fails (recorded all the same).
   Result<std::optional<runtime::SandboxState>> inspect(const std::string& uid) override {
     std::unique_lock l(mu_);
     listThreads_.push_back(std::this_thread::get_id());
+    if (failInspects_) return failMsg("sandbox " + uid + ": read failed (test)");
     auto state = fake_.inspect(uid);
     auto after = afterInspect_;
     l.unlock();
@@ -220,6 +221,10 @@ class GatedRuntime : public runtime::ContainerRuntime {
       afterInspect_ = nullptr;
     }
     return state;
+  }
+  void failInspects(bool fail) {
+    std::lock_guard l(mu_);
+    failInspects_ = fail;
   }
   void afterInspect(std::function<bool(const std::optional<runtime::SandboxState>&)> f) {
     std::lock_guard l(mu_);
@@ -274,6 +279,7 @@ class GatedRuntime : public runtime::ContainerRuntime {
   std::function<void()> beforeHeldListReturns_;
   std::function<bool(const std::optional<runtime::SandboxState>&)> afterInspect_;
   std::vector<std::thread::id> recordStopThreads_;
+  bool failInspects_ = false;
 };
 
 }  // namespace podkeeper::reconciler::testing

@@ -378,7 +378,7 @@ TEST_F(ParallelStartTest, ADeleteIsPlannedFromWhatWasReadWithoutReadingOnTheLoop
 
 // What was read stays current until the runtime says otherwise: a key queued for another cause
 // (a probe, a pull, a monitor) plans from it without reading; a runtime event (a shim's exit, as
-// its pidfd watch reports) makes the next pass read again, and the exit is acted on.
+// its pidfd watch reports) makes the pod read again, on a worker, and the exit is acted on.
 TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
   auto a = pod("a", {container("c")});
   want({a});
@@ -390,9 +390,10 @@ TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
   };
   ASSERT_EQ(starts(), 1);
   const auto before = readsOnLoop();
+  const auto readsBefore = gated_.listThreads().size();
   loop_->enqueue("default/a");
   ASSERT_TRUE(runUntil([&] { return !loop_->busy(); }));
-  EXPECT_EQ(readsOnLoop(), before);
+  EXPECT_EQ(gated_.listThreads().size(), readsBefore);
   gated_.locked([&](FakeRuntime& f) {
     f.exitContainer(a.uid, "c", 1);
     return 0;
@@ -402,7 +403,37 @@ TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
     auto calls = gated_.calls();
     return std::find(calls.begin(), calls.end(), "remove uid-a/c") != calls.end();
   }));
-  EXPECT_GT(readsOnLoop(), before);
+  EXPECT_GT(gated_.listThreads().size(), readsBefore);
+  EXPECT_EQ(readsOnLoop(), before);
+}
+
+// A pod's read on a worker that fails fails its pass: retried after the back-off, not again and
+// again at once; once reads work again the pod goes on.
+TEST_F(ParallelStartTest, AFailedReadOnAWorkerIsRetriedAfterTheBackOff) {
+  auto a = pod("a", {container("c")});
+  want({a});
+  loop_->start();
+  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && !loop_->busy(); }));
+  gated_.locked([&](FakeRuntime& f) {
+    f.exitContainer(a.uid, "c", 1);
+    return 0;
+  });
+  gated_.failInspects(true);
+  const auto readsBefore = gated_.listThreads().size();
+  const auto onLoopBefore = readsOnLoop();
+  loop_->runtimeChanged("default/a");
+  for (int turn = 0; turn < 100; ++turn) {  // half a second of the fake clock: within 1 s
+    clock_.now += 5 * kNsPerMs;
+    io_.restart();
+    io_.run_for(1ms);
+  }
+  EXPECT_EQ(gated_.listThreads().size() - readsBefore, 1u);
+  EXPECT_EQ(readsOnLoop(), onLoopBefore);
+  gated_.failInspects(false);
+  ASSERT_TRUE(runUntil([&] {
+    auto calls = gated_.calls();
+    return std::find(calls.begin(), calls.end(), "remove uid-a/c") != calls.end();
+  }));
 }
 
 // A container exits after its job's read-back saw it running, and the exit is noticed (an

@@ -96,6 +96,16 @@ class ParallelStartTest : public ::testing::Test {
     const auto threads = gated_.listThreads();
     return std::count(threads.begin(), threads.end(), std::this_thread::get_id());
   }
+  bool called(const std::string& call) {  // e.g. "remove uid-a/c"
+    auto calls = gated_.calls();
+    return std::find(calls.begin(), calls.end(), call) != calls.end();
+  }
+  void exitContainer(const std::string& uid, const std::string& name, int code) {
+    gated_.locked([&](FakeRuntime& f) {
+      f.exitContainer(uid, name, code);
+      return 0;
+    });
+  }
   bool hasSandbox(const std::string& uid) {
     return gated_.locked([&](FakeRuntime& f) { return f.sandboxes.contains(uid); });
   }
@@ -176,10 +186,7 @@ TEST_F(ParallelStartTest, OnePodsContainersStartInOrderOneAtATime) {
   want({p});
   for (const char* init : {"init1", "init2"}) {
     ASSERT_TRUE(runUntil([&] { return running(p.uid) == 1; })) << init;
-    gated_.locked([&](FakeRuntime& f) {
-      f.exitContainer(p.uid, init, 0);
-      return 0;
-    });
+    exitContainer(p.uid, init, 0);
     loop_->runtimeChanged("default/web");  // the pidfd watch's job in the agent
   }
   ASSERT_TRUE(runUntil([&] { return running(p.uid) == 2; }));
@@ -330,20 +337,14 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAResyncReadsIsNotHiddenByItsList) {
   ASSERT_TRUE(runUntil([&] { return running(q.uid) == 1; }));
   gated_.holdNextList(std::this_thread::get_id());
   ASSERT_TRUE(runUntil([&] { return gated_.listHeld(); }));  // read with c running
-  gated_.locked([&](FakeRuntime& f) {
-    f.exitContainer(q.uid, "c", 1);
-    return 0;
-  });
+  exitContainer(q.uid, "c", 1);
   gated_.beforeHeldListReturns([&] {
     boost::asio::post(io_, [&] { loop_->runtimeChanged("default/q"); });  // before the result
   });
   int resyncs = 0;
   loop_->onResync = [&] { ++resyncs; };
   gated_.releaseList();
-  const auto removed = [&] {
-    auto calls = gated_.calls();
-    return std::find(calls.begin(), calls.end(), "remove uid-q/c") != calls.end();
-  };
+  const auto removed = [&] { return called("remove uid-q/c"); };
   ASSERT_TRUE(runUntil([&] { return removed() || resyncs >= 2; }));
   EXPECT_TRUE(removed());  // the exited instance goes before its restart
   EXPECT_EQ(resyncs, 1);
@@ -394,14 +395,10 @@ TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
   loop_->enqueue("default/a");
   ASSERT_TRUE(runUntil([&] { return !loop_->busy(); }));
   EXPECT_EQ(gated_.listThreads().size(), readsBefore);
-  gated_.locked([&](FakeRuntime& f) {
-    f.exitContainer(a.uid, "c", 1);
-    return 0;
-  });
+  exitContainer(a.uid, "c", 1);
   loop_->runtimeChanged("default/a");
   ASSERT_TRUE(runUntil([&] {  // the exited instance goes (its restart follows, after back-off)
-    auto calls = gated_.calls();
-    return std::find(calls.begin(), calls.end(), "remove uid-a/c") != calls.end();
+    return called("remove uid-a/c");
   }));
   EXPECT_GT(gated_.listThreads().size(), readsBefore);
   EXPECT_EQ(readsOnLoop(), before);
@@ -414,10 +411,7 @@ TEST_F(ParallelStartTest, AFailedReadOnAWorkerIsRetriedAfterTheBackOff) {
   want({a});
   loop_->start();
   ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && !loop_->busy(); }));
-  gated_.locked([&](FakeRuntime& f) {
-    f.exitContainer(a.uid, "c", 1);
-    return 0;
-  });
+  exitContainer(a.uid, "c", 1);
   gated_.failInspects(true);
   const auto readsBefore = gated_.listThreads().size();
   const auto onLoopBefore = readsOnLoop();
@@ -430,10 +424,7 @@ TEST_F(ParallelStartTest, AFailedReadOnAWorkerIsRetriedAfterTheBackOff) {
   EXPECT_EQ(gated_.listThreads().size() - readsBefore, 1u);
   EXPECT_EQ(readsOnLoop(), onLoopBefore);
   gated_.failInspects(false);
-  ASSERT_TRUE(runUntil([&] {
-    auto calls = gated_.calls();
-    return std::find(calls.begin(), calls.end(), "remove uid-a/c") != calls.end();
-  }));
+  ASSERT_TRUE(runUntil([&] { return called("remove uid-a/c"); }));
 }
 
 // A container exits after its job's read-back saw it running, and the exit is noticed (an
@@ -446,10 +437,7 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
   std::atomic<bool> exited = false;
   gated_.afterInspect([&](const std::optional<runtime::SandboxState>& s) {
     if (!s || s->containers.empty() || !s->containers[0].running) return false;
-    gated_.locked([&](FakeRuntime& f) {
-      f.exitContainer(q.uid, "c", 1);
-      return 0;
-    });
+    exitContainer(q.uid, "c", 1);
     exited = true;
     boost::asio::post(io_, [&] { loop_->runtimeChanged("default/q"); });  // before the result
     return true;
@@ -457,10 +445,7 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
   int resyncs = 0;
   loop_->onResync = [&] { ++resyncs; };
   loop_->start();
-  const auto removed = [&] {
-    auto calls = gated_.calls();
-    return std::find(calls.begin(), calls.end(), "remove uid-q/c") != calls.end();
-  };
+  const auto removed = [&] { return called("remove uid-q/c"); };
   ASSERT_TRUE(runUntil([&] { return removed() || resyncs > 0; }));
   EXPECT_TRUE(exited);
   EXPECT_TRUE(removed());

@@ -77,7 +77,8 @@ Result<int64_t> ContainerStopper::drive(const StopRequest& request) {
   }
   if (!s.sigtermAtNs) {
     s.sigtermAtNs = now;
-    auto r = runtime_.signalContainer(request.uid, request.container, request.stopSignal);
+    auto r = signal_ ? signal_(request.uid, request.container, request.stopSignal)
+                     : runtime_.signalContainer(request.uid, request.container, request.stopSignal);
     if (!r && r.error().code != ESRCH) return fail(r.error());
   }
   int64_t killAt = s.graceEndNs;

@@ -56,6 +56,13 @@ class ContainerStopper {
       std::function<Result<void>(const std::string& uid, const std::string& container)> kill) {
     kill_ = std::move(kill);
   }
+  // How the stop signal is sent (the reconciler's: off the loop, ahead of the stop's record);
+  // unset: ContainerRuntime::signalContainer at once.
+  void setSignal(
+      std::function<Result<void>(const std::string& uid, const std::string& container, int signal)>
+          signal) {
+    signal_ = std::move(signal);
+  }
   // Stops of the pod under way (to drive them on every reconcile).
   std::vector<StopRequest> underway(const std::string& uid) const;
   // The instance is gone: forget its stop (a preStop hook still running is cancelled).
@@ -83,6 +90,7 @@ class ContainerStopper {
   EventFn event_;
   std::map<Id, Stop> stops_;
   std::function<Result<void>(const std::string&, const std::string&)> kill_;
+  std::function<Result<void>(const std::string&, const std::string&, int)> signal_;
 };
 
 }  // namespace podkeeper::reconciler

@@ -397,8 +397,9 @@ void Reconciler::recordStop(const Plan& plan, const std::string& key, const std:
   if (next == stop) return;
   stop = next;
   // Written (and synced) on the pod's worker, ahead of the calls this reconcile gathered (a
-  // kill, a removal): an agent started after a crash keeps this deadline. The stop signal
-  // itself was sent on the loop already. Two fsyncs on the loop would stall every other pod.
+  // kill, a removal): an agent started after a crash keeps this deadline. Its stop signals go
+  // first (a record read after a crash says they were sent). Two fsyncs on the loop would
+  // stall every other pod.
   offLoopFirst([&rt = runtime_, uid, record = *stop] { return rt.recordStop(uid, record); },
                [key](Result<void> r) -> Result<void> {
                  if (!r) spdlog::warn("pod {}: recording its stop: {}", key, r.error().message);

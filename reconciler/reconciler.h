@@ -234,9 +234,13 @@ class Reconciler final : public status::PodReader {
   Result<void> offLoop(const char* stage, std::function<Result<void>()> call,
                        std::function<Result<void>(Result<void>)> then, bool endsPass);
   // As offLoop, but ahead of the calls this reconcile gathered so far (a record that should be
-  // on disk before they run); never ends the pass.
+  // on disk before they run), after its signals; never ends the pass.
   Result<void> offLoopFirst(std::function<Result<void>()> call,
                             std::function<Result<void>(Result<void>)> then);
+  // A stop signal: ahead of everything but the signals gathered before it (a stop's record,
+  // which says the signal was sent, goes after it); never ends the pass.
+  Result<void> offLoopSignal(std::function<Result<void>()> call,
+                             std::function<Result<void>(Result<void>)> then);
   // The job gathered by this reconcile of key, if any, handed to the RuntimeWork.
   bool submitOffLoop(const std::string& key);
   // A key not known to be current whose sandboxes were seen before: they are read on a worker

@@ -27,6 +27,7 @@ struct Reconciler::OffLoopJob {
     double seconds = 0;
   };
   std::vector<Call> calls;
+  size_t signals = 0;  // the first calls: stop signals (offLoopSignal)
   // The key's sandboxes, read back on the worker after the calls: the state the next reconcile
   // plans from, instead of reading it again on the loop.
   std::vector<std::string> readBack;
@@ -40,8 +41,19 @@ void Reconciler::setRuntimeWork(
     std::function<void(const std::string& key, Result<void>, bool readBack)> settled) {
   work_ = work;
   settled_ = std::move(settled);
-  // The stopper's SIGKILL at a grace period's end waits for the cgroup to empty: off the loop
-  // too, with the pod's other calls.
+  // The stop signal reads the container's state and checks its pid: on the pod's worker,
+  // first in its job. The SIGKILL at a grace period's end waits for the cgroup to empty: off
+  // the loop too, with the pod's other calls.
+  stopper_->setSignal([this](const std::string& uid, const std::string& container, int signal) {
+    return offLoopSignal(
+        [&rt = runtime_, uid, container, signal]() -> Result<void> {
+          return rt.signalContainer(uid, container, signal);
+        },
+        [](Result<void> r) -> Result<void> {
+          if (!r && r.error().code == ESRCH) return {};
+          return r;
+        });
+  });
   stopper_->setKill([this](const std::string& uid, const std::string& container) {
     return offLoop(
         "",
@@ -74,7 +86,19 @@ Result<void> Reconciler::offLoopFirst(std::function<Result<void>()> call,
                                       std::function<Result<void>(Result<void>)> then) {
   if (!work_) return then(call());
   if (!batch_) batch_ = std::make_shared<OffLoopJob>();
-  batch_->calls.insert(batch_->calls.begin(), {"", std::move(call), std::move(then)});
+  auto& job = *batch_;
+  job.calls.insert(job.calls.begin() + std::ptrdiff_t(job.signals),
+                   {"", std::move(call), std::move(then)});
+  return {};
+}
+
+Result<void> Reconciler::offLoopSignal(std::function<Result<void>()> call,
+                                       std::function<Result<void>(Result<void>)> then) {
+  if (!work_) return then(call());
+  if (!batch_) batch_ = std::make_shared<OffLoopJob>();
+  auto& job = *batch_;
+  job.calls.insert(job.calls.begin() + std::ptrdiff_t(job.signals++),
+                   {"", std::move(call), std::move(then)});
   return {};
 }
 

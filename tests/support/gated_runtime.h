@@ -101,6 +101,11 @@ class GatedRuntime : public runtime::ContainerRuntime {
     std::lock_guard l(mu_);
     return recordStopThreads_;
   }
+  // The threads signalContainer was called on, in order.
+  std::vector<std::thread::id> signalThreads() const {
+    std::lock_guard l(mu_);
+    return signalThreads_;
+  }
   // Every start waits until `n` starts are waiting at once (a barrier), then all go on.
   void startTogether(size_t n) {
     std::lock_guard l(mu_);
@@ -164,7 +169,10 @@ class GatedRuntime : public runtime::ContainerRuntime {
     return r;
   }
   Result<void> signalContainer(const std::string& uid, const std::string& n, int sig) override {
-    return call(uid, [&] { return fake_.signalContainer(uid, n, sig); });
+    return call(uid, [&] {
+      signalThreads_.push_back(std::this_thread::get_id());
+      return fake_.signalContainer(uid, n, sig);
+    });
   }
   Result<void> killContainer(const std::string& uid, const std::string& n) override {
     return call(uid, [&] { return fake_.killContainer(uid, n); });
@@ -279,6 +287,7 @@ class GatedRuntime : public runtime::ContainerRuntime {
   std::function<void()> beforeHeldListReturns_;
   std::function<bool(const std::optional<runtime::SandboxState>&)> afterInspect_;
   std::vector<std::thread::id> recordStopThreads_;
+  std::vector<std::thread::id> signalThreads_;
   bool failInspects_ = false;
 };
 

@@ -454,8 +454,9 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
 
 // A pod's stop record (its grace period's deadline, kept for an agent started after a crash)
 // is written on a worker, with the pod's other calls: with two fsyncs each, writing it on the
-// loop stalled every other pod during a burst of deletes.
-TEST_F(ParallelStartTest, AStopIsRecordedOffTheLoop) {
+// loop stalled every other pod during a burst of deletes. So is the stop signal (a state file
+// read and a pid checked), ahead of the record: a record read after a crash says it was sent.
+TEST_F(ParallelStartTest, AStopIsSignalledAndRecordedOffTheLoop) {
   auto a = pod("a", {container("c")});
   a.pod.spec.terminationGracePeriodSeconds = 30;
   want({a});
@@ -469,9 +470,10 @@ TEST_F(ParallelStartTest, AStopIsRecordedOffTheLoop) {
   ASSERT_LT(at("recordStop uid-a"), std::ssize(calls));
   EXPECT_LT(at("signal uid-a/c 15"), at("recordStop uid-a"));
   EXPECT_LT(at("recordStop uid-a"), at("removeSandbox uid-a"));
-  const auto threads = gated_.recordStopThreads();
-  ASSERT_FALSE(threads.empty());
-  for (const auto& t : threads) EXPECT_NE(t, std::this_thread::get_id());
+  for (const auto& threads : {gated_.recordStopThreads(), gated_.signalThreads()}) {
+    ASSERT_FALSE(threads.empty());
+    for (const auto& t : threads) EXPECT_NE(t, std::this_thread::get_id());
+  }
 }
 
 // Stress (run under ThreadSanitizer as reconciler_tsan_tests): the desired set changes while

@@ -34,6 +34,7 @@
 #include "agent/node_facts.h"
 #include "agent/pod_targets.h"
 #include "agent/sd_notify.h"
+#include "common/thread_priority.h"
 #include "fleet/fleet_layout.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/eviction_metrics.h"
@@ -168,6 +169,13 @@ void countDroppedLogEntries(const status::PodReader& r, metrics::AgentMetrics& t
 // the loop goes on (asio allows run() again after a handler threw). Handlers that can name
 // what failed catch for themselves first: a pod's reconcile fails that pod only.
 void runLoop(boost::asio::io_context& io) {
+  // Every pool and thread exists by now: only this thread is raised (common/thread_priority.h).
+  // Five levels: about three times a worker's share of a busy core.
+  constexpr int kLoopNiceLevels = 5;
+  if (auto nice = raiseThisThreadPriority(kLoopNiceLevels))
+    spdlog::info("loop thread at nice {} ({} above the rest of the agent)", *nice, kLoopNiceLevels);
+  else
+    spdlog::warn("loop thread keeps the agent's priority: {}", nice.error().message);
   for (;;) {
     try {
       io.run();

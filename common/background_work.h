@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/thread_priority.h"
+
 // Work that waits on the kernel, a child process, a disk or the network runs here, never on
 // the agent's loop thread: run(work, done) calls work() on one of a bounded number of worker
 // threads and then posts done(result) back to the loop's io_context. The loop's own state is
@@ -34,6 +36,7 @@ class BackgroundWork {
     boost::asio::post(pool_, [this, alive = alive_, work = std::move(work), done = std::move(done),
                               guard = boost::asio::make_work_guard(loop_)]() mutable {
       if (!*alive) return;
+      atBasePriority();
       using T = std::invoke_result_t<Work&>;
       if constexpr (std::is_void_v<T>) {
         work();
@@ -51,6 +54,13 @@ class BackgroundWork {
   }
 
  private:
+  // A pool made on the loop thread (lazily, by a handler) would run at the loop's priority:
+  // each worker goes back to the process's own once.
+  static void atBasePriority() {
+    thread_local const bool done = (resetThisThreadPriority(), true);
+    (void)done;
+  }
+
   boost::asio::io_context& loop_;
   // Shared with every job in flight: false once the owner is gone (workers read it too).
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/thread_priority.h"
 #include "common/unique_fd.h"
 #include "runtime/exec/join_plan.h"
 #include "runtime/init/container_command.h"
@@ -57,6 +58,7 @@ Result<void> sendAll(int fd, std::string_view data) {
                              ExecFailure& failure) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (::getppid() != parent) ::_exit(126);
+  resetThisThreadPriority();  // forked on the loop thread: the command gets the agent's own
   static char arg0[] = "podkeeper-shim", arg1[] = "--join";
   char* const argv[] = {arg0, arg1, nullptr};
   char* const envp[] = {nullptr};

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/e2e/agent/agent_harness.h"
 
@@ -157,6 +160,47 @@ TEST_F(Probes, PostStartHookWritesAFileTheMainCommandSees) {
   ASSERT_TRUE(
       waitFor([&] { return readFile(log).find("written-by-poststart") != std::string::npos; }, 10s))
       << readFile(log) << debug("hook");
+}
+
+// The agent's loop thread runs five nice levels above the rest of it (common/
+// thread_priority.h); its workers, a container and a hook's command forked from the loop run
+// at the agent's own nice. (A hook's command is not expanded: one $ where the container's has
+// two.)
+TEST_F(Probes, OnlyTheLoopThreadIsRaisedNotAContainerOrItsHook) {
+  const int base = ::getpriority(PRIO_PROCESS, 0);  // the agent's, inherited from this test
+  auto niceOf = [](const std::string& stat) {       // field 19, counted after the ")" of comm
+    std::istringstream in(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && in >> field; ++i) {
+    }
+    return std::stoi(field);
+  };
+  const std::string tasks = "/proc/" + std::to_string(agent.agentPid()) + "/task";
+  int raised = 0, others = 0;
+  for (const auto& t : fs::directory_iterator(tasks)) {
+    const int nice = niceOf(readFile(t.path().string() + "/stat"));
+    if (t.path().filename() == std::to_string(agent.agentPid())) {
+      EXPECT_EQ(nice, std::max(base - 5, -20)) << "the loop thread";
+      ++raised;
+    } else {
+      EXPECT_EQ(nice, base) << "thread " << t.path().filename();
+      ++others;
+    }
+  }
+  EXPECT_EQ(raised, 1);
+  EXPECT_GT(others, 0);
+  agent.dropManifest("nice.yaml", manifest("nice", R"(  - name: app
+    image: busybox
+    command: [sh, -c, "i=0; while [ ! -f /tmp/hook ] && [ $$i -lt 50 ]; do sleep 0.1; i=$$((i+1)); done; echo app=$$(awk '{print $$19}' /proc/self/stat) hook=$$(cat /tmp/hook); sleep 3600"]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "awk '{print $19}' /proc/self/stat > /tmp/hook"]}
+)"));
+  const std::string log = agent.logFile("default", "nice", "nice-uid", "app", 0);
+  const std::string want = "app=" + std::to_string(base) + " hook=" + std::to_string(base);
+  ASSERT_TRUE(waitFor([&] { return readFile(log).find("hook=") != std::string::npos; }, 10s))
+      << readFile(log) << debug("nice");
+  EXPECT_NE(readFile(log).find(want), std::string::npos) << readFile(log);
 }
 
 TEST_F(Probes, FailingPostStartHookKillsTheContainerWhichRestarts) {

@@ -16,6 +16,7 @@
 #include "runtime/sandbox/sandbox_files.h"
 #include "runtime/sandbox/user_namespace_ids.h"
 #include "runtime/seccomp/seccomp_cache.h"
+#include "runtime/sys/process_liveness.h"
 #include "runtime/sys/sealed_binary.h"
 #include "runtime/sys/start_timeline.h"
 
@@ -116,6 +117,8 @@ class LinuxRuntime final : public ContainerRuntime {
     std::string imageId;
   };
   mutable std::map<std::string, ConfigFacts> configFacts_;
+  // Whether each container's init and shim still run, by held pidfds (swept after each list).
+  mutable ProcessLiveness liveness_;
   // Compiled once per distinct profile, stored in <stateDir>/seccomp, linked per container.
   SeccompProgramCache seccomp_;
   // sandbox.json as this runtime last wrote it, by uid: used instead of reading the file back

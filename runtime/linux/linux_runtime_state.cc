@@ -51,7 +51,8 @@ uint64_t readLogDropped(const ContainerPaths& paths) {
 }
 
 // A container its shim started (state.json), with liveness checked now.
-ContainerState startedContainer(const std::string& name, const ContainerRecord& rec) {
+ContainerState startedContainer(const std::string& name, const ContainerRecord& rec,
+                                ProcessLiveness& liveness) {
   return {.name = name,
           .image = rec.image,
           .imageId = "",  // from config.json, read by observeContainer
@@ -61,8 +62,8 @@ ContainerState startedContainer(const std::string& name, const ContainerRecord& 
           .startedAtNs = rec.startedAtNs,
           .restartCount = rec.restartCount,
           .stopSignal = rec.stopSignal,
-          .running = processAlive(rec.pid, rec.pidStartTime),
-          .shimAlive = processAlive(rec.shimPid, rec.shimStartTime),
+          .running = liveness.alive(rec.pid, rec.pidStartTime),
+          .shimAlive = liveness.alive(rec.shimPid, rec.shimStartTime),
           .exit = std::nullopt,  // these two from exit.json, read by observeContainer
           .terminationMessage = "",
           .user = std::nullopt,
@@ -122,7 +123,8 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
                                               const std::string& name) const {
   const auto paths = layout_.container(uid, name);
   auto rec = loadContainer(uid, name);
-  ContainerState s = rec ? startedContainer(name, *rec) : unstartedContainer(name, paths);
+  ContainerState s =
+      rec ? startedContainer(name, *rec, liveness_) : unstartedContainer(name, paths);
   if (!rec && rec.error().code != ENOENT) {
     spdlog::warn("sandbox {}: container {}: {}", uid, name, rec.error().message);
   } else if (!rec) {
@@ -207,6 +209,7 @@ Result<std::vector<SandboxState>> LinuxRuntime::list() {
     if (!s) return fail(s.error());
     if (*s) out.push_back(std::move(**s));
   }
+  liveness_.sweep();  // every container was just looked at: the others are gone
   return out;
 }
 

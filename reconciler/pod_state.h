@@ -37,6 +37,9 @@ struct PodState {
   // The sandbox was ensured off the loop and nothing restarted since: the starts that follow
   // (the pod's first, one reconcile each) do not ask the runtime again.
   bool sandboxFresh = false;
+  // The pod IPs its sandbox's files (/etc/hosts) were last written with: once the network is
+  // ready with others (a CNI ADD gave the pod its address), the sandbox is ensured again.
+  std::vector<std::string> sandboxIPs;
   // During a resize (pod_resize.h): the pod the sandbox runs, which the reconcile plans with
   // until the new resources are applied (or forever, for a resize the API server refuses).
   std::optional<manifests::DecodedPod> running;

@@ -39,7 +39,13 @@ bool usesSELinuxOptions(const manifests::PodSpec& spec) {
 // The kubelet mounts a pod's volumes before it makes anything else of the pod; a hostPath
 // that fails its type check stops here, with the kubelet's FailedMount event, and is retried.
 Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const std::string& key) {
-  if (const auto* state = podState(pod.uid); state && state->sandboxFresh) return {};
+  // While ADD runs the pod has no address yet, and its /etc/hosts is written without one: once
+  // the network has given it others, the sandbox is ensured again before any container (which
+  // bind-mounts the file) starts. Not when the IPs are those the files have (no CNI
+  // configuration, host network): that was a second sandbox job for every pod.
+  if (const auto* state = podState(pod.uid);
+      state && state->sandboxFresh && (!network_ || state->sandboxIPs == network_->podIPs(pod.uid)))
+    return {};
   runtime::SandboxSpec spec = sandboxSpec(pod, paths_);
   spec.createdAtNs = clock_.nowNs();  // kept by the runtime when the sandbox exists
   auto downward = downwardAPIVolumes(pod, paths_);
@@ -67,6 +73,7 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
   using Inspected = Result<std::optional<runtime::SandboxState>>;
   auto made = std::make_shared<Inspected>(std::optional<runtime::SandboxState>());
   auto downwardAPIs = spec.downwardAPIs;
+  auto ips = spec.podIPs;
   return offLoop(
       "sandbox",
       [&rt = runtime_, spec = std::move(spec), mountFailed, made,
@@ -81,7 +88,8 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
       },
       [this, uid = pod.uid, key, mountFailed, made,
        warnings = creating ? dns.warnings : decltype(dns.warnings){},
-       downwardAPIs = std::move(downwardAPIs)](Result<void> r) mutable -> Result<void> {
+       downwardAPIs = std::move(downwardAPIs),
+       ips = std::move(ips)](Result<void> r) mutable -> Result<void> {
         if (!r && *mountFailed) {
           event(key, "Warning", "FailedMount", r.error().message);
           return fail(r.error().context("pod " + key));
@@ -91,6 +99,7 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
         if (!r) return r;
         auto& state = pods_[uid];
         state.downwardWritten = std::move(downwardAPIs);
+        state.sandboxIPs = std::move(ips);
         state.sandboxFresh = work_ != nullptr;  // the next start needs no second ensure
         return {};
       },
@@ -105,11 +114,6 @@ Result<bool> Reconciler::networkReady(const manifests::DecodedPod& pod, const st
     return fail(ready.error().context("pod " + key));
   }
   if (!ready->eventReason.empty()) event(key, "Warning", ready->eventReason, ready->eventMessage);
-  // While ADD runs the pod has no address yet, and its /etc/hosts was written without one:
-  // the pass that sees the network ready ensures the sandbox again, with the pod's IPs, before
-  // any container (which bind-mounts the file) starts.
-  if (!ready->ready)
-    if (auto* state = podState(pod.uid)) state->sandboxFresh = false;
   return ready->ready;
 }
 

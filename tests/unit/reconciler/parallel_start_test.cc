@@ -13,6 +13,7 @@
 
 #include "common/background_work.h"
 #include "manifests/identity.h"
+#include "reconciler/pod_network.h"
 #include "reconciler/reconcile_loop.h"
 #include "reconciler/reconciler.h"
 #include "reconciler/runtime_work.h"
@@ -450,6 +451,64 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
   EXPECT_TRUE(exited);
   EXPECT_TRUE(removed());
   EXPECT_EQ(resyncs, 0);  // seen at once, not by the next resync
+}
+
+// A network that is not ready at its first question (as CNI's ADD, off the loop) and ready
+// with `ips` after ready() was asked `readyAfter` times.
+class StepNetwork : public PodNetwork {
+ public:
+  explicit StepNetwork(std::vector<std::string> ips) : ips_(std::move(ips)) {}
+  Result<Readiness> ready(const manifests::DecodedPod&, const std::string&) override {
+    return Readiness{ready_, "", ""};
+  }
+  Result<bool> released(const std::string&, const std::string&) override { return true; }
+  void adopt(const std::string&, const std::string&, bool) override {}
+  std::vector<std::string> podIPs(const std::string&) const override {
+    return ready_ ? ips_ : std::vector<std::string>{};
+  }
+  bool broken(const std::string&) const override { return false; }
+  bool ready_ = false;
+
+ private:
+  std::vector<std::string> ips_;
+};
+
+// The sandbox is made again once the network gives the pod an address (its /etc/hosts gets
+// it before a container starts), and only then: a network with no address to give (no CNI
+// configuration) costs no second sandbox job.
+TEST_F(ParallelStartTest, TheSandboxIsMadeAgainOnlyForAnAddressTheNetworkGave) {
+  for (const bool withAddress : {false, true}) {
+    SCOPED_TRACE(withAddress ? "with an address" : "without");
+    StepNetwork net(withAddress ? std::vector<std::string>{"10.0.0.7"}
+                                : std::vector<std::string>{});
+    reconciler_->setPodNetwork(&net);
+    struct Unset {  // never a dangling network, even after a failed assertion
+      Reconciler& r;
+      ~Unset() { r.setPodNetwork(nullptr); }
+    } unset{*reconciler_};
+    auto a = pod(withAddress ? "b" : "a", {container("c")});
+    want({a});
+    const std::string ensure = "ensure " + a.uid;
+    auto ensures = [&] {
+      auto calls = gated_.calls();
+      return std::count(calls.begin(), calls.end(), ensure);
+    };
+    ASSERT_TRUE(runUntil([&] { return ensures() == 1; }));
+    int turns = 0;  // a while (40 turns of the loop): it waits for the network
+    ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 || ++turns > 40; }));
+    EXPECT_EQ(running(a.uid), 0u);
+    net.ready_ = true;
+    loop_->enqueue("default/" + a.pod.metadata.name);  // as the ADD's end does
+    ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1; }));
+    EXPECT_EQ(ensures(), withAddress ? 2 : 1);
+    auto calls = gated_.calls();
+    const auto at = [&](const std::string& c) { return std::find(calls.begin(), calls.end(), c); };
+    if (withAddress) {  // the second ensure (with the address) before the start
+      EXPECT_LT(std::find(at(ensure) + 1, calls.end(), ensure), at("start " + a.uid + "/c"));
+    }
+    want({});
+    ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid); }));
+  }
 }
 
 // A pod's stop record (its grace period's deadline, kept for an agent started after a crash)

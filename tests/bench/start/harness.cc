@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -201,6 +202,16 @@ ProcUsage procUsage(pid_t pid) {
       u.cpuSeconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
     }
   }
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::istringstream in(readFile(t.path().string() + "/schedstat"));
+    double ns = 0;
+    if (!(in >> ns)) continue;
+    u.threadCpuSeconds += ns / 1e9;
+    u.tids.push_back(std::stoi(t.path().filename().string()));
+  }
+  std::sort(u.tids.begin(), u.tids.end());
   std::istringstream status(readFile("/proc/" + std::to_string(pid) + "/status"));
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmRSS:", 0) == 0) u.rssKiB = std::stol(line.substr(6));

@@ -57,9 +57,13 @@ int waitExit(pid_t pid);  // exit code, or 128+signal
 int run(const std::vector<std::string>& argv, std::string* output = nullptr);
 bool processGone(pid_t pid);  // no such process, or a zombie
 struct ProcUsage {
-  double cpuSeconds = 0;  // utime + stime
+  double cpuSeconds = 0;  // utime + stime (in clock ticks: 10 ms steps)
   long rssKiB = 0;        // VmRSS
   long hwmKiB = 0;        // VmHWM
+  // The live threads' on-CPU time from /proc/PID/task/*/schedstat (ns), and which threads:
+  // exact where cpuSeconds moves in 10 ms steps, but a thread that ended takes its share along.
+  double threadCpuSeconds = 0;
+  std::vector<int> tids;
 };
 ProcUsage procUsage(pid_t pid);
 

@@ -13,7 +13,8 @@
 #include "status/pod_reader.h"
 
 // The dead-container GC (reconciler/container_gc.h) and the log directories no pod owns, run
-// off the loop: on each resync and after a container restarted, one pass at a time.
+// off the loop, one pass at a time (the agent runs one at the first resync, at a resync after a
+// container restarted, and once a minute).
 namespace podkeeper::agent {
 
 // What a pass needs of the pods, copied on the loop.

@@ -556,7 +556,7 @@ struct Agent {
                         images,
                         {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
                         registry};
-  // Dead containers' logs and orphaned pod log directories, off the loop on each resync.
+  // Dead containers' logs and orphaned pod log directories, off the loop (collectLogs).
   ContainerGcRunner containerGc{io, containerGcPolicy(config)};
   std::optional<std::chrono::steady_clock::time_point> lastLogGc;  // collectLogs
   bool restartedSinceLogGc = false;

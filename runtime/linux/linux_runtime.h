@@ -117,6 +117,18 @@ class LinuxRuntime final : public ContainerRuntime {
     std::string imageId;
   };
   mutable std::map<std::string, ConfigFacts> configFacts_;
+  // Each container's state.json as last parsed, by path, with the file's identity then: the
+  // shim writes it once, by rename (a new inode), so an unchanged identity is unchanged
+  // contents and a resync's observation costs a stat instead of a read and a parse. Under
+  // mu_; cleared whole when it outgrows 4096 entries.
+  struct ParsedRecord {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    int64_t mtimeNs = 0, ctimeNs = 0;
+    ContainerRecord record;
+  };
+  mutable std::map<std::string, ParsedRecord> records_;
   // Whether each container's init and shim still run, by held pidfds (swept after each list).
   mutable ProcessLiveness liveness_;
   // Compiled once per distinct profile, stored in <stateDir>/seccomp, linked per container.

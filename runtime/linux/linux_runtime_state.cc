@@ -1,7 +1,9 @@
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 
 #include "runtime/bundle/container_config.h"
@@ -102,7 +104,29 @@ Result<ContainerRecord> LinuxRuntime::loadContainer(const std::string& uid,
                                                     const std::string& name) const {
   if (auto r = checkPathComponent("sandbox uid", uid); !r) return fail(r.error());
   if (auto r = checkPathComponent("container name", name); !r) return fail(r.error());
-  return readContainerRecord(layout_.container(uid, name).state());
+  const std::string file = layout_.container(uid, name).state();
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return failSys(errno, file);
+  const auto ns = [](const timespec& t) { return int64_t(t.tv_sec) * 1000000000 + t.tv_nsec; };
+  const auto same = [&](const ParsedRecord& p) {
+    return p.dev == st.st_dev && p.ino == st.st_ino && p.size == st.st_size &&
+           p.mtimeNs == ns(st.st_mtim) && p.ctimeNs == ns(st.st_ctim);
+  };
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = records_.find(file); it != records_.end() && same(it->second))
+      return it->second.record;
+  }
+  // Replaced between the stat and the read: kept under the older identity, so read again at
+  // the next look (never older contents under a newer identity).
+  auto rec = readContainerRecord(file);
+  if (!rec) return rec;
+  constexpr size_t kRecordsMax = 4096;
+  std::lock_guard lock(mu_);
+  if (records_.size() >= kRecordsMax) records_.clear();
+  records_.insert_or_assign(
+      file, ParsedRecord{st.st_dev, st.st_ino, st.st_size, ns(st.st_mtim), ns(st.st_ctim), *rec});
+  return rec;
 }
 
 std::string LinuxRuntime::podName(const std::string& uid) const {
@@ -155,6 +179,7 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
     }
   }
   if (rec) s.logEntriesDropped = readLogDropped(paths);
+  if (s.running) return s;  // a running instance has no exit record (its shim writes one)
   if (auto text = readWholeFile(paths.exit())) {
     auto exit = decodeExitRecord(*text, paths.exit());
     if (exit) {

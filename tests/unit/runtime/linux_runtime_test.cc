@@ -211,6 +211,37 @@ TEST_F(LinuxRuntimeTest, ListChecksLivenessAndReadsExitRecords) {
   EXPECT_FALSE(sb.containers[2].running);
 }
 
+// state.json is parsed once per version (kept by the file's identity): a record replaced by
+// another of the same size is read anew, one removed is gone.
+TEST_F(LinuxRuntimeTest, AReplacedContainerRecordIsReadAgain) {
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  auto first = runtime_->inspect("u1");
+  ASSERT_TRUE(first.has_value() && *first);
+  ASSERT_EQ((*first)->containers.size(), 1u);
+  EXPECT_TRUE((*first)->containers[0].running);
+  EXPECT_EQ((*first)->containers[0].startedAtNs, 5);
+  // The same record but another start time and startedAt of the same width: the same size.
+  const auto paths = runtime_->layout().container("u1", "app");
+  auto text = readWholeFile(paths.state());
+  ASSERT_TRUE(text.has_value());
+  auto rec = decodeContainerRecord(*text, paths.state());
+  ASSERT_TRUE(rec.has_value());
+  rec->startedAtNs = 7;
+  rec->pidStartTime = rec->shimStartTime = selfStart_ + 1;
+  const std::string again = encodeContainerRecord(*rec);
+  if (again.size() != text->size()) GTEST_SKIP() << "start time of another width";
+  ASSERT_TRUE(writeFileAtomic(paths.state(), again));
+  auto second = runtime_->inspect("u1");
+  ASSERT_TRUE(second.has_value() && *second);
+  EXPECT_EQ((*second)->containers[0].startedAtNs, 7);
+  EXPECT_FALSE((*second)->containers[0].running);  // not this process's start time
+  fs::remove(paths.state());
+  auto third = runtime_->inspect("u1");
+  ASSERT_TRUE(third.has_value() && *third);
+  EXPECT_EQ((*third)->containers[0].pid, 0);  // no record: not started
+}
+
 TEST_F(LinuxRuntimeTest, InspectOfAnUnknownSandboxIsEmpty) {
   auto r = runtime_->inspect("nosuch");
   ASSERT_TRUE(r.has_value());

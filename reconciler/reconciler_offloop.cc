@@ -43,28 +43,21 @@ void Reconciler::setRuntimeWork(
   settled_ = std::move(settled);
   // The stop signal reads the container's state and checks its pid: on the pod's worker,
   // first in its job. The SIGKILL at a grace period's end waits for the cgroup to empty: off
-  // the loop too, with the pod's other calls.
-  stopper_->setSignal([this](const std::string& uid, const std::string& container, int signal) {
-    return offLoopSignal(
-        [&rt = runtime_, uid, container, signal]() -> Result<void> {
-          return rt.signalContainer(uid, container, signal);
-        },
-        [](Result<void> r) -> Result<void> {
-          if (!r && r.error().code == ESRCH) return {};
-          return r;
-        });
-  });
-  stopper_->setKill([this](const std::string& uid, const std::string& container) {
+  // the loop too, with the pod's other calls. A container already gone is no failure.
+  const auto goneIsDone = [](Result<void> r) -> Result<void> {
+    if (!r && r.error().code == ESRCH) return {};
+    return r;
+  };
+  stopper_->setSignal(
+      [this, goneIsDone](const std::string& uid, const std::string& container, int signal) {
+        return offLoopSignal([&rt = runtime_, uid, container,
+                              signal] { return rt.signalContainer(uid, container, signal); },
+                             goneIsDone);
+      });
+  stopper_->setKill([this, goneIsDone](const std::string& uid, const std::string& container) {
     return offLoop(
-        "",
-        [&rt = runtime_, uid, container]() -> Result<void> {
-          return rt.killContainer(uid, container);
-        },
-        [](Result<void> r) -> Result<void> {
-          if (!r && r.error().code == ESRCH) return {};
-          return r;
-        },
-        false);
+        "", [&rt = runtime_, uid, container] { return rt.killContainer(uid, container); },
+        goneIsDone, false);
   });
 }
 
@@ -94,12 +87,9 @@ Result<void> Reconciler::offLoopFirst(std::function<Result<void>()> call,
 
 Result<void> Reconciler::offLoopSignal(std::function<Result<void>()> call,
                                        std::function<Result<void>(Result<void>)> then) {
-  if (!work_) return then(call());
-  if (!batch_) batch_ = std::make_shared<OffLoopJob>();
-  auto& job = *batch_;
-  job.calls.insert(job.calls.begin() + std::ptrdiff_t(job.signals++),
-                   {"", std::move(call), std::move(then)});
-  return {};
+  auto r = offLoopFirst(std::move(call), std::move(then));  // after the earlier signals
+  if (batch_) ++batch_->signals;                            // and one of them from now on
+  return r;
 }
 
 bool Reconciler::readOffLoop(const std::string& key) {

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -237,22 +236,6 @@ struct Agent {
     return o;
   }
 
-  // The dead-container log GC, off the loop: at the first resync, at a resync after a
-  // container restarted (its earlier instance is dead now), and otherwise once a minute, as
-  // the kubelet's container GC (ContainerGCPeriod): at every resync it was a tenth of an idle
-  // agent's CPU.
-  void collectLogs() {
-    constexpr auto kPeriod = std::chrono::minutes(1);
-    const auto now = std::chrono::steady_clock::now();
-    if (lastLogGc && !restartedSinceLogGc && now - *lastLogGc < kPeriod) return;
-    lastLogGc = now;
-    restartedSinceLogGc = false;
-    containerGc.run(logGcSnapshot(reconciler, config.logDir,
-                                  std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count()));
-  }
-
   reconciler::ReconcileHooks reconcileHooks() {
     reconciler::ReconcileHooks h;
     h.startStage = [this](const std::string& stage, double seconds) {
@@ -262,7 +245,7 @@ struct Agent {
     h.containerRestarted = [this](const std::string& ns, const std::string& pod,
                                   const std::string& ct) {
       agentMetrics.containerRestarted(ns, pod, ct);
-      restartedSinceLogGc = true;  // a dead instance: the next resync collects
+      containerGc.containerRestarted();
     };
     h.podRemoved = [this](const std::string& ns, const std::string& pod) {
       agentMetrics.forgetPod(ns, pod);
@@ -416,7 +399,12 @@ struct Agent {
     loop.onResync = [this] {
       storage.measure();
       imageGc.run(imagesInUse(reconciler));
-      collectLogs();
+      containerGc.resync([this] {
+        return logGcSnapshot(reconciler, config.logDir,
+                             std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+      });
       if (ready) notifyStatus();
     };
     // Ready (systemd's READY=1, /readyz) once pods from an earlier run are adopted and every
@@ -556,10 +544,8 @@ struct Agent {
                         images,
                         {config.imageGcHighThresholdPercent, config.imageGcLowThresholdPercent},
                         registry};
-  // Dead containers' logs and orphaned pod log directories, off the loop (collectLogs).
+  // Dead containers' logs and orphaned pod log directories, off the loop (resync()).
   ContainerGcRunner containerGc{io, containerGcPolicy(config)};
-  std::optional<std::chrono::steady_clock::time_point> lastLogGc;  // collectLogs
-  bool restartedSinceLogGc = false;
   // Node-pressure eviction: the node's signals and the pods' usage read off the loop.
   metrics::EvictionMetrics evictionMetrics{registry};
   reconciler::LinuxNodeStats nodeStats{

@@ -128,4 +128,13 @@ void ContainerGcRunner::run(LogGcSnapshot snapshot) {
               });
 }
 
+void ContainerGcRunner::resync(const std::function<LogGcSnapshot()>& snapshot) {
+  constexpr auto kPeriod = std::chrono::minutes(1);
+  const auto now = std::chrono::steady_clock::now();
+  if (lastPass_ && !restarted_ && now - *lastPass_ < kPeriod) return;
+  lastPass_ = now;
+  restarted_ = false;
+  run(snapshot());
+}
+
 }  // namespace podkeeper::agent

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,8 +15,8 @@
 #include "status/pod_reader.h"
 
 // The dead-container GC (reconciler/container_gc.h) and the log directories no pod owns, run
-// off the loop, one pass at a time (the agent runs one at the first resync, at a resync after a
-// container restarted, and once a minute).
+// off the loop, one pass at a time (at the first resync, at a resync after a container
+// restarted, and once a minute: resync()).
 namespace podkeeper::agent {
 
 // What a pass needs of the pods, copied on the loop.
@@ -48,9 +50,17 @@ class ContainerGcRunner {
       : policy_(policy), worker_(io, 1) {}
   // A pass with this snapshot, unless one runs (then one more follows it).
   void run(LogGcSnapshot snapshot);
+  // At a resync: a pass (with what `snapshot` takes, on the loop) when none ran yet, when a
+  // container restarted since the last one (its earlier instance is dead now), or once a
+  // minute, as the kubelet's container GC; at every 10 s resync it was a tenth of an idle
+  // agent's CPU.
+  void resync(const std::function<LogGcSnapshot()>& snapshot);
+  void containerRestarted() { restarted_ = true; }
 
  private:
   reconciler::ContainerGcPolicy policy_;
+  std::optional<std::chrono::steady_clock::time_point> lastPass_;  // by resync()
+  bool restarted_ = false;
   bool running_ = false;
   std::optional<LogGcSnapshot> next_;
   BackgroundWork worker_;  // last: destroyed first, waits for a pass in progress

@@ -56,6 +56,20 @@ class Probes : public ::testing::Test {
       out.push_back(e["reason"].get<std::string>() + ": " + e["message"].get<std::string>());
     return out;
   }
+  // A pod whose app waits (5 s at most) for /tmp/hook, which its postStart hook writes with
+  // `hookCommand`, then runs `app`. The app's command is expanded ($$ for a $), the hook's not.
+  static std::string hookedManifest(const std::string& name, const std::string& app,
+                                    const std::string& hookCommand) {
+    return manifest(name, R"(  - name: app
+    image: busybox
+    command: [sh, -c, "i=0; while [ ! -f /tmp/hook ] && [ $$i -lt 50 ]; do sleep 0.1; i=$$((i+1)); done; )" +
+                              app + R"(; sleep 3600"]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, ")" +
+                              hookCommand + R"("]}
+)");
+  }
   static size_t find(const std::vector<std::string>& events, const std::string& prefix) {
     for (size_t i = 0; i < events.size(); ++i)
       if (events[i].rfind(prefix, 0) == 0) return i;
@@ -149,13 +163,8 @@ TEST_F(Probes, TcpSocketReadinessProbeWaitsForThePortToListen) {
 }
 
 TEST_F(Probes, PostStartHookWritesAFileTheMainCommandSees) {
-  agent.dropManifest("hook.yaml", manifest("hook", R"(  - name: app
-    image: busybox
-    command: [sh, -c, "i=0; while [ ! -f /tmp/hook ] && [ $$i -lt 50 ]; do sleep 0.1; i=$$((i+1)); done; cat /tmp/hook; sleep 3600"]
-    lifecycle:
-      postStart:
-        exec: {command: [sh, -c, "echo written-by-poststart > /tmp/hook"]}
-)"));
+  agent.dropManifest("hook.yaml", hookedManifest("hook", "cat /tmp/hook",
+                                                 "echo written-by-poststart > /tmp/hook"));
   const std::string log = agent.logFile("default", "hook", "hook-uid", "app", 0);
   ASSERT_TRUE(
       waitFor([&] { return readFile(log).find("written-by-poststart") != std::string::npos; }, 10s))
@@ -164,8 +173,7 @@ TEST_F(Probes, PostStartHookWritesAFileTheMainCommandSees) {
 
 // The agent's loop thread runs five nice levels above the rest of it (common/
 // thread_priority.h); its workers, a container and a hook's command forked from the loop run
-// at the agent's own nice. (A hook's command is not expanded: one $ where the container's has
-// two.)
+// at the agent's own nice.
 TEST_F(Probes, OnlyTheLoopThreadIsRaisedNotAContainerOrItsHook) {
   const int base = ::getpriority(PRIO_PROCESS, 0);  // the agent's, inherited from this test
   auto niceOf = [](const std::string& stat) {       // field 19, counted after the ")" of comm
@@ -189,13 +197,11 @@ TEST_F(Probes, OnlyTheLoopThreadIsRaisedNotAContainerOrItsHook) {
   }
   EXPECT_EQ(raised, 1);
   EXPECT_GT(others, 0);
-  agent.dropManifest("nice.yaml", manifest("nice", R"(  - name: app
-    image: busybox
-    command: [sh, -c, "i=0; while [ ! -f /tmp/hook ] && [ $$i -lt 50 ]; do sleep 0.1; i=$$((i+1)); done; echo app=$$(awk '{print $$19}' /proc/self/stat) hook=$$(cat /tmp/hook); sleep 3600"]
-    lifecycle:
-      postStart:
-        exec: {command: [sh, -c, "awk '{print $19}' /proc/self/stat > /tmp/hook"]}
-)"));
+  agent.dropManifest(
+      "nice.yaml",
+      hookedManifest("nice",
+                     "echo app=$$(awk '{print $$19}' /proc/self/stat) hook=$$(cat /tmp/hook)",
+                     "awk '{print $19}' /proc/self/stat > /tmp/hook"));
   const std::string log = agent.logFile("default", "nice", "nice-uid", "app", 0);
   const std::string want = "app=" + std::to_string(base) + " hook=" + std::to_string(base);
   ASSERT_TRUE(waitFor([&] { return readFile(log).find("hook=") != std::string::npos; }, 10s))

@@ -97,9 +97,17 @@ class ParallelStartTest : public ::testing::Test {
     const auto threads = gated_.listThreads();
     return std::count(threads.begin(), threads.end(), std::this_thread::get_id());
   }
-  bool called(const std::string& call) {  // e.g. "remove uid-a/c"
+  long count(const std::string& call) {  // how often, e.g. "remove uid-a/c"
     auto calls = gated_.calls();
-    return std::find(calls.begin(), calls.end(), call) != calls.end();
+    return std::count(calls.begin(), calls.end(), call);
+  }
+  bool called(const std::string& call) { return count(call) > 0; }
+  // The pod wanted, the loop started, and run until its `n` containers run and nothing is
+  // queued or in flight.
+  bool startSettled(const manifests::DecodedPod& p, size_t n) {
+    want({p});
+    loop_->start();
+    return runUntil([&] { return running(p.uid) == n && !loop_->busy(); });
   }
   void exitContainer(const std::string& uid, const std::string& name, int code) {
     gated_.locked([&](FakeRuntime& f) {
@@ -268,15 +276,10 @@ TEST_F(ParallelStartTest, ADeleteDuringTheSandboxsCreationRemovesItOnceMade) {
   ASSERT_TRUE(runUntil([&] { return gated_.waitingSandboxes() == 1; }));
   want({});
   gated_.openSandbox(q.uid);
-  const auto count = [&](const std::string& call) {
-    auto calls = gated_.calls();
-    return std::count(calls.begin(), calls.end(), call);
-  };
   ASSERT_TRUE(runUntil([&] { return count("removeSandbox uid-q") == 2; }));
   EXPECT_FALSE(hasSandbox(q.uid));
-  auto calls = gated_.calls();
-  EXPECT_EQ(std::count(calls.begin(), calls.end(), "start uid-q/c"), 1);
-  EXPECT_EQ(std::count(calls.begin(), calls.end(), "ensure uid-q"), 2);
+  EXPECT_EQ(count("start uid-q/c"), 1);
+  EXPECT_EQ(count("ensure uid-q"), 2);
 }
 
 // A resync's list read before a pod was made, applied after: the pod stays known, so a
@@ -369,9 +372,7 @@ TEST_F(ParallelStartTest, AJobsReadBackIsPlannedFromWithoutReadingOnTheLoop) {
 // runs; deleting 200 pods read each of them on the loop before.
 TEST_F(ParallelStartTest, ADeleteIsPlannedFromWhatWasReadWithoutReadingOnTheLoop) {
   auto a = pod("a", {container("c"), container("d")});
-  want({a});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 2 && !loop_->busy(); }));
+  ASSERT_TRUE(startSettled(a, 2));
   const auto before = readsOnLoop();
   want({});
   ASSERT_TRUE(runUntil([&] { return !hasSandbox(a.uid) && !loop_->busy(); }));
@@ -383,14 +384,8 @@ TEST_F(ParallelStartTest, ADeleteIsPlannedFromWhatWasReadWithoutReadingOnTheLoop
 // its pidfd watch reports) makes the pod read again, on a worker, and the exit is acted on.
 TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
   auto a = pod("a", {container("c")});
-  want({a});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && !loop_->busy(); }));
-  const auto starts = [&] {
-    auto calls = gated_.calls();
-    return std::count(calls.begin(), calls.end(), "start uid-a/c");
-  };
-  ASSERT_EQ(starts(), 1);
+  ASSERT_TRUE(startSettled(a, 1));
+  ASSERT_EQ(count("start uid-a/c"), 1);
   const auto before = readsOnLoop();
   const auto readsBefore = gated_.listThreads().size();
   loop_->enqueue("default/a");
@@ -409,9 +404,7 @@ TEST_F(ParallelStartTest, OnlyARuntimeEventMakesWhatWasReadStale) {
 // again at once; once reads work again the pod goes on.
 TEST_F(ParallelStartTest, AFailedReadOnAWorkerIsRetriedAfterTheBackOff) {
   auto a = pod("a", {container("c")});
-  want({a});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && !loop_->busy(); }));
+  ASSERT_TRUE(startSettled(a, 1));
   exitContainer(a.uid, "c", 1);
   gated_.failInspects(true);
   const auto readsBefore = gated_.listThreads().size();
@@ -489,10 +482,7 @@ TEST_F(ParallelStartTest, TheSandboxIsMadeAgainOnlyForAnAddressTheNetworkGave) {
     auto a = pod(withAddress ? "b" : "a", {container("c")});
     want({a});
     const std::string ensure = "ensure " + a.uid;
-    auto ensures = [&] {
-      auto calls = gated_.calls();
-      return std::count(calls.begin(), calls.end(), ensure);
-    };
+    auto ensures = [&] { return count(ensure); };
     ASSERT_TRUE(runUntil([&] { return ensures() == 1; }));
     int turns = 0;  // a while (40 turns of the loop): it waits for the network
     ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 || ++turns > 40; }));

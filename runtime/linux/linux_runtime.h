@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/bundle/shim_config.h"
 #include "runtime/bundle/state_dir.h"
@@ -16,6 +17,7 @@
 #include "runtime/sandbox/sandbox_files.h"
 #include "runtime/sandbox/user_namespace_ids.h"
 #include "runtime/seccomp/seccomp_cache.h"
+#include "runtime/sys/changed_dirs.h"
 #include "runtime/sys/process_liveness.h"
 #include "runtime/sys/sealed_binary.h"
 #include "runtime/sys/start_timeline.h"
@@ -76,6 +78,14 @@ class LinuxRuntime final : public ContainerRuntime {
 
   const StateLayout& layout() const { return layout_; }
 
+  // What the last list() did: sandboxes read from the state directory, and those kept from
+  // the list before (nothing in their directories changed, every liveness the same).
+  struct ListCounts {
+    size_t read = 0;
+    size_t kept = 0;
+  };
+  ListCounts lastList() const;
+
  private:
   // Marks each stage on timeline; shimStages gets the shim's own (see ShimStarted::timeline).
   Result<ContainerState> launch(const ContainerSpec& spec, const SandboxRecord& sandbox,
@@ -94,7 +104,21 @@ class LinuxRuntime final : public ContainerRuntime {
   // agent restarts, as for the agent itself.
   Result<const SealedBinary*> shim();
   std::string podName(const std::string& uid) const;  // "ns/name (uid)" for log lines
-  ContainerState observeContainer(const std::string& uid, const std::string& name) const;
+  // The processes a started container's liveness was checked for (pid and start time of its
+  // init and of its shim): checked again for a sandbox list() keeps.
+  struct LiveIds {
+    pid_t pid = 0;
+    uint64_t pidStartTime = 0;
+    pid_t shimPid = 0;
+    uint64_t shimStartTime = 0;
+  };
+  // inspect(), watching every directory it reads (changed_) before reading it. ids, when
+  // given, gets each container's LiveIds, or nullopt when what was read can go stale without
+  // an event (a directory not watched, a container not started: its shim's lock is checked).
+  Result<std::optional<SandboxState>> observeSandbox(const std::string& uid,
+                                                     std::optional<std::vector<LiveIds>>* ids);
+  ContainerState observeContainer(const std::string& uid, const std::string& name,
+                                  std::optional<LiveIds>* ids = nullptr) const;
   void discardContainer(const ContainerPaths& paths, const cgroup::CgroupPath& cgroupPath,
                         pid_t shimPid);
   std::string shimMountinfoPath() const;
@@ -131,6 +155,20 @@ class LinuxRuntime final : public ContainerRuntime {
   mutable std::map<std::string, ParsedRecord> records_;
   // Whether each container's init and shim still run, by held pidfds (swept after each list).
   mutable ProcessLiveness liveness_;
+  // list()'s memory, under listMu_ (one list at a time): each sandbox as last read with the
+  // liveness it was read with, and the pods known on the node. changed_ says which of them a
+  // change in the state directory touched since: those are read again, the others kept as
+  // long as every init and shim is as alive as it was (a poll of a held pidfd each). At an
+  // idle resync the read of every file of every pod was two fifths of the agent's CPU.
+  struct ListedSandbox {
+    SandboxState state;
+    std::vector<LiveIds> ids;  // by container, as state.containers
+  };
+  ChangedDirs changed_;
+  mutable std::mutex listMu_;
+  std::map<std::string, ListedSandbox> listed_;
+  std::optional<std::vector<std::string>> knownUids_;
+  ListCounts lastList_;
   // Compiled once per distinct profile, stored in <stateDir>/seccomp, linked per container.
   SeccompProgramCache seccomp_;
   // sandbox.json as this runtime last wrote it, by uid: used instead of reading the file back

@@ -143,12 +143,13 @@ Result<cgroup::CgroupPath> LinuxRuntime::containerCgroup(const std::string& uid,
 }
 
 // A container without state.json never finished starting: pid 0, not running, no exit.
-ContainerState LinuxRuntime::observeContainer(const std::string& uid,
-                                              const std::string& name) const {
+ContainerState LinuxRuntime::observeContainer(const std::string& uid, const std::string& name,
+                                              std::optional<LiveIds>* ids) const {
   const auto paths = layout_.container(uid, name);
   auto rec = loadContainer(uid, name);
   ContainerState s =
       rec ? startedContainer(name, *rec, liveness_) : unstartedContainer(name, paths);
+  if (ids && rec) *ids = LiveIds{rec->pid, rec->pidStartTime, rec->shimPid, rec->shimStartTime};
   if (!rec && rec.error().code != ENOENT) {
     spdlog::warn("sandbox {}: container {}: {}", uid, name, rec.error().message);
   } else if (!rec) {
@@ -193,7 +194,14 @@ ContainerState LinuxRuntime::observeContainer(const std::string& uid,
 }
 
 Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& sandboxUid) {
+  return observeSandbox(sandboxUid, nullptr);
+}
+
+Result<std::optional<SandboxState>> LinuxRuntime::observeSandbox(
+    const std::string& sandboxUid, std::optional<std::vector<LiveIds>>* ids) {
   if (auto r = checkPathComponent("sandbox uid", sandboxUid); !r) return fail(r.error());
+  // Each directory is watched before it is read, so a change made after its read is reported.
+  bool watched = changed_.watch(layout_.podDir(sandboxUid), sandboxUid);
   if (::access(layout_.podDir(sandboxUid).c_str(), F_OK) != 0 &&
       ::access(layout_.podDataDir(sandboxUid).c_str(), F_OK) != 0) {
     return std::optional<SandboxState>();
@@ -219,23 +227,89 @@ Result<std::optional<SandboxState>> LinuxRuntime::inspect(const std::string& san
       spdlog::warn("sandbox {}: {}", sandboxUid, stop.error().message);
   }
   s.released = ::access(layout_.releasedFile(sandboxUid).c_str(), F_OK) == 0;
+  watched = changed_.watch(layout_.containersDir(sandboxUid), sandboxUid) && watched;
   auto names = listSubdirs(layout_.containersDir(sandboxUid));
   if (!names) return fail(names.error());
-  for (const auto& name : *names) s.containers.push_back(observeContainer(sandboxUid, name));
+  std::vector<LiveIds> live;
+  for (const auto& name : *names) {
+    watched = changed_.watch(layout_.container(sandboxUid, name).dir, sandboxUid) && watched;
+    std::optional<LiveIds> id;
+    s.containers.push_back(observeContainer(sandboxUid, name, ids ? &id : nullptr));
+    if (!id) watched = false;  // not started: its shim's lock is no directory change
+    if (id) live.push_back(*id);
+  }
+  if (ids) *ids = watched ? std::optional(std::move(live)) : std::nullopt;
   return std::optional<SandboxState>(std::move(s));
 }
 
 Result<std::vector<SandboxState>> LinuxRuntime::list() {
-  auto uids = knownPods(layout_);
-  if (!uids) return fail(uids.error());
-  std::vector<SandboxState> out;
-  for (const auto& uid : *uids) {
-    auto s = inspect(uid);
-    if (!s) return fail(s.error());
-    if (*s) out.push_back(std::move(**s));
+  std::lock_guard listLock(listMu_);
+  lastList_ = {};
+  // The pods a change in the state directory touched since the last list are read again (all
+  // of them when that is not known); a pod directory that came or went lists the roots again.
+  const auto changes = changed_.take();
+  if (changes.all) {
+    listed_.clear();
+    knownUids_.reset();
   }
+  for (const auto& owner : changes.owners) {
+    if (owner.empty())
+      knownUids_.reset();
+    else
+      listed_.erase(owner);
+  }
+  std::vector<std::string> unwatched;
+  if (!knownUids_) {
+    const bool watched =
+        changed_.watch(layout_.podsDir(), "") && changed_.watch(layout_.dataRoot() + "/pods", "");
+    auto uids = knownPods(layout_);
+    if (!uids) return fail(uids.error());
+    if (watched)
+      knownUids_ = std::move(*uids);
+    else
+      unwatched = std::move(*uids);
+  }
+  const std::vector<std::string>& uids = knownUids_ ? *knownUids_ : unwatched;
+  // A kept pod's processes are checked now: one that exited (its shim writes the exit record
+  // after this) makes the pod read again.
+  const auto stillLive = [this](const ListedSandbox& listed) {
+    bool same = true;
+    for (size_t i = 0; i < listed.ids.size(); ++i) {
+      const LiveIds& id = listed.ids[i];
+      const ContainerState& c = listed.state.containers[i];
+      same = liveness_.alive(id.pid, id.pidStartTime) == c.running && same;
+      same = liveness_.alive(id.shimPid, id.shimStartTime) == c.shimAlive && same;
+    }
+    return same;
+  };
+  std::vector<SandboxState> out;
+  for (const auto& uid : uids) {
+    if (auto it = listed_.find(uid); it != listed_.end()) {
+      if (stillLive(it->second)) {
+        out.push_back(it->second.state);
+        ++lastList_.kept;
+        continue;
+      }
+      listed_.erase(it);
+    }
+    std::optional<std::vector<LiveIds>> ids;
+    auto s = observeSandbox(uid, &ids);
+    if (!s) return fail(s.error());
+    ++lastList_.read;
+    if (!*s) continue;
+    if (ids) listed_.insert_or_assign(uid, ListedSandbox{**s, std::move(*ids)});
+    out.push_back(std::move(**s));
+  }
+  std::erase_if(listed_, [&](const auto& entry) {
+    return !std::binary_search(uids.begin(), uids.end(), entry.first);
+  });
   liveness_.sweep();  // every container was just looked at: the others are gone
   return out;
+}
+
+LinuxRuntime::ListCounts LinuxRuntime::lastList() const {
+  std::lock_guard listLock(listMu_);
+  return lastList_;
 }
 
 }  // namespace podkeeper::runtime

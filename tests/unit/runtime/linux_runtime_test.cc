@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "runtime/bundle/state_json.h"
 #include "runtime/sys/atomic_file.h"
 #include "runtime/sys/proc.h"
 #include "tests/support/mock_cgroup_manager.h"
+#include "tests/support/sleeper.h"
 
 namespace podkeeper::runtime::testing {
 namespace {
@@ -240,6 +242,87 @@ TEST_F(LinuxRuntimeTest, AReplacedContainerRecordIsReadAgain) {
   auto third = runtime_->inspect("u1");
   ASSERT_TRUE(third.has_value() && *third);
   EXPECT_EQ((*third)->containers[0].pid, 0);  // no record: not started
+}
+
+// A list reads again only the pods whose state directory changed since the last list, or
+// whose processes did not stay as alive as they were; it keeps the others as read.
+TEST_F(LinuxRuntimeTest, AListReadsOnlyThePodsThatChangedSinceTheLastOne) {
+  support::Sleeper child;
+  ASSERT_GT(child.pid, 0);
+  writeSandbox("u1");
+  writeContainer("u1", "app", selfStart_);
+  writeSandbox("u2");
+  writeContainer("u2", "app", selfStart_);
+  {  // u2's container is the child, its shim this process
+    const auto paths = runtime_->layout().container("u2", "app");
+    auto rec = decodeContainerRecord(*readWholeFile(paths.state()), paths.state());
+    ASSERT_TRUE(rec.has_value());
+    rec->pid = child.pid;
+    rec->pidStartTime = child.start;
+    ASSERT_TRUE(writeFileAtomic(paths.state(), encodeContainerRecord(*rec)));
+  }
+  const auto list = [&] {
+    auto all = runtime_->list();
+    EXPECT_TRUE(all.has_value()) << all.error().message;
+    std::map<std::string, SandboxState> byUid;
+    for (auto& s : all.value_or(std::vector<SandboxState>{})) byUid[s.uid] = s;
+    return byUid;
+  };
+  const auto counts = [&] {
+    const auto c = runtime_->lastList();
+    return std::make_pair(c.read, c.kept);
+  };
+  auto seen = list();
+  EXPECT_EQ(counts(), std::make_pair(size_t(2), size_t(0)));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_TRUE(seen["u2"].containers.at(0).running);
+
+  seen = list();  // nothing changed
+  EXPECT_EQ(counts(), std::make_pair(size_t(0), size_t(2)));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen["u1"].name, "web");
+  EXPECT_TRUE(seen["u1"].containers.at(0).running);
+  EXPECT_TRUE(seen["u2"].containers.at(0).running);
+
+  StopRecord stop;
+  stop.killDeadlineNs = 42;
+  ASSERT_TRUE(runtime_->recordStop("u1", stop).has_value());
+  seen = list();  // a file of the pod's directory
+  EXPECT_EQ(counts(), std::make_pair(size_t(1), size_t(1)));
+  ASSERT_TRUE(seen["u1"].stop.has_value());
+  EXPECT_EQ(seen["u1"].stop->killDeadlineNs, 42);
+
+  writeContainer("u1", "side", selfStart_);
+  seen = list();  // a new container directory
+  EXPECT_EQ(counts(), std::make_pair(size_t(1), size_t(1)));
+  EXPECT_EQ(seen["u1"].containers.size(), 2u);
+
+  child.killOnly();  // a zombie until reaped
+  seen = list();     // nothing written: its init exited
+  EXPECT_EQ(counts(), std::make_pair(size_t(1), size_t(1)));
+  EXPECT_FALSE(seen["u2"].containers.at(0).running);
+  EXPECT_FALSE(seen["u2"].containers.at(0).exit.has_value());
+  child.reap();
+
+  ExitRecord exit;
+  exit.exitCode = 137;
+  exit.signal = SIGKILL;
+  ASSERT_TRUE(
+      writeFileAtomic(runtime_->layout().container("u2", "app").exit(), encodeExitRecord(exit)));
+  seen = list();  // a file of a container's directory, as its shim writes it
+  EXPECT_EQ(counts(), std::make_pair(size_t(1), size_t(1)));
+  ASSERT_TRUE(seen["u2"].containers.at(0).exit.has_value());
+  EXPECT_EQ(seen["u2"].containers.at(0).exit->exitCode, 137);
+
+  writeSandbox("u3");
+  fs::remove_all(runtime_->layout().podDir("u2"));
+  seen = list();  // a pod came, one went
+  EXPECT_EQ(counts(), std::make_pair(size_t(1), size_t(1)));
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_TRUE(seen.contains("u1"));
+  EXPECT_TRUE(seen.contains("u3"));
+  list();
+  EXPECT_EQ(counts(), std::make_pair(size_t(0), size_t(2)));
 }
 
 TEST_F(LinuxRuntimeTest, InspectOfAnUnknownSandboxIsEmpty) {

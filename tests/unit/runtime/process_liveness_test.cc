@@ -8,39 +8,12 @@
 #include <unistd.h>
 
 #include "runtime/sys/proc.h"
+#include "tests/support/sleeper.h"
 
 namespace podkeeper::runtime {
 namespace {
 
-// A child that sleeps until killed; reaped by the destructor if the test did not.
-struct Sleeper {
-  Sleeper() {
-    pid = ::fork();
-    if (pid == 0) {
-      ::pause();
-      ::_exit(0);
-    }
-    start = *readProcStartTime(pid);
-  }
-  ~Sleeper() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-  void killOnly() {  // a zombie until reaped
-    ::kill(pid, SIGKILL);
-    siginfo_t info{};
-    ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT);
-  }
-  void reap() {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-  pid_t pid = -1;
-  uint64_t start = 0;
-};
+using support::Sleeper;
 
 TEST(ProcessLiveness, ARunningProcessIsHeldByItsPidfdUntilItExits) {
   ProcessLiveness live;

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <memory>
 
-#include "manifests/identity.h"
 #include "reconciler/runtime_work.h"
 
 namespace podkeeper::reconciler {
@@ -160,8 +159,7 @@ void ReconcileLoop::settled(const std::string& key, Result<void> result, bool re
 }
 
 void ReconcileLoop::watchShims(const std::string& key) {
-  for (const auto* sandbox : reconciler_.observedSandboxes()) {
-    if (!manifests::isPodKey(key, sandbox->namespace_, sandbox->name)) continue;
+  for (const auto* sandbox : reconciler_.observedSandboxesOf(key)) {
     const std::string& uid = sandbox->uid;
     for (const auto& c : sandbox->containers) {
       std::string id = uid + "/" + c.name;

@@ -102,12 +102,20 @@ Result<void> Reconciler::applyObserved(Result<std::vector<runtime::SandboxState>
   };
   for (auto& [uid, pod] : pods_)
     if (!pod.observed || !keep(keyOf(*pod.observed))) pod.observed.reset();
+  observedByKey_.clear();
+  for (const auto& [uid, pod] : pods_)
+    if (pod.observed) observedByKey_[keyOf(*pod.observed)].insert(uid);
   for (auto& s : *all) {
     if (keep(keyOf(s))) continue;
-    auto& pod = pods_[s.uid];
-    pod.observed = std::move(s);
+    const std::string uid = s.uid;
+    setObserved(uid, std::move(s));
   }
   return {};
+}
+
+void Reconciler::setObserved(const std::string& uid, runtime::SandboxState state) {
+  observedByKey_[keyOf(state)].insert(uid);
+  pods_[uid].observed = std::move(state);
 }
 
 PodState* Reconciler::podState(const std::string& uid) {
@@ -132,6 +140,13 @@ std::vector<const runtime::SandboxState*> Reconciler::observedSandboxes() const 
   return out;
 }
 
+std::vector<const runtime::SandboxState*> Reconciler::observedSandboxesOf(
+    const std::string& key) const {
+  std::vector<const runtime::SandboxState*> out;
+  for (const auto& uid : observedUidsFor(key)) out.push_back(observed(uid));
+  return out;
+}
+
 std::vector<std::string> Reconciler::keys() const {
   std::set<std::string> keys;
   for (const auto& [key, pod] : desired_) keys.insert(key);
@@ -142,9 +157,10 @@ std::vector<std::string> Reconciler::keys() const {
 
 std::vector<std::string> Reconciler::observedUidsFor(const std::string& key) const {
   std::vector<std::string> uids;
-  for (const auto& [uid, pod] : pods_)
-    if (pod.observed && manifests::isPodKey(key, pod.observed->namespace_, pod.observed->name))
-      uids.push_back(uid);
+  auto indexed = observedByKey_.find(key);
+  if (indexed == observedByKey_.end()) return uids;
+  for (const auto& uid : indexed->second)
+    if (const PodState* pod = podState(uid); pod && pod->observed) uids.push_back(uid);
   return uids;
 }
 
@@ -164,7 +180,7 @@ Result<void> Reconciler::applyInspected(const std::string& uid,
                                         Result<std::optional<runtime::SandboxState>> state) {
   if (!state) return fail(state.error());
   if (*state)
-    pods_[uid].observed = std::move(**state);
+    setObserved(uid, std::move(**state));
   else if (auto* pod = podState(uid))
     pod->observed.reset();
   return {};

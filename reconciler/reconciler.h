@@ -103,6 +103,8 @@ class Reconciler final : public status::PodReader {
   const std::map<std::string, manifests::DecodedPod>& desired() const override { return desired_; }
   const runtime::SandboxState* observed(const std::string& uid) const override;
   std::vector<const runtime::SandboxState*> observedSandboxes() const override;
+  // The key's sandboxes as last observed (by uid).
+  std::vector<const runtime::SandboxState*> observedSandboxesOf(const std::string& key) const;
   const status::StatusStore& status() const override { return status_; }
   std::vector<std::string> podIPs(const std::string& uid) const override {
     return network_ ? network_->podIPs(uid) : std::vector<std::string>{};
@@ -196,6 +198,8 @@ class Reconciler final : public status::PodReader {
   void event(const std::string& key, const std::string& type, const std::string& reason,
              const std::string& message, const std::string& container = "");
   std::vector<std::string> observedUidsFor(const std::string& key) const;
+  // pods_[uid].observed = state, indexed in observedByKey_.
+  void setObserved(const std::string& uid, runtime::SandboxState state);
   // The key's sandboxes as observed, and its desired pod's uid if that is not among them.
   std::vector<std::string> uidsOf(const std::string& key) const;
   // The layers of each image volume the container mounts, by volume name, pulled as its
@@ -258,7 +262,12 @@ class Reconciler final : public status::PodReader {
   CrashBackoff backoff_;
   std::map<std::string, manifests::DecodedPod> desired_;  // key -> pod
   std::map<std::string, PodState> pods_;                  // uid -> what is known of its sandbox
-  std::map<std::string, KeyState> keyStates_;             // key -> what outlives a uid
+  // key -> the uids of pods_ entries an observed sandbox of that key was recorded for
+  // (setObserved): what observedUidsFor looks up instead of scanning every pod for every key.
+  // A uid's key never changes; one whose observed state was reset since is skipped when read
+  // and dropped at the next applyObserved.
+  std::map<std::string, std::set<std::string>> observedByKey_;
+  std::map<std::string, KeyState> keyStates_;  // key -> what outlives a uid
   status::StatusStore status_;
   probe::HandlerRunner* handlers_;
   std::unique_ptr<probe::ProbeManager> probes_;       // set when there is a runner

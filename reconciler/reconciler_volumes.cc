@@ -95,7 +95,7 @@ Result<void> Reconciler::ensureSandbox(const manifests::DecodedPod& pod, const s
           return fail(r.error().context("pod " + key));
         }
         for (const auto& [reason, message] : warnings) event(key, "Warning", reason, message);
-        if (*made && **made) pods_[uid].observed = std::move(***made);
+        if (*made && **made) setObserved(uid, std::move(***made));
         if (!r) return r;
         auto& state = pods_[uid];
         state.downwardWritten = std::move(downwardAPIs);

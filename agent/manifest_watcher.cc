@@ -48,12 +48,13 @@ const char* ignoredWhy(FileKind k) {
   return "";
 }
 
-bool recentlyModified(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  auto mtime = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
-                                                     std::chrono::nanoseconds(st.st_mtim.tv_nsec));
-  return std::chrono::system_clock::now() - mtime < kSettle;
+int64_t nsOf(const timespec& t) { return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+bool modifiedWithin(const struct stat& st, std::chrono::nanoseconds window) {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return now - nsOf(st.st_mtim) < window.count();
 }
 
 }  // namespace
@@ -170,7 +171,9 @@ void ManifestWatcher::relist(bool initial) {
     if (entry.is_regular_file(ec)) present.insert(entry.path().filename().string());
   }
   // In name order, so that at the directory's caps the files that sort first are the ones read.
-  for (const auto& name : present) load(name, initial);
+  const auto errorsBefore = readErrors_;
+  bool changed = false;
+  for (const auto& name : present) changed |= load(name, initial);
   if (ec) {
     // Keep what runs: an unreadable directory is not an empty one.
     spdlog::error("listing manifest directory {}: {}; keeping the pods as they are", dir_,
@@ -180,7 +183,7 @@ void ManifestWatcher::relist(bool initial) {
   for (const auto& path : set_.files()) {
     if (sourceDocuments_.contains(path)) continue;  // not a file of the directory
     std::string name = fs::path(path).filename().string();
-    if (!present.contains(name)) forget(name);
+    if (!present.contains(name)) changed |= forget(name);
   }
   // Copies of files removed while no agent ran: their pods go, as the files did.
   if (initial && !lastGoodDir_.empty())
@@ -194,8 +197,12 @@ void ManifestWatcher::relist(bool initial) {
       ++it;
     }
   }
-  // Every relist publishes, so duplicates and broken files are reported each time.
-  publish(true);
+  // Duplicates and broken files are reported at every relist; what the directory asks for is
+  // published when it changed (the safety net found what no event brought).
+  if (changed || initial || readErrors_ != errorsBefore)
+    publish(true);
+  else
+    reportProblems();
 }
 
 bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
@@ -206,7 +213,21 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
       spdlog::info("ignoring {}: {}", path, ignoredWhy(kind));
     return false;
   }
-  if (!fromEvent && digests_.contains(path) && recentlyModified(path)) return false;
+  // The relist (no event) skips a file it fed as it is now (same inode, size, mtime, ctime,
+  // unchanged for kSettle before that read: no write in the same timestamp tick can hide),
+  // and one modified within kSettle: it may still be being written, its close event brings
+  // it. A file that could not be used is tried again.
+  struct stat st {};
+  const bool statted = ::stat(path.c_str(), &st) == 0;
+  const FileId id =
+      statted ? FileId{st.st_dev, st.st_ino, st.st_size, nsOf(st.st_mtim), nsOf(st.st_ctim)}
+              : FileId{};
+  if (!fromEvent && statted && digests_.contains(path)) {
+    const auto fed = fedFiles_.find(path);
+    if (fed != fedFiles_.end() && fed->second == id && !readErrors_.contains(path)) return false;
+    if (modifiedWithin(st, kSettle)) return false;
+  }
+  fedFiles_.erase(path);
   auto refuse = [&](const std::string& why) {
     if (readErrors_[path] != why) spdlog::error("{}", why);
     readErrors_[path] = why;
@@ -218,6 +239,8 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
   if (auto why = budget_.hold(path, read.contents.size()); !why.empty()) return refuse(why);
   readErrors_.erase(path);
   std::string digest = manifests::sha256Hex(read.contents);
+  // Read after that stat: unless it changed since, this is what the file holds.
+  if (statted && !modifiedWithin(st, kSettle)) fedFiles_[path] = id;
   auto old = digests_.find(path);
   if (old != digests_.end() && old->second == digest) return false;
   digests_[path] = std::move(digest);
@@ -242,6 +265,7 @@ bool ManifestWatcher::forget(const std::string& name) {
   std::string path = dir_ + "/" + name;
   // A file that was never readable may still hold pods restored from its last good copy.
   bool known = digests_.erase(path) > 0 || set_.contains(path);
+  fedFiles_.erase(path);
   budget_.release(path);
   readErrors_.erase(path);
   reportedIgnored_.erase(name);
@@ -368,16 +392,21 @@ void ManifestWatcher::setSourceError(const std::string& source, const std::strin
   if (changed && started_ && !stopped_) publish(false);
 }
 
-void ManifestWatcher::publish(bool reportProblems) {
+void ManifestWatcher::publish(bool report) {
   Published p;
   p.snapshot = set_.snapshot();
   p.filesWithErrors = int(p.snapshot.problems.size() + readErrors_.size() + sourceErrors_.size());
-  if (reportProblems) {
-    for (const auto& d : p.snapshot.duplicates) spdlog::warn("{}", d.str());
-    for (const auto& problem : p.snapshot.problems)
-      spdlog::warn("{}: has errors; its last good version (if any) stays in effect", problem.file);
-  }
+  problems_.clear();
+  for (const auto& d : p.snapshot.duplicates) problems_.push_back(d.str());
+  for (const auto& problem : p.snapshot.problems)
+    problems_.push_back(problem.file +
+                        ": has errors; its last good version (if any) stays in effect");
+  if (report) reportProblems();
   onChange_(std::move(p));
+}
+
+void ManifestWatcher::reportProblems() const {
+  for (const auto& line : problems_) spdlog::warn("{}", line);
 }
 
 }  // namespace podkeeper::agent

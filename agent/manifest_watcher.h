@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -78,7 +80,9 @@ class ManifestWatcher {
   // For a file that cannot be used now and whose last good version this agent never saw:
   // that version from lastGoodDir_. True when the set changed.
   bool restoreLastGood(const std::string& name);
-  void publish(bool reportProblems);
+  void publish(bool report);
+  // Logs the duplicates and broken files of the last snapshot published (problems_).
+  void reportProblems() const;
   // Feeds one source document; true when what the set holds changed.
   bool feedSource(const std::string& source, std::string_view contents, bool* ok);
 
@@ -109,6 +113,17 @@ class ManifestWatcher {
   std::map<std::string, std::string> digests_;     // path -> sha256 of what the set was fed
   manifests::ManifestDirBudget budget_;            // files and bytes in use, capped
   std::map<std::string, std::string> readErrors_;  // path -> why it could not be read
+  // path -> the identity (stat) of the file when it was last read and fed, if it had not
+  // been modified for kSettle then: the relist skips a file that still has it.
+  struct FileId {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    int64_t mtimeNs = 0, ctimeNs = 0;
+    bool operator==(const FileId&) const = default;
+  };
+  std::map<std::string, FileId> fedFiles_;
+  std::vector<std::string> problems_;  // duplicates and broken files in the last snapshot
   std::set<std::string> reportedIgnored_;
   std::set<std::string> sourceDocuments_;            // names fed by setSourceDocument
   std::map<std::string, std::string> sourceErrors_;  // source -> why it cannot be read

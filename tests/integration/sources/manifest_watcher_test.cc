@@ -1,6 +1,9 @@
 #include "agent/manifest_watcher.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -10,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "runtime/sys/atomic_file.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
@@ -30,9 +34,10 @@ void write(const std::string& path, const std::string& text) {
 
 // A watcher over a manifest directory with a last-good directory, the loop run by the test.
 struct Watched {
-  explicit Watched(const std::string& dir, const std::string& lastGood)
+  explicit Watched(const std::string& dir, const std::string& lastGood,
+                   std::chrono::milliseconds relist = 1h)
       : watcher(std::make_unique<agent::ManifestWatcher>(
-            io, dir, 1h,
+            io, dir, relist,
             [this](const agent::ManifestWatcher::Published& p) { published.push_back(p); },
             lastGood)) {
     EXPECT_TRUE(watcher->start().has_value());
@@ -84,6 +89,48 @@ TEST(ManifestWatcherLastGood, CopiesAreWrittenInOrderAndARemovedOneIsNotRestored
   EXPECT_EQ(w.pods(), 0u);  // removed with its file: not brought back
   w.watcher.reset();
   EXPECT_FALSE(std::filesystem::exists(lastGood + "/a.yaml"));
+}
+
+// The relist (the safety net behind the events) publishes only when it found a change, and
+// finds one no event brought: a file rewritten in place and not closed yet (no
+// IN_CLOSE_WRITE), its modification time set in the past (not "still being written").
+TEST(ManifestWatcherRelist, PublishesOnlyAChangeAndFindsOneNoEventBrought) {
+  support::TempDir root{"pk-watcher"};
+  const std::string dir = root.file("manifests"), file = dir + "/a.yaml";
+  std::filesystem::create_directories(dir);
+  write(file, podYaml("a"));
+  const auto setPast = [](int fd, int secondsAgo) {
+    const timespec t{::time(nullptr) - secondsAgo, 0};
+    const timespec times[2] = {t, t};
+    return ::futimens(fd, times) == 0;
+  };
+  {
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid() && setPast(fd.get(), 60));  // settled: read once, then skipped
+  }
+  Watched w(dir, "", 20ms);
+  ASSERT_EQ(w.published.size(), 1u);
+  ASSERT_EQ(w.pods(), 1u);
+  for (int i = 0; i < 10; ++i) {  // relists of an unchanged directory
+    w.io.restart();
+    w.io.run_for(20ms);
+  }
+  EXPECT_EQ(w.published.size(), 1u);
+
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  ASSERT_TRUE(fd.valid());
+  const std::string b = podYaml("b");
+  ASSERT_EQ(::write(fd.get(), b.data(), b.size()), ssize_t(b.size()));
+  ASSERT_TRUE(setPast(fd.get(), 30));
+  ASSERT_TRUE(w.runUntil([&] { return w.published.back().snapshot.pods.contains("default/b"); }));
+  EXPECT_EQ(w.pods(), 1u);
+  const size_t published = w.published.size();
+  fd.reset();  // the close event: the same contents, nothing new to publish
+  for (int i = 0; i < 10; ++i) {
+    w.io.restart();
+    w.io.run_for(20ms);
+  }
+  EXPECT_EQ(w.published.size(), published);
 }
 
 }  // namespace

@@ -51,7 +51,13 @@ Result<UniqueFd> loadProgram(const std::vector<bpf_insn>& program, const std::st
   attr.insn_cnt = static_cast<uint32_t>(program.size());
   attr.license = pointer(kLicense);
   std::strncpy(attr.prog_name, kDeviceProgramName, sizeof(attr.prog_name) - 1);
-  UniqueFd fd(static_cast<int>(bpf(BPF_PROG_LOAD, attr)));
+  // The verifier gives up with EAGAIN when a signal arrives while it runs (a child of another
+  // thread exiting); libbpf tries five times, so does this.
+  UniqueFd fd;
+  for (int attempt = 0; attempt < 5 && !fd.valid(); ++attempt) {
+    fd.reset(static_cast<int>(bpf(BPF_PROG_LOAD, attr)));
+    if (!fd.valid() && errno != EAGAIN) break;
+  }
   if (fd.valid()) return fd;
   const int err = errno;
   std::string what = "bpf(BPF_PROG_LOAD) of the device program for " + where;

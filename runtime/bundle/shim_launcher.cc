@@ -4,24 +4,30 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
+#include "common/thread_priority.h"
 #include "common/unique_fd.h"
 #include "runtime/bundle/shim_protocol.h"
+#include "runtime/sys/syscalls.h"
 
 namespace podkeeper::runtime {
 namespace {
 
-// Reads reports until one is complete, the pipe closes or the deadline passes.
-ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut) {
+// Reads reports until one is complete (or, with untilStarted, says the shim's pid), the pipe
+// closes or the deadline passes.
+ShimReport readReport(int fd, std::chrono::milliseconds timeout, bool& timedOut,
+                      bool untilStarted = false) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string text;
   ShimReport report;
   timedOut = false;
-  while (!report.complete()) {
+  while (!report.complete() && !(untilStarted && report.shimPid)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
@@ -46,6 +52,37 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
                            const std::string& dir, const std::string& lockPath,
                            const std::string& hint, std::chrono::milliseconds timeout,
                            pid_t& shimPid);
+
+// The bundle's shim.lock, opened and locked for the shim to inherit (see kShimLockFd).
+Result<UniqueFd> lockBundle(const std::string& lockPath) {
+  UniqueFd lock(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock.valid()) return failSys(errno, "open " + lockPath);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+    return failSys(errno, "lock " + lockPath + " (a shim for this container is still alive)");
+  return lock;
+}
+
+// "bundle\n" with the lock's fd attached.
+bool sendOrder(int socket, const std::string& bundle, int lock) {
+  const std::string line = bundle + "\n";
+  iovec iov{const_cast<char*>(line.data()), line.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &lock, sizeof lock);
+  ssize_t n;
+  do {
+    n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == ssize_t(line.size());
+}
 
 }  // namespace
 
@@ -75,10 +112,9 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
   // tell a shim still starting (no state.json yet) from a start that never happened.
   UniqueFd lock;
   if (!lockPath.empty()) {
-    lock.reset(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!lock.valid()) return failSys(errno, "open " + lockPath);
-    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
-      return failSys(errno, "lock " + lockPath + " (a shim for this container is still alive)");
+    auto locked = lockBundle(lockPath);
+    if (!locked) return fail(locked.error());
+    lock = std::move(*locked);
   }
   std::string arg0 = "podkeeper-shim", arg1 = mode, arg2 = dir;
   char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
@@ -113,6 +149,128 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
 }
 
 }  // namespace
+
+ShimStandby::ShimStandby(const SealedBinary& shim, Config config)
+    : shim_(shim), config_(std::move(config)) {}
+
+ShimStandby::~ShimStandby() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // Each waiting shim reads EOF and exits; wait a little for each (their cgroup empties).
+  std::deque<Waiting> left = std::move(waiting_);
+  for (auto& w : left) w.socket.reset();
+  for (auto& w : left) {
+    pollfd p{w.pidfd.get(), POLLIN, 0};
+    if (w.pidfd.valid()) (void)::poll(&p, 1, 1000);
+  }
+}
+
+std::vector<pid_t> ShimStandby::waiting() const {
+  std::lock_guard lock(mu_);
+  std::vector<pid_t> pids;
+  for (const auto& w : waiting_) pids.push_back(w.pid);
+  return pids;
+}
+
+void ShimStandby::refill() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || config_.capacity == 0) return;
+    wanted_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  }
+  changed_.notify_all();
+}
+
+void ShimStandby::run() {
+  resetThisThreadPriority();  // made from whichever thread asked first
+  std::unique_lock lock(mu_);
+  for (;;) {
+    changed_.wait(lock, [&] { return stopping_ || wanted_; });
+    if (stopping_) return;
+    if (waiting_.size() >= config_.capacity) {
+      wanted_ = false;
+      continue;
+    }
+    starting_ = true;
+    lock.unlock();
+    auto made = startOne();
+    lock.lock();
+    starting_ = false;
+    if (made) waiting_.push_back(std::move(*made));
+    // One that could not start is not retried until the next start asks again.
+    if (!made) wanted_ = false;
+    changed_.notify_all();
+  }
+}
+
+std::optional<ShimStandby::Waiting> ShimStandby::startOne() const {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return std::nullopt;
+  UniqueFd agentEnd(fds[0]), shimEnd(fds[1]);
+  UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devNull.valid()) return std::nullopt;
+  std::string arg0 = "podkeeper-shim", arg1 = "--standby", arg2 = config_.cgroupMountRoot,
+              arg3 = config_.cgroupMountinfoPath, arg4 = config_.shimCgroup;
+  // Room for "podkeeper-shim\0--bundle\0<bundle>\0" (runStandby rewrites its command line).
+  const size_t need = arg0.size() + 1 + 9 + config_.bundleRoom + 1;
+  const size_t have =
+      arg0.size() + arg1.size() + arg2.size() + arg3.size() + arg4.size() + 5 + 1 + 1;
+  std::string arg5(need > have ? need - have : 1, ' ');
+  char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), arg3.data(),
+                        arg4.data(), arg5.data(), nullptr};
+  const int null = devNull.get();
+  const int childFds[] = {null, null, null, shimEnd.get()};
+  const pid_t child = shim_.spawnWithFds(childFds, argv, environ);
+  if (child < 0) return std::nullopt;
+  shimEnd.reset();
+  bool timedOut = false;
+  const ShimReport report = readReport(agentEnd.get(), config_.timeout, timedOut, true);
+  if (timedOut) {
+    ::kill(child, SIGKILL);
+    if (report.shimPid) ::kill(*report.shimPid, SIGKILL);
+  }
+  while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (timedOut || report.error || !report.shimPid) return std::nullopt;
+  // It waits for its order: the pid stays its until the socket closes.
+  return Waiting{std::move(agentEnd), UniqueFd(sys::pidfdOpen(*report.shimPid)), *report.shimPid};
+}
+
+std::optional<Result<ShimStarted>> ShimStandby::handOver(const std::string& bundle,
+                                                         pid_t& shimPid) {
+  std::optional<Waiting> w;
+  {
+    std::unique_lock lock(mu_);
+    // One being started is nearer than a new spawn.
+    changed_.wait_for(lock, config_.timeout, [&] { return !starting_ || !waiting_.empty(); });
+    if (waiting_.empty()) return std::nullopt;
+    w = std::move(waiting_.front());
+    waiting_.pop_front();
+  }
+  auto lock = lockBundle(bundle + "/shim.lock");
+  if (!lock) return Result<ShimStarted>(fail(lock.error()));
+  // Gone since it was made (killed): the caller launches one instead.
+  if (!sendOrder(w->socket.get(), bundle, lock->get())) return std::nullopt;
+  shimPid = w->pid;
+  lock->reset();  // the shim holds it now
+  bool timedOut = false;
+  const ShimReport report = readReport(w->socket.get(), config_.timeout, timedOut);
+  if (timedOut) {
+    ::kill(w->pid, SIGKILL);
+    return Result<ShimStarted>(
+        failMsg("shim did not report within " + std::to_string(config_.timeout.count()) + " ms"));
+  }
+  if (report.error) return Result<ShimStarted>(failMsg(*report.error));
+  if (!report.containerPid)
+    return Result<ShimStarted>(failMsg("standby shim " + std::to_string(w->pid) +
+                                       " exited without reporting; see " + bundle + "/shim.log"));
+  return Result<ShimStarted>(ShimStarted{w->pid, *report.containerPid, report.timeline});
+}
 
 bool shimHoldsBundle(const std::string& bundle) {
   const std::string lockPath = bundle + "/shim.lock";

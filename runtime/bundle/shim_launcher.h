@@ -3,9 +3,16 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "runtime/sys/sealed_binary.h"
 
 namespace podkeeper::runtime {
@@ -27,6 +34,61 @@ Result<ShimStarted> launchShim(const SealedBinary& shim, const std::string& bund
 // The same for `podkeeper-shim --pid-reaper <nsDir>`; containerPid is the pid namespace's init.
 Result<ShimStarted> launchPidReaper(const SealedBinary& shim, const std::string& nsDir,
                                     std::chrono::milliseconds timeout, pid_t& reaperPid);
+
+// Shims started ahead of need (`podkeeper-shim --standby`): exec'd, daemonized into the
+// shims' cgroup and waiting on a socket, so a start hands one the bundle (and the bundle's
+// locked shim.lock, by SCM_RIGHTS) instead of spawning a shim: the exec of the shim and its
+// daemonizing, a fifth of a start, are off the start's path. Up to `capacity` wait (a pod's
+// containers start one after another); a start that finds none waiting and none being started
+// spawns as before (launchShim). A thread of this object's own starts them when asked
+// (refill, after each start and when a sandbox is made), at the process's base priority.
+// The waiting shims are this object's: each exits when its socket closes (destruction, or
+// the agent's death), and the destructor waits for that (their cgroup empties with it).
+class ShimStandby {
+ public:
+  struct Config {
+    std::string cgroupMountRoot;
+    std::string cgroupMountinfoPath;
+    std::string shimCgroup;
+    size_t capacity = 2;
+    // The longest bundle path a start may hand over: the waiting shim's arguments are padded
+    // to hold `--bundle <path>`, its command line once it has a container.
+    size_t bundleRoom = 256;
+    std::chrono::milliseconds timeout{10000};  // for a shim's reports
+  };
+  ShimStandby(const SealedBinary& shim, Config config);
+  ~ShimStandby();
+  ShimStandby(const ShimStandby&) = delete;
+  ShimStandby& operator=(const ShimStandby&) = delete;
+
+  // Hands bundle to a waiting shim (waiting for one being started); nullopt when there is
+  // none, or it is gone (then the caller launches one). Otherwise as launchShim: shimPid is
+  // set as soon as it is known.
+  std::optional<Result<ShimStarted>> handOver(const std::string& bundle, pid_t& shimPid);
+  // Asks the thread to start shims until `capacity` wait. Never blocks.
+  void refill();
+  // The pids of the shims waiting now.
+  std::vector<pid_t> waiting() const;
+
+ private:
+  struct Waiting {
+    UniqueFd socket;  // the agent's end
+    UniqueFd pidfd;
+    pid_t pid = 0;
+  };
+  void run();
+  std::optional<Waiting> startOne() const;
+
+  const SealedBinary& shim_;
+  const Config config_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Waiting> waiting_;
+  bool wanted_ = false;
+  bool starting_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // started at the first refill
+};
 
 // Whether a shim for this bundle is alive (it holds <bundle>/shim.lock; see kShimLockFd),
 // including one that has not yet written state.json.

@@ -116,6 +116,8 @@ Result<ContainerState> LinuxRuntime::startContainer(const ContainerSpec& spec) {
       spdlog::warn("pod {}/{}: container {}: {}", sandbox->namespace_, sandbox->name, spec.name, w);
     }
   }
+  // The next start's shim, while this container runs (the start is reported after this job).
+  if (auto sealed = shim()) standby(**sealed).refill();
   return state;
 }
 
@@ -171,6 +173,7 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
     timeline.mark("config-write");
     auto sealed = shim();
     if (!sealed) return fail(sealed.error());
+    if (auto handed = standby(**sealed).handOver(paths.dir, shimPid)) return std::move(*handed);
     return launchShim(**sealed, paths.dir, config_.startTimeout, shimPid);
   }();
   if (!started) {
@@ -374,6 +377,21 @@ std::string LinuxRuntime::shimMountinfoPath() const {
     }
   }
   return *shimMountinfo_;
+}
+
+ShimStandby& LinuxRuntime::standby(const SealedBinary& sealed) {
+  const std::string mountinfo = shimMountinfoPath();
+  std::lock_guard lock(mu_);
+  if (!standby_)
+    standby_.emplace(sealed,
+                     ShimStandby::Config{.cgroupMountRoot = config_.cgroupConfig.mountRoot,
+                                         .cgroupMountinfoPath = mountinfo,
+                                         .shimCgroup = config_.cgroupRoot + "/shims",
+                                         .capacity = config_.standbyShims,
+                                         // <root>/pods/<uid>/containers/<name>
+                                         .bundleRoom = layout_.podsDir().size() + 1 + 128 + 12 + 64,
+                                         .timeout = config_.startTimeout});
+  return *standby_;
 }
 
 Result<const SealedBinary*> LinuxRuntime::shim() {

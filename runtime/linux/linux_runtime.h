@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/bundle/shim_config.h"
+#include "runtime/bundle/shim_launcher.h"
 #include "runtime/bundle/state_dir.h"
 #include "runtime/bundle/state_json.h"
 #include "runtime/cgroup/cgroup_manager.h"
@@ -34,6 +35,7 @@ struct RuntimeConfig {
   uint64_t logMaxBytes = 10 * 1024 * 1024;
   int logMaxFiles = 5;
   std::chrono::milliseconds startTimeout{10000};
+  size_t standbyShims = 2;            // shims started ahead of need (ShimStandby); 0: none
   UserNamespaceRange userNamespaces;  // host ids handed out to hostUsers: false pods
 };
 
@@ -103,6 +105,8 @@ class LinuxRuntime final : public ContainerRuntime {
   // sealed_binary.h), made at first use: an upgrade of the file on disk takes effect when the
   // agent restarts, as for the agent itself.
   Result<const SealedBinary*> shim();
+  // The standby shim's keeper (shim_launcher.h), made with the sealed copy it spawns from.
+  ShimStandby& standby(const SealedBinary& sealed);
   std::string podName(const std::string& uid) const;  // "ns/name (uid)" for log lines
   // The processes a started container's liveness was checked for (pid and start time of its
   // init and of its shim): checked again for a sandbox list() keeps.
@@ -129,6 +133,7 @@ class LinuxRuntime final : public ContainerRuntime {
   StateLayout layout_;
   cgroup::CgroupManager& cgroups_;
   std::optional<SealedBinary> shim_;
+  std::optional<ShimStandby> standby_;  // after shim_: gone first (it spawns from shim_)
   mutable std::optional<std::string> shimMountinfo_;  // shimMountinfoPath's answer, once made
   // What observeContainer takes from a started container's config.json (its user and image
   // id), by container directory, for the start it was read for (the init's pid and start

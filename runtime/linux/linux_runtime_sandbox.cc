@@ -25,6 +25,9 @@ Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
     if (auto it = written_.find(spec.uid); it != written_.end()) known = it->second;
   }
   const bool fresh = !known;
+  // Its containers' shims, started while the sandbox is made (ShimStandby).
+  if (fresh && config_.standbyShims > 0)
+    if (auto sealed = shim()) standby(**sealed).refill();
   StartTimeline timeline;
   std::optional<uint32_t> userHostId;
   if (!spec.hostUsers) {

@@ -54,11 +54,14 @@ void RuntimeFixture::SetUp() {
 }
 
 void RuntimeFixture::TearDown() {
-  if (!runtime_) return;
-  for (const auto& uid : sandboxes_) {
-    auto r = runtime_->removeSandbox(uid);
-    EXPECT_TRUE(r.has_value()) << r.error().message;
+  if (!cgroups_) return;
+  if (runtime_) {
+    for (const auto& uid : sandboxes_) {
+      auto r = runtime_->removeSandbox(uid);
+      EXPECT_TRUE(r.has_value()) << r.error().message;
+    }
   }
+  runtime_.reset();  // its standby shims exit with it
   if (cgroups_->exists(cgroupRoot_)) {
     (void)cgroups_->killAll(cgroupRoot_);
     support::waitFor([&] { return cgroups_->remove(cgroupRoot_).has_value(); }, 2s);

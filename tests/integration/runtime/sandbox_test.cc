@@ -1,20 +1,26 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "common/unique_fd.h"
+#include "runtime/bundle/shim_launcher.h"
 #include "runtime/sys/proc.h"
 #include "runtime_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace podkeeper::runtime::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
@@ -58,6 +64,69 @@ TEST_F(Sandbox, ContainerIsInItsCgroupInEveryHierarchyAndTheShimIsNot) {
   // in the controller hierarchies and the unified tree, which systemd tracks in hybrid mode.
   EXPECT_EQ(cgroupOf(st.shimPid, "memory"), "/" + cgroupRoot() + "/shims");
   EXPECT_EQ(cgroupOf(st.shimPid, ""), "/" + cgroupRoot() + "/shims");
+}
+
+// A start hands its bundle to a shim started ahead of need (ShimStandby): one of those
+// waiting in the shims' cgroup becomes the container's shim, holding the bundle's lock; the
+// runtime then starts another to wait, and those waiting exit when the runtime goes.
+TEST_F(Sandbox, AStartHandsItsBundleToAShimStartedAheadOfIt) {
+  const auto shims = [&] {
+    auto pids = cgroups_->pids(cgroupRoot() + "/shims");
+    std::set<pid_t> out;
+    if (pids) out.insert(pids->begin(), pids->end());
+    return out;
+  };
+  const auto sb = makeSandbox("standby");  // asks for the pod's shims
+  ASSERT_TRUE(support::waitFor([&] { return shims().size() == 2; }, 5s));
+  const auto waiting = shims();
+  const auto spec = container(sb, "app", {"sh", "-c", "echo up; sleep 30"});
+  const auto st = start(spec);
+  ASSERT_TRUE(st.running);
+  EXPECT_TRUE(waiting.contains(st.shimPid)) << st.shimPid;
+  const std::string bundle = runtime_->layout().container(sb.uid, "app").dir;
+  EXPECT_TRUE(shimHoldsBundle(bundle));
+  // As ps shows it: the shim of that bundle.
+  std::string cmdline = readFileOr("/proc/" + std::to_string(st.shimPid) + "/cmdline");
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  EXPECT_TRUE(contains(cmdline, "podkeeper-shim --bundle " + bundle + " ")) << cmdline;
+  waitForLog(spec, [](const std::string& t) { return t.find(" F up") != t.npos; });
+  EXPECT_EQ(cgroupOf(st.shimPid, "memory"), "/" + cgroupRoot() + "/shims");
+  // Two wait again beside the container's shim.
+  ASSERT_TRUE(support::waitFor([&] { return shims().size() == 3; }, 5s));
+  std::vector<std::pair<pid_t, uint64_t>> idle;
+  for (pid_t pid : shims())
+    if (pid != st.shimPid) idle.emplace_back(pid, readProcStartTime(pid).value_or(0));
+  ASSERT_EQ(idle.size(), 2u);
+  runtime_.reset();  // as when the agent exits: the container runs on, the idle shims go
+  for (const auto& [pid, startTime] : idle) EXPECT_FALSE(processAlive(pid, startTime)) << pid;
+  EXPECT_TRUE(processAlive(st.shimPid, readProcStartTime(st.shimPid).value_or(0)));
+  SetUp();  // a runtime for the teardown's removals
+}
+
+// A waiting shim killed before a start needs it (the OOM killer, an operator): the start
+// launches a shim of its own, as without one waiting.
+TEST_F(Sandbox, AStartWhoseWaitingShimsWereKilledLaunchesOne) {
+  const auto shims = [&] {
+    auto pids = cgroups_->pids(cgroupRoot() + "/shims");
+    return pids ? *pids : std::vector<pid_t>{};
+  };
+  const auto sb = makeSandbox("standby-killed");
+  ASSERT_TRUE(support::waitFor([&] { return shims().size() == 2; }, 5s));
+  const auto killed = shims();
+  for (pid_t pid : killed) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(support::waitFor(
+      [&] {
+        for (pid_t pid : killed)
+          if (processAlive(pid, readProcStartTime(pid).value_or(0))) return false;
+        return true;
+      },
+      5s));
+  const auto spec = container(sb, "app", {"sh", "-c", "echo up; sleep 30"});
+  const auto st = start(spec);
+  ASSERT_TRUE(st.running);
+  EXPECT_EQ(std::count(killed.begin(), killed.end(), st.shimPid), 0);
+  EXPECT_TRUE(shimHoldsBundle(runtime_->layout().container(sb.uid, "app").dir));
+  waitForLog(spec, [](const std::string& t) { return t.find(" F up") != t.npos; });
 }
 
 // The init joins the v1 hierarchies itself (pid 0 to `tasks`) after it is cloned into the

@@ -1,17 +1,23 @@
 #include "reconciler/cni_pod_network.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 
 #include "manifests/identity.h"
+#include "runtime/network/cni_config.h"
 #include "runtime/network/network_record.h"
 
 namespace podkeeper::reconciler {
 namespace {
 
 namespace net = runtime::network;
+namespace fs = std::filesystem;
 
 // What one background job learned; applied to the pod's entry on the loop.
 struct JobResult {
@@ -35,7 +41,78 @@ CniPodNetwork::CniPodNetwork(boost::asio::io_context& io, CniPodNetworkOptions o
     : options_(std::move(options)),
       cni_(options_.cni),
       requeue_(std::move(requeue)),
-      work_(io, 4) {}
+      confWatch_(io),
+      work_(io, 4) {
+  watchConfDir();
+}
+
+void CniPodNetwork::watchConfDir() {
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return;  // never known empty: every pod's ADD looks
+  confWatch_.assign(fd);
+  const fs::path dir = fs::path(options_.confDir).lexically_normal();
+  const std::string parent = dir.has_parent_path() ? dir.parent_path().string() : ".";
+  confParentWd_ = ::inotify_add_watch(fd, parent.c_str(),
+                                      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                                          IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+  if (confParentWd_ < 0) {
+    confWatch_.close();
+    return;
+  }
+  readConfEvents();
+  listConfDir();
+}
+
+void CniPodNetwork::readConfEvents() {
+  confWatch_.async_read_some(
+      boost::asio::buffer(confEvents_), [this](const boost::system::error_code& ec, size_t n) {
+        if (ec) return;  // closed with this object
+        const std::string base = fs::path(options_.confDir).lexically_normal().filename();
+        bool changed = false;
+        for (size_t at = 0; at + sizeof(inotify_event) <= n;) {
+          inotify_event ev;
+          std::memcpy(&ev, confEvents_.data() + at, sizeof ev);
+          const char* name = confEvents_.data() + at + sizeof ev;
+          at += sizeof ev + ev.len;
+          // Of the parent's entries only the directory itself matters.
+          if (ev.wd == confParentWd_ && ev.len > 0 && base != name) continue;
+          changed = true;
+        }
+        if (changed) {
+          ++confChanges_;
+          confKnownEmpty_ = false;
+          listConfDir();
+        }
+        readConfEvents();
+      });
+}
+
+void CniPodNetwork::listConfDir() {
+  if (confListing_) return;  // its end sees confChanges_ moved and lists again
+  confListing_ = true;
+  const uint64_t at = confChanges_;
+  work_.run(
+      [dir = options_.confDir, fd = confWatch_.native_handle()]() -> bool {
+        // Watched before it is listed: a configuration written after the listing is an event.
+        if (::inotify_add_watch(fd, dir.c_str(),
+                                IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                                    IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+                                    IN_MOVE_SELF | IN_ONLYDIR) < 0 &&
+            errno != ENOENT)
+          return false;
+        std::error_code ec;
+        fs::directory_iterator it(dir, ec);
+        if (ec) return ec == std::errc::no_such_file_or_directory;
+        std::vector<std::string> names;
+        for (const auto& e : it) names.push_back(e.path().filename().string());
+        return net::configCandidates(std::move(names)).empty();
+      },
+      [this, at](bool empty) {
+        confListing_ = false;
+        if (confChanges_ != at) return listConfDir();
+        confKnownEmpty_ = empty;
+      });
+}
 
 void CniPodNetwork::startAdd(const manifests::DecodedPod& pod, const std::string& key) {
   pods_[pod.uid] = Entry{Phase::Adding, {}, {}, false};
@@ -99,8 +176,14 @@ Result<PodNetwork::Readiness> CniPodNetwork::ready(const manifests::DecodedPod& 
   if (pod.pod.spec.hostNetwork) return Readiness{true, "", ""};
   auto it = pods_.find(pod.uid);
   if (it == pods_.end()) {
-    startAdd(pod, key);
-    return Readiness{};
+    // What its ADD would find (a record left by an earlier ADD has it look further).
+    if (!confKnownEmpty_ || options_.requireConfig || exists(options_.recordPath(pod.uid))) {
+      startAdd(pod, key);
+      return Readiness{};
+    }
+    noConfig_ = true;
+    noteNoConfig();
+    it = pods_.emplace(pod.uid, Entry{Phase::NoConfig, {}, {}, false}).first;
   }
   Entry& e = it->second;
   switch (e.phase) {

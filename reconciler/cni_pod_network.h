@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,6 +72,15 @@ class CniPodNetwork final : public PodNetwork {
   void startAdd(const manifests::DecodedPod& pod, const std::string& key);
   void startDel(const std::string& uid, const std::string& key);
   void noteNoConfig();
+  // Whether confDir is known to hold no configuration (no name a configuration could be read
+  // from, or no directory), as containerd's CRI plugin watches it: an inotify watch on it and
+  // on its parent (for the directory itself coming or going), then a listing on work_; any
+  // change makes it unknown until the next listing is back. While it is known empty, a new
+  // pod without a network record is NoConfig at once, with no ADD job between its sandbox
+  // and its containers (a hop through a worker per pod on nodes without CNI).
+  void watchConfDir();
+  void readConfEvents();
+  void listConfDir();
 
   CniPodNetworkOptions options_;
   runtime::network::CniNetwork cni_;
@@ -77,6 +88,12 @@ class CniPodNetwork final : public PodNetwork {
   std::map<std::string, Entry> pods_;  // uid -> its network as last known
   bool noConfig_ = false;
   bool noConfigLogged_ = false;
+  boost::asio::posix::stream_descriptor confWatch_;
+  int confParentWd_ = -1;
+  std::array<char, 4096> confEvents_{};
+  uint64_t confChanges_ = 0;  // events seen: a listing begun before the last one is stale
+  bool confListing_ = false;
+  bool confKnownEmpty_ = false;
   BackgroundWork work_;  // last: destroyed first, waiting for plugins in progress
 };
 

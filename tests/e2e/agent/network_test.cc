@@ -122,6 +122,38 @@ TEST_F(Network, WithoutConfigurationPodsRunWithOnlyLoAndTheNodeSaysSo) {
             std::string::npos);
 }
 
+// Without a configuration a pod is set up at once with only lo (no ADD is run: the agent
+// watches the directory); one written later, or the directory made again after it was
+// removed, is what the next pod gets, while the earlier pods run on.
+TEST_F(Network, AConfigurationWrittenAfterPodsRanWithoutOneIsTheNextPodsNetwork) {
+  fs::remove(dir_.file("cni/10-test.conflist"));
+  start();
+  agent_->dropManifest("lo.yaml", netPodYaml("lo", "sleep 1000"));
+  const auto inRange = [&](const std::string& pod) {
+    return podIP(pod).starts_with(subnet_.substr(0, subnet_.rfind('.') + 1));
+  };
+  ASSERT_TRUE(waitFor([&] { return running("lo"); }, 15s)) << agent_->agentLog();
+  EXPECT_FALSE(inRange("lo")) << podIP("lo");
+  writeConfig(goodConfig());
+  agent_->dropManifest("web.yaml", netPodYaml("web", "sleep 1000"));
+  ASSERT_TRUE(waitFor([&] { return running("web") && inRange("web"); }, 20s)) << agent_->agentLog();
+  EXPECT_TRUE(running("lo"));
+
+  fs::remove_all(dir_.file("cni"));  // no directory: no configuration
+  agent_->dropManifest("lo2.yaml", netPodYaml("lo2", "sleep 1000"));
+  ASSERT_TRUE(waitFor([&] { return running("lo2"); }, 15s)) << agent_->agentLog();
+  EXPECT_FALSE(inRange("lo2")) << podIP("lo2");
+  fs::create_directories(dir_.file("cni"));
+  writeConfig(goodConfig());
+  agent_->dropManifest("web2.yaml", netPodYaml("web2", "sleep 1000"));
+  ASSERT_TRUE(waitFor([&] { return running("web2") && inRange("web2"); }, 20s))
+      << agent_->agentLog();
+  for (const char* pod : {"lo", "web", "lo2", "web2"})
+    agent_->removeManifest(std::string(pod) + ".yaml");
+  ASSERT_TRUE(waitFor([&] { return gone("web") && gone("web2"); }, 20s)) << agent_->agentLog();
+  EXPECT_EQ(allocations(), 0u);
+}
+
 TEST_F(Network, WithRequireConfigPodsWaitForAConfigurationAndHostNetworkPodsRun) {
   fs::remove(dir_.file("cni/10-test.conflist"));
   start({"--cni-require-config"});

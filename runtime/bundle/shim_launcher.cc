@@ -246,8 +246,13 @@ std::optional<Result<ShimStarted>> ShimStandby::handOver(const std::string& bund
   std::optional<Waiting> w;
   {
     std::unique_lock lock(mu_);
-    // One being started is nearer than a new spawn.
-    changed_.wait_for(lock, config_.timeout, [&] { return !starting_ || !waiting_.empty(); });
+    // One being started is nearer than a new spawn, for one start; in a burst the others
+    // launch their own rather than queue behind the one thread.
+    if (waiting_.empty() && starting_ && !claimed_) {
+      claimed_ = true;
+      changed_.wait_for(lock, config_.timeout, [&] { return !starting_ || !waiting_.empty(); });
+      claimed_ = false;
+    }
     if (waiting_.empty()) return std::nullopt;
     w = std::move(waiting_.front());
     waiting_.pop_front();

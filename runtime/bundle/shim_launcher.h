@@ -61,9 +61,9 @@ class ShimStandby {
   ShimStandby(const ShimStandby&) = delete;
   ShimStandby& operator=(const ShimStandby&) = delete;
 
-  // Hands bundle to a waiting shim (waiting for one being started); nullopt when there is
-  // none, or it is gone (then the caller launches one). Otherwise as launchShim: shimPid is
-  // set as soon as it is known.
+  // Hands bundle to a waiting shim (or waits for the one being started, unless another start
+  // already does); nullopt when there is none, or it is gone (then the caller launches one).
+  // Otherwise as launchShim: shimPid is set as soon as it is known.
   std::optional<Result<ShimStarted>> handOver(const std::string& bundle, pid_t& shimPid);
   // Asks the thread to start shims until `capacity` wait. Never blocks.
   void refill();
@@ -86,6 +86,7 @@ class ShimStandby {
   std::deque<Waiting> waiting_;
   bool wanted_ = false;
   bool starting_ = false;
+  bool claimed_ = false;  // a start waits for the one being started
   bool stopping_ = false;
   std::thread thread_;  // started at the first refill
 };

@@ -11,6 +11,9 @@
 //   "ok <shimPid> <containerPid>[ <timeline>]"  the command was exec'd; state.json is written;
 //                                      timeline: the shim's stages, "name=ms ..." (optional)
 //   "error <message>"                  the container could not be started
+// A standby shim (--standby) has a socket on fd 3: it writes "shim <pid>" once it has
+// daemonized, then reads the agent's order, "<bundle>\n" with the bundle's locked shim.lock
+// attached (SCM_RIGHTS), and goes on as a --bundle shim: "ok" or "error" on the same socket.
 namespace podkeeper::runtime {
 
 inline constexpr int kShimSyncFd = 3;

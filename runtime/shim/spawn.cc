@@ -237,7 +237,14 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
     }
   }
   mark("oom-score");
-  if (::write(placed->write.get(), "1", 1) != 1) return failSys(errno, "release container init");
+  if (::write(placed->write.get(), "1", 1) != 1) {
+    const int err = errno;
+    // The init gave up before it waited to be released (a mount it refused): its own error,
+    // already on execError, says why; the broken pipe does not.
+    if (auto r = readExecFailure(execError->read.get(), "container init"); !r)
+      return fail(r.error());
+    return failSys(err, "release container init");
+  }
   if (auto r = readExecFailure(execError->read.get(), "container init"); !r) return fail(r.error());
   mark("init-until-exec");
   guard.release();

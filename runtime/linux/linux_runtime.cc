@@ -365,6 +365,7 @@ std::string LinuxRuntime::shimMountinfoPath() const {
   if (!shimMountinfo_) {
     shimMountinfo_ = config_.cgroupConfig.mountinfoPath;
     const std::string file = layout_.root() + "/cgroup-mountinfo";
+    (void)makeDirs(layout_.root(), 0700);  // asked for before the first sandbox made it
     auto text = readWholeFile(config_.cgroupConfig.mountinfoPath);
     auto lines = text ? cgroup::mountinfoLinesUnder(*text, config_.cgroupConfig.mountRoot)
                       : Result<std::string>(fail(text.error()));

@@ -133,5 +133,24 @@ TEST(ManifestWatcherRelist, PublishesOnlyAChangeAndFindsOneNoEventBrought) {
   EXPECT_EQ(w.published.size(), published);
 }
 
+// Files arriving at once are decoded in slices and published at most every few milliseconds
+// while more are queued: the last snapshot still has every pod, and no snapshot loses one an
+// earlier one had.
+TEST(ManifestWatcherBurst, EveryFileOfABurstIsInTheLastSnapshot) {
+  support::TempDir root{"pk-watcher"};
+  const std::string dir = root.file("manifests");
+  std::filesystem::create_directories(dir);
+  Watched w(dir, "");
+  constexpr int kFiles = 200;
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string name = "p" + std::to_string(i);
+    write(dir + "/" + name + ".yaml.tmp", podYaml(name));
+    std::filesystem::rename(dir + "/" + name + ".yaml.tmp", dir + "/" + name + ".yaml");
+  }
+  ASSERT_TRUE(w.runUntil([&] { return w.pods() == size_t(kFiles); })) << w.pods();
+  for (size_t i = 1; i < w.published.size(); ++i)
+    EXPECT_GE(w.published[i].snapshot.pods.size(), w.published[i - 1].snapshot.pods.size());
+}
+
 }  // namespace
 }  // namespace podkeeper

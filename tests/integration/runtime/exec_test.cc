@@ -57,7 +57,9 @@ TEST_F(ExecInContainer, CommandIsKilledAfterTheTimeout) {
   const auto took = std::chrono::steady_clock::now() - begin;
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_TRUE(r->timedOut);
-  EXPECT_LT(took, std::chrono::seconds(2));
+  // Not the command's 20 s (a bound, not a speed: under a loaded parallel ctest the kill and
+  // reap once took 2.4 s).
+  EXPECT_LT(took, std::chrono::seconds(10));
   // The command is gone and reaped: only the init is left in the cgroup.
   auto pids = cgroups_->pids(sb.cgroupParent + "/app");
   ASSERT_TRUE(pids.has_value());

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "common/thread_priority.h"
 #include "common/unique_fd.h"
@@ -84,6 +85,40 @@ bool sendOrder(int socket, const std::string& bundle, int lock) {
   return n == ssize_t(line.size());
 }
 
+// Spawns the shim with args, /dev/null on 0-2, childEnd on kShimSyncFd and lock (when valid)
+// on kShimLockFd; reads its reports on agentEnd until complete (untilStarted: until it said
+// its pid); kills it on timeout; reaps the intermediate process, whose exit status is kept.
+struct Spawned {
+  ShimReport report;
+  bool timedOut = false;
+  int status = 0;
+};
+Result<Spawned> spawnAndRead(const SealedBinary& shim, std::vector<std::string> args,
+                             UniqueFd childEnd, int agentEnd, const UniqueFd& lock,
+                             std::chrono::milliseconds timeout, bool untilStarted) {
+  UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devNull.valid()) return failSys(errno, "open /dev/null");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int null = devNull.get();
+  const int childFds[] = {null, null, null, childEnd.get(), lock.get()};
+  static_assert(kShimSyncFd == 3 && kShimLockFd == 4);
+  const pid_t child =
+      shim.spawnWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv.data(), environ);
+  if (child < 0) return failSys(errno, "spawn shim");
+  childEnd.reset();
+  Spawned out;
+  out.report = readReport(agentEnd, timeout, out.timedOut, untilStarted);
+  if (out.timedOut) {
+    ::kill(child, SIGKILL);
+    if (out.report.shimPid) ::kill(*out.report.shimPid, SIGKILL);
+  }
+  while (::waitpid(child, &out.status, 0) < 0 && errno == EINTR) {
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<ShimStarted> launchShim(const SealedBinary& shim, const std::string& bundle,
@@ -106,8 +141,6 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return failSys(errno, "pipe");
   UniqueFd syncRead(fds[0]), syncWrite(fds[1]);
-  UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (!devNull.valid()) return failSys(errno, "open /dev/null");
   // The shim inherits the lock on kShimLockFd and holds it for life: a restarted agent can
   // tell a shim still starting (no state.json yet) from a start that never happened.
   UniqueFd lock;
@@ -116,27 +149,11 @@ Result<ShimStarted> launch(const SealedBinary& shim, const std::string& mode,
     if (!locked) return fail(locked.error());
     lock = std::move(*locked);
   }
-  std::string arg0 = "podkeeper-shim", arg1 = mode, arg2 = dir;
-  char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
-  const int null = devNull.get();
-  // 0-2 /dev/null, kShimSyncFd, and kShimLockFd when there is a lock to hand on.
-  const int childFds[] = {null, null, null, syncWrite.get(), lock.get()};
-  static_assert(kShimSyncFd == 3 && kShimLockFd == 4);
-
-  const pid_t child = shim.spawnWithFds(std::span(childFds, lock.valid() ? 5 : 4), argv, environ);
-  if (child < 0) return failSys(errno, "spawn shim");
-  syncWrite.reset();
-
-  bool timedOut = false;
-  const ShimReport report = readReport(syncRead.get(), timeout, timedOut);
+  auto spawned = spawnAndRead(shim, {"podkeeper-shim", mode, dir}, std::move(syncWrite),
+                              syncRead.get(), lock, timeout, false);
+  if (!spawned) return fail(spawned.error());
+  const auto& [report, timedOut, status] = *spawned;
   if (report.shimPid) shimPid = *report.shimPid;
-  if (timedOut) {
-    ::kill(child, SIGKILL);
-    if (report.shimPid) ::kill(*report.shimPid, SIGKILL);
-  }
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
   if (timedOut) {
     return failMsg("shim did not report within " + std::to_string(timeout.count()) + " ms");
   }
@@ -212,30 +229,17 @@ std::optional<ShimStandby::Waiting> ShimStandby::startOne() const {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return std::nullopt;
   UniqueFd agentEnd(fds[0]), shimEnd(fds[1]);
-  UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (!devNull.valid()) return std::nullopt;
-  std::string arg0 = "podkeeper-shim", arg1 = "--standby", arg2 = config_.cgroupMountRoot,
-              arg3 = config_.cgroupMountinfoPath, arg4 = config_.shimCgroup;
+  std::vector<std::string> args{"podkeeper-shim", "--standby", config_.cgroupMountRoot,
+                                config_.cgroupMountinfoPath, config_.shimCgroup};
   // Room for "podkeeper-shim\0--bundle\0<bundle>\0" (runStandby rewrites its command line).
-  const size_t need = arg0.size() + 1 + 9 + config_.bundleRoom + 1;
-  const size_t have =
-      arg0.size() + arg1.size() + arg2.size() + arg3.size() + arg4.size() + 5 + 1 + 1;
-  std::string arg5(need > have ? need - have : 1, ' ');
-  char* const argv[] = {arg0.data(), arg1.data(), arg2.data(), arg3.data(),
-                        arg4.data(), arg5.data(), nullptr};
-  const int null = devNull.get();
-  const int childFds[] = {null, null, null, shimEnd.get()};
-  const pid_t child = shim_.spawnWithFds(childFds, argv, environ);
-  if (child < 0) return std::nullopt;
-  shimEnd.reset();
-  bool timedOut = false;
-  const ShimReport report = readReport(agentEnd.get(), config_.timeout, timedOut, true);
-  if (timedOut) {
-    ::kill(child, SIGKILL);
-    if (report.shimPid) ::kill(*report.shimPid, SIGKILL);
-  }
-  while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  const size_t need = args[0].size() + 1 + 9 + config_.bundleRoom + 1;
+  size_t have = 1 + 1;  // the padding's first character and its NUL
+  for (const auto& a : args) have += a.size() + 1;
+  args.emplace_back(need > have ? need - have : 1, ' ');
+  auto spawned = spawnAndRead(shim_, std::move(args), std::move(shimEnd), agentEnd.get(),
+                              UniqueFd(), config_.timeout, true);
+  if (!spawned) return std::nullopt;
+  const auto& [report, timedOut, status] = *spawned;
   if (timedOut || report.error || !report.shimPid) return std::nullopt;
   // It waits for its order: the pid stays its until the socket closes.
   return Waiting{std::move(agentEnd), UniqueFd(sys::pidfdOpen(*report.shimPid)), *report.shimPid};

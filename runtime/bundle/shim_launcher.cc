@@ -229,8 +229,8 @@ std::optional<ShimStandby::Waiting> ShimStandby::startOne() const {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return std::nullopt;
   UniqueFd agentEnd(fds[0]), shimEnd(fds[1]);
-  std::vector<std::string> args{"podkeeper-shim", "--standby", config_.cgroupMountRoot,
-                                config_.cgroupMountinfoPath, config_.shimCgroup};
+  std::vector<std::string> args{"podkeeper-shim", "--standby", config_.shim.cgroupMountRoot,
+                                config_.shim.cgroupMountinfoPath, config_.shim.shimCgroup};
   // Room for "podkeeper-shim\0--bundle\0<bundle>\0" (runStandby rewrites its command line).
   const size_t need = args[0].size() + 1 + 9 + config_.bundleRoom + 1;
   size_t have = 1 + 1;  // the padding's first character and its NUL

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "runtime/bundle/shim_protocol.h"
 #include "runtime/sys/sealed_binary.h"
 
 namespace podkeeper::runtime {
@@ -47,9 +48,7 @@ Result<ShimStarted> launchPidReaper(const SealedBinary& shim, const std::string&
 class ShimStandby {
  public:
   struct Config {
-    std::string cgroupMountRoot;
-    std::string cgroupMountinfoPath;
-    std::string shimCgroup;
+    StandbyConfig shim;  // what the waiting shims are started with
     size_t capacity = 2;
     // The longest bundle path a start may hand over: the waiting shim's arguments are padded
     // to hold `--bundle <path>`, its command line once it has a container.

@@ -23,6 +23,14 @@ inline constexpr int kShimSyncFd = 3;
 // an agent killed mid-start finds a starting shim this way.
 inline constexpr int kShimLockFd = 4;
 
+// What a standby shim is given on its command line (--standby <cgroup mount root> <mountinfo>
+// <shim cgroup> <room>): where the cgroups are and its own, before it knows its container.
+struct StandbyConfig {
+  std::string cgroupMountRoot;
+  std::string cgroupMountinfoPath;
+  std::string shimCgroup;
+};
+
 struct ShimReport {
   std::optional<pid_t> shimPid;       // from "shim" or "ok"
   std::optional<pid_t> containerPid;  // set on "ok"

@@ -385,9 +385,9 @@ ShimStandby& LinuxRuntime::standby(const SealedBinary& sealed) {
   std::lock_guard lock(mu_);
   if (!standby_)
     standby_.emplace(sealed,
-                     ShimStandby::Config{.cgroupMountRoot = config_.cgroupConfig.mountRoot,
-                                         .cgroupMountinfoPath = mountinfo,
-                                         .shimCgroup = config_.cgroupRoot + "/shims",
+                     ShimStandby::Config{.shim = {.cgroupMountRoot = config_.cgroupConfig.mountRoot,
+                                                  .cgroupMountinfoPath = mountinfo,
+                                                  .shimCgroup = config_.cgroupRoot + "/shims"},
                                          .capacity = config_.standbyShims,
                                          // <root>/pods/<uid>/containers/<name>
                                          .bundleRoom = layout_.podsDir().size() + 1 + 128 + 12 + 64,

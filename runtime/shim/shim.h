@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "runtime/bundle/shim_protocol.h"
+
 // podkeeper-shim: starts one container from its bundle (the container state directory),
 // reports on fd 3, relays its output to the CRI log, reaps it and writes exit.json.
 namespace podkeeper::runtime::shim {
@@ -10,16 +12,9 @@ namespace podkeeper::runtime::shim {
 // grandchild, outside the caller's session, carries on.
 int runShim(const std::string& bundle);
 
-// What a standby shim needs before it knows its container: where the cgroups are and its own.
-struct StandbyConfig {
-  std::string cgroupMountRoot;
-  std::string cgroupMountinfoPath;
-  std::string shimCgroup;
-};
-
-// A shim started ahead of need (runtime/bundle/shim_standby.h): daemonizes into the shims'
-// cgroup as runShim does, reports "shim <pid>", then waits on fd 3 (a socket) for the agent's
-// order, a bundle with its locked shim.lock, and carries on as runShim for it. Exits 0 when
+// A shim started ahead of need (ShimStandby, runtime/bundle/shim_launcher.h): daemonizes into the
+// shims' cgroup as runShim does, reports "shim <pid>", then waits on fd 3 (a socket) for the
+// agent's order, a bundle with its locked shim.lock, and carries on as runShim for it. Exits 0 when
 // the agent closes its end first.
 // argc/argv: its command line, rewritten to `podkeeper-shim --bundle <bundle>` once it has its
 // container (in the space the arguments took: the agent pads them), as `ps` shows a shim.

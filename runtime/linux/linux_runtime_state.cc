@@ -270,15 +270,23 @@ Result<std::vector<SandboxState>> LinuxRuntime::list() {
       unwatched = std::move(*uids);
   }
   const std::vector<std::string>& uids = knownUids_ ? *knownUids_ : unwatched;
-  // A kept pod's processes are checked now: one that exited (its shim writes the exit record
-  // after this) makes the pod read again.
-  const auto stillLive = [this](const ListedSandbox& listed) {
+  // A kept pod's processes are checked now (all of them in one poll): one that exited (its
+  // shim writes the exit record after this) makes the pod read again.
+  std::vector<ProcessLiveness::Id> ids;
+  for (const auto& uid : uids)
+    if (auto it = listed_.find(uid); it != listed_.end())
+      for (const LiveIds& id : it->second.ids) {
+        ids.emplace_back(id.pid, id.pidStartTime);
+        ids.emplace_back(id.shimPid, id.shimStartTime);
+      }
+  const std::vector<bool> alive = liveness_.aliveAll(ids);
+  size_t next = 0;
+  const auto stillLive = [&](const ListedSandbox& listed) {
     bool same = true;
     for (size_t i = 0; i < listed.ids.size(); ++i) {
-      const LiveIds& id = listed.ids[i];
       const ContainerState& c = listed.state.containers[i];
-      same = liveness_.alive(id.pid, id.pidStartTime) == c.running && same;
-      same = liveness_.alive(id.shimPid, id.shimStartTime) == c.shimAlive && same;
+      same = alive[next++] == c.running && same;
+      same = alive[next++] == c.shimAlive && same;
     }
     return same;
   };

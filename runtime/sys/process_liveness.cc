@@ -22,8 +22,42 @@ bool exited(int pidfd) {
 }  // namespace
 
 bool ProcessLiveness::alive(pid_t pid, uint64_t startTime) {
-  if (pid <= 0) return false;
   std::lock_guard lock(mu_);
+  return aliveLocked(pid, startTime);
+}
+
+std::vector<bool> ProcessLiveness::aliveAll(const std::vector<Id>& ids) {
+  std::lock_guard lock(mu_);
+  std::vector<bool> out(ids.size(), false);
+  // The held ones first, in one poll(); the others as alive() checks them.
+  std::vector<pollfd> polled;
+  std::vector<size_t> at;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = ids[i].first > 0 ? known_.find(ids[i]) : known_.end();
+    if (it == known_.end() || !it->second.pidfd.valid()) continue;
+    it->second.used = true;
+    polled.push_back(pollfd{it->second.pidfd.get(), POLLIN, 0});
+    at.push_back(i);
+  }
+  int n;
+  do {
+    n = ::poll(polled.data(), polled.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  std::vector<bool> asked(ids.size(), false);
+  for (size_t k = 0; k < at.size(); ++k) {
+    if (n >= 0 && polled[k].revents == 0) {
+      out[at[k]] = true;
+      asked[at[k]] = true;
+    }
+  }
+  // Readable (exited), an error, or not held: one at a time.
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (!asked[i]) out[i] = aliveLocked(ids[i].first, ids[i].second);
+  return out;
+}
+
+bool ProcessLiveness::aliveLocked(pid_t pid, uint64_t startTime) {
+  if (pid <= 0) return false;
   const auto id = std::make_pair(pid, startTime);
   if (auto it = known_.find(id); it != known_.end()) {
     Entry& e = it->second;

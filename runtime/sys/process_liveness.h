@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "common/unique_fd.h"
 
@@ -25,6 +26,10 @@ class ProcessLiveness {
 
   // Runs (exists and is not a zombie) and started at startTime.
   bool alive(pid_t pid, uint64_t startTime);
+  // alive() of each, with the held pidfds polled in one call: a list of 100 pods checks 200
+  // processes, and 200 poll() calls were a tenth of an idle agent's CPU.
+  using Id = std::pair<pid_t, uint64_t>;
+  std::vector<bool> aliveAll(const std::vector<Id>& ids);
   // Forgets every process not asked about since the previous sweep (its container is gone);
   // called after each full list.
   void sweep();
@@ -37,7 +42,8 @@ class ProcessLiveness {
     bool used = true;
   };
   mutable std::mutex mu_;
-  std::map<std::pair<pid_t, uint64_t>, Entry> known_;
+  bool aliveLocked(pid_t pid, uint64_t startTime);
+  std::map<Id, Entry> known_;
   size_t maxHeld_;
   size_t held_ = 0;
 };

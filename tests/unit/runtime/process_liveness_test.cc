@@ -75,5 +75,25 @@ TEST(ProcessLiveness, PastItsCapItReadsProcAndStillAnswersRight) {
   EXPECT_FALSE(live.alive(gone, b.start));
 }
 
+TEST(ProcessLiveness, AllAtOnceAnswersEachAsAliveWould) {
+  ProcessLiveness live;
+  Sleeper held, exited, fresh, zombie;
+  EXPECT_TRUE(live.alive(held.pid, held.start));
+  EXPECT_TRUE(live.alive(exited.pid, exited.start));
+  EXPECT_TRUE(live.alive(zombie.pid, zombie.start));
+  const pid_t gone = exited.pid;
+  exited.reap();
+  zombie.killOnly();
+  const std::vector<ProcessLiveness::Id> ids{{held.pid, held.start},     {gone, exited.start},
+                                             {fresh.pid, fresh.start},   {zombie.pid, zombie.start},
+                                             {held.pid, held.start + 1}, {0, 0}};
+  EXPECT_EQ(live.aliveAll(ids), (std::vector<bool>{true, false, true, false, false, false}));
+  EXPECT_EQ(live.held(), 2u);  // held and fresh; the exited ones were closed
+  live.sweep();
+  EXPECT_EQ(live.aliveAll({}), std::vector<bool>{});
+  live.sweep();  // nothing was asked about since: all forgotten
+  EXPECT_EQ(live.known(), 0u);
+}
+
 }  // namespace
 }  // namespace podkeeper::runtime

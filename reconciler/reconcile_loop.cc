@@ -193,7 +193,8 @@ void ReconcileLoop::armResync() {
 }
 
 void ReconcileLoop::resync() {
-  // Sandboxes made or removed behind our back show up here; then every key is looked at.
+  // Sandboxes made, changed or removed behind our back show up here; their keys are looked
+  // at, and every key at every fullResyncEvery-th resync.
   // Reading every sandbox back (tens of milliseconds with 200 pods) runs off the loop.
   using Listed = Result<std::vector<runtime::SandboxState>>;
   // A key nothing happened to while the list was read (no event here; no reconcile, finished
@@ -205,6 +206,8 @@ void ReconcileLoop::resync() {
     const auto active = std::exchange(activeWhileListing_, std::nullopt);
     const auto applied = reconciler_.applyObserved(std::move(all));
     if (!applied) spdlog::error("resync: {}", applied.error().message);
+    const bool everyKey =
+        !applied || ++resyncs_ % std::max<size_t>(1, options_.fullResyncEvery) == 0;
     const auto keys = reconciler_.keys();
     std::erase_if(current_, [&](const std::string& key) {
       return !std::binary_search(keys.begin(), keys.end(), key);  // gone from the node
@@ -212,7 +215,7 @@ void ReconcileLoop::resync() {
     for (const auto& key : keys) {
       if (applied && active && !active->contains(key) && !reconciler_.keptAtLastList(key))
         current_.insert(key);
-      add(key);
+      if (everyKey || applied->contains(key)) add(key);
     }
     if (onResync) onResync();
   };

@@ -17,7 +17,8 @@
 namespace podkeeper::reconciler {
 
 // Drives the Reconciler on the agent's one io_context: the work queue's delays on one timer,
-// a periodic resync of every key, and a pidfd watch on every live shim so an exit is noticed
+// a periodic resync (every sandbox listed; the keys that changed, and now and then all of
+// them, reconciled), and a pidfd watch on every live shim so an exit is noticed
 // at once. Reconciles run on the loop one at a time; the runtime calls they need go off the
 // loop through `work` (see Reconciler::setRuntimeWork), and while they run the key stays
 // being worked on (so one pod is never reconciled twice at once, and its actions keep their
@@ -27,6 +28,10 @@ class ReconcileLoop {
  public:
   struct Options {
     std::chrono::milliseconds resyncInterval{10'000};
+    // A resync queues the keys its list found changed (a sandbox that came, went or reads
+    // differently); every fullResyncEvery-th one queues every key, as the kubelet syncs each
+    // pod once a minute besides its events (6 x 10 s).
+    size_t fullResyncEvery = 6;
     WorkQueue::Backoff failureBackoff{1 * kNsPerSec, 60 * kNsPerSec};
     size_t maxParallel = 4;  // keys whose runtime calls are in flight (--max-parallel-starts)
   };
@@ -83,6 +88,7 @@ class ReconcileLoop {
   boost::asio::steady_timer resyncTimer_;
   RuntimeWork* work_ = nullptr;
   bool resyncRunning_ = false;
+  size_t resyncs_ = 0;
   // Keys whose observed state in memory is what is on disk now, so their next reconcile plans
   // from it without reading (Reconciler::reconcile's fromList): read off the loop after
   // everything this loop knew of them (a resync's list, their job's read-back) or by their

@@ -85,12 +85,15 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
 
 Result<void> Reconciler::observeAll() {
   beginListing();
-  return applyObserved(runtime_.list());
+  auto applied = applyObserved(runtime_.list());
+  if (!applied) return fail(applied.error());
+  return {};
 }
 
 void Reconciler::beginListing() { touchedWhileListing_.emplace(); }
 
-Result<void> Reconciler::applyObserved(Result<std::vector<runtime::SandboxState>> all) {
+Result<std::set<std::string>> Reconciler::applyObserved(
+    Result<std::vector<runtime::SandboxState>> all) {
   const auto touchedKeys = std::exchange(touchedWhileListing_, std::nullopt);
   keptAtLastList_ = busyKeys_;
   if (touchedKeys) keptAtLastList_.insert(touchedKeys->begin(), touchedKeys->end());
@@ -100,17 +103,27 @@ Result<void> Reconciler::applyObserved(Result<std::vector<runtime::SandboxState>
   const auto keep = [&](const std::string& key) {
     return busyKeys_.contains(key) || (touchedKeys && touchedKeys->contains(key));
   };
-  for (auto& [uid, pod] : pods_)
-    if (!pod.observed || !keep(keyOf(*pod.observed))) pod.observed.reset();
+  std::set<std::string> changed;
+  std::set<std::string> listed;
+  for (auto& s : *all) {
+    const std::string key = keyOf(s);
+    if (keep(key)) continue;
+    listed.insert(s.uid);
+    PodState& pod = pods_[s.uid];
+    if (pod.observed && *pod.observed == s) continue;
+    changed.insert(key);
+    if (pod.observed) changed.insert(keyOf(*pod.observed));
+    pod.observed = std::move(s);
+  }
+  for (auto& [uid, pod] : pods_) {
+    if (!pod.observed || listed.contains(uid) || keep(keyOf(*pod.observed))) continue;
+    changed.insert(keyOf(*pod.observed));  // gone from the node
+    pod.observed.reset();
+  }
   observedByKey_.clear();
   for (const auto& [uid, pod] : pods_)
     if (pod.observed) observedByKey_[keyOf(*pod.observed)].insert(uid);
-  for (auto& s : *all) {
-    if (keep(keyOf(s))) continue;
-    const std::string uid = s.uid;
-    setObserved(uid, std::move(s));
-  }
-  return {};
+  return changed;
 }
 
 void Reconciler::setObserved(const std::string& uid, runtime::SandboxState state) {

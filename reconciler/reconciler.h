@@ -78,8 +78,9 @@ class Reconciler final : public status::PodReader {
   void beginListing();
   // The second half of observeAll, for a runtime list() made elsewhere (off the loop): a
   // pod whose runtime calls run now, or that was reconciled or whose calls ended since
-  // beginListing, keeps what it has (the list may predate it).
-  Result<void> applyObserved(Result<std::vector<runtime::SandboxState>> all);
+  // beginListing, keeps what it has (the list may predate it). Returns the keys the list
+  // changed: a sandbox that came, went or reads differently from what was observed before.
+  Result<std::set<std::string>> applyObserved(Result<std::vector<runtime::SandboxState>> all);
   // Whether the last applyObserved (or observeAll) left this key's state as it was (its calls
   // were running, or it was looked at since the list began): the list is not its state.
   bool keptAtLastList(const std::string& key) const { return keptAtLastList_.contains(key); }

@@ -164,6 +164,7 @@ struct ExitRecord {
   bool oomKilled = false;
   int64_t startedAtNs = 0;   // CLOCK_REALTIME
   int64_t finishedAtNs = 0;  // CLOCK_REALTIME
+  bool operator==(const ExitRecord&) const = default;
 };
 
 // Who a container's processes run as, as CRI reports it (status.containerStatuses[].user.linux):
@@ -191,6 +192,7 @@ struct ContainerState {
   std::string terminationMessage;     // added by the runtime layer: once exited, at most 4096 bytes
   std::optional<ContainerUser> user;  // once started: its identity from config.json
   uint64_t logEntriesDropped = 0;     // lines its CRI log could not take (the shim counts)
+  bool operator==(const ContainerState&) const = default;
 };
 
 // Added by the runtime layer: what a command run in a container returned.
@@ -238,6 +240,7 @@ struct SandboxState {
   // its containers' states and exit records, and its logs.
   bool released = false;
   std::vector<ContainerState> containers;
+  bool operator==(const SandboxState&) const = default;
 };
 
 // New limits for a running sandbox and its containers (in-place resize), written in the

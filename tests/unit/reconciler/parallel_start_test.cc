@@ -21,114 +21,12 @@
 #include "tests/support/fake_runtime.h"
 #include "tests/support/gated_runtime.h"
 #include "tests/support/test_pods.h"
+#include "tests/unit/reconciler/parallel_loop_fixture.h"
 
 namespace podkeeper::reconciler::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-class ParallelStartTest : public ::testing::Test {
- protected:
-  static constexpr size_t kBound = 4;
-
-  void SetUp() override {
-    reconciler_ = std::make_unique<Reconciler>(
-        gated_, images_, clock_,
-        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
-    ReconcileLoop::Options o;
-    o.maxParallel = kBound;
-    loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
-  }
-  void TearDown() override {
-    gated_.openAll();
-    loop_->stop();
-    pool_.reset();  // waits for calls in flight before the reconciler goes
-  }
-
-  void want(const std::vector<manifests::DecodedPod>& pods) {
-    std::map<std::string, manifests::DecodedPod> m;
-    for (const auto& p : pods)
-      m[manifests::podKey(p.pod.metadata.namespace_, p.pod.metadata.name)] = p;
-    for (const auto& key : reconciler_->setDesired(std::move(m))) loop_->enqueue(key);
-  }
-  // Runs the loop here until cond holds (at most 10 s), the fake clock moving 5 ms a turn
-  // (exits settle, back-offs end) unless frozen.
-  bool runUntil(const std::function<bool()>& cond) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (cond()) return true;
-      if (!frozen_) clock_.now += 5 * kNsPerMs;
-      if (fakeTime_) setFakeTime();
-      for (const auto& key : poke_) loop_->runtimeChanged(key);  // the pidfd watch, resync
-      io_.restart();
-      io_.run_for(5ms);
-    }
-    return cond();
-  }
-  // A new loop (not started) that resyncs every `interval`.
-  void resyncEvery(std::chrono::milliseconds interval) {
-    loop_->stop();
-    ReconcileLoop::Options o;
-    o.maxParallel = kBound;
-    o.resyncInterval = interval;
-    loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
-  }
-  bool frozen_ = false;
-  // The fake runtime's clock follows the test's (each container instance gets its own start
-  // time, as the stopper tells instances apart by it).
-  bool fakeTime_ = false;
-  void setFakeTime() {
-    gated_.locked([&](FakeRuntime& f) {
-      f.nowNs = clock_.now;
-      return 0;
-    });
-  }
-  std::vector<std::string> poke_;  // keys queued every turn (the fake has no pidfds)
-  size_t running(const std::string& uid) {
-    return gated_.locked([&](FakeRuntime& f) {
-      size_t n = 0;
-      if (auto it = f.sandboxes.find(uid); it != f.sandboxes.end())
-        for (const auto& c : it->second.containers) n += c.running ? 1 : 0;
-      return n;
-    });
-  }
-  // Sandbox reads (inspect, list) made on the thread that runs the loop here.
-  long readsOnLoop() {
-    const auto threads = gated_.listThreads();
-    return std::count(threads.begin(), threads.end(), std::this_thread::get_id());
-  }
-  long count(const std::string& call) {  // how often, e.g. "remove uid-a/c"
-    auto calls = gated_.calls();
-    return std::count(calls.begin(), calls.end(), call);
-  }
-  bool called(const std::string& call) { return count(call) > 0; }
-  // The pod wanted, the loop started, and run until its `n` containers run and nothing is
-  // queued or in flight.
-  bool startSettled(const manifests::DecodedPod& p, size_t n) {
-    want({p});
-    loop_->start();
-    return runUntil([&] { return running(p.uid) == n && !loop_->busy(); });
-  }
-  void exitContainer(const std::string& uid, const std::string& name, int code) {
-    gated_.locked([&](FakeRuntime& f) {
-      f.exitContainer(uid, name, code);
-      return 0;
-    });
-  }
-  bool hasSandbox(const std::string& uid) {
-    return gated_.locked([&](FakeRuntime& f) { return f.sandboxes.contains(uid); });
-  }
-
-  boost::asio::io_context io_;
-  FakeRuntime fake_;
-  GatedRuntime gated_{fake_};
-  FakeImageService images_;
-  FakeClock clock_;
-  std::unique_ptr<BackgroundWork> pool_ = std::make_unique<BackgroundWork>(io_, kBound);
-  BackgroundRuntimeWork work_{*pool_};
-  std::unique_ptr<Reconciler> reconciler_;
-  std::unique_ptr<ReconcileLoop> loop_;
-};
 
 TEST_F(ParallelStartTest, PodsSharingNothingStartInParallelUpToTheBound) {
   std::vector<manifests::DecodedPod> pods;
@@ -171,22 +69,6 @@ TEST_F(ParallelStartTest, APodsNextStepGoesBeforeThePodsQueuedAfterIt) {
   ASSERT_LT(at("start uid-p2/c"), ptrdiff_t(calls.size()));
   EXPECT_LT(at("start uid-p0/c"), at("ensure uid-p1"));
   EXPECT_LT(at("start uid-p1/c"), at("ensure uid-p2"));
-}
-
-// The resync reads every sandbox back on a runtime worker, not on the loop (the fake's
-// inspect, which each reconcile calls on the loop, is a list() too).
-TEST_F(ParallelStartTest, ResyncReadsTheSandboxesOffTheLoop) {
-  resyncEvery(10ms);
-  want({pod("web", {container("c")})});
-  loop_->start();  // its first read is the loop's own (start-up)
-  const auto loopThread = std::this_thread::get_id();
-  const auto offLoop = [&] {
-    const auto threads = gated_.listThreads();
-    return std::count_if(threads.begin(), threads.end(),
-                         [&](std::thread::id t) { return t != loopThread; });
-  };
-  EXPECT_EQ(gated_.listThreads().front(), loopThread);
-  EXPECT_TRUE(runUntil([&] { return offLoop() >= 3; })) << offLoop();
 }
 
 TEST_F(ParallelStartTest, OnePodsContainersStartInOrderOneAtATime) {
@@ -280,78 +162,6 @@ TEST_F(ParallelStartTest, ADeleteDuringTheSandboxsCreationRemovesItOnceMade) {
   EXPECT_FALSE(hasSandbox(q.uid));
   EXPECT_EQ(count("start uid-q/c"), 1);
   EXPECT_EQ(count("ensure uid-q"), 2);
-}
-
-// A resync's list read before a pod was made, applied after: the pod stays known, so a
-// delete right after the resync still removes it.
-TEST_F(ParallelStartTest, AResyncListOlderThanAPodDoesNotHideIt) {
-  resyncEvery(20ms);
-  loop_->start();
-  gated_.holdNextList(std::this_thread::get_id());
-  ASSERT_TRUE(runUntil([&] { return gated_.listHeld(); }));  // read with no pod
-  auto q = pod("q", {container("c")});
-  want({q});
-  ASSERT_TRUE(runUntil([&] { return running(q.uid) == 1; }));
-  bool resynced = false, knownAfterResync = false;
-  loop_->onResync = [&] {
-    if (resynced) return;
-    resynced = true;
-    knownAfterResync = reconciler_->observed(q.uid) != nullptr;
-    want({});  // the manifest goes right after the stale list was applied
-  };
-  gated_.releaseList();
-  ASSERT_TRUE(runUntil([&] { return resynced; }));
-  EXPECT_TRUE(knownAfterResync);
-  ASSERT_TRUE(runUntil([&] { return !hasSandbox(q.uid); }));
-}
-
-// A resync reads every sandbox once, off the loop: each key nothing happened to meanwhile is
-// planned from what that list read, without reading its sandbox again on the loop.
-TEST_F(ParallelStartTest, AResyncPlansFromWhatItsListReadWithoutReadingAgain) {
-  resyncEvery(30ms);
-  auto a = pod("a", {container("c")});
-  auto b = pod("b", {container("c")});
-  want({a, b});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; }));
-  const auto loopThread = std::this_thread::get_id();
-  const auto readsOnLoop = [&] {  // the fake's inspect is a list() too
-    const auto threads = gated_.listThreads();
-    return std::count(threads.begin(), threads.end(), loopThread);
-  };
-  int resyncs = 0;
-  long before = 0;
-  loop_->onResync = [&] {
-    if (++resyncs == 1) before = readsOnLoop();
-  };
-  ASSERT_TRUE(runUntil([&] { return resyncs >= 4 && !loop_->busy(); }));
-  EXPECT_EQ(readsOnLoop(), before);
-  EXPECT_EQ(running(a.uid), 1u);
-  EXPECT_EQ(running(b.uid), 1u);
-}
-
-// A container exit noticed (the shim's pidfd) after a resync's list read the container
-// running, but before that list is applied: the exit is acted on at once, not hidden until
-// the next resync.
-TEST_F(ParallelStartTest, AnExitNoticedWhileAResyncReadsIsNotHiddenByItsList) {
-  resyncEvery(300ms);
-  auto q = pod("q", {container("c")});
-  want({q});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(q.uid) == 1; }));
-  gated_.holdNextList(std::this_thread::get_id());
-  ASSERT_TRUE(runUntil([&] { return gated_.listHeld(); }));  // read with c running
-  exitContainer(q.uid, "c", 1);
-  gated_.beforeHeldListReturns([&] {
-    boost::asio::post(io_, [&] { loop_->runtimeChanged("default/q"); });  // before the result
-  });
-  int resyncs = 0;
-  loop_->onResync = [&] { ++resyncs; };
-  gated_.releaseList();
-  const auto removed = [&] { return called("remove uid-q/c"); };
-  ASSERT_TRUE(runUntil([&] { return removed() || resyncs >= 2; }));
-  EXPECT_TRUE(removed());  // the exited instance goes before its restart
-  EXPECT_EQ(resyncs, 1);
 }
 
 // Each job reads its pod back on the worker after its calls, and the pod's next step is planned

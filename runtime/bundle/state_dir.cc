@@ -9,7 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 namespace podkeeper::runtime {
 
@@ -78,6 +81,50 @@ Result<void> makePrivateDir(const std::string& path) {
   return {};
 }
 
+namespace {
+
+// The processes with the lock file open, found through /proc/PID/fd (the pid the file names
+// may not be the holder: a child that inherited the descriptor holds the lock as well).
+std::vector<pid_t> processesWithOpen(const std::string& file) {
+  std::vector<pid_t> out;
+  struct stat target {};
+  if (::stat(file.c_str(), &target) != 0) return out;
+  std::unique_ptr<DIR, int (*)(DIR*)> proc(::opendir("/proc"), &::closedir);
+  if (!proc) return out;
+  while (dirent* e = ::readdir(proc.get())) {
+    pid_t pid = 0;
+    const std::string_view name(e->d_name);
+    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc() ||
+        pid == ::getpid())
+      continue;
+    const std::string fdDir = "/proc/" + std::string(name) + "/fd";
+    std::unique_ptr<DIR, int (*)(DIR*)> fds(::opendir(fdDir.c_str()), &::closedir);
+    if (!fds) continue;
+    while (dirent* f = ::readdir(fds.get())) {
+      struct stat st {};
+      if (f->d_name[0] == '.' || ::fstatat(::dirfd(fds.get()), f->d_name, &st, 0) != 0) continue;
+      if (st.st_dev == target.st_dev && st.st_ino == target.st_ino) {
+        out.push_back(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string commOf(pid_t pid) {
+  std::string comm;
+  if (FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/comm").c_str(), "re")) {
+    char buf[64] = {};
+    if (std::fgets(buf, sizeof buf, f)) comm = buf;
+    std::fclose(f);
+  }
+  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
+}  // namespace
+
 Result<StateDirLock> StateDirLock::acquire(const std::string& lockFile) {
   UniqueFd fd(::open(lockFile.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return failSys(errno, "open " + lockFile);
@@ -87,11 +134,16 @@ Result<StateDirLock> StateDirLock::acquire(const std::string& lockFile) {
     const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
     long pid = 0;
     if (n > 0) std::from_chars(buf, buf + n, pid);
+    // Who holds it: the pid the file names when it has the file open, else whoever has.
+    std::string holder = pid > 0 ? std::to_string(pid) : std::string("unknown");
+    const auto open = processesWithOpen(lockFile);
+    if (!open.empty() && std::find(open.begin(), open.end(), pid_t(pid)) == open.end())
+      holder = std::to_string(open.front()) + " " + commOf(open.front()) + ", not pid " +
+               (pid > 0 ? std::to_string(pid) : std::string("unknown")) + " the file names";
     const auto slash = lockFile.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : lockFile.substr(0, slash);
-    return failMsg("state directory " + dir + " is in use by another podkeeper (pid " +
-                   (pid > 0 ? std::to_string(pid) : std::string("unknown")) + ", holding " +
-                   lockFile + "); stop it or give this one another --state-dir");
+    return failMsg("state directory " + dir + " is in use by another podkeeper (pid " + holder +
+                   ", holding " + lockFile + "); stop it or give this one another --state-dir");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) != 0 ||

@@ -8,8 +8,9 @@ namespace podkeeper::e2e {
 
 nlohmann::json podJson(const AgentHarness& agent, const std::string& name, const std::string& ns) {
   auto r = agent.get("/pods/" + ns + "/" + name);
-  if (r.status != 200) return nlohmann::json::value_t::discarded;
-  return nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200) return nullptr;
+  auto pod = nlohmann::json::parse(r.body, nullptr, false);
+  return pod.is_discarded() ? nullptr : pod;
 }
 
 nlohmann::json containerStatus(const nlohmann::json& pod, const std::string& container) {

@@ -11,7 +11,8 @@
 // Reads pods through the agent's API and their containers from the machine.
 namespace podkeeper::e2e {
 
-// GET /pods/<ns>/<name> parsed; a discarded value when there is no answer.
+// GET /pods/<ns>/<name> parsed; null when there is no answer (a pod not known yet: the
+// manifest is read off the loop), so podJson(...)["status"]["phase"] is null, not a throw.
 nlohmann::json podJson(const AgentHarness& agent, const std::string& name,
                        const std::string& ns = "default");
 // status.containerStatuses[i] (or initContainerStatuses) of the named container; null if none.

@@ -35,7 +35,8 @@ class Probes : public ::testing::Test {
   }
   json container(const std::string& name) {
     json p = pod(name);
-    if (!p.is_object() || !p["status"].contains("containerStatuses")) return json();
+    // Not known yet (the manifest is read off the loop) or not started: nothing to look at.
+    if (!p.is_object() || !p["status"].contains("containerStatuses")) return json::object();
     return p["status"]["containerStatuses"][0];
   }
   std::string condition(const std::string& name, const std::string& type) {

@@ -34,6 +34,10 @@ constexpr auto kSettle = std::chrono::seconds(2);
 // between, instead of in one stretch of a hundred milliseconds.
 constexpr auto kSlice = std::chrono::milliseconds(2);
 
+// Files decoded ahead in one job: a burst's first pods are published after a few files, not
+// after all of them.
+constexpr size_t kDecodeBatch = 16;
+
 const char* ignoredWhy(FileKind k) {
   switch (k) {
     case FileKind::Hidden:
@@ -74,6 +78,7 @@ ManifestWatcher::ManifestWatcher(boost::asio::io_context& io, std::string dir,
 }
 
 ManifestWatcher::~ManifestWatcher() {
+  decoder_->join();  // its results are posted to the loop, which checks stopped_ (set by stop())
   if (lastGoodWriter_) lastGoodWriter_->join();  // without stop(): runs what is queued first
 }
 
@@ -124,28 +129,74 @@ void ManifestWatcher::onEvents(size_t bytes) {
     }
     if (ev->mask & IN_Q_OVERFLOW) {
       pending_.clear();  // the relist reads every file
+      decoded_.clear();
+      decodedEvents_ = decodingEvents_ = 0;
+      ++pendingGeneration_;
       relist(false);
       return;
     }
     if (ev->len == 0) continue;
     pending_.push_back({ev->mask, std::string(ev->name)});
   }
-  applyPending();
+  decodeAhead();
+}
+
+void ManifestWatcher::decodeAhead() {
+  if (decodingEvents_ > 0 || stopped_) return;
+  // The events after those decoded: up to kDecodeBatch files to read (removals need none).
+  std::vector<std::string> paths;
+  size_t events = 0;
+  for (size_t i = decodedEvents_; i < pending_.size() && paths.size() < kDecodeBatch; ++i) {
+    ++events;
+    const PendingEvent& ev = pending_[i];
+    if ((ev.mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) &&
+        manifests::classifyFileName(ev.name) == FileKind::Manifest)
+      paths.push_back(dir_ + "/" + ev.name);
+  }
+  if (events == 0) return;
+  if (paths.empty()) {
+    decodedEvents_ += events;
+    applyPending();
+    return;
+  }
+  decodingEvents_ = events;
+  auto done = std::make_shared<std::vector<std::pair<std::string, DecodedFile>>>();
+  boost::asio::post(*decoder_, [this, io = &io_, paths = std::move(paths), done,
+                                generation = pendingGeneration_, alive = std::weak_ptr(alive_)] {
+    // Reads and decoding only (pure): what the loop does with them is decided there.
+    for (const auto& path : paths) {
+      auto read = manifests::readManifestFile(path);
+      if (!read.error.empty()) continue;  // the loop reads it again and reports
+      done->emplace_back(path, DecodedFile{manifests::sha256Hex(read.contents),
+                                           manifests::decodeManifest(path, read.contents)});
+    }
+    boost::asio::post(*io, [this, done, generation, alive] {
+      if (alive.expired() || stopped_) return;
+      if (generation == pendingGeneration_) {
+        for (auto& [path, file] : *done) decoded_.insert_or_assign(path, std::move(file));
+        decodedEvents_ += decodingEvents_;
+      }
+      decodingEvents_ = 0;
+      applyPending();
+      decodeAhead();
+    });
+  });
 }
 
 void ManifestWatcher::applyPending() {
   const auto until = std::chrono::steady_clock::now() + kSlice;
   bool changed = false;
-  while (!pending_.empty() && std::chrono::steady_clock::now() < until) {
+  while (decodedEvents_ > 0 && std::chrono::steady_clock::now() < until) {
     const PendingEvent ev = std::move(pending_.front());
     pending_.pop_front();
+    --decodedEvents_;
     if (ev.mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
       changed |= load(ev.name, true);
     else if (ev.mask & (IN_MOVED_FROM | IN_DELETE))
       changed |= forget(ev.name);
   }
   if (changed) publish(false);
-  if (pending_.empty() || sliceArmed_) return;
+  if (decodedEvents_ == 0 || sliceArmed_) return;
   sliceArmed_ = true;
   sliceTimer_.expires_after(std::chrono::seconds(0));
   sliceTimer_.async_wait([this](const boost::system::error_code& ec) {
@@ -213,6 +264,7 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
       spdlog::info("ignoring {}: {}", path, ignoredWhy(kind));
     return false;
   }
+  auto ahead = decoded_.extract(path);  // used below if the file still holds what it decoded
   // The relist (no event) skips a file it fed as it is now (same inode, size, mtime, ctime,
   // unchanged for kSettle before that read: no write in the same timestamp tick can hide),
   // and one modified within kSettle: it may still be being written, its close event brings
@@ -244,7 +296,10 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
   auto old = digests_.find(path);
   if (old != digests_.end() && old->second == digest) return false;
   digests_[path] = std::move(digest);
-  auto result = set_.update(path, read.contents);
+  // Decoded ahead off the loop (decodeAhead) when the file still holds what was decoded.
+  auto result = !ahead.empty() && ahead.mapped().digest == digests_[path]
+                    ? set_.apply(path, std::move(ahead.mapped().result))
+                    : set_.update(path, read.contents);
   for (const auto& d : result.diagnostics) {
     if (d.severity == manifests::Diagnostic::Severity::Error)
       spdlog::error("{}", d.str());
@@ -264,6 +319,7 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
 bool ManifestWatcher::forget(const std::string& name) {
   std::string path = dir_ + "/" + name;
   // A file that was never readable may still hold pods restored from its last good copy.
+  decoded_.erase(path);
   bool known = digests_.erase(path) > 0 || set_.contains(path);
   fedFiles_.erase(path);
   budget_.release(path);

@@ -65,8 +65,11 @@ class ManifestWatcher {
   void armRead();
   void onEvents(size_t bytes);
   // Applies queued events for at most a slice of loop time; the rest after whatever else
-  // waits on the loop.
+  // waits on the loop. Only events whose files were decoded ahead (or need no decoding).
   void applyPending();
+  // Reads and decodes on decoder_ the files of the next queued events (at most
+  // kDecodeBatch), one batch at a time; its results are applied on the loop, in order.
+  void decodeAhead();
   void armRelist();
   void relist(bool initial);
   // Reads one file into the set; returns true when its decoded contents changed.
@@ -107,6 +110,20 @@ class ManifestWatcher {
     std::string name;
   };
   std::deque<PendingEvent> pending_;
+  // The first decodedEvents_ of pending_ had their files decoded ahead (decoded_); the next
+  // decodingEvents_ are being decoded. A file's decoding is used when its contents are still
+  // what was decoded (the same digest), else it is decoded again on the loop.
+  struct DecodedFile {
+    std::string digest;
+    manifests::DecodeResult result;
+  };
+  std::map<std::string, DecodedFile> decoded_;  // path -> its decoding
+  size_t decodedEvents_ = 0;
+  size_t decodingEvents_ = 0;
+  uint64_t pendingGeneration_ = 0;  // changes when pending_ is dropped (an overflow)
+  std::unique_ptr<boost::asio::thread_pool> decoder_ =
+      std::make_unique<boost::asio::thread_pool>(1);
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // a decoding's result checks it
   boost::asio::steady_timer sliceTimer_;
   bool sliceArmed_ = false;
   manifests::ManifestSet set_;

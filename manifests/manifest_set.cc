@@ -3,7 +3,10 @@
 namespace podkeeper::manifests {
 
 DecodeResult ManifestSet::update(const std::string& file, std::string_view contents) {
-  DecodeResult result = decodeManifest(file, contents);
+  return apply(file, decodeManifest(file, contents));
+}
+
+DecodeResult ManifestSet::apply(const std::string& file, DecodeResult result) {
   FileState& state = files_[file];
   state.latestErrors.clear();
   if (result.ok()) {

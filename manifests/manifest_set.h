@@ -29,6 +29,8 @@ class ManifestSet {
 
   // Returns the decode result of the new contents (so the caller can log its diagnostics).
   DecodeResult update(const std::string& file, std::string_view contents);
+  // update() with the contents decoded elsewhere (decodeManifest(file, contents)).
+  DecodeResult apply(const std::string& file, DecodeResult decoded);
   void remove(const std::string& file);
   std::vector<std::string> files() const;
   bool contains(const std::string& file) const { return files_.contains(file); }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/unique_fd.h"
@@ -150,6 +151,36 @@ TEST(ManifestWatcherBurst, EveryFileOfABurstIsInTheLastSnapshot) {
   ASSERT_TRUE(w.runUntil([&] { return w.pods() == size_t(kFiles); })) << w.pods();
   for (size_t i = 1; i < w.published.size(); ++i)
     EXPECT_GE(w.published[i].snapshot.pods.size(), w.published[i - 1].snapshot.pods.size());
+}
+
+// A file's events are decoded off the loop ahead of their turn; a file that changed after its
+// decoding and before its turn is applied as it is then, not as it was decoded.
+TEST(ManifestWatcherBurst, AFileChangedAfterItsDecodingIsAppliedAsItIsThen) {
+  support::TempDir root{"pk-watcher"};
+  const std::string dir = root.file("manifests");
+  std::filesystem::create_directories(dir);
+  Watched w(dir, "");
+  const auto replace = [&](const std::string& name) {
+    write(dir + "/a.yaml.tmp", podYaml(name));
+    std::filesystem::rename(dir + "/a.yaml.tmp", dir + "/a.yaml");
+  };
+  replace("first");
+  // One handler: the event read, its file sent to the decoder, whose result waits for the loop.
+  for (int i = 0; i < 1000; ++i) {
+    w.io.restart();
+    if (w.io.poll_one() > 0) break;
+    std::this_thread::sleep_for(1ms);
+  }
+  std::this_thread::sleep_for(200ms);
+  replace("second");
+  ASSERT_TRUE(w.runUntil([&] { return w.pods() == 1; }));
+  ASSERT_TRUE(w.runUntil([&] {
+    return w.published.back().snapshot.pods.contains("default/second");
+  })) << w.published.back().snapshot.pods.begin()->first;
+  w.io.restart();
+  w.io.run_for(100ms);
+  EXPECT_EQ(w.published.back().snapshot.pods.size(), 1u);
+  EXPECT_TRUE(w.published.back().snapshot.pods.contains("default/second"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,6 +53,16 @@ void CniPodNetwork::watchConfDir() {
   confWatch_.assign(fd);
   const fs::path dir = fs::path(options_.confDir).lexically_normal();
   const std::string parent = dir.has_parent_path() ? dir.parent_path().string() : ".";
+  // Made when missing, as containerd's CNI configuration syncer does (the parent 0755, the
+  // directory 0700): a node with no /etc/cni yet has a directory to watch, so its pods know
+  // at once that there is no network to set up, and a configuration put there later is seen.
+  if (std::error_code ec; !fs::exists(dir, ec)) {
+    if (fs::create_directories(parent, ec))
+      fs::permissions(parent, fs::perms(0755), ec);  // whatever the agent's umask
+    if (!ec && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      spdlog::warn("cannot make the CNI configuration directory {}: {}", dir.string(),
+                   std::strerror(errno));
+  }
   confParentWd_ = ::inotify_add_watch(fd, parent.c_str(),
                                       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
                                           IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);

@@ -407,6 +407,12 @@ void Workspace::startAgent(const std::string& binary, const std::string& imageDi
                                 "--listen",    "127.0.0.1:0",   "--port",
                                 "0",           "--socket",      state() + "/pk.sock"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+  // No CNI network unless asked for: an empty configuration directory of the workspace's, so
+  // the node's /etc/cni/net.d (there or not) plays no part (runc's bundles have only lo too).
+  if (std::find(extraArgs.begin(), extraArgs.end(), "--cni-conf-dir") == extraArgs.end()) {
+    makeDirs(dir_ + "/no-cni");
+    argv.insert(argv.end(), {"--cni-conf-dir", dir_ + "/no-cni"});
+  }
   agentPid_ = spawn(argv, log, log);
   ::close(log);
   LineCounter ready(agentLog(), {"serving /metrics"});

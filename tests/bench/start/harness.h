@@ -135,7 +135,8 @@ class Workspace {
   bool noPods() const { return listDir(pods()).empty(); }
 
   // Agent lifecycle, owned here so clean-up order is right.
-  // extraArgs go after the agent's usual flags (e.g. --log-level debug).
+  // extraArgs go after the agent's usual flags (e.g. --log-level debug); without
+  // --cni-conf-dir among them, the agent gets an empty one (pods with only lo).
   void startAgent(const std::string& binary, const std::string& imageDir,
                   const std::vector<std::string>& extraArgs = {});
   void stopAgent();

@@ -389,9 +389,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> cmd{"sh", "-c", kScript};
     runc.makeBundle("single", cmd);
     for (const auto& b : {"pair-a", "pair-b"}) runc.makeBundle(b, cmd, runc.bundleDir("shared"));
-    std::vector<std::string> agentArgs{"--log-level", "debug", "--cni-conf-dir",
-                                       o.cniConfDir.empty() ? ws.dir() + "/no-cni" : o.cniConfDir};
-    if (o.cniConfDir.empty()) makeDirs(ws.dir() + "/no-cni");
+    std::vector<std::string> agentArgs{"--log-level", "debug"};
+    if (!o.cniConfDir.empty()) agentArgs.insert(agentArgs.end(), {"--cni-conf-dir", o.cniConfDir});
     if (o.seccompDefault) agentArgs.push_back("--seccomp-default");
     ws.startAgent(o.podkeeper, o.imageDir, agentArgs);
     Bench b(o, ws, runc);

@@ -160,27 +160,31 @@ TEST(ManifestWatcherBurst, AFileChangedAfterItsDecodingIsAppliedAsItIsThen) {
   const std::string dir = root.file("manifests");
   std::filesystem::create_directories(dir);
   Watched w(dir, "");
-  const auto replace = [&](const std::string& name) {
-    write(dir + "/a.yaml.tmp", podYaml(name));
-    std::filesystem::rename(dir + "/a.yaml.tmp", dir + "/a.yaml");
+  const auto replace = [&](const std::string& file, const std::string& name) {
+    write(dir + "/" + file + ".tmp", podYaml(name));
+    std::filesystem::rename(dir + "/" + file + ".tmp", dir + "/" + file);
   };
-  replace("first");
-  // One handler: the event read, its file sent to the decoder, whose result waits for the loop.
+  // Three at once: decoded ahead (one or two would be decoded on the loop).
+  replace("a.yaml", "first");
+  replace("b.yaml", "b");
+  replace("c.yaml", "c");
+  // One handler: the events read, their files sent to the decoder, whose result waits.
   for (int i = 0; i < 1000; ++i) {
     w.io.restart();
     if (w.io.poll_one() > 0) break;
     std::this_thread::sleep_for(1ms);
   }
   std::this_thread::sleep_for(200ms);
-  replace("second");
-  ASSERT_TRUE(w.runUntil([&] { return w.pods() == 1; }));
+  replace("a.yaml", "second");
+  ASSERT_TRUE(w.runUntil([&] { return w.pods() == 3; }));
   ASSERT_TRUE(w.runUntil([&] {
     return w.published.back().snapshot.pods.contains("default/second");
   })) << w.published.back().snapshot.pods.begin()->first;
   w.io.restart();
   w.io.run_for(100ms);
-  EXPECT_EQ(w.published.back().snapshot.pods.size(), 1u);
+  EXPECT_EQ(w.published.back().snapshot.pods.size(), 3u);
   EXPECT_TRUE(w.published.back().snapshot.pods.contains("default/second"));
+  EXPECT_FALSE(w.published.back().snapshot.pods.contains("default/first"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tests/e2e/agent/agent_harness.h"
+#include "tests/e2e/agent/pod_probe.h"
 
 // Probes and lifecycle hooks through the real agent: busybox containers, the HTTP API.
 namespace podkeeper::e2e {
@@ -29,10 +30,7 @@ class Probes : public ::testing::Test {
  protected:
   void SetUp() override { agent.start(); }
 
-  json pod(const std::string& name) {
-    auto r = agent.get("/pods/default/" + name);
-    return r.status == 200 ? json::parse(r.body, nullptr, false) : json();
-  }
+  json pod(const std::string& name) { return podJson(agent, name); }
   json container(const std::string& name) {
     json p = pod(name);
     // Not known yet (the manifest is read off the loop) or not started: nothing to look at.

@@ -130,7 +130,9 @@ void addRunFlags(CLI::App& run, AgentConfig& c, int& resyncSeconds, int& relistS
   run.add_option("--cgroup-mount", c.cgroupMount, "Where cgroupfs is mounted")
       ->capture_default_str();
   run.add_option("--shim", c.shimPath, "Path of podkeeper-shim (default: next to podkeeper)");
-  run.add_option("--resync", resyncSeconds, "Seconds between full reconciles")
+  run.add_option("--resync", resyncSeconds,
+                 "Seconds between resyncs (the pods whose state changed are reconciled, every pod "
+                 "at every 6th)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   run.add_option("--relist", relistSeconds, "Seconds between full manifest relists")

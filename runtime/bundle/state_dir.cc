@@ -9,10 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <memory>
 #include <string_view>
 #include <vector>
+
+#include "runtime/sys/atomic_file.h"
 
 namespace podkeeper::runtime {
 
@@ -113,14 +114,10 @@ std::vector<pid_t> processesWithOpen(const std::string& file) {
 }
 
 std::string commOf(pid_t pid) {
-  std::string comm;
-  if (FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/comm").c_str(), "re")) {
-    char buf[64] = {};
-    if (std::fgets(buf, sizeof buf, f)) comm = buf;
-    std::fclose(f);
-  }
-  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
-  return comm;
+  auto comm = readWholeFile("/proc/" + std::to_string(pid) + "/comm");
+  if (!comm) return "";
+  while (!comm->empty() && comm->back() == '\n') comm->pop_back();
+  return *comm;
 }
 
 }  // namespace

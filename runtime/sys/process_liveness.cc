@@ -43,16 +43,11 @@ std::vector<bool> ProcessLiveness::aliveAll(const std::vector<Id>& ids) {
   do {
     n = ::poll(polled.data(), polled.size(), 0);
   } while (n < 0 && errno == EINTR);
-  std::vector<bool> asked(ids.size(), false);
-  for (size_t k = 0; k < at.size(); ++k) {
-    if (n >= 0 && polled[k].revents == 0) {
-      out[at[k]] = true;
-      asked[at[k]] = true;
-    }
-  }
+  for (size_t k = 0; k < at.size(); ++k)
+    if (n >= 0 && polled[k].revents == 0) out[at[k]] = true;
   // Readable (exited), an error, or not held: one at a time.
   for (size_t i = 0; i < ids.size(); ++i)
-    if (!asked[i]) out[i] = aliveLocked(ids[i].first, ids[i].second);
+    if (!out[i]) out[i] = aliveLocked(ids[i].first, ids[i].second);
   return out;
 }
 

@@ -300,11 +300,11 @@ bool ManifestWatcher::load(const std::string& name, bool fromEvent) {
   if (statted && !modifiedWithin(st, kSettle)) fedFiles_[path] = id;
   auto old = digests_.find(path);
   if (old != digests_.end() && old->second == digest) return false;
-  digests_[path] = std::move(digest);
   // Decoded ahead off the loop (decodeAhead) when the file still holds what was decoded.
-  auto result = !ahead.empty() && ahead.mapped().digest == digests_[path]
-                    ? set_.apply(path, std::move(ahead.mapped().result))
-                    : set_.update(path, read.contents);
+  const bool decodedAhead = !ahead.empty() && ahead.mapped().digest == digest;
+  digests_[path] = std::move(digest);
+  auto result = decodedAhead ? set_.apply(path, std::move(ahead.mapped().result))
+                             : set_.update(path, read.contents);
   for (const auto& d : result.diagnostics) {
     if (d.severity == manifests::Diagnostic::Severity::Error)
       spdlog::error("{}", d.str());

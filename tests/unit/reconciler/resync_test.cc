@@ -12,7 +12,17 @@
 namespace podkeeper::reconciler::testing {
 namespace {
 
-class ResyncTest : public ParallelStartTest {};
+class ResyncTest : public ParallelStartTest {
+ protected:
+  // Pods a and b wanted, the loop started, and run until each one's container runs.
+  bool startBoth() {
+    want({a, b});
+    loop_->start();
+    return runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; });
+  }
+  const manifests::DecodedPod a = pod("a", {container("c")});
+  const manifests::DecodedPod b = pod("b", {container("c")});
+};
 
 // The resync reads every sandbox back on a runtime worker, not on the loop (the fake's
 // inspect, which each reconcile calls on the loop, is a list() too).
@@ -57,16 +67,7 @@ TEST_F(ResyncTest, AResyncListOlderThanAPodDoesNotHideIt) {
 // planned from what that list read, without reading its sandbox again on the loop.
 TEST_F(ResyncTest, AResyncPlansFromWhatItsListReadWithoutReadingAgain) {
   resyncEvery(30ms);
-  auto a = pod("a", {container("c")});
-  auto b = pod("b", {container("c")});
-  want({a, b});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; }));
-  const auto loopThread = std::this_thread::get_id();
-  const auto readsOnLoop = [&] {  // the fake's inspect is a list() too
-    const auto threads = gated_.listThreads();
-    return std::count(threads.begin(), threads.end(), loopThread);
-  };
+  ASSERT_TRUE(startBoth());
   int resyncs = 0;
   long before = 0;
   loop_->onResync = [&] {
@@ -119,11 +120,7 @@ class ResyncCounts {
 // next resync, and only it.
 TEST_F(ResyncTest, AResyncReconcilesOnlyThePodsItsListFoundChanged) {
   resyncEvery(20ms, 1000);
-  auto a = pod("a", {container("c")});
-  auto b = pod("b", {container("c")});
-  want({a, b});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; }));
+  ASSERT_TRUE(startBoth());
   ResyncCounts counts(*loop_);
   ASSERT_TRUE(runUntil([&] { return counts.perResync.size() >= 4 && !loop_->busy(); }));
   for (size_t i = 1; i < counts.perResync.size(); ++i)  // the first may see the start settle
@@ -138,11 +135,7 @@ TEST_F(ResyncTest, AResyncReconcilesOnlyThePodsItsListFoundChanged) {
 // of each pod once a minute): what no event and no list shows is looked at again.
 TEST_F(ResyncTest, EveryNthResyncReconcilesEveryPod) {
   resyncEvery(20ms, 3);
-  auto a = pod("a", {container("c")});
-  auto b = pod("b", {container("c")});
-  want({a, b});
-  loop_->start();
-  ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && running(b.uid) == 1; }));
+  ASSERT_TRUE(startBoth());
   ResyncCounts counts(*loop_);
   ASSERT_TRUE(runUntil([&] { return counts.perResync.size() >= 8 && !loop_->busy(); }));
   std::vector<int> full;

@@ -187,8 +187,7 @@ Result<PodNetwork::Readiness> CniPodNetwork::ready(const manifests::DecodedPod& 
   if (pod.pod.spec.hostNetwork) return Readiness{true, "", ""};
   auto it = pods_.find(pod.uid);
   if (it == pods_.end()) {
-    // What its ADD would find (a record left by an earlier ADD has it look further).
-    if (!confKnownEmpty_ || options_.requireConfig || exists(options_.recordPath(pod.uid))) {
+    if (addNeeded(pod.uid)) {
       startAdd(pod, key);
       return Readiness{};
     }
@@ -214,6 +213,18 @@ Result<PodNetwork::Readiness> CniPodNetwork::ready(const manifests::DecodedPod& 
     default:
       return Readiness{};
   }
+}
+
+// What its ADD would find (a record left by an earlier ADD has it look further).
+bool CniPodNetwork::addNeeded(const std::string& uid) const {
+  return !confKnownEmpty_ || options_.requireConfig || exists(options_.recordPath(uid));
+}
+
+bool CniPodNetwork::readyAtOnce(const manifests::DecodedPod& pod) const {
+  if (pod.pod.spec.hostNetwork) return true;
+  auto it = pods_.find(pod.uid);
+  if (it == pods_.end()) return !addNeeded(pod.uid);
+  return it->second.phase == Phase::Ready || it->second.phase == Phase::NoConfig;
 }
 
 void CniPodNetwork::startDel(const std::string& uid, const std::string& key) {

@@ -39,6 +39,7 @@ class CniPodNetwork final : public PodNetwork {
   CniPodNetwork& operator=(const CniPodNetwork&) = delete;
 
   Result<Readiness> ready(const manifests::DecodedPod& pod, const std::string& key) override;
+  bool readyAtOnce(const manifests::DecodedPod& pod) const override;
   Result<bool> released(const std::string& uid, const std::string& key) override;
   void adopt(const std::string& uid, const std::string& key, bool hostNetwork) override;
   std::vector<std::string> podIPs(const std::string& uid) const override;
@@ -70,6 +71,7 @@ class CniPodNetwork final : public PodNetwork {
     bool broken = false;  // failed its CHECK: kept through DEL until the sandbox is gone
   };
   void startAdd(const manifests::DecodedPod& pod, const std::string& key);
+  bool addNeeded(const std::string& uid) const;
   void startDel(const std::string& uid, const std::string& key);
   void noteNoConfig();
   // Whether confDir is known to hold no configuration (no name a configuration could be read

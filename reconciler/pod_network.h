@@ -26,6 +26,9 @@ class PodNetwork {
   // broken configuration, a missing plugin, a plugin's error) is the pod's, and the next call
   // tries again.
   virtual Result<Readiness> ready(const manifests::DecodedPod& pod, const std::string& key) = 0;
+  // Whether ready() will say ready without starting any work (host network, no configuration
+  // to apply, ADD done): the pod's containers may then start in the job that makes its sandbox.
+  virtual bool readyAtOnce(const manifests::DecodedPod& pod) const = 0;
   // Before the sandbox is removed: true once nothing of the pod's network is left (DEL
   // succeeded, or there was nothing to do); false while DEL runs. An error is retried.
   virtual Result<bool> released(const std::string& uid, const std::string& key) = 0;

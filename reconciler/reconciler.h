@@ -176,6 +176,9 @@ class Reconciler final : public status::PodReader {
   Result<void> execute(const Plan& plan, const manifests::DecodedPod* desired,
                        const std::string& uid);
   Result<void> runAction(const Step& step, const Action& action);
+  // Whether the plan's later actions may be gathered into the job of this one's call (they
+  // need only its success), instead of being planned again once it ended.
+  bool chainsAfter(const Step& step, const Action& action) const;
   Result<void> discardContainer(const Step& step, const std::string& container);
   Result<void> removeExited(const Step& step, const std::string& container);
   Result<void> stopContainer(const Step& step, const std::string& container);
@@ -234,8 +237,9 @@ class Reconciler final : public status::PodReader {
   // A runtime call (it must hold copies only: it may run on a worker) and what follows from
   // its result on the loop. With a RuntimeWork the call joins this reconcile's job and
   // offLoop returns at once; endsPass: the plan's later actions need its result first (the
-  // key is reconciled again once it ended). Without one: then(call()) now. stage: "" or the
-  // start stage it measures.
+  // key is reconciled again once it ended), or, when chainsAfter says they need only its
+  // success, their calls follow in the same job and run only if it succeeded. Without one:
+  // then(call()) now. stage: "" or the start stage it measures.
   Result<void> offLoop(const char* stage, std::function<Result<void>()> call,
                        std::function<Result<void>(Result<void>)> then, bool endsPass);
   // As offLoop, but ahead of the calls this reconcile gathered so far (a record that should be

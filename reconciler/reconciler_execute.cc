@@ -41,7 +41,12 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
         (postStartHolds(uid) || networkWaits);
     if (held) continue;
     auto r = runAction(step, a);
-    if (r && passEnded_) {  // the rest once this action's runtime call ended (off the loop)
+    // The rest once this action's runtime call ended (off the loop), unless they need no more
+    // of it than its success: then their calls follow it in the same job, and the pass goes on
+    // as if it had not ended (the next action that ends it is asked the same).
+    if (r && passEnded_ && i + 1 < plan.actions.size() && chainsAfter(step, a))
+      passEnded_ = false;
+    if (r && passEnded_) {
       Plan done = plan;
       done.actions.resize(i + 1);
       // (Not for a removal in progress: its files are going.)
@@ -62,6 +67,27 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
   publishWaiting(step, plan);
   if (plan.actions.empty() || deferring()) return {};
   return refreshObserved(uid);
+}
+
+// A fresh pod's sandbox, its containers and their restarts go to the runtime as one job, as
+// the kubelet's SyncPod makes the sandbox and starts the containers in one pass: one hop
+// between loop and worker per pod instead of one per step. Not past a sandbox whose network
+// must be set up first (CNI ADD, with the sandbox's net namespace), nor past a container with
+// a postStart hook (the next waits for the hook).
+bool Reconciler::chainsAfter(const Step& step, const Action& a) const {
+  if (!step.desired) return false;
+  switch (a.kind) {
+    case ActionKind::EnsureSandbox:
+      return !network_ || network_->readyAtOnce(*step.desired);
+    case ActionKind::StartContainer:
+      for (const auto* list :
+           {&step.desired->pod.spec.initContainers, &step.desired->pod.spec.containers})
+        for (const auto& c : *list)
+          if (c.name == a.container) return !c.lifecycle || !c.lifecycle->postStart;
+      return false;
+    default:
+      return false;
+  }
 }
 
 Result<void> Reconciler::runAction(const Step& step, const Action& a) {

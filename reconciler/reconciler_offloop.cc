@@ -23,8 +23,10 @@ struct Reconciler::OffLoopJob {
     const char* stage;
     std::function<Result<void>()> call;
     std::function<Result<void>(Result<void>)> then;
+    bool endsPass = false;  // the calls after it need it to have succeeded
     Result<void> result{};
     double seconds = 0;
+    bool skipped = false;  // an earlier call that ended the pass failed: not run, not applied
   };
   std::vector<Call> calls;
   size_t signals = 0;  // the first calls: stop signals (offLoopSignal)
@@ -70,7 +72,7 @@ Result<void> Reconciler::offLoop(const char* stage, std::function<Result<void>()
     return then(std::move(r));
   }
   if (!batch_) batch_ = std::make_shared<OffLoopJob>();
-  batch_->calls.push_back({stage, std::move(call), std::move(then)});
+  batch_->calls.push_back({stage, std::move(call), std::move(then), endsPass});
   passEnded_ = passEnded_ || endsPass;
   return {};
 }
@@ -109,7 +111,12 @@ bool Reconciler::submitOffLoop(const std::string& key) {
   work_->run(
       [job, &rt = runtime_] {
         job->queuedSeconds = secondsSince(job->submitted);
+        bool neededFailed = false;
         for (auto& c : job->calls) {
+          if (neededFailed) {
+            c.skipped = true;
+            continue;
+          }
           const auto started = std::chrono::steady_clock::now();
           try {
             c.result = c.call();
@@ -117,6 +124,7 @@ bool Reconciler::submitOffLoop(const std::string& key) {
             c.result = failMsg(std::string("internal error: ") + e.what());
           }
           c.seconds = secondsSince(started);
+          neededFailed = c.endsPass && !c.result;
         }
         for (const auto& uid : job->readBack) {
           try {
@@ -132,6 +140,7 @@ bool Reconciler::submitOffLoop(const std::string& key) {
         Result<void> settled;
         bool starts = false;
         for (auto& c : job->calls) {
+          if (c.skipped) continue;
           Result<void> r;
           try {
             r = c.then(std::move(c.result));

@@ -34,7 +34,8 @@ class ParallelStartTest : public ::testing::Test {
   void SetUp() override {
     reconciler_ = std::make_unique<Reconciler>(
         gated_, images_, clock_,
-        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30});
+        NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30}, ReconcileHooks{},
+        handlers_);
     ReconcileLoop::Options o;
     o.maxParallel = kBound;
     loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
@@ -122,6 +123,7 @@ class ParallelStartTest : public ::testing::Test {
     return gated_.locked([&](FakeRuntime& f) { return f.sandboxes.contains(uid); });
   }
 
+  probe::HandlerRunner* handlers_ = nullptr;  // set before SetUp: probes and hooks run on it
   boost::asio::io_context io_;
   FakeRuntime fake_;
   GatedRuntime gated_{fake_};

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -160,7 +161,7 @@ TEST_F(ParallelStartTest, ADeleteDuringTheSandboxsCreationRemovesItOnceMade) {
   gated_.openSandbox(q.uid);
   ASSERT_TRUE(runUntil([&] { return count("removeSandbox uid-q") == 2; }));
   EXPECT_FALSE(hasSandbox(q.uid));
-  EXPECT_EQ(count("start uid-q/c"), 1);
+  EXPECT_EQ(count("start uid-q/c"), 2);  // the second with its sandbox, in the same job
   EXPECT_EQ(count("ensure uid-q"), 2);
 }
 
@@ -256,14 +257,17 @@ TEST_F(ParallelStartTest, AnExitNoticedWhileAJobRunsIsNotHiddenByItsReadBack) {
   EXPECT_EQ(resyncs, 0);  // seen at once, not by the next resync
 }
 
-// A network that is not ready at its first question (as CNI's ADD, off the loop) and ready
-// with `ips` after ready() was asked `readyAfter` times.
+// A network that is not ready (as while CNI's ADD runs, off the loop) until the test sets
+// ready_, then ready with `ips`. It counts the questions asked before the pod's sandbox was
+// made (an ADD then would find no net namespace).
 class StepNetwork : public PodNetwork {
  public:
   explicit StepNetwork(std::vector<std::string> ips) : ips_(std::move(ips)) {}
   Result<Readiness> ready(const manifests::DecodedPod&, const std::string&) override {
+    if (sandboxMade && !sandboxMade()) ++askedBeforeItsSandbox;
     return Readiness{ready_, "", ""};
   }
+  bool readyAtOnce(const manifests::DecodedPod&) const override { return ready_; }
   Result<bool> released(const std::string&, const std::string&) override { return true; }
   void adopt(const std::string&, const std::string&, bool) override {}
   std::vector<std::string> podIPs(const std::string&) const override {
@@ -271,6 +275,8 @@ class StepNetwork : public PodNetwork {
   }
   bool broken(const std::string&) const override { return false; }
   bool ready_ = false;
+  std::function<bool()> sandboxMade;
+  int askedBeforeItsSandbox = 0;
 
  private:
   std::vector<std::string> ips_;
@@ -290,7 +296,13 @@ TEST_F(ParallelStartTest, TheSandboxIsMadeAgainOnlyForAnAddressTheNetworkGave) {
       ~Unset() { r.setPodNetwork(nullptr); }
     } unset{*reconciler_};
     auto a = pod(withAddress ? "b" : "a", {container("c")});
+    net.sandboxMade = [&] { return hasSandbox(a.uid); };
+    gated_.gateSandbox(a.uid);  // asked while it is being made, the network would start early
     want({a});
+    ASSERT_TRUE(runUntil([&] { return gated_.waitingSandboxes() == 1; }));
+    int held = 0;
+    ASSERT_TRUE(runUntil([&] { return ++held > 5; }));
+    gated_.openSandbox(a.uid);
     const std::string ensure = "ensure " + a.uid;
     auto ensures = [&] { return count(ensure); };
     ASSERT_TRUE(runUntil([&] { return ensures() == 1; }));
@@ -301,6 +313,7 @@ TEST_F(ParallelStartTest, TheSandboxIsMadeAgainOnlyForAnAddressTheNetworkGave) {
     loop_->enqueue("default/" + a.pod.metadata.name);  // as the ADD's end does
     ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1; }));
     EXPECT_EQ(ensures(), withAddress ? 2 : 1);
+    EXPECT_EQ(net.askedBeforeItsSandbox, 0);
     auto calls = gated_.calls();
     const auto at = [&](const std::string& c) { return std::find(calls.begin(), calls.end(), c); };
     if (withAddress) {  // the second ensure (with the address) before the start

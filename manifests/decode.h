@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,8 @@ struct DecodedPod {
   std::string specHash;  // canonical, versioned hash of the defaulted spec
   int line = 0;          // where its document starts in the file
 };
+// One decoding shared by its readers (ManifestSet's snapshots, Reconciler::setDesired).
+using SharedPod = std::shared_ptr<const DecodedPod>;
 
 struct DecodeResult {
   std::vector<DecodedPod> pods;  // empty when any error was found in the file

@@ -1,6 +1,16 @@
 #include "manifests/manifest_set.h"
 
 namespace podkeeper::manifests {
+namespace {
+
+std::vector<SharedPod> shared(const std::vector<DecodedPod>& pods) {
+  std::vector<SharedPod> out;
+  out.reserve(pods.size());
+  for (const auto& pod : pods) out.push_back(std::make_shared<const DecodedPod>(pod));
+  return out;
+}
+
+}  // namespace
 
 DecodeResult ManifestSet::update(const std::string& file, std::string_view contents) {
   return apply(file, decodeManifest(file, contents));
@@ -10,7 +20,7 @@ DecodeResult ManifestSet::apply(const std::string& file, DecodeResult result) {
   FileState& state = files_[file];
   state.latestErrors.clear();
   if (result.ok()) {
-    state.lastGood = result.pods;
+    state.lastGood = shared(result.pods);
   } else {
     // The last good pods keep running; only the errors are new (docs/architecture.md).
     for (const auto& d : result.diagnostics) {
@@ -30,7 +40,7 @@ bool ManifestSet::hasLastGood(const std::string& file) const {
 bool ManifestSet::restoreLastGood(const std::string& file, std::string_view contents) {
   DecodeResult result = decodeManifest(file, contents);
   if (!result.ok()) return false;
-  files_[file].lastGood = std::move(result.pods);
+  files_[file].lastGood = shared(result.pods);
   return true;
 }
 
@@ -61,7 +71,8 @@ ManifestSet::Snapshot ManifestSet::snapshot() const {
   // files_ is ordered by path, so the first file to claim a key is the one that sorts first.
   for (const auto& [file, state] : files_) {
     if (!state.latestErrors.empty()) snap.problems.push_back({file, state.latestErrors});
-    for (const auto& pod : state.lastGood) {
+    for (const auto& one : state.lastGood) {
+      const DecodedPod& pod = *one;
       const std::string key = pod.pod.metadata.namespace_ + "/" + pod.pod.metadata.name;
       if (auto it = snap.sourceOf.find(key); it != snap.sourceOf.end()) {
         snap.duplicates.push_back(conflict(file, pod, "metadata.name",
@@ -77,7 +88,7 @@ ManifestSet::Snapshot ManifestSet::snapshot() const {
       }
       snap.sourceOf.emplace(key, file);
       uidOwner.emplace(pod.uid, std::pair{key, file});
-      snap.pods.emplace(key, pod);
+      snap.pods.emplace(key, one);
     }
   }
   return snap;

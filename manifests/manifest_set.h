@@ -21,7 +21,10 @@ class ManifestSet {
     std::vector<Diagnostic> diagnostics;  // the errors of the file's latest version
   };
   struct Snapshot {
-    std::map<std::string, DecodedPod> pods;       // key "namespace/name"
+    // key "namespace/name". A file's pods are decoded once and shared by every snapshot
+    // until the file changes: a reader tells an unchanged pod by its pointer, and a snapshot
+    // of 200 pods copies no pod.
+    std::map<std::string, SharedPod> pods;
     std::map<std::string, std::string> sourceOf;  // key -> file
     std::vector<Problem> problems;       // files whose latest version failed (last good kept)
     std::vector<Diagnostic> duplicates;  // one per losing document, naming both files
@@ -43,7 +46,7 @@ class ManifestSet {
 
  private:
   struct FileState {
-    std::vector<DecodedPod> lastGood;
+    std::vector<SharedPod> lastGood;
     std::vector<Diagnostic> latestErrors;
   };
   std::map<std::string, FileState> files_;

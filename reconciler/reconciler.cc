@@ -45,8 +45,18 @@ Reconciler::Reconciler(runtime::ContainerRuntime& runtime, runtime::ImageService
 Reconciler::~Reconciler() = default;
 
 std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests::DecodedPod> pods) {
+  std::map<std::string, manifests::SharedPod> shared;
+  for (auto& [key, pod] : pods)
+    shared.emplace(key, std::make_shared<const manifests::DecodedPod>(std::move(pod)));
+  return setDesired(std::move(shared));
+}
+
+std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests::SharedPod> pods) {
   std::vector<std::string> changed;
-  for (const auto& [key, pod] : pods) {
+  for (const auto& [key, shared] : pods) {
+    if (auto was = desiredFrom_.find(key); was != desiredFrom_.end() && was->second == shared)
+      continue;
+    const manifests::DecodedPod& pod = *shared;
     auto old = desired_.find(key);
     if (old == desired_.end() || !sameDesired(old->second, pod)) changed.push_back(key);
     if (old == desired_.end() || old->second.specHash != pod.specHash) {
@@ -54,17 +64,24 @@ std::vector<std::string> Reconciler::setDesired(std::map<std::string, manifests:
       since.desiredSinceNs = clock_.nowNs();
       since.startedByUs = false;
     }
+    if (old == desired_.end())
+      desired_.emplace(key, pod);
+    else
+      old->second = pod;
   }
-  for (const auto& [key, pod] : desired_) {
-    if (!pods.contains(key)) {
-      changed.push_back(key);
-      if (auto gone = keyStates_.find(key); gone != keyStates_.end())
-        gone->second.desiredSinceNs.reset();
+  for (auto it = desired_.begin(); it != desired_.end();) {
+    if (pods.contains(it->first)) {
+      ++it;
+      continue;
     }
+    changed.push_back(it->first);
+    if (auto gone = keyStates_.find(it->first); gone != keyStates_.end())
+      gone->second.desiredSinceNs.reset();
+    it = desired_.erase(it);
   }
+  desiredFrom_ = std::move(pods);
   // A key with nothing left to remember goes; an empty entry and none mean the same.
   std::erase_if(keyStates_, [](const auto& entry) { return entry.second.empty(); });
-  desired_ = std::move(pods);
   // Running pods keep what they hold (the kubelet admits in creation order): they count first.
   std::vector<std::string> order;
   for (const auto& [key, pod] : desired_)

@@ -70,7 +70,10 @@ class Reconciler final : public status::PodReader {
   ~Reconciler() override;
 
   // Replaces the desired state; returns the keys whose desired pod changed (added, removed,
-  // or a different spec hash or metadata).
+  // or a different spec hash or metadata). A pod given as the same shared decoding as at the
+  // last call is unchanged without a look (ManifestSet's snapshots share them): a publish
+  // costs what changed, not a copy of every pod.
+  std::vector<std::string> setDesired(std::map<std::string, manifests::SharedPod> pods);
   std::vector<std::string> setDesired(std::map<std::string, manifests::DecodedPod> pods);
   // Reloads the observed state of every sandbox from the runtime (start-up and resync).
   Result<void> observeAll();
@@ -265,8 +268,9 @@ class Reconciler final : public status::PodReader {
   NodePaths paths_;
   ReconcileHooks hooks_;
   CrashBackoff backoff_;
-  std::map<std::string, manifests::DecodedPod> desired_;  // key -> pod
-  std::map<std::string, PodState> pods_;                  // uid -> what is known of its sandbox
+  std::map<std::string, manifests::DecodedPod> desired_;     // key -> pod
+  std::map<std::string, manifests::SharedPod> desiredFrom_;  // what desired_ was copied from
+  std::map<std::string, PodState> pods_;                     // uid -> what is known of its sandbox
   // key -> the uids of pods_ entries an observed sandbox of that key was recorded for
   // (setObserved): what observedUidsFor looks up instead of scanning every pod for every key.
   // A uid's key never changes; one whose observed state was reset since is skipped when read

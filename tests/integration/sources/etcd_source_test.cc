@@ -97,7 +97,7 @@ TEST(EtcdSource, RunsThePodsOfItsNodeAndOfAllAndFollowsChanges) {
   Node n(etcd.endpointList(), d.file("cache.json"));
   ASSERT_TRUE(n.hasPods({"default/a", "default/c"}));
   // The uid is derived from the key, stable for the same key and name.
-  const auto& a = n.published.back().snapshot.pods.at("default/a");
+  const auto& a = *n.published.back().snapshot.pods.at("default/a");
   EXPECT_EQ(a.uid, manifests::podUid(a.pod.metadata, "etcd:/pk/nodes/n1/pods/a"));
   EXPECT_EQ(n.source->lists(), 1);
   // JSON works as well as YAML.
@@ -155,7 +155,7 @@ TEST(EtcdSource, ACompactionDuringAnOutageForcesAReListThatConverges) {
   EXPECT_EQ(n.pods(), (std::set<std::string>{"default/a", "default/b"}));
   etcd.start(0);
   ASSERT_TRUE(n.hasPods({"default/b", "default/c"}));
-  EXPECT_EQ(n.published.back().snapshot.pods.at("default/b").pod.spec.containers[0].image,
+  EXPECT_EQ(n.published.back().snapshot.pods.at("default/b")->pod.spec.containers[0].image,
             "busybox:2");
   EXPECT_EQ(n.source->lists(), 2);
 }
@@ -170,12 +170,12 @@ TEST(EtcdSource, ARestartWhileEtcdIsAwayRunsTheSetKeptOnDisk) {
     put(etcd, "/pk/nodes/n1/pods/a", podYaml("a"));
     Node n(eps, d.file("cache.json"));
     ASSERT_TRUE(n.hasPods({"default/a"}));
-    uid = n.published.back().snapshot.pods.at("default/a").uid;
+    uid = n.published.back().snapshot.pods.at("default/a")->uid;
   }  // etcd gone
   Node again(eps, d.file("cache.json"));
   ASSERT_FALSE(again.published.empty());  // the first snapshot already has it
   EXPECT_EQ(again.pods(), (std::set<std::string>{"default/a"}));
-  EXPECT_EQ(again.published.front().snapshot.pods.at("default/a").uid, uid);
+  EXPECT_EQ(again.published.front().snapshot.pods.at("default/a")->uid, uid);
   // etcd's failure is reported, and the pod stays.
   ASSERT_TRUE(again.until([&] { return again.published.back().filesWithErrors == 1; }));
   EXPECT_EQ(again.pods(), (std::set<std::string>{"default/a"}));

@@ -99,7 +99,7 @@ TEST(EtcdValues, KeysWithOddCharactersAreDocumentsOfTheirOwnWithStableUids) {
   for (size_t i = 0; i < keys.size(); ++i)
     EXPECT_EQ(pods["default/p" + std::to_string(i)], "etcd:" + keys[i]);
   // The uid is derived (a hash of the document's name), never the key's characters.
-  const auto& p4 = w.published.back().snapshot.pods.at("default/p4");
+  const auto& p4 = *w.published.back().snapshot.pods.at("default/p4");
   EXPECT_EQ(p4.uid, manifests::podUid(p4.pod.metadata, "etcd:" + keys[4]));
   EXPECT_EQ(p4.uid.size(), 36u) << p4.uid;
   // The cache keeps every key as it was.

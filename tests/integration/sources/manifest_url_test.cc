@@ -130,7 +130,7 @@ TEST(ManifestUrl, FirstPollIsInTheFirstSnapshotWithUidFromTheUrl) {
   f.start();
   ASSERT_FALSE(f.published.empty());
   ASSERT_EQ(keys(f.published.front()), (std::set<std::string>{"default/web"}));
-  const auto& pod = f.published.front().snapshot.pods.at("default/web");
+  const auto& pod = *f.published.front().snapshot.pods.at("default/web");
   EXPECT_EQ(pod.uid, manifests::podUid(pod.pod.metadata, f.url));
   EXPECT_EQ(f.published.front().snapshot.sourceOf.at("default/web"), f.url);
   auto reqs = f.server.requests();
@@ -143,7 +143,7 @@ TEST(ManifestUrl, SendsIfNoneMatchAndKeepsThePodsOn304) {
   Fixture f;
   f.script.set(200, podYaml("web"), "\"v1\"");
   f.start();
-  const std::string hash = f.last().snapshot.pods.at("default/web").specHash;
+  const std::string hash = f.last().snapshot.pods.at("default/web")->specHash;
   ASSERT_TRUE(support::waitFor(
       [&] {
         f.io.run_for(10ms);
@@ -154,7 +154,7 @@ TEST(ManifestUrl, SendsIfNoneMatchAndKeepsThePodsOn304) {
   EXPECT_EQ(reqs[1].headers["if-none-match"], "\"v1\"");
   EXPECT_EQ(reqs[2].headers["if-none-match"], "\"v1\"");
   // 304s change nothing: the same pod, nothing counted as an error.
-  EXPECT_EQ(f.last().snapshot.pods.at("default/web").specHash, hash);
+  EXPECT_EQ(f.last().snapshot.pods.at("default/web")->specHash, hash);
   EXPECT_EQ(f.last().filesWithErrors, 0);
   EXPECT_EQ(keys(f.last()), (std::set<std::string>{"default/web"}));
 }
@@ -180,11 +180,11 @@ TEST(ManifestUrl, ChangesReplaceThePodsOfTheUrl) {
     return keys(f.last()) == std::set<std::string>{"default/mx", "default/my"};
   }));
   // An edit of one pod keeps its uid and changes its hash.
-  auto before = f.last().snapshot.pods.at("default/mx");
+  auto before = *f.last().snapshot.pods.at("default/mx");
   f.script.set(200, podYaml("mx", "busybox:2") + "---\n" + podYaml("my"), "");
   ASSERT_TRUE(f.runUntil(
-      [&] { return f.last().snapshot.pods.at("default/mx").specHash != before.specHash; }));
-  EXPECT_EQ(f.last().snapshot.pods.at("default/mx").uid, before.uid);
+      [&] { return f.last().snapshot.pods.at("default/mx")->specHash != before.specHash; }));
+  EXPECT_EQ(f.last().snapshot.pods.at("default/mx")->uid, before.uid);
   // An empty body is a valid, empty set: the URL's pods go.
   f.script.set(200, "", "\"empty\"");
   ASSERT_TRUE(f.runUntil([&] { return f.last().snapshot.pods.empty(); }));
@@ -237,7 +237,7 @@ TEST(ManifestUrl, ARestartThatCannotReachTheUrlRunsTheLastGoodBody) {
     f.script.set(200, podYaml("web"), "\"v1\"");
     f.start();
     url = f.url;
-    uid = f.last().snapshot.pods.at("default/web").uid;
+    uid = f.last().snapshot.pods.at("default/web")->uid;
     // A broken body later must not replace the good one kept on disk.
     f.script.set(200, "kind: [", "\"v2\"");
     ASSERT_TRUE(f.runUntil([&] { return !f.last().snapshot.problems.empty(); }));
@@ -262,7 +262,7 @@ TEST(ManifestUrl, ARestartThatCannotReachTheUrlRunsTheLastGoodBody) {
   ASSERT_TRUE(watcher.start().has_value());
   ASSERT_FALSE(published.empty());
   ASSERT_EQ(published.back().snapshot.pods.size(), 1u);
-  EXPECT_EQ(published.back().snapshot.pods.at("default/web").uid, uid);
+  EXPECT_EQ(published.back().snapshot.pods.at("default/web")->uid, uid);
   EXPECT_EQ(published.back().filesWithErrors, 1);  // the URL is reported unreachable
   source.stop();
   watcher.stop();

@@ -24,6 +24,22 @@ TEST(ManifestSet, MultiDocumentFileContributesEveryPod) {
   EXPECT_EQ(snap.sourceOf.at("default/two"), "/m/a.yaml");
 }
 
+// A snapshot shares the decodings of the files that did not change since the last one (a
+// reader tells them unchanged by pointer); a changed file's pods are new decodings.
+TEST(ManifestSet, ASnapshotSharesThePodsOfFilesThatDidNotChange) {
+  ManifestSet set;
+  set.update("/m/a.yaml", pod("one"));
+  set.update("/m/b.yaml", pod("two"));
+  auto first = set.snapshot();
+  set.update("/m/b.yaml", pod("two", "busybox:2"));
+  set.update("/m/c.yaml", "kind: [");  // a broken file changes nothing either
+  auto second = set.snapshot();
+  EXPECT_EQ(second.pods.at("default/one").get(), first.pods.at("default/one").get());
+  EXPECT_NE(second.pods.at("default/two").get(), first.pods.at("default/two").get());
+  EXPECT_EQ(second.pods.at("default/two")->pod.spec.containers[0].image, "busybox:2");
+  EXPECT_EQ(first.pods.at("default/two")->pod.spec.containers[0].image, "busybox:1.36");
+}
+
 std::string podWithUid(const std::string& name, const std::string& uid) {
   return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", uid: " + uid +
          "}\nspec: {containers: [{name: app, image: busybox}]}\n";
@@ -42,9 +58,9 @@ TEST(ManifestSet, ARestoredLastGoodVersionRunsWhileTheFileStaysBroken) {
   EXPECT_EQ(snap.sourceOf.at("default/one"), "/m/a.yaml");
   ASSERT_EQ(snap.problems.size(), 1u);  // the broken version is still reported
   // The same uid as when the file itself decodes: healing it changes nothing.
-  const std::string uid = snap.pods.at("default/one").uid;
+  const std::string uid = snap.pods.at("default/one")->uid;
   set.update("/m/a.yaml", pod("one"));
-  EXPECT_EQ(set.snapshot().pods.at("default/one").uid, uid);
+  EXPECT_EQ(set.snapshot().pods.at("default/one")->uid, uid);
   EXPECT_TRUE(set.snapshot().problems.empty());
 }
 
@@ -78,7 +94,7 @@ TEST(ManifestSet, DuplicateNameIsWonByTheFileThatSortsFirst) {
   set.update("/m/a.yaml", pod("web", "busybox:1"));
   auto snap = set.snapshot();
   EXPECT_EQ(snap.sourceOf.at("default/web"), "/m/a.yaml");
-  EXPECT_EQ(snap.pods.at("default/web").pod.spec.containers[0].image, "busybox:1");
+  EXPECT_EQ(snap.pods.at("default/web")->pod.spec.containers[0].image, "busybox:1");
 }
 
 TEST(ManifestSet, DuplicateIsReportedNamingBothFilesOnEverySnapshot) {
@@ -100,7 +116,7 @@ TEST(ManifestSet, BrokenEditKeepsTheLastGoodPodAndReportsUntilFixed) {
   EXPECT_FALSE(broken.ok());
   for (int relist = 0; relist < 2; ++relist) {
     auto snap = set.snapshot();
-    EXPECT_EQ(snap.pods.at("default/web").pod.spec.containers[0].image, "busybox:1");
+    EXPECT_EQ(snap.pods.at("default/web")->pod.spec.containers[0].image, "busybox:1");
     ASSERT_EQ(snap.problems.size(), 1u);
     EXPECT_EQ(snap.problems[0].file, "/m/a.yaml");
     EXPECT_THAT(snap.problems[0].diagnostics, Not(IsEmpty()));
@@ -108,7 +124,7 @@ TEST(ManifestSet, BrokenEditKeepsTheLastGoodPodAndReportsUntilFixed) {
   set.update("/m/a.yaml", pod("web", "busybox:3"));
   auto fixed = set.snapshot();
   EXPECT_THAT(fixed.problems, IsEmpty());
-  EXPECT_EQ(fixed.pods.at("default/web").pod.spec.containers[0].image, "busybox:3");
+  EXPECT_EQ(fixed.pods.at("default/web")->pod.spec.containers[0].image, "busybox:3");
 }
 
 TEST(ManifestSet, NewFileThatFailsHasNoPodsButIsReported) {

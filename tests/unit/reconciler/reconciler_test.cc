@@ -157,6 +157,28 @@ TEST_F(ReconcilerTest, MetadataOnlyChangeRestartsNothing) {
   EXPECT_TRUE(runtime_.calls.empty());
 }
 
+// Shared decodings (as ManifestSet's snapshots give them): the same one again is no change;
+// another with the same contents neither; one with other contents is, and so is one gone.
+TEST_F(ReconcilerTest, SharedDecodingsChangeAKeyOnlyWhenTheirContentsDo) {
+  auto web = std::make_shared<const manifests::DecodedPod>(testing::pod("web", {container("app")}));
+  auto db = std::make_shared<const manifests::DecodedPod>(testing::pod("db", {container("app")}));
+  using Shared = std::map<std::string, manifests::SharedPod>;
+  EXPECT_EQ(reconciler_->setDesired(Shared{{"default/web", web}, {"default/db", db}}),
+            (std::vector<std::string>{"default/db", "default/web"}));
+  EXPECT_TRUE(reconciler_->setDesired(Shared{{"default/web", web}, {"default/db", db}}).empty());
+  auto sameAgain = std::make_shared<const manifests::DecodedPod>(*web);
+  EXPECT_TRUE(
+      reconciler_->setDesired(Shared{{"default/web", sameAgain}, {"default/db", db}}).empty());
+  auto relabelled = std::make_shared<manifests::DecodedPod>(*web);
+  relabelled->pod.metadata.labels["tier"] = "front";
+  EXPECT_EQ(reconciler_->setDesired(Shared{{"default/web", relabelled}, {"default/db", db}}),
+            (std::vector<std::string>{"default/web"}));
+  EXPECT_EQ(reconciler_->desired().at("default/web").pod.metadata.labels.at("tier"), "front");
+  EXPECT_EQ(reconciler_->setDesired(Shared{{"default/web", relabelled}}),
+            (std::vector<std::string>{"default/db"}));
+  EXPECT_EQ(reconciler_->desired().size(), 1u);
+}
+
 TEST_F(ReconcilerTest, PodMovedToAnotherUidStopsTheOldOneBeforeStartingTheNew) {
   auto p = testing::pod("web", {container("app")});
   want({p});

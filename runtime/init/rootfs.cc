@@ -155,24 +155,35 @@ Result<void> mountCgroups(int rootFd, const std::vector<ContainerCgroupMount>& m
   auto baseFd = openDirInRoot(rootFd, base);
   if (!baseFd) return fail(baseFd.error());
   const bool single = mounts.size() == 1 && mounts[0].name.empty();
-  if (!single) {
-    if (auto r = mountAt("tmpfs", baseFd->get(), "tmpfs", flags, "mode=755", base); !r) return r;
-  }
-  for (const auto& m : mounts) {
-    const std::string path = single ? base : base + "/" + m.name;
-    auto dir = openDirInRoot(rootFd, path);
-    if (!dir) return fail(dir.error());
+  if (single) {
+    const auto& m = mounts[0];
     const char* data = m.options.empty() ? nullptr : m.options.c_str();
-    if (auto r = mountAt(m.fsType.c_str(), dir->get(), m.fsType.c_str(), flags, data, path); !r) {
+    if (auto r = mountAt(m.fsType.c_str(), baseFd->get(), m.fsType.c_str(), flags, data, base); !r)
+      return r;
+    return privileged ? Result<void>{} : remountReadOnly(rootFd, base);
+  }
+  if (auto r = mountAt("tmpfs", baseFd->get(), "tmpfs", flags, "mode=755", base); !r) return r;
+  // The tmpfs just made holds only what is made here (nothing of the container has run):
+  // each hierarchy's directory is made and opened beneath it, not walked to from the root.
+  auto tmpfs = openInRoot(rootFd, base, O_DIRECTORY);
+  if (!tmpfs) return fail(tmpfs.error());
+  open_how beneath{};
+  beneath.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  beneath.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV;
+  for (const auto& m : mounts) {
+    const std::string path = base + "/" + m.name;
+    if (::mkdirat(tmpfs->get(), m.name.c_str(), 0755) != 0 && errno != EEXIST)
+      return failSys(errno, "mkdir " + path + " in the container rootfs");
+    UniqueFd dir(sys::openat2(tmpfs->get(), m.name.c_str(), beneath));
+    if (!dir.valid()) return failSys(errno, "open " + path + " in the container rootfs");
+    const char* data = m.options.empty() ? nullptr : m.options.c_str();
+    if (auto r = mountAt(m.fsType.c_str(), dir.get(), m.fsType.c_str(), flags, data, path); !r) {
       return r;
     }
     if (!privileged) {
       if (auto r = remountReadOnly(rootFd, path); !r) return r;
     }
   }
-  if (single) return {};
-  auto tmpfs = openInRoot(rootFd, base, O_DIRECTORY);
-  if (!tmpfs) return fail(tmpfs.error());
   for (const auto& m : mounts) {  // "cpu" and "cpuacct" lead to "cpu,cpuacct"
     if (m.name.find(',') == std::string::npos) continue;
     size_t start = 0;
@@ -267,6 +278,10 @@ Result<void> maskKernelPaths(int rootFd) {
 }  // namespace
 
 Result<UniqueFd> openDirInRoot(int rootFd, const std::string& path) {
+  // Most are there (the image's /proc, /sys, /dev): one lookup, not one per component.
+  if (auto whole = openInRoot(rootFd, path, O_PATH | O_DIRECTORY);
+      whole || whole.error().code != ENOENT)
+    return whole;
   std::string prefix;
   UniqueFd current(::dup(rootFd));
   size_t pos = 0;

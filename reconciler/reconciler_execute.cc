@@ -44,8 +44,7 @@ Result<void> Reconciler::execute(const Plan& plan, const manifests::DecodedPod* 
     // The rest once this action's runtime call ended (off the loop), unless they need no more
     // of it than its success: then their calls follow it in the same job, and the pass goes on
     // as if it had not ended (the next action that ends it is asked the same).
-    if (r && passEnded_ && i + 1 < plan.actions.size() && chainsAfter(step, a))
-      passEnded_ = false;
+    if (r && passEnded_ && i + 1 < plan.actions.size() && chainsAfter(step, a)) passEnded_ = false;
     if (r && passEnded_) {
       Plan done = plan;
       done.actions.resize(i + 1);

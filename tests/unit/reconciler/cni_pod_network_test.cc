@@ -24,13 +24,20 @@ mode_t modeOf(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
 }
 
+// A network whose configuration directory is `confDir` of tmp, and every pod's net namespace
+// pin and record files of tmp too.
+CniPodNetworkOptions optionsIn(const support::TempDir& tmp, const std::string& confDir) {
+  CniPodNetworkOptions o;
+  o.confDir = tmp.file(confDir);
+  o.netnsPath = [&tmp](const std::string& uid) { return tmp.file("netns-" + uid); };
+  o.recordPath = [&tmp](const std::string& uid) { return tmp.file("network-" + uid + ".json"); };
+  return o;
+}
+
 TEST(CniPodNetwork, AMissingConfigurationDirectoryIsMadeAndAPodHasOnlyLoAtOnce) {
   support::TempDir tmp;
   boost::asio::io_context io;
-  CniPodNetworkOptions o;
-  o.confDir = tmp.file("etc/cni/net.d");
-  o.netnsPath = [&](const std::string& uid) { return tmp.file("netns-" + uid); };
-  o.recordPath = [&](const std::string& uid) { return tmp.file("network-" + uid + ".json"); };
+  const CniPodNetworkOptions o = optionsIn(tmp, "etc/cni/net.d");
   CniPodNetwork net(io, o, [](const std::string&) {});
   EXPECT_EQ(modeOf(tmp.file("etc/cni")), 0755u);
   EXPECT_EQ(modeOf(o.confDir), 0700u);
@@ -49,10 +56,7 @@ TEST(CniPodNetwork, AMissingConfigurationDirectoryIsMadeAndAPodHasOnlyLoAtOnce) 
 TEST(CniPodNetwork, ReadyAtOnceOnlyWhenNoAddIsNeeded) {
   support::TempDir tmp;
   boost::asio::io_context io;
-  CniPodNetworkOptions o;
-  o.confDir = tmp.file("net.d");
-  o.netnsPath = [&](const std::string& uid) { return tmp.file("netns-" + uid); };
-  o.recordPath = [&](const std::string& uid) { return tmp.file("network-" + uid + ".json"); };
+  CniPodNetworkOptions o = optionsIn(tmp, "net.d");
   o.cni.binDirs = {tmp.file("bin")};
   CniPodNetwork net(io, o, [](const std::string&) {});
   io.run_for(300ms);  // its listing, on a worker

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
 
 #include "tests/support/fake_handlers.h"
+#include "tests/support/wait_for.h"
 #include "tests/unit/reconciler/parallel_loop_fixture.h"
 
 namespace podkeeper::reconciler::testing {
@@ -17,12 +17,6 @@ class ChainedStartTest : public ParallelStartTest {
   void SetUp() override {
     handlers_ = &hooks_;
     ParallelStartTest::SetUp();
-  }
-  // Waits here, without running the loop, until cond holds (at most 10 s).
-  static bool withoutTheLoop(const std::function<bool()>& cond) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!cond() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-    return cond();
   }
   FakeHandlers hooks_;
 };
@@ -35,7 +29,8 @@ TEST_F(ChainedStartTest, ASandboxAndItsContainersStartInOneJob) {
   loop_->start();
   ASSERT_TRUE(runUntil([&] { return gated_.waitingSandboxes() == 1; }));
   gated_.openSandbox(a.uid);
-  EXPECT_TRUE(withoutTheLoop([&] { return running(a.uid) == 2; })) << running(a.uid);
+  // Waited for here, the loop not running meanwhile.
+  EXPECT_TRUE(support::waitFor([&] { return running(a.uid) == 2; }, 10s, 1ms)) << running(a.uid);
   ASSERT_TRUE(runUntil([&] { return !loop_->busy(); }));
   EXPECT_EQ(gated_.calls(),
             (std::vector<std::string>{"ensure uid-a", "start uid-a/c", "start uid-a/d"}));
@@ -92,14 +87,7 @@ TEST_F(ChainedStartTest, ARestartAfterAnAgentRestartCountsIt) {
   a.pod.spec.restartPolicy = manifests::RestartPolicy::OnFailure;
   ASSERT_TRUE(startSettled(a, 1));
   exitContainer(a.uid, "c", 7);
-  // A new agent: a new reconciler and loop over the same runtime.
-  loop_->stop();
-  reconciler_ = std::make_unique<Reconciler>(
-      gated_, images_, clock_, NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30},
-      ReconcileHooks{}, handlers_);
-  ReconcileLoop::Options o;
-  o.maxParallel = kBound;
-  loop_ = std::make_unique<ReconcileLoop>(io_, *reconciler_, gated_, clock_, o, &work_);
+  newAgent();  // a new reconciler and loop over the same runtime
   want({a});
   loop_->start();
   ASSERT_TRUE(runUntil([&] { return running(a.uid) == 1 && !loop_->busy(); }));

@@ -31,7 +31,12 @@ class ParallelStartTest : public ::testing::Test {
  protected:
   static constexpr size_t kBound = 4;
 
-  void SetUp() override {
+  void SetUp() override { newAgent(); }
+  // A reconciler and a loop (not started) over the fake runtime, as an agent starting finds it;
+  // those before (an agent killed) are stopped first.
+  void newAgent() {
+    if (loop_) loop_->stop();
+    loop_.reset();  // before the reconciler it refers to
     reconciler_ = std::make_unique<Reconciler>(
         gated_, images_, clock_,
         NodePaths{"/var/log/pods", "pk", "node1", "10.0.0.1", 2000, 1 << 30}, ReconcileHooks{},

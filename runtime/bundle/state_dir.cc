@@ -63,17 +63,6 @@ Result<std::vector<std::string>> listSubdirs(const std::string& dir) {
   return names;
 }
 
-Result<void> makeDirs(const std::string& path, mode_t mode) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    const std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
-      return failSys(errno, "mkdir " + prefix);
-    }
-  }
-  return {};
-}
-
 Result<void> makePrivateDir(const std::string& path) {
   if (auto r = makeDirs(path, 0700); !r) return r;
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/make_dirs.h"
 #include "common/unique_fd.h"
 
 // Where things live. Under the state directory (default /run/podkeeper, a tmpfs, 0700; pod
@@ -104,9 +105,6 @@ Result<void> checkCgroupPath(const std::string& what, const std::string& path);
 
 // Names of the subdirectories of dir, sorted; empty when dir does not exist.
 Result<std::vector<std::string>> listSubdirs(const std::string& dir);
-
-// mkdir -p with the given mode for created directories.
-Result<void> makeDirs(const std::string& path, mode_t mode = 0755);
 
 // mkdir -p, then path itself (not a symlink) set to 0700 even when it existed wider.
 Result<void> makePrivateDir(const std::string& path);

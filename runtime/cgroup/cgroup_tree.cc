@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/make_dirs.h"
 #include "runtime/cgroup/cgroup_dir.h"
 #include "runtime/cgroup/file_parsers.h"
 
@@ -61,6 +62,8 @@ Result<void> rmdirRetrying(const std::string& dir, ProcessSignaller& signaller) 
 }  // namespace
 
 Result<void> mkdirAll(const std::string& base, const CgroupPath& path, const LevelHook& onLevel) {
+  if (path.find_first_not_of('/') == std::string::npos) return {};
+  if (!onLevel) return makeDirs(base + "/" + path, 0755, base);
   std::string parent = base;
   size_t pos = 0;
   while (pos < path.size()) {

@@ -17,7 +17,7 @@ namespace podkeeper::runtime::cgroup {
 
 // Called for each level of a path, outermost first, once it exists (new or not).
 using LevelHook = std::function<Result<void>(const std::string& parent, const std::string& dir)>;
-// mkdir -p of base/path.
+// mkdir -p of base/path; base itself is never made. Without a hook, deepest first (makeDirs).
 Result<void> mkdirAll(const std::string& base, const CgroupPath& path,
                       const LevelHook& onLevel = {});
 

@@ -146,7 +146,7 @@ Result<ContainerState> LinuxRuntime::launch(const ContainerSpec& spec, const San
         id && ::chown(paths.upper().c_str(), *id, *id) != 0) {
       return failSys(errno, "chown " + paths.upper() + " to " + std::to_string(*id));
     }
-    if (auto r = makeDirs(parentOf(spec.logPath)); !r) return fail(r.error());
+    if (auto r = makeDirs(parentOf(spec.logPath), 0755); !r) return fail(r.error());
     if (!spec.terminationMessagePath.empty()) {
       // Writable by whatever user the container runs as, as the kubelet makes it. The data
       // directory was just emptied: the file is new.

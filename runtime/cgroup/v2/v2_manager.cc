@@ -44,6 +44,7 @@ Result<void> V2Manager::delegateControllers(const std::string& path) const {
 
 Result<void> V2Manager::create(const CgroupPath& path) {
   // Enabling a controller in a parent's subtree_control gives it to existing children too.
+  if (controllersToEnable_.empty()) return mkdirAll(unified_.mountPoint, path);
   return mkdirAll(unified_.mountPoint, path, [this](const std::string& parent, const std::string&) {
     return delegateControllers(parent);
   });

@@ -42,7 +42,7 @@ class ResizeV2 : public ::testing::Test {
     cfg.rootDir = state_.file("lib");
     runtime_ = std::make_unique<runtime::LinuxRuntime>(cfg, *cgroups_);
     const auto& layout = runtime_->layout();
-    ASSERT_TRUE(runtime::makeDirs(layout.container(kUid, "app").dir).has_value());
+    ASSERT_TRUE(makeDirs(layout.container(kUid, "app").dir, 0755).has_value());
     runtime::SandboxRecord sandbox;
     sandbox.uid = kUid;
     sandbox.name = "web";

@@ -45,11 +45,6 @@ class AgentPipe {
   bool open_ = ::fcntl(kShimSyncFd, F_GETFD) >= 0;
 };
 
-std::optional<uint64_t> oomKills(cgroup::CgroupManager& cgroups, const cgroup::CgroupPath& path) {
-  auto s = cgroups.stats(path);
-  return s ? s->memory.oomKills : std::nullopt;
-}
-
 // Out of the caller's session and process tree (the agent reaps the intermediate child), and
 // into the shims' cgroup without a cgroup.procs write, which would wait out an RCU grace
 // period: cloned into its cgroup2 directory, the v1 hierarchies joined by the child itself
@@ -107,8 +102,6 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     return 1;
   }
   timeline.mark("log-open");
-  const auto oomBefore = oomKills(*cgroups, cfg.cgroupPath);
-  timeline.mark("oom-count");
   auto container = spawnContainer(cfg, paths, *cgroups, &timeline);
   if (!container) {
     diag.log("start failed: " + container.error().message);
@@ -140,7 +133,8 @@ int supervise(const ShimConfig& cfg, const ContainerPaths& paths, AgentPipe& age
     return 1;
   }
   const ExitRecord exit = exitRecordFromWait(
-      si->si_code, si->si_status, oomKilledBetween(oomBefore, oomKills(*cgroups, cfg.cgroupPath)),
+      si->si_code, si->si_status,
+      oomKilledBetween(container->oomKillsBefore, cgroupOomKills(*cgroups, cfg.cgroupPath)),
       container->startedAtNs, realtimeNowNs());
   if (auto r = writeFileAtomic(paths.exit(), encodeExitRecord(exit)); !r) {
     diag.log("cannot write exit record: " + r.error().message);

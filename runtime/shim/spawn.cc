@@ -166,6 +166,12 @@ Result<pid_t> cloneInit(const InitPlan& plan, int cgroupFd, int& pidfd) {
 
 }  // namespace
 
+std::optional<uint64_t> cgroupOomKills(cgroup::CgroupManager& cgroups,
+                                       const cgroup::CgroupPath& path) {
+  auto s = cgroups.stats(path);
+  return s ? s->memory.oomKills : std::nullopt;
+}
+
 Result<CgroupPlacement> CgroupPlacement::open(cgroup::CgroupManager& cgroups,
                                               const cgroup::CgroupPath& path) {
   auto dir = cgroups.openForCloneInto(path);
@@ -237,6 +243,10 @@ Result<RunningContainer> spawnContainer(const ShimConfig& config, const Containe
     }
   }
   mark("oom-score");
+  // Before the command runs (an OOM kill after this is the container's), and while the init,
+  // on the other core, makes its mounts: off the start's critical path.
+  c.oomKillsBefore = cgroupOomKills(cgroups, config.cgroupPath);
+  mark("oom-count");
   if (::write(placed->write.get(), "1", 1) != 1) {
     const int err = errno;
     // The init gave up before it waited to be released (a mount it refused): its own error,

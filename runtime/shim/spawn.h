@@ -2,6 +2,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +24,16 @@ struct RunningContainer {
   UniqueFd stderrFd;  // invalid with tty: the pty carries both
   UniqueFd stdinFd;   // the shim's end of stdin (attach.h); invalid without stdin or tty
   int64_t startedAtNs = 0;
+  // The cgroup's OOM kill count before the command ran (cgroupOomKills), for exit.json's
+  // OOMKilled: nullopt when it could not be read.
+  std::optional<uint64_t> oomKillsBefore;
   std::vector<std::string> warnings;  // settings the kernel refused (start went on)
 };
+
+// The OOM kills counted in the container's memory cgroup (memory.oom_control's oom_kill on v1,
+// memory.events' on v2); nullopt when unreadable.
+std::optional<uint64_t> cgroupOomKills(cgroup::CgroupManager& cgroups,
+                                       const cgroup::CgroupPath& path);
 
 // How a child about to be cloned gets into a cgroup without a cgroup.procs write
 // (CgroupManager::openForCloneInto and openSelfJoin): the cgroup2 directory to clone it into
@@ -39,7 +49,8 @@ struct CgroupPlacement {
 
 // clone3s the container's init into new pid/mount/cgroup namespaces inside its cgroup
 // (a CgroupPlacement: born in its cgroup2 directory, joining the v1 hierarchies itself), sets
-// its oom_score_adj, releases it and waits until the command was exec'd. On failure the child is
+// its oom_score_adj, reads the cgroup's OOM kill count while the init makes its mounts,
+// releases it and waits until the command was exec'd. On failure the child is
 // killed and reaped. Each step is marked on timeline when one is given.
 Result<RunningContainer> spawnContainer(const ShimConfig& config, const ContainerPaths& paths,
                                         cgroup::CgroupManager& cgroups,

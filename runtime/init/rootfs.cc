@@ -137,30 +137,33 @@ Result<void> bindPodFiles(int rootFd, const std::string& sandboxDir) {
   return {};
 }
 
-// Read-only from here on, through the mount (the superblock is the host's).
-Result<void> remountReadOnly(int rootFd, const std::string& path) {
+// Read-only from here on, through the mount. A remount sets every per-mount flag: those the
+// mount was made with (`flags`) are given again, else it clears them.
+Result<void> remountReadOnly(int rootFd, const std::string& path, unsigned long flags) {
   auto mounted = openInRoot(rootFd, path, O_PATH);
   if (!mounted) return fail(mounted.error());
-  return mountAt(nullptr, mounted->get(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr,
-                 path + " read-only");
+  return mountAt(nullptr, mounted->get(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | flags,
+                 nullptr, path + " read-only");
 }
 
 // The host's cgroup layout at /sys/fs/cgroup, each hierarchy rooted at the container's
-// cgroup by its cgroup namespace; a tmpfs holds them when there are several.
+// cgroup by its cgroup namespace; a tmpfs holds them when there are several. A hierarchy is
+// mounted read-only in the one mount call (MS_RDONLY on a new mount of an existing superblock
+// makes that mount read-only, the superblock stays as the host has it), as runc mounts
+// cgroup2; a remount after it was one more mount per hierarchy.
 Result<void> mountCgroups(int rootFd, const std::vector<ContainerCgroupMount>& mounts,
                           bool privileged) {
   if (mounts.empty()) return {};
   const std::string base = "/sys/fs/cgroup";
   const unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+  const unsigned long hierarchyFlags = flags | (privileged ? 0 : MS_RDONLY);
   auto baseFd = openDirInRoot(rootFd, base);
   if (!baseFd) return fail(baseFd.error());
   const bool single = mounts.size() == 1 && mounts[0].name.empty();
   if (single) {
     const auto& m = mounts[0];
     const char* data = m.options.empty() ? nullptr : m.options.c_str();
-    if (auto r = mountAt(m.fsType.c_str(), baseFd->get(), m.fsType.c_str(), flags, data, base); !r)
-      return r;
-    return privileged ? Result<void>{} : remountReadOnly(rootFd, base);
+    return mountAt(m.fsType.c_str(), baseFd->get(), m.fsType.c_str(), hierarchyFlags, data, base);
   }
   if (auto r = mountAt("tmpfs", baseFd->get(), "tmpfs", flags, "mode=755", base); !r) return r;
   // The tmpfs just made holds only what is made here (nothing of the container has run):
@@ -177,11 +180,9 @@ Result<void> mountCgroups(int rootFd, const std::vector<ContainerCgroupMount>& m
     UniqueFd dir(sys::openat2(tmpfs->get(), m.name.c_str(), beneath));
     if (!dir.valid()) return failSys(errno, "open " + path + " in the container rootfs");
     const char* data = m.options.empty() ? nullptr : m.options.c_str();
-    if (auto r = mountAt(m.fsType.c_str(), dir.get(), m.fsType.c_str(), flags, data, path); !r) {
+    if (auto r = mountAt(m.fsType.c_str(), dir.get(), m.fsType.c_str(), hierarchyFlags, data, path);
+        !r) {
       return r;
-    }
-    if (!privileged) {
-      if (auto r = remountReadOnly(rootFd, path); !r) return r;
     }
   }
   for (const auto& m : mounts) {  // "cpu" and "cpuacct" lead to "cpu,cpuacct"
@@ -194,7 +195,7 @@ Result<void> mountCgroups(int rootFd, const std::vector<ContainerCgroupMount>& m
       start = comma == std::string::npos ? m.name.size() : comma + 1;
     }
   }
-  return privileged ? Result<void>{} : remountReadOnly(rootFd, base);
+  return privileged ? Result<void>{} : remountReadOnly(rootFd, base, flags);
 }
 
 Result<void> mountKernelFs(int rootFd, bool privileged) {

@@ -173,7 +173,9 @@ TEST_F(Sandbox, ContainerSeesItsOwnLimitsReadOnlyUnderSysFsCgroup) {
                          "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "
                          "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; "
                          "test -f /sys/fs/cgroup/unified/cgroup.procs && echo unified=yes; "
-                         "mkdir /sys/fs/cgroup/memory/x 2>/dev/null && echo cg=rw || echo cg=ro"});
+                         "mkdir /sys/fs/cgroup/memory/x 2>/dev/null && echo cg=rw || echo cg=ro; "
+                         "awk '$5 ~ /^\\/sys\\/fs\\/cgroup/ {print \"mnt \" $5 \" \" $6}' "
+                         "/proc/self/mountinfo"});
   spec.resources.memoryLimitBytes = 48 * 1024 * 1024;
   spec.resources.cpuQuotaUs = 20000;
   start(spec);
@@ -183,6 +185,15 @@ TEST_F(Sandbox, ContainerSeesItsOwnLimitsReadOnlyUnderSysFsCgroup) {
   EXPECT_TRUE(contains(log, "F 20000\n")) << log;
   EXPECT_TRUE(contains(log, "F unified=yes\n")) << log;
   EXPECT_TRUE(contains(log, "F cg=ro\n")) << log;
+  // Every mount there read-only and nosuid, nodev, noexec: the tmpfs holding the hierarchies
+  // too (a remount to read-only that did not give those flags again cleared them).
+  size_t mounts = 0;
+  for (size_t at = log.find("F mnt "); at != std::string::npos; at = log.find("F mnt ", at + 1)) {
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    ++mounts;
+    EXPECT_TRUE(contains(line, " ro,nosuid,nodev,noexec")) << line;
+  }
+  EXPECT_GE(mounts, 2u) << log;
 }
 
 TEST_F(Sandbox, ContainersShareThePodsNetUtsIpcNamespacesButNotTheHosts) {

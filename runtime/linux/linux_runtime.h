@@ -15,6 +15,7 @@
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
 #include "runtime/exec/container_exec.h"
+#include "runtime/sandbox/namespace_pins.h"
 #include "runtime/sandbox/sandbox_files.h"
 #include "runtime/sandbox/user_namespace_ids.h"
 #include "runtime/seccomp/seccomp_cache.h"
@@ -36,6 +37,7 @@ struct RuntimeConfig {
   int logMaxFiles = 5;
   std::chrono::milliseconds startTimeout{10000};
   size_t standbyShims = 2;            // shims started ahead of need (ShimStandby); 0: none
+  bool standbyNamespaces = true;      // a pod's namespaces made ahead of need (NamespaceStandby)
   UserNamespaceRange userNamespaces;  // host ids handed out to hostUsers: false pods
 };
 
@@ -134,6 +136,7 @@ class LinuxRuntime final : public ContainerRuntime {
   cgroup::CgroupManager& cgroups_;
   std::optional<SealedBinary> shim_;
   std::optional<ShimStandby> standby_;  // after shim_: gone first (it spawns from shim_)
+  NamespaceStandby nsStandby_;
   mutable std::optional<std::string> shimMountinfo_;  // shimMountinfoPath's answer, once made
   // What observeContainer takes from a started container's config.json (its user and image
   // id), by container directory, for the start it was read for (the init's pid and start

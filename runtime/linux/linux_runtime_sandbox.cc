@@ -36,7 +36,8 @@ Result<void> LinuxRuntime::ensureSandbox(const SandboxSpec& spec) {
     userHostId = *ids;
   }
   auto record = runtime::ensureSandbox(layout_, cgroups_, spec, config_.nodeFiles,
-                                       known ? &*known : nullptr, userHostId, &timeline);
+                                       known ? &*known : nullptr, userHostId, &timeline,
+                                       config_.standbyNamespaces ? &nsStandby_ : nullptr);
   if (fresh && record) {
     spdlog::debug("pod {}/{}: sandbox timeline ms: ensure={:.3f} {}", spec.namespace_, spec.name,
                   double(timeline.elapsedNs()) / 1e6, timeline.format());

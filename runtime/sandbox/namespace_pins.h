@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,9 +28,36 @@ Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::s
                               const std::string& hostname, const Sysctls& sysctls,
                               std::optional<uint32_t> userHostId = std::nullopt);
 
+// Namespaces made ahead of their pod, as ShimStandby starts shims ahead: a helper that has
+// unshared net, ipc and uts and brought lo up, and waits for a pod's hostname and sysctls. A
+// pod whose new namespaces are exactly those three takes it (startPinningNamespaces) and the
+// next is cloned to wait: making a net namespace (0.4-0.7 ms here) is then not part of a
+// start. The first pod finds none waiting and has a helper of its own. Thread-safe; the
+// waiting helper is killed and reaped with this, and ends with the agent: it waits on a
+// socket whose other end the agent holds (a pod's own helper dies with the thread that
+// cloned it, PR_SET_PDEATHSIG, which waits for it; a waiting one may outlive its thread).
+// A helper's command line is the agent's (they share memory); its name (comm) is
+// "podkeeper-ns".
+class NamespaceStandby {
+ public:
+  NamespaceStandby();
+  NamespaceStandby(const NamespaceStandby&) = delete;
+  NamespaceStandby& operator=(const NamespaceStandby&) = delete;
+  ~NamespaceStandby();
+  // The waiting helper's pid; 0 when none waits.
+  pid_t waitingPid() const;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // pinNewNamespaces in two halves, so the caller can work while the helper makes the
-// namespaces: start clones the helper, finish waits for it and pins what it made. A
-// NamespacePinning dropped unfinished kills its helper (nothing is pinned).
+// namespaces: start clones the helper (or takes the one standby has waiting), finish waits
+// for it and pins what it made. A NamespacePinning dropped unfinished kills its helper
+// (nothing is pinned).
 class NamespacePinning {
  public:
   struct State;
@@ -44,7 +73,8 @@ class NamespacePinning {
 Result<NamespacePinning> startPinningNamespaces(const std::string& nsDir,
                                                 const std::vector<std::string>& kinds,
                                                 const std::string& hostname, const Sysctls& sysctls,
-                                                std::optional<uint32_t> userHostId);
+                                                std::optional<uint32_t> userHostId,
+                                                NamespaceStandby* standby);
 
 // True when the pin of every kind in nsDir is a mounted namespace file.
 bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds);

@@ -120,7 +120,7 @@ int64_t realtimeNs() {
 Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                                     const SandboxSpec& spec, const NodeFiles& node,
                                     const SandboxRecord* known, std::optional<uint32_t> userHostId,
-                                    StartTimeline* timeline) {
+                                    StartTimeline* timeline, NamespaceStandby* standby) {
   const auto mark = [timeline](const char* stage) {
     if (timeline) timeline->mark(stage);
   };
@@ -144,7 +144,8 @@ Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupMan
     if (!namespacePinsValid(nsDir, kinds)) {
       if (auto r = unpinNamespaces(nsDir); !r) return fail(r.error());
       kinds.erase(std::remove(kinds.begin(), kinds.end(), "user"), kinds.end());  // made first
-      auto started = startPinningNamespaces(nsDir, kinds, hostname, spec.sysctls, userHostId);
+      auto started =
+          startPinningNamespaces(nsDir, kinds, hostname, spec.sysctls, userHostId, standby);
       if (!started) return fail(started.error().context("pin namespaces"));
       pinning.emplace(std::move(*started));
     }

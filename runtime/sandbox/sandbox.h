@@ -7,6 +7,7 @@
 #include "runtime/bundle/state_json.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/container_runtime.h"
+#include "runtime/sandbox/namespace_pins.h"
 #include "runtime/sandbox/sandbox_files.h"
 #include "runtime/sys/start_timeline.h"
 
@@ -19,12 +20,14 @@ namespace podkeeper::runtime {
 // very spec (a container restarting in its pod): sandbox.json is neither read nor rewritten
 // and the pins are not checked again. Returns the record sandbox.json holds.
 // userHostId: the host ids of the pod's user namespace (hostUsers: false), allocated by the
-// caller. timeline, when given, gets the stages marked (files, cgroup, pins).
+// caller. timeline, when given, gets the stages marked (files, cgroup, pins); standby, when
+// given, may have the new namespaces made already (NamespaceStandby).
 Result<SandboxRecord> ensureSandbox(const StateLayout& layout, cgroup::CgroupManager& cgroups,
                                     const SandboxSpec& spec, const NodeFiles& node,
                                     const SandboxRecord* known,
                                     std::optional<uint32_t> userHostId = std::nullopt,
-                                    StartTimeline* timeline = nullptr);
+                                    StartTimeline* timeline = nullptr,
+                                    NamespaceStandby* standby = nullptr);
 
 // CLOCK_REALTIME now: names the versions of downwardAPI volumes.
 int64_t realtimeNs();

@@ -57,19 +57,33 @@ std::vector<pid_t> processesMentioning(const std::string& needle) {
   return out;
 }
 
+namespace {
+
+// The state and parent fields of /proc/<pid>/stat; false when pid is gone.
+bool stateAndParent(pid_t pid, char& state, pid_t& ppid) {
+  const std::string stat = support::readText("/proc/" + std::to_string(pid) + "/stat");
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream rest(stat.substr(close + 2));
+  return static_cast<bool>(rest >> state >> ppid);
+}
+
+}  // namespace
+
 std::vector<pid_t> zombieChildren(pid_t parent) {
   std::vector<pid_t> out;
   for (pid_t p : allPids()) {
-    const std::string stat = support::readText("/proc/" + std::to_string(p) + "/stat");
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
     char state = 0;
     pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (state == 'Z' && ppid == parent) out.push_back(p);
+    if (stateAndParent(p, state, ppid) && state == 'Z' && ppid == parent) out.push_back(p);
   }
   return out;
+}
+
+pid_t parentOf(pid_t pid) {
+  char state = 0;
+  pid_t ppid = 0;
+  return stateAndParent(pid, state, ppid) ? ppid : 0;
 }
 
 std::vector<PodCgroup> podCgroups(const std::string& root) {

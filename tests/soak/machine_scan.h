@@ -21,6 +21,8 @@ ProcessFacts processFacts(pid_t pid);
 std::vector<pid_t> processesMentioning(const std::string& needle);
 // Zombie children of parent.
 std::vector<pid_t> zombieChildren(pid_t parent);
+// The parent of pid (0 when it is gone).
+pid_t parentOf(pid_t pid);
 
 // A pod cgroup directory found under the root of one hierarchy.
 struct PodCgroup {

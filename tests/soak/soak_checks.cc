@@ -319,8 +319,18 @@ void Soak::checkEmptyAndClean() {
         violation("leaked process " + std::to_string(p) + " in " + h + "/" + root);
   for (const auto& m : e2e::mountsUnder(agent_.stateDir())) violation("leaked mount " + m);
   for (const auto& m : e2e::mountsUnder(agent_.rootDir())) violation("leaked mount " + m);
+  // And the helper holding a pod's namespaces made ahead (NamespaceStandby): a child of the
+  // agent named podkeeper-ns, whose command line is the agent's (it shares its memory); one.
+  std::set<pid_t> nsWaiting;
   for (pid_t p : processesMentioning(agent_.stateDir()))
-    if (p != agent_.agentPid() && !waiting.contains(p) && e2e::alive(p))
+    if (parentOf(p) == agent_.agentPid() &&
+        support::readText("/proc/" + std::to_string(p) + "/comm") == "podkeeper-ns\n")
+      nsWaiting.insert(p);
+  if (nsWaiting.size() > 1)
+    violation(std::to_string(nsWaiting.size()) +
+              " namespace helpers waiting for a pod, more than 1");
+  for (pid_t p : processesMentioning(agent_.stateDir()))
+    if (p != agent_.agentPid() && !waiting.contains(p) && !nsWaiting.contains(p) && e2e::alive(p))
       violation("leaked process " + std::to_string(p) + " of the state dir");
   for (const auto& d : subdirs(agent_.logDir())) violation("leaked log dir " + d);
   for (const auto& d : subdirs(agent_.rootDir() + "/pods")) violation("leaked root dir " + d);

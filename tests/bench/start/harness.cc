@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -307,6 +308,41 @@ bool LogWatcher::sawLine(const std::string& marker) {
     text_.append(buf, size_t(n));
   }
   return text_.find(" F " + marker + "\n") != std::string::npos;
+}
+
+bool waitForMarkers(const std::vector<std::unique_ptr<LogWatcher>>& logs, const std::string& marker,
+                    int64_t timeoutNs) {
+  // One instance for the whole run: closing one with watches waits for the kernel's SRCU
+  // grace period (10-20 ms here), which the caller's clock would count. Watches of a log
+  // directory that is gone go with it.
+  static const int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (in < 0) throw std::runtime_error(std::string("inotify_init1: ") + std::strerror(errno));
+  char events[4096];
+  while (::read(in, events, sizeof events) > 0) {
+  }
+  const int64_t deadline = nowNs() + timeoutNs;
+  bool all = false;
+  for (;;) {
+    // Watched before the check: what changes after it is an event.
+    for (const auto& log : logs) {
+      std::string path = log->path();
+      uint32_t mask = IN_MODIFY;
+      while (!exists(path) && path.size() > 1) {
+        path = path.substr(0, path.rfind('/'));
+        mask = IN_CREATE | IN_MOVED_TO;
+      }
+      (void)::inotify_add_watch(in, path.c_str(), mask);
+    }
+    all = std::all_of(logs.begin(), logs.end(), [&](const auto& l) { return l->sawLine(marker); });
+    const int64_t left = deadline - nowNs();
+    if (all || left <= 0) break;
+    checkInterrupted();
+    pollfd pfd{in, POLLIN, 0};
+    (void)::poll(&pfd, 1, int(std::min<int64_t>(left / 1'000'000 + 1, 20)));
+    while (::read(in, events, sizeof events) > 0) {
+    }
+  }
+  return all;
 }
 
 void LineCounter::update() {

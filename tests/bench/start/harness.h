@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -83,12 +84,23 @@ class LogWatcher {
   LogWatcher(const LogWatcher&) = delete;
   LogWatcher& operator=(const LogWatcher&) = delete;
   bool sawLine(const std::string& marker);  // non-blocking: reads what is new
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   int fd_ = -1;
   std::string text_;
 };
+
+// Waits until every log saw `marker`, woken by inotify: on each log file once it exists
+// (IN_MODIFY), else on the deepest directory of its path that does (a file or directory made
+// there), watched again after every event. The line is read when the shim writes it, as the
+// runc side reads its pipe, not at the next poll of an interval (which also took CPU from the
+// start on two cores). Each wait for events is at most 20 ms, in case a directory came
+// between its check and its watch. One inotify instance serves the whole run (closing one
+// waits for an SRCU grace period, 10-20 ms). False at the timeout.
+bool waitForMarkers(const std::vector<std::unique_ptr<LogWatcher>>& logs, const std::string& marker,
+                    int64_t timeoutNs);
 
 // Counts lines of a growing text file (the agent's log) that contain a needle.
 class LineCounter {

@@ -118,13 +118,7 @@ class Bench {
     for (const auto& c : h.containers) logs.push_back(std::make_unique<LogWatcher>(logOf(h, c)));
     const int64_t t0 = nowNs();
     ws_.publish(h.file);
-    size_t seen = 0;
-    bool ok = waitFor(
-        [&] {
-          while (seen < logs.size() && logs[seen]->sawLine(kMarker)) ++seen;
-          return seen == logs.size();
-        },
-        30 * kSec, o_.pollUs);
+    const bool ok = waitForMarkers(logs, kMarker, 30 * kSec);
     const int64_t t1 = nowNs();
     if (!ok)
       throw std::runtime_error("pod " + h.name + " printed no marker in 30 s; " +
@@ -375,8 +369,10 @@ int main(int argc, char** argv) {
   ::uname(&u);
   printReportHeader("podkeeper start/stop latency", std::string("kernel ") + u.release + "  ", o,
                     {argv, argv + argc});
-  std::printf("container command (both): sh -c \"%s\"; poll interval %d us; runs interleaved\n",
-              kScript, o.pollUs);
+  std::printf(
+      "container command (both): sh -c \"%s\"; markers: runc's stdout pipe, podkeeper's CRI log "
+      "through inotify; other waits poll every %d us; runs interleaved\n",
+      kScript, o.pollUs);
   std::printf("podkeeper: CNI %s; seccomp %s; --log-level debug\n",
               o.cniConfDir.empty() ? "none (lo only)" : o.cniConfDir.c_str(),
               o.seccompDefault ? "RuntimeDefault (--seccomp-default)" : "Unconfined");

@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,8 +28,6 @@
 
 namespace podkeeper::runtime {
 namespace {
-
-constexpr long kNsfsMagic = 0x6e736673;
 
 // What the helper child reports when a step fails: the step, its errno, and for sysctls
 // which one.
@@ -325,47 +322,6 @@ constexpr int kStandbyFlags = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
 
 }  // namespace
 
-bool isMountRoot(const std::string& path) {
-  struct statx stx {};
-  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) != 0) {
-    return false;
-  }
-  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
-Result<void> makeSharedSelfBind(const std::string& dir) {
-  if (!isMountRoot(dir) && ::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    return failSys(errno, "bind mount " + dir + " onto itself");
-  }
-  if (::mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr) != 0) {
-    return failSys(errno, "make " + dir + " shared");
-  }
-  return {};
-}
-
-Result<void> unmountAll(const std::string& path) {
-  for (int i = 0; i < 16; ++i) {
-    if (::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
-      if (errno == EINVAL || errno == ENOENT) return {};
-      return failSys(errno, "umount " + path);
-    }
-  }
-  return failMsg("umount " + path + ": still mounted after 16 unmounts");
-}
-
-Result<std::string> sysctlPath(const std::string& name) {
-  if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
-      name.front() == '.' || name.back() == '.') {
-    return failMsg("sysctl name \"" + name + "\" is not valid");
-  }
-  std::string path = "/proc/sys/" + name;
-  for (size_t i = 10; i < path.size(); ++i) {
-    if (path[i] == '.') path[i] = '/';
-  }
-  return path;
-}
-
 struct NamespacePinning::State {
   std::string nsDir;
   std::vector<std::string> pins;
@@ -501,22 +457,6 @@ Result<void> pinNewNamespaces(const std::string& nsDir, const std::vector<std::s
   auto pinning = startPinningNamespaces(nsDir, kinds, hostname, sysctls, userHostId, nullptr);
   if (!pinning) return fail(pinning.error());
   return pinning->finish();
-}
-
-bool namespacePinsValid(const std::string& nsDir, const std::vector<std::string>& kinds) {
-  for (const auto& kind : kinds) {
-    struct statfs sfs {};
-    if (::statfs((nsDir + "/" + kind).c_str(), &sfs) != 0) return false;
-    if (static_cast<long>(sfs.f_type) != kNsfsMagic) return false;
-  }
-  return true;
-}
-
-Result<void> unpinNamespaces(const std::string& nsDir) {
-  for (const char* kind : kPinnedNamespaces) {
-    if (auto r = unmountAll(nsDir + "/" + kind); !r) return r;
-  }
-  return unmountAll(nsDir);
 }
 
 }  // namespace podkeeper::runtime

@@ -78,12 +78,10 @@ bool Reconciler::chainsAfter(const Step& step, const Action& a) const {
   switch (a.kind) {
     case ActionKind::EnsureSandbox:
       return !network_ || network_->readyAtOnce(*step.desired);
-    case ActionKind::StartContainer:
-      for (const auto* list :
-           {&step.desired->pod.spec.initContainers, &step.desired->pod.spec.containers})
-        for (const auto& c : *list)
-          if (c.name == a.container) return !c.lifecycle || !c.lifecycle->postStart;
-      return false;
+    case ActionKind::StartContainer: {
+      const auto* c = manifests::findContainer(step.desired->pod.spec, a.container);
+      return c && (!c->lifecycle || !c->lifecycle->postStart);
+    }
     default:
       return false;
   }

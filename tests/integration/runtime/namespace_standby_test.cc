@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "runtime/sandbox/namespace_pins.h"
+#include "runtime/sys/proc.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/text.h"
 #include "tests/support/wait_for.h"
 
 namespace podkeeper::runtime {
@@ -28,6 +30,13 @@ const std::vector<std::string> kPodKinds = {"net", "ipc", "uts"};
 ino_t inodeOf(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Exited: a zombie until its parent reaps it, or gone.
+bool exited(pid_t pid) {
+  const auto state =
+      parseProcStatState(support::readText("/proc/" + std::to_string(pid) + "/stat"));
+  return !state || *state == 'Z';
 }
 
 class NamespaceStandbyTest : public ::testing::Test {
@@ -105,13 +114,7 @@ TEST_F(NamespaceStandbyTest, AWaitingHelperThatDiedGivesWayToOneOfThePodsOwn) {
   ASSERT_GT(waiting, 0);
   ASSERT_EQ(::kill(waiting, SIGKILL), 0);
   // Dead (a zombie until the standby reaps it) before the next pod comes.
-  ASSERT_TRUE(support::waitFor(
-      [&] {
-        const std::string stat =
-            support::runShell("cat /proc/" + std::to_string(waiting) + "/stat 2>/dev/null").output;
-        return stat.find(") Z ") != std::string::npos;
-      },
-      std::chrono::seconds(5)));
+  ASSERT_TRUE(support::waitFor([&] { return exited(waiting); }, std::chrono::seconds(5)));
   const std::string second = pin("second", &standby);
   EXPECT_EQ(inside(second, "hostname; ip -o link show lo | grep -c UP"), "second\n1\n");
   EXPECT_GT(standby.waitingPid(), 0);
@@ -156,13 +159,7 @@ TEST_F(NamespaceStandbyTest, AWaitingHelperEndsWithAKilledAgent) {
   ASSERT_EQ(::kill(agent, SIGKILL), 0);
   ASSERT_EQ(::waitpid(agent, nullptr, 0), agent);
   // Gone (reaped by init) or exited and not yet reaped: not waiting any more.
-  EXPECT_TRUE(support::waitFor(
-      [&] {
-        const std::string stat =
-            support::runShell("cat /proc/" + std::to_string(waiting) + "/stat 2>/dev/null").output;
-        return stat.empty() || stat.find(") Z ") != std::string::npos;
-      },
-      std::chrono::seconds(5)));
+  EXPECT_TRUE(support::waitFor([&] { return exited(waiting); }, std::chrono::seconds(5)));
 }
 
 TEST_F(NamespaceStandbyTest, TheWaitingHelperIsReapedWithItsStandby) {

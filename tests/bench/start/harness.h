@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace CLI {
@@ -102,20 +103,31 @@ class LogWatcher {
 bool waitForMarkers(const std::vector<std::unique_ptr<LogWatcher>>& logs, const std::string& marker,
                     int64_t timeoutNs);
 
+// A text file read as it grows (the agent's log): each call passes the complete lines added
+// since the last one; a line still being written waits for the next call.
+class GrowingFile {
+ public:
+  explicit GrowingFile(std::string path) : path_(std::move(path)) {}
+  void readNewLines(const std::function<void(std::string_view line)>& onLine);
+
+ private:
+  std::string path_;
+  off_t offset_ = 0;
+  std::string partial_;
+};
+
 // Counts lines of a growing text file (the agent's log) that contain a needle.
 class LineCounter {
  public:
   LineCounter(std::string path, std::vector<std::string> needles)
-      : path_(std::move(path)), needles_(std::move(needles)), counts_(needles_.size()) {}
+      : file_(std::move(path)), needles_(std::move(needles)), counts_(needles_.size()) {}
   void update();
   size_t count(size_t needle) const { return counts_[needle]; }
 
  private:
-  std::string path_;
+  GrowingFile file_;
   std::vector<std::string> needles_;
   std::vector<size_t> counts_;
-  off_t offset_ = 0;
-  std::string partial_;
 };
 
 // A private directory tree and cgroup root for one benchmark run. Its destructor deletes

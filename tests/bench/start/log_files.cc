@@ -1,5 +1,5 @@
 // The log files a benchmark reads as they grow: a container's CRI log (LogWatcher,
-// waitForMarkers) and the agent's log (LineCounter).
+// waitForMarkers) and the agent's log (GrowingFile, LineCounter).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -67,7 +67,7 @@ bool waitForMarkers(const std::vector<std::unique_ptr<LogWatcher>>& logs, const 
   return all;
 }
 
-void LineCounter::update() {
+void GrowingFile::readNewLines(const std::function<void(std::string_view line)>& onLine) {
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   char buf[65536];
@@ -79,12 +79,16 @@ void LineCounter::update() {
   }
   ::close(fd);
   size_t start = 0;
-  for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
-    std::string_view line(partial_.data() + start, nl - start);
+  for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1)
+    onLine(std::string_view(partial_.data() + start, nl - start));
+  partial_.erase(0, start);
+}
+
+void LineCounter::update() {
+  file_.readNewLines([&](std::string_view line) {
     for (size_t i = 0; i < needles_.size(); ++i)
       if (line.find(needles_[i]) != std::string_view::npos) ++counts_[i];
-  }
-  partial_.erase(0, start);
+  });
 }
 
 }  // namespace pkbench

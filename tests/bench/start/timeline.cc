@@ -1,8 +1,5 @@
 #include "timeline.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <sstream>
 
@@ -23,22 +20,9 @@ std::vector<std::pair<std::string, double>> parseStages(const std::string& text)
 }
 
 void StageTimes::readNew() {
-  int fd = ::open(log_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::pread(fd, buf, sizeof buf, offset_);
-    if (n <= 0) break;
-    offset_ += n;
-    partial_.append(buf, size_t(n));
-  }
-  ::close(fd);
-  size_t start = 0;
-  for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
-    std::string line = partial_.substr(start, nl - start);
-    if (line.find(" timeline ms: ") != std::string::npos) lines_.push_back(std::move(line));
-  }
-  partial_.erase(0, start);
+  log_.readNewLines([&](std::string_view line) {
+    if (line.find(" timeline ms: ") != std::string_view::npos) lines_.emplace_back(line);
+  });
 }
 
 bool StageTimes::collect(const std::string& pod, size_t containers) {

@@ -30,9 +30,7 @@ class StageTimes {
 
  private:
   void readNew();
-  std::string log_;
-  off_t offset_ = 0;
-  std::string partial_;
+  GrowingFile log_;
   std::vector<std::string> lines_;  // timeline lines not yet claimed
   std::vector<std::string> order_;
   std::map<std::string, std::vector<double>> stages_;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,8 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "runtime/sys/atomic_file.h"
@@ -102,6 +105,9 @@ std::vector<pid_t> processesWithOpen(const std::string& file) {
   return out;
 }
 
+constexpr int kLockAttempts = 50;
+constexpr std::chrono::milliseconds kLockRetry{20};
+
 std::string commOf(pid_t pid) {
   auto comm = readWholeFile("/proc/" + std::to_string(pid) + "/comm");
   if (!comm) return "";
@@ -114,15 +120,24 @@ std::string commOf(pid_t pid) {
 Result<StateDirLock> StateDirLock::acquire(const std::string& lockFile) {
   UniqueFd fd(::open(lockFile.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return failSys(errno, "open " + lockFile);
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  // A killed agent's child cloned a moment before (not yet at the point where it closes what
+  // it inherited) can hold the lock for a few milliseconds after the agent is gone. While no
+  // other process has the file open and the pid it names is gone, the lock is being let go:
+  // it is asked for again, for up to 1 s.
+  for (int attempt = 0; ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0; ++attempt) {
     if (errno != EWOULDBLOCK) return failSys(errno, "lock " + lockFile);
     char buf[32] = {};
     const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
     long pid = 0;
     if (n > 0) std::from_chars(buf, buf + n, pid);
+    const auto open = processesWithOpen(lockFile);
+    const bool named = pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH);
+    if (open.empty() && !named && attempt < kLockAttempts) {
+      std::this_thread::sleep_for(kLockRetry);
+      continue;
+    }
     // Who holds it: the pid the file names when it has the file open, else whoever has.
     std::string holder = pid > 0 ? std::to_string(pid) : std::string("unknown");
-    const auto open = processesWithOpen(lockFile);
     if (!open.empty() && std::find(open.begin(), open.end(), pid_t(pid)) == open.end())
       holder = std::to_string(open.front()) + " " + commOf(open.front()) + ", not pid " +
                (pid > 0 ? std::to_string(pid) : std::string("unknown")) + " the file names";
